@@ -1,0 +1,38 @@
+# The README's two commands: `make run` (the main job) and `make test` (the whole suite).
+# Each installs the Debian packages it needs when missing, configures, builds and runs.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+OUT ?= out
+
+.PHONY: all deps run test test-fast bench clean format
+
+all: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DIONSIM_TESTS=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target ionsim
+
+deps:
+	@scripts/setup-deps.sh build
+
+run: all
+	@scripts/run-main.sh $(BUILD)/ionsim $(OUT)
+
+test: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DIONSIM_TESTS=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIONSIM_SANITIZE=ON -DIONSIM_TESTS=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target ionsim_unit_tests ionsim
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit
+
+bench:
+	@scripts/setup-deps.sh bench
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DIONSIM_BENCH=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@bench/run-benchmarks.sh $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(OUT)

@@ -1,0 +1,266 @@
+#include "apps_device.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "core/units.hpp"
+#include "device/experiment.hpp"
+#include "device/registry.hpp"
+#include "io/files.hpp"
+#include "report/device_report.hpp"
+#include "report/plot.hpp"
+
+namespace ionsim::cli {
+
+namespace {
+
+void add_model_options(CLI::App* c, std::string& model, std::string& preset, std::string& file,
+                       std::string& dt, std::uint64_t& seed) {
+  c->add_option("--model", model, "device model: wang2024 or zhao2025 (used with its defaults "
+                                  "when neither --preset nor --params is given)")
+      ->capture_default_str();
+  c->add_option("--preset", preset, "named parameter set (see `ionsim device presets`)");
+  c->add_option("--params", file, "parameter file (TOML), as written by `ionsim device fit`")
+      ->check(CLI::ExistingFile);
+  c->add_option("--dt", dt, "integration step [s]; default: the parameter set's dt");
+  c->add_option("--seed", seed, "random seed; the same seed gives the same result")
+      ->capture_default_str();
+}
+
+device_config load_config(const std::string& model, const std::string& preset,
+                          const std::string& file) {
+  if (!preset.empty() && !file.empty())
+    throw input_error("give either --preset or --params, not both");
+  if (!preset.empty()) return load_preset(preset);
+  if (!file.empty()) return load_config_file(file);
+  return default_config(model);
+}
+
+double quantity(const std::string& text, const char* unit, const char* option) {
+  return parse_quantity(text, unit, option);
+}
+
+std::string join_path(const std::string& dir, const char* name) {
+  return (std::filesystem::path(dir) / name).string();
+}
+
+}  // namespace
+
+device_commands::device_commands(CLI::App& app) {
+  device_ = app.add_subcommand("device", "device-level experiments and calibration");
+  device_->require_subcommand(1);
+
+  sweep_ = device_->add_subcommand(
+      "sweep", "triangular I-V sweeps 0 -> vmax -> 0; writes trace.csv, summary.json, iv.png");
+  add_model_options(sweep_, model_, preset_, params_file_, dt_, seed_);
+  sweep_->add_option("--vmax", vmax_, "sweep amplitude [V]; its sign sets the polarity")
+      ->capture_default_str();
+  sweep_->add_option("--points", points_, "points per cycle (odd): (points-1)/2 up, the rest down")
+      ->capture_default_str();
+  sweep_->add_option("--dwell", dwell_, "time at each point [s]")->capture_default_str();
+  sweep_->add_option("--cycles", cycles_, "number of cycles")->capture_default_str();
+  sweep_->add_option("--compliance", compliance_,
+                     "current compliance [A]; default: the parameter set's i_compliance");
+  sweep_->add_option("--series", series_, "series resistor [Ω]; default: the parameter set's");
+  sweep_->add_option("--devices", devices_, "independent devices swept in parallel")
+      ->capture_default_str();
+  sweep_->add_option("--replay", replay_,
+                     "drive with the voltages of a measured sweep file (cycle,point,voltage_V,"
+                     "current_A); replaces --vmax, --points and --cycles")
+      ->check(CLI::ExistingFile);
+  sweep_->add_option("--out", out_, "output directory")->required();
+  sweep_->add_flag("--no-plot", no_plot_, "do not draw iv.png");
+
+  pulse_ = device_->add_subcommand(
+      "pulse", "single voltage pulses through a series resistor, one device per trial; writes "
+               "trace.csv, summary.json, pulse.png");
+  add_model_options(pulse_, model_, preset_, params_file_, dt_, seed_);
+  pulse_->add_option("--amplitude", amplitude_, "pulse amplitude [V]")->capture_default_str();
+  pulse_->add_option("--width", width_, "pulse width [s]")->capture_default_str();
+  pulse_->add_option("--read", read_, "read level before and after the pulse [V]")
+      ->capture_default_str();
+  pulse_->add_option("--pre", pre_, "read time before the pulse [s]")->capture_default_str();
+  pulse_->add_option("--post", post_, "read time after the pulse [s]")->capture_default_str();
+  pulse_->add_option("--series", series_, "series resistor [Ω]; default: the parameter set's");
+  pulse_->add_option("--compliance", compliance_, "current compliance [A]; default: none");
+  pulse_->add_option("--trials", trials_, "number of trials (independent devices)")
+      ->capture_default_str();
+  pulse_->add_option("--record", record_, "trials whose traces go to trace.csv")
+      ->capture_default_str();
+  pulse_->add_option("--sample", sample_, "sampling interval of trace.csv [s]")
+      ->capture_default_str();
+  pulse_->add_option("--out", out_, "output directory")->required();
+  pulse_->add_flag("--no-plot", no_plot_, "do not draw pulse.png");
+
+  fit_ = device_->add_subcommand(
+      "fit", "calibrate a model to measured sweep or pulse data (NLopt: CRS2 global search, then "
+             "BOBYQA, with common random numbers); writes the parameter file and a fit report");
+  fit_->add_option("--model", model_, "model to fit (wang2024)")->capture_default_str();
+  auto* s = fit_->add_option("--sweep", fit_sweep_, "measured I-V sweeps (cycle,point,voltage_V,current_A)")
+                ->check(CLI::ExistingFile);
+  auto* p = fit_->add_option("--pulse", fit_pulse_, "measured pulse trials (trial,time_s,voltage_V,current_A)")
+                ->check(CLI::ExistingFile);
+  s->excludes(p);
+  fit_->add_option("--out", out_, "output parameter file (TOML)")->required();
+  fit_->add_option("--report", report_dir_,
+                   "directory of the fit report (default: next to --out, named <stem>-report)");
+  fit_->add_option("--start", start_, "preset to start from (default: wang2024-dc-symmetric for "
+                                      "sweeps, wang2024-pulse for pulses)");
+  fit_->add_option("--max-evals", max_evals_, "objective evaluations (each one a full simulated "
+                                              "experiment)")
+      ->capture_default_str();
+  fit_->add_option("--seed", seed_, "seed of the common random numbers")->capture_default_str();
+  fit_->add_flag("--no-plot", no_plot_, "do not draw the report's PNG");
+
+  presets_ = device_->add_subcommand("presets", "list the built-in parameter sets");
+  params_ = device_->add_subcommand("params", "print a model's parameter table, or a preset as TOML");
+  params_->add_option("--model", model_, "model")->capture_default_str();
+  params_->add_option("--preset", preset_, "print this preset as a TOML parameter file");
+}
+
+int device_commands::run() {
+  if (sweep_->parsed()) return run_sweep();
+  if (pulse_->parsed()) return run_pulse();
+  if (fit_->parsed()) return run_fit();
+  if (presets_->parsed()) return run_presets();
+  if (params_->parsed()) return run_params();
+  return 1;
+}
+
+int device_commands::run_presets() {
+  for (const auto& name : preset_names()) {
+    const auto c = load_preset(name);
+    std::cout << fmt::format("{:<26} {:<9} {}\n", name, c.model, c.description);
+  }
+  return 0;
+}
+
+int device_commands::run_params() {
+  if (!preset_.empty()) {
+    std::cout << to_toml(load_preset(preset_));
+    return 0;
+  }
+  std::cout << param_table_markdown(model_);
+  return 0;
+}
+
+int device_commands::run_sweep() {
+  device_config cfg = load_config(model_, preset_, params_file_);
+  if (!compliance_.empty()) set_param(cfg, "i_compliance", quantity(compliance_, "A", "--compliance"));
+  if (!series_.empty()) set_param(cfg, "r_series", quantity(series_, "Ohm", "--series"));
+  const double dt = dt_.empty() ? config_dt(cfg) : quantity(dt_, "s", "--dt");
+  if (!(dt > 0)) throw input_error("--dt must be positive");
+  const double dwell = quantity(dwell_, "s", "--dwell");
+  if (devices_ < 1) throw input_error("--devices must be at least 1");
+  std::vector<std::vector<double>> cycles;
+  if (!replay_.empty()) {
+    cycles = read_sweep_csv(replay_).v;
+  } else {
+    const double vmax = quantity(vmax_, "V", "--vmax");
+    if (vmax == 0) throw input_error("--vmax must not be zero");
+    if (cycles_ < 1) throw input_error("--cycles must be at least 1");
+    cycles.assign(static_cast<std::size_t>(cycles_), sweep_cycle(vmax, points_));
+  }
+  auto model = make_device(cfg, static_cast<std::size_t>(devices_), seed_);
+  progress bar("sweep", 1.0);
+  const auto r = ionsim::run_sweep(*model, cycles, dwell, dt, [&](double f) { bar.update(f); });
+  bar.finish();
+  const auto th = sweep_thresholds(r);
+  nlohmann::json j;
+  j["model"] = cfg.model;
+  j["parameters"] = cfg.source;
+  j["protocol"] = {{"cycles", cycles.size()},
+                   {"points", cycles.front().size()},
+                   {"dwell_s", dwell},
+                   {"dt_s", dt},
+                   {"devices", devices_},
+                   {"seed", seed_},
+                   {"replay", replay_}};
+  if (replay_.empty()) j["protocol"]["vmax_V"] = quantity(vmax_, "V", "--vmax");
+  j["thresholds"] = thresholds_json(th);
+  j["extraction"] = "V_th: first |V| on the rising branch where |I| exceeds 10 nA from below; "
+                    "V_hold: first |V| on the falling branch where |I| drops below 10 pA from above";
+  make_output_dir(out_);
+  write_file_atomic(join_path(out_, "trace.csv"), sweep_trace_csv(r));
+  write_file_atomic(join_path(out_, "summary.json"), j.dump(2) + "\n");
+  const auto& sv = j["thresholds"]["vth"];
+  const auto& sh = j["thresholds"]["vhold"];
+  std::cout << fmt::format("V_th   = {:.4f} ± {:.4f} V (median {:.4f}, n = {})\n",
+                           sv.value("mean", NAN), sv.value("std", NAN), sv.value("median", NAN),
+                           sv["n"].get<int>());
+  std::cout << fmt::format("V_hold = {:.4f} ± {:.4f} V (median {:.4f}, n = {})\n",
+                           sh.value("mean", NAN), sh.value("std", NAN), sh.value("median", NAN),
+                           sh["n"].get<int>());
+  if (!no_plot_) run_plot("iv.py", {join_path(out_, "iv.png"), join_path(out_, "trace.csv")});
+  std::cout << "wrote " << out_ << "/trace.csv, summary.json" << (no_plot_ ? "" : ", iv.png")
+            << "\n";
+  return 0;
+}
+
+int device_commands::run_pulse() {
+  device_config cfg = load_config(model_, preset_, params_file_);
+  if (!compliance_.empty()) set_param(cfg, "i_compliance", quantity(compliance_, "A", "--compliance"));
+  if (!series_.empty()) set_param(cfg, "r_series", quantity(series_, "Ohm", "--series"));
+  const double dt = dt_.empty() ? config_dt(cfg) : quantity(dt_, "s", "--dt");
+  if (!(dt > 0)) throw input_error("--dt must be positive");
+  pulse_protocol p;
+  p.amplitude = quantity(amplitude_, "V", "--amplitude");
+  p.width = quantity(width_, "s", "--width");
+  p.read = quantity(read_, "V", "--read");
+  p.pre = quantity(pre_, "s", "--pre");
+  p.post = quantity(post_, "s", "--post");
+  const double sample = quantity(sample_, "s", "--sample");
+  if (trials_ < 1) throw input_error("--trials must be at least 1");
+  if (record_ < 0) throw input_error("--record must not be negative");
+  if (std::fabs(p.amplitude) <= std::fabs(p.read))
+    throw input_error("--amplitude must exceed the --read level in magnitude");
+  auto model = make_device(cfg, static_cast<std::size_t>(trials_), seed_);
+  progress bar("pulse", 1.0);
+  const auto r = ionsim::run_pulse(*model, p, dt, static_cast<std::size_t>(record_), sample,
+                           [&](double f) { bar.update(f); });
+  bar.finish();
+  const auto times = pulse_times_of(r.times);
+  nlohmann::json j;
+  j["model"] = cfg.model;
+  j["parameters"] = cfg.source;
+  j["protocol"] = {{"amplitude_V", p.amplitude}, {"width_s", p.width},   {"read_V", p.read},
+                   {"pre_s", p.pre},             {"post_s", p.post},     {"dt_s", dt},
+                   {"trials", trials_},          {"seed", seed_},
+                   {"r_series_ohm", get_param(cfg, "r_series")}};
+  j["simulated"] = pulse_json(times);
+  nlohmann::json per_trial = nlohmann::json::array();
+  for (const auto& t : r.times)
+  {
+    nlohmann::json one;
+    one["delay_s"] = t.delay ? nlohmann::json(*t.delay) : nlohmann::json();
+    one["relax_s"] = t.relax ? nlohmann::json(*t.relax) : nlohmann::json();
+    per_trial.push_back(one);
+  }
+  j["per_trial"] = per_trial;
+  j["extraction"] = "delay: from the pulse's rise to |I| > 1 uA; relaxation: from the pulse's end "
+                    "to |I| < 10 nA; trials that never cross are left out of the statistics";
+  make_output_dir(out_);
+  write_file_atomic(join_path(out_, "trace.csv"), pulse_trace_csv(r));
+  write_file_atomic(join_path(out_, "summary.json"), j.dump(2) + "\n");
+  const auto& d = j["simulated"]["delay_s"];
+  const auto& x = j["simulated"]["relax_s"];
+  std::cout << fmt::format("switching delay: median {:.3g} ms (n = {} of {} trials switched)\n",
+                           d.value("median", NAN) * 1e3, d["n"].get<int>(), trials_);
+  std::cout << fmt::format("relaxation time: median {:.3g} ms (n = {} relaxed)\n",
+                           x.value("median", NAN) * 1e3, x["n"].get<int>());
+  if (!no_plot_)
+    run_plot("pulse.py", {join_path(out_, "pulse.png"), join_path(out_, "trace.csv"),
+                          join_path(out_, "summary.json")});
+  std::cout << "wrote " << out_ << "/trace.csv, summary.json" << (no_plot_ ? "" : ", pulse.png")
+            << "\n";
+  return 0;
+}
+
+int device_commands::run_fit() { throw run_error("TODO"); }
+
+}  // namespace ionsim::cli

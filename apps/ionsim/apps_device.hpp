@@ -1,0 +1,41 @@
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace ionsim::cli {
+
+// `ionsim device ...`: sweep, pulse, fit, presets, params.
+class device_commands {
+ public:
+  explicit device_commands(CLI::App& app);
+  int run();
+
+ private:
+  int run_sweep();
+  int run_pulse();
+  int run_fit();
+  int run_presets();
+  int run_params();
+
+  CLI::App* device_ = nullptr;
+  CLI::App *sweep_ = nullptr, *pulse_ = nullptr, *fit_ = nullptr, *presets_ = nullptr,
+           *params_ = nullptr;
+
+  // shared model options
+  std::string model_ = "wang2024", preset_, params_file_, dt_, series_, compliance_;
+  std::uint64_t seed_ = 1;
+  std::string out_;
+  bool no_plot_ = false;
+  // sweep
+  std::string vmax_ = "-0.6V", dwell_ = "10ms", replay_;
+  int points_ = 201, cycles_ = 199, devices_ = 1;
+  // pulse
+  std::string amplitude_ = "1.0V", width_ = "20ms", read_ = "0.1V", pre_ = "1ms", post_ = "30ms",
+              sample_ = "5us";
+  int trials_ = 200, record_ = 10;
+  // fit
+  std::string fit_sweep_, fit_pulse_, report_dir_, start_;
+  int max_evals_ = 300;
+};
+
+}  // namespace ionsim::cli

@@ -1,0 +1,29 @@
+// ionsim command-line tool: a thin layer over the library.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "apps_device.hpp"
+#include "core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "ionsim: a physics-faithful simulator of ionic (diffusive-memristor) neuromorphic hardware.\n"
+      "Quantities take engineering units: 20ms, 22k, 1uA, 0.5V, 1meg."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ionsim 0.1.0");
+  ionsim::cli::device_commands cmds(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return cmds.run();
+  } catch (const ionsim::error& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "ionsim: error: %s\n", e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The main job (`make run`): device experiments on the shipped presets.
+# Usage: scripts/run-main.sh BUILD/ionsim OUTDIR
+set -euo pipefail
+bin=$1
+out=$2
+mkdir -p "$out"
+run() { echo "+ $*"; "$@"; echo; }
+run "$bin" device sweep --preset ag-symmetric-fit --vmax -0.6V --points 201 --dwell 10ms \
+  --cycles 199 --seed 1 --out "$out/sweep-ag-symmetric-fit"
+run "$bin" device sweep --preset wang2024-dc-symmetric --vmax -0.6V --points 201 --dwell 10ms \
+  --cycles 199 --seed 1 --out "$out/sweep-wang2024-dc-symmetric"
+run "$bin" device pulse --preset ag-pulse-fit --amplitude 1.0V --width 20ms --read 0.1V \
+  --series 22k --trials 200 --seed 1 --out "$out/pulse-ag-pulse-fit"
+run "$bin" device pulse --preset wang2024-pulse --amplitude 1.0V --width 20ms --read 0.1V \
+  --series 22k --trials 200 --seed 1 --out "$out/pulse-wang2024-pulse"
+echo "Summaries and plots:"
+for d in "$out"/*/; do
+  echo "  $d: $(cd "$d" && ls | tr '\n' ' ')"
+done

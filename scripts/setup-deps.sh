@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ionsim needs, only those missing (idempotent).
+# Usage: scripts/setup-deps.sh [build|bench]
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libgtest-dev libbenchmark-dev librandom123-dev
+      libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libnlopt-cxx-dev libnlopt-dev
+      libfmt-dev python3-matplotlib python3-numpy)
+if [ "${1:-build}" = bench ]; then
+  pkgs+=(python3-torch git)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "ionsim: installing Debian packages: ${missing[*]}"
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo_cmd apt-get update -qq
+$sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,118 @@
+#pragma once
+// Parameter tables: one table per model gives each parameter its name, unit, default
+// (the struct's initializer), valid range and description. The same table drives TOML
+// parsing, validation, error messages, --help listings and the docs/models pages.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <toml++/toml.h>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+
+namespace ionsim {
+
+enum class param_kind { real, flag };
+
+template <class P>
+struct param_field {
+  std::string_view name;
+  std::string_view unit;  // SI unit; "1" for dimensionless
+  double P::*member;
+  double min;
+  double max;
+  bool min_exclusive;  // true: value must be > min
+  std::string_view description;
+  param_kind kind = param_kind::real;
+};
+
+inline constexpr double inf = std::numeric_limits<double>::infinity();
+
+// Where a value came from, for error messages: "file.toml:12" or "preset 'x'".
+inline std::string where(const std::string& source, const toml::node& node) {
+  const auto& b = node.source().begin;
+  if (b.line == 0) return source;
+  return fmt::format("{}:{}", source, b.line);
+}
+
+template <class P>
+std::string check_range(const param_field<P>& f, double v) {
+  if (!std::isfinite(v)) return fmt::format("{} must be finite, got {}", f.name, v);
+  if (f.kind == param_kind::flag && v != 0 && v != 1)
+    return fmt::format("{} is a flag and must be true or false", f.name);
+  const bool low = f.min_exclusive ? !(v > f.min) : !(v >= f.min);
+  if (low || v > f.max) {
+    const std::string lo = fmt::format("{}{:g}", f.min_exclusive ? "(" : "[", f.min);
+    const std::string hi = std::isinf(f.max) ? "inf)" : fmt::format("{:g}]", f.max);
+    return fmt::format("{} = {:g} {} is out of its valid range {}, {}", f.name, v, f.unit, lo, hi);
+  }
+  return {};
+}
+
+// Validates every field of `p`; throws input_error naming the first bad one and `source`.
+template <class P>
+void validate_params(const P& p, std::span<const param_field<P>> fields,
+                     const std::string& source) {
+  for (const auto& f : fields) {
+    const std::string msg = check_range(f, p.*(f.member));
+    if (!msg.empty()) throw input_error(fmt::format("{}: {}", source, msg));
+  }
+}
+
+// Reads the keys of `table` into `p` (keys not present keep their current value).
+// An unknown key, a wrong type or an out-of-range value is an input_error naming the key
+// and the file line.
+template <class P>
+void read_params(const toml::table& table, std::span<const param_field<P>> fields, P& p,
+                 const std::string& source) {
+  for (const auto& [key, node] : table) {
+    const param_field<P>* f = nullptr;
+    for (const auto& cand : fields)
+      if (cand.name == key.str()) f = &cand;
+    const std::string at = where(source, node);
+    if (!f) {
+      std::string known;
+      for (const auto& cand : fields) known += fmt::format("{}{}", known.empty() ? "" : ", ", cand.name);
+      throw input_error(fmt::format("{}: unknown parameter '{}' (known: {})", at, key.str(), known));
+    }
+    double v = 0;
+    if (f->kind == param_kind::flag) {
+      if (auto b = node.template value<bool>()) {
+        v = *b ? 1.0 : 0.0;
+      } else {
+        throw input_error(fmt::format("{}: {} must be true or false", at, f->name));
+      }
+    } else if (node.is_integer() || node.is_floating_point()) {
+      v = *node.template value<double>();
+    } else if (auto s = node.template value<std::string>()) {
+      v = parse_quantity(*s, f->unit == "Ω" ? "Ohm" : f->unit, fmt::format("{}: {}", at, f->name));
+    } else {
+      throw input_error(fmt::format("{}: {} must be a number in {}", at, f->name, f->unit));
+    }
+    const std::string msg = check_range(*f, v);
+    if (!msg.empty()) throw input_error(fmt::format("{}: {}", at, msg));
+    p.*(f->member) = v;
+  }
+}
+
+// Writes `p` as TOML key = value lines with the unit as a comment.
+template <class P>
+std::string write_params(const P& p, std::span<const param_field<P>> fields) {
+  std::string out;
+  for (const auto& f : fields) {
+    const double v = p.*(f.member);
+    if (f.kind == param_kind::flag)
+      out += fmt::format("{} = {:<22} # {}\n", f.name, v != 0 ? "true" : "false", f.description);
+    else
+      out += fmt::format("{} = {:<22.10g} # [{}] {}\n", f.name, v, f.unit, f.description);
+  }
+  return out;
+}
+
+}  // namespace ionsim

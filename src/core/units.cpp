@@ -1,0 +1,108 @@
+#include "core/units.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace ionsim {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool unit_matches(std::string_view rest, std::string_view unit) {
+  const std::string r = lower(rest);
+  const std::string u = lower(unit);
+  if (r == u) return true;
+  if (u == "ohm") return r == "\xce\xa9" || r == "r";  // Ω, R
+  return false;
+}
+
+}  // namespace
+
+double parse_quantity(std::string_view text, std::string_view unit, std::string_view what) {
+  auto fail = [&](std::string_view why) -> double {
+    throw input_error(fmt::format("{}: cannot read '{}' as a quantity{}: {}", what, text,
+                                  unit.empty() ? "" : fmt::format(" in {}", unit), why));
+  };
+  std::string_view s = text;
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  if (s.empty()) return fail("the value is empty");
+  std::string_view num = s;
+  if (num.front() == '+') num.remove_prefix(1);
+  double value = 0;
+  const auto res = std::from_chars(num.data(), num.data() + num.size(), value);
+  if (res.ec != std::errc()) return fail("it does not start with a number");
+  std::string_view rest(res.ptr, static_cast<std::size_t>(num.data() + num.size() - res.ptr));
+  if (!std::isfinite(value)) return fail("the number is not finite");
+
+  double scale = 1.0;
+  static const std::array<std::pair<std::string_view, double>, 10> suffixes = {{
+      {"meg", 1e6},
+      {"\xc2\xb5", 1e-6},  // µ
+      {"f", 1e-15},
+      {"p", 1e-12},
+      {"n", 1e-9},
+      {"u", 1e-6},
+      {"m", 1e-3},
+      {"k", 1e3},
+      {"g", 1e9},
+      {"t", 1e12},
+  }};
+  if (!rest.empty()) {
+    if (rest.front() == 'M' && !(rest.size() >= 3 && lower(rest.substr(0, 3)) == "meg")) {
+      // "MOhm" or "M" alone: refuse to guess.
+      return fail("'M' is ambiguous; write 'meg' for 1e6 or 'm' for 1e-3");
+    }
+    if (unit_matches(rest, unit)) {
+      rest = {};
+    } else {
+      const std::string lr = lower(rest);
+      for (const auto& [suf, sc] : suffixes) {
+        if (lr.compare(0, suf.size(), suf) == 0) {
+          scale = sc;
+          rest.remove_prefix(suf.size());
+          break;
+        }
+      }
+    }
+  }
+  if (!rest.empty() && !unit_matches(rest, unit)) {
+    if (unit.empty()) return fail(fmt::format("unexpected trailing '{}'", rest));
+    return fail(fmt::format("unexpected unit or suffix '{}' (expected {} with an optional "
+                            "f p n u m k meg g t prefix)",
+                            rest, unit));
+  }
+  return value * scale;
+}
+
+std::string format_quantity(double value, std::string_view unit) {
+  if (value == 0 || !std::isfinite(value)) return fmt::format("{}{}", value, unit);
+  static const std::array<std::pair<std::string_view, double>, 9> table = {{{"T", 1e12},
+                                                                            {"G", 1e9},
+                                                                            {"meg", 1e6},
+                                                                            {"k", 1e3},
+                                                                            {"", 1.0},
+                                                                            {"m", 1e-3},
+                                                                            {"u", 1e-6},
+                                                                            {"n", 1e-9},
+                                                                            {"p", 1e-12}}};
+  const double a = std::fabs(value);
+  for (const auto& [suf, sc] : table) {
+    if (a >= sc * 0.9999999) return fmt::format("{:g}{}{}", value / sc, suf, unit);
+  }
+  return fmt::format("{:g}{}", value, unit);
+}
+
+}  // namespace ionsim

@@ -1,0 +1,74 @@
+#pragma once
+// One interface for every device model: a batch of N devices in structure-of-arrays form,
+// advanced by one batched kernel call. Devices have global ids [first_id, first_id + N) so
+// that the random numbers of a device do not depend on how devices are split into batches.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ionsim {
+
+// How the applied voltage reaches the device: through a series resistor, with an
+// instrument's current compliance (0 means none).
+struct drive_settings {
+  double r_series = 0;      // [Ω]
+  double i_compliance = 0;  // [A]
+};
+
+// The voltage across a device of resistance r_m given the applied voltage: the series
+// divider, then the current compliance (|v| <= i_c * r_m).
+inline double device_voltage(double v_applied, double r_m, const drive_settings& d) {
+  double v = d.r_series > 0 ? v_applied * r_m / (d.r_series + r_m) : v_applied;
+  if (d.i_compliance > 0) {
+    const double vmax = d.i_compliance * r_m;
+    v = v > vmax ? vmax : (v < -vmax ? -vmax : v);
+  }
+  return v;
+}
+
+// The current through the branch (series resistor and device) with the compliance applied.
+inline double branch_current(double v_applied, double r_m, const drive_settings& d) {
+  double i = v_applied / (r_m + d.r_series);
+  if (d.i_compliance > 0) {
+    i = i > d.i_compliance ? d.i_compliance : (i < -d.i_compliance ? -d.i_compliance : i);
+  }
+  return i;
+}
+
+class device_model {
+ public:
+  virtual ~device_model() = default;
+
+  virtual std::string_view model_name() const = 0;
+  std::size_t size() const { return n_; }
+  // The integration step the parameter set was made for [s].
+  virtual double default_dt() const = 0;
+
+  // Puts every device in its initial state (random initial states are keyed by seed and id).
+  virtual void reset() = 0;
+
+  // Advances every device by n_steps steps of dt [s], the first being integer step
+  // `first_step` (physical time first_step * dt), holding applied voltage v_applied[i] [V].
+  // Writes the branch current [A] and the device conductance [S] at the end.
+  virtual void advance(std::int64_t first_step, int n_steps, double dt,
+                       std::span<const double> v_applied, std::span<double> current,
+                       std::span<double> conductance) = 0;
+
+  // Internal state variables, for recording.
+  virtual std::vector<std::string> state_names() const = 0;
+  virtual std::span<const double> state(std::size_t k) const = 0;
+
+  drive_settings drive;
+
+ protected:
+  device_model(std::size_t n, std::uint64_t seed, std::uint64_t first_id)
+      : n_(n), seed_(seed), first_id_(first_id) {}
+  std::size_t n_;
+  std::uint64_t seed_;
+  std::uint64_t first_id_;
+};
+
+}  // namespace ionsim

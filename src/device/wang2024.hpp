@@ -1,0 +1,81 @@
+#pragma once
+// Model B: T. Wang et al., "A faithful and compact diffusive memristor model",
+// IEEE Trans. Circuits Syst. for AI 1(2):141-148 (2024); reference implementation
+// yanglab2021/DiffusiveMemristor (MemristorModel.py). Filament `fil`, residue `res` and
+// hold/thickness state S >= 1. See docs/models/wang2024.md for the continuous-time form
+// used here (scheme = continuous) and the published per-step update (scheme = published).
+#include <span>
+#include <vector>
+
+#include "core/params.hpp"
+#include "core/random.hpp"
+#include "device/model.hpp"
+
+namespace ionsim {
+
+struct wang2024_params {
+  double dt = 1e-3;          // [s] integration step the set was made for
+  double tau_noise = 1e-3;   // [s] correlation time of the rate fluctuations
+  double r_on = 170e3;       // [Ω]
+  double r_off = 1e11;       // [Ω]
+  double mu = 60;            // [1/(V·s)] drift mobility
+  double alpha = 0.01;       // [1]
+  double beta = 40;          // [1/s] filament-to-residue transfer rate
+  double gamma1 = 60;        // [1/s] filament diffusion rate
+  double gamma2 = 40;        // [1/s] residue diffusion rate
+  double gamma3 = 10;        // [1/s] hold-state relaxation rate
+  double theta = 100;        // [1/(V·s)] hold-state growth rate
+  double lambda = 0.8;       // [1] shape of the off-state resistance
+  double sigma1 = 8;         // [1] relative cycle-to-cycle noise of gamma1 (times fil)
+  double sigma2 = 5;         // [1] relative cycle-to-cycle noise of gamma2 (times res)
+  double sigma3 = 0;         // [1] relative cycle-to-cycle noise of gamma3
+  double d2d_mu = 0;         // [1] relative device-to-device spread of mu
+  double d2d_beta = 0;       // [1] relative device-to-device spread of beta
+  double d2d_gamma1 = 0;     // [1] relative device-to-device spread of gamma1
+  double d2d_gamma2 = 0;     // [1] relative device-to-device spread of gamma2
+  double res_init_min = 0;   // [1] initial residue drawn uniformly in [min, max]
+  double res_init_max = 0;   // [1]
+  double r_series = 0;       // [Ω] series resistor
+  double i_compliance = 0;   // [A] current compliance, 0 for none
+  double symmetric = 1;      // flag: both polarities drive the device
+  double published = 0;      // flag: use the published per-step update (dt-dependent)
+};
+
+std::span<const param_field<wang2024_params>> wang2024_fields();
+void wang2024_check(const wang2024_params& p, const std::string& source);
+
+class wang2024_model final : public device_model {
+ public:
+  wang2024_model(const wang2024_params& p, std::size_t n, std::uint64_t seed,
+                 std::uint64_t first_id = 0);
+
+  std::string_view model_name() const override { return "wang2024"; }
+  double default_dt() const override { return p_.dt; }
+  void reset() override;
+  void advance(std::int64_t first_step, int n_steps, double dt, std::span<const double> v_applied,
+               std::span<double> current, std::span<double> conductance) override;
+  std::vector<std::string> state_names() const override { return {"fil", "res", "S"}; }
+  std::span<const double> state(std::size_t k) const override;
+
+  const wang2024_params& params() const { return p_; }
+  double resistance(std::size_t i) const;
+
+ private:
+  void step_continuous(std::size_t i, std::int64_t step, double dt, double v_applied);
+  void step_published(std::size_t i, std::int64_t step, double dt, double v_applied);
+  void redraw_rates(std::size_t i, std::int64_t k);
+  double resistance_of(double tot, double s) const;
+
+  wang2024_params p_;
+  philox rng_;
+  double off_norm_;  // 1 / (exp(1/lambda) - 1)
+  // state
+  std::vector<double> fil_, res_, s_;
+  // rate multipliers of the current noise interval, and its index
+  std::vector<double> m1_, m2_, m3_;
+  std::vector<std::int64_t> noise_k_;
+  // device-to-device multipliers
+  std::vector<double> mu_d_, beta_d_, g1_d_, g2_d_;
+};
+
+}  // namespace ionsim

@@ -1,0 +1,108 @@
+#include "device/zhao2025.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace ionsim {
+
+namespace {
+using P = zhao2025_params;
+constexpr std::array<param_field<P>, 13> fields_ = {{
+    {"dt", "s", &P::dt, 0, 1, true, "integration step the parameter set was made for"},
+    {"mu", "1/(V·s)", &P::mu, 0, inf, false, "drift mobility"},
+    {"alpha", "1", &P::alpha, 0, 10, true, "regularizes the field 1/(alpha + |1 - x|)"},
+    {"beta", "1/s", &P::beta, 0, inf, false, "transfer rate from filament to residue"},
+    {"gamma1", "1/s", &P::gamma1, 0, inf, false, "diffusion rate of the filament"},
+    {"gamma2", "1/s", &P::gamma2, 0, inf, false, "diffusion rate of the residue"},
+    {"lambda", "1", &P::lambda, 0.01, 100, false, "shape of the off-state resistance curve"},
+    {"r_on", "Ω", &P::r_on, 0, inf, true, "on-state resistance at x = 1"},
+    {"r_off", "Ω", &P::r_off, 0, inf, true, "off-state resistance at x = 0"},
+    {"sigma1", "1", &P::sigma1, 0, 1000, false, "noise intensity of x1: dW scaled by sqrt(sigma1 |dx1/dt|)"},
+    {"sigma2", "1", &P::sigma2, 0, 1000, false, "noise intensity of x2: dW scaled by sqrt(sigma2 |dx2/dt|)"},
+    {"r_series", "Ω", &P::r_series, 0, inf, false, "series resistor between source and device"},
+    {"i_compliance", "A", &P::i_compliance, 0, inf, false, "current compliance, 0 for none"},
+}};
+}  // namespace
+
+std::span<const param_field<zhao2025_params>> zhao2025_fields() { return fields_; }
+
+void zhao2025_check(const zhao2025_params& p, const std::string& source) {
+  validate_params<P>(p, fields_, source);
+  if (p.r_off <= p.r_on)
+    throw input_error(fmt::format("{}: r_off ({:g} Ω) must exceed r_on ({:g} Ω)", source, p.r_off,
+                                  p.r_on));
+}
+
+zhao2025_model::zhao2025_model(const zhao2025_params& p, std::size_t n, std::uint64_t seed,
+                               std::uint64_t first_id)
+    : device_model(n, seed, first_id),
+      p_(p),
+      rng_(seed),
+      off_norm_(1.0 / std::expm1(1.0 / p.lambda)),
+      x1_(n),
+      x2_(n) {
+  zhao2025_check(p, "zhao2025 parameters");
+  drive.r_series = p.r_series;
+  drive.i_compliance = p.i_compliance;
+  reset();
+}
+
+void zhao2025_model::reset() {
+  std::fill(x1_.begin(), x1_.end(), 0.0);
+  std::fill(x2_.begin(), x2_.end(), 0.0);
+}
+
+double zhao2025_model::resistance(std::size_t i) const {
+  const double x = std::clamp(x1_[i] + x2_[i], 0.0, 1.0);
+  return p_.r_on * x + p_.r_off * std::expm1((1.0 - x) / p_.lambda) * off_norm_;
+}
+
+std::span<const double> zhao2025_model::state(std::size_t k) const {
+  IONSIM_ASSERT(k < 2);
+  return k == 0 ? std::span<const double>(x1_) : std::span<const double>(x2_);
+}
+
+void zhao2025_model::step_device(std::size_t i, std::int64_t step, double dt, double v_d) {
+  // The field drives Ag only from anode to cathode (v_d > 0). x1 is integrated exactly for
+  // the step's field (exponential integrator), x2 with the step-average x1; the noise is the
+  // Euler-Maruyama increment sqrt(sigma |f| dt) xi, whose variance is proportional to dt.
+  const double x1 = x1_[i], x2 = x2_[i];
+  const double e = v_d > 0 ? v_d / (p_.alpha + std::fabs(1.0 - (x1 + x2))) : 0.0;
+  const double k1 = p_.gamma1 + p_.beta;
+  const double drive1 = p_.mu * e;
+  const double f1 = drive1 - k1 * x1;
+  const double f2 = p_.beta * x1 - p_.gamma2 * x2;
+  double x1n = k1 > 0 ? x1 * std::exp(-k1 * dt) - drive1 / k1 * std::expm1(-k1 * dt)
+                      : x1 + drive1 * dt;
+  const double x1avg = 0.5 * (x1 + x1n);
+  double x2n = p_.gamma2 > 0
+                   ? x2 * std::exp(-p_.gamma2 * dt) - p_.beta * x1avg / p_.gamma2 * std::expm1(-p_.gamma2 * dt)
+                   : x2 + p_.beta * x1avg * dt;
+  if (p_.sigma1 > 0 || p_.sigma2 > 0) {
+    const auto z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
+    x1n += std::sqrt(p_.sigma1 * std::fabs(f1) * dt) * z[0];
+    x2n += std::sqrt(p_.sigma2 * std::fabs(f2) * dt) * z[1];
+  }
+  x1_[i] = std::max(0.0, x1n);
+  x2_[i] = std::max(0.0, x2n);
+}
+
+void zhao2025_model::advance(std::int64_t first_step, int n_steps, double dt,
+                             std::span<const double> v_applied, std::span<double> current,
+                             std::span<double> conductance) {
+  IONSIM_ASSERT(v_applied.size() == n_ && current.size() == n_ && conductance.size() == n_);
+  const auto n = static_cast<std::int64_t>(n_);
+#pragma omp parallel for schedule(static) if (n * n_steps > 65536)
+  for (std::int64_t ii = 0; ii < n; ++ii) {
+    const auto i = static_cast<std::size_t>(ii);
+    const double va = v_applied[i];
+    for (int k = 0; k < n_steps; ++k)
+      step_device(i, first_step + k, dt, device_voltage(va, resistance(i), drive));
+    const double r = resistance(i);
+    current[i] = branch_current(va, r, drive);
+    conductance[i] = 1.0 / r;
+  }
+}
+
+}  // namespace ionsim
