@@ -10,6 +10,7 @@
 #include "core/progress.hpp"
 #include "core/units.hpp"
 #include "device/experiment.hpp"
+#include "device/fit.hpp"
 #include "device/registry.hpp"
 #include "io/files.hpp"
 #include "report/device_report.hpp"
@@ -21,14 +22,17 @@ namespace {
 
 void add_model_options(CLI::App* c, std::string& model, std::string& preset, std::string& file,
                        std::string& dt, std::uint64_t& seed) {
-  c->add_option("--model", model, "device model: wang2024 or zhao2025 (used with its defaults "
-                                  "when neither --preset nor --params is given)")
+  c->add_option("--model", model,
+                "device model: wang2024 or zhao2025 (used with its defaults "
+                "when neither --preset nor --params is given)")
       ->capture_default_str();
   c->add_option("--preset", preset, "named parameter set (see `ionsim device presets`)");
   c->add_option("--params", file, "parameter file (TOML), as written by `ionsim device fit`")
       ->check(CLI::ExistingFile);
   c->add_option("--dt", dt, "integration step [s]; default: the parameter set's dt");
-  c->add_option("--seed", seed, "random seed; the same seed gives the same result")
+  c->add_option("--seed", seed,
+                "random seed (a non-negative integer); the same seed gives the same result")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 }
 
@@ -69,16 +73,18 @@ device_commands::device_commands(CLI::App& app) {
   sweep_->add_option("--series", series_, "series resistor [Ω]; default: the parameter set's");
   sweep_->add_option("--devices", devices_, "independent devices swept in parallel")
       ->capture_default_str();
-  sweep_->add_option("--replay", replay_,
-                     "drive with the voltages of a measured sweep file (cycle,point,voltage_V,"
-                     "current_A); replaces --vmax, --points and --cycles")
+  sweep_
+      ->add_option("--replay", replay_,
+                   "drive with the voltages of a measured sweep file (cycle,point,voltage_V,"
+                   "current_A); replaces --vmax, --points and --cycles")
       ->check(CLI::ExistingFile);
   sweep_->add_option("--out", out_, "output directory")->required();
   sweep_->add_flag("--no-plot", no_plot_, "do not draw iv.png");
 
   pulse_ = device_->add_subcommand(
-      "pulse", "single voltage pulses through a series resistor, one device per trial; writes "
-               "trace.csv, summary.json, pulse.png");
+      "pulse",
+      "single voltage pulses through a series resistor, one device per trial; writes "
+      "trace.csv, summary.json, pulse.png");
   add_model_options(pulse_, model_, preset_, params_file_, dt_, seed_);
   pulse_->add_option("--amplitude", amplitude_, "pulse amplitude [V]")->capture_default_str();
   pulse_->add_option("--width", width_, "pulse width [s]")->capture_default_str();
@@ -98,27 +104,40 @@ device_commands::device_commands(CLI::App& app) {
   pulse_->add_flag("--no-plot", no_plot_, "do not draw pulse.png");
 
   fit_ = device_->add_subcommand(
-      "fit", "calibrate a model to measured sweep or pulse data (NLopt: CRS2 global search, then "
-             "BOBYQA, with common random numbers); writes the parameter file and a fit report");
+      "fit",
+      "calibrate a model to measured sweep or pulse data (NLopt: CRS2 global search, then "
+      "BOBYQA, with common random numbers); writes the parameter file and a fit report");
   fit_->add_option("--model", model_, "model to fit (wang2024)")->capture_default_str();
-  auto* s = fit_->add_option("--sweep", fit_sweep_, "measured I-V sweeps (cycle,point,voltage_V,current_A)")
+  auto* s = fit_->add_option("--sweep", fit_sweep_,
+                             "measured I-V sweeps (cycle,point,voltage_V,current_A)")
                 ->check(CLI::ExistingFile);
-  auto* p = fit_->add_option("--pulse", fit_pulse_, "measured pulse trials (trial,time_s,voltage_V,current_A)")
+  auto* p = fit_->add_option("--pulse", fit_pulse_,
+                             "measured pulse trials (trial,time_s,voltage_V,current_A)")
                 ->check(CLI::ExistingFile);
   s->excludes(p);
   fit_->add_option("--out", out_, "output parameter file (TOML)")->required();
   fit_->add_option("--report", report_dir_,
                    "directory of the fit report (default: next to --out, named <stem>-report)");
-  fit_->add_option("--start", start_, "preset to start from (default: wang2024-dc-symmetric for "
-                                      "sweeps, wang2024-pulse for pulses)");
-  fit_->add_option("--max-evals", max_evals_, "objective evaluations (each one a full simulated "
-                                              "experiment)")
+  fit_->add_option("--start", start_,
+                   "preset to start from (default: wang2024-dc-symmetric for "
+                   "sweeps, wang2024-pulse for pulses)");
+  fit_->add_option("--max-evals", max_evals_,
+                   "objective evaluations (each one a full simulated "
+                   "experiment)")
       ->capture_default_str();
-  fit_->add_option("--seed", seed_, "seed of the common random numbers")->capture_default_str();
+  fit_->add_option("--seed", seed_, "seed of the common random numbers")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  fit_->add_option("--dwell", fit_dwell_,
+                   "sweep: time at each voltage point of the measurement [s]")
+      ->capture_default_str();
+  fit_->add_option("--series", fit_series_, "pulse: series resistor of the measurement [Ω]")
+      ->capture_default_str();
   fit_->add_flag("--no-plot", no_plot_, "do not draw the report's PNG");
 
   presets_ = device_->add_subcommand("presets", "list the built-in parameter sets");
-  params_ = device_->add_subcommand("params", "print a model's parameter table, or a preset as TOML");
+  params_ =
+      device_->add_subcommand("params", "print a model's parameter table, or a preset as TOML");
   params_->add_option("--model", model_, "model")->capture_default_str();
   params_->add_option("--preset", preset_, "print this preset as a TOML parameter file");
 }
@@ -151,7 +170,8 @@ int device_commands::run_params() {
 
 int device_commands::run_sweep() {
   device_config cfg = load_config(model_, preset_, params_file_);
-  if (!compliance_.empty()) set_param(cfg, "i_compliance", quantity(compliance_, "A", "--compliance"));
+  if (!compliance_.empty())
+    set_param(cfg, "i_compliance", quantity(compliance_, "A", "--compliance"));
   if (!series_.empty()) set_param(cfg, "r_series", quantity(series_, "Ohm", "--series"));
   const double dt = dt_.empty() ? config_dt(cfg) : quantity(dt_, "s", "--dt");
   if (!(dt > 0)) throw input_error("--dt must be positive");
@@ -174,17 +194,15 @@ int device_commands::run_sweep() {
   nlohmann::json j;
   j["model"] = cfg.model;
   j["parameters"] = cfg.source;
-  j["protocol"] = {{"cycles", cycles.size()},
-                   {"points", cycles.front().size()},
-                   {"dwell_s", dwell},
-                   {"dt_s", dt},
-                   {"devices", devices_},
-                   {"seed", seed_},
+  j["protocol"] = {{"cycles", cycles.size()}, {"points", cycles.front().size()},
+                   {"dwell_s", dwell},        {"dt_s", dt},
+                   {"devices", devices_},     {"seed", seed_},
                    {"replay", replay_}};
   if (replay_.empty()) j["protocol"]["vmax_V"] = quantity(vmax_, "V", "--vmax");
   j["thresholds"] = thresholds_json(th);
-  j["extraction"] = "V_th: first |V| on the rising branch where |I| exceeds 10 nA from below; "
-                    "V_hold: first |V| on the falling branch where |I| drops below 10 pA from above";
+  j["extraction"] =
+      "V_th: first |V| on the rising branch where |I| exceeds 10 nA from below; "
+      "V_hold: first |V| on the falling branch where |I| drops below 10 pA from above";
   make_output_dir(out_);
   write_file_atomic(join_path(out_, "trace.csv"), sweep_trace_csv(r));
   write_file_atomic(join_path(out_, "summary.json"), j.dump(2) + "\n");
@@ -204,7 +222,8 @@ int device_commands::run_sweep() {
 
 int device_commands::run_pulse() {
   device_config cfg = load_config(model_, preset_, params_file_);
-  if (!compliance_.empty()) set_param(cfg, "i_compliance", quantity(compliance_, "A", "--compliance"));
+  if (!compliance_.empty())
+    set_param(cfg, "i_compliance", quantity(compliance_, "A", "--compliance"));
   if (!series_.empty()) set_param(cfg, "r_series", quantity(series_, "Ohm", "--series"));
   const double dt = dt_.empty() ? config_dt(cfg) : quantity(dt_, "s", "--dt");
   if (!(dt > 0)) throw input_error("--dt must be positive");
@@ -222,28 +241,33 @@ int device_commands::run_pulse() {
   auto model = make_device(cfg, static_cast<std::size_t>(trials_), seed_);
   progress bar("pulse", 1.0);
   const auto r = ionsim::run_pulse(*model, p, dt, static_cast<std::size_t>(record_), sample,
-                           [&](double f) { bar.update(f); });
+                                   [&](double f) { bar.update(f); });
   bar.finish();
   const auto times = pulse_times_of(r.times);
   nlohmann::json j;
   j["model"] = cfg.model;
   j["parameters"] = cfg.source;
-  j["protocol"] = {{"amplitude_V", p.amplitude}, {"width_s", p.width},   {"read_V", p.read},
-                   {"pre_s", p.pre},             {"post_s", p.post},     {"dt_s", dt},
-                   {"trials", trials_},          {"seed", seed_},
+  j["protocol"] = {{"amplitude_V", p.amplitude},
+                   {"width_s", p.width},
+                   {"read_V", p.read},
+                   {"pre_s", p.pre},
+                   {"post_s", p.post},
+                   {"dt_s", dt},
+                   {"trials", trials_},
+                   {"seed", seed_},
                    {"r_series_ohm", get_param(cfg, "r_series")}};
   j["simulated"] = pulse_json(times);
   nlohmann::json per_trial = nlohmann::json::array();
-  for (const auto& t : r.times)
-  {
+  for (const auto& t : r.times) {
     nlohmann::json one;
     one["delay_s"] = t.delay ? nlohmann::json(*t.delay) : nlohmann::json();
     one["relax_s"] = t.relax ? nlohmann::json(*t.relax) : nlohmann::json();
     per_trial.push_back(one);
   }
   j["per_trial"] = per_trial;
-  j["extraction"] = "delay: from the pulse's rise to |I| > 1 uA; relaxation: from the pulse's end "
-                    "to |I| < 10 nA; trials that never cross are left out of the statistics";
+  j["extraction"] =
+      "delay: from the pulse's rise to |I| > 1 uA; relaxation: from the pulse's end "
+      "to |I| < 10 nA; trials that never cross are left out of the statistics";
   make_output_dir(out_);
   write_file_atomic(join_path(out_, "trace.csv"), pulse_trace_csv(r));
   write_file_atomic(join_path(out_, "summary.json"), j.dump(2) + "\n");
@@ -261,6 +285,86 @@ int device_commands::run_pulse() {
   return 0;
 }
 
-int device_commands::run_fit() { throw run_error("TODO"); }
+int device_commands::run_fit() {
+  if (fit_sweep_.empty() && fit_pulse_.empty())
+    throw input_error("give the measured data: --sweep DATA.csv or --pulse DATA.csv");
+  if (model_ != "wang2024")
+    throw input_error(fmt::format("--model {}: fitting is implemented for wang2024", model_));
+  const bool sweep = !fit_sweep_.empty();
+  const std::string start_name =
+      start_.empty() ? (sweep ? "wang2024-dc-symmetric" : "wang2024-pulse") : start_;
+  const device_config start = load_preset(start_name);
+  if (start.model != "wang2024")
+    throw input_error(fmt::format("--start {}: a wang2024 preset is needed", start_));
+  if (max_evals_ < 10) throw input_error("--max-evals must be at least 10");
+  fit_options o;
+  o.max_evals = max_evals_;
+  o.seed = seed_;
+  o.dwell = quantity(fit_dwell_, "s", "--dwell");
+  o.r_series = quantity(fit_series_, "Ohm", "--series");
+  progress bar("fit", max_evals_);
+  o.on_progress = [&](int n, double best, const char* phase) {
+    bar.update(n, fmt::format("eval {}/{}, best objective {:.4g}, {}", n, max_evals_, best, phase));
+  };
+  std::string report = report_dir_;
+  if (report.empty()) {
+    const std::filesystem::path p(out_);
+    report = (p.parent_path() / (p.stem().string() + "-report")).string();
+  }
+  // Read the data before any output exists, so a bad file leaves nothing behind.
+  fit_outcome r;
+  if (sweep) {
+    const auto data = read_sweep_csv(fit_sweep_);
+    r = fit_sweep(data, start, o);
+  } else {
+    const auto data = read_pulse_csv(fit_pulse_);
+    r = fit_pulse(data, start, o);
+  }
+  bar.finish();
+  const std::string header = fmt::format(
+      "# Fitted by: ionsim device fit --model wang2024 --{} {} --start {} --max-evals {} --seed "
+      "{}\n"
+      "# Report: {}\n",
+      sweep ? "sweep" : "pulse", sweep ? fit_sweep_ : fit_pulse_, start_name, max_evals_, seed_,
+      report);
+  make_output_dir(report);
+  write_file_atomic(join_path(report, "report.json"), r.report.dump(2) + "\n");
+  write_file_atomic(join_path(report, "trace.csv"), r.trace_csv);
+  const auto parent = std::filesystem::path(out_).parent_path();
+  if (!parent.empty()) make_output_dir(parent.string());
+  write_file_atomic(out_, header + to_toml(r.config));
+  const auto& m = r.report["measured"];
+  const auto& s = r.report["simulated"];
+  auto row = [](const char* name, const nlohmann::json& a, const nlohmann::json& b, double scale,
+                const char* unit) {
+    std::cout << fmt::format(
+        "{:<18} measured {:>9.4g} ± {:<9.4g} simulated {:>9.4g} ± {:<9.4g} {} "
+        "(median {:.4g} / {:.4g})\n",
+        name, a.value("mean", NAN) * scale, a.value("std", NAN) * scale,
+        b.value("mean", NAN) * scale, b.value("std", NAN) * scale, unit,
+        a.value("median", NAN) * scale, b.value("median", NAN) * scale);
+  };
+  if (sweep) {
+    row("V_th", m["vth"], s["vth"], 1, "V");
+    row("V_hold", m["vhold"], s["vhold"], 1, "V");
+    std::cout << fmt::format("I-V envelope: rms difference {:.3f} decades\n",
+                             r.report["envelope"]["rms_decades"].get<double>());
+  } else {
+    row("switching delay", m["delay_s"], s["delay_s"], 1e3, "ms");
+    row("relaxation", m["relax_s"], s["relax_s"], 1e3, "ms");
+  }
+  std::cout << fmt::format("objective {:.4g} after {} evaluations\n", r.objective, r.evaluations);
+  if (!no_plot_) {
+    if (sweep)
+      run_plot("iv.py", {join_path(report, "fit.png"), join_path(report, "trace.csv"),
+                         join_path(report, "report.json"), fit_sweep_});
+    else
+      run_plot("pulse.py", {join_path(report, "fit.png"), join_path(report, "trace.csv"),
+                            join_path(report, "report.json"), fit_pulse_});
+  }
+  std::cout << "wrote " << out_ << " and " << report << "/report.json, trace.csv"
+            << (no_plot_ ? "" : ", fit.png") << "\n";
+  return 0;
+}
 
 }  // namespace ionsim::cli

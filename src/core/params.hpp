@@ -3,14 +3,15 @@
 // (the struct's initializer), valid range and description. The same table drives TOML
 // parsing, validation, error messages, --help listings and the docs/models pages.
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "core/error.hpp"
@@ -40,6 +41,9 @@ inline std::string where(const std::string& source, const toml::node& node) {
   if (b.line == 0) return source;
   return fmt::format("{}:{}", source, b.line);
 }
+
+// Where a named parameter was given ("file.toml:12"), for messages about combinations.
+using param_locator = std::function<std::string(std::string_view name)>;
 
 template <class P>
 std::string check_range(const param_field<P>& f, double v) {
@@ -78,8 +82,10 @@ void read_params(const toml::table& table, std::span<const param_field<P>> field
     const std::string at = where(source, node);
     if (!f) {
       std::string known;
-      for (const auto& cand : fields) known += fmt::format("{}{}", known.empty() ? "" : ", ", cand.name);
-      throw input_error(fmt::format("{}: unknown parameter '{}' (known: {})", at, key.str(), known));
+      for (const auto& cand : fields)
+        known += fmt::format("{}{}", known.empty() ? "" : ", ", cand.name);
+      throw input_error(
+          fmt::format("{}: unknown parameter '{}' (known: {})", at, key.str(), known));
     }
     double v = 0;
     if (f->kind == param_kind::flag) {
@@ -110,7 +116,7 @@ std::string write_params(const P& p, std::span<const param_field<P>> fields) {
     if (f.kind == param_kind::flag)
       out += fmt::format("{} = {:<22} # {}\n", f.name, v != 0 ? "true" : "false", f.description);
     else
-      out += fmt::format("{} = {:<22.10g} # [{}] {}\n", f.name, v, f.unit, f.description);
+      out += fmt::format("{} = {:<22} # [{}] {}\n", f.name, v, f.unit, f.description);
   }
   return out;
 }

@@ -40,14 +40,22 @@ double parse_quantity(std::string_view text, std::string_view unit, std::string_
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   if (s.empty()) return fail("the value is empty");
   std::string_view num = s;
-  if (num.front() == '+') num.remove_prefix(1);
+  if (num.front() == '+') {
+    num.remove_prefix(1);
+    if (num.empty() || num.front() == '-' || num.front() == '+')
+      return fail("it does not start with a number");
+  }
   double value = 0;
   const auto res = std::from_chars(num.data(), num.data() + num.size(), value);
   if (res.ec != std::errc()) return fail("it does not start with a number");
   std::string_view rest(res.ptr, static_cast<std::size_t>(num.data() + num.size() - res.ptr));
   if (!std::isfinite(value)) return fail("the number is not finite");
+  if (rest.empty()) return value;
 
-  double scale = 1.0;
+  if (rest.front() == 'M' && !(rest.size() >= 3 && lower(rest.substr(0, 3)) == "meg")) {
+    // "MOhm" or "M" alone: refuse to guess.
+    return fail("'M' is ambiguous; write 'meg' for 1e6 or 'm' for 1e-3");
+  }
   static const std::array<std::pair<std::string_view, double>, 10> suffixes = {{
       {"meg", 1e6},
       {"\xc2\xb5", 1e-6},  // µ
@@ -60,31 +68,23 @@ double parse_quantity(std::string_view text, std::string_view unit, std::string_
       {"g", 1e9},
       {"t", 1e12},
   }};
-  if (!rest.empty()) {
-    if (rest.front() == 'M' && !(rest.size() >= 3 && lower(rest.substr(0, 3)) == "meg")) {
-      // "MOhm" or "M" alone: refuse to guess.
-      return fail("'M' is ambiguous; write 'meg' for 1e6 or 'm' for 1e-3");
-    }
-    if (unit_matches(rest, unit)) {
-      rest = {};
-    } else {
-      const std::string lr = lower(rest);
-      for (const auto& [suf, sc] : suffixes) {
-        if (lr.compare(0, suf.size(), suf) == 0) {
-          scale = sc;
-          rest.remove_prefix(suf.size());
-          break;
-        }
-      }
+  // Text that is exactly the unit is the unit ("1F" is one farad; write "1fF" for 1e-15 F).
+  // Otherwise a scale suffix comes first and what follows it must be empty or the unit.
+  if (unit_matches(rest, unit)) return value;
+  const std::string lr = lower(rest);
+  for (const auto& [suf, sc] : suffixes) {
+    if (lr.compare(0, suf.size(), suf) == 0) {
+      const std::string_view after = rest.substr(suf.size());
+      if (after.empty() || unit_matches(after, unit)) return value * sc;
+      return fail(fmt::format("unexpected unit '{}' after the '{}' prefix (expected {})", after,
+                              rest.substr(0, suf.size()), unit.empty() ? "nothing" : unit));
     }
   }
-  if (!rest.empty() && !unit_matches(rest, unit)) {
-    if (unit.empty()) return fail(fmt::format("unexpected trailing '{}'", rest));
-    return fail(fmt::format("unexpected unit or suffix '{}' (expected {} with an optional "
-                            "f p n u m k meg g t prefix)",
-                            rest, unit));
-  }
-  return value * scale;
+  if (unit.empty()) return fail(fmt::format("unexpected trailing '{}'", rest));
+  return fail(
+      fmt::format("unexpected unit or suffix '{}' (expected {} with an optional "
+                  "f p n u m k meg g t prefix)",
+                  rest, unit));
 }
 
 std::string format_quantity(double value, std::string_view unit) {

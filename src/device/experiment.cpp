@@ -99,9 +99,10 @@ sweep_data read_sweep_csv(const std::string& path) {
     if (cyc[r] != cur_cycle) {
       if (!d.v.empty()) close_cycle(line);
       if (!d.v.empty() && cyc[r] < cur_cycle)
-        throw input_error(fmt::format("{}:{}: cycle {} comes after cycle {}; rows must be grouped "
-                                      "by cycle in increasing order",
-                                      path, line, cyc[r], cur_cycle));
+        throw input_error(
+            fmt::format("{}:{}: cycle {} comes after cycle {}; rows must be grouped "
+                        "by cycle in increasing order",
+                        path, line, cyc[r], cur_cycle));
       cur_cycle = cyc[r];
       first_line = line;
       d.v.emplace_back();
@@ -133,9 +134,10 @@ pulse_data read_pulse_csv(const std::string& path) {
     const std::size_t line = t.line[r];
     if (tr[r] != cur) {
       if (!d.t.empty() && tr[r] < cur)
-        throw input_error(fmt::format("{}:{}: trial {} comes after trial {}; rows must be grouped "
-                                      "by trial in increasing order",
-                                      path, line, tr[r], cur));
+        throw input_error(
+            fmt::format("{}:{}: trial {} comes after trial {}; rows must be grouped "
+                        "by trial in increasing order",
+                        path, line, tr[r], cur));
       cur = tr[r];
       d.t.emplace_back();
       d.v.emplace_back();
@@ -169,8 +171,8 @@ namespace {
 int steps_for(double duration, double dt, const char* what) {
   const double s = duration / dt;
   if (!(s >= 0.5) || s > 2e9)
-    throw input_error(fmt::format("{} ({:g} s) must be at least half a step ({:g} s)", what,
-                                  duration, dt));
+    throw input_error(
+        fmt::format("{} ({:g} s) must be at least half a step ({:g} s)", what, duration, dt));
   return static_cast<int>(std::llround(s));
 }
 }  // namespace
@@ -209,6 +211,7 @@ pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
   pulse_result r;
   r.i.resize(record_trials);
   r.times.resize(n);
+  r.i_on.resize(n);
   std::vector<double> va(n), cur(n), g(n);
   std::vector<char> switched(n, 0), relaxed(n, 0);
   for (int s = 0; s < total; ++s) {
@@ -218,6 +221,7 @@ pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
     model.advance(s, 1, dt, va, cur, g);
     // the current is read at the end of step s, time (s + 1) dt
     const double t_end = static_cast<double>(s + 1) * dt;
+    if (s == n_pre + n_pulse - 1) std::copy(cur.begin(), cur.end(), r.i_on.begin());
     if (on) {
       const double since = static_cast<double>(s + 1 - n_pre) * dt;
       for (std::size_t d = 0; d < n; ++d)
@@ -238,8 +242,7 @@ pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
       r.v.push_back(v);
       for (std::size_t d = 0; d < record_trials; ++d) r.i[d].push_back(cur[d]);
     }
-    if (progress && (s % 1000 == 0 || s + 1 == total))
-      progress(static_cast<double>(s + 1) / total);
+    if (progress && (s % 1000 == 0 || s + 1 == total)) progress(static_cast<double>(s + 1) / total);
   }
   return r;
 }

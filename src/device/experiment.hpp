@@ -86,6 +86,7 @@ struct pulse_result {
   std::vector<double> v;               // [V] applied voltage at those times
   std::vector<std::vector<double>> i;  // [trial][sample] for the recorded trials
   std::vector<pulse_times> times;      // per trial (every device of the batch)
+  std::vector<double> i_on;            // [A] per trial, current at the end of the pulse
 };
 // Each device of the batch is one trial. Switching times are detected at every step; the
 // traces of the first `record_trials` trials are kept every `sample` [s].

@@ -22,8 +22,18 @@ decltype(auto) visit_fields(std::string_view model, F&& f) {
 std::string escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\t') {
+      out += "\\t";
+    } else if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(ch)));
+    } else {
+      out += ch;
+    }
   }
   return out;
 }
@@ -78,24 +88,32 @@ device_config parse_config(std::string_view text, const std::string& source) {
       if (!node.is_table()) throw input_error(fmt::format("{}: [{}] must be a table", at, k));
       c.extra.insert(k, *node.as_table());
     } else {
-      throw input_error(fmt::format(
-          "{}: unknown key '{}' (expected model, description, [params], [protocol], [circuit], [fit])",
-          at, k));
+      throw input_error(
+          fmt::format("{}: unknown key '{}' (expected model, description, [params], [protocol], "
+                      "[circuit], [fit])",
+                      at, k));
     }
   }
   if (c.model.empty()) throw input_error(fmt::format("{}: missing 'model = \"...\"'", source));
   const toml::table empty;
   const toml::table* params = doc["params"].as_table();
   if (!params) params = &empty;
+  // A combination of values is reported at the line of the named parameter, or of [params]
+  // when the parameter kept its default.
+  const param_locator at = [&](std::string_view name) {
+    if (const toml::node* n = params->get(name)) return where(source, *n);
+    if (const toml::node* t = doc.get("params")) return where(source, *t);
+    return source;
+  };
   if (c.model == "wang2024") {
     wang2024_params p;
     read_params<wang2024_params>(*params, wang2024_fields(), p, source);
-    wang2024_check(p, source);
+    wang2024_check(p, source, at);
     c.params = p;
   } else if (c.model == "zhao2025") {
     zhao2025_params p;
     read_params<zhao2025_params>(*params, zhao2025_fields(), p, source);
-    zhao2025_check(p, source);
+    zhao2025_check(p, source, at);
     c.params = p;
   } else {
     throw input_error(fmt::format("{}: unknown device model '{}' (known: wang2024, zhao2025)",
@@ -148,8 +166,8 @@ double config_dt(const device_config& c) {
   return std::visit([](const auto& p) { return p.dt; }, c.params);
 }
 
-std::unique_ptr<device_model> make_device(const device_config& c, std::size_t n,
-                                          std::uint64_t seed, std::uint64_t first_id) {
+std::unique_ptr<device_model> make_device(const device_config& c, std::size_t n, std::uint64_t seed,
+                                          std::uint64_t first_id) {
   if (const auto* w = std::get_if<wang2024_params>(&c.params))
     return std::make_unique<wang2024_model>(*w, n, seed, first_id);
   return std::make_unique<zhao2025_model>(std::get<zhao2025_params>(c.params), n, seed, first_id);
@@ -199,8 +217,8 @@ std::string param_table_markdown(std::string_view model) {
         "| parameter | unit | default | valid range | description |\n|---|---|---|---|---|\n";
     for (const auto& f : fields) {
       const double d = defaults.*(f.member);
-      const std::string def = f.kind == param_kind::flag ? (d != 0 ? "true" : "false")
-                                                         : fmt::format("{:g}", d);
+      const std::string def =
+          f.kind == param_kind::flag ? (d != 0 ? "true" : "false") : fmt::format("{:g}", d);
       const std::string range =
           f.kind == param_kind::flag
               ? "true/false"

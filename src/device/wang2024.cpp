@@ -12,7 +12,8 @@ using P = wang2024_params;
 constexpr std::array<param_field<P>, 25> fields_ = {{
     {"dt", "s", &P::dt, 0, 1, true, "integration step the parameter set was made for"},
     {"tau_noise", "s", &P::tau_noise, 0, 1, true,
-     "correlation time of the cycle-to-cycle rate fluctuations (rates are redrawn once per tau_noise)"},
+     "correlation time of the cycle-to-cycle rate fluctuations (rates are redrawn once per "
+     "tau_noise)"},
     {"r_on", "Ω", &P::r_on, 0, inf, true, "on-state resistance at tot = 1, S = 1"},
     {"r_off", "Ω", &P::r_off, 0, inf, true, "off-state resistance at tot = 0"},
     {"mu", "1/(V·s)", &P::mu, 0, inf, false, "drift mobility of Ag into the filament"},
@@ -88,14 +89,15 @@ constexpr double s_open = 1.000001;    // the channel evolves only while S is (a
 
 std::span<const param_field<wang2024_params>> wang2024_fields() { return fields_; }
 
-void wang2024_check(const wang2024_params& p, const std::string& source) {
+void wang2024_check(const wang2024_params& p, const std::string& source, const param_locator& at) {
   validate_params<P>(p, fields_, source);
+  auto loc = [&](std::string_view name) { return at ? at(name) : source; };
   if (p.r_off <= p.r_on)
-    throw input_error(fmt::format("{}: r_off ({:g} Ω) must exceed r_on ({:g} Ω)", source, p.r_off,
-                                  p.r_on));
+    throw input_error(
+        fmt::format("{}: r_off ({:g} Ω) must exceed r_on ({:g} Ω)", loc("r_off"), p.r_off, p.r_on));
   if (p.res_init_min > p.res_init_max)
-    throw input_error(fmt::format("{}: res_init_min ({:g}) exceeds res_init_max ({:g})", source,
-                                  p.res_init_min, p.res_init_max));
+    throw input_error(fmt::format("{}: res_init_min ({:g}) exceeds res_init_max ({:g})",
+                                  loc("res_init_min"), p.res_init_min, p.res_init_max));
 }
 
 wang2024_model::wang2024_model(const wang2024_params& p, std::size_t n, std::uint64_t seed,
@@ -157,7 +159,8 @@ std::span<const double> wang2024_model::state(std::size_t k) const {
 void wang2024_model::redraw_rates(std::size_t i, std::int64_t k) {
   // Rates are piecewise constant over noise intervals of length tau_noise, redrawn from the
   // state at the start of each interval as in the published model, but never negative.
-  const auto z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(k));
+  const auto z =
+      rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(k));
   m1_[i] = std::max(0.0, 1.0 + p_.sigma1 * fil_[i] * z[0]);
   m2_[i] = std::max(0.0, 1.0 + p_.sigma2 * res_[i] * z[1]);
   m3_[i] = std::max(0.0, 1.0 + p_.sigma3 * z[2]);
@@ -218,7 +221,8 @@ void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt,
   const double tot = std::clamp(fil + res, 0.0, 1.0);
   double g1 = p_.gamma1 * g1_d_[i], g2 = p_.gamma2 * g2_d_[i], g3 = p_.gamma3;
   if (p_.sigma1 > 0 || p_.sigma2 > 0 || p_.sigma3 > 0) {
-    const auto z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
+    const auto z =
+        rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
     g1 += g1 * p_.sigma1 * fil * z[0];
     g2 += g2 * p_.sigma2 * res * z[1];
     g3 += g3 * p_.sigma3 * z[2];

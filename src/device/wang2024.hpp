@@ -14,35 +14,38 @@
 namespace ionsim {
 
 struct wang2024_params {
-  double dt = 1e-3;          // [s] integration step the set was made for
-  double tau_noise = 1e-3;   // [s] correlation time of the rate fluctuations
-  double r_on = 170e3;       // [Ω]
-  double r_off = 1e11;       // [Ω]
-  double mu = 60;            // [1/(V·s)] drift mobility
-  double alpha = 0.01;       // [1]
-  double beta = 40;          // [1/s] filament-to-residue transfer rate
-  double gamma1 = 60;        // [1/s] filament diffusion rate
-  double gamma2 = 40;        // [1/s] residue diffusion rate
-  double gamma3 = 10;        // [1/s] hold-state relaxation rate
-  double theta = 100;        // [1/(V·s)] hold-state growth rate
-  double lambda = 0.8;       // [1] shape of the off-state resistance
-  double sigma1 = 8;         // [1] relative cycle-to-cycle noise of gamma1 (times fil)
-  double sigma2 = 5;         // [1] relative cycle-to-cycle noise of gamma2 (times res)
-  double sigma3 = 0;         // [1] relative cycle-to-cycle noise of gamma3
-  double d2d_mu = 0;         // [1] relative device-to-device spread of mu
-  double d2d_beta = 0;       // [1] relative device-to-device spread of beta
-  double d2d_gamma1 = 0;     // [1] relative device-to-device spread of gamma1
-  double d2d_gamma2 = 0;     // [1] relative device-to-device spread of gamma2
-  double res_init_min = 0;   // [1] initial residue drawn uniformly in [min, max]
-  double res_init_max = 0;   // [1]
-  double r_series = 0;       // [Ω] series resistor
-  double i_compliance = 0;   // [A] current compliance, 0 for none
-  double symmetric = 1;      // flag: both polarities drive the device
-  double published = 0;      // flag: use the published per-step update (dt-dependent)
+  double dt = 1e-3;         // [s] integration step the set was made for
+  double tau_noise = 1e-3;  // [s] correlation time of the rate fluctuations
+  double r_on = 170e3;      // [Ω]
+  double r_off = 1e11;      // [Ω]
+  double mu = 60;           // [1/(V·s)] drift mobility
+  double alpha = 0.01;      // [1]
+  double beta = 40;         // [1/s] filament-to-residue transfer rate
+  double gamma1 = 60;       // [1/s] filament diffusion rate
+  double gamma2 = 40;       // [1/s] residue diffusion rate
+  double gamma3 = 10;       // [1/s] hold-state relaxation rate
+  double theta = 100;       // [1/(V·s)] hold-state growth rate
+  double lambda = 0.8;      // [1] shape of the off-state resistance
+  double sigma1 = 8;        // [1] relative cycle-to-cycle noise of gamma1 (times fil)
+  double sigma2 = 5;        // [1] relative cycle-to-cycle noise of gamma2 (times res)
+  double sigma3 = 0;        // [1] relative cycle-to-cycle noise of gamma3
+  double d2d_mu = 0;        // [1] relative device-to-device spread of mu
+  double d2d_beta = 0;      // [1] relative device-to-device spread of beta
+  double d2d_gamma1 = 0;    // [1] relative device-to-device spread of gamma1
+  double d2d_gamma2 = 0;    // [1] relative device-to-device spread of gamma2
+  double res_init_min = 0;  // [1] initial residue drawn uniformly in [min, max]
+  double res_init_max = 0;  // [1]
+  double r_series = 0;      // [Ω] series resistor
+  double i_compliance = 0;  // [A] current compliance, 0 for none
+  double symmetric = 1;     // flag: both polarities drive the device
+  double published = 0;     // flag: use the published per-step update (dt-dependent)
 };
 
 std::span<const param_field<wang2024_params>> wang2024_fields();
-void wang2024_check(const wang2024_params& p, const std::string& source);
+// Validates every parameter and their combinations. `at(name)` gives the location of a
+// parameter for messages (default: just `source`).
+void wang2024_check(const wang2024_params& p, const std::string& source,
+                    const param_locator& at = {});
 
 class wang2024_model final : public device_model {
  public:

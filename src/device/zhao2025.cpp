@@ -18,8 +18,10 @@ constexpr std::array<param_field<P>, 13> fields_ = {{
     {"lambda", "1", &P::lambda, 0.01, 100, false, "shape of the off-state resistance curve"},
     {"r_on", "Ω", &P::r_on, 0, inf, true, "on-state resistance at x = 1"},
     {"r_off", "Ω", &P::r_off, 0, inf, true, "off-state resistance at x = 0"},
-    {"sigma1", "1", &P::sigma1, 0, 1000, false, "noise intensity of x1: dW scaled by sqrt(sigma1 |dx1/dt|)"},
-    {"sigma2", "1", &P::sigma2, 0, 1000, false, "noise intensity of x2: dW scaled by sqrt(sigma2 |dx2/dt|)"},
+    {"sigma1", "1", &P::sigma1, 0, 1000, false,
+     "noise intensity of x1: dW scaled by sqrt(sigma1 |dx1/dt|)"},
+    {"sigma2", "1", &P::sigma2, 0, 1000, false,
+     "noise intensity of x2: dW scaled by sqrt(sigma2 |dx2/dt|)"},
     {"r_series", "Ω", &P::r_series, 0, inf, false, "series resistor between source and device"},
     {"i_compliance", "A", &P::i_compliance, 0, inf, false, "current compliance, 0 for none"},
 }};
@@ -27,11 +29,11 @@ constexpr std::array<param_field<P>, 13> fields_ = {{
 
 std::span<const param_field<zhao2025_params>> zhao2025_fields() { return fields_; }
 
-void zhao2025_check(const zhao2025_params& p, const std::string& source) {
+void zhao2025_check(const zhao2025_params& p, const std::string& source, const param_locator& at) {
   validate_params<P>(p, fields_, source);
   if (p.r_off <= p.r_on)
-    throw input_error(fmt::format("{}: r_off ({:g} Ω) must exceed r_on ({:g} Ω)", source, p.r_off,
-                                  p.r_on));
+    throw input_error(fmt::format("{}: r_off ({:g} Ω) must exceed r_on ({:g} Ω)",
+                                  at ? at("r_off") : source, p.r_off, p.r_on));
 }
 
 zhao2025_model::zhao2025_model(const zhao2025_params& p, std::size_t n, std::uint64_t seed,
@@ -73,14 +75,15 @@ void zhao2025_model::step_device(std::size_t i, std::int64_t step, double dt, do
   const double drive1 = p_.mu * e;
   const double f1 = drive1 - k1 * x1;
   const double f2 = p_.beta * x1 - p_.gamma2 * x2;
-  double x1n = k1 > 0 ? x1 * std::exp(-k1 * dt) - drive1 / k1 * std::expm1(-k1 * dt)
-                      : x1 + drive1 * dt;
+  double x1n =
+      k1 > 0 ? x1 * std::exp(-k1 * dt) - drive1 / k1 * std::expm1(-k1 * dt) : x1 + drive1 * dt;
   const double x1avg = 0.5 * (x1 + x1n);
-  double x2n = p_.gamma2 > 0
-                   ? x2 * std::exp(-p_.gamma2 * dt) - p_.beta * x1avg / p_.gamma2 * std::expm1(-p_.gamma2 * dt)
-                   : x2 + p_.beta * x1avg * dt;
+  double x2n = p_.gamma2 > 0 ? x2 * std::exp(-p_.gamma2 * dt) -
+                                   p_.beta * x1avg / p_.gamma2 * std::expm1(-p_.gamma2 * dt)
+                             : x2 + p_.beta * x1avg * dt;
   if (p_.sigma1 > 0 || p_.sigma2 > 0) {
-    const auto z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
+    const auto z =
+        rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
     x1n += std::sqrt(p_.sigma1 * std::fabs(f1) * dt) * z[0];
     x2n += std::sqrt(p_.sigma2 * std::fabs(f2) * dt) * z[1];
   }

@@ -13,23 +13,26 @@
 namespace ionsim {
 
 struct zhao2025_params {
-  double dt = 2e-6;        // [s] integration step the set was made for
-  double mu = 150;         // [1/(V·s)] drift mobility
-  double alpha = 0.01;     // [1]
-  double beta = 20;        // [1/s] filament-to-residue transfer rate
-  double gamma1 = 600;     // [1/s] filament diffusion rate
-  double gamma2 = 5;       // [1/s] residue diffusion rate
-  double lambda = 0.2;     // [1] shape of the off-state resistance
-  double r_on = 1e6;       // [Ω]
-  double r_off = 1e12;     // [Ω]
-  double sigma1 = 0;       // [1] noise intensity of x1
-  double sigma2 = 0;       // [1] noise intensity of x2
-  double r_series = 0;     // [Ω]
-  double i_compliance = 0; // [A]
+  double dt = 2e-6;         // [s] integration step the set was made for
+  double mu = 150;          // [1/(V·s)] drift mobility
+  double alpha = 0.01;      // [1]
+  double beta = 20;         // [1/s] filament-to-residue transfer rate
+  double gamma1 = 600;      // [1/s] filament diffusion rate
+  double gamma2 = 5;        // [1/s] residue diffusion rate
+  double lambda = 0.2;      // [1] shape of the off-state resistance
+  double r_on = 1e6;        // [Ω]
+  double r_off = 1e12;      // [Ω]
+  double sigma1 = 0;        // [1] noise intensity of x1
+  double sigma2 = 0;        // [1] noise intensity of x2
+  double r_series = 0;      // [Ω]
+  double i_compliance = 0;  // [A]
 };
 
 std::span<const param_field<zhao2025_params>> zhao2025_fields();
-void zhao2025_check(const zhao2025_params& p, const std::string& source);
+// Validates every parameter and their combinations. `at(name)` gives the location of a
+// parameter for messages (default: just `source`).
+void zhao2025_check(const zhao2025_params& p, const std::string& source,
+                    const param_locator& at = {});
 
 class zhao2025_model final : public device_model {
  public:

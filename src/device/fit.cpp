@@ -1,0 +1,503 @@
+#include "device/fit.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <nlopt.hpp>
+
+#include "core/error.hpp"
+#include "report/device_report.hpp"
+
+namespace ionsim {
+
+namespace {
+
+constexpr double floor_current = 1e-14;  // [A] below the instruments' resolution
+
+double sq(double x) { return x * x; }
+
+double median_of(std::vector<double> x) { return describe(std::move(x)).median; }
+
+double std_log(const std::vector<double>& x) {
+  std::vector<double> l;
+  for (double v : x)
+    if (v > 0) l.push_back(std::log(v));
+  return describe(l).std;
+}
+
+// Maps parameters to and from the optimizer's coordinates (log10 for scale parameters).
+struct codec {
+  std::vector<fit_param> free;
+  std::vector<double> encode(const device_config& c) const {
+    std::vector<double> x;
+    for (const auto& f : free) {
+      const double v = std::clamp(get_param(c, f.name), f.lo, f.hi);
+      x.push_back(f.log ? std::log10(v) : v);
+    }
+    return x;
+  }
+  void decode(const std::vector<double>& x, device_config& c) const {
+    for (std::size_t k = 0; k < free.size(); ++k)
+      set_param(c, free[k].name, free[k].log ? std::pow(10.0, x[k]) : x[k]);
+  }
+  std::vector<double> lower() const {
+    std::vector<double> b;
+    for (const auto& f : free) b.push_back(f.log ? std::log10(f.lo) : f.lo);
+    return b;
+  }
+  std::vector<double> upper() const {
+    std::vector<double> b;
+    for (const auto& f : free) b.push_back(f.log ? std::log10(f.hi) : f.hi);
+    return b;
+  }
+};
+
+// Runs CRS2 then BOBYQA on `objective`, keeping the best point seen.
+struct optimizer_run {
+  std::vector<double> best_x;
+  double best = std::numeric_limits<double>::infinity();
+  int evals = 0;
+};
+
+optimizer_run optimize(const codec& cd, std::vector<double> x0,
+                       const std::function<double(const std::vector<double>&)>& objective,
+                       const fit_options& o) {
+  optimizer_run run;
+  run.best_x = x0;
+  const auto lo = cd.lower(), hi = cd.upper();
+  const unsigned n = static_cast<unsigned>(x0.size());
+  const char* phase = "global search (CRS2)";
+  auto wrapped = [&](const std::vector<double>& x) {
+    double f = objective(x);
+    if (!std::isfinite(f)) f = 1e12;
+    ++run.evals;
+    if (f < run.best) {
+      run.best = f;
+      run.best_x = x;
+    }
+    if (o.on_progress) o.on_progress(run.evals, run.best, phase);
+    return f;
+  };
+  using fn = std::function<double(const std::vector<double>&)>;
+  fn call = wrapped;
+  auto thunk = [](const std::vector<double>& x, std::vector<double>&, void* data) {
+    return (*static_cast<fn*>(data))(x);
+  };
+  const int n_global = static_cast<int>(o.max_evals * o.global_fraction);
+  if (n_global > 0 && n > 0) {
+    nlopt::opt g(nlopt::GN_CRS2_LM, n);
+    g.set_lower_bounds(lo);
+    g.set_upper_bounds(hi);
+    g.set_min_objective(thunk, &call);
+    g.set_maxeval(n_global);
+    g.set_population(std::max<unsigned>(4 * (n + 1), 20));
+    nlopt::srand(o.seed);
+    std::vector<double> x = x0;
+    double f = 0;
+    try {
+      g.optimize(x, f);
+    } catch (const std::exception&) {
+      // roundoff or forced stop: the best point seen is kept in run.best_x
+    }
+  }
+  const int n_local = o.max_evals - run.evals;
+  if (n_local > 2 * static_cast<int>(n) + 2) {
+    phase = "local refinement (BOBYQA)";
+    nlopt::opt l(nlopt::LN_BOBYQA, n);
+    l.set_lower_bounds(lo);
+    l.set_upper_bounds(hi);
+    l.set_min_objective(thunk, &call);
+    l.set_maxeval(n_local);
+    l.set_xtol_rel(1e-4);
+    std::vector<double> step(n);
+    for (unsigned k = 0; k < n; ++k) step[k] = 0.05 * (hi[k] - lo[k]);
+    l.set_initial_step(step);
+    std::vector<double> x = run.best_x;
+    double f = 0;
+    try {
+      l.optimize(x, f);
+    } catch (const std::exception&) {
+    }
+  }
+  return run;
+}
+
+// Sweep statistics ---------------------------------------------------------------------------
+
+struct sweep_stats {
+  threshold_lists th;
+  std::vector<double> envelope;  // median log10|I| per point
+};
+
+sweep_stats sweep_stats_of(const std::vector<std::vector<double>>& v,
+                           const std::vector<std::vector<std::vector<double>>>& i) {
+  sweep_stats s;
+  const std::size_t points = v.front().size();
+  std::vector<std::vector<double>> logs(points);
+  for (const auto& dev : i) {
+    const auto t = sweep_thresholds(v, dev);
+    s.th.vth.insert(s.th.vth.end(), t.vth.begin(), t.vth.end());
+    s.th.vhold.insert(s.th.vhold.end(), t.vhold.begin(), t.vhold.end());
+    s.th.cycles += t.cycles;
+    for (const auto& cyc : dev)
+      for (std::size_t p = 0; p < points; ++p)
+        logs[p].push_back(std::log10(std::max(std::fabs(cyc[p]), floor_current)));
+  }
+  for (auto& l : logs) s.envelope.push_back(median_of(l));
+  return s;
+}
+
+double envelope_rms(const std::vector<double>& a, const std::vector<double>& b) {
+  double ss = 0;
+  for (std::size_t p = 0; p < a.size(); ++p) ss += sq(a[p] - b[p]);
+  return std::sqrt(ss / static_cast<double>(a.size()));
+}
+
+double sweep_objective(const sweep_stats& sim, const sweep_stats& meas) {
+  const auto sv = describe(sim.th.vth), mv = describe(meas.th.vth);
+  const auto sh = describe(sim.th.vhold), mh = describe(meas.th.vhold);
+  double j = 0;
+  // Scales: a few mV on the means and spreads, 5 % of cycles on how often V_th / V_hold
+  // exist, 0.15 decade on the I-V envelope.
+  if (sv.n == 0)
+    j += 1e3;
+  else
+    j += sq((sv.mean - mv.mean) / 0.005) + sq((sv.std - mv.std) / 0.002);
+  if (sh.n == 0)
+    j += 1e3;
+  else
+    j += sq((sh.mean - mh.mean) / 0.005) + sq((sh.std - mh.std) / 0.005);
+  const double fs = static_cast<double>(sv.n) / static_cast<double>(sim.th.cycles);
+  const double fm = static_cast<double>(mv.n) / static_cast<double>(meas.th.cycles);
+  const double hs = static_cast<double>(sh.n) / static_cast<double>(sim.th.cycles);
+  const double hm = static_cast<double>(mh.n) / static_cast<double>(meas.th.cycles);
+  j += sq((fs - fm) / 0.05) + sq((hs - hm) / 0.05);
+  j += sq(envelope_rms(sim.envelope, meas.envelope) / 0.15);
+  return j;
+}
+
+sweep_stats simulate_sweep(const device_config& c, const std::vector<std::vector<double>>& cycles,
+                           double dwell, int devices, std::uint64_t seed,
+                           sweep_result* keep = nullptr) {
+  auto model = make_device(c, static_cast<std::size_t>(devices), seed);
+  auto r = run_sweep(*model, cycles, dwell, config_dt(c));
+  auto s = sweep_stats_of(r.v, r.i);
+  if (keep) *keep = std::move(r);
+  return s;
+}
+
+nlohmann::json fit_table(const char* algorithm, const fit_options& o, const optimizer_run& run,
+                         const codec& cd, double seconds) {
+  nlohmann::json j;
+  j["algorithm"] = algorithm;
+  j["evaluations"] = run.evals;
+  j["objective"] = run.best;
+  j["seed"] = o.seed;
+  j["seconds"] = seconds;
+  std::vector<std::string> names;
+  for (const auto& f : cd.free) names.push_back(f.name);
+  j["free"] = names;
+  return j;
+}
+
+toml::table to_toml_table(const nlohmann::json& j) {
+  toml::table t;
+  for (const auto& [k, v] : j.items()) {
+    if (v.is_number_integer())
+      t.insert(k, v.get<std::int64_t>());
+    else if (v.is_number())
+      t.insert(k, v.get<double>());
+    else if (v.is_string())
+      t.insert(k, v.get<std::string>());
+    else if (v.is_boolean())
+      t.insert(k, v.get<bool>());
+    else if (v.is_array()) {
+      toml::array a;
+      for (const auto& e : v) {
+        if (e.is_string())
+          a.push_back(e.get<std::string>());
+        else if (e.is_number())
+          a.push_back(e.get<double>());
+      }
+      t.insert(k, a);
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+std::vector<fit_param> default_sweep_fit_params() {
+  // r_on and theta stay at the starting preset's values by default and gamma3 is bounded
+  // above: together they set the hold state that keeps the device on under compliance
+  // (theta * I_c * r_on > gamma3); with them free the optimizer trades a stable on state for
+  // threshold statistics (the device then flickers off and on along the on branch).
+  return {{"mu", 5, 500, true},       {"gamma1", 5, 600, true}, {"gamma2", 1, 400, true},
+          {"beta", 1, 400, true},     {"gamma3", 2, 15, true},  {"lambda", 0.2, 2.0, false},
+          {"r_off", 1e9, 1e13, true}, {"sigma1", 0, 20, false}, {"sigma2", 0, 20, false},
+          {"sigma3", 0, 20, false}};
+}
+
+std::vector<fit_param> default_pulse_fit_params() {
+  return {
+      {"mu", 10, 1000, true},       {"gamma1", 50, 5000, true}, {"gamma2", 1, 200, true},
+      {"beta", 5, 500, true},       {"gamma3", 0.5, 50, true},  {"theta", 1, 100, true},
+      {"lambda", 0.05, 0.5, false}, {"r_on", 1e4, 2e5, true},   {"r_off", 1e8, 1e11, true},
+      {"sigma1", 0, 20, false},     {"sigma3", 0, 20, false},   {"res_init_max", 0, 0.95, false}};
+}
+
+double infer_compliance(const sweep_data& data) {
+  double imax = 0;
+  std::size_t total = 0;
+  for (const auto& c : data.i)
+    for (double x : c) {
+      imax = std::max(imax, std::fabs(x));
+      ++total;
+    }
+  std::size_t near = 0;
+  for (const auto& c : data.i)
+    for (double x : c)
+      if (std::fabs(x) > 0.98 * imax) ++near;
+  // A plateau at the maximum over at least 5 % of the points is the instrument's compliance.
+  return static_cast<double>(near) > 0.05 * static_cast<double>(total) ? imax : 0.0;
+}
+
+fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const fit_options& o) {
+  if (start.model != "wang2024")
+    throw input_error(
+        fmt::format("fitting is implemented for model wang2024, not {}", start.model));
+  const auto t0 = std::chrono::steady_clock::now();
+  codec cd{o.free.empty() ? default_sweep_fit_params() : o.free};
+  device_config cfg = start;
+  const double ic = infer_compliance(data);
+  set_param(cfg, "i_compliance", ic);
+  set_param(cfg, "r_series", 0);
+  double vpeak = 0;
+  for (const auto& c : data.v)
+    for (double x : c)
+      if (std::fabs(x) > std::fabs(vpeak)) vpeak = x;
+  const sweep_stats meas = sweep_stats_of(data.v, {data.i});
+
+  auto objective = [&](const std::vector<double>& x) {
+    device_config c = cfg;
+    try {
+      cd.decode(x, c);
+      return sweep_objective(simulate_sweep(c, data.v, o.dwell, o.devices, o.seed), meas);
+    } catch (const input_error&) {
+      return 1e9;  // an inconsistent combination (e.g. r_off <= r_on)
+    }
+  };
+  const auto run = optimize(cd, cd.encode(cfg), objective, o);
+  cd.decode(run.best_x, cfg);
+
+  // Validate on random numbers the fit never saw.
+  sweep_result final_run;
+  const sweep_stats sim = simulate_sweep(cfg, data.v, o.dwell, 1, o.seed + 1000003, &final_run);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  fit_outcome out;
+  out.objective = run.best;
+  out.evaluations = run.evals;
+  out.trace_csv = sweep_trace_csv(final_run);
+  out.report["data"] = data.path;
+  out.report["measured"] = thresholds_json(meas.th);
+  out.report["simulated"] = thresholds_json(sim.th);
+  out.report["simulated_seed"] = o.seed + 1000003;
+  out.report["envelope"] = {{"measured_log10_A", meas.envelope},
+                            {"simulated_log10_A", sim.envelope},
+                            {"rms_decades", envelope_rms(sim.envelope, meas.envelope)}};
+  out.report["objective"] = run.best;
+  out.report["objective_validation"] = sweep_objective(sim, meas);
+  nlohmann::json protocol = {
+      {"kind", "sweep"},         {"data", data.path},
+      {"vmax_V", vpeak},         {"points", data.v.front().size()},
+      {"cycles", data.v.size()}, {"dwell_s", o.dwell},
+      {"i_compliance_A", ic},    {"polarity", vpeak < 0 ? "negative" : "positive"}};
+  out.report["protocol"] = protocol;
+  out.report["fit"] =
+      fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
+  cfg.extra.insert_or_assign("protocol", to_toml_table(protocol));
+  cfg.extra.insert_or_assign("fit", to_toml_table(out.report["fit"]));
+  cfg.description = fmt::format("wang2024 fitted to {} (V_th {:.3f} V, V_hold {:.3f} V)", data.path,
+                                describe(sim.th.vth).mean, describe(sim.th.vhold).mean);
+  cfg.source = "fit";
+  out.config = cfg;
+  return out;
+}
+
+pulse_protocol infer_pulse_protocol(const pulse_data& data, double* sample) {
+  const auto& t = data.t.front();
+  const auto& v = data.v.front();
+  const double vmin = *std::min_element(v.begin(), v.end());
+  const double vmax = *std::max_element(v.begin(), v.end());
+  const double mid = 0.5 * (vmin + vmax);
+  std::size_t rise = 0;
+  while (rise < v.size() && v[rise] < mid) ++rise;
+  std::size_t end = rise;
+  while (end < v.size() && v[end] >= mid) ++end;
+  if (rise == 0 || rise == v.size() || end == v.size())
+    throw input_error(
+        fmt::format("{}: trial 0 has no complete pulse with read level before and "
+                    "after it",
+                    data.path));
+  std::vector<double> dts;
+  for (std::size_t k = 1; k < t.size(); ++k) dts.push_back(t[k] - t[k - 1]);
+  const double dt = median_of(dts);
+  if (sample) *sample = dt;
+  pulse_protocol p;
+  p.amplitude = median_of(
+      std::vector<double>(v.begin() + static_cast<long>(rise), v.begin() + static_cast<long>(end)));
+  p.read = median_of(std::vector<double>(v.begin() + static_cast<long>(end), v.end()));
+  p.width = t[end] - t[rise];
+  p.pre = t[rise] - t.front() + dt;
+  p.post = t.back() - t[end] + dt;
+  return p;
+}
+
+namespace {
+
+struct pulse_stats {
+  pulse_lists times;
+  double i_on = 0;  // [A] median current at the end of the pulse
+};
+
+pulse_stats pulse_stats_of(const pulse_data& d, const pulse_protocol& p) {
+  pulse_stats s;
+  s.times = pulse_times_of(d);
+  std::vector<double> on;
+  for (std::size_t k = 0; k < d.t.size(); ++k) {
+    // the last millisecond of the pulse
+    const double mid = 0.5 * (p.amplitude + p.read);
+    std::size_t end = 0;
+    while (end < d.v[k].size() && d.v[k][end] < mid) ++end;
+    while (end < d.v[k].size() && d.v[k][end] >= mid) ++end;
+    std::vector<double> last;
+    for (std::size_t j = end; j-- > 0 && d.t[k][end - 1] - d.t[k][j] < 1e-3;)
+      last.push_back(std::fabs(d.i[k][j]));
+    if (!last.empty()) on.push_back(median_of(last));
+  }
+  s.i_on = median_of(on);
+  return s;
+}
+
+pulse_stats simulate_pulse(const device_config& c, const pulse_protocol& p, int trials,
+                           std::uint64_t seed, std::size_t record = 0, double sample = 1e-5,
+                           pulse_result* keep = nullptr) {
+  auto model = make_device(c, static_cast<std::size_t>(trials), seed);
+  auto r = run_pulse(*model, p, config_dt(c), record, sample);
+  pulse_stats s;
+  s.times = pulse_times_of(r.times);
+  std::vector<double> on;
+  for (double x : r.i_on) on.push_back(std::fabs(x));
+  s.i_on = median_of(on);
+  if (keep) *keep = std::move(r);
+  return s;
+}
+
+double pulse_objective(const pulse_stats& sim, const pulse_stats& meas) {
+  double j = 0;
+  auto dist = [&](const std::vector<double>& s, const std::vector<double>& m) {
+    if (s.empty()) return 1e3;
+    // medians within 20 %, log-spreads within 0.25
+    return sq(std::log(median_of(s) / median_of(m)) / std::log(1.2)) +
+           sq((std_log(s) - std_log(m)) / 0.25);
+  };
+  j += dist(sim.times.delay, meas.times.delay);
+  j += dist(sim.times.relax, meas.times.relax);
+  auto frac = [](std::size_t n, std::size_t of) {
+    return static_cast<double>(n) / static_cast<double>(std::max<std::size_t>(of, 1));
+  };
+  j += sq((frac(sim.times.delay.size(), sim.times.trials) -
+           frac(meas.times.delay.size(), meas.times.trials)) /
+          0.05);
+  j += sq((frac(sim.times.relax.size(), sim.times.trials) -
+           frac(meas.times.relax.size(), meas.times.trials)) /
+          0.05);
+  if (sim.i_on > 0 && meas.i_on > 0) j += sq(std::log(sim.i_on / meas.i_on) / 0.05);
+  return j;
+}
+
+nlohmann::json pulse_stats_json(const pulse_stats& s) {
+  auto j = pulse_json(s.times);
+  j["i_on_A"] = s.i_on;
+  return j;
+}
+
+}  // namespace
+
+fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const fit_options& o) {
+  if (start.model != "wang2024")
+    throw input_error(
+        fmt::format("fitting is implemented for model wang2024, not {}", start.model));
+  const auto t0 = std::chrono::steady_clock::now();
+  codec cd{o.free.empty() ? default_pulse_fit_params() : o.free};
+  device_config cfg = start;
+  double sample = 0;
+  const pulse_protocol p = infer_pulse_protocol(data, &sample);
+  set_param(cfg, "r_series", o.r_series);
+  for (const auto& f : cd.free)
+    if (f.name == "res_init_max") set_param(cfg, "res_init_min", 0);  // residue in [0, max]
+  const pulse_stats meas = pulse_stats_of(data, p);
+  if (meas.times.delay.empty())
+    throw input_error(
+        fmt::format("{}: no trial switches (|I| never exceeds 1 uA during the "
+                    "pulse); nothing to fit",
+                    data.path));
+  if (meas.times.relax.empty())
+    throw input_error(
+        fmt::format("{}: no trial relaxes (|I| never drops below 10 nA after the "
+                    "pulse); nothing to fit",
+                    data.path));
+
+  auto objective = [&](const std::vector<double>& x) {
+    device_config c = cfg;
+    try {
+      cd.decode(x, c);
+      return pulse_objective(simulate_pulse(c, p, o.trials, o.seed), meas);
+    } catch (const input_error&) {
+      return 1e9;  // an inconsistent combination (e.g. res_init_min > res_init_max)
+    }
+  };
+  const auto run = optimize(cd, cd.encode(cfg), objective, o);
+  cd.decode(run.best_x, cfg);
+
+  pulse_result final_run;
+  const int validation_trials = std::max(200, o.trials);
+  const pulse_stats sim = simulate_pulse(cfg, p, validation_trials, o.seed + 1000003, data.t.size(),
+                                         sample, &final_run);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  fit_outcome out;
+  out.objective = run.best;
+  out.evaluations = run.evals;
+  out.trace_csv = pulse_trace_csv(final_run);
+  out.report["data"] = data.path;
+  out.report["measured"] = pulse_stats_json(meas);
+  out.report["simulated"] = pulse_stats_json(sim);
+  out.report["simulated_seed"] = o.seed + 1000003;
+  out.report["objective"] = run.best;
+  out.report["objective_validation"] = pulse_objective(sim, meas);
+  nlohmann::json protocol = {
+      {"kind", "pulse"},        {"data", data.path},          {"amplitude_V", p.amplitude},
+      {"width_s", p.width},     {"read_V", p.read},           {"pre_s", p.pre},
+      {"post_s", p.post},       {"r_series_ohm", o.r_series}, {"sample_s", sample},
+      {"trials", data.t.size()}};
+  out.report["protocol"] = protocol;
+  out.report["fit"] =
+      fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
+  cfg.extra.insert_or_assign("protocol", to_toml_table(protocol));
+  cfg.extra.insert_or_assign("fit", to_toml_table(out.report["fit"]));
+  cfg.description =
+      fmt::format("wang2024 fitted to {} (median delay {:.3g} ms, relaxation {:.3g} ms)", data.path,
+                  median_of(sim.times.delay) * 1e3, median_of(sim.times.relax) * 1e3);
+  cfg.source = "fit";
+  out.config = cfg;
+  return out;
+}
+
+}  // namespace ionsim

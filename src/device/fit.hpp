@@ -1,0 +1,59 @@
+#pragma once
+// Calibration of a device model to measured data: the parameters are chosen so that the
+// simulated statistics match the measured ones (V_th and V_hold distributions and the I-V
+// envelope of sweeps; switching-delay and relaxation distributions of pulses). The optimizer
+// is NLopt's CRS2 (controlled random search, a global method) followed by BOBYQA (a local
+// derivative-free method) from the best point; the stochastic objective uses common random
+// numbers (the same seed at every evaluation), so it is a deterministic function of the
+// parameters.
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "device/experiment.hpp"
+#include "device/registry.hpp"
+
+namespace ionsim {
+
+struct fit_param {
+  std::string name;
+  double lo, hi;  // bounds, in the parameter's unit
+  bool log;       // search on a log scale
+};
+
+struct fit_options {
+  std::vector<fit_param> free;   // parameters to fit; empty: the defaults for the experiment
+  int max_evals = 400;           // objective evaluations in all
+  double global_fraction = 0.6;  // share of max_evals for the global (CRS2) phase
+  std::uint64_t seed = 1;        // seed of the common random numbers
+  int devices = 2;               // sweep: devices simulated per evaluation (each all cycles)
+  int trials = 100;              // pulse: trials simulated per evaluation
+  double dwell = 10e-3;          // [s] sweep: time at each voltage point
+  double r_series = 22e3;        // [Ω] pulse: series resistor of the measurement
+  // Called after every evaluation with (evaluation, best objective so far, phase name).
+  std::function<void(int, double, const char*)> on_progress;
+};
+
+struct fit_outcome {
+  device_config config;   // the fitted parameters, with [protocol] and [fit] tables
+  nlohmann::json report;  // measured against simulated statistics, side by side
+  double objective = 0;
+  int evaluations = 0;
+  std::string trace_csv;  // the final simulation in the format of the measured file
+};
+
+std::vector<fit_param> default_sweep_fit_params();
+std::vector<fit_param> default_pulse_fit_params();
+
+// Infers the protocol from the data (range, points, polarity, compliance) and fits.
+fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const fit_options& o);
+// Infers the pulse protocol (amplitude, width, read level, timing) and fits.
+fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const fit_options& o);
+
+// The pulse protocol of a measured pulse file and its sampling interval [s].
+pulse_protocol infer_pulse_protocol(const pulse_data& data, double* sample = nullptr);
+// The current compliance of a measured sweep [A] (0 if the current never saturates).
+double infer_compliance(const sweep_data& data);
+
+}  // namespace ionsim

@@ -1,0 +1,172 @@
+// The command-line tool (apps/ionsim), run as a user runs it: a good run writes its files, a
+// bad input exits non-zero with one line naming the problem and writes nothing.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace ionsim {
+namespace {
+
+namespace fs = std::filesystem;
+using test::contains;
+
+struct run_result {
+  int status = -1;  // exit status, or -1 if it did not exit normally
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs the CLI with `args` (already quoted where needed), capturing stdout and stderr.
+run_result ionsim_cli(const std::string& args) {
+  const fs::path dir = test::fresh_dir("cli-io");
+  const fs::path out = dir / "stdout", err = dir / "stderr";
+  const std::string cmd = quote(IONSIM_BINARY) + " " + args + " >" + quote(out.string()) + " 2>" +
+                          quote(err.string()) + " </dev/null";
+  const int raw = std::system(cmd.c_str());
+  run_result r;
+  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
+  r.out = test::read_text(out);
+  r.err = test::read_text(err);
+  fs::remove_all(dir);
+  return r;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+std::size_t entries(const fs::path& dir) {
+  if (!fs::exists(dir)) return 0;
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  return n;
+}
+
+const char* sweep2 = "device sweep --cycles 2 --preset wang2024-dc-symmetric --no-plot";
+
+TEST(Cli, SweepWritesTraceAndSummary) {
+  const fs::path out = test::fresh_dir("cli-sweep") / "out";
+  const auto r = ionsim_cli(std::string(sweep2) + " --out " + quote(out.string()));
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_TRUE(fs::exists(out / "trace.csv"));
+  ASSERT_TRUE(fs::exists(out / "summary.json"));
+  EXPECT_FALSE(fs::exists(out / "iv.png"));
+  EXPECT_FALSE(fs::exists(out / "trace.csv.partial"));
+
+  const auto trace = lines(test::read_text(out / "trace.csv"));
+  ASSERT_EQ(trace.size(), 1u + 2u * 201u);
+  EXPECT_EQ(trace[0], "cycle,point,voltage_V,current_A");
+  EXPECT_EQ(trace[1].rfind("0,0,", 0), 0u) << trace[1];
+  EXPECT_EQ(trace.back().rfind("1,200,", 0), 0u) << trace.back();
+
+  const auto j = nlohmann::json::parse(test::read_text(out / "summary.json"));
+  EXPECT_EQ(j["model"], "wang2024");
+  EXPECT_EQ(j["protocol"]["cycles"], 2);
+  EXPECT_EQ(j["protocol"]["points"], 201);
+  EXPECT_DOUBLE_EQ(j["protocol"]["dwell_s"].get<double>(), 0.01);
+  EXPECT_DOUBLE_EQ(j["protocol"]["vmax_V"].get<double>(), -0.6);
+  EXPECT_EQ(j["thresholds"]["cycles"], 2);
+  EXPECT_LE(j["thresholds"]["vth"]["n"].get<int>(), 2);
+  EXPECT_TRUE(contains(r.out, "V_th"));
+  fs::remove_all(out.parent_path());
+}
+
+TEST(Cli, SameSeedSameTrace) {
+  const fs::path base = test::fresh_dir("cli-seed");
+  const auto a =
+      ionsim_cli(std::string(sweep2) + " --seed 5 --out " + quote((base / "a").string()));
+  const auto b =
+      ionsim_cli(std::string(sweep2) + " --seed 5 --out " + quote((base / "b").string()));
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_EQ(test::read_text(base / "a" / "trace.csv"), test::read_text(base / "b" / "trace.csv"));
+  fs::remove_all(base);
+}
+
+// Each bad input: a non-zero exit, one line on stderr naming the problem, nothing on stdout,
+// and nothing written into the output directory.
+void expect_clean_failure(const std::string& args, const std::vector<std::string>& names) {
+  SCOPED_TRACE(args);
+  const fs::path out = test::fresh_dir("cli-fail") / "out";
+  fs::create_directories(out);  // an existing, empty output directory stays empty
+  const auto r = ionsim_cli(args + " --out " + quote(out.string()));
+  EXPECT_NE(r.status, 0);
+  EXPECT_GT(r.status, 0) << "the tool crashed instead of exiting";
+  const auto err = lines(r.err);
+  EXPECT_EQ(err.size(), 1u) << r.err;
+  for (const auto& n : names) EXPECT_TRUE(contains(r.err, n));
+  EXPECT_FALSE(contains(r.err, "internal error"));
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_FALSE(fs::exists(out / "trace.csv"));
+  EXPECT_EQ(entries(out), 0u);
+  fs::remove_all(out.parent_path());
+}
+
+TEST(Cli, BadDwell) {
+  expect_clean_failure(std::string(sweep2) + " --dwell 10xs", {"--dwell", "10xs"});
+}
+
+TEST(Cli, BadVmax) { expect_clean_failure(std::string(sweep2) + " --vmax abc", {"--vmax", "abc"}); }
+
+TEST(Cli, AmbiguousMega) {
+  expect_clean_failure(std::string(sweep2) + " --series 1M", {"--series", "ambiguous"});
+}
+
+TEST(Cli, BadProtocolValues) {
+  expect_clean_failure(std::string(sweep2) + " --points 4", {"--points", "4"});
+  expect_clean_failure(std::string(sweep2) + " --dwell 0.1ms", {"dwell"});
+  expect_clean_failure(std::string(sweep2) + " --dt -1ms", {"--dt"});
+  expect_clean_failure(std::string(sweep2) + " --compliance -1uA", {"i_compliance"});
+  expect_clean_failure("device sweep --cycles 0 --preset wang2024-dc-symmetric --no-plot",
+                       {"--cycles"});
+}
+
+TEST(Cli, UnknownPreset) {
+  expect_clean_failure("device sweep --cycles 2 --preset nope --no-plot", {"'nope'"});
+}
+
+TEST(Cli, MalformedParameterFile) {
+  const fs::path dir = test::fresh_dir("cli-toml");
+  const std::string bad =
+      test::write_text(dir / "bad.toml", "model = \"wang2024\"\n[params]\nmu = = 3\n");
+  expect_clean_failure("device sweep --cycles 2 --no-plot --params " + quote(bad), {bad + ":3"});
+  const std::string range =
+      test::write_text(dir / "range.toml", "model = \"wang2024\"\n\n[params]\nlambda = -1\n");
+  expect_clean_failure("device sweep --cycles 2 --no-plot --params " + quote(range),
+                       {range + ":4", "lambda"});
+  fs::remove_all(dir);
+}
+
+TEST(Cli, PresetAndParamsTogether) {
+  const fs::path dir = test::fresh_dir("cli-both");
+  const std::string ok = test::write_text(dir / "ok.toml", "model = \"wang2024\"\n");
+  expect_clean_failure(std::string(sweep2) + " --params " + quote(ok), {"--preset", "--params"});
+  fs::remove_all(dir);
+}
+
+TEST(Cli, PresetsAreListed) {
+  const auto r = ionsim_cli("device presets");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "wang2024-dc-symmetric"));
+  EXPECT_TRUE(contains(r.out, "zhao2025-table8"));
+}
+
+}  // namespace
+}  // namespace ionsim

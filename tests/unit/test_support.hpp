@@ -1,0 +1,70 @@
+#pragma once
+// Small helpers shared by the unit tests (plain GoogleTest: the suite links gtest_main only).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace ionsim::test {
+
+// EXPECT_TRUE(contains(message, "file.csv:3")) prints both strings when it fails.
+inline ::testing::AssertionResult contains(const std::string& text, std::string_view part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << text << "' does not contain '" << part << "'";
+}
+
+// The message of the ionsim::input_error that f() throws; a test failure if it throws nothing
+// or something else.
+template <class F>
+std::string input_error_of(F&& f) {
+  try {
+    f();
+  } catch (const input_error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected ionsim::input_error, got another exception: " << e.what();
+    return {};
+  }
+  ADD_FAILURE() << "expected ionsim::input_error, nothing was thrown";
+  return {};
+}
+
+// A fresh directory under ::testing::TempDir(), unique per process and call (ctest runs the
+// tests of this suite in parallel processes).
+inline std::filesystem::path fresh_dir(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = stem;
+  if (info) name += std::string("-") + info->test_suite_name() + "-" + info->name();
+  name += "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  const auto dir = std::filesystem::path(::testing::TempDir()) / ("ionsim-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+inline std::string write_text(const std::filesystem::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  EXPECT_TRUE(out.good()) << "could not write " << path;
+  return path.string();
+}
+
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The measured data sets of ../shared/data/device.
+inline std::string device_data(const char* name) {
+  return std::string(IONSIM_SOURCE_DIR) + "/../shared/data/device/" + name;
+}
+
+}  // namespace ionsim::test

@@ -1,0 +1,168 @@
+// Device-level validation: convergence in dt, agreement of the fitted presets with the
+// measured data, and recovery of known parameters by the fit tool.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "device/experiment.hpp"
+#include "device/fit.hpp"
+#include "device/registry.hpp"
+#include "report/device_report.hpp"
+
+namespace ionsim {
+namespace {
+
+const std::string data_dir = std::string(IONSIM_SOURCE_DIR) + "/../shared/data/device/";
+
+threshold_lists sweep_stats(const device_config& c, double dt, int cycles, std::uint64_t seed,
+                            double vmax = -0.6) {
+  auto m = make_device(c, 1, seed);
+  const std::vector<std::vector<double>> cyc(static_cast<std::size_t>(cycles),
+                                             sweep_cycle(vmax, 201));
+  return sweep_thresholds(run_sweep(*m, cyc, 10e-3, dt));
+}
+
+// Two-sample Kolmogorov-Smirnov statistic.
+double ks_statistic(std::vector<double> a, std::vector<double> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  std::size_t i = 0, j = 0;
+  double d = 0;
+  while (i < a.size() && j < b.size()) {
+    const double x = std::min(a[i], b[j]);
+    while (i < a.size() && a[i] <= x) ++i;
+    while (j < b.size() && b[j] <= x) ++j;
+    d = std::max(d,
+                 std::fabs(static_cast<double>(i) / a.size() - static_cast<double>(j) / b.size()));
+  }
+  return d;
+}
+
+// 1 % critical value of the two-sample KS statistic.
+double ks_critical(std::size_t n, std::size_t m) {
+  return 1.628 * std::sqrt(static_cast<double>(n + m) / static_cast<double>(n * m));
+}
+
+TEST(wang2024_convergence, vth_distribution_agrees_at_dt_and_dt_over_4) {
+  // Tolerance: the V_th grid of the sweep is 6 mV; the means must agree to a third of it,
+  // the spreads within 15 %, and the KS statistic must stay below the 1 % critical value.
+  const auto c = load_preset("wang2024-dc-symmetric");
+  const auto coarse = sweep_stats(c, 1e-3, 199, 3);
+  const auto fine = sweep_stats(c, 0.25e-3, 199, 3);
+  ASSERT_EQ(coarse.vth.size(), 199u);
+  ASSERT_EQ(fine.vth.size(), 199u);
+  const auto a = describe(coarse.vth), b = describe(fine.vth);
+  EXPECT_NEAR(a.mean, b.mean, 2e-3);
+  EXPECT_NEAR(a.std, b.std, 0.15 * b.std);
+  EXPECT_LT(ks_statistic(coarse.vth, fine.vth), ks_critical(199, 199));
+}
+
+TEST(wang2024_convergence, published_update_does_not_converge) {
+  // The reason for the continuous form: the published per-step update gives a different
+  // V_th distribution at dt/4 (its noise variance per unit time scales with dt).
+  auto c = load_preset("wang2024-dc-symmetric");
+  set_param(c, "published", 1);
+  const auto coarse = describe(sweep_stats(c, 1e-3, 100, 3).vth);
+  const auto fine = describe(sweep_stats(c, 0.25e-3, 100, 3).vth);
+  EXPECT_GT(std::fabs(coarse.mean - fine.mean) + std::fabs(coarse.std - fine.std), 5e-3);
+}
+
+TEST(ag_symmetric_fit, matches_measured_sweep_statistics) {
+  // Acceptance of the issue: over 199 cycles, V_th mean within 5 % of the measured 0.275 V,
+  // its std within 30 % of 0.025 V, V_hold mean within 0.02 V of 0.051 V.
+  const auto t = sweep_stats(load_preset("ag-symmetric-fit"), 1e-3, 199, 1);
+  const auto vth = describe(t.vth), vhold = describe(t.vhold);
+  ASSERT_GE(vth.n, 190u);
+  ASSERT_GE(vhold.n, 180u);
+  EXPECT_NEAR(vth.mean, 0.275, 0.05 * 0.275);
+  EXPECT_NEAR(vth.std, 0.025, 0.30 * 0.025);
+  EXPECT_NEAR(vhold.mean, 0.051, 0.02);
+}
+
+TEST(ag_pulse_fit, matches_measured_pulse_statistics) {
+  // Acceptance: median switching delay within a factor 2 of the measured 0.55 ms and median
+  // relaxation within a factor 2 of 8 ms, over 200 trials.
+  const auto c = load_preset("ag-pulse-fit");
+  auto m = make_device(c, 200, 1);
+  pulse_protocol p;
+  p.amplitude = 1.0;
+  p.width = 20e-3;
+  p.read = 0.1;
+  const auto r = run_pulse(*m, p, config_dt(c), 0, 1e-4);
+  const auto t = pulse_times_of(r.times);
+  ASSERT_GE(t.delay.size(), 150u);
+  ASSERT_GE(t.relax.size(), 150u);
+  const double d = describe(t.delay).median, x = describe(t.relax).median;
+  EXPECT_GT(d, 0.55e-3 / 2);
+  EXPECT_LT(d, 0.55e-3 * 2);
+  EXPECT_GT(x, 8e-3 / 2);
+  EXPECT_LT(x, 8e-3 * 2);
+}
+
+TEST(fit_sweep, recovers_known_parameters_from_synthetic_data) {
+  // Synthetic "measurement": 120 cycles of a device with known mu and sigma1. The fit starts
+  // 40 % off in mu and with double the noise and must recover mu within 10 % and sigma1
+  // within 35 % (sigma1 is identified only through the V_th spread of 120 cycles, whose
+  // sampling error alone is about 7 %).
+  auto truth = load_preset("wang2024-dc-symmetric");
+  set_param(truth, "mu", 45);
+  set_param(truth, "sigma1", 6);
+  auto m = make_device(truth, 1, 77);
+  const std::vector<std::vector<double>> cyc(120, sweep_cycle(-0.6, 201));
+  const auto r = run_sweep(*m, cyc, 10e-3, 1e-3);
+  sweep_data data;
+  data.path = "synthetic";
+  data.v = r.v;
+  data.i = r.i[0];
+
+  auto start = truth;
+  set_param(start, "mu", 27);
+  set_param(start, "sigma1", 12);
+  fit_options o;
+  o.free = {{"mu", 5, 500, true}, {"sigma1", 0, 20, false}};
+  o.max_evals = 80;
+  o.devices = 2;
+  o.seed = 5;
+  const auto out = fit_sweep(data, start, o);
+  EXPECT_NEAR(get_param(out.config, "mu"), 45, 4.5);
+  EXPECT_NEAR(get_param(out.config, "sigma1"), 6, 2.1);
+  EXPECT_EQ(out.report["protocol"]["points"], 201);
+}
+
+}  // namespace
+}  // namespace ionsim
+
+namespace ionsim {
+namespace {
+
+TEST(zhao2025_table1, first_switch_on_times_match_independent_reimplementation) {
+  // PHYSICS.md §2: an independent re-implementation of model A with Table 1 (explicit Euler
+  // at 2 us, matched by ngspice) first switches on under constant input at 77.6 ms (0.6 V),
+  // 34.9 ms (0.8 V) and 15.4 ms (1.0 V). Here the memristor drives the gate node
+  // C_g dV_g/dt = (V_in - V_g)/R_d - V_g/R_c (integrated exactly for each step's R_d) and
+  // "switch-on" is V_g crossing the transistor threshold 0.22 V. Tolerance 1 %: the numbers
+  // are quoted to 0.1 ms and the two integrators differ at first order in dt.
+  const auto c = load_preset("zhao2025-table1");
+  const double cg = 10e-12, rc = 250e6, dt = 2e-6;
+  const std::vector<std::pair<double, double>> expected = {
+      {0.6, 77.6e-3}, {0.8, 34.9e-3}, {1.0, 15.4e-3}};
+  for (const auto& [v_in, t_ref] : expected) {
+    zhao2025_model m(std::get<zhao2025_params>(c.params), 1, 1);
+    double vg = 0, t_on = -1;
+    for (std::int64_t s = 0; s < 100000 && t_on < 0; ++s) {
+      m.step_device(0, s, dt, v_in - vg);
+      const double rd = m.resistance(0);
+      const double v_inf = v_in * rc / (rd + rc), tau = cg * rd * rc / (rd + rc);
+      vg = v_inf + (vg - v_inf) * std::exp(-dt / tau);
+      if (vg > 0.22) t_on = static_cast<double>(s + 1) * dt;
+    }
+    EXPECT_NEAR(t_on, t_ref, 0.01 * t_ref) << "at V_in = " << v_in << " V";
+  }
+}
+
+}  // namespace
+}  // namespace ionsim
