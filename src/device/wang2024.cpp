@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 
+#include "device/wang2024_kernel.hpp"
+
 namespace ionsim {
 
 namespace {
@@ -41,49 +43,8 @@ constexpr std::array<param_field<P>, 25> fields_ = {{
      "true: the published per-step update (its statistics depend on dt)", param_kind::flag},
 }};
 
-// Exact solution over h of dS/dt = a exp(1 - S) - b exp(S - 1), S >= 1 (u = exp(S - 1)
-// obeys the Riccati equation du/dt = a - b u^2).
-double hold_update(double s, double a, double b, double h) {
-  const double u0 = std::exp(s - 1.0);
-  double u = u0;
-  if (a <= 0 && b <= 0) return s;
-  if (a <= 0) {
-    u = u0 / (1.0 + b * u0 * h);
-  } else if (b <= 0) {
-    u = u0 + a * h;
-  } else {
-    const double us = std::sqrt(a / b);
-    const double th = std::tanh(std::sqrt(a * b) * h);
-    u = us * (u0 + us * th) / (us + u0 * th);
-  }
-  return std::max(1.0, 1.0 + std::log(u));
-}
-
-// phi(x, h) = (1 - exp(-x h)) / x, continuous at x = 0.
-double phi(double x, double h) {
-  return std::fabs(x * h) < 1e-8 ? h * (1.0 - 0.5 * x * h) : -std::expm1(-x * h) / x;
-}
-
-// Exact solution over h of fil' = d - k fil, res' = b fil - g2 res (d, k, b, g2 constant),
-// then limited to the channel's capacity fil + res <= 1.
-void channel_linear_step(double fil, double res, double d, double k, double b, double g2, double h,
-                         double& fil1, double& res1) {
-  const double ek = std::exp(-k * h);
-  const double e2 = std::exp(-g2 * h);
-  if (k > 0) {
-    const double f_inf = d / k;
-    fil1 = f_inf + (fil - f_inf) * ek;
-    res1 = res * e2 + b * (f_inf * phi(g2, h) + (fil - f_inf) * ek * phi(g2 - k, h));
-  } else {
-    fil1 = fil + d * h;
-    res1 = res * e2;
-  }
-  res1 = std::clamp(res1, 0.0, 1.0);
-  fil1 = std::clamp(fil1, 0.0, 1.0 - res1);
-}
-
-constexpr double tot_hold = 0.999999;  // the hold state grows only with a complete channel
-constexpr double s_open = 1.000001;    // the channel evolves only while S is (almost) 1
+constexpr double tot_hold = detail::wang2024_tot_hold;
+constexpr double s_open = detail::wang2024_s_open;
 
 }  // namespace
 
@@ -109,10 +70,10 @@ wang2024_model::wang2024_model(const wang2024_params& p, std::size_t n, std::uin
       fil_(n),
       res_(n),
       s_(n),
+      r_(n),
       m1_(n),
       m2_(n),
       m3_(n),
-      noise_k_(n),
       mu_d_(n),
       beta_d_(n),
       g1_d_(n),
@@ -136,9 +97,10 @@ void wang2024_model::reset() {
     fil_[i] = 0;
     res_[i] = p_.res_init_min + (p_.res_init_max - p_.res_init_min) * u[0];
     s_[i] = 1;
-    noise_k_[i] = -1;
+    r_[i] = resistance_of(fil_[i] + res_[i], s_[i]);
     m1_[i] = m2_[i] = m3_[i] = 1;
   }
+  noise_k_ = -1;
 }
 
 double wang2024_model::resistance_of(double tot, double s) const {
@@ -146,72 +108,12 @@ double wang2024_model::resistance_of(double tot, double s) const {
   return p_.r_on * tot / (s * s) + p_.r_off * std::expm1((1.0 - tot) / p_.lambda) * off_norm_;
 }
 
-double wang2024_model::resistance(std::size_t i) const {
-  return resistance_of(fil_[i] + res_[i], s_[i]);
-}
+double wang2024_model::resistance(std::size_t i) const { return r_[i]; }
 
 std::span<const double> wang2024_model::state(std::size_t k) const {
   IONSIM_ASSERT(k < 3);
   return k == 0 ? std::span<const double>(fil_)
                 : (k == 1 ? std::span<const double>(res_) : std::span<const double>(s_));
-}
-
-void wang2024_model::redraw_rates(std::size_t i, std::int64_t k) {
-  // Rates are piecewise constant over noise intervals of length tau_noise, redrawn from the
-  // state at the start of each interval as in the published model, but never negative.
-  const auto z =
-      rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(k));
-  m1_[i] = std::max(0.0, 1.0 + p_.sigma1 * fil_[i] * z[0]);
-  m2_[i] = std::max(0.0, 1.0 + p_.sigma2 * res_[i] * z[1]);
-  m3_[i] = std::max(0.0, 1.0 + p_.sigma3 * z[2]);
-  noise_k_[i] = k;
-}
-
-void wang2024_model::step_continuous(std::size_t i, std::int64_t step, double dt,
-                                     double v_applied) {
-  const double v = device_voltage(v_applied, resistance(i), drive);
-  const double vp = p_.symmetric != 0 ? std::fabs(v) : std::max(v, 0.0);
-  const double t1 = static_cast<double>(step + 1) * dt;
-  double t = static_cast<double>(step) * dt;
-  const double tol = 1e-9 * dt;
-  while (t1 - t > tol) {
-    const auto k = static_cast<std::int64_t>(std::floor(t / p_.tau_noise + 1e-9));
-    if (k != noise_k_[i]) redraw_rates(i, k);
-    const double boundary = static_cast<double>(k + 1) * p_.tau_noise;
-    const double t_end = boundary < t1 - tol ? boundary : t1;
-    const double h = t_end - t;
-    t = t_end;
-
-    double fil = fil_[i], res = res_[i], s = s_[i];
-    const double tot = std::clamp(fil + res, 0.0, 1.0);
-    const bool channel_open = s < s_open;
-    // The hold state grows only on a complete channel but relaxes whenever S > 1; in the
-    // published update it relaxes only while tot ~ 1, which can leave S > 1 with tot < 1 and
-    // freeze the device for good (docs/models/wang2024.md).
-    const double grow = tot > tot_hold ? p_.theta * vp : 0.0;
-    if (grow > 0 || s > 1.0) s = hold_update(s, grow, p_.gamma3 * m3_[i], h);
-    if (channel_open) {
-      // Filament and residue are linear in each other for a fixed field term, so they are
-      // advanced exactly for the field at the step's midpoint (one predictor pass).
-      const double k = p_.gamma1 * g1_d_[i] * m1_[i] + p_.beta * beta_d_[i];
-      const double g2 = p_.gamma2 * g2_d_[i] * m2_[i];
-      const double b = p_.beta * beta_d_[i];
-      const double mu_v = vp * p_.mu * mu_d_[i];
-      const double tot0 = fil + res;
-      double fil1 = fil, res1 = res;
-      double tot_mid = tot0;
-      for (int pass = 0; pass < 2; ++pass) {
-        const double denom = std::clamp(p_.alpha + 1.0 - tot_mid, p_.alpha, p_.alpha + 1.0);
-        channel_linear_step(fil, res, mu_v / denom, k, b, g2, h, fil1, res1);
-        tot_mid = 0.5 * (tot0 + std::min(1.0, fil1 + res1));
-      }
-      fil = fil1;
-      res = res1;
-    }
-    fil_[i] = fil;
-    res_[i] = res;
-    s_[i] = s;
-  }
 }
 
 void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt, double v_applied) {
@@ -243,6 +145,7 @@ void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt,
   fil_[i] = fil;
   res_[i] = res;
   s_[i] = s;
+  r_[i] = resistance_of(fil + res, s);
 }
 
 void wang2024_model::advance(std::int64_t first_step, int n_steps, double dt,
@@ -250,20 +153,39 @@ void wang2024_model::advance(std::int64_t first_step, int n_steps, double dt,
                              std::span<double> conductance) {
   IONSIM_ASSERT(v_applied.size() == n_ && current.size() == n_ && conductance.size() == n_);
   const auto n = static_cast<std::int64_t>(n_);
-  const bool published = p_.published != 0;
+  if (p_.published != 0) {
 #pragma omp parallel for schedule(static) if (n * n_steps > 65536)
-  for (std::int64_t ii = 0; ii < n; ++ii) {
-    const auto i = static_cast<std::size_t>(ii);
-    const double va = v_applied[i];
-    for (int k = 0; k < n_steps; ++k) {
-      if (published)
-        step_published(i, first_step + k, dt, va);
-      else
-        step_continuous(i, first_step + k, dt, va);
+    for (std::int64_t ii = 0; ii < n; ++ii) {
+      const auto i = static_cast<std::size_t>(ii);
+      for (int k = 0; k < n_steps; ++k) step_published(i, first_step + k, dt, v_applied[i]);
     }
-    const double r = resistance(i);
-    current[i] = branch_current(va, r, drive);
-    conductance[i] = 1.0 / r;
+  } else {
+    // Sub-steps: the steps, split where the noise clock (period tau_noise) ticks. The same
+    // list drives every device.
+    std::vector<detail::wang2024_segment> seg;
+    const double tol = 1e-9 * dt;
+    for (int st = 0; st < n_steps; ++st) {
+      const std::int64_t step = first_step + st;
+      const double t1 = static_cast<double>(step + 1) * dt;
+      double t = static_cast<double>(step) * dt;
+      while (t1 - t > tol) {
+        const auto k = static_cast<std::int64_t>(std::floor(t / p_.tau_noise + 1e-9));
+        const double boundary = static_cast<double>(k + 1) * p_.tau_noise;
+        const double t_end = boundary < t1 - tol ? boundary : t1;
+        seg.push_back({t_end - t, k, k != noise_k_});
+        noise_k_ = k;
+        t = t_end;
+      }
+    }
+    const detail::wang2024_const c{p_, off_norm_, seed_, first_id_};
+    const detail::wang2024_ptrs ptrs{fil_.data(),    res_.data(),  s_.data(),   r_.data(),
+                                     m1_.data(),     m2_.data(),   m3_.data(),  mu_d_.data(),
+                                     beta_d_.data(), g1_d_.data(), g2_d_.data()};
+    detail::wang2024_advance(c, ptrs, v_applied.data(), n_, seg);
+  }
+  for (std::size_t i = 0; i < n_; ++i) {
+    current[i] = branch_current(v_applied[i], r_[i], drive);
+    conductance[i] = 1.0 / r_[i];
   }
 }
 

@@ -64,19 +64,17 @@ class wang2024_model final : public device_model {
   double resistance(std::size_t i) const;
 
  private:
-  void step_continuous(std::size_t i, std::int64_t step, double dt, double v_applied);
   void step_published(std::size_t i, std::int64_t step, double dt, double v_applied);
-  void redraw_rates(std::size_t i, std::int64_t k);
   double resistance_of(double tot, double s) const;
 
   wang2024_params p_;
   philox rng_;
   double off_norm_;  // 1 / (exp(1/lambda) - 1)
-  // state
-  std::vector<double> fil_, res_, s_;
+  // state, and the resistance it gives
+  std::vector<double> fil_, res_, s_, r_;
   // rate multipliers of the current noise interval, and its index
   std::vector<double> m1_, m2_, m3_;
-  std::vector<std::int64_t> noise_k_;
+  std::int64_t noise_k_ = -1;  // -1: none drawn yet
   // device-to-device multipliers
   std::vector<double> mu_d_, beta_d_, g1_d_, g2_d_;
 };

@@ -336,6 +336,28 @@ TEST(Wang2024, BatchSplitDoesNotChangeResults) {
   }
 }
 
+// Splits that do not fall on the kernel's vector width (the last block of a batch is padded)
+// give bit-identical results too: 13 devices against 5 + 8 with the second batch starting at id 5.
+TEST(Wang2024, UnalignedBatchSplitDoesNotChangeResults) {
+  const auto p = noisy(0.0);
+  const int phases = 6, steps = 120;
+  const auto whole = run_split(p, 3, 0, 13, phases, steps);
+  const auto lo = run_split(p, 3, 0, 5, phases, steps);
+  const auto hi = run_split(p, 3, 5, 8, phases, steps);
+  for (int ph = 0; ph < phases; ++ph) {
+    for (std::size_t d = 0; d < 13; ++d) {
+      const std::size_t k = static_cast<std::size_t>(ph) * 13 + d;
+      const double part = d < 5 ? lo.i[static_cast<std::size_t>(ph) * 5 + d]
+                                : hi.i[static_cast<std::size_t>(ph) * 8 + d - 5];
+      EXPECT_EQ(whole.i[k], part) << "phase " << ph << " device " << d;
+    }
+  }
+  for (std::size_t d = 0; d < 13; ++d) {
+    EXPECT_EQ(whole.fil[d], d < 5 ? lo.fil[d] : hi.fil[d - 5]) << d;
+    EXPECT_EQ(whole.s[d], d < 5 ? lo.s[d] : hi.s[d - 5]) << d;
+  }
+}
+
 // 200000 devices take the OpenMP path (n * n_steps > 65536, even for one step): one thread and two
 // threads give bit-identical currents and states.
 TEST(Wang2024, ThreadCountDoesNotChangeResults) {

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and their peers in the same run and prints the ratios (`make bench`).
+# Usage: bench/run-benchmarks.sh BUILD_DIR
+#
+# Device throughput: ionsim's device kernels (bench_device_throughput) against the public
+# PyTorch reference of model B (bench/reference_wang2024.py, which finds the reference code
+# outside the repository: $IONSIM_REFERENCE_DIR, /work/.mirror/..., or a git clone).
+# Environment: IONSIM_BENCH_DEVICES (default 100000), IONSIM_BENCH_SECONDS (minimum seconds
+# per repetition, default 2), IONSIM_BENCH_REPS (default 3), IONSIM_BENCH_PYTHON (default
+# /usr/bin/python3, Debian's, which has python3-torch).
+# Exits non-zero when a benchmark fails or the peer could not be run.
+set -euo pipefail
+
+build=${1:?usage: bench/run-benchmarks.sh BUILD_DIR}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bin="$build/bench/bench_device_throughput"
+py=${IONSIM_BENCH_PYTHON:-/usr/bin/python3}
+devices=${IONSIM_BENCH_DEVICES:-100000}
+seconds=${IONSIM_BENCH_SECONDS:-2}
+reps=${IONSIM_BENCH_REPS:-3}
+target=50
+
+if [ ! -x "$bin" ]; then
+  echo "run-benchmarks: $bin not found; configure with -DIONSIM_BENCH=ON and build it" >&2
+  exit 1
+fi
+[ -x "$py" ] || py=python3
+
+out="$build/bench/device_throughput.jsonl"
+: >"$out"
+cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/^model name[[:space:]]*:[[:space:]]*//' || true)
+echo "== device throughput: $devices devices, one thread, $(nproc) CPUs (${cpu:-unknown CPU})"
+
+echo "-- ionsim: $bin"
+"$bin" --devices "$devices" --seconds "$seconds" --reps "$reps" | tee -a "$out"
+
+echo "-- peer: PyTorch reference of model B ($py bench/reference_wang2024.py)"
+peer_rc=0
+"$py" "$here/reference_wang2024.py" --devices "$devices" --seconds "$seconds" --reps "$reps" \
+  --dtype float32 --dtype float64 | tee -a "$out" || peer_rc=$?
+
+"$py" - "$out" "$target" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
+target = float(sys.argv[2])
+ref = {r["dtype"]: r for r in rows if r["impl"] == "reference-pytorch"}
+print()
+print(f"{'implementation':<40} {'dtype':<8} {'device-steps/s':>15} {'on':>6}"
+      f" {'x ref f32':>10} {'x ref f64':>10}")
+for r in rows:
+    name = (f"ionsim {r['case']} ({r['scheme']})" if r["impl"] == "ionsim"
+            else f"reference PyTorch {r['model']}")
+    ratios = []
+    for d in ("float32", "float64"):
+        ratios.append(f"{r['device_steps_per_s'] / ref[d]['device_steps_per_s']:.2f}" if d in ref else "-")
+    print(f"{name:<40} {r['dtype']:<8} {r['device_steps_per_s']:>15.4g} {r['on_fraction']:>6.3f}"
+          f" {ratios[0]:>10} {ratios[1]:>10}")
+print("(on: fraction of devices above 10 nS at the end; the zhao2025 row is model A, the peer"
+      " is model B: its ratio only gives the scale)")
+if "float32" in ref:
+    main = next(r for r in rows if r["impl"] == "ionsim" and r["case"] == "wang2024")
+    ratio = main["device_steps_per_s"] / ref["float32"]["device_steps_per_s"]
+    verdict = "met" if ratio >= target else "NOT met"
+    print(f"ratio ionsim wang2024 / reference (CPU, 1 thread, float32): {ratio:.2f}x"
+          f" (target >= {target:g}x: {verdict})")
+EOF
+
+if [ "$peer_rc" -ne 0 ]; then
+  echo "run-benchmarks: the PyTorch reference peer did not run (exit $peer_rc); no ratio" >&2
+  exit "$peer_rc"
+fi
+echo "results: $out"
