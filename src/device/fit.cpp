@@ -402,9 +402,9 @@ double pulse_objective(const pulse_stats& sim, const pulse_stats& meas) {
   double j = 0;
   auto dist = [&](const std::vector<double>& s, const std::vector<double>& m) {
     if (s.empty()) return 1e3;
-    // medians within 20 %, log-spreads within 0.25
-    return sq(std::log(median_of(s) / median_of(m)) / std::log(1.2)) +
-           sq((std_log(s) - std_log(m)) / 0.25);
+    // medians within 10 %, log-spreads within 0.3: the medians are what a user compares first
+    return sq(std::log(median_of(s) / median_of(m)) / std::log(1.1)) +
+           sq((std_log(s) - std_log(m)) / 0.3);
   };
   j += dist(sim.times.delay, meas.times.delay);
   j += dist(sim.times.relax, meas.times.relax);

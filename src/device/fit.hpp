@@ -28,7 +28,7 @@ struct fit_options {
   double global_fraction = 0.6;  // share of max_evals for the global (CRS2) phase
   std::uint64_t seed = 1;        // seed of the common random numbers
   int devices = 2;               // sweep: devices simulated per evaluation (each all cycles)
-  int trials = 100;              // pulse: trials simulated per evaluation
+  int trials = 300;              // pulse: trials simulated per evaluation
   double dwell = 10e-3;          // [s] sweep: time at each voltage point
   double r_series = 22e3;        // [Ω] pulse: series resistor of the measurement
   // Called after every evaluation with (evaluation, best objective so far, phase name).
