@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build}/ionsim
-data=../shared/data/device
+data=data/device
 "$bin" device fit --model wang2024 --sweep "$data/ag_dc_sweep_symmetric.csv" --max-evals 600 \
   --seed 1 --out src/device/presets/ag-symmetric-fit.toml --report docs/fits/ag-symmetric-fit
 "$bin" device fit --model wang2024 --pulse "$data/ag_pulse_1V_20ms.csv" --max-evals 600 \

@@ -276,9 +276,21 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
   set_param(cfg, "i_compliance", ic);
   set_param(cfg, "r_series", 0);
   double vpeak = 0;
-  for (const auto& c : data.v)
-    for (double x : c)
+  std::size_t positive = 0, negative = 0;
+  for (const auto& c : data.v) {
+    double cycle_peak = 0;
+    for (double x : c) {
       if (std::fabs(x) > std::fabs(vpeak)) vpeak = x;
+      if (std::fabs(x) > std::fabs(cycle_peak)) cycle_peak = x;
+    }
+    (cycle_peak < 0 ? negative : positive) += 1;
+  }
+  const std::string polarity =
+      positive == 0
+          ? "negative"
+          : (negative == 0
+                 ? "positive"
+                 : fmt::format("mixed ({} positive, {} negative cycles)", positive, negative));
   const sweep_stats meas = sweep_stats_of(data.v, {data.i});
 
   auto objective = [&](const std::vector<double>& x) {
@@ -312,11 +324,10 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
                             {"rms_decades", envelope_rms(sim.envelope, meas.envelope)}};
   out.report["objective"] = run.best;
   out.report["objective_validation"] = sweep_objective(sim, meas);
-  nlohmann::json protocol = {
-      {"kind", "sweep"},         {"data", data.path},
-      {"vmax_V", vpeak},         {"points", data.v.front().size()},
-      {"cycles", data.v.size()}, {"dwell_s", o.dwell},
-      {"i_compliance_A", ic},    {"polarity", vpeak < 0 ? "negative" : "positive"}};
+  nlohmann::json protocol = {{"kind", "sweep"},         {"data", data.path},
+                             {"vmax_V", vpeak},         {"points", data.v.front().size()},
+                             {"cycles", data.v.size()}, {"dwell_s", o.dwell},
+                             {"i_compliance_A", ic},    {"polarity", polarity}};
   out.report["protocol"] = protocol;
   out.report["fit"] =
       fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);

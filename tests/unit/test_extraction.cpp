@@ -1,6 +1,6 @@
 // V_th / V_hold and switching-delay / relaxation extraction (src/device/experiment.hpp,
 // src/report/device_report.hpp), on hand-made cycles and on the measured data of
-// ../shared/data/device, whose numbers its README gives.
+// data/device (a copy of ../shared/data/device), whose numbers its README gives.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -62,9 +62,9 @@ inline std::string read_text(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// The measured data sets of ../shared/data/device.
+// The measured data sets (data/device, a copy of ../shared/data/device).
 inline std::string device_data(const char* name) {
-  return std::string(IONSIM_SOURCE_DIR) + "/../shared/data/device/" + name;
+  return std::string(IONSIM_SOURCE_DIR) + "/data/device/" + name;
 }
 
 }  // namespace ionsim::test

@@ -16,7 +16,7 @@
 namespace ionsim {
 namespace {
 
-const std::string data_dir = std::string(IONSIM_SOURCE_DIR) + "/../shared/data/device/";
+const std::string data_dir = std::string(IONSIM_SOURCE_DIR) + "/data/device/";
 
 threshold_lists sweep_stats(const device_config& c, double dt, int cycles, std::uint64_t seed,
                             double vmax = -0.6) {
