@@ -273,10 +273,14 @@ int device_commands::run_pulse() {
   write_file_atomic(join_path(out_, "summary.json"), j.dump(2) + "\n");
   const auto& d = j["simulated"]["delay_s"];
   const auto& x = j["simulated"]["relax_s"];
-  std::cout << fmt::format("switching delay: median {:.3g} ms (n = {} of {} trials switched)\n",
-                           d.value("median", NAN) * 1e3, d["n"].get<int>(), trials_);
-  std::cout << fmt::format("relaxation time: median {:.3g} ms (n = {} relaxed)\n",
-                           x.value("median", NAN) * 1e3, x["n"].get<int>());
+  auto median_ms = [](const nlohmann::json& s) {
+    return s["n"].get<int>() > 0 ? fmt::format("{:.3g} ms", s["median"].get<double>() * 1e3)
+                                 : std::string("none");
+  };
+  std::cout << fmt::format("switching delay: median {} ({} of {} trials switched)\n",
+                           median_ms(d), d["n"].get<int>(), trials_);
+  std::cout << fmt::format("relaxation time: median {} ({} of {} trials relaxed)\n",
+                           median_ms(x), x["n"].get<int>(), trials_);
   if (!no_plot_)
     run_plot("pulse.py", {join_path(out_, "pulse.png"), join_path(out_, "trace.csv"),
                           join_path(out_, "summary.json")});

@@ -35,7 +35,7 @@ class device_commands {
   int trials_ = 200, record_ = 10;
   // fit
   std::string fit_sweep_, fit_pulse_, report_dir_, start_, fit_dwell_ = "10ms", fit_series_ = "22k";
-  int max_evals_ = 300;
+  int max_evals_ = 600;
 };
 
 }  // namespace ionsim::cli
