@@ -277,10 +277,10 @@ int device_commands::run_pulse() {
     return s["n"].get<int>() > 0 ? fmt::format("{:.3g} ms", s["median"].get<double>() * 1e3)
                                  : std::string("none");
   };
-  std::cout << fmt::format("switching delay: median {} ({} of {} trials switched)\n",
-                           median_ms(d), d["n"].get<int>(), trials_);
-  std::cout << fmt::format("relaxation time: median {} ({} of {} trials relaxed)\n",
-                           median_ms(x), x["n"].get<int>(), trials_);
+  std::cout << fmt::format("switching delay: median {} ({} of {} trials switched)\n", median_ms(d),
+                           d["n"].get<int>(), trials_);
+  std::cout << fmt::format("relaxation time: median {} ({} of {} trials relaxed)\n", median_ms(x),
+                           x["n"].get<int>(), trials_);
   if (!no_plot_)
     run_plot("pulse.py", {join_path(out_, "pulse.png"), join_path(out_, "trace.csv"),
                           join_path(out_, "summary.json")});

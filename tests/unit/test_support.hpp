@@ -8,10 +8,27 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
+#include "device/model.hpp"
 
 namespace ionsim::test {
+
+// Holds applied voltages on every device of a batch for n steps at a time, keeping the step
+// count; i and g are the currents and conductances after the last call.
+struct driver {
+  device_model& m;
+  double dt;
+  std::int64_t step = 0;
+  std::vector<double> i, g;
+  driver(device_model& model, double dt_) : m(model), dt(dt_), i(model.size()), g(model.size()) {}
+  void hold(double v, int n) { hold(std::vector<double>(m.size(), v), n); }
+  void hold(const std::vector<double>& va, int n) {
+    m.advance(step, n, dt, va, i, g);
+    step += n;
+  }
+};
 
 // EXPECT_TRUE(contains(message, "file.csv:3")) prints both strings when it fails.
 inline ::testing::AssertionResult contains(const std::string& text, std::string_view part) {

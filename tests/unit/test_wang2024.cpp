@@ -26,24 +26,6 @@ wang2024_params preset(const char* name) {
   return std::get<wang2024_params>(load_preset(name).params);
 }
 
-// Holds v on every device for n steps starting at step `first`; returns the currents.
-struct driver {
-  device_model& m;
-  double dt;
-  std::int64_t step = 0;
-  std::vector<double> i, g;
-  driver(device_model& model, double dt_) : m(model), dt(dt_), i(model.size()), g(model.size()) {}
-  void hold(double v, int n) {
-    const std::vector<double> va(m.size(), v);
-    m.advance(step, n, dt, va, i, g);
-    step += n;
-  }
-  void hold(const std::vector<double>& va, int n) {
-    m.advance(step, n, dt, va, i, g);
-    step += n;
-  }
-};
-
 TEST(Wang2024, FreshDeviceIsAtROff) {
   const auto p = preset("wang2024-dc-symmetric");
   wang2024_model m(p, 3, 1);
@@ -55,7 +37,7 @@ TEST(Wang2024, FreshDeviceIsAtROff) {
   }
   EXPECT_EQ(m.state_names(), (std::vector<std::string>{"fil", "res", "S"}));
   // a zero-volt step leaves it there and reports 1/r_off, no current
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   dr.hold(0.0, 5);
   EXPECT_NEAR(dr.g[0], 1.0 / p.r_off, 1e-12 / p.r_off);
   EXPECT_EQ(dr.i[0], 0.0);
@@ -84,7 +66,7 @@ TEST(Wang2024, FilamentRelaxesExactlyExponentially) {
     p.beta = 0;
     p.i_compliance = 0;
     wang2024_model m(p, 1, 1);
-    driver dr(m, dt);
+    test::driver dr(m, dt);
     dr.hold(0.1, static_cast<int>(std::lround(0.1 / dt)));  // fil -> about 0.11
     const double fil0 = m.state(0)[0];
     ASSERT_GT(fil0, 0.05);
@@ -105,7 +87,7 @@ TEST(Wang2024, FilamentAndResidueRelaxAsTheLinearSystem) {
   p.i_compliance = 0;
   const double dt = 1e-3;
   wang2024_model m(p, 1, 1);
-  driver dr(m, dt);
+  test::driver dr(m, dt);
   dr.hold(0.1, 100);
   const double f0 = m.state(0)[0], r0 = m.state(1)[0];
   ASSERT_GT(f0, 0.02);
@@ -132,7 +114,7 @@ TEST(Wang2024, DriveConvergesAtSecondOrderAndPublishedAtFirst) {
     auto q = p;
     q.published = published;
     wang2024_model m(q, 1, 1);
-    driver dr(m, dt);
+    test::driver dr(m, dt);
     dr.hold(0.15, static_cast<int>(std::lround(0.03 / dt)));
     return m.state(0)[0] + m.state(1)[0];
   };
@@ -153,7 +135,7 @@ TEST(Wang2024, DriveConvergesAtSecondOrderAndPublishedAtFirst) {
 TEST(Wang2024, BiasWellBelowThresholdNeverSwitches) {
   const auto p = quiet(preset("wang2024-dc-symmetric"));
   wang2024_model m(p, 1, 1);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   for (int k = 0; k < 100; ++k) {  // 10 s
     dr.hold(0.05, 100);
     ASSERT_LT(dr.g[0], 1.0 / (1e3 * p.r_on)) << "at step " << dr.step;
@@ -167,7 +149,7 @@ TEST(Wang2024, AsymmetricDeviceIgnoresNegativeBias) {
   ASSERT_EQ(p.symmetric, 0.0);
   p.i_compliance = 0;
   wang2024_model m(p, 1, 1);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   dr.hold(-2.0, 500);
   EXPECT_EQ(m.state(0)[0], 0.0);
   EXPECT_NEAR(dr.g[0], 1.0 / p.r_off, 1e-12 / p.r_off);
@@ -184,7 +166,7 @@ TEST(Wang2024, FullyOnAndHoldState) {
   p.i_compliance = 0;
   const double v = 2.0, dt = 1e-3;
   wang2024_model m(p, 1, 1);
-  driver dr(m, dt);
+  test::driver dr(m, dt);
   dr.hold(v, 300);
   const double tot = m.state(0)[0] + m.state(1)[0];
   const double s = m.state(2)[0];
@@ -212,7 +194,7 @@ TEST(Wang2024, ComplianceLimitsTheCurrent) {
   const auto p = quiet(preset("wang2024-dc-symmetric"));
   ASSERT_EQ(p.i_compliance, 1e-6);
   wang2024_model m(p, 1, 1);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   dr.hold(0.6, 300);
   EXPECT_GT(dr.g[0], 1.0 / (10 * p.r_on));  // switched on
   EXPECT_LE(std::fabs(dr.i[0]), p.i_compliance);
@@ -253,12 +235,12 @@ TEST(Wang2024, ResetRestoresTheInitialState) {
   p.d2d_gamma1 = 0.2;
   wang2024_model m(p, 4, 3);
   const std::vector<double> res0(m.state(1).begin(), m.state(1).end());
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   dr.hold(1.0, 300);
   const auto first = dr.i;
   m.reset();
   EXPECT_EQ(std::vector<double>(m.state(1).begin(), m.state(1).end()), res0);
-  driver again(m, p.dt);
+  test::driver again(m, p.dt);
   again.hold(1.0, 300);
   EXPECT_EQ(again.i, first);
 }
@@ -291,7 +273,7 @@ struct trace {
 trace run_split(const wang2024_params& p, std::uint64_t seed, std::size_t first, std::size_t n,
                 int phases, int steps_per_phase) {
   wang2024_model m(p, n, seed, first);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   trace t;
   for (int ph = 0; ph < phases; ++ph) {
     std::vector<double> va(n);

@@ -20,23 +20,6 @@ zhao2025_params table1() {
   return std::get<zhao2025_params>(load_preset("zhao2025-table1").params);
 }
 
-struct driver {
-  device_model& m;
-  double dt;
-  std::int64_t step = 0;
-  std::vector<double> i, g;
-  driver(device_model& model, double dt_) : m(model), dt(dt_), i(model.size()), g(model.size()) {}
-  void hold(double v, int n) {
-    const std::vector<double> va(m.size(), v);
-    m.advance(step, n, dt, va, i, g);
-    step += n;
-  }
-  void hold(const std::vector<double>& va, int n) {
-    m.advance(step, n, dt, va, i, g);
-    step += n;
-  }
-};
-
 TEST(Zhao2025, FreshDeviceIsAtROff) {
   for (const char* name : {"zhao2025-table1", "zhao2025-table7", "zhao2025-table8"}) {
     SCOPED_TRACE(name);
@@ -44,7 +27,7 @@ TEST(Zhao2025, FreshDeviceIsAtROff) {
     zhao2025_model m(p, 2, 1);
     EXPECT_NEAR(m.resistance(1), p.r_off, 1e-12 * p.r_off);
     EXPECT_EQ(m.state_names(), (std::vector<std::string>{"x1", "x2"}));
-    driver dr(m, p.dt);
+    test::driver dr(m, p.dt);
     dr.hold(0.0, 3);
     EXPECT_NEAR(dr.g[0], 1.0 / p.r_off, 1e-12 / p.r_off);
     EXPECT_EQ(dr.i[0], 0.0);
@@ -62,7 +45,7 @@ TEST(Zhao2025, FilamentRelaxesExactlyExponentially) {
       auto p = table1();
       p.beta = beta;
       zhao2025_model m(p, 1, 1);
-      driver dr(m, dt);
+      test::driver dr(m, dt);
       dr.hold(1.0, static_cast<int>(std::lround(5e-3 / dt)));
       const double x1_0 = m.state(0)[0], x2_0 = m.state(1)[0];
       ASSERT_GT(x1_0, 0.1);
@@ -95,7 +78,7 @@ TEST(Zhao2025, DriveConvergesAtFirstOrder) {
   const auto p = table1();
   auto run = [&](double dt) {
     zhao2025_model m(p, 1, 1);
-    driver dr(m, dt);
+    test::driver dr(m, dt);
     dr.hold(1.0, static_cast<int>(std::lround(2e-3 / dt)));
     return std::pair{m.state(0)[0], m.state(1)[0]};
   };
@@ -117,7 +100,7 @@ TEST(Zhao2025, DriveConvergesAtFirstOrder) {
 TEST(Zhao2025, BiasWellBelowThresholdNeverSwitches) {
   const auto p = table1();
   zhao2025_model m(p, 1, 1);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   for (int k = 0; k < 100; ++k) {  // 1 s, 500000 steps
     dr.hold(0.05, 5000);
     ASSERT_LT(dr.g[0], 1.0 / (1e3 * p.r_on)) << "at step " << dr.step;
@@ -128,7 +111,7 @@ TEST(Zhao2025, BiasWellBelowThresholdNeverSwitches) {
 TEST(Zhao2025, NegativeBiasNeverDrives) {
   const auto p = table1();
   zhao2025_model m(p, 1, 1);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   dr.hold(-5.0, 5000);
   EXPECT_EQ(m.state(0)[0], 0.0);
   EXPECT_EQ(m.state(1)[0], 0.0);
@@ -139,7 +122,7 @@ TEST(Zhao2025, NegativeBiasNeverDrives) {
 TEST(Zhao2025, FullyOnIsROn) {
   const auto p = table1();
   zhao2025_model m(p, 1, 1);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   dr.hold(10.0, 2000);
   EXPECT_GE(m.state(0)[0] + m.state(1)[0], 1.0);
   EXPECT_DOUBLE_EQ(m.resistance(0), p.r_on);
@@ -151,14 +134,14 @@ TEST(Zhao2025, SeriesResistorAndCompliance) {
   auto p = table1();
   p.r_series = 1e6;
   zhao2025_model m(p, 1, 1);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   dr.hold(10.0, 2000);
   // on: r_on in series with 1 Mohm
   EXPECT_DOUBLE_EQ(dr.i[0], 10.0 / (p.r_on + p.r_series));
   auto q = table1();
   q.i_compliance = 1e-6;
   zhao2025_model c(q, 1, 1);
-  driver dc(c, q.dt);
+  test::driver dc(c, q.dt);
   dc.hold(10.0, 2000);
   EXPECT_DOUBLE_EQ(dc.i[0], 1e-6);
 }
@@ -172,7 +155,7 @@ zhao2025_params noisy() {
 
 std::vector<double> currents(const zhao2025_params& p, std::uint64_t seed) {
   zhao2025_model m(p, 4, seed);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   std::vector<double> out;
   for (int k = 0; k < 20; ++k) {
     dr.hold(k % 4 == 3 ? 0.0 : 1.0, 250);
@@ -204,7 +187,7 @@ struct trace {
 trace run_split(const zhao2025_params& p, std::uint64_t seed, std::size_t first, std::size_t n,
                 int phases, int steps_per_phase) {
   zhao2025_model m(p, n, seed, first);
-  driver dr(m, p.dt);
+  test::driver dr(m, p.dt);
   trace t;
   for (int ph = 0; ph < phases; ++ph) {
     std::vector<double> va(n);
