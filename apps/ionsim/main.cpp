@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "apps_circuit.hpp"
 #include "apps_device.hpp"
 #include "core/error.hpp"
 
@@ -14,12 +15,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "ionsim 0.1.0");
   ionsim::cli::device_commands cmds(app);
+  ionsim::cli::circuit_commands circuit(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   try {
+    if (circuit.parsed()) return circuit.run();
     return cmds.run();
   } catch (const ionsim::error& e) {
     std::fflush(stdout);

@@ -57,6 +57,18 @@ class device_model {
                        std::span<const double> v_applied, std::span<double> current,
                        std::span<double> conductance) = 0;
 
+  // Variable-step use (circuits): advances every device from time t0 [s] over h [s] with
+  // v_device[i] [V] across it (drive settings are not applied: the circuit holds the series
+  // resistor). `counter` numbers the step for models that draw noise per step; repeating a
+  // step with the same counter (after a rejected step) draws the same numbers.
+  virtual void advance_interval(double t0, double h, std::uint64_t counter,
+                                std::span<const double> v_device) = 0;
+  // Resistance of device i in its present state [Ω].
+  virtual double resistance(std::size_t i) const = 0;
+  // The whole state, to retry a step from it.
+  virtual void save_state(std::vector<double>& out) const = 0;
+  virtual void restore_state(const std::vector<double>& in) = 0;
+
   // Internal state variables, for recording.
   virtual std::vector<std::string> state_names() const = 0;
   virtual std::span<const double> state(std::size_t k) const = 0;

@@ -2,11 +2,12 @@
 // Device configurations (a model name and its parameters) from presets or TOML files, and
 // construction of model batches from them. Presets are TOML files compiled into the binary
 // from src/device/presets/.
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 #include <variant>
 #include <vector>
 
@@ -19,11 +20,11 @@ namespace ionsim {
 using device_params = std::variant<wang2024_params, zhao2025_params>;
 
 struct device_config {
-  std::string model;        // "wang2024" or "zhao2025"
-  std::string source;       // where it came from, for messages
+  std::string model;   // "wang2024" or "zhao2025"
+  std::string source;  // where it came from, for messages
   std::string description;
   device_params params;
-  toml::table extra;        // [protocol], [circuit], [fit]: read by other layers
+  toml::table extra;  // [protocol], [circuit], [fit]: read by other layers
 };
 
 std::vector<std::string> model_names();
@@ -38,8 +39,8 @@ std::string to_toml(const device_config& c);
 
 double config_dt(const device_config& c);
 
-std::unique_ptr<device_model> make_device(const device_config& c, std::size_t n,
-                                          std::uint64_t seed, std::uint64_t first_id = 0);
+std::unique_ptr<device_model> make_device(const device_config& c, std::size_t n, std::uint64_t seed,
+                                          std::uint64_t first_id = 0);
 
 // Reads or writes one named parameter of a config (for fitting and command-line overrides).
 double get_param(const device_config& c, std::string_view name);

@@ -110,6 +110,67 @@ double wang2024_model::resistance_of(double tot, double s) const {
 
 double wang2024_model::resistance(std::size_t i) const { return r_[i]; }
 
+void wang2024_model::add_segments(double t, double t_end, double tol,
+                                  std::vector<detail::wang2024_segment>& seg) {
+  // [t, t_end] split where the noise clock (period tau_noise) ticks.
+  while (t_end - t > tol) {
+    const auto k = static_cast<std::int64_t>(std::floor(t / p_.tau_noise + 1e-9));
+    const double boundary = static_cast<double>(k + 1) * p_.tau_noise;
+    const double te = boundary < t_end - tol ? boundary : t_end;
+    seg.push_back({te - t, k, k != noise_k_});
+    noise_k_ = k;
+    t = te;
+  }
+}
+
+void wang2024_model::run_kernel(const std::vector<detail::wang2024_segment>& seg,
+                                std::span<const double> v) {
+  const detail::wang2024_const c{p_, off_norm_, seed_, first_id_};
+  const detail::wang2024_ptrs ptrs{fil_.data(),    res_.data(),  s_.data(),   r_.data(),
+                                   m1_.data(),     m2_.data(),   m3_.data(),  mu_d_.data(),
+                                   beta_d_.data(), g1_d_.data(), g2_d_.data()};
+  detail::wang2024_advance(c, ptrs, v.data(), n_, seg);
+}
+
+void wang2024_model::advance_interval(double t0, double h, std::uint64_t counter,
+                                      std::span<const double> v_device) {
+  IONSIM_ASSERT(v_device.size() == n_);
+  const drive_settings saved = drive;
+  drive = {};
+  if (p_.published != 0) {
+    for (std::size_t i = 0; i < n_; ++i)
+      step_published(i, static_cast<std::int64_t>(counter), h, v_device[i]);
+  } else {
+    // The kernel applies the parameter set's series resistor and compliance; a circuit
+    // supplies the voltage across the device itself.
+    const wang2024_params saved_p = p_;
+    p_.r_series = 0;
+    p_.i_compliance = 0;
+    std::vector<detail::wang2024_segment> seg;
+    add_segments(t0, t0 + h, 1e-9 * h, seg);
+    run_kernel(seg, v_device);
+    p_ = saved_p;
+  }
+  drive = saved;
+}
+
+void wang2024_model::save_state(std::vector<double>& out) const {
+  out.clear();
+  for (const auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_})
+    out.insert(out.end(), v->begin(), v->end());
+  out.push_back(static_cast<double>(noise_k_));
+}
+
+void wang2024_model::restore_state(const std::vector<double>& in) {
+  IONSIM_ASSERT(in.size() == 7 * n_ + 1);
+  auto it = in.begin();
+  for (auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_}) {
+    std::copy(it, it + static_cast<long>(n_), v->begin());
+    it += static_cast<long>(n_);
+  }
+  noise_k_ = static_cast<std::int64_t>(*it);
+}
+
 std::span<const double> wang2024_model::state(std::size_t k) const {
   IONSIM_ASSERT(k < 3);
   return k == 0 ? std::span<const double>(fil_)
@@ -160,28 +221,14 @@ void wang2024_model::advance(std::int64_t first_step, int n_steps, double dt,
       for (int k = 0; k < n_steps; ++k) step_published(i, first_step + k, dt, v_applied[i]);
     }
   } else {
-    // Sub-steps: the steps, split where the noise clock (period tau_noise) ticks. The same
-    // list drives every device.
+    // Step ends come from integer step counts, so they fall on the noise clock's ticks.
     std::vector<detail::wang2024_segment> seg;
-    const double tol = 1e-9 * dt;
     for (int st = 0; st < n_steps; ++st) {
       const std::int64_t step = first_step + st;
-      const double t1 = static_cast<double>(step + 1) * dt;
-      double t = static_cast<double>(step) * dt;
-      while (t1 - t > tol) {
-        const auto k = static_cast<std::int64_t>(std::floor(t / p_.tau_noise + 1e-9));
-        const double boundary = static_cast<double>(k + 1) * p_.tau_noise;
-        const double t_end = boundary < t1 - tol ? boundary : t1;
-        seg.push_back({t_end - t, k, k != noise_k_});
-        noise_k_ = k;
-        t = t_end;
-      }
+      add_segments(static_cast<double>(step) * dt, static_cast<double>(step + 1) * dt, 1e-9 * dt,
+                   seg);
     }
-    const detail::wang2024_const c{p_, off_norm_, seed_, first_id_};
-    const detail::wang2024_ptrs ptrs{fil_.data(),    res_.data(),  s_.data(),   r_.data(),
-                                     m1_.data(),     m2_.data(),   m3_.data(),  mu_d_.data(),
-                                     beta_d_.data(), g1_d_.data(), g2_d_.data()};
-    detail::wang2024_advance(c, ptrs, v_applied.data(), n_, seg);
+    run_kernel(seg, v_applied);
   }
   for (std::size_t i = 0; i < n_; ++i) {
     current[i] = branch_current(v_applied[i], r_[i], drive);

@@ -13,6 +13,10 @@
 
 namespace ionsim {
 
+namespace detail {
+struct wang2024_segment;
+}
+
 struct wang2024_params {
   double dt = 1e-3;         // [s] integration step the set was made for
   double tau_noise = 1e-3;  // [s] correlation time of the rate fluctuations
@@ -60,11 +64,18 @@ class wang2024_model final : public device_model {
   std::vector<std::string> state_names() const override { return {"fil", "res", "S"}; }
   std::span<const double> state(std::size_t k) const override;
 
+  void advance_interval(double t0, double h, std::uint64_t counter,
+                        std::span<const double> v_device) override;
+  double resistance(std::size_t i) const override;
+  void save_state(std::vector<double>& out) const override;
+  void restore_state(const std::vector<double>& in) override;
+
   const wang2024_params& params() const { return p_; }
-  double resistance(std::size_t i) const;
 
  private:
   void step_published(std::size_t i, std::int64_t step, double dt, double v_applied);
+  void add_segments(double t, double t_end, double tol, std::vector<detail::wang2024_segment>& seg);
+  void run_kernel(const std::vector<detail::wang2024_segment>& seg, std::span<const double> v);
   double resistance_of(double tot, double s) const;
 
   wang2024_params p_;

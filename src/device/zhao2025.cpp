@@ -60,6 +60,24 @@ double zhao2025_model::resistance(std::size_t i) const {
   return p_.r_on * x + p_.r_off * std::expm1((1.0 - x) / p_.lambda) * off_norm_;
 }
 
+void zhao2025_model::advance_interval(double, double h, std::uint64_t counter,
+                                      std::span<const double> v_device) {
+  IONSIM_ASSERT(v_device.size() == n_);
+  for (std::size_t i = 0; i < n_; ++i)
+    step_device(i, static_cast<std::int64_t>(counter), h, v_device[i]);
+}
+
+void zhao2025_model::save_state(std::vector<double>& out) const {
+  out.assign(x1_.begin(), x1_.end());
+  out.insert(out.end(), x2_.begin(), x2_.end());
+}
+
+void zhao2025_model::restore_state(const std::vector<double>& in) {
+  IONSIM_ASSERT(in.size() == 2 * n_);
+  std::copy(in.begin(), in.begin() + static_cast<long>(n_), x1_.begin());
+  std::copy(in.begin() + static_cast<long>(n_), in.end(), x2_.begin());
+}
+
 std::span<const double> zhao2025_model::state(std::size_t k) const {
   IONSIM_ASSERT(k < 2);
   return k == 0 ? std::span<const double>(x1_) : std::span<const double>(x2_);

@@ -47,8 +47,13 @@ class zhao2025_model final : public device_model {
   std::vector<std::string> state_names() const override { return {"x1", "x2"}; }
   std::span<const double> state(std::size_t k) const override;
 
+  void advance_interval(double t0, double h, std::uint64_t counter,
+                        std::span<const double> v_device) override;
+  double resistance(std::size_t i) const override;
+  void save_state(std::vector<double>& out) const override;
+  void restore_state(const std::vector<double>& in) override;
+
   const zhao2025_params& params() const { return p_; }
-  double resistance(std::size_t i) const;
   // Advances device i by one step of dt with voltage v_d [V] across it (anode minus cathode).
   void step_device(std::size_t i, std::int64_t step, double dt, double v_d);
 

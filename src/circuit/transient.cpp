@@ -1,0 +1,938 @@
+#include "circuit/transient.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/SparseCore>
+#include <Eigen/SparseLU>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "device/registry.hpp"
+
+namespace ionsim::circuit {
+
+namespace {
+
+using sparse = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
+using vec = Eigen::VectorXd;
+
+constexpr double thermal_voltage = 0.025852;  // [V] kT/q at 300 K
+constexpr double max_log_r_step = 0.1;        // memristor: largest |ln(R_new / R_old)| per step
+constexpr double newton_vlimit = 0.5;         // [V] largest node-voltage change per iteration
+
+// Level-1 MOSFET (Shichman-Hodges, as ngspice's level 1) with an optional smooth subthreshold
+// tail: the overdrive vgs - vth is replaced by 2 n Vt ln(1 + exp((vgs - vth) / (2 n Vt))),
+// which equals it well above threshold and makes the current decay as exp((vgs - vth)/(n Vt))
+// below it (docs/circuit/engine.md).
+struct mos_model {
+  int type = 1;  // +1 NMOS, -1 PMOS
+  double vto = 0, kp = 2e-5, lambda = 0, gamma = 0, phi = 0.6, ld = 0;
+  bool subthreshold = false;
+  double n = 1.5;
+};
+
+struct mos_eval {
+  double id;              // current into the drain terminal [A]
+  double dd, dg, ds, db;  // its derivatives with respect to the terminal voltages [S]
+};
+
+mos_eval mos_current(const mos_model& m, double beta, double vd, double vg, double vs, double vb) {
+  const double t = m.type;
+  const bool reversed = t * (vd - vs) < 0;
+  const double vx = reversed ? vd : vs;  // the terminal acting as source
+  const double vy = reversed ? vs : vd;  // the terminal acting as drain
+  const double vds = t * (vy - vx), vgs = t * (vg - vx), vbs = t * (vb - vx);
+  double sarg, dsarg;
+  if (vbs <= 0) {
+    sarg = std::sqrt(m.phi - vbs);
+    dsarg = -0.5 / sarg;
+  } else {  // forward-biased bulk, as SPICE
+    const double sp = std::sqrt(m.phi);
+    sarg = sp / (1 + 0.5 * vbs / m.phi);
+    dsarg = -sarg * sarg / (2 * m.phi * sp);
+  }
+  const double vth = t * m.vto + m.gamma * (sarg - std::sqrt(m.phi));
+  double vov = vgs - vth, dvov = 1.0;
+  if (m.subthreshold) {
+    const double s = 2 * m.n * thermal_voltage;
+    const double z = vov / s;
+    if (z < 40) {
+      vov = s * std::log1p(std::exp(z));
+      dvov = 1.0 / (1.0 + std::exp(-z));
+    }
+  }
+  double id = 0, gm = 0, gds = 0;
+  if (vov > 0) {
+    const double cl = 1 + m.lambda * vds;
+    if (vds >= vov) {
+      id = 0.5 * beta * vov * vov * cl;
+      gm = beta * vov * cl;
+      gds = 0.5 * beta * vov * vov * m.lambda;
+    } else {
+      id = beta * vds * (vov - 0.5 * vds) * cl;
+      gm = beta * vds * cl;
+      gds = beta * (vov - vds) * cl + beta * vds * (vov - 0.5 * vds) * m.lambda;
+    }
+    gm *= dvov;
+  }
+  const double gmbs = -gm * m.gamma * dsarg;
+  // d(id)/d(vg, vy, vx, vb) of the normalized current; t*t = 1 cancels the polarity.
+  const double dg = gm, dy = gds, db = gmbs, dx = -(gm + gds + gmbs);
+  mos_eval e;
+  if (!reversed) {
+    e = {t * id, dy, dg, dx, db};
+  } else {  // the current flows into the physical source
+    e = {-t * id, -dx, -dg, -dy, -db};
+  }
+  return e;
+}
+
+// History of a reactive element: s is its charge (C) or flux (L).
+struct reactive {
+  double s = 0, sdot = 0, s_prev = 0;
+};
+
+struct step_ctx {
+  bool dc = true;
+  int order = 1;
+  double h = 0, h_prev = 0;
+  bool gear = false;
+  double alpha() const {
+    if (dc) return 0;
+    if (order == 1) return 1.0 / h;
+    if (gear) {
+      const double rho = h / h_prev;
+      return (1 + 2 * rho) / (h * (1 + rho));
+    }
+    return 2.0 / h;
+  }
+  // ds/dt(new) = alpha * s_new + hist
+  double hist(const reactive& r) const {
+    if (dc) return 0;
+    if (order == 1) return -r.s / h;
+    if (gear) {
+      const double rho = h / h_prev;
+      return -(1 + rho) / h * r.s + rho * rho / (h * (1 + rho)) * r.s_prev;
+    }
+    return -2.0 / h * r.s - r.sdot;
+  }
+};
+
+struct elem_state {
+  int n[5] = {-1, -1, -1, -1, -1};  // unknown indices of the terminals (-1 ground)
+  int branch = -1;
+  std::vector<double*> slot;  // matrix entries this element writes, in build order
+  reactive rx;
+  mos_model mos;
+  double beta = 0;
+  bool sw_on = false;
+  double sw_vt = 0, sw_vh = 0, sw_ron = 1, sw_roff = 1e12;
+  std::unique_ptr<device_model> mem;
+  std::vector<double> mem_saved;
+  double mem_v = 0;  // voltage of the last evaluation
+};
+
+class engine {
+ public:
+  engine(const netlist& nl, const run_options& o);
+  tran_result run();
+
+ private:
+  // slot bookkeeping: in the pattern pass, register (r, c); in the pointer pass, fetch them
+  void pattern(elem_state& e, std::initializer_list<std::pair<int, int>> rc);
+  void build();
+  void check_topology() const;
+  void assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok);
+  bool newton(vec& x, double t, const step_ctx& c, int max_it, int& iterations);
+  bool dc_operating_point(vec& x, int& iterations);
+  void accept(const vec& x, const step_ctx& c);
+  double v(const vec& x, int u) const { return u < 0 ? 0.0 : x[u]; }
+  void rhs(int r, double val) {
+    if (r >= 0) b_[r] += val;
+  }
+  static void add(double* p, double val) {
+    if (p) *p += val;
+  }
+  std::vector<double> powers(const vec& x, double t) const;
+  double element_current(std::size_t k, const vec& x, double t) const;
+
+  const netlist& nl_;
+  run_options o_;
+  int n_nodes_ = 0, n_ = 0;
+  std::vector<elem_state> es_;
+  std::vector<std::pair<int, int>> triplets_;
+  bool pointer_pass_ = false;
+  std::size_t slot_cursor_ = 0;
+  sparse A_;
+  vec b_;
+  Eigen::SparseLU<sparse, Eigen::COLAMDOrdering<int>> lu_;
+  bool analysed_ = false;
+  std::vector<double*> gmin_slot_;
+  double gmin_ = 1e-12, gmin_extra_ = 0, src_scale_ = 1;
+  double t0_ = 0;              // start of the step being solved (memristors)
+  std::uint64_t counter_ = 0;  // accepted steps so far (memristor noise counter)
+  bool mem_dc_ = true;
+};
+
+engine::engine(const netlist& nl, const run_options& o) : nl_(nl), o_(o) {
+  n_nodes_ = static_cast<int>(nl.node_names.size()) - 1;
+  gmin_ = nl.options.gmin;
+  build();
+}
+
+void engine::pattern(elem_state& e, std::initializer_list<std::pair<int, int>> rc) {
+  for (const auto& [r, c] : rc) {
+    if (!pointer_pass_) {
+      if (r >= 0 && c >= 0) triplets_.emplace_back(r, c);
+    } else {
+      e.slot.push_back(r >= 0 && c >= 0 ? &A_.coeffRef(r, c) : nullptr);
+    }
+  }
+}
+
+// Model parameters the engine reads; any other is an error, never silently ignored.
+void check_model_params(const model_card& m, std::initializer_list<const char*> known) {
+  for (const auto& [key, val] : m.params) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || key == k;
+    if (!ok) {
+      std::string list;
+      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      throw input_error(fmt::format("{}: model {}: parameter '{}' is not supported (supported: {})",
+                                    m.source, m.name, key, list));
+    }
+  }
+  if (!m.words.empty() && m.type != "memristor")
+    throw input_error(fmt::format("{}: model {}: '{}' is not a number", m.source, m.name,
+                                  m.words.begin()->first));
+}
+
+void engine::build() {
+  es_.resize(nl_.elements.size());
+  for (const auto& [name, m] : nl_.models) {
+    if (m.type == "nmos" || m.type == "pmos")
+      check_model_params(
+          m, {"level", "vto", "kp", "lambda", "gamma", "phi", "ld", "subthreshold", "n"});
+    else if (m.type == "sw")
+      check_model_params(m, {"vt", "vh", "ron", "roff"});
+  }
+  int branches = 0;
+  std::uint64_t mem_count = 0;
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
+    const element& el = nl_.elements[k];
+    elem_state& e = es_[k];
+    for (std::size_t j = 0; j < el.nodes.size() && j < 5; ++j) e.n[j] = el.nodes[j] - 1;
+    switch (el.kind) {
+      case element_kind::vsource:
+      case element_kind::inductor:
+      case element_kind::vcvs:
+        e.branch = n_nodes_ + branches++;
+        break;
+      case element_kind::mosfet: {
+        const model_card& m = nl_.models.at(el.model);
+        auto get = [&](const char* key, double def) {
+          const auto it = m.params.find(key);
+          return it == m.params.end() ? def : it->second;
+        };
+        const double level = get("level", 1);
+        if (level != 1)
+          throw input_error(
+              fmt::format("{}: model {}: only level 1 MOSFETs are supported", m.source, m.name));
+        e.mos.type = m.type == "pmos" ? -1 : 1;
+        e.mos.vto = get("vto", 0);
+        e.mos.kp = get("kp", 2e-5);
+        e.mos.lambda = get("lambda", 0);
+        e.mos.gamma = get("gamma", 0);
+        e.mos.phi = get("phi", 0.6);
+        e.mos.ld = get("ld", 0);
+        e.mos.subthreshold = get("subthreshold", 0) != 0;
+        e.mos.n = get("n", 1.5);
+        auto ip = [&](const char* key, double def) {
+          const auto it = el.params.find(key);
+          return it == el.params.end() ? def : it->second;
+        };
+        const double w = ip("w", 1e-4), l = ip("l", 1e-4) - 2 * e.mos.ld;
+        if (!(w > 0) || !(l > 0))
+          throw input_error(
+              fmt::format("{}: {}: W and L - 2 LD must be positive", el.source, el.name));
+        e.beta = e.mos.kp * w / l;
+        break;
+      }
+      case element_kind::vswitch: {
+        const model_card& m = nl_.models.at(el.model);
+        auto get = [&](const char* key, double def) {
+          const auto it = m.params.find(key);
+          return it == m.params.end() ? def : it->second;
+        };
+        e.sw_vt = get("vt", 0);
+        e.sw_vh = get("vh", 0);
+        e.sw_ron = get("ron", 1);
+        e.sw_roff = get("roff", 1.0 / gmin_);
+        break;
+      }
+      case element_kind::memristor: {
+        const model_card& m = nl_.models.at(el.model);
+        const auto model_it = m.words.find("model");
+        const auto preset_it = m.words.find("preset");
+        device_config cfg;
+        if (preset_it != m.words.end()) {
+          cfg = load_preset(preset_it->second);
+          if (model_it != m.words.end() && model_it->second != cfg.model)
+            throw input_error(fmt::format("{}: model {}: preset '{}' is a {} parameter set, not {}",
+                                          m.source, m.name, preset_it->second, cfg.model,
+                                          model_it->second));
+        } else if (model_it != m.words.end()) {
+          cfg = default_config(model_it->second);
+        } else {
+          throw input_error(fmt::format(
+              "{}: model {}: a memristor model needs model=zhao2025|wang2024 or preset=NAME",
+              m.source, m.name));
+        }
+        for (const auto& [key, val] : m.words)
+          if (key != "model" && key != "preset")
+            throw input_error(
+                fmt::format("{}: model {}: '{}={}' is not a number", m.source, m.name, key, val));
+        for (const auto& [key, val] : m.params) {
+          try {
+            set_param(cfg, key, val);
+          } catch (const input_error& err) {
+            throw input_error(fmt::format("{}: model {}: {}", m.source, m.name, err.what()));
+          }
+        }
+        set_param(cfg, "r_series", 0);
+        set_param(cfg, "i_compliance", 0);
+        // every memristor of every instance has its own random streams
+        const std::uint64_t id =
+            o_.instance * static_cast<std::uint64_t>(nl_.elements.size()) + mem_count++;
+        e.mem = make_device(cfg, 1, o_.seed, id);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  n_ = n_nodes_ + branches;
+  check_topology();
+  // two passes: collect the pattern, then fetch the entries' addresses
+  for (int pass = 0; pass < 2; ++pass) {
+    pointer_pass_ = pass == 1;
+    if (pointer_pass_) {
+      for (int i = 0; i < n_nodes_; ++i) triplets_.emplace_back(i, i);  // gmin
+      for (int i = 0; i < n_; ++i) triplets_.emplace_back(i, i);
+      std::vector<Eigen::Triplet<double>> t;
+      for (const auto& [r, c] : triplets_) t.emplace_back(r, c, 0.0);
+      A_.resize(n_, n_);
+      A_.setFromTriplets(t.begin(), t.end());
+      A_.makeCompressed();
+      for (int i = 0; i < n_nodes_; ++i) gmin_slot_.push_back(&A_.coeffRef(i, i));
+    }
+    for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
+      const element& el = nl_.elements[k];
+      elem_state& e = es_[k];
+      const int a = e.n[0], b = e.n[1], c = e.n[2], d = e.n[3];
+      switch (el.kind) {
+        case element_kind::resistor:
+        case element_kind::capacitor:
+        case element_kind::vswitch:
+        case element_kind::memristor:
+          pattern(e, {{a, a}, {b, b}, {a, b}, {b, a}});
+          break;
+        case element_kind::vsource:
+        case element_kind::inductor:
+          pattern(
+              e,
+              {{a, e.branch}, {b, e.branch}, {e.branch, a}, {e.branch, b}, {e.branch, e.branch}});
+          break;
+        case element_kind::vcvs:
+          pattern(e, {{a, e.branch},
+                      {b, e.branch},
+                      {e.branch, a},
+                      {e.branch, b},
+                      {e.branch, c},
+                      {e.branch, d}});
+          break;
+        case element_kind::vccs:
+          pattern(e, {{a, c}, {a, d}, {b, c}, {b, d}});
+          break;
+        case element_kind::mosfet:  // rows d, s; columns d, g, s, b
+          pattern(e, {{a, a}, {a, b}, {a, c}, {a, d}, {c, a}, {c, b}, {c, c}, {c, d}});
+          break;
+        case element_kind::isource:
+          break;
+      }
+    }
+  }
+  b_.resize(n_);
+}
+
+void engine::check_topology() const {
+  // Union-find over the elements that connect nodes: every node must reach ground, and no
+  // loop may consist of voltage sources (and inductors) only.
+  const int nn = n_nodes_ + 1;
+  std::vector<int> parent(static_cast<std::size_t>(nn));
+  std::iota(parent.begin(), parent.end(), 0);
+  std::function<int(int)> find = [&](int x) {
+    while (parent[static_cast<std::size_t>(x)] != x)
+      x = parent[static_cast<std::size_t>(x)] =
+          parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(x)])];
+    return x;
+  };
+  std::vector<int> vparent = parent;
+  auto vfind = [&](int x) {
+    while (vparent[static_cast<std::size_t>(x)] != x) x = vparent[static_cast<std::size_t>(x)];
+    return x;
+  };
+  for (const element& el : nl_.elements) {
+    auto join = [&](int p, int q) { parent[static_cast<std::size_t>(find(p))] = find(q); };
+    switch (el.kind) {
+      case element_kind::isource:
+      case element_kind::vccs:
+        break;
+      case element_kind::mosfet:
+        join(el.nodes[0], el.nodes[2]);
+        join(el.nodes[0], el.nodes[3]);
+        break;
+      default:
+        join(el.nodes[0], el.nodes[1]);
+    }
+    if (el.kind == element_kind::vsource || el.kind == element_kind::vcvs ||
+        el.kind == element_kind::inductor) {
+      const int p = vfind(el.nodes[0]), q = vfind(el.nodes[1]);
+      if (p == q)
+        throw input_error(fmt::format(
+            "{}: {} closes a loop of voltage sources and inductors between nodes {} and {}",
+            el.source, el.name, nl_.node_names[static_cast<std::size_t>(el.nodes[0])],
+            nl_.node_names[static_cast<std::size_t>(el.nodes[1])]));
+      vparent[static_cast<std::size_t>(p)] = q;
+    }
+  }
+  std::vector<std::string> floating;
+  for (int i = 1; i < nn; ++i)
+    if (find(i) != find(0)) floating.push_back(nl_.node_names[static_cast<std::size_t>(i)]);
+  if (!floating.empty())
+    throw input_error(fmt::format("{}: floating node(s) with no path to ground: {}", nl_.source,
+                                  fmt::join(floating, ", ")));
+}
+
+void engine::assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok) {
+  std::fill(A_.valuePtr(), A_.valuePtr() + A_.nonZeros(), 0.0);
+  b_.setZero();
+  for (auto* p : gmin_slot_) *p += gmin_ + gmin_extra_;
+  if (c.dc) {
+    // .ic holds its nodes during the operating point (as SPICE): a large conductance to the value
+    constexpr double g_ic = 1e4;
+    for (const auto& [node, val] : nl_.ics)
+      if (node > 0) {
+        *gmin_slot_[static_cast<std::size_t>(node - 1)] += g_ic;
+        b_[node - 1] += g_ic * val;
+      }
+  }
+  const double alpha = c.alpha();
+  mem_ok = true;
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
+    const element& el = nl_.elements[k];
+    elem_state& e = es_[k];
+    const int a = e.n[0], b = e.n[1];
+    auto conductance = [&](double g) {
+      add(e.slot[0], g);
+      add(e.slot[1], g);
+      add(e.slot[2], -g);
+      add(e.slot[3], -g);
+    };
+    switch (el.kind) {
+      case element_kind::resistor:
+        conductance(1.0 / el.value);
+        break;
+      case element_kind::capacitor: {
+        if (c.dc) break;
+        conductance(el.value * alpha);
+        const double ieq = c.hist(e.rx);  // charge rate not proportional to v_new
+        rhs(a, -ieq);
+        rhs(b, ieq);
+        break;
+      }
+      case element_kind::inductor: {
+        add(e.slot[0], 1);
+        add(e.slot[1], -1);
+        add(e.slot[2], 1);
+        add(e.slot[3], -1);
+        if (!c.dc) {
+          add(e.slot[4], -el.value * alpha);
+          b_[e.branch] += c.hist(e.rx);
+        }
+        break;
+      }
+      case element_kind::vsource:
+        add(e.slot[0], 1);
+        add(e.slot[1], -1);
+        add(e.slot[2], 1);
+        add(e.slot[3], -1);
+        b_[e.branch] += src_scale_ * el.wave.value(t);
+        break;
+      case element_kind::isource: {
+        const double i = src_scale_ * el.wave.value(t);
+        rhs(a, -i);
+        rhs(b, i);
+        break;
+      }
+      case element_kind::vcvs:
+        add(e.slot[0], 1);
+        add(e.slot[1], -1);
+        add(e.slot[2], 1);
+        add(e.slot[3], -1);
+        add(e.slot[4], -el.value);
+        add(e.slot[5], el.value);
+        break;
+      case element_kind::vccs:
+        add(e.slot[0], el.value);
+        add(e.slot[1], -el.value);
+        add(e.slot[2], -el.value);
+        add(e.slot[3], el.value);
+        break;
+      case element_kind::vswitch:
+        conductance(1.0 / (e.sw_on ? e.sw_ron : e.sw_roff));
+        break;
+      case element_kind::mosfet: {
+        const int d = e.n[0], g = e.n[1], s = e.n[2], bb = e.n[3];
+        const double vd = v(x, d), vg = v(x, g), vs = v(x, s), vb = v(x, bb);
+        const mos_eval m = mos_current(e.mos, e.beta, vd, vg, vs, vb);
+        const double ieq = m.id - (m.dd * vd + m.dg * vg + m.ds * vs + m.db * vb);
+        add(e.slot[0], m.dd);
+        add(e.slot[1], m.dg);
+        add(e.slot[2], m.ds);
+        add(e.slot[3], m.db);
+        add(e.slot[4], -m.dd);
+        add(e.slot[5], -m.dg);
+        add(e.slot[6], -m.ds);
+        add(e.slot[7], -m.db);
+        rhs(d, -ieq);
+        rhs(s, ieq);
+        break;
+      }
+      case element_kind::memristor: {
+        const double vm = v(x, a) - v(x, b);
+        double i0, g;
+        if (c.dc) {
+          g = 1.0 / e.mem->resistance(0);
+          i0 = vm * g;
+        } else {
+          // The state at the step's end for this voltage held over the step; the slope by a
+          // forward difference. The last evaluation is at vm, whose state an accepted step keeps.
+          const double dv = 1e-6 * std::max(1.0, std::fabs(vm));
+          e.mem->restore_state(e.mem_saved);
+          const double v2 = vm + dv;
+          e.mem->advance_interval(t0_, c.h, counter_, std::span<const double>(&v2, 1));
+          const double i2 = v2 / e.mem->resistance(0);
+          e.mem->restore_state(e.mem_saved);
+          e.mem->advance_interval(t0_, c.h, counter_, std::span<const double>(&vm, 1));
+          i0 = vm / e.mem->resistance(0);
+          g = std::max((i2 - i0) / dv, 0.0);
+          if (!std::isfinite(g) || !std::isfinite(i0)) mem_ok = false;
+          e.mem_v = vm;
+        }
+        conductance(g);
+        const double ieq = i0 - g * vm;
+        rhs(a, -ieq);
+        rhs(b, ieq);
+        break;
+      }
+    }
+  }
+}
+
+bool engine::newton(vec& x, double t, const step_ctx& c, int max_it, int& iterations) {
+  const auto& op = nl_.options;
+  for (int it = 0; it < max_it; ++it) {
+    ++iterations;
+    bool mem_ok = true;
+    assemble(x, t, c, mem_ok);
+    if (!mem_ok) return false;
+    if (!analysed_) {
+      lu_.analyzePattern(A_);
+      analysed_ = true;
+    }
+    lu_.factorize(A_);
+    if (lu_.info() != Eigen::Success) return false;
+    vec xn = lu_.solve(b_);
+    if (!xn.allFinite()) return false;
+    bool converged = it > 0;
+    for (int i = 0; i < n_; ++i) {
+      double dx = xn[i] - x[i];
+      if (i < n_nodes_ && std::fabs(dx) > newton_vlimit) {
+        dx = std::copysign(newton_vlimit, dx);
+        xn[i] = x[i] + dx;
+        converged = false;
+      }
+      const double tol = op.reltol * std::max(std::fabs(xn[i]), std::fabs(x[i])) +
+                         (i < n_nodes_ ? op.vntol : op.abstol);
+      if (std::fabs(dx) > tol) converged = false;
+    }
+    x = xn;
+    if (converged) return true;
+  }
+  return false;
+}
+
+bool engine::dc_operating_point(vec& x, int& iterations) {
+  step_ctx dc;
+  x.setZero(n_);
+  if (newton(x, 0.0, dc, nl_.options.itl1, iterations)) return true;
+  // gmin stepping, then source stepping
+  for (double g = 1e-2; g >= 1e-13; g /= 10) {
+    gmin_extra_ = g;
+    if (!newton(x, 0.0, dc, nl_.options.itl1, iterations)) break;
+  }
+  gmin_extra_ = 0;
+  if (newton(x, 0.0, dc, nl_.options.itl1, iterations)) return true;
+  x.setZero(n_);
+  for (int k = 1; k <= 20; ++k) {
+    src_scale_ = k / 20.0;
+    if (!newton(x, 0.0, dc, nl_.options.itl1, iterations)) {
+      src_scale_ = 1;
+      return false;
+    }
+  }
+  src_scale_ = 1;
+  return true;
+}
+
+// After an accepted point: update the reactive histories and the switches.
+void engine::accept(const vec& x, const step_ctx& c) {
+  const double alpha = c.alpha();
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
+    const element& el = nl_.elements[k];
+    elem_state& e = es_[k];
+    if (el.kind == element_kind::capacitor || el.kind == element_kind::inductor) {
+      const double s_new = el.kind == element_kind::capacitor
+                               ? el.value * (v(x, e.n[0]) - v(x, e.n[1]))
+                               : el.value * x[e.branch];
+      const double sdot = c.dc ? 0.0 : alpha * s_new + c.hist(e.rx);
+      e.rx.s_prev = e.rx.s;
+      e.rx.s = s_new;
+      e.rx.sdot = sdot;
+      if (c.dc) e.rx.s_prev = s_new;
+    } else if (el.kind == element_kind::vswitch) {
+      const double vc = v(x, e.n[2]) - v(x, e.n[3]);
+      if (vc > e.sw_vt + e.sw_vh) e.sw_on = true;
+      if (vc < e.sw_vt - e.sw_vh) e.sw_on = false;
+    } else if (el.kind == element_kind::memristor && !c.dc) {
+      e.mem->save_state(e.mem_saved);
+    }
+  }
+}
+
+double engine::element_current(std::size_t k, const vec& x, double t) const {
+  // Current into terminal 1 (n+ or drain) [A].
+  const element& el = nl_.elements[k];
+  const elem_state& e = es_[k];
+  const double vab = v(x, e.n[0]) - v(x, e.n[1]);
+  switch (el.kind) {
+    case element_kind::resistor:
+      return vab / el.value;
+    case element_kind::capacitor:
+      return e.rx.sdot;
+    case element_kind::inductor:
+    case element_kind::vsource:
+    case element_kind::vcvs:
+      return x[e.branch];
+    case element_kind::isource:
+      return el.wave.value(t);
+    case element_kind::vccs:
+      return el.value * (v(x, e.n[2]) - v(x, e.n[3]));
+    case element_kind::vswitch:
+      return vab / (e.sw_on ? e.sw_ron : e.sw_roff);
+    case element_kind::mosfet:
+      return mos_current(e.mos, e.beta, v(x, e.n[0]), v(x, e.n[1]), v(x, e.n[2]), v(x, e.n[3])).id;
+    case element_kind::memristor:
+      return vab / e.mem->resistance(0);
+  }
+  return 0;
+}
+
+std::vector<double> engine::powers(const vec& x, double t) const {
+  std::vector<double> p(nl_.elements.size());
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
+    const element& el = nl_.elements[k];
+    const elem_state& e = es_[k];
+    const double i = element_current(k, x, t);
+    if (el.kind == element_kind::mosfet)
+      p[k] = (v(x, e.n[0]) - v(x, e.n[2])) * i;  // the gate draws no current
+    else
+      p[k] = (v(x, e.n[0]) - v(x, e.n[1])) * i;  // absorbed; negative for a delivering source
+  }
+  return p;
+}
+
+tran_result engine::run() {
+  const auto wall0 = std::chrono::steady_clock::now();
+  if (!nl_.tran)
+    throw input_error(fmt::format("{}: no .tran card: nothing to simulate", nl_.source));
+  const tran_request& tr = *nl_.tran;
+  const sim_options& op = nl_.options;
+  tran_result r;
+  vec x = vec::Zero(n_);
+  int iterations = 0;
+
+  // Outputs: the requested ones, or every node voltage, source current and memristor state.
+  struct probe {
+    enum kind { node, diff, branch_current, mem_state } k;
+    int a = -1, b = -1;
+    std::size_t elem = 0, state = 0;
+  };
+  std::vector<probe> probes;
+  auto element_index = [&](const std::string& name) -> std::size_t {
+    for (std::size_t k = 0; k < nl_.elements.size(); ++k)
+      if (nl_.elements[k].name == name) return k;
+    throw input_error(fmt::format("{}: output i({}): no element named {}", nl_.source, name, name));
+  };
+  auto node_index = [&](const std::string& name) {
+    const int n = nl_.node(name);
+    if (n < 0)
+      throw input_error(fmt::format("{}: output v({}): no node named {}", nl_.source, name, name));
+    return n - 1;
+  };
+  if (nl_.outputs.empty()) {
+    for (int i = 1; i <= n_nodes_; ++i) {
+      r.names.push_back(fmt::format("v({})", nl_.node_names[static_cast<std::size_t>(i)]));
+      probes.push_back({probe::node, i - 1});
+    }
+    for (std::size_t k = 0; k < nl_.elements.size(); ++k)
+      if (nl_.elements[k].kind == element_kind::vsource) {
+        r.names.push_back(fmt::format("i({})", nl_.elements[k].name));
+        probes.push_back({probe::branch_current, -1, -1, k});
+      }
+  } else {
+    for (const std::string& out : nl_.outputs) {
+      const auto open = out.find('('), close = out.rfind(')');
+      if (open == std::string::npos || close == std::string::npos || close < open)
+        throw input_error(fmt::format("{}: cannot read output '{}'", nl_.source, out));
+      const std::string fn = out.substr(0, open), arg = out.substr(open + 1, close - open - 1);
+      r.names.push_back(out);
+      if (fn == "v") {
+        const auto comma = arg.find(',');
+        if (comma == std::string::npos)
+          probes.push_back({probe::node, node_index(arg)});
+        else
+          probes.push_back(
+              {probe::diff, node_index(arg.substr(0, comma)), node_index(arg.substr(comma + 1))});
+      } else if (fn == "i") {
+        probes.push_back({probe::branch_current, -1, -1, element_index(arg)});
+      } else {
+        throw input_error(
+            fmt::format("{}: output '{}': only v(...) and i(...) can be saved", nl_.source, out));
+      }
+    }
+  }
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k)
+    if (es_[k].mem)
+      for (std::size_t s = 0; s < es_[k].mem->state_names().size(); ++s) {
+        r.names.push_back(
+            fmt::format("state({}.{})", nl_.elements[k].name, es_[k].mem->state_names()[s]));
+        probes.push_back({probe::mem_state, -1, -1, k, s});
+      }
+  r.values.resize(probes.size());
+  auto record = [&](double t) {
+    r.t.push_back(t);
+    for (std::size_t p = 0; p < probes.size(); ++p) {
+      const probe& pr = probes[p];
+      double val = 0;
+      switch (pr.k) {
+        case probe::node:
+          val = v(x, pr.a);
+          break;
+        case probe::diff:
+          val = v(x, pr.a) - v(x, pr.b);
+          break;
+        case probe::branch_current:
+          val = element_current(pr.elem, x, t);
+          break;
+        case probe::mem_state:
+          val = es_[pr.elem].mem->state(pr.state)[0];
+          break;
+      }
+      r.values[p].push_back(val);
+    }
+  };
+
+  // Initial point: the operating point, or .ic values with uic.
+  step_ctx c;
+  if (tr.uic) {
+    for (const auto& [node, val] : nl_.ics)
+      if (node > 0) x[node - 1] = val;
+  } else {
+    for (const auto& [node, val] : nl_.ics)
+      if (node > 0) x[node - 1] = val;
+    if (!dc_operating_point(x, iterations))
+      throw run_error(fmt::format("{}: the DC operating point did not converge", nl_.source));
+  }
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
+    const element& el = nl_.elements[k];
+    elem_state& e = es_[k];
+    if (el.kind == element_kind::capacitor) {
+      double v0 = v(x, e.n[0]) - v(x, e.n[1]);
+      if (tr.uic && el.params.count("ic")) v0 = el.params.at("ic");
+      e.rx.s = e.rx.s_prev = el.value * v0;
+    } else if (el.kind == element_kind::inductor) {
+      double i0 = x[e.branch];
+      if (tr.uic && el.params.count("ic")) i0 = el.params.at("ic");
+      e.rx.s = e.rx.s_prev = el.value * i0;
+      x[e.branch] = i0;
+    } else if (e.mem) {
+      e.mem->save_state(e.mem_saved);
+    }
+  }
+  accept(x, step_ctx{});
+  record(0.0);
+  std::vector<double> p_prev = powers(x, 0.0);
+  std::vector<double> energy(nl_.elements.size(), 0.0);
+
+  const double hmax = tr.tmax > 0 ? tr.tmax : std::min(tr.tstep, tr.tstop / 50.0);
+  const double hmin = 1e-12 * tr.tstop;
+  double t = 0, h = std::min(tr.tstep, tr.tstop / 50.0) / 10.0;
+  c.dc = false;
+  c.gear = op.method == "gear";
+  c.order = 1;
+  c.h_prev = h;
+  // accepted history for the predictor: (t, x)
+  std::vector<std::pair<double, vec>> hist{{0.0, x}};
+  int since_restart = 0;
+  double next_progress = 0;
+  std::vector<double> bps;
+  while (t < tr.tstop * (1 - 1e-12)) {
+    h = std::min({h, hmax, tr.tstop - t});
+    // land on the next source corner
+    bps.clear();
+    for (const element& el : nl_.elements)
+      if (el.kind == element_kind::vsource || el.kind == element_kind::isource)
+        el.wave.breakpoints(t + 1e-6 * hmin, t + h, bps);
+    bool at_bp = false;
+    if (!bps.empty()) {
+      const double bp = *std::min_element(bps.begin(), bps.end());
+      if (bp - t < h * (1 + 1e-9)) {
+        h = bp - t;
+        at_bp = true;
+      }
+    }
+    if (h < hmin) h = hmin;
+    c.h = h;
+    c.order = (since_restart == 0) ? 1 : 2;
+    // predictor: polynomial through the last points
+    vec xp = x;
+    if (since_restart >= 2 && hist.size() >= 3) {
+      const auto& [t1, x1] = hist[hist.size() - 1];
+      const auto& [t2, x2] = hist[hist.size() - 2];
+      const auto& [t3, x3] = hist[hist.size() - 3];
+      const double tn = t + h;
+      const double l1 = (tn - t2) * (tn - t3) / ((t1 - t2) * (t1 - t3));
+      const double l2 = (tn - t1) * (tn - t3) / ((t2 - t1) * (t2 - t3));
+      const double l3 = (tn - t1) * (tn - t2) / ((t3 - t1) * (t3 - t2));
+      xp = l1 * x1 + l2 * x2 + l3 * x3;
+    }
+    vec xn = xp;
+    t0_ = t;
+    int its = 0;
+    const bool ok = newton(xn, t + h, c, op.itl4, its);
+    iterations += its;
+    if (!ok) {
+      ++r.rejected;
+      for (auto& e : es_)
+        if (e.mem) e.mem->restore_state(e.mem_saved);
+      h /= 8;
+      if (h < hmin) {
+        int worst = 0;
+        for (int i = 1; i < n_nodes_; ++i)
+          if (std::fabs(xn[i] - x[i]) > std::fabs(xn[worst] - x[worst])) worst = i;
+        throw run_error(fmt::format(
+            "{}: no convergence at t = {:g} s with the smallest step ({:g} s); worst node: {}",
+            nl_.source, t, h,
+            n_nodes_ > 0 ? nl_.node_names[static_cast<std::size_t>(worst + 1)] : "-"));
+      }
+      since_restart = 0;
+      continue;
+    }
+    // step control: local truncation error of the node voltages (Milne's estimate against
+    // the quadratic predictor) and the memristors' resistance change
+    double ratio = 0;
+    if (since_restart >= 2 && hist.size() >= 3) {
+      const double factor = c.gear ? 2.0 / 11.0 : 1.0 / 13.0;
+      for (int i = 0; i < n_nodes_; ++i) {
+        const double lte = factor * std::fabs(xn[i] - xp[i]);
+        const double tol = op.reltol * std::max(std::fabs(xn[i]), std::fabs(x[i])) + op.vntol;
+        ratio = std::max(ratio, lte / tol);
+      }
+    }
+    double mem_ratio = 0;
+    for (auto& e : es_)
+      if (e.mem) {
+        const double r_new = e.mem->resistance(0);
+        std::vector<double> cur;
+        e.mem->save_state(cur);
+        e.mem->restore_state(e.mem_saved);
+        const double r_old = e.mem->resistance(0);
+        e.mem->restore_state(cur);
+        mem_ratio = std::max(mem_ratio, std::fabs(std::log(r_new / r_old)) / max_log_r_step);
+      }
+    const double worst = std::max(ratio, mem_ratio);
+    if (worst > 1.0 && h > 4 * hmin) {
+      ++r.rejected;
+      for (auto& e : es_)
+        if (e.mem) e.mem->restore_state(e.mem_saved);
+      const double shrink = ratio > mem_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / mem_ratio;
+      h *= std::clamp(shrink, 0.1, 0.9);
+      continue;
+    }
+    // accept
+    ++r.accepted;
+    ++counter_;
+    x = xn;
+    accept(x, c);
+    t += h;
+    hist.emplace_back(t, x);
+    if (hist.size() > 3) hist.erase(hist.begin());
+    record(t);
+    const std::vector<double> p_now = powers(x, t);
+    for (std::size_t k = 0; k < energy.size(); ++k) energy[k] += 0.5 * h * (p_prev[k] + p_now[k]);
+    p_prev = p_now;
+    c.h_prev = h;
+    ++since_restart;
+    double grow = 2.0;
+    if (worst > 0)
+      grow = std::min(2.0, ratio > mem_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / worst);
+    h *= std::max(grow, 0.5);
+    if (at_bp) {
+      // restart the history after a corner, with a small first step
+      since_restart = 0;
+      hist.assign(1, {t, x});
+      bps.clear();
+      for (const element& el : nl_.elements)
+        if (el.kind == element_kind::vsource || el.kind == element_kind::isource)
+          el.wave.breakpoints(t + 1e-6 * hmin, tr.tstop, bps);
+      const double next =
+          bps.empty() ? tr.tstop - t : *std::min_element(bps.begin(), bps.end()) - t;
+      h = std::min(h, 0.1 * std::max(next, hmin));
+    }
+    if (o_.progress && t >= next_progress) {
+      o_.progress(t / tr.tstop);
+      next_progress = t + 0.01 * tr.tstop;
+    }
+  }
+  r.newton_iterations = iterations;
+  for (std::size_t k = 0; k < energy.size(); ++k)
+    r.energy.push_back({nl_.elements[k].name, energy[k]});
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  return r;
+}
+
+}  // namespace
+
+tran_result run_transient(const netlist& nl, const run_options& o) {
+  engine e(nl, o);
+  return e.run();
+}
+
+}  // namespace ionsim::circuit
