@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <Eigen/Dense>
 #include <Eigen/SparseCore>
 #include <Eigen/SparseLU>
 #include <algorithm>
@@ -172,6 +173,9 @@ class engine {
   vec b_;
   Eigen::SparseLU<sparse, Eigen::COLAMDOrdering<int>> lu_;
   bool analysed_ = false;
+  static constexpr int dense_limit = 24;  // unknowns up to which a dense LU is used
+  Eigen::MatrixXd dense_;
+  Eigen::PartialPivLU<Eigen::MatrixXd> dense_lu_;
   std::vector<double*> gmin_slot_;
   double gmin_ = 1e-12, gmin_extra_ = 0, src_scale_ = 1;
   double t0_ = 0;              // start of the step being solved (memristors)
@@ -552,13 +556,21 @@ bool engine::newton(vec& x, double t, const step_ctx& c, int max_it, int& iterat
     bool mem_ok = true;
     assemble(x, t, c, mem_ok);
     if (!mem_ok) return false;
-    if (!analysed_) {
-      lu_.analyzePattern(A_);
-      analysed_ = true;
+    vec xn;
+    if (n_ <= dense_limit) {
+      // Small systems: a dense LU is faster than any sparse one (no symbolic work at all).
+      dense_ = Eigen::MatrixXd(A_);
+      dense_lu_.compute(dense_);
+      xn = dense_lu_.solve(b_);
+    } else {
+      if (!analysed_) {
+        lu_.analyzePattern(A_);
+        analysed_ = true;
+      }
+      lu_.factorize(A_);
+      if (lu_.info() != Eigen::Success) return false;
+      xn = lu_.solve(b_);
     }
-    lu_.factorize(A_);
-    if (lu_.info() != Eigen::Success) return false;
-    vec xn = lu_.solve(b_);
     if (!xn.allFinite()) return false;
     bool converged = it > 0;
     for (int i = 0; i < n_; ++i) {

@@ -33,8 +33,8 @@ std::string lower_trim(const std::string& s) {
 }
 
 bool starts_with_word(const std::string& line, const std::string& word) {
-  return line.rfind(word, 0) == 0 &&
-         (line.size() == word.size() || std::isspace(static_cast<unsigned char>(line[word.size()])));
+  return line.rfind(word, 0) == 0 && (line.size() == word.size() ||
+                                      std::isspace(static_cast<unsigned char>(line[word.size()])));
 }
 
 std::string read_text(const fs::path& p) {
