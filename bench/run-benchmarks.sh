@@ -65,8 +65,16 @@ if "float32" in ref:
           f" (target >= {target:g}x: {verdict})")
 EOF
 
+echo "results: $out"
+
+# Circuit engine against ngspice, and the batched circuit mode.
+echo
+echo "== circuit: 1M1T1R neuron, Fig. 2e stimulus, 1 s, ionsim vs ngspice (one thread)"
+circuit_rc=0
+"$py" "$here/circuit_vs_ngspice.py" "$build" || circuit_rc=$?
+
 if [ "$peer_rc" -ne 0 ]; then
   echo "run-benchmarks: the PyTorch reference peer did not run (exit $peer_rc); no ratio" >&2
   exit "$peer_rc"
 fi
-echo "results: $out"
+exit "$circuit_rc"

@@ -112,7 +112,12 @@ int circuit_commands::run() {
       o.seed = seed_;
       o.instance = static_cast<std::uint64_t>(k);
       try {
-        results[static_cast<std::size_t>(k)] = circuit::run_transient(nl, o);
+        auto& r = results[static_cast<std::size_t>(k)];
+        r = circuit::run_transient(nl, o);
+        if (k > 0) {  // only instance 0's waveforms are written: free the others
+          r.t = {};
+          r.values = {};
+        }
       } catch (const std::exception& e) {
 #pragma omp critical
         if (failure.empty()) failure = fmt::format("instance {}: {}", k, e.what());
