@@ -1,0 +1,140 @@
+// The circuit engine (src/circuit/transient.hpp, mosfet.hpp): device derivatives against
+// finite differences, energy bookkeeping, topology errors, determinism of memristor noise and
+// of batched instances. The comparisons with ngspice are in tests/validation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "circuit/mosfet.hpp"
+#include "circuit/netlist.hpp"
+#include "circuit/transient.hpp"
+#include "test_support.hpp"
+
+namespace ionsim::circuit {
+namespace {
+
+double energy_of(const tran_result& r, const std::string& name) {
+  for (const auto& e : r.energy)
+    if (e.element == name) return e.joules;
+  ADD_FAILURE() << "no energy entry for " << name;
+  return 0;
+}
+
+TEST(Mosfet, DerivativesMatchFiniteDifferences) {
+  // Every region (cutoff, linear, saturation, reversed drain/source, body effect), both
+  // polarities, with and without the subthreshold tail.
+  for (int type : {1, -1}) {
+    for (bool sub : {false, true}) {
+      mos_model m;
+      m.type = type;
+      m.vto = 0.5 * type;
+      m.kp = 1e-4;
+      m.lambda = 0.05;
+      m.gamma = 0.4;
+      m.subthreshold = sub;
+      const double beta = m.kp * 4;
+      for (double vg : {0.2, 0.9, 2.0, 3.3})
+        for (double vd : {0.0, 0.3, 1.5, 3.0})
+          for (double vs : {0.0, 0.8})
+            for (double vb : {0.0, -0.5}) {
+              const double s = type;
+              const auto e = mos_current(m, beta, s * vd, s * vg, s * vs, s * vb);
+              const double h = 1e-7;
+              auto fd = [&](int k) {
+                double v[4] = {s * vd, s * vg, s * vs, s * vb};
+                v[k] += h;
+                const double up = mos_current(m, beta, v[0], v[1], v[2], v[3]).id;
+                v[k] -= 2 * h;
+                const double dn = mos_current(m, beta, v[0], v[1], v[2], v[3]).id;
+                return (up - dn) / (2 * h);
+              };
+              const double an[4] = {e.dd, e.dg, e.ds, e.db};
+              for (int k = 0; k < 4; ++k)
+                EXPECT_NEAR(an[k], fd(k), 1e-6 * std::fabs(beta) + 1e-4 * std::fabs(fd(k)))
+                    << "type " << type << " sub " << sub << " vg " << vg << " vd " << vd << " vs "
+                    << vs << " vb " << vb << " terminal " << k;
+            }
+    }
+  }
+}
+
+TEST(Mosfet, SubthresholdTailIsExponentialWithSlopeN) {
+  mos_model m;
+  m.vto = 0.5;
+  m.kp = 1e-4;
+  m.subthreshold = true;
+  m.n = 1.5;
+  // well below threshold: 100 mV less gate voltage, a factor exp(0.1 / (n Vt)) less current
+  const double i1 = mos_current(m, 1e-4, 1.0, 0.0, 0, 0).id;
+  const double i2 = mos_current(m, 1e-4, 1.0, -0.1, 0, 0).id;
+  EXPECT_NEAR(std::log(i1 / i2), 0.1 / (1.5 * thermal_voltage), 0.01);
+  // and well above it the level-1 square law is unchanged
+  const double on = mos_current(m, 1e-4, 3.0, 2.0, 0, 0).id;
+  EXPECT_NEAR(on, 0.5e-4 * 1.5 * 1.5, 1e-3 * on);
+  // and without the tail the device is off
+  m.subthreshold = false;
+  EXPECT_EQ(mos_current(m, 1e-4, 1.0, 0.2, 0, 0).id, 0.0);
+}
+
+TEST(Transient, RcEnergyBalances) {
+  const auto nl = parse_netlist(
+      "rc\nV1 in 0 PULSE(0 1 0 1n 1n 1 2)\nR1 in out 1k\nC1 out 0 1u\n.tran 10u 5m\n.end\n",
+      "rc.cir");
+  const auto r = run_transient(nl);
+  const double delivered = -energy_of(r, "v1");
+  const double stored = energy_of(r, "c1"), heat = energy_of(r, "r1");
+  ASSERT_EQ(r.names[1], "v(out)");
+  const double v_end = r.values[1].back();
+  EXPECT_NEAR(v_end, 1 - std::exp(-5.0), 1e-4);
+  EXPECT_NEAR(stored, 0.5 * 1e-6 * v_end * v_end, 1e-3 * stored);
+  EXPECT_NEAR(delivered, stored + heat, 1e-3 * delivered);
+}
+
+TEST(Transient, FloatingNodeIsAnErrorNamingIt) {
+  const auto nl =
+      parse_netlist("f\nV1 a 0 1\nR1 a 0 1k\nR2 b c 1k\n.tran 1u 1m\n.end\n", "float.cir");
+  const std::string msg = test::input_error_of([&] { run_transient(nl); });
+  EXPECT_TRUE(test::contains(msg, "floating"));
+  EXPECT_TRUE(test::contains(msg, "b"));
+  EXPECT_TRUE(test::contains(msg, "c"));
+}
+
+TEST(Transient, LoopOfVoltageSourcesIsAnErrorNamingTheSource) {
+  const auto nl =
+      parse_netlist("l\nV1 a 0 1\nV2 a 0 2\nR1 a 0 1k\n.tran 1u 1m\n.end\n", "loop.cir");
+  const std::string msg = test::input_error_of([&] { run_transient(nl); });
+  EXPECT_TRUE(test::contains(msg, "loop.cir:3"));
+  EXPECT_TRUE(test::contains(msg, "v2"));
+}
+
+TEST(Transient, UnsupportedModelParameterIsAnError) {
+  const auto nl = parse_netlist(
+      "m\nV1 d 0 1\nM1 d d 0 0 nm\n.model nm nmos(level=1 vto=0.5 kp=1e-4 cgso=1p)\n"
+      ".tran 1u 1m\n.end\n",
+      "mos.cir");
+  const std::string msg = test::input_error_of([&] { run_transient(nl); });
+  EXPECT_TRUE(test::contains(msg, "cgso"));
+}
+
+const char* noisy_neuron =
+    "n\nVin in 0 DC 1.0\nY1 in gate dm\nCg gate 0 10p\nRc gate 0 250meg\n"
+    ".model dm memristor(model=zhao2025 preset=zhao2025-table1 sigma1=0.002 sigma2=0.002)\n"
+    ".tran 10u 20m 0 20u\n.save v(gate)\n.end\n";
+
+TEST(Transient, MemristorNoiseIsReproducibleAndSeeded) {
+  const auto nl = parse_netlist(noisy_neuron, "n.cir");
+  run_options a;
+  a.seed = 3;
+  const auto r1 = run_transient(nl, a);
+  const auto r2 = run_transient(nl, a);
+  ASSERT_EQ(r1.t.size(), r2.t.size());
+  EXPECT_EQ(r1.values[0], r2.values[0]);
+  run_options b = a;
+  b.instance = 1;  // another instance: other random streams
+  const auto r3 = run_transient(nl, b);
+  EXPECT_NE(r1.values[1].back(), r3.values[1].back());  // state(y1.x1) at the end
+}
+
+}  // namespace
+}  // namespace ionsim::circuit
