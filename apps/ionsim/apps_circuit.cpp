@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "io/files.hpp"
+#include "io/hdf5.hpp"
 #include "report/plot.hpp"
 
 namespace ionsim::cli {
@@ -79,6 +80,11 @@ circuit_commands::circuit_commands(CLI::App& app) {
   run_->add_option("--instances", instances_,
                    "independent instances of the netlist, each with its own random streams; "
                    "instance 0's waveforms go to trace.csv")
+      ->capture_default_str();
+  run_->add_option("--format", format_,
+                   "waveform file: csv (trace.csv), hdf5 (trace.h5) or auto (HDF5 above 2e6 "
+                   "values)")
+      ->check(CLI::IsMember({"auto", "csv", "hdf5"}))
       ->capture_default_str();
   run_->add_option("--seed", seed_, "random seed of the memristors' noise")
       ->check(CLI::NonNegativeNumber)
@@ -153,9 +159,17 @@ int circuit_commands::run() {
   }
   make_output_dir(out_);
   const auto path = [&](const char* name) { return (std::filesystem::path(out_) / name).string(); };
-  write_file_atomic(path("trace.csv"), trace_csv(results[0]));
-  write_file_atomic(path("summary.json"), j.dump(2) + "\n");
   const auto& r0 = results[0];
+  const double n_values =
+      static_cast<double>(r0.t.size()) * static_cast<double>(r0.names.size() + 1);
+  const bool h5 = format_ == "hdf5" || (format_ == "auto" && n_values > 2e6);
+  const std::string trace_name = h5 ? "trace.h5" : "trace.csv";
+  j["trace"] = trace_name;
+  if (h5)
+    write_waveforms_h5(path("trace.h5"), r0.t, r0.names, r0.values);
+  else
+    write_file_atomic(path("trace.csv"), trace_csv(r0));
+  write_file_atomic(path("summary.json"), j.dump(2) + "\n");
   std::cout << fmt::format("{} accepted steps, {} rejected, {} Newton iterations, {:.3g} s\n",
                            r0.accepted, r0.rejected, r0.newton_iterations, r0.wall_s);
   for (const auto& e : r0.energy)
@@ -166,11 +180,11 @@ int circuit_commands::run() {
     std::cout << fmt::format("{} instances in {:.3g} s ({:.3g} instances/s)\n", instances_, wall,
                              instances_ / wall);
   if (!signals.empty()) {
-    std::vector<std::string> args = {path("plot.png"), path("trace.csv")};
+    std::vector<std::string> args = {path("plot.png"), path(trace_name.c_str())};
     args.insert(args.end(), signals.begin(), signals.end());
     run_plot("trace.py", args);
   }
-  std::cout << "wrote " << out_ << "/trace.csv, summary.json"
+  std::cout << "wrote " << out_ << "/" << trace_name << ", summary.json"
             << (signals.empty() ? "" : ", plot.png") << "\n";
   return 0;
 }

@@ -15,7 +15,7 @@ class circuit_commands {
  private:
   CLI::App* circuit_ = nullptr;
   CLI::App* run_ = nullptr;
-  std::string netlist_, out_, plot_;
+  std::string netlist_, out_, plot_, format_ = "auto";
   int instances_ = 1;
   std::uint64_t seed_ = 1;
 };

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "circuit/mosfet.hpp"
@@ -134,6 +138,41 @@ TEST(Transient, MemristorNoiseIsReproducibleAndSeeded) {
   b.instance = 1;  // another instance: other random streams
   const auto r3 = run_transient(nl, b);
   EXPECT_NE(r1.values[1].back(), r3.values[1].back());  // state(y1.x1) at the end
+}
+
+}  // namespace
+}  // namespace ionsim::circuit
+
+namespace ionsim::circuit {
+namespace {
+
+TEST(CircuitCli, WritesHdf5WhenAskedAndCsvByDefault) {
+  const std::string root = IONSIM_SOURCE_DIR;
+  const auto dir = test::fresh_dir("circuit_cli");
+  const std::string base = std::string("'") + IONSIM_BINARY + "' circuit run '" + root +
+                           "/examples/circuits/rc_step.cir' ";
+  ASSERT_EQ(std::system((base + "--out '" + (dir / "csv").string() + "' >/dev/null 2>&1").c_str()),
+            0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "csv" / "trace.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "csv" / "summary.json"));
+  ASSERT_EQ(
+      std::system(
+          (base + "--format hdf5 --out '" + (dir / "h5").string() + "' >/dev/null 2>&1").c_str()),
+      0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "h5" / "trace.h5"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "h5" / "trace.csv"));
+  // a bad netlist: one line naming file and line, non-zero exit, nothing written
+  const auto bad = dir / "bad.cir";
+  std::ofstream(bad) << "bad\nR1 a 0\n.tran 1u 1m\n.end\n";
+  const std::string cmd = std::string("'") + IONSIM_BINARY + "' circuit run '" + bad.string() +
+                          "' --out '" + (dir / "bad").string() + "' 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  EXPECT_NE(pclose(p), 0);
+  EXPECT_TRUE(test::contains(out, "bad.cir:2"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad" / "trace.csv"));
 }
 
 }  // namespace

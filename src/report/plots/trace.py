@@ -1,5 +1,5 @@
 # Waveforms of a transient run: one panel per signal against time.
-# Usage: trace.py OUT.png TRACE.csv SIGNAL [SIGNAL ...]
+# Usage: trace.py OUT.png TRACE.csv|TRACE.h5 SIGNAL [SIGNAL ...]
 import sys
 
 import matplotlib
@@ -8,9 +8,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 out, trace, signals = sys.argv[1], sys.argv[2], sys.argv[3:]
-with open(trace) as f:
-    header = f.readline().strip().split(",")
-data = np.loadtxt(trace, delimiter=",", skiprows=1, ndmin=2)
+if trace.endswith(".h5"):
+    import h5py
+    with h5py.File(trace, "r") as f:
+        header = ["time_s"] + [n.decode() for n in f["names"][()]]
+        data = np.column_stack([f["time"][()], f["signals"][()]])
+else:
+    with open(trace) as f:
+        header = f.readline().strip().split(",")
+    data = np.loadtxt(trace, delimiter=",", skiprows=1, ndmin=2)
 t = data[:, 0]
 scale, unit = (1e3, "ms") if t[-1] < 10 else (1.0, "s")
 if t[-1] < 10e-3:
