@@ -68,7 +68,7 @@ def run_ionsim(tmax, work):
     open(path, "w").write(with_tran(net, tmax))
     out = os.path.join(work, "io")
     t0 = time.perf_counter()
-    subprocess.run([ionsim, "circuit", "run", path, "--out", out], env=env, check=True,
+    subprocess.run([ionsim, "circuit", "run", path, "--format", "csv", "--out", out], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
     with open(os.path.join(out, "trace.csv")) as f:

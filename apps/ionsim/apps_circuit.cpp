@@ -21,15 +21,16 @@ namespace ionsim::cli {
 namespace {
 
 std::string trace_csv(const circuit::tran_result& r) {
-  std::string out = "time_s";
-  for (const auto& n : r.names) out += "," + n;
-  out += "\n";
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "time_s");
+  for (const auto& n : r.names) fmt::format_to(std::back_inserter(out), ",{}", n);
+  out.push_back('\n');
   for (std::size_t k = 0; k < r.t.size(); ++k) {
-    out += fmt::format("{:.12g}", r.t[k]);
-    for (const auto& col : r.values) out += fmt::format(",{:.9g}", col[k]);
-    out += "\n";
+    fmt::format_to(std::back_inserter(out), "{:.12g}", r.t[k]);
+    for (const auto& col : r.values) fmt::format_to(std::back_inserter(out), ",{:.9g}", col[k]);
+    out.push_back('\n');
   }
-  return out;
+  return fmt::to_string(out);
 }
 
 nlohmann::json run_json(const circuit::tran_result& r) {
