@@ -6,6 +6,7 @@
 
 #include "apps_circuit.hpp"
 #include "apps_device.hpp"
+#include "apps_neuron.hpp"
 #include "core/error.hpp"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ionsim 0.1.0");
   ionsim::cli::device_commands cmds(app);
   ionsim::cli::circuit_commands circuit(app);
+  ionsim::cli::neuron_commands neuron(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (circuit.parsed()) return circuit.run();
+    if (neuron.parsed()) return neuron.run();
     return cmds.run();
   } catch (const ionsim::error& e) {
     std::fflush(stdout);

@@ -211,6 +211,22 @@ void set_param(device_config& c, std::string_view name, double value) {
       c.params);
 }
 
+std::vector<std::pair<std::string, double>> param_values(const device_config& c) {
+  return std::visit(
+      [](const auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        std::span<const param_field<T>> fields;
+        if constexpr (std::is_same_v<T, wang2024_params>)
+          fields = wang2024_fields();
+        else
+          fields = zhao2025_fields();
+        std::vector<std::pair<std::string, double>> out;
+        for (const auto& f : fields) out.emplace_back(std::string(f.name), p.*(f.member));
+        return out;
+      },
+      c.params);
+}
+
 std::string param_table_markdown(std::string_view model) {
   return visit_fields(model, [](auto fields, auto defaults) {
     std::string out =

@@ -46,6 +46,9 @@ std::unique_ptr<device_model> make_device(const device_config& c, std::size_t n,
 double get_param(const device_config& c, std::string_view name);
 void set_param(device_config& c, std::string_view name, double value);
 
+// Every parameter of a config as (name, value), in table order.
+std::vector<std::pair<std::string, double>> param_values(const device_config& c);
+
 // The parameter table of a model as Markdown rows (name, unit, default, range, description).
 std::string param_table_markdown(std::string_view model);
 

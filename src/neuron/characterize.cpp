@@ -1,0 +1,289 @@
+#include "neuron/characterize.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlopt.hpp>
+
+#include "circuit/netlist.hpp"
+#include "circuit/transient.hpp"
+#include "core/error.hpp"
+#include "device/experiment.hpp"
+
+namespace ionsim::neuron {
+
+namespace {
+
+double table_value(const toml::table& t, const char* key, double def, const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (!n) return def;
+  const auto v = n->value<double>();
+  if (!v || !(*v > 0))
+    throw input_error(fmt::format("{}: [circuit] {} must be a positive number", where, key));
+  return *v;
+}
+
+std::vector<double> spike_times(const std::vector<double>& t, const std::vector<double>& v,
+                                double level) {
+  constexpr double min_gap = 1e-4;  // [s] one spike may cross the level more than once
+  std::vector<double> out;
+  for (std::size_t k = 1; k < t.size(); ++k)
+    if (v[k - 1] < level && v[k] >= level) {
+      const double tc = t[k - 1] + (level - v[k - 1]) * (t[k] - t[k - 1]) / (v[k] - v[k - 1]);
+      if (out.empty() || tc - out.back() > min_gap) out.push_back(tc);
+    }
+  return out;
+}
+
+nlohmann::json stats(const std::vector<double>& x) {
+  const auto s = describe(x);
+  nlohmann::json j = {{"n", s.n}};
+  if (s.n) {
+    j["mean"] = s.mean;
+    j["std"] = s.std;
+    j["median"] = s.median;
+  }
+  return j;
+}
+
+// Least-squares logistic p(V) = 1 / (1 + exp(-(V - v50) / width)).
+std::pair<double, double> fit_sigmoid(const std::vector<double>& v, const std::vector<double>& p) {
+  nlopt::opt opt(nlopt::LN_BOBYQA, 2);
+  opt.set_lower_bounds({v.front() - 0.5, 1e-4});
+  opt.set_upper_bounds({v.back() + 0.5, 1.0});
+  opt.set_xtol_rel(1e-8);
+  opt.set_maxeval(2000);
+  struct data {
+    const std::vector<double>* v;
+    const std::vector<double>* p;
+  } d{&v, &p};
+  opt.set_min_objective(
+      [](const std::vector<double>& x, std::vector<double>&, void* raw) {
+        const auto* dd = static_cast<data*>(raw);
+        double ss = 0;
+        for (std::size_t k = 0; k < dd->v->size(); ++k) {
+          const double m = 1.0 / (1.0 + std::exp(-((*dd->v)[k] - x[0]) / x[1]));
+          ss += (m - (*dd->p)[k]) * (m - (*dd->p)[k]);
+        }
+        return ss;
+      },
+      &d);
+  std::vector<double> x = {0.5 * (v.front() + v.back()), 0.05};
+  double f = 0;
+  try {
+    opt.optimize(x, f);
+  } catch (const std::exception&) {
+  }
+  return {x[0], x[1]};
+}
+
+}  // namespace
+
+neuron_circuit neuron_from_preset(const std::string& preset) {
+  neuron_circuit n;
+  n.memristor = load_preset(preset);
+  const auto where = fmt::format("preset '{}'", preset);
+  if (const toml::table* c = n.memristor.extra["circuit"].as_table()) {
+    n.c_g = table_value(*c, "c_g", n.c_g, where);
+    n.r_c = table_value(*c, "r_c", n.r_c, where);
+    n.r_l = table_value(*c, "r_l", n.r_l, where);
+    n.v_dd = table_value(*c, "v_dd", n.v_dd, where);
+    n.vto = table_value(*c, "vto", n.vto, where);
+    n.kp = table_value(*c, "kp", n.kp, where);
+  } else {
+    throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));
+  }
+  return n;
+}
+
+std::string neuron_netlist(const neuron_circuit& n, const stimulus& s) {
+  std::string card = fmt::format(".model dm memristor(model={}", n.memristor.model);
+  for (const auto& [name, value] : param_values(n.memristor))
+    card += fmt::format("\n+ {}={:.17g}", name, value);
+  card += ")";
+  return fmt::format(
+      "1M1T1R neuron (ionsim neuron characterize)\n"
+      "Vin in 0 {}\n"
+      "Ymem in gate dm\n"
+      "Cg gate 0 {:.17g}\n"
+      "Rc gate 0 {:.17g}\n"
+      "M1 drain gate 0 0 nm W=1u L=1u\n"
+      "Rl vdd drain {:.17g}\n"
+      "Vdd vdd 0 DC {:.17g}\n"
+      ".model nm nmos(level=1 vto={:.17g} kp={:.17g} lambda=0)\n"
+      "{}\n"
+      ".options reltol=1e-4 abstol=1e-16 vntol=1e-9 method=gear\n"
+      ".tran 2u {:.17g} 0 {:.17g}\n"
+      ".save v(gate) i(vdd)\n"
+      ".end\n",
+      s.source, n.c_g, n.r_c, n.r_l, n.v_dd, n.vto, n.kp, card, s.tstop, s.tmax);
+}
+
+std::vector<std::vector<double>> run_trials(const neuron_circuit& n, const stimulus& s, int trials,
+                                            std::uint64_t seed) {
+  const circuit::netlist nl = circuit::parse_netlist(neuron_netlist(n, s), "neuron.cir");
+  std::vector<std::vector<double>> spikes(static_cast<std::size_t>(trials));
+  std::string failure;
+#pragma omp parallel for schedule(dynamic)
+  for (int k = 0; k < trials; ++k) {
+    try {
+      circuit::run_options o;
+      o.seed = seed;
+      o.instance = static_cast<std::uint64_t>(k);
+      const auto r = circuit::run_transient(nl, o);
+      const auto it = std::find(r.names.begin(), r.names.end(), "v(gate)");
+      spikes[static_cast<std::size_t>(k)] =
+          spike_times(r.t, r.values[static_cast<std::size_t>(it - r.names.begin())], n.v_spike);
+    } catch (const std::exception& e) {
+#pragma omp critical
+      if (failure.empty()) failure = fmt::format("trial {}: {}", k, e.what());
+    }
+  }
+  if (!failure.empty()) throw run_error(failure);
+  return spikes;
+}
+
+nlohmann::json characterize(const neuron_circuit& n, const characterize_options& o) {
+  nlohmann::json j;
+  j["neuron"] = {{"memristor_model", n.memristor.model},
+                 {"memristor_parameters", n.memristor.source},
+                 {"c_g_F", n.c_g},
+                 {"r_c_ohm", n.r_c},
+                 {"r_l_ohm", n.r_l},
+                 {"v_dd_V", n.v_dd},
+                 {"vto_V", n.vto},
+                 {"kp_A_per_V2", n.kp},
+                 {"spike_level_V", n.v_spike},
+                 {"seed", o.seed}};
+  auto step = [&](const char* what) {
+    if (o.on_step) o.on_step(what);
+  };
+
+  // Threshold firing and integration: Fig. 2e.
+  step("threshold firing and integration (Fig. 2e)");
+  {
+    const double period = 2e-3;
+    const stimulus s{"PULSE(0 0.8 0 1u 1u 999u 2m)", 0.3, 50e-6};
+    const auto spikes = run_trials(n, s, o.trials, o.seed);
+    std::vector<double> first, pulses;
+    for (const auto& sp : spikes)
+      if (!sp.empty()) {
+        first.push_back(sp.front());
+        pulses.push_back(std::floor(sp.front() / period) + 1);
+      }
+    j["fig2e"] = {{"stimulus", "0.8 V pulses, 2 ms period, 50 % duty, 300 ms"},
+                  {"trials", o.trials},
+                  {"spikes_s", spikes},
+                  {"first_spike_s", stats(first)},
+                  {"pulses_to_first_spike", stats(pulses)},
+                  {"paper", {{"pulses_to_first_spike", 44}, {"first_spike_s", 0.088}}}};
+  }
+
+  // Leaky integration: Fig. 3b.
+  step("leaky integration (Fig. 3b)");
+  {
+    nlohmann::json rows = nlohmann::json::array();
+    for (double gap : {0.4e-3, 0.6e-3, 0.8e-3, 1.0e-3, 1.2e-3}) {
+      const double period = 1e-3 + gap;
+      const stimulus s{fmt::format("PULSE(0 0.9 0 1u 1u 998u {:.9g})", period), 0.3, 50e-6};
+      const auto spikes = run_trials(n, s, o.trials, o.seed);
+      std::vector<double> pulses;
+      for (const auto& sp : spikes)
+        if (!sp.empty()) pulses.push_back(std::floor(sp.front() / period) + 1);
+      rows.push_back({{"gap_s", gap}, {"pulses_to_fire", stats(pulses)}});
+    }
+    j["leaky_integration"] = {{"stimulus", "0.9 V, 1 ms pulses, gaps 0.4-1.2 ms, 300 ms"},
+                              {"trials", o.trials},
+                              {"rows", rows},
+                              {"paper", "pulses needed to fire grow with the gap (Fig. 3b)"}};
+  }
+
+  // Stochastic threshold: Fig. 3c/d.
+  step("stochastic threshold (Fig. 3c/d)");
+  {
+    std::vector<double> amps, prob;
+    for (int k = 0; k <= 6; ++k) {
+      const double a = 0.6 + 0.1 * k;
+      const stimulus s{fmt::format("PULSE(0 {:.3g} 0 1u 1u 15m 1)", a), 20e-3, 50e-6};
+      const auto spikes = run_trials(n, s, o.threshold_trials, o.seed);
+      int fired = 0;
+      for (const auto& sp : spikes) fired += !sp.empty();
+      amps.push_back(a);
+      prob.push_back(static_cast<double>(fired) / o.threshold_trials);
+    }
+    const auto [v50, width] = fit_sigmoid(amps, prob);
+    j["stochastic_threshold"] = {
+        {"stimulus", "one 15 ms pulse"},
+        {"trials_per_amplitude", o.threshold_trials},
+        {"amplitudes_V", amps},
+        {"probability", prob},
+        {"sigmoid", {{"v50_V", v50}, {"width_V", width}}},
+        {"paper", {{"amplitudes_V", {0.8, 0.9, 1.0}}, {"probability", {0.05, 0.76, 0.95}}}}};
+  }
+  return j;
+}
+
+std::string characterize_report(const nlohmann::json& r) {
+  auto num = [](const nlohmann::json& s, const char* key, double scale = 1.0) {
+    return s.contains(key) ? fmt::format("{:.4g}", s[key].get<double>() * scale) : std::string("—");
+  };
+  std::string md = "# 1M1T1R neuron: characterization\n\n";
+  const auto& n = r["neuron"];
+  md += fmt::format(
+      "Neuron: memristor `{}` ({}), C_g = {:g} F, R_c = {:g} Ω, R_l = {:g} Ω, V_dd = {:g} V, "
+      "NMOS level 1 VTO = {:g} V, KP = {:g} A/V²; a spike is V_g rising through {:g} V. Seed {}. "
+      "Paper: R. Zhao et al., Nature Electronics 8, 1211 (2025), figures as read by a third "
+      "party (PHYSICS.md §5).\n\n",
+      n["memristor_model"].get<std::string>(), n["memristor_parameters"].get<std::string>(),
+      n["c_g_F"].get<double>(), n["r_c_ohm"].get<double>(), n["r_l_ohm"].get<double>(),
+      n["v_dd_V"].get<double>(), n["vto_V"].get<double>(), n["kp_A_per_V2"].get<double>(),
+      n["spike_level_V"].get<double>(), n["seed"].get<std::uint64_t>());
+  const auto& f = r["fig2e"];
+  md += "## Threshold firing and integration (Fig. 2e)\n\n";
+  md += fmt::format("{}; {} trials; {} fired.\n\n", f["stimulus"].get<std::string>(),
+                    f["trials"].get<int>(), f["first_spike_s"]["n"].get<int>());
+  md += "| quantity | paper | simulated (mean ± std) |\n|---|---|---|\n";
+  md +=
+      fmt::format("| pulses to the first spike | 44 | {} ± {} |\n",
+                  num(f["pulses_to_first_spike"], "mean"), num(f["pulses_to_first_spike"], "std"));
+  md += fmt::format("| time to the first spike (ms) | 88 | {} ± {} |\n\n",
+                    num(f["first_spike_s"], "mean", 1e3), num(f["first_spike_s"], "std", 1e3));
+  md += "![raster](raster.png)\n\n";
+  const auto& l = r["leaky_integration"];
+  md += "## Leaky integration (Fig. 3b)\n\n";
+  md += fmt::format("{}; {} trials. Paper: {}.\n\n", l["stimulus"].get<std::string>(),
+                    l["trials"].get<int>(), l["paper"].get<std::string>());
+  md += "| gap (ms) | pulses to fire (mean ± std) | trials that fired |\n|---|---|---|\n";
+  for (const auto& row : l["rows"])
+    md += fmt::format("| {:.1f} | {} ± {} | {} |\n", row["gap_s"].get<double>() * 1e3,
+                      num(row["pulses_to_fire"], "mean"), num(row["pulses_to_fire"], "std"),
+                      row["pulses_to_fire"]["n"].get<int>());
+  md += "\n![leaky integration](leaky.png)\n\n";
+  const auto& s = r["stochastic_threshold"];
+  md += "## Stochastic threshold (Fig. 3c/d)\n\n";
+  md += fmt::format(
+      "One 15 ms pulse, {} trials per amplitude. Fitted sigmoid: V50 = {:.3f} V, "
+      "width {:.3f} V.\n\n",
+      s["trials_per_amplitude"].get<int>(), s["sigmoid"]["v50_V"].get<double>(),
+      s["sigmoid"]["width_V"].get<double>());
+  md += "| amplitude (V) | paper | simulated |\n|---|---|---|\n";
+  const auto& amps = s["amplitudes_V"];
+  for (std::size_t k = 0; k < amps.size(); ++k) {
+    const double a = amps[k].get<double>();
+    std::string paper = "—";
+    const auto& pa = s["paper"]["amplitudes_V"];
+    for (std::size_t q = 0; q < pa.size(); ++q)
+      if (std::fabs(pa[q].get<double>() - a) < 1e-9)
+        paper = fmt::format("{:.0f} %", 100 * s["paper"]["probability"][q].get<double>());
+    md += fmt::format("| {:.1f} | {} | {:.0f} % |\n", a, paper,
+                      100 * s["probability"][k].get<double>());
+  }
+  md += "\n![stochastic threshold](threshold.png)\n\n";
+  md +=
+      "Not yet characterized here (open in issue 4): intrinsic plasticity, refractory period "
+      "over R_c, cascade, ISI statistics, energy per spike and the calibrated preset.\n";
+  return md;
+}
+
+}  // namespace ionsim::neuron

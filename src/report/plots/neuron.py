@@ -1,0 +1,56 @@
+# Plots of `ionsim neuron characterize`: raster.png (Fig. 2e spikes per trial), leaky.png
+# (pulses to fire against the gap), threshold.png (firing probability against amplitude with
+# the fitted sigmoid and the paper's points). Usage: neuron.py RESULTS.json OUTDIR
+import json
+import os
+import sys
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+r = json.load(open(sys.argv[1]))
+out = sys.argv[2]
+
+f = r["fig2e"]
+fig, ax = plt.subplots(figsize=(7, 3.2))
+for k, sp in enumerate(f["spikes_s"]):
+    ax.plot(np.array(sp) * 1e3, np.full(len(sp), k), "|", color="C0", ms=8)
+ax.axvline(f["paper"]["first_spike_s"] * 1e3, color="C3", ls="--",
+           label=f"paper: first spike after {f['paper']['pulses_to_first_spike']} pulses")
+ax.set_xlabel("time (ms)")
+ax.set_ylabel("trial")
+ax.set_title("Fig. 2e stimulus: 0.8 V pulses, 2 ms period")
+ax.set_xlim(0, 300)
+ax.legend(fontsize=8, loc="lower right")
+fig.tight_layout()
+fig.savefig(os.path.join(out, "raster.png"), dpi=120)
+
+l = r["leaky_integration"]
+gaps = [row["gap_s"] * 1e3 for row in l["rows"]]
+mean = [row["pulses_to_fire"].get("mean", np.nan) for row in l["rows"]]
+std = [row["pulses_to_fire"].get("std", 0) for row in l["rows"]]
+fig, ax = plt.subplots(figsize=(4.5, 3.2))
+ax.errorbar(gaps, mean, yerr=std, marker="o", capsize=3, label="simulated")
+ax.set_xlabel("gap between 1 ms, 0.9 V pulses (ms)")
+ax.set_ylabel("pulses to fire")
+ax.set_title("Leaky integration (paper: grows with the gap)", fontsize=9)
+fig.tight_layout()
+fig.savefig(os.path.join(out, "leaky.png"), dpi=120)
+
+s = r["stochastic_threshold"]
+a = np.array(s["amplitudes_V"])
+fig, ax = plt.subplots(figsize=(4.5, 3.2))
+ax.plot(a, 100 * np.array(s["probability"]), "o", label=f"simulated ({s['trials_per_amplitude']} trials)")
+x = np.linspace(a.min(), a.max(), 200)
+v50, w = s["sigmoid"]["v50_V"], s["sigmoid"]["width_V"]
+ax.plot(x, 100 / (1 + np.exp(np.clip(-(x - v50) / w, -50, 50))), "-", color="C0", lw=0.8,
+        label="fitted sigmoid")
+ax.plot(s["paper"]["amplitudes_V"], 100 * np.array(s["paper"]["probability"]), "s", color="C3",
+        label="paper (Fig. 3c/d)")
+ax.set_xlabel("pulse amplitude (V), 15 ms")
+ax.set_ylabel("firing probability (%)")
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(os.path.join(out, "threshold.png"), dpi=120)
