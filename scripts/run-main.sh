@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job (`make run`): device experiments on the shipped presets.
+# The main job (`make run`): device experiments on the shipped presets and the 1M1T1R neuron
+# characterization (report.md).
 # Usage: scripts/run-main.sh BUILD/ionsim OUTDIR
 set -euo pipefail
 bin=$1
@@ -14,6 +15,7 @@ run "$bin" device pulse --preset ag-pulse-fit --amplitude 1.0V --width 20ms --re
   --series 22k --trials 200 --seed 1 --out "$out/pulse-ag-pulse-fit"
 run "$bin" device pulse --preset wang2024-pulse --amplitude 1.0V --width 20ms --read 0.1V \
   --series 22k --trials 200 --seed 1 --out "$out/pulse-wang2024-pulse"
+run "$bin" neuron characterize --preset zhao2025-table1 --seed 1 --out "$out/neuron-zhao2025-table1"
 echo "Summaries and plots:"
 for d in "$out"/*/; do
   echo "  $d: $(cd "$d" && ls | tr '\n' ' ')"
