@@ -21,6 +21,7 @@ struct neuron_circuit {
   double v_dd = 0.5;      // [V] drain supply
   double vto = 0.22;      // [V] NMOS threshold (level 1, ALD110902 equivalent)
   double kp = 7.5e-4;     // [A/V²] NMOS transconductance parameter
+  double c_l = 0;        // [F] drain load capacitance (0: none)
   double v_spike = 0.22;  // [V] a spike is V_g rising through this level
 };
 
@@ -38,9 +39,16 @@ struct stimulus {
 // The circuit as a netlist (the memristor as element Y with every model parameter).
 std::string neuron_netlist(const neuron_circuit& n, const stimulus& s);
 
+struct trial {
+  std::vector<double> spikes;  // [s] V_g rising through v_spike
+  double energy = 0;           // [J] delivered by the input and supply sources over the run
+};
+
 // Spike times [s] of each trial.
 std::vector<std::vector<double>> run_trials(const neuron_circuit& n, const stimulus& s, int trials,
                                             std::uint64_t seed);
+std::vector<trial> run_trials_full(const neuron_circuit& n, const stimulus& s, int trials,
+                                   std::uint64_t seed);
 
 struct characterize_options {
   int trials = 20;             // trials of the Fig. 2e and leaky-integration protocols
