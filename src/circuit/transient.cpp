@@ -101,7 +101,6 @@ class engine {
   std::vector<elem_state> es_;
   std::vector<std::pair<int, int>> triplets_;
   bool pointer_pass_ = false;
-  std::size_t slot_cursor_ = 0;
   sparse A_;
   vec b_;
   Eigen::SparseLU<sparse, Eigen::COLAMDOrdering<int>> lu_;
@@ -113,7 +112,6 @@ class engine {
   double gmin_ = 1e-12, gmin_extra_ = 0, src_scale_ = 1;
   double t0_ = 0;              // start of the step being solved (memristors)
   std::uint64_t counter_ = 0;  // accepted steps so far (memristor noise counter)
-  bool mem_dc_ = true;
 };
 
 engine::engine(const netlist& nl, const run_options& o) : nl_(nl), o_(o) {
