@@ -124,6 +124,34 @@ std::string neuron_netlist(const neuron_circuit& n, const stimulus& s) {
       s.tstop, s.tmax);
 }
 
+std::string cascade_netlist(const neuron_circuit& n, const coupling& c, const stimulus& s) {
+  std::string card = fmt::format(".model dm memristor(model={}", n.memristor.model);
+  for (const auto& [name, value] : param_values(n.memristor))
+    card += fmt::format("\n+ {}={:.17g}", name, value);
+  card += ")";
+  return fmt::format(
+      "Two 1M1T1R neurons in cascade (ionsim neuron characterize)\n"
+      "Vin in1 0 {}\n"
+      "* neuron 1, its load on the coupling supply\n"
+      "Y1 in1 gate1 dm\nCg1 gate1 0 {:.17g}\nRc1 gate1 0 {:.17g}\n"
+      "M1 drain1 gate1 0 0 nm W=1u L=1u\nRl1 vc drain1 {:.17g}\n"
+      "* coupling: PMOS pull-up on neuron 2's input, resistor pull-down\n"
+      "Vc vc 0 DC {:.17g}\n"
+      "Mc in2 drain1 vc vc pm W=1u L=1u\nRp in2 0 {:.17g}\n"
+      "* neuron 2\n"
+      "Y2 in2 gate2 dm\nCg2 gate2 0 {:.17g}\nRc2 gate2 0 {:.17g}\n"
+      "M2 drain2 gate2 0 0 nm W=1u L=1u\nRl2 vdd drain2 {:.17g}\nVdd vdd 0 DC {:.17g}\n"
+      ".model nm nmos(level=1 vto={:.17g} kp={:.17g} lambda=0)\n"
+      ".model pm pmos(level=1 vto={:.17g} kp={:.17g} lambda=0)\n"
+      "{}\n"
+      ".options reltol=1e-4 abstol=1e-16 vntol=1e-9 method=gear\n"
+      ".tran 2u {:.17g} 0 {:.17g}\n"
+      ".save v(gate1) v(gate2) v(in2)\n"
+      ".end\n",
+      s.source, n.c_g, n.r_c, n.r_l, c.v_couple, c.r_pull, n.c_g, n.r_c, n.r_l, n.v_dd, n.vto, n.kp,
+      c.vtp, c.kp, card, s.tstop, s.tmax);
+}
+
 std::vector<trial> run_trials_full(const neuron_circuit& n, const stimulus& s, int trials,
                                    std::uint64_t seed) {
   const circuit::netlist nl = circuit::parse_netlist(neuron_netlist(n, s), "neuron.cir");
@@ -303,6 +331,34 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
                         "to 1 GOhm (Fig. 4d)"}};
   }
 
+  // Cascade: neuron 2 fires in response to neuron 1 and stays silent without it.
+  step("cascade");
+  {
+    const coupling c;
+    nlohmann::json cases = nlohmann::json::array();
+    for (const char* src : {"PULSE(0 0.8 0 1u 1u 999u 2m)", "DC 0"}) {
+      const circuit::netlist nl =
+          circuit::parse_netlist(cascade_netlist(n, c, {src, 0.3, 50e-6}), "cascade.cir");
+      circuit::run_options ro;
+      ro.seed = o.seed;
+      const auto r = circuit::run_transient(nl, ro);
+      auto column = [&](const char* name) {
+        const auto it = std::find(r.names.begin(), r.names.end(), name);
+        return r.values[static_cast<std::size_t>(it - r.names.begin())];
+      };
+      const auto s1 = spike_times(r.t, column("v(gate1)"), n.v_spike);
+      const auto s2 = spike_times(r.t, column("v(gate2)"), n.v_spike);
+      cases.push_back({{"input", src}, {"neuron1_spikes_s", s1}, {"neuron2_spikes_s", s2}});
+    }
+    j["cascade"] = {{"coupling",
+                     {{"v_couple_V", c.v_couple},
+                      {"r_pull_ohm", c.r_pull},
+                      {"pmos_vto_V", c.vtp},
+                      {"pmos_kp_A_per_V2", c.kp}}},
+                    {"stimulus", "neuron 1 under the Fig. 2e stimulus, and with no input"},
+                    {"cases", cases}};
+  }
+
   // Energy per spike under the Fig. 2e stimulus: everything the input and supply deliver.
   step("energy per spike");
   {
@@ -404,6 +460,25 @@ std::string characterize_report(const nlohmann::json& r) {
                       num(row["isi_s"], "mean", 1e3),
                       row.contains("isi_cv") ? fmt::format("{:.3f}", row["isi_cv"].get<double>())
                                              : std::string("—"));
+  const auto& cs = r["cascade"];
+  md += "\n## Cascade\n\n";
+  md += fmt::format(
+      "Coupling stage (ionsim's design; the paper's was not recovered): neuron 1's drain drives "
+      "the gate of a PMOS pull-up (VTO {:g} V, KP {:g} A/V², source at {:g} V, which also "
+      "supplies neuron 1's load) whose drain is neuron 2's input, pulled down by {:g} Ω.\n\n",
+      cs["coupling"]["pmos_vto_V"].get<double>(), cs["coupling"]["pmos_kp_A_per_V2"].get<double>(),
+      cs["coupling"]["v_couple_V"].get<double>(), cs["coupling"]["r_pull_ohm"].get<double>());
+  md +=
+      "| neuron 1 input | neuron 1 spikes | first (ms) | neuron 2 spikes | first (ms) |\n"
+      "|---|---|---|---|---|\n";
+  for (const auto& c : cs["cases"]) {
+    const auto& a = c["neuron1_spikes_s"];
+    const auto& b = c["neuron2_spikes_s"];
+    md += fmt::format(
+        "| {} | {} | {} | {} | {} |\n", c["input"].get<std::string>(), a.size(),
+        a.empty() ? std::string("—") : fmt::format("{:.3f}", a[0].get<double>() * 1e3), b.size(),
+        b.empty() ? std::string("—") : fmt::format("{:.3f}", b[0].get<double>() * 1e3));
+  }
   const auto& en = r["energy"];
   md += "\n## Energy\n\n";
   md += fmt::format(

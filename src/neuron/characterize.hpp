@@ -21,7 +21,7 @@ struct neuron_circuit {
   double v_dd = 0.5;      // [V] drain supply
   double vto = 0.22;      // [V] NMOS threshold (level 1, ALD110902 equivalent)
   double kp = 7.5e-4;     // [A/V²] NMOS transconductance parameter
-  double c_l = 0;        // [F] drain load capacitance (0: none)
+  double c_l = 0;         // [F] drain load capacitance (0: none)
   double v_spike = 0.22;  // [V] a spike is V_g rising through this level
 };
 
@@ -43,6 +43,19 @@ struct trial {
   std::vector<double> spikes;  // [s] V_g rising through v_spike
   double energy = 0;           // [J] delivered by the input and supply sources over the run
 };
+
+// Two neurons in cascade: neuron 1's drain drives neuron 2's input through a PMOS pull-up
+// (source at v_couple, gate on neuron 1's drain, drain on neuron 2's input) with a pull-down
+// resistor r_pull: neuron 1 at rest keeps its drain at its supply and the PMOS off; a spike pulls
+// the drain low, turns the PMOS on and lifts neuron 2's input to about v_couple
+// (docs/neuron/characterize.md). Neuron 1's supply is v_couple so that its drain swings fully.
+struct coupling {
+  double v_couple = 1.0;  // [V] supply of the stage and of neuron 1's load
+  double r_pull = 100e3;  // [Ω] pull-down of neuron 2's input
+  double vtp = -0.4;      // [V] PMOS threshold (level 1)
+  double kp = 7.5e-4;     // [A/V²] PMOS transconductance parameter
+};
+std::string cascade_netlist(const neuron_circuit& n, const coupling& c, const stimulus& s);
 
 // Spike times [s] of each trial.
 std::vector<std::vector<double>> run_trials(const neuron_circuit& n, const stimulus& s, int trials,

@@ -43,6 +43,15 @@ TEST(NeuronCharacterize, ReportNamesThePapersValues) {
   const auto r = characterize(n, o);
   EXPECT_EQ(r["fig2e"]["pulses_to_first_spike"]["mean"].get<double>(), 97.0);
   ASSERT_EQ(r["stochastic_threshold"]["probability"].size(), 7u);
+  // cascade: neuron 2 fires after neuron 1 does, and not at all when neuron 1 has no input
+  const auto& cases = r["cascade"]["cases"];
+  ASSERT_EQ(cases.size(), 2u);
+  ASSERT_FALSE(cases[0]["neuron1_spikes_s"].empty());
+  ASSERT_FALSE(cases[0]["neuron2_spikes_s"].empty());
+  EXPECT_GT(cases[0]["neuron2_spikes_s"][0].get<double>(),
+            cases[0]["neuron1_spikes_s"][0].get<double>());
+  EXPECT_TRUE(cases[1]["neuron1_spikes_s"].empty());
+  EXPECT_TRUE(cases[1]["neuron2_spikes_s"].empty());
   const std::string md = characterize_report(r);
   EXPECT_NE(md.find("| pulses to the first spike | 44 | 97"), std::string::npos) << md;
 }
