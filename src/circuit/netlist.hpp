@@ -24,34 +24,34 @@ struct waveform {
 };
 
 enum class element_kind {
-  resistor,    // R n+ n- value
-  capacitor,   // C n+ n- value [ic=v]
-  inductor,    // L n+ n- value [ic=i]
-  vsource,     // V n+ n- [DC v] [PULSE(...)|PWL(...)|SIN(...)]
-  isource,     // I n+ n- ... (current flows from n+ through the source to n-)
-  vcvs,        // E n+ n- nc+ nc- gain
-  vccs,        // G n+ n- nc+ nc- transconductance
-  vswitch,     // S n+ n- nc+ nc- model
-  mosfet,      // M d g s b model [W=..] [L=..]
-  memristor,   // Y n+ n- model   (ionsim: a diffusive memristor, .model NAME memristor(...))
+  resistor,   // R n+ n- value
+  capacitor,  // C n+ n- value [ic=v]
+  inductor,   // L n+ n- value [ic=i]
+  vsource,    // V n+ n- [DC v] [PULSE(...)|PWL(...)|SIN(...)]
+  isource,    // I n+ n- ... (current flows from n+ through the source to n-)
+  vcvs,       // E n+ n- nc+ nc- gain
+  vccs,       // G n+ n- nc+ nc- transconductance
+  vswitch,    // S n+ n- nc+ nc- model
+  mosfet,     // M d g s b model [W=..] [L=..]
+  memristor,  // Y n+ n- model   (ionsim: a diffusive memristor, .model NAME memristor(...))
 };
 
 struct model_card {
-  std::string name;  // lower case
-  std::string type;  // lower case: "nmos", "pmos", "sw", "memristor"
-  std::map<std::string, double> params;       // lower-case keys
-  std::map<std::string, std::string> words;   // non-numeric values, e.g. model=zhao2025
-  std::string source;                          // "file:line" of the card
+  std::string name;                          // lower case
+  std::string type;                          // lower case: "nmos", "pmos", "sw", "memristor"
+  std::map<std::string, double> params;      // lower-case keys
+  std::map<std::string, std::string> words;  // non-numeric values, e.g. model=zhao2025
+  std::string source;                        // "file:line" of the card
 };
 
 struct element {
   element_kind kind;
-  std::string name;            // lower case, hierarchical for subcircuit instances: "x1.r2"
-  std::string source;          // "file:line"
-  std::vector<int> nodes;      // node indices, 0 = ground; order as in the syntax above
-  double value = 0;            // R [Ω], C [F], L [H], E gain [1], G [S]
-  waveform wave;               // V and I sources
-  std::string model;           // S, M, Y: lower-case model name
+  std::string name;        // lower case, hierarchical for subcircuit instances: "x1.r2"
+  std::string source;      // "file:line"
+  std::vector<int> nodes;  // node indices, 0 = ground; order as in the syntax above
+  double value = 0;        // R [Ω], C [F], L [H], E gain [1], G [S]
+  waveform wave;           // V and I sources
+  std::string model;       // S, M, Y: lower-case model name
   std::map<std::string, double> params;  // instance parameters (w, l, ic, ...), lower case
 };
 
@@ -69,9 +69,9 @@ struct sim_options {
   double vntol = 1e-6;    // [V]
   double chgtol = 1e-14;  // [C]
   double trtol = 7;
-  double gmin = 1e-12;    // [S]
-  int itl1 = 100;         // DC Newton iterations
-  int itl4 = 10;          // transient Newton iterations per step
+  double gmin = 1e-12;          // [S]
+  int itl1 = 100;               // DC Newton iterations
+  int itl4 = 10;                // transient Newton iterations per step
   std::string method = "trap";  // "trap" or "gear" (BDF2)
 };
 
@@ -84,7 +84,7 @@ struct netlist {
   std::optional<tran_request> tran;
   sim_options options;
   std::vector<std::pair<int, double>> ics;  // .ic v(node)=value
-  std::vector<std::string> outputs;          // .save / .print: "v(out)", "i(vdd)", "v(a,b)"
+  std::vector<std::string> outputs;         // .save / .print: "v(out)", "i(vdd)", "v(a,b)"
 
   int node(std::string_view name) const;  // -1 if absent
 };
