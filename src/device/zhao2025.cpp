@@ -8,7 +8,7 @@ namespace ionsim {
 
 namespace {
 using P = zhao2025_params;
-constexpr std::array<param_field<P>, 13> fields_ = {{
+constexpr std::array<param_field<P>, 14> fields_ = {{
     {"dt", "s", &P::dt, 0, 1, true, "integration step the parameter set was made for"},
     {"mu", "1/(V·s)", &P::mu, 0, inf, false, "drift mobility"},
     {"alpha", "1", &P::alpha, 0, 10, true, "regularizes the field 1/(alpha + |1 - x|)"},
@@ -24,6 +24,8 @@ constexpr std::array<param_field<P>, 13> fields_ = {{
      "noise intensity of x2: dW scaled by sqrt(sigma2 |dx2/dt|)"},
     {"r_series", "Ω", &P::r_series, 0, inf, false, "series resistor between source and device"},
     {"i_compliance", "A", &P::i_compliance, 0, inf, false, "current compliance, 0 for none"},
+    {"v_th", "V", &P::v_th, 0, 10, false,
+     "drift threshold: Ag drifts only with the part of v_d above it (0: the published model)"},
 }};
 }  // namespace
 
@@ -102,7 +104,8 @@ void zhao2025_model::step_device(std::size_t i, std::int64_t step, double dt, do
     x1n = k1 > 0 ? x1_inf + (x1 - x1_inf) * e1 : x1 + drive * dt;
     x2n = x2 * e2 + (k1 > 0 ? b * (x1_inf * phi2 + (x1 - x1_inf) * e1 * phi21) : 0.0);
   };
-  auto field = [&](double x) { return v_d > 0 ? v_d / (p_.alpha + std::fabs(1.0 - x)) : 0.0; };
+  const double v_eff = v_d - p_.v_th;
+  auto field = [&](double x) { return v_eff > 0 ? v_eff / (p_.alpha + std::fabs(1.0 - x)) : 0.0; };
   const double drive0 = p_.mu * field(x1 + x2);
   linear(drive0);
   linear(p_.mu * field(0.5 * (x1 + x2 + x1n + x2n)));

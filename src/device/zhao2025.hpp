@@ -26,6 +26,7 @@ struct zhao2025_params {
   double sigma2 = 0;        // [1] noise intensity of x2
   double r_series = 0;      // [Ω]
   double i_compliance = 0;  // [A]
+  double v_th = 0;          // [V] drift threshold: the field acts on v_d - v_th
 };
 
 std::span<const param_field<zhao2025_params>> zhao2025_fields();

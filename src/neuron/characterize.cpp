@@ -307,7 +307,7 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
     for (double rc : {50e6, 100e6, 250e6, 500e6, 1000e6}) {
       neuron_circuit m = n;
       m.r_c = rc;
-      const auto trials = run_trials_full(m, {"DC 1.0", tstop, 50e-6}, o.trials, o.seed);
+      const auto trials = run_trials_full(m, {"DC 0.8", tstop, 50e-6}, o.trials, o.seed);
       std::vector<double> isi;
       double spikes = 0;
       for (const auto& t : trials) {
@@ -323,7 +323,7 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
       if (st.n > 1 && st.mean > 0) row["isi_cv"] = st.std / st.mean;
       rows.push_back(row);
     }
-    j["refractory"] = {{"stimulus", "constant 1.0 V input for 300 ms"},
+    j["refractory"] = {{"stimulus", "constant 0.8 V input for 300 ms"},
                        {"trials", o.trials},
                        {"rows", rows},
                        {"paper",
