@@ -38,6 +38,14 @@ std::string escape(const std::string& s) {
   return out;
 }
 
+// The parameter table of a model's parameter struct.
+std::span<const param_field<wang2024_params>> fields_of(const wang2024_params&) {
+  return wang2024_fields();
+}
+std::span<const param_field<zhao2025_params>> fields_of(const zhao2025_params&) {
+  return zhao2025_fields();
+}
+
 std::string preset_file_name(std::string_view name) { return fmt::format("{}.toml", name); }
 
 }  // namespace
@@ -146,10 +154,7 @@ std::string to_toml(const device_config& c) {
   std::visit(
       [&](const auto& p) {
         using T = std::decay_t<decltype(p)>;
-        if constexpr (std::is_same_v<T, wang2024_params>)
-          out += write_params<T>(p, wang2024_fields());
-        else
-          out += write_params<T>(p, zhao2025_fields());
+        out += write_params<T>(p, fields_of(p));
       },
       c.params);
   for (const auto& [k, v] : c.extra) {
@@ -176,12 +181,7 @@ std::unique_ptr<device_model> make_device(const device_config& c, std::size_t n,
 double get_param(const device_config& c, std::string_view name) {
   return std::visit(
       [&](const auto& p) -> double {
-        using T = std::decay_t<decltype(p)>;
-        std::span<const param_field<T>> fields;
-        if constexpr (std::is_same_v<T, wang2024_params>)
-          fields = wang2024_fields();
-        else
-          fields = zhao2025_fields();
+        const auto fields = fields_of(p);
         for (const auto& f : fields)
           if (f.name == name) return p.*(f.member);
         throw input_error(fmt::format("model {} has no parameter '{}'", c.model, name));
@@ -192,12 +192,7 @@ double get_param(const device_config& c, std::string_view name) {
 void set_param(device_config& c, std::string_view name, double value) {
   std::visit(
       [&](auto& p) {
-        using T = std::decay_t<decltype(p)>;
-        std::span<const param_field<T>> fields;
-        if constexpr (std::is_same_v<T, wang2024_params>)
-          fields = wang2024_fields();
-        else
-          fields = zhao2025_fields();
+        const auto fields = fields_of(p);
         for (const auto& f : fields) {
           if (f.name == name) {
             const std::string msg = check_range(f, value);
@@ -214,12 +209,7 @@ void set_param(device_config& c, std::string_view name, double value) {
 std::vector<std::pair<std::string, double>> param_values(const device_config& c) {
   return std::visit(
       [](const auto& p) {
-        using T = std::decay_t<decltype(p)>;
-        std::span<const param_field<T>> fields;
-        if constexpr (std::is_same_v<T, wang2024_params>)
-          fields = wang2024_fields();
-        else
-          fields = zhao2025_fields();
+        const auto fields = fields_of(p);
         std::vector<std::pair<std::string, double>> out;
         for (const auto& f : fields) out.emplace_back(std::string(f.name), p.*(f.member));
         return out;

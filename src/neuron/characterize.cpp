@@ -78,6 +78,14 @@ std::pair<double, double> fit_sigmoid(const std::vector<double>& v, const std::v
   return {x[0], x[1]};
 }
 
+// The memristor's .model card with every parameter of the preset.
+std::string memristor_card(const neuron_circuit& n) {
+  std::string card = fmt::format(".model dm memristor(model={}", n.memristor.model);
+  for (const auto& [name, value] : param_values(n.memristor))
+    card += fmt::format("\n+ {}={:.17g}", name, value);
+  return card + ")";
+}
+
 }  // namespace
 
 neuron_circuit neuron_from_preset(const std::string& preset) {
@@ -99,10 +107,7 @@ neuron_circuit neuron_from_preset(const std::string& preset) {
 }
 
 std::string neuron_netlist(const neuron_circuit& n, const stimulus& s) {
-  std::string card = fmt::format(".model dm memristor(model={}", n.memristor.model);
-  for (const auto& [name, value] : param_values(n.memristor))
-    card += fmt::format("\n+ {}={:.17g}", name, value);
-  card += ")";
+  const std::string card = memristor_card(n);
   return fmt::format(
       "1M1T1R neuron (ionsim neuron characterize)\n"
       "Vin in 0 {}\n"
@@ -125,10 +130,7 @@ std::string neuron_netlist(const neuron_circuit& n, const stimulus& s) {
 }
 
 std::string cascade_netlist(const neuron_circuit& n, const coupling& c, const stimulus& s) {
-  std::string card = fmt::format(".model dm memristor(model={}", n.memristor.model);
-  for (const auto& [name, value] : param_values(n.memristor))
-    card += fmt::format("\n+ {}={:.17g}", name, value);
-  card += ")";
+  const std::string card = memristor_card(n);
   return fmt::format(
       "Two 1M1T1R neurons in cascade (ionsim neuron characterize)\n"
       "Vin in1 0 {}\n"
