@@ -15,6 +15,11 @@ enum class rng_stream : std::uint32_t {
   device_noise = 1,
   device_variation = 2,
   initial_state = 3,
+  connectivity = 4,    // network: which pairs are connected
+  synapse_weight = 5,  // network: per-synapse weights drawn from a distribution
+  synapse_delay = 6,   // network: per-synapse delays drawn from a distribution
+  poisson_input = 7,   // network: Poisson stimulus counts
+  neuron_init = 8,     // network: initial values of neuron state variables
 };
 
 class philox {
@@ -24,8 +29,7 @@ class philox {
   }
 
   // Four uniforms in (0, 1).
-  std::array<double, 4> uniforms(rng_stream stream, std::uint64_t id,
-                                 std::uint64_t counter) const {
+  std::array<double, 4> uniforms(rng_stream stream, std::uint64_t id, std::uint64_t counter) const {
     using gen = r123::Philox4x32;
     const gen::ctr_type ctr = {{static_cast<std::uint32_t>(counter),
                                 static_cast<std::uint32_t>(counter >> 32),
@@ -39,8 +43,7 @@ class philox {
   }
 
   // Four independent standard normals (Box-Muller on the four uniforms).
-  std::array<double, 4> normals(rng_stream stream, std::uint64_t id,
-                                std::uint64_t counter) const {
+  std::array<double, 4> normals(rng_stream stream, std::uint64_t id, std::uint64_t counter) const {
     const auto u = uniforms(stream, id, counter);
     constexpr double two_pi = 6.283185307179586;
     const double r0 = std::sqrt(-2.0 * std::log(u[0]));

@@ -1,0 +1,208 @@
+#include "network/lif.hpp"
+
+#include <array>
+#include <cmath>
+
+namespace ionsim::network {
+
+namespace {
+
+constexpr std::array<model_quantity, 2> cuba_receptors = {{
+    {"exc", "V", "adds the weight to ge"},
+    {"inh", "V", "adds the weight to gi (inhibitory weights are negative)"},
+}};
+constexpr std::array<model_quantity, 2> coba_receptors = {{
+    {"exc", "1", "adds the weight to ge (in units of the leak conductance)"},
+    {"inh", "1", "adds the weight to gi (in units of the leak conductance)"},
+}};
+constexpr std::array<model_quantity, 3> cuba_state = {{
+    {"v", "V", "membrane potential"},
+    {"ge", "V", "excitatory synaptic input"},
+    {"gi", "V", "inhibitory synaptic input"},
+}};
+constexpr std::array<model_quantity, 3> coba_state = {{
+    {"v", "V", "membrane potential"},
+    {"ge", "1", "excitatory conductance / leak conductance"},
+    {"gi", "1", "inhibitory conductance / leak conductance"},
+}};
+
+// The synaptic-current part of the exact CUBA propagator: the change of v over dt caused by
+// a unit synaptic variable decaying with tau_s, tau_s/(tau_m - tau_s) (e^-dt/tau_m -
+// e^-dt/tau_s), and its limit dt/tau_m e^-dt/tau_m when the two time constants coincide.
+double coupling(double dt, double tau_m, double tau_s) {
+  if (std::fabs(tau_m - tau_s) < 1e-9 * tau_m) return dt / tau_m * std::exp(-dt / tau_m);
+  return tau_s / (tau_m - tau_s) * (std::exp(-dt / tau_m) - std::exp(-dt / tau_s));
+}
+
+}  // namespace
+
+std::int64_t refractory_steps(double t_ref, double dt) {
+  return static_cast<std::int64_t>(std::floor((t_ref + 1e-3 * dt) / dt));
+}
+
+std::span<const param_field<lif_cuba_params>> lif_cuba_fields() {
+  using P = lif_cuba_params;
+  static const param_field<P> f[] = {
+      {"tau_m", "s", &P::tau_m, 0, inf, true, "membrane time constant"},
+      {"tau_e", "s", &P::tau_e, 0, inf, true, "excitatory synaptic time constant"},
+      {"tau_i", "s", &P::tau_i, 0, inf, true, "inhibitory synaptic time constant"},
+      {"v_th", "V", &P::v_th, -inf, inf, false, "spike threshold (spike when v > v_th)"},
+      {"v_reset", "V", &P::v_reset, -inf, inf, false, "reset potential (below v_th)"},
+      {"e_l", "V", &P::e_l, -inf, inf, false, "leak reversal potential"},
+      {"t_ref", "s", &P::t_ref, 0, inf, false, "refractory period"},
+      {"drive", "V", &P::drive, -inf, inf, false, "constant depolarization added to e_l"},
+  };
+  return f;
+}
+
+std::span<const param_field<lif_coba_params>> lif_coba_fields() {
+  using P = lif_coba_params;
+  static const param_field<P> f[] = {
+      {"tau_m", "s", &P::tau_m, 0, inf, true, "membrane time constant"},
+      {"tau_e", "s", &P::tau_e, 0, inf, true, "excitatory synaptic time constant"},
+      {"tau_i", "s", &P::tau_i, 0, inf, true, "inhibitory synaptic time constant"},
+      {"v_th", "V", &P::v_th, -inf, inf, false, "spike threshold (spike when v > v_th)"},
+      {"v_reset", "V", &P::v_reset, -inf, inf, false, "reset potential (below v_th)"},
+      {"e_l", "V", &P::e_l, -inf, inf, false, "leak reversal potential"},
+      {"e_e", "V", &P::e_e, -inf, inf, false, "excitatory reversal potential"},
+      {"e_i", "V", &P::e_i, -inf, inf, false, "inhibitory reversal potential"},
+      {"t_ref", "s", &P::t_ref, 0, inf, false, "refractory period"},
+      {"drive", "V", &P::drive, -inf, inf, false, "constant depolarization added to e_l"},
+  };
+  return f;
+}
+
+lif_cuba::lif_cuba(std::size_t n, const lif_cuba_params& p)
+    : p_(p), v_(n, p.e_l), ge_(n, 0.0), gi_(n, 0.0), ref_(n, 0) {}
+
+std::span<const model_quantity> lif_cuba::receptors() const { return cuba_receptors; }
+std::span<const model_quantity> lif_cuba::state_variables() const { return cuba_state; }
+
+std::span<double> lif_cuba::variable(std::size_t k) {
+  return k == 0 ? std::span<double>(v_) : k == 1 ? std::span<double>(ge_) : std::span<double>(gi_);
+}
+
+void lif_cuba::prepare(double dt) {
+  pm_ = std::exp(-dt / p_.tau_m);
+  pe_ = std::exp(-dt / p_.tau_e);
+  pi_ = std::exp(-dt / p_.tau_i);
+  ae_ = coupling(dt, p_.tau_m, p_.tau_e);
+  ai_ = coupling(dt, p_.tau_m, p_.tau_i);
+  hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
+}
+
+void lif_cuba::advance(const step_input& in, std::size_t first, std::size_t last,
+                       std::vector<std::uint32_t>& spiked) {
+  double* const xe = in.receptor[0];
+  double* const xi = in.receptor[1];
+  const double base = p_.e_l + p_.drive;
+  for (std::size_t i = first; i < last; ++i) {
+    const double ge = ge_[i] + xe[i];
+    const double gi = gi_[i] + xi[i];
+    xe[i] = 0;
+    xi[i] = 0;
+    ge_[i] = ge * pe_;
+    gi_[i] = gi * pi_;
+    if (ref_[i] > 0) {
+      --ref_[i];
+      continue;
+    }
+    const double vinf = in.drive ? base + in.drive[i] : base;
+    const double v = vinf + (v_[i] - vinf) * pm_ + ge * ae_ + gi * ai_;
+    if (v > p_.v_th) {
+      v_[i] = p_.v_reset;
+      ref_[i] = hold_;
+      spiked.push_back(static_cast<std::uint32_t>(i));
+    } else {
+      v_[i] = v;
+    }
+  }
+}
+
+lif_coba::lif_coba(std::size_t n, const lif_coba_params& p)
+    : p_(p), v_(n, p.e_l), ge_(n, 0.0), gi_(n, 0.0), ref_(n, 0) {}
+
+std::span<const model_quantity> lif_coba::receptors() const { return coba_receptors; }
+std::span<const model_quantity> lif_coba::state_variables() const { return coba_state; }
+
+std::span<double> lif_coba::variable(std::size_t k) {
+  return k == 0 ? std::span<double>(v_) : k == 1 ? std::span<double>(ge_) : std::span<double>(gi_);
+}
+
+void lif_coba::prepare(double dt) {
+  dt_over_tau_m_ = dt / p_.tau_m;
+  pe_ = std::exp(-dt / p_.tau_e);
+  pi_ = std::exp(-dt / p_.tau_i);
+  hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
+}
+
+void lif_coba::advance(const step_input& in, std::size_t first, std::size_t last,
+                       std::vector<std::uint32_t>& spiked) {
+  double* const xe = in.receptor[0];
+  double* const xi = in.receptor[1];
+  const double base = p_.e_l + p_.drive;
+  for (std::size_t i = first; i < last; ++i) {
+    const double ge = ge_[i] + xe[i];
+    const double gi = gi_[i] + xi[i];
+    xe[i] = 0;
+    xi[i] = 0;
+    ge_[i] = ge * pe_;
+    gi_[i] = gi * pi_;
+    if (ref_[i] > 0) {
+      --ref_[i];
+      continue;
+    }
+    // Over the step, tau_m dv/dt = g (vinf - v) with g and vinf fixed: exact exponential.
+    const double rest = in.drive ? base + in.drive[i] : base;
+    const double g = 1.0 + ge + gi;
+    const double vinf = (rest + ge * p_.e_e + gi * p_.e_i) / g;
+    const double v = vinf + (v_[i] - vinf) * std::exp(-g * dt_over_tau_m_);
+    if (v > p_.v_th) {
+      v_[i] = p_.v_reset;
+      ref_[i] = hold_;
+      spiked.push_back(static_cast<std::uint32_t>(i));
+    } else {
+      v_[i] = v;
+    }
+  }
+}
+
+namespace {
+
+template <class P>
+P read_checked(const toml::table* t, std::span<const param_field<P>> fields,
+               const std::string& source) {
+  P p;
+  if (t) read_params(*t, fields, p, source);
+  if (!(p.v_reset < p.v_th)) {
+    std::string at = source;
+    if (t)
+      if (const auto* n = t->get("v_reset")) at = where(source, *n);
+    throw input_error(
+        fmt::format("{}: v_reset = {:g} V must be below v_th = {:g} V", at, p.v_reset, p.v_th));
+  }
+  return p;
+}
+
+}  // namespace
+
+model_registry builtin_models() {
+  model_registry r;
+  r.add({"lif_cuba",
+         "current-based LIF with exponential synapses, exact integration (Brette et al. 2007, "
+         "CUBA)",
+         [](std::size_t n, const toml::table* t, const std::string& source) {
+           return std::unique_ptr<neuron_model>(
+               new lif_cuba(n, read_checked(t, lif_cuba_fields(), source)));
+         }});
+  r.add({"lif_coba",
+         "conductance-based LIF with exponential conductances, exponential-Euler integration "
+         "(Brette et al. 2007, COBA)",
+         [](std::size_t n, const toml::table* t, const std::string& source) {
+           return std::unique_ptr<neuron_model>(
+               new lif_coba(n, read_checked(t, lif_coba_fields(), source)));
+         }});
+  return r;
+}
+
+}  // namespace ionsim::network

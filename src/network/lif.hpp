@@ -1,0 +1,99 @@
+#pragma once
+// Leaky integrate-and-fire neurons with exponentially decaying synaptic variables, the two
+// models of the Vogels-Abbott benchmark network as Brette et al. define them:
+//   R. Brette et al., "Simulation of networks of spiking neurons: a review of tools and
+//   strategies", J. Comput. Neurosci. 23, 349-398 (2007), benchmarks 1 (COBA) and 2 (CUBA);
+//   T. P. Vogels, L. F. Abbott, J. Neurosci. 25, 10786 (2005).
+// The defaults are the parameters of Brian2's CUBA example and of its COBA benchmark script.
+//
+// lif_cuba:  tau_m dv/dt = (e_l + drive - v) + ge + gi,  tau_e dge/dt = -ge,  tau_i dgi/dt = -gi
+//   (ge, gi in volts; a spike on receptor exc adds its weight to ge, on inh to gi). The system
+//   is linear and integrated exactly (the propagator of the coupled system over one step).
+// lif_coba:  tau_m dv/dt = (e_l + drive - v) + ge (e_e - v) + gi (e_i - v)
+//   (ge, gi dimensionless, in units of the leak conductance). v is integrated exactly with
+//   the conductances held at their values at the start of the step (exponential Euler, as
+//   Brian2's 'exponential_euler'); ge and gi decay exactly.
+// Both: a spike when v > v_th outside the refractory period, then v = v_reset; v is clamped
+// during t_ref after the spike (the synaptic variables keep decaying). The spike of the step
+// from t_n to t_n + dt is stamped t_n, and the membrane integrates again from the step that
+// begins t_ref after that (Brian2's conventions).
+#include <span>
+
+#include "core/params.hpp"
+#include "network/model.hpp"
+
+namespace ionsim::network {
+
+struct lif_cuba_params {
+  double tau_m = 20e-3;     // [s] membrane time constant
+  double tau_e = 5e-3;      // [s] excitatory synaptic time constant
+  double tau_i = 10e-3;     // [s] inhibitory synaptic time constant
+  double v_th = -50e-3;     // [V] threshold
+  double v_reset = -60e-3;  // [V] reset potential
+  double e_l = -49e-3;      // [V] leak reversal (resting) potential
+  double t_ref = 5e-3;      // [s] refractory period
+  double drive = 0;         // [V] constant depolarization added to e_l (Brian2's I)
+};
+
+struct lif_coba_params {
+  double tau_m = 20e-3;     // [s]
+  double tau_e = 5e-3;      // [s]
+  double tau_i = 10e-3;     // [s]
+  double v_th = -50e-3;     // [V]
+  double v_reset = -60e-3;  // [V]
+  double e_l = -60e-3;      // [V]
+  double e_e = 0;           // [V] excitatory reversal potential
+  double e_i = -80e-3;      // [V] inhibitory reversal potential
+  double t_ref = 5e-3;      // [s]
+  double drive = 20e-3;     // [V] constant depolarization (Brian2's COBA benchmark: I = 20 mV)
+};
+
+std::span<const param_field<lif_cuba_params>> lif_cuba_fields();
+std::span<const param_field<lif_coba_params>> lif_coba_fields();
+
+// Refractory steps as Brian2 counts them: floor(t_ref / dt) with a 1e-3 dt tolerance.
+std::int64_t refractory_steps(double t_ref, double dt);
+
+class lif_cuba final : public neuron_model {
+ public:
+  lif_cuba(std::size_t n, const lif_cuba_params& p);
+  std::string_view model_name() const override { return "lif_cuba"; }
+  std::size_t size() const override { return v_.size(); }
+  std::span<const model_quantity> receptors() const override;
+  std::span<const model_quantity> state_variables() const override;
+  std::string_view drive_unit() const override { return "V"; }
+  std::span<double> variable(std::size_t k) override;
+  void prepare(double dt) override;
+  void advance(const step_input& in, std::size_t first, std::size_t last,
+               std::vector<std::uint32_t>& spiked) override;
+
+ private:
+  lif_cuba_params p_;
+  std::vector<double> v_, ge_, gi_;
+  std::vector<std::int32_t> ref_;  // steps the membrane stays clamped
+  double pm_ = 0, pe_ = 0, pi_ = 0, ae_ = 0, ai_ = 0;
+  std::int32_t hold_ = 0;
+};
+
+class lif_coba final : public neuron_model {
+ public:
+  lif_coba(std::size_t n, const lif_coba_params& p);
+  std::string_view model_name() const override { return "lif_coba"; }
+  std::size_t size() const override { return v_.size(); }
+  std::span<const model_quantity> receptors() const override;
+  std::span<const model_quantity> state_variables() const override;
+  std::string_view drive_unit() const override { return "V"; }
+  std::span<double> variable(std::size_t k) override;
+  void prepare(double dt) override;
+  void advance(const step_input& in, std::size_t first, std::size_t last,
+               std::vector<std::uint32_t>& spiked) override;
+
+ private:
+  lif_coba_params p_;
+  std::vector<double> v_, ge_, gi_;
+  std::vector<std::int32_t> ref_;
+  double dt_over_tau_m_ = 0, pe_ = 0, pi_ = 0;
+  std::int32_t hold_ = 0;
+};
+
+}  // namespace ionsim::network

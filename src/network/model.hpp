@@ -1,0 +1,93 @@
+#pragma once
+// The neuron-model interface of the network engine. A model owns the state of one whole
+// population in structure-of-arrays form and advances a contiguous range of it by one step in
+// one batched call: the engine makes one virtual call per population and step, never one per
+// neuron. A new kernel (for example the memristive 1M1T1R neuron) plugs in by deriving from
+// neuron_model and adding a factory to a model_registry.
+#include <toml++/toml.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ionsim::network {
+
+// A named quantity of a model (a receptor or a state variable) with its SI unit ("1" when
+// dimensionless).
+struct model_quantity {
+  std::string_view name;
+  std::string_view unit;
+  std::string_view description;
+};
+
+// What one step of a population sees.
+struct step_input {
+  std::int64_t step = 0;
+  // receptor[r][i]: the sum of the synaptic weights arriving at local neuron i on receptor r at
+  // this step. The kernel adds them to its state and sets them to zero (the slot is reused).
+  std::span<double* const> receptor;
+  // Additional constant drive per local neuron from DC stimuli (in the unit of the model's
+  // drive), or nullptr when there is none.
+  const double* drive = nullptr;
+};
+
+class neuron_model {
+ public:
+  virtual ~neuron_model() = default;
+  virtual std::string_view model_name() const = 0;
+  virtual std::size_t size() const = 0;
+  virtual std::span<const model_quantity> receptors() const = 0;
+  virtual std::span<const model_quantity> state_variables() const = 0;
+  // The unit of the drive that DC stimuli add (for the LIF models: volts of depolarization).
+  virtual std::string_view drive_unit() const = 0;
+  // The whole array of state variable k (one entry per neuron), for initialization and
+  // recording.
+  virtual std::span<double> variable(std::size_t k) = 0;
+  // Fixes the time step; called once before the first advance (derived constants).
+  virtual void prepare(double dt) = 0;
+  // Advances local neurons [first, last) by one step and appends the local indices of those
+  // that spiked, in increasing order, to `spiked`. Must touch nothing outside [first, last):
+  // threads call it on disjoint ranges at the same time.
+  virtual void advance(const step_input& in, std::size_t first, std::size_t last,
+                       std::vector<std::uint32_t>& spiked) = 0;
+};
+
+// Makes a population of `size` neurons; `params` (may be null) holds the [population.params]
+// keys, validated against the model's parameter table; `source` names the file for messages.
+using model_factory = std::function<std::unique_ptr<neuron_model>(
+    std::size_t size, const toml::table* params, const std::string& source)>;
+
+struct model_entry {
+  std::string name;
+  std::string description;
+  model_factory make;
+};
+
+// An explicit registry object (no global singleton): the engine is handed one.
+class model_registry {
+ public:
+  void add(model_entry e) { entries_.push_back(std::move(e)); }
+  const model_entry* find(std::string_view name) const {
+    for (const auto& e : entries_)
+      if (e.name == name) return &e;
+    return nullptr;
+  }
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& e : entries_) out.push_back(e.name);
+    return out;
+  }
+
+ private:
+  std::vector<model_entry> entries_;
+};
+
+// The models shipped with the engine: lif_cuba and lif_coba.
+model_registry builtin_models();
+
+}  // namespace ionsim::network

@@ -1,0 +1,442 @@
+#include "network/network.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "io/csv.hpp"
+
+namespace ionsim::network {
+
+namespace {
+
+std::string list_names(const auto& items) {
+  std::string out;
+  for (const auto& x : items) out += fmt::format("{}{}", out.empty() ? "" : ", ", x.name);
+  return out;
+}
+
+// A Poisson count from one uniform u, by inversion (lambda <= 30) or from a normal draw
+// rounded to the nearest integer (lambda > 30, where its error is below the count's spread).
+std::uint32_t poisson_count(const philox& rng, std::uint64_t id, std::int64_t step, double lambda) {
+  const auto c = static_cast<std::uint64_t>(step);
+  if (lambda > 30) {
+    const double z = rng.normals(rng_stream::poisson_input, id, c)[0];
+    return static_cast<std::uint32_t>(
+        std::max(0.0, std::floor(lambda + std::sqrt(lambda) * z + 0.5)));
+  }
+  const double u = rng.uniforms(rng_stream::poisson_input, id, c)[0];
+  double p = std::exp(-lambda), s = p;
+  std::uint32_t k = 0;
+  while (u > s && k < 1000) {
+    ++k;
+    p *= lambda / k;
+    s += p;
+  }
+  return k;
+}
+
+std::int64_t steps_of(double t, double dt) { return std::llround(t / dt); }
+
+}  // namespace
+
+network::network(const network_spec& spec, const model_registry& models)
+    : spec_(spec), rng_(spec.run.seed), threads_(std::max(1, spec.run.threads)) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const double dt = spec.run.dt;
+  const std::string& src = spec.source;
+  if (!(dt > 0)) throw input_error(fmt::format("{}: dt must be positive", src));
+  if (!(spec.run.duration >= 0)) throw input_error(fmt::format("{}: duration must be >= 0", src));
+  n_steps_ = steps_of(spec.run.duration, dt);
+
+  auto find_pop = [&](const std::string& name, const std::string& at, const char* what) {
+    for (std::size_t p = 0; p < spec.populations.size(); ++p)
+      if (spec.populations[p].name == name) return p;
+    throw input_error(fmt::format("{}: {} '{}' is not a population (populations: {})", at, what,
+                                  name, list_names(spec.populations)));
+  };
+  auto find_receptor = [&](std::size_t p, const std::string& name, const std::string& at) {
+    const auto rs = pops_[p].model->receptors();
+    std::string known;
+    for (std::size_t r = 0; r < rs.size(); ++r) {
+      if (rs[r].name == name) return r;
+      known += fmt::format("{}{}", known.empty() ? "" : ", ", rs[r].name);
+    }
+    throw input_error(fmt::format("{}: receptor '{}' is not one of model {}'s receptors ({})", at,
+                                  name, pops_[p].model->model_name(), known));
+  };
+  auto check_neurons = [&](const std::vector<std::size_t>& ids, std::size_t p,
+                           const std::string& at) {
+    for (auto i : ids)
+      if (i >= pops_[p].model->size())
+        throw input_error(fmt::format("{}: neuron {} is not in population '{}' of {} neurons", at,
+                                      i, spec.populations[p].name, pops_[p].model->size()));
+  };
+
+  // Populations.
+  std::uint64_t first = 0;
+  for (std::size_t p = 0; p < spec.populations.size(); ++p) {
+    const auto& ps = spec.populations[p];
+    for (std::size_t q = 0; q < p; ++q)
+      if (spec.populations[q].name == ps.name)
+        throw input_error(fmt::format("{}: population '{}' is defined twice", ps.where, ps.name));
+    const model_entry* m = models.find(ps.model);
+    if (!m) {
+      std::string known;
+      for (const auto& n : models.names()) known += (known.empty() ? "" : ", ") + n;
+      throw input_error(
+          fmt::format("{}: unknown model '{}' (known: {})", ps.where, ps.model, known));
+    }
+    if (ps.size == 0) throw input_error(fmt::format("{}: size must be at least 1", ps.where));
+    population_data pop;
+    pop.model = m->make(ps.size, ps.params ? &*ps.params : nullptr,
+                        ps.params_source.empty() ? src : ps.params_source);
+    pop.first = static_cast<std::uint32_t>(first);
+    first += ps.size;
+    if (first > 0xffffffffull)
+      throw input_error(fmt::format("{}: more than 2^32 neurons in all", ps.where));
+    const auto vars = pop.model->state_variables();
+    for (const auto& iv : ps.init) {
+      std::size_t k = vars.size();
+      std::string known;
+      for (std::size_t v = 0; v < vars.size(); ++v) {
+        if (vars[v].name == iv.variable) k = v;
+        known += fmt::format("{}{}", known.empty() ? "" : ", ", vars[v].name);
+      }
+      if (k == vars.size())
+        throw input_error(fmt::format("{}: '{}' is not a state variable of {} ({})", iv.where,
+                                      iv.variable, ps.model, known));
+      auto x = pop.model->variable(k);
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const std::uint64_t id = pop.first + i;
+        switch (iv.value.k) {
+          case value_dist::kind::constant:
+            x[i] = iv.value.a;
+            break;
+          case value_dist::kind::uniform:
+            x[i] = iv.value.a +
+                   (iv.value.b - iv.value.a) * rng_.uniforms(rng_stream::neuron_init, id, k)[0];
+            break;
+          case value_dist::kind::normal:
+            x[i] = iv.value.a + iv.value.b * rng_.normals(rng_stream::neuron_init, id, k)[0];
+            break;
+        }
+      }
+    }
+    pop.model->prepare(dt);
+    pops_.push_back(std::move(pop));
+  }
+  n_total_ = first;
+
+  // Projections.
+  out_projs_.resize(pops_.size());
+  std::uint32_t min_delay = 0, max_delay = 1;
+  for (std::size_t j = 0; j < spec.projections.size(); ++j) {
+    const auto& js = spec.projections[j];
+    projection_data pr;
+    pr.source = find_pop(js.source, js.where, "source");
+    pr.target = find_pop(js.target, js.where, "target");
+    pr.receptor = find_receptor(pr.target, js.receptor, js.where);
+    pr.table = build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
+                              pops_[pr.target].model->size(), pr.source == pr.target, dt, rng_);
+    const auto lo = pr.table.min_delay(), hi = pr.table.max_delay();
+    min_delay = min_delay == 0 ? lo : std::min(min_delay, lo);
+    max_delay = std::max(max_delay, hi);
+    out_projs_[pr.source].push_back(j);
+    projs_.push_back(std::move(pr));
+  }
+  // Without projections the epoch only sets how often recordings and signals are handled.
+  epoch_ = min_delay > 0 ? min_delay : std::max<std::int64_t>(1, steps_of(10e-3, dt));
+  ring_ = max_delay;
+  for (auto& pop : pops_) {
+    pop.ring.resize(pop.model->receptors().size());
+    for (auto& r : pop.ring) r.assign(static_cast<std::size_t>(ring_) * pop.model->size(), 0.0);
+  }
+
+  // Stimuli.
+  for (std::size_t k = 0; k < spec.stimuli.size(); ++k) {
+    const auto& ss = spec.stimuli[k];
+    stimulus st;
+    st.kind = ss.kind;
+    st.population = find_pop(ss.target, ss.where, "target");
+    check_neurons(ss.neurons, st.population, ss.where);
+    st.neurons.assign(ss.neurons.begin(), ss.neurons.end());
+    std::sort(st.neurons.begin(), st.neurons.end());
+    st.neurons.erase(std::unique(st.neurons.begin(), st.neurons.end()), st.neurons.end());
+    st.start = steps_of(ss.start, dt);
+    st.stop = ss.stop < 0 ? n_steps_ : steps_of(ss.stop, dt);
+    if (st.stop < st.start)
+      throw input_error(
+          fmt::format("{}: stop = {:g} s is before start = {:g} s", ss.where, ss.stop, ss.start));
+    auto& pop = pops_[st.population];
+    switch (ss.kind) {
+      case stimulus_kind::poisson:
+        st.receptor = find_receptor(st.population, ss.receptor, ss.where);
+        st.lambda = ss.rate * static_cast<double>(ss.sources) * dt;
+        st.weight = ss.weight;
+        break;
+      case stimulus_kind::dc:
+        st.amplitude = ss.amplitude;
+        if (pop.drive.empty()) pop.drive.assign(pop.model->size(), 0.0);
+        break;
+      case stimulus_kind::spike_train: {
+        st.receptor = find_receptor(st.population, ss.receptor, ss.where);
+        st.weight = ss.weight;
+        const auto csv = read_csv(ss.file, {"time", "neuron"});
+        const auto& tc = csv.column("time");
+        const auto& nc = csv.column("neuron");
+        for (std::size_t r = 0; r < csv.rows(); ++r) {
+          const double i = nc[r];
+          if (!(i >= 0) || i != std::floor(i) || i >= static_cast<double>(pop.model->size()))
+            throw input_error(
+                fmt::format("{}:{}: neuron = {:g} is not in population '{}' of {} "
+                            "neurons",
+                            ss.file, csv.line[r], i, ss.target, pop.model->size()));
+          if (!(tc[r] >= 0))
+            throw input_error(
+                fmt::format("{}:{}: time = {:g} s is negative", ss.file, csv.line[r], tc[r]));
+          st.events.emplace_back(steps_of(tc[r], dt), static_cast<std::uint32_t>(i));
+        }
+        std::sort(st.events.begin(), st.events.end());
+        break;
+      }
+    }
+    stims_.push_back(std::move(st));
+  }
+
+  // Recorders: state probes here; spikes and rates are counted by the sink.
+  for (const auto& rs : spec.recorders) {
+    if (rs.kind == recorder_kind::state) {
+      state_probe pr;
+      if (rs.populations.size() != 1)
+        throw input_error(fmt::format("{}: a state recorder needs one population", rs.where));
+      pr.population = find_pop(rs.populations[0], rs.where, "population");
+      const auto vars = pops_[pr.population].model->state_variables();
+      for (const auto& name : rs.variables) {
+        std::size_t k = vars.size();
+        for (std::size_t v = 0; v < vars.size(); ++v)
+          if (vars[v].name == name) k = v;
+        if (k == vars.size())
+          throw input_error(fmt::format("{}: '{}' is not a state variable of {}", rs.where, name,
+                                        pops_[pr.population].model->model_name()));
+        pr.variables.push_back(k);
+      }
+      check_neurons(rs.neurons, pr.population, rs.where);
+      pr.neurons = rs.neurons;
+      pr.interval = steps_of(rs.interval, dt);
+      if (pr.interval < 1)
+        throw input_error(fmt::format("{}: interval must be at least one step dt", rs.where));
+      probes_.push_back(std::move(pr));
+    } else {
+      for (const auto& name : rs.populations) find_pop(name, rs.where, "population");
+    }
+  }
+  spike_count_.assign(pops_.size(), 0);
+  build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+network::~network() = default;
+
+std::uint64_t network::synapses() const {
+  std::uint64_t n = 0;
+  for (const auto& p : projs_) n += p.table.size();
+  return n;
+}
+
+std::uint64_t network::synapse_bytes() const {
+  std::uint64_t n = 0;
+  for (const auto& p : projs_) n += p.table.bytes();
+  return n;
+}
+
+void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
+  const std::uint32_t a = bounds_[t], b = bounds_[t + 1];
+  auto& out = thread_spikes_[t];
+  out.clear();
+  std::vector<std::uint32_t> local;
+  std::vector<double*> rec;
+  for (std::int64_t n = s0; n < s1; ++n) {
+    const std::size_t slot = static_cast<std::size_t>(n % ring_);
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+      auto& pop = pops_[p];
+      const std::size_t size = pop.model->size();
+      if (b <= pop.first || a >= pop.first + size) continue;
+      const std::size_t f = std::max(a, pop.first) - pop.first;
+      const std::size_t l = std::min<std::uint64_t>(b, pop.first + size) - pop.first;
+      rec.clear();
+      for (auto& r : pop.ring) rec.push_back(r.data() + slot * size);
+
+      for (std::size_t k = 0; k < stims_.size(); ++k) {
+        const auto& st = stims_[k];
+        if (st.population != p) continue;
+        auto each = [&](auto&& fn) {
+          if (st.neurons.empty()) {
+            for (std::size_t i = f; i < l; ++i) fn(i);
+          } else {
+            auto it = std::lower_bound(st.neurons.begin(), st.neurons.end(), f);
+            for (; it != st.neurons.end() && *it < l; ++it) fn(*it);
+          }
+        };
+        switch (st.kind) {
+          case stimulus_kind::poisson:
+            if (n >= st.start && n < st.stop && st.lambda > 0) {
+              double* x = rec[st.receptor];
+              const std::uint64_t base = static_cast<std::uint64_t>(k) << 32;
+              each([&](std::size_t i) {
+                const auto c = poisson_count(rng_, base | i, n, st.lambda);
+                if (c) x[i] += c * st.weight;
+              });
+            }
+            break;
+          case stimulus_kind::dc:
+            if (n == st.start && st.start < st.stop)
+              each([&](std::size_t i) { pop.drive[i] += st.amplitude; });
+            if (n == st.stop && st.start < st.stop)
+              each([&](std::size_t i) { pop.drive[i] -= st.amplitude; });
+            break;
+          case stimulus_kind::spike_train: {
+            double* x = rec[st.receptor];
+            auto it = std::lower_bound(st.events.begin(), st.events.end(),
+                                       std::pair<std::int64_t, std::uint32_t>(n, 0));
+            for (; it != st.events.end() && it->first == n; ++it)
+              if (it->second >= f && it->second < l) x[it->second] += st.weight;
+            break;
+          }
+        }
+      }
+
+      for (std::size_t r = 0; r < probes_.size(); ++r) {
+        const auto& pr = probes_[r];
+        if (pr.population != p || n % pr.interval != 0) continue;
+        const std::int64_t first_sample = (s0 + pr.interval - 1) / pr.interval * pr.interval;
+        const std::size_t row = static_cast<std::size_t>((n - first_sample) / pr.interval);
+        const std::size_t cols = pr.variables.size() * pr.neurons.size();
+        double* dst = probe_values_[r].data() + row * cols;
+        for (std::size_t v = 0; v < pr.variables.size(); ++v) {
+          const auto x = pop.model->variable(pr.variables[v]);
+          for (std::size_t c = 0; c < pr.neurons.size(); ++c) {
+            const auto i = pr.neurons[c];
+            if (i >= f && i < l) dst[v * pr.neurons.size() + c] = x[i];
+          }
+        }
+      }
+
+      step_input in;
+      in.step = n;
+      in.receptor = rec;
+      in.drive = pop.drive.empty() ? nullptr : pop.drive.data();
+      local.clear();
+      pop.model->advance(in, f, l, local);
+      for (auto i : local) out.push_back({n, pop.first + i});
+    }
+  }
+}
+
+void network::deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
+  const std::uint32_t a = bounds_[t], b = bounds_[t + 1];
+  const std::size_t nt = thread_spikes_.size();
+  std::vector<std::size_t> cur(nt, 0);
+  for (std::int64_t n = s0; n < s1; ++n) {
+    for (std::size_t u = 0; u < nt; ++u) {
+      const auto& list = thread_spikes_[u];
+      for (; cur[u] < list.size() && list[cur[u]].step == n; ++cur[u]) {
+        const std::uint32_t id = list[cur[u]].id;
+        std::size_t p = 0;
+        while (p + 1 < pops_.size() && pops_[p + 1].first <= id) ++p;
+        const std::size_t s = id - pops_[p].first;
+        for (const std::size_t j : out_projs_[p]) {
+          const auto& pr = projs_[j];
+          auto& tp = pops_[pr.target];
+          const std::size_t size = tp.model->size();
+          if (b <= tp.first || a >= tp.first + size) continue;
+          const std::uint32_t lo = std::max(a, tp.first) - tp.first;
+          const std::uint32_t hi =
+              static_cast<std::uint32_t>(std::min<std::uint64_t>(b, tp.first + size) - tp.first);
+          const auto& tb = pr.table;
+          const std::uint32_t* tg = tb.target.data();
+          std::uint64_t q = tb.row[s];
+          const std::uint64_t q1 = tb.row[s + 1];
+          if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
+          double* ring = tp.ring[pr.receptor].data();
+          if (tb.delay.empty()) {
+            double* x = ring + static_cast<std::size_t>((n + tb.uniform_delay) % ring_) * size;
+            for (; q < q1 && tg[q] < hi; ++q) x[tg[q]] += tb.weight[q];
+          } else {
+            for (; q < q1 && tg[q] < hi; ++q)
+              ring[static_cast<std::size_t>((n + tb.delay[q]) % ring_) * size + tg[q]] +=
+                  tb.weight[q];
+          }
+        }
+      }
+    }
+  }
+}
+
+run_result network::run(epoch_sink& sink, const std::atomic<bool>* stop,
+                        const std::function<void(std::int64_t)>& on_epoch) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int nt = threads_;
+  bounds_.assign(static_cast<std::size_t>(nt) + 1, 0);
+  for (int t = 0; t <= nt; ++t)
+    bounds_[static_cast<std::size_t>(t)] = static_cast<std::uint32_t>(
+        n_total_ * static_cast<std::uint64_t>(t) / static_cast<std::uint64_t>(nt));
+  thread_spikes_.assign(static_cast<std::size_t>(nt), {});
+  probe_values_.assign(probes_.size(), {});
+  probe_steps_.assign(probes_.size(), {});
+  std::vector<spike> merged;
+  run_result res;
+
+  while (done_ < n_steps_) {
+    const std::int64_t s0 = done_, s1 = std::min(done_ + epoch_, n_steps_);
+    for (std::size_t r = 0; r < probes_.size(); ++r) {
+      const auto iv = probes_[r].interval;
+      probe_steps_[r].clear();
+      for (std::int64_t n = (s0 + iv - 1) / iv * iv; n < s1; n += iv) probe_steps_[r].push_back(n);
+      probe_values_[r].assign(
+          probe_steps_[r].size() * probes_[r].variables.size() * probes_[r].neurons.size(), 0.0);
+    }
+    if (nt == 1) {
+      step_block(0, s0, s1);
+      deliver_block(0, s0, s1);
+    } else {
+#pragma omp parallel num_threads(nt)
+      {
+        const int me = omp_get_thread_num(), team = omp_get_num_threads();
+        for (int t = me; t < nt; t += team) step_block(static_cast<std::size_t>(t), s0, s1);
+#pragma omp barrier
+        for (int t = me; t < nt; t += team) deliver_block(static_cast<std::size_t>(t), s0, s1);
+      }
+    }
+    merged.clear();
+    std::vector<std::size_t> cur(static_cast<std::size_t>(nt), 0);
+    for (std::int64_t n = s0; n < s1; ++n)
+      for (std::size_t u = 0; u < thread_spikes_.size(); ++u)
+        for (const auto& list = thread_spikes_[u]; cur[u] < list.size() && list[cur[u]].step == n;
+             ++cur[u])
+          merged.push_back(list[cur[u]]);
+    for (const auto& sp : merged) {
+      std::size_t p = 0;
+      while (p + 1 < pops_.size() && pops_[p + 1].first <= sp.id) ++p;
+      ++spike_count_[p];
+    }
+    sink.spikes(s0, s1, merged);
+    for (std::size_t r = 0; r < probes_.size(); ++r)
+      if (!probe_steps_[r].empty()) sink.samples(r, probe_steps_[r], probe_values_[r]);
+    done_ = s1;
+    if (on_epoch) on_epoch(done_);
+    if (stop && stop->load(std::memory_order_relaxed) && done_ < n_steps_) {
+      res.interrupted = true;
+      break;
+    }
+  }
+  res.steps_done = done_;
+  res.spike_count = spike_count_;
+  res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace ionsim::network

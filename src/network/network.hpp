@@ -1,0 +1,131 @@
+#pragma once
+// The network engine: populations (one neuron_model each, state in structure-of-arrays form),
+// projections (synapse_table, CSR by source), stimuli and a ring buffer of synaptic input per
+// population and receptor. Time is an integer step count. The network advances in epochs of
+// the minimum delay: within an epoch no spike can reach a neuron, so each thread advances its
+// own contiguous block of neurons through the whole epoch without synchronizing; then every
+// thread delivers all spikes of the epoch to the targets in its own block, in the order
+// (step, neuron index). Every sum therefore happens in the same order for any number of
+// threads, and random numbers are keyed by (seed, stream, neuron, step): the results are
+// bit-identical for 1, 2, 4, ... threads.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/random.hpp"
+#include "network/model.hpp"
+#include "network/spec.hpp"
+#include "network/synapses.hpp"
+
+namespace ionsim::network {
+
+struct spike {
+  std::int64_t step;
+  std::uint32_t id;  // global neuron index (populations numbered in file order)
+};
+
+// What the engine hands out after each epoch.
+class epoch_sink {
+ public:
+  virtual ~epoch_sink() = default;
+  // Spikes of steps [first, last), ordered by step then neuron.
+  virtual void spikes(std::int64_t first, std::int64_t last, std::span<const spike> s) = 0;
+  // State recorder r sampled at `steps`; values row-major [steps x columns] (columns: the
+  // recorder's variables, each over its neurons).
+  virtual void samples(std::size_t r, std::span<const std::int64_t> steps,
+                       std::span<const double> values) = 0;
+};
+
+struct run_result {
+  std::int64_t steps_done = 0;
+  bool interrupted = false;
+  double wall_seconds = 0;
+  std::vector<std::uint64_t> spike_count;  // per population
+};
+
+class network {
+ public:
+  // Builds populations, synapses and stimuli; input_error for anything inconsistent.
+  network(const network_spec& spec, const model_registry& models);
+  ~network();
+
+  const network_spec& spec() const { return spec_; }
+  std::size_t populations() const { return pops_.size(); }
+  const std::string& population_name(std::size_t p) const { return spec_.populations[p].name; }
+  std::size_t population_size(std::size_t p) const { return pops_[p].model->size(); }
+  std::uint32_t first_id(std::size_t p) const { return pops_[p].first; }
+  std::size_t neurons() const { return n_total_; }
+  neuron_model& model(std::size_t p) { return *pops_[p].model; }
+  std::int64_t total_steps() const { return n_steps_; }
+  std::int64_t epoch_steps() const { return epoch_; }
+  std::uint64_t synapses() const;
+  std::uint64_t synapse_bytes() const;
+  const synapse_table& projection(std::size_t j) const { return projs_[j].table; }
+  double build_seconds() const { return build_seconds_; }
+  int threads() const { return threads_; }
+  void set_threads(int n) { threads_ = n < 1 ? 1 : n; }
+
+  // The column layout of state recorder r: (variable name, local neuron) per column.
+  struct state_probe {
+    std::size_t population = 0;
+    std::vector<std::size_t> variables;  // model variable indices
+    std::vector<std::size_t> neurons;    // local indices
+    std::int64_t interval = 1;           // [steps]
+  };
+  const std::vector<state_probe>& probes() const { return probes_; }
+
+  // Runs the remaining steps (or until `stop` becomes true, checked at the end of every
+  // epoch), handing each epoch to `sink`; `on_epoch(step)` is called after each epoch.
+  run_result run(epoch_sink& sink, const std::atomic<bool>* stop = nullptr,
+                 const std::function<void(std::int64_t)>& on_epoch = {});
+
+ private:
+  struct population_data {
+    std::unique_ptr<neuron_model> model;
+    std::uint32_t first = 0;
+    std::vector<std::vector<double>> ring;  // per receptor: ring_size x size
+    std::vector<double> drive;              // dc stimuli; empty when none
+  };
+  struct projection_data {
+    std::size_t source = 0, target = 0, receptor = 0;
+    synapse_table table;
+  };
+  struct stimulus {
+    stimulus_kind kind;
+    std::size_t population = 0, receptor = 0;
+    std::vector<std::uint32_t> neurons;  // sorted local indices; empty: all
+    double lambda = 0, weight = 0, amplitude = 0;
+    std::int64_t start = 0, stop = 0;                            // [steps]
+    std::vector<std::pair<std::int64_t, std::uint32_t>> events;  // spike_train: (step, neuron)
+  };
+
+  void step_block(std::size_t t, std::int64_t s0, std::int64_t s1);
+  void deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1);
+
+  network_spec spec_;
+  philox rng_;
+  std::vector<population_data> pops_;
+  std::vector<projection_data> projs_;
+  std::vector<std::vector<std::size_t>> out_projs_;  // per source population
+  std::vector<stimulus> stims_;
+  std::vector<state_probe> probes_;
+  std::size_t n_total_ = 0;
+  std::int64_t n_steps_ = 0, done_ = 0, epoch_ = 1;
+  std::uint32_t ring_ = 1;
+  int threads_ = 1;
+  double build_seconds_ = 0;
+
+  // Per-run scratch, one entry per thread.
+  std::vector<std::uint32_t> bounds_;  // thread t owns [bounds_[t], bounds_[t+1])
+  std::vector<std::vector<spike>> thread_spikes_;
+  std::vector<std::vector<double>> probe_values_;  // per probe: rows x columns of the epoch
+  std::vector<std::vector<std::int64_t>> probe_steps_;
+  std::vector<std::uint64_t> spike_count_;
+};
+
+}  // namespace ionsim::network

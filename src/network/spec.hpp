@@ -1,0 +1,101 @@
+#pragma once
+// A network described as plain data: what `ionsim run` reads from TOML, and what a program
+// using the library fills in directly. All quantities in SI units. Every `where` names the
+// file and line the item came from, for messages raised while building.
+#include <toml++/toml.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ionsim::network {
+
+// A value, or a distribution drawn independently per neuron or per synapse.
+struct value_dist {
+  enum class kind { constant, uniform, normal };
+  kind k = kind::constant;
+  double a = 0;  // constant value, uniform low bound, normal mean
+  double b = 0;  // uniform high bound (exclusive), normal standard deviation
+  static value_dist constant(double v) { return {kind::constant, v, 0}; }
+  bool is_constant() const { return k == kind::constant; }
+};
+
+struct run_spec {
+  double dt = 1e-4;        // [s]
+  double duration = 1.0;   // [s]
+  std::uint64_t seed = 1;  //
+  int threads = 1;         //
+};
+
+struct population_spec {
+  std::string name, model, where;
+  std::size_t size = 0;
+  std::optional<toml::table> params;  // [population.params], validated by the model's table
+  std::string params_source;          // file name for the model's messages
+  struct init_value {
+    std::string variable, where;
+    value_dist value;
+  };
+  std::vector<init_value> init;
+};
+
+enum class connect_rule {
+  all_to_all,
+  one_to_one,
+  fixed_probability,
+  fixed_indegree,
+  fixed_outdegree,
+  from_file
+};
+
+struct projection_spec {
+  std::string name, source, target, receptor, where;
+  connect_rule rule = connect_rule::all_to_all;
+  double p = 0;            // fixed_probability
+  std::size_t degree = 0;  // fixed_indegree / fixed_outdegree
+  bool autapses = true;    // a neuron may connect to itself (same population)
+  bool multapses = true;   // fixed_indegree / fixed_outdegree may repeat a pair
+  value_dist weight;       // [receptor unit]
+  value_dist delay = value_dist::constant(1e-4);  // [s]
+  std::string file;  // from_file: CSV with source,target[,weight][,delay]
+};
+
+enum class stimulus_kind { poisson, dc, spike_train };
+
+struct stimulus_spec {
+  stimulus_kind kind = stimulus_kind::poisson;
+  std::string target, receptor, where;
+  std::vector<std::size_t> neurons;  // local indices; empty: the whole population
+  double rate = 0;                   // [Hz] per source (poisson)
+  std::size_t sources = 1;           // independent Poisson sources per neuron
+  double weight = 0;                 // [receptor unit] (poisson, spike_train)
+  double amplitude = 0;              // [drive unit] (dc)
+  double start = 0;                  // [s]
+  double stop = -1;                  // [s]; negative: the end of the run
+  std::string file;                  // spike_train: CSV with time (s), neuron (local index)
+};
+
+enum class recorder_kind { spikes, state, rate };
+
+struct recorder_spec {
+  recorder_kind kind = recorder_kind::spikes;
+  std::string name, where;
+  std::vector<std::string> populations;  // spikes, rate: empty means all
+  std::vector<std::string> variables;    // state
+  std::vector<std::size_t> neurons;      // state: local indices
+  double interval = 1e-4;                // [s] state sampling interval
+  double bin = 1e-3;                     // [s] rate bin
+};
+
+struct network_spec {
+  std::string source;  // the config file, for messages
+  run_spec run;
+  std::vector<population_spec> populations;
+  std::vector<projection_spec> projections;
+  std::vector<stimulus_spec> stimuli;
+  std::vector<recorder_spec> recorders;
+};
+
+}  // namespace ionsim::network

@@ -1,0 +1,46 @@
+#pragma once
+// Static synapses of one projection in compressed sparse rows by source neuron: the targets
+// of source s are target[row[s] .. row[s+1]), sorted by target index, with their weights in a
+// parallel array. 8 bytes per synapse (uint32 target, float weight) plus 8 bytes per source
+// neuron; the delay is one per projection when uniform, else a uint16 step count per synapse.
+// Plastic state, when it comes, goes in further parallel arrays.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/random.hpp"
+#include "network/spec.hpp"
+
+namespace ionsim::network {
+
+struct synapse_table {
+  std::vector<std::uint64_t> row;  // n_source + 1 offsets
+  std::vector<std::uint32_t> target;
+  std::vector<float> weight;
+  std::vector<std::uint16_t> delay;  // per synapse [steps]; empty when uniform
+  std::uint32_t uniform_delay = 1;   // [steps] when `delay` is empty
+
+  std::size_t sources() const { return row.empty() ? 0 : row.size() - 1; }
+  std::size_t size() const { return target.size(); }
+  std::size_t bytes() const {
+    return row.capacity() * sizeof(std::uint64_t) + target.capacity() * sizeof(std::uint32_t) +
+           weight.capacity() * sizeof(float) + delay.capacity() * sizeof(std::uint16_t);
+  }
+  std::uint32_t min_delay() const;
+  std::uint32_t max_delay() const;
+};
+
+// Builds the synapses of projection `index` (its number in the file, part of the random
+// key) from a population of n_source to one of n_target neurons. Random draws are keyed by
+// (seed, stream, projection and neuron, draw number), so the result does not depend on the
+// number of threads. input_error (naming spec.where) for an impossible specification.
+synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, std::size_t n_source,
+                             std::size_t n_target, bool same_population, double dt,
+                             const philox& rng);
+
+// Delay in whole steps of dt (Brian2's rounding), checked to be at least one step and to fit
+// the ring buffer; `what` names the key for messages.
+std::uint32_t delay_steps(double delay, double dt, const std::string& what);
+
+}  // namespace ionsim::network

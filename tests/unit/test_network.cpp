@@ -1,0 +1,371 @@
+// The network engine: exact LIF integration against closed forms, the connection rules,
+// delays through the ring buffer, and bit-identical results for 1, 2 and 4 threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "network/lif.hpp"
+#include "network/network.hpp"
+#include "test_support.hpp"
+
+namespace ionsim::network {
+namespace {
+
+struct collect : epoch_sink {
+  std::vector<spike> all;
+  std::map<std::size_t, std::vector<double>> values;
+  std::map<std::size_t, std::vector<std::int64_t>> steps;
+  void spikes(std::int64_t, std::int64_t, std::span<const spike> s) override {
+    all.insert(all.end(), s.begin(), s.end());
+  }
+  void samples(std::size_t r, std::span<const std::int64_t> st,
+               std::span<const double> v) override {
+    steps[r].insert(steps[r].end(), st.begin(), st.end());
+    values[r].insert(values[r].end(), v.begin(), v.end());
+  }
+};
+
+// Advances one model neuron `steps` steps without input and returns v.
+double free_run(neuron_model& m, double dt, int steps) {
+  m.prepare(dt);
+  std::vector<double> e(m.size(), 0.0), i(m.size(), 0.0);
+  std::array<double*, 2> rec = {e.data(), i.data()};
+  std::vector<std::uint32_t> spiked;
+  for (int n = 0; n < steps; ++n) {
+    step_input in;
+    in.step = n;
+    in.receptor = rec;
+    m.advance(in, 0, m.size(), spiked);
+  }
+  return m.variable(0)[0];
+}
+
+TEST(LifCuba, ExactAgainstClosedFormForAnyStep) {
+  const lif_cuba_params p;  // Brian2's CUBA example
+  const double v0 = -0.058, ge0 = 0.004, gi0 = -0.003, t = 0.01;
+  auto closed = [&](double tt) {
+    auto syn = [&](double g, double tau) {
+      return g * tau / (p.tau_m - tau) * (std::exp(-tt / p.tau_m) - std::exp(-tt / tau));
+    };
+    return p.e_l + (v0 - p.e_l) * std::exp(-tt / p.tau_m) + syn(ge0, p.tau_e) + syn(gi0, p.tau_i);
+  };
+  for (double dt : {1e-4, 2.5e-4, 1e-3}) {
+    lif_cuba m(1, p);
+    m.variable(0)[0] = v0;
+    m.variable(1)[0] = ge0;
+    m.variable(2)[0] = gi0;
+    const double v = free_run(m, dt, static_cast<int>(std::lround(t / dt)));
+    // Exact integration: no error growing with dt, only rounding.
+    EXPECT_NEAR(v, closed(t), 1e-15) << "dt = " << dt;
+  }
+}
+
+TEST(LifCuba, EqualTimeConstantsUseTheLimit) {
+  lif_cuba_params p;
+  p.tau_e = p.tau_m;
+  p.e_l = -0.055;  // below threshold: no spike
+  lif_cuba m(1, p);
+  m.variable(0)[0] = p.e_l;
+  m.variable(1)[0] = 0.002;
+  const double t = 0.005;
+  const double v = free_run(m, 1e-4, 50);
+  EXPECT_NEAR(v, p.e_l + 0.002 * t / p.tau_m * std::exp(-t / p.tau_m), 1e-15);
+}
+
+TEST(LifCoba, RelaxesToTheConductanceWeightedRestExactly) {
+  const lif_coba_params p;
+  lif_coba m(1, p);
+  m.variable(0)[0] = -0.07;
+  const double dt = 1e-4;
+  // No conductance: exponential relaxation to e_l + drive, exact for any step.
+  const double v = free_run(m, dt, 100);
+  const double rest = p.e_l + p.drive;
+  // v passes threshold on its way to rest (-40 mV) unless it fires: compare one step only.
+  lif_coba one(1, p);
+  one.variable(0)[0] = -0.07;
+  one.variable(1)[0] = 0.5;
+  const double g = 1.5, vinf = (rest + 0.5 * p.e_e) / g;
+  EXPECT_NEAR(free_run(one, dt, 1), vinf + (-0.07 - vinf) * std::exp(-g * dt / p.tau_m), 1e-15);
+  EXPECT_NEAR(one.variable(1)[0], 0.5 * std::exp(-dt / p.tau_e), 1e-15);
+  EXPECT_LT(v, p.v_th + 1e-12);  // it fired and was reset, or is still below threshold
+}
+
+network_spec one_population(const std::string& model, std::size_t n, double duration) {
+  network_spec s;
+  s.source = "test";
+  s.run.duration = duration;
+  population_spec p;
+  p.name = "a";
+  p.model = model;
+  p.size = n;
+  p.where = "test:1";
+  s.populations.push_back(p);
+  return s;
+}
+
+TEST(Network, RegularFiringPeriodMatchesTheAnalyticInterval) {
+  // Constant drive above threshold: v(t) = vinf + (v_reset - vinf) e^(-t/tau_m) reaches v_th
+  // after T = tau_m ln((vinf - v_reset)/(vinf - v_th)); the membrane starts integrating again
+  // t_ref after the spike, so the interval is t_ref + T rounded up to the step.
+  auto s = one_population("lif_cuba", 1, 0.2);
+  s.populations[0].params = toml::table{{"drive", 0.011}};
+  s.populations[0].init.push_back({"v", "test:2", value_dist::constant(-0.06)});
+  const auto models = builtin_models();
+  network net(s, models);
+  collect c;
+  net.run(c);
+  ASSERT_GE(c.all.size(), 3u);
+  const lif_cuba_params p;
+  const double vinf = p.e_l + 0.011, dt = s.run.dt;
+  const double T = p.tau_m * std::log((vinf - p.v_reset) / (vinf - p.v_th));
+  const auto expected = static_cast<std::int64_t>(std::round(p.t_ref / dt)) +
+                        static_cast<std::int64_t>(std::ceil(T / dt)) - 1;
+  for (std::size_t k = 1; k < c.all.size(); ++k)
+    EXPECT_EQ(c.all[k].step - c.all[k - 1].step, expected) << "interval " << k;
+}
+
+projection_spec rule(connect_rule r, const std::string& src = "a", const std::string& tgt = "b") {
+  projection_spec j;
+  j.source = src;
+  j.target = tgt;
+  j.rule = r;
+  j.receptor = "exc";
+  j.weight = value_dist::constant(1e-3);
+  j.where = "test:9";
+  return j;
+}
+
+TEST(Synapses, FixedProbabilityCountSortedRowsAndNoAutapses) {
+  const philox rng(3);
+  auto j = rule(connect_rule::fixed_probability);
+  j.p = 0.02;
+  j.autapses = false;
+  const auto t = build_synapses(j, 0, 3000, 3000, true, 1e-4, rng);
+  const double mean = 0.02 * 3000 * 2999, sd = std::sqrt(mean * 0.98);
+  EXPECT_NEAR(static_cast<double>(t.size()), mean, 5 * sd);
+  for (std::size_t s = 0; s < t.sources(); ++s) {
+    for (auto q = t.row[s]; q < t.row[s + 1]; ++q) {
+      EXPECT_NE(t.target[q], s);
+      if (q > t.row[s]) EXPECT_LT(t.target[q - 1], t.target[q]);
+    }
+  }
+  // 8 bytes per synapse, plus one row offset per source.
+  EXPECT_EQ(t.bytes(), t.size() * 8 + 3001 * 8);
+  EXPECT_TRUE(t.delay.empty());
+}
+
+TEST(Synapses, FixedInAndOutDegreeAreExact) {
+  const philox rng(5);
+  auto in = rule(connect_rule::fixed_indegree);
+  in.degree = 50;
+  in.multapses = false;
+  const auto t = build_synapses(in, 1, 400, 300, false, 1e-4, rng);
+  std::vector<std::set<std::uint32_t>> sources(300);
+  std::vector<int> count(300, 0);
+  for (std::size_t s = 0; s < t.sources(); ++s)
+    for (auto q = t.row[s]; q < t.row[s + 1]; ++q) {
+      sources[t.target[q]].insert(static_cast<std::uint32_t>(s));
+      ++count[t.target[q]];
+    }
+  for (int j = 0; j < 300; ++j) {
+    EXPECT_EQ(count[j], 50);
+    EXPECT_EQ(sources[j].size(), 50u);  // no multapses
+  }
+  auto out = rule(connect_rule::fixed_outdegree);
+  out.degree = 30;
+  out.multapses = false;
+  out.autapses = false;
+  const auto u = build_synapses(out, 2, 200, 200, true, 1e-4, rng);
+  for (std::size_t s = 0; s < 200; ++s) {
+    ASSERT_EQ(u.row[s + 1] - u.row[s], 30u);
+    std::set<std::uint32_t> seen(u.target.begin() + static_cast<long>(u.row[s]),
+                                 u.target.begin() + static_cast<long>(u.row[s + 1]));
+    EXPECT_EQ(seen.size(), 30u);
+    EXPECT_FALSE(seen.count(static_cast<std::uint32_t>(s)));
+  }
+  in.degree = 401;
+  EXPECT_TRUE(test::contains(
+      test::input_error_of([&] { build_synapses(in, 1, 400, 300, false, 1e-4, rng); }), "test:9"));
+}
+
+TEST(Synapses, AllToAllOneToOneAndWeightDistribution) {
+  const philox rng(7);
+  auto a = rule(connect_rule::all_to_all);
+  a.autapses = false;
+  a.weight = {value_dist::kind::normal, 2.0, 0.5};
+  const auto t = build_synapses(a, 0, 300, 300, true, 1e-4, rng);
+  EXPECT_EQ(t.size(), 300u * 299u);
+  double m = 0, m2 = 0;
+  for (float w : t.weight) {
+    m += w;
+    m2 += static_cast<double>(w) * w;
+  }
+  m /= static_cast<double>(t.size());
+  const double sd = std::sqrt(m2 / static_cast<double>(t.size()) - m * m);
+  EXPECT_NEAR(m, 2.0, 5 * 0.5 / std::sqrt(static_cast<double>(t.size())));
+  EXPECT_NEAR(sd, 0.5, 0.01);
+  const auto o = build_synapses(rule(connect_rule::one_to_one), 0, 10, 10, false, 1e-4, rng);
+  ASSERT_EQ(o.size(), 10u);
+  for (std::uint32_t s = 0; s < 10; ++s) EXPECT_EQ(o.target[o.row[s]], s);
+  EXPECT_TRUE(test::contains(test::input_error_of([&] {
+                               build_synapses(rule(connect_rule::one_to_one), 0, 10, 11, false,
+                                              1e-4, rng);
+                             }),
+                             "equal size"));
+}
+
+TEST(Synapses, FromFileSortsAndNamesBadLines) {
+  const auto dir = test::fresh_dir("syn-file");
+  auto j = rule(connect_rule::from_file);
+  j.file = test::write_text(
+      dir / "c.csv", "source,target,weight,delay\n2,1,0.5,0.002\n0,3,0.25,0.001\n2,0,1,0.003\n");
+  const auto t = build_synapses(j, 0, 3, 4, false, 1e-4, philox(1));
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t.row, (std::vector<std::uint64_t>{0, 1, 1, 3}));
+  EXPECT_EQ(t.target, (std::vector<std::uint32_t>{3, 0, 1}));
+  EXPECT_EQ(t.weight, (std::vector<float>{0.25f, 1.0f, 0.5f}));
+  EXPECT_EQ(t.delay, (std::vector<std::uint16_t>{10, 30, 20}));
+  j.file = test::write_text(dir / "bad.csv", "source,target\n0,1\n0,4\n");
+  EXPECT_TRUE(test::contains(
+      test::input_error_of([&] { build_synapses(j, 0, 3, 4, false, 1e-4, philox(1)); }),
+      "bad.csv:3: target = 4"));
+}
+
+// A spike train forces neuron i of population a to fire at 1 ms; one-to-one projections with
+// large weights make population b fire exactly `delay` later.
+TEST(Network, DelaysThroughTheRingBuffer) {
+  const auto dir = test::fresh_dir("net-delay");
+  for (bool per_synapse : {false, true}) {
+    // 6 ms: each neuron fires once (the large ge would make it fire again after t_ref).
+    auto s = one_population("lif_cuba", 20, 0.006);
+    auto b = s.populations[0];
+    b.name = "b";
+    s.populations.push_back(b);
+    for (auto& p : s.populations) p.init.push_back({"v", "t", value_dist::constant(-0.06)});
+    stimulus_spec st;
+    st.kind = stimulus_kind::spike_train;
+    st.target = "a";
+    st.receptor = "exc";
+    st.weight = 10.0;  // volts of ge: crosses threshold within the step
+    std::string csv = "time,neuron\n";
+    for (int i = 0; i < 20; ++i) csv += fmt::format("0.001,{}\n", i);
+    st.file = test::write_text(dir / "train.csv", csv);
+    s.stimuli.push_back(st);
+    auto j = rule(connect_rule::one_to_one, "a", "b");
+    j.weight = value_dist::constant(10.0);
+    j.delay = per_synapse ? value_dist{value_dist::kind::uniform, 1e-3, 3e-3}
+                          : value_dist::constant(2e-3);
+    s.projections.push_back(j);
+    const auto models = builtin_models();
+    network net(s, models);
+    EXPECT_EQ(net.epoch_steps(), static_cast<std::int64_t>(net.projection(0).min_delay()));
+    collect c;
+    net.run(c);
+    ASSERT_EQ(c.all.size(), 40u);
+    for (const auto& sp : c.all) {
+      if (sp.id < 20) {
+        EXPECT_EQ(sp.step, 10);
+      } else {
+        const auto& t = net.projection(0);
+        const std::int64_t d = t.delay.empty() ? t.uniform_delay : t.delay[sp.id - 20];
+        EXPECT_EQ(sp.step, 10 + d) << "neuron " << sp.id;
+        if (!per_synapse) EXPECT_EQ(d, 20);
+      }
+    }
+  }
+}
+
+// The CUBA network at reduced size with a Poisson drive, per-synapse delays and a state
+// probe: spikes and sampled states identical, bit for bit, for 1, 2 and 4 threads.
+network_spec small_cuba() {
+  network_spec s;
+  s.source = "test";
+  s.run.duration = 0.2;
+  s.run.seed = 11;
+  for (auto [name, n] : {std::pair<const char*, std::size_t>{"exc", 1600}, {"inh", 400}}) {
+    population_spec p;
+    p.name = name;
+    p.model = "lif_cuba";
+    p.size = n;
+    p.init.push_back({"v", "t", {value_dist::kind::uniform, -0.06, -0.05}});
+    s.populations.push_back(p);
+  }
+  for (const char* src : {"exc", "inh"})
+    for (const char* tgt : {"exc", "inh"}) {
+      auto j = rule(connect_rule::fixed_probability, src, tgt);
+      j.p = 0.04;
+      j.receptor = std::string(src) == "exc" ? "exc" : "inh";
+      j.weight = value_dist::constant(std::string(src) == "exc" ? 1.62e-3 : -9e-3);
+      // Epochs of 0.5 ms keep the thread synchronization cheap on a loaded machine.
+      j.delay = std::string(tgt) == "inh" ? value_dist{value_dist::kind::uniform, 5e-4, 1.5e-3}
+                                          : value_dist::constant(5e-4);
+      s.projections.push_back(j);
+    }
+  stimulus_spec st;
+  st.kind = stimulus_kind::poisson;
+  st.target = "exc";
+  st.receptor = "exc";
+  st.rate = 5;
+  st.sources = 20;
+  st.weight = 1e-3;
+  s.stimuli.push_back(st);
+  recorder_spec r;
+  r.kind = recorder_kind::state;
+  r.populations = {"inh"};
+  r.variables = {"v", "ge"};
+  r.neurons = {0, 199, 399};
+  s.recorders.push_back(r);
+  return s;
+}
+
+TEST(Network, BitIdenticalForOneTwoAndFourThreads) {
+  const auto models = builtin_models();
+  std::vector<collect> runs(3);
+  const int threads[] = {1, 2, 4};
+  for (int k = 0; k < 3; ++k) {
+    auto s = small_cuba();
+    s.run.threads = threads[k];
+    network net(s, models);
+    net.run(runs[static_cast<std::size_t>(k)]);
+  }
+  ASSERT_GT(runs[0].all.size(), 1000u);  // the network is active
+  for (int k = 1; k < 3; ++k) {
+    const auto& a = runs[0].all;
+    const auto& b = runs[static_cast<std::size_t>(k)].all;
+    ASSERT_EQ(a.size(), b.size()) << threads[k] << " threads";
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      ASSERT_EQ(a[i].step, b[i].step) << i;
+      ASSERT_EQ(a[i].id, b[i].id) << i;
+    }
+    ASSERT_EQ(runs[0].values[0].size(), runs[static_cast<std::size_t>(k)].values[0].size());
+    EXPECT_EQ(
+        0, std::memcmp(runs[0].values[0].data(), runs[static_cast<std::size_t>(k)].values[0].data(),
+                       runs[0].values[0].size() * sizeof(double)));
+  }
+  EXPECT_EQ(runs[0].steps[0].size(), 2000u);  // every step, 0.2 s / 0.1 ms
+}
+
+TEST(Network, ErrorsNameTheItem) {
+  const auto models = builtin_models();
+  auto s = one_population("lif_nope", 3, 0.01);
+  EXPECT_TRUE(test::contains(test::input_error_of([&] { network(s, models); }),
+                             "test:1: unknown model 'lif_nope' (known: lif_cuba, lif_coba)"));
+  s = one_population("lif_cuba", 3, 0.01);
+  auto j = rule(connect_rule::all_to_all, "a", "zz");
+  s.projections.push_back(j);
+  EXPECT_TRUE(test::contains(test::input_error_of([&] { network(s, models); }),
+                             "test:9: target 'zz' is not a population"));
+  s.projections[0].target = "a";
+  s.projections[0].receptor = "nmda";
+  EXPECT_TRUE(test::contains(test::input_error_of([&] { network(s, models); }), "receptor 'nmda'"));
+  s.projections[0].receptor = "exc";
+  s.projections[0].delay = value_dist::constant(0);
+  EXPECT_TRUE(
+      test::contains(test::input_error_of([&] { network(s, models); }), "shorter than one step"));
+}
+
+}  // namespace
+}  // namespace ionsim::network
