@@ -6,6 +6,7 @@
 
 #include "apps_circuit.hpp"
 #include "apps_device.hpp"
+#include "apps_network.hpp"
 #include "apps_neuron.hpp"
 #include "core/error.hpp"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   ionsim::cli::device_commands cmds(app);
   ionsim::cli::circuit_commands circuit(app);
   ionsim::cli::neuron_commands neuron(app);
+  ionsim::cli::network_commands network(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   try {
     if (circuit.parsed()) return circuit.run();
     if (neuron.parsed()) return neuron.run();
+    if (network.parsed()) return network.run();
     return cmds.run();
   } catch (const ionsim::error& e) {
     std::fflush(stdout);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "core/error.hpp"
 
@@ -56,6 +57,184 @@ void write_waveforms_h5(const std::string& path, const std::vector<double>& time
     std::remove(tmp.c_str());
     throw input_error(fmt::format("{}: writing the HDF5 file failed", path));
   }
+}
+
+}  // namespace ionsim
+
+namespace ionsim {
+
+namespace {
+
+hid_t native(h5_writer::type t) {
+  switch (t) {
+    case h5_writer::type::f64:
+      return H5T_NATIVE_DOUBLE;
+    case h5_writer::type::u32:
+      return H5T_NATIVE_UINT32;
+    case h5_writer::type::i64:
+      return H5T_NATIVE_INT64;
+  }
+  return H5T_NATIVE_DOUBLE;
+}
+
+std::size_t type_size(h5_writer::type t) { return t == h5_writer::type::u32 ? 4 : 8; }
+
+}  // namespace
+
+h5_writer::h5_writer(const std::string& path) : path_(path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file_ < 0) throw run_error(fmt::format("{}: cannot create HDF5 file", path));
+}
+
+h5_writer::~h5_writer() { close(); }
+
+void h5_writer::close() {
+  if (file_ < 0) return;
+  for (auto& s : series_) H5Dclose(s.id);
+  series_.clear();
+  H5Fclose(file_);
+  file_ = -1;
+}
+
+void h5_writer::group(const std::string& name) {
+  handle g{H5Gcreate2(file_, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+  if (g.id < 0) throw run_error(fmt::format("{}: cannot create group {}", path_, name));
+}
+
+std::size_t h5_writer::series(const std::string& name, type t, std::size_t columns) {
+  const int rank = columns == 0 ? 1 : 2;
+  const hsize_t dims[2] = {0, columns}, max[2] = {H5S_UNLIMITED, columns};
+  // Chunks of about 64 KiB: small appends stay cheap, large reads stay fast.
+  const hsize_t row_bytes = type_size(t) * (columns == 0 ? 1 : columns);
+  const hsize_t chunk[2] = {std::max<hsize_t>(1, 65536 / row_bytes), std::max<hsize_t>(columns, 1)};
+  handle space{H5Screate_simple(rank, dims, max), H5Sclose};
+  handle plist{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+  H5Pset_chunk(plist.id, rank, chunk);
+  const hid_t id =
+      H5Dcreate2(file_, name.c_str(), native(t), space.id, H5P_DEFAULT, plist.id, H5P_DEFAULT);
+  if (id < 0) throw run_error(fmt::format("{}: cannot create dataset {}", path_, name));
+  series_.push_back({id, t, columns, 0});
+  return series_.size() - 1;
+}
+
+void h5_writer::append(std::size_t k, const void* data, std::size_t n) {
+  auto& s = series_.at(k);
+  if (n == 0) return;
+  const int rank = s.columns == 0 ? 1 : 2;
+  const hsize_t size[2] = {s.rows + n, s.columns};
+  const hsize_t start[2] = {s.rows, 0}, count[2] = {n, s.columns};
+  bool ok = H5Dset_extent(s.id, size) >= 0;
+  handle file_space{H5Dget_space(s.id), H5Sclose};
+  ok =
+      ok && H5Sselect_hyperslab(file_space.id, H5S_SELECT_SET, start, nullptr, count, nullptr) >= 0;
+  handle mem{H5Screate_simple(rank, count, nullptr), H5Sclose};
+  ok = ok && H5Dwrite(s.id, native(s.t), mem.id, file_space.id, H5P_DEFAULT, data) >= 0;
+  if (!ok) throw run_error(fmt::format("{}: appending to a dataset failed", path_));
+  s.rows += n;
+}
+
+std::size_t h5_writer::rows(std::size_t k) const { return series_.at(k).rows; }
+
+void h5_writer::array(const std::string& name, type t, const void* data, std::size_t n) {
+  const hsize_t dims = n;
+  handle space{H5Screate_simple(1, &dims, nullptr), H5Sclose};
+  handle set{
+      H5Dcreate2(file_, name.c_str(), native(t), space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose};
+  if (set.id < 0 || (n > 0 && H5Dwrite(set.id, native(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0))
+    throw run_error(fmt::format("{}: writing dataset {} failed", path_, name));
+}
+
+void h5_writer::strings(const std::string& name, const std::vector<std::string>& values) {
+  std::size_t width = 1;
+  for (const auto& s : values) width = std::max(width, s.size() + 1);
+  std::vector<char> text(width * values.size(), '\0');
+  for (std::size_t j = 0; j < values.size(); ++j)
+    std::copy(values[j].begin(), values[j].end(), text.begin() + static_cast<long>(j * width));
+  handle str{H5Tcopy(H5T_C_S1), H5Tclose};
+  H5Tset_size(str.id, width);
+  const hsize_t dims = values.size();
+  handle space{H5Screate_simple(1, &dims, nullptr), H5Sclose};
+  handle set{
+      H5Dcreate2(file_, name.c_str(), str.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose};
+  if (set.id < 0 ||
+      (!values.empty() && H5Dwrite(set.id, str.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0))
+    throw run_error(fmt::format("{}: writing dataset {} failed", path_, name));
+}
+
+namespace {
+void write_attribute(hid_t file, const std::string& path, const std::string& object,
+                     const std::string& name, hid_t type, const void* value) {
+  handle obj{H5Oopen(file, object.c_str(), H5P_DEFAULT), H5Oclose};
+  if (obj.id < 0) throw run_error(fmt::format("{}: no object {}", path, object));
+  if (H5Aexists(obj.id, name.c_str()) > 0) H5Adelete(obj.id, name.c_str());
+  handle space{H5Screate(H5S_SCALAR), H5Sclose};
+  handle a{H5Acreate2(obj.id, name.c_str(), type, space.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+  if (a.id < 0 || H5Awrite(a.id, type, value) < 0)
+    throw run_error(fmt::format("{}: writing attribute {} failed", path, name));
+}
+}  // namespace
+
+void h5_writer::attribute(const std::string& object, const std::string& name, double value) {
+  write_attribute(file_, path_, object, name, H5T_NATIVE_DOUBLE, &value);
+}
+
+void h5_writer::attribute(const std::string& object, const std::string& name,
+                          const std::string& value) {
+  handle str{H5Tcopy(H5T_C_S1), H5Tclose};
+  H5Tset_size(str.id, std::max<std::size_t>(1, value.size()));
+  write_attribute(file_, path_, object, name, str.id, value.c_str());
+}
+
+void h5_writer::flush() {
+  if (file_ >= 0) H5Fflush(file_, H5F_SCOPE_GLOBAL);
+}
+
+std::vector<double> read_h5_doubles(const std::string& path, const std::string& dataset,
+                                    std::vector<std::size_t>* dims) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+  if (file.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", path));
+  handle set{H5Dopen2(file.id, dataset.c_str(), H5P_DEFAULT), H5Dclose};
+  if (set.id < 0) throw input_error(fmt::format("{}: no dataset {}", path, dataset));
+  handle space{H5Dget_space(set.id), H5Sclose};
+  const int rank = H5Sget_simple_extent_ndims(space.id);
+  std::vector<hsize_t> d(static_cast<std::size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space.id, d.data(), nullptr);
+  std::size_t n = 1;
+  for (auto x : d) n *= x;
+  if (dims) dims->assign(d.begin(), d.end());
+  std::vector<double> out(n);
+  if (n > 0 && H5Dread(set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+    throw input_error(fmt::format("{}: cannot read dataset {}", path, dataset));
+  return out;
+}
+
+double read_h5_attribute(const std::string& path, const std::string& name) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+  if (file.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", path));
+  handle a{H5Aopen_by_name(file.id, "/", name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+  double v = 0;
+  if (a.id < 0 || H5Aread(a.id, H5T_NATIVE_DOUBLE, &v) < 0)
+    throw input_error(fmt::format("{}: no attribute {}", path, name));
+  return v;
+}
+
+std::string read_h5_string_attribute(const std::string& path, const std::string& name) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+  if (file.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", path));
+  handle a{H5Aopen_by_name(file.id, "/", name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+  if (a.id < 0) throw input_error(fmt::format("{}: no attribute {}", path, name));
+  handle t{H5Aget_type(a.id), H5Tclose};
+  std::string s(H5Tget_size(t.id), '\0');
+  if (H5Aread(a.id, t.id, s.data()) < 0)
+    throw input_error(fmt::format("{}: cannot read attribute {}", path, name));
+  s.resize(std::strlen(s.c_str()));
+  return s;
 }
 
 }  // namespace ionsim

@@ -12,3 +12,52 @@ void write_waveforms_h5(const std::string& path, const std::vector<double>& time
                         const std::vector<std::vector<double>>& columns);
 
 }  // namespace ionsim
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ionsim {
+
+// An HDF5 file written as a run goes: extendible, chunked datasets that grow by appending
+// rows, and a flush after each batch so that the file is valid (readable, with every row
+// appended so far) whenever the process stops between two calls.
+class h5_writer {
+ public:
+  enum class type { f64, u32, i64 };
+  explicit h5_writer(const std::string& path);  // creates or truncates
+  ~h5_writer();
+  h5_writer(const h5_writer&) = delete;
+  h5_writer& operator=(const h5_writer&) = delete;
+
+  void group(const std::string& name);
+  // A dataset of rows that grows by appending: rank 1 when columns == 0, else [rows x columns].
+  std::size_t series(const std::string& name, type t, std::size_t columns = 0);
+  void append(std::size_t series, const void* data, std::size_t rows);
+  std::size_t rows(std::size_t series) const;
+  // Fixed datasets and attributes (on the dataset or group `object`, "/" for the file).
+  void array(const std::string& name, type t, const void* data, std::size_t n);
+  void strings(const std::string& name, const std::vector<std::string>& values);
+  void attribute(const std::string& object, const std::string& name, double value);
+  void attribute(const std::string& object, const std::string& name, const std::string& value);
+  void flush();
+  void close();
+
+ private:
+  struct series_data {
+    long long id;
+    type t;
+    std::size_t columns, rows;
+  };
+  std::string path_;
+  long long file_ = -1;
+  std::vector<series_data> series_;
+};
+
+// Reads a whole 1-D or 2-D dataset as doubles (converted by HDF5); input_error when missing.
+std::vector<double> read_h5_doubles(const std::string& path, const std::string& dataset,
+                                    std::vector<std::size_t>* dims = nullptr);
+// A scalar attribute of the file root, as a double or a string.
+double read_h5_attribute(const std::string& path, const std::string& name);
+std::string read_h5_string_attribute(const std::string& path, const std::string& name);
+
+}  // namespace ionsim

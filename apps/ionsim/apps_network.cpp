@@ -1,0 +1,144 @@
+#include "apps_network.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "io/files.hpp"
+#include "network/config.hpp"
+#include "network/network.hpp"
+#include "network/recording.hpp"
+
+namespace ionsim::cli {
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+std::atomic<int> stop_signal{0};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_stop_signal(int sig) {
+  stop_signal.store(sig);
+  stop_requested.store(true);
+  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+}
+
+// SIGINT and SIGTERM stop the run at the end of the current epoch while this is alive.
+struct signal_scope {
+  using handler = void (*)(int);
+  handler old_int, old_term;
+  signal_scope() {
+    stop_requested = false;
+    old_int = std::signal(SIGINT, on_stop_signal);
+    old_term = std::signal(SIGTERM, on_stop_signal);
+  }
+  ~signal_scope() {
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+  }
+};
+
+}  // namespace
+
+network_commands::network_commands(CLI::App& app) {
+  run_ = app.add_subcommand(
+      "run",
+      "simulate a spiking network described by a TOML file (populations, projections, "
+      "stimuli, recorders; docs/network/engine.md); writes DIR/spikes.h5 and DIR/summary.json");
+  run_->add_option("config", config_, "network description (TOML)")->required();
+  run_->add_option("--out", out_, "output directory (default: <config name>-out)");
+  run_->add_option("--threads", threads_, "OpenMP threads (overrides [run] threads)")
+      ->check(CLI::PositiveNumber);
+  run_->add_flag("--no-progress", no_progress_, "no progress line on stderr");
+}
+
+bool network_commands::parsed() const { return run_->parsed(); }
+
+int network_commands::run() {
+  using namespace ionsim::network;
+  const auto models = builtin_models();
+  network_spec spec = read_network_config(config_, models);
+  if (threads_ > 0) spec.run.threads = threads_;
+  // Everything is checked and built before any output exists.
+  ionsim::network::network net(spec, models);
+  if (out_.empty()) out_ = std::filesystem::path(config_).stem().string() + "-out";
+  make_output_dir(out_);
+  const std::string h5 = (std::filesystem::path(out_) / "spikes.h5").string();
+  const double dt = spec.run.dt;
+  std::fprintf(stderr,
+               "run: %zu neurons, %llu synapses (%.2f bytes each), built in %.2f s; %lld steps "
+               "on %d thread(s), epochs of %lld steps\n",
+               net.neurons(), static_cast<unsigned long long>(net.synapses()),
+               net.synapses()
+                   ? static_cast<double>(net.synapse_bytes()) / static_cast<double>(net.synapses())
+                   : 0.0,
+               net.build_seconds(), static_cast<long long>(net.total_steps()), net.threads(),
+               static_cast<long long>(net.epoch_steps()));
+
+  h5_recording rec(h5, net);
+  run_result res;
+  {
+    signal_scope signals;
+    const auto start = std::chrono::steady_clock::now();
+    std::unique_ptr<progress> bar;
+    const double total = static_cast<double>(net.total_steps()) * dt;
+    res = net.run(rec, &stop_requested, [&](std::int64_t step) {
+      if (no_progress_) return;
+      const double wall =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!bar && wall > 1.0) bar = std::make_unique<progress>("run", total);
+      const double sim = static_cast<double>(step) * dt;
+      if (bar)
+        bar->update(sim, fmt::format("{:.3g} s simulated, {:.3g}x real time", sim, sim / wall));
+    });
+    if (bar) bar->finish();
+  }
+  rec.finish(res);
+
+  const double simulated = static_cast<double>(res.steps_done) * dt;
+  nlohmann::json j;
+  j["config"] = config_;
+  j["neurons"] = net.neurons();
+  j["synapses"] = net.synapses();
+  j["synapse_bytes"] = net.synapse_bytes();
+  j["build_seconds"] = net.build_seconds();
+  j["run_seconds"] = res.wall_seconds;
+  j["simulated_seconds"] = simulated;
+  j["real_time_factor"] = res.wall_seconds > 0 ? simulated / res.wall_seconds : 0.0;
+  j["threads"] = net.threads();
+  j["interrupted"] = res.interrupted;
+  std::cout << fmt::format("simulated {:g} s in {:.2f} s wall ({:.3g}x real time)\n", simulated,
+                           res.wall_seconds,
+                           res.wall_seconds > 0 ? simulated / res.wall_seconds : 0.0);
+  for (std::size_t p = 0; p < net.populations(); ++p) {
+    const double rate = simulated > 0
+                            ? static_cast<double>(res.spike_count[p]) /
+                                  (static_cast<double>(net.population_size(p)) * simulated)
+                            : 0.0;
+    j["populations"][net.population_name(p)] = {
+        {"size", net.population_size(p)}, {"spikes", res.spike_count[p]}, {"mean_rate_hz", rate}};
+    std::cout << fmt::format("  {:<12} {:>8} neurons  mean rate {:.3f} Hz\n",
+                             net.population_name(p), net.population_size(p), rate);
+  }
+  write_file_atomic((std::filesystem::path(out_) / "summary.json").string(), j.dump(2) + "\n");
+  if (res.interrupted) {
+    const int sig = stop_signal.load();
+    std::cerr << fmt::format(
+        "ionsim: interrupted by {} at t = {:g} s (end of an epoch); {} is valid and holds the "
+        "first {:g} s (attribute complete = 0)\n",
+        sig == SIGTERM ? "SIGTERM" : "SIGINT", simulated, h5, simulated);
+    return 128 + sig;
+  }
+  std::cout << "wrote " << h5 << ", " << out_ << "/summary.json\n";
+  return 0;
+}
+
+}  // namespace ionsim::cli

@@ -1,0 +1,421 @@
+#include "network/config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/params.hpp"
+#include "core/units.hpp"
+
+namespace ionsim::network {
+
+namespace {
+
+struct reader {
+  std::string source;  // file name for messages
+  std::filesystem::path dir;
+
+  std::string at(const toml::node& n) const { return where(source, n); }
+
+  [[noreturn]] void fail(const toml::node& n, const std::string& msg) const {
+    throw input_error(fmt::format("{}: {}", at(n), msg));
+  }
+
+  void keys(const toml::table& t, std::initializer_list<std::string_view> known,
+            const std::string& what) const {
+    for (const auto& [k, v] : t) {
+      bool ok = false;
+      for (auto x : known) ok = ok || x == k.str();
+      if (!ok) {
+        std::string list;
+        for (auto x : known) list += fmt::format("{}{}", list.empty() ? "" : ", ", x);
+        fail(v, fmt::format("unknown key '{}' in {} (known: {})", k.str(), what, list));
+      }
+    }
+  }
+
+  const toml::node& need(const toml::table& t, std::string_view key,
+                         const std::string& what) const {
+    if (const auto* n = t.get(key)) return *n;
+    fail(t, fmt::format("{} needs '{}'", what, key));
+  }
+
+  const toml::table& table(const toml::node& n, std::string_view key) const {
+    if (const auto* t = n.as_table()) return *t;
+    fail(n, fmt::format("{} must be a table", key));
+  }
+
+  // A number in SI units, or a string with an engineering suffix and the unit ("20ms").
+  double quantity(const toml::node& n, std::string_view key, std::string_view unit) const {
+    if (n.is_integer() || n.is_floating_point()) {
+      const double v = *n.value<double>();
+      if (!std::isfinite(v)) fail(n, fmt::format("{} must be finite", key));
+      return v;
+    }
+    if (auto s = n.value<std::string>())
+      return parse_quantity(*s, unit == "1" ? "" : unit, fmt::format("{}: {}", at(n), key));
+    fail(n, fmt::format("{} must be a number or a quantity in {} (for example \"{}\")", key, unit,
+                        unit == "s"   ? "20ms"
+                        : unit == "V" ? "-50mV"
+                                      : "1.5"));
+  }
+
+  double positive(const toml::node& n, std::string_view key, std::string_view unit,
+                  bool zero_ok = false) const {
+    const double v = quantity(n, key, unit);
+    if (zero_ok ? v < 0 : v <= 0)
+      fail(n, fmt::format("{} = {:g} {} must be {}", key, v, unit, zero_ok ? ">= 0" : "> 0"));
+    return v;
+  }
+
+  std::string text(const toml::node& n, std::string_view key) const {
+    if (auto s = n.value<std::string>()) return *s;
+    fail(n, fmt::format("{} must be a string", key));
+  }
+
+  std::int64_t integer(const toml::node& n, std::string_view key, std::int64_t min) const {
+    auto v = n.value<std::int64_t>();
+    if (!n.is_integer() || !v) fail(n, fmt::format("{} must be an integer", key));
+    if (*v < min) fail(n, fmt::format("{} = {} must be at least {}", key, *v, min));
+    return *v;
+  }
+
+  bool boolean(const toml::node& n, std::string_view key) const {
+    if (auto b = n.value<bool>()) return *b;
+    fail(n, fmt::format("{} must be true or false", key));
+  }
+
+  // A quantity, or { uniform = [low, high] } or { normal = [mean, sd] }.
+  value_dist dist(const toml::node& n, std::string_view key, std::string_view unit) const {
+    if (const auto* t = n.as_table()) {
+      if (t->size() != 1)
+        fail(n, fmt::format("{} must be a value or one of {{ uniform = [low, high] }}, "
+                            "{{ normal = [mean, sd] }}",
+                            key));
+      // The iterator owns the proxy pair its operator* refers to: keep it alive.
+      const auto it = t->begin();
+      const toml::key& k = (*it).first;
+      const toml::node& v = (*it).second;
+      const auto* arr = v.as_array();
+      if ((k.str() != "uniform" && k.str() != "normal") || !arr || arr->size() != 2)
+        fail(v, fmt::format("{} must be {{ uniform = [low, high] }} or {{ normal = [mean, sd] }}",
+                            key));
+      const double a = quantity(*arr->get(0), key, unit), b = quantity(*arr->get(1), key, unit);
+      if (k.str() == "uniform") {
+        if (!(b > a)) fail(v, fmt::format("{}: uniform needs low < high", key));
+        return {value_dist::kind::uniform, a, b};
+      }
+      if (!(b >= 0)) fail(v, fmt::format("{}: normal needs sd >= 0", key));
+      return {value_dist::kind::normal, a, b};
+    }
+    return value_dist::constant(quantity(n, key, unit));
+  }
+
+  std::vector<std::string> names(const toml::node& n, std::string_view key) const {
+    if (n.is_string()) return {text(n, key)};
+    const auto* arr = n.as_array();
+    if (!arr) fail(n, fmt::format("{} must be a string or a list of strings", key));
+    std::vector<std::string> out;
+    for (const auto& x : *arr) out.push_back(text(x, key));
+    return out;
+  }
+
+  std::vector<std::size_t> indices(const toml::node& n, std::string_view key) const {
+    const auto* arr = n.as_array();
+    if (!arr) fail(n, fmt::format("{} must be a list of neuron indices", key));
+    std::vector<std::size_t> out;
+    for (const auto& x : *arr) out.push_back(static_cast<std::size_t>(integer(x, key, 0)));
+    return out;
+  }
+
+  std::string file(const toml::node& n, std::string_view key) const {
+    const std::filesystem::path p(text(n, key));
+    return (p.is_absolute() ? p : dir / p).string();
+  }
+
+  template <class F>
+  void each(const toml::table& root, std::string_view key, F&& fn) const {
+    const auto* n = root.get(key);
+    if (!n) return;
+    const auto* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables())
+      fail(*n, fmt::format("'{}' must be written [[{}]] (an array of tables)", key, key));
+    for (const auto& x : *arr) fn(*x.as_table());
+  }
+};
+
+// Units of a population's receptors and drive, from a one-neuron instance of its model.
+struct model_units {
+  std::map<std::string, std::string> receptor;
+  std::string drive;
+  std::vector<std::string> state;
+};
+
+}  // namespace
+
+network_spec parse_network_config(const std::string& text, const std::string& source,
+                                  const model_registry& models) {
+  reader rd{source, std::filesystem::path(source).parent_path()};
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    throw input_error(fmt::format("{}:{}:{}: {}", source, b.line, b.column, e.description()));
+  }
+  network_spec s;
+  s.source = source;
+  rd.keys(root, {"run", "population", "projection", "stimulus", "recorder"}, "the file");
+
+  if (const auto* n = root.get("run")) {
+    const auto& t = rd.table(*n, "[run]");
+    rd.keys(t, {"dt", "duration", "seed", "threads"}, "[run]");
+    if (const auto* x = t.get("dt")) s.run.dt = rd.positive(*x, "dt", "s");
+    if (const auto* x = t.get("duration")) s.run.duration = rd.positive(*x, "duration", "s", true);
+    if (const auto* x = t.get("seed"))
+      s.run.seed = static_cast<std::uint64_t>(rd.integer(*x, "seed", 0));
+    if (const auto* x = t.get("threads"))
+      s.run.threads = static_cast<int>(rd.integer(*x, "threads", 1));
+  }
+
+  std::map<std::string, model_units> units;
+  rd.each(root, "population", [&](const toml::table& t) {
+    const std::string what = "[[population]]";
+    rd.keys(t, {"name", "model", "size", "params", "init"}, what);
+    population_spec p;
+    p.where = rd.at(t);
+    p.name = rd.text(rd.need(t, "name", what), "name");
+    p.model = rd.text(rd.need(t, "model", what), "model");
+    p.size = static_cast<std::size_t>(rd.integer(rd.need(t, "size", what), "size", 1));
+    const model_entry* m = models.find(p.model);
+    if (!m) {
+      std::string known;
+      for (const auto& x : models.names()) known += (known.empty() ? "" : ", ") + x;
+      rd.fail(*t.get("model"), fmt::format("unknown model '{}' (known: {})", p.model, known));
+    }
+    const toml::table* params = nullptr;
+    if (const auto* x = t.get("params")) params = &rd.table(*x, "params");
+    if (params) p.params = *params;
+    p.params_source = source;
+    // Validates the parameters now, on the parsed table (a copy loses the source lines), and
+    // learns the units.
+    const auto probe = m->make(1, params, source);
+    model_units u;
+    for (const auto& r : probe->receptors()) u.receptor[std::string(r.name)] = r.unit;
+    u.drive = probe->drive_unit();
+    for (const auto& q : probe->state_variables()) u.state.emplace_back(q.name);
+    if (const auto* x = t.get("init")) {
+      for (const auto& [k, v] : rd.table(*x, "init")) {
+        std::string unit;
+        for (const auto& q : probe->state_variables())
+          if (q.name == k.str()) unit = q.unit;
+        if (unit.empty())
+          rd.fail(v, fmt::format("'{}' is not a state variable of {}", k.str(), p.model));
+        p.init.push_back({std::string(k.str()), rd.at(v), rd.dist(v, k.str(), unit)});
+      }
+    }
+    if (units.count(p.name)) rd.fail(t, fmt::format("population '{}' is defined twice", p.name));
+    units[p.name] = u;
+    s.populations.push_back(std::move(p));
+  });
+
+  auto target_units = [&](const toml::node& n, const std::string& name) -> const model_units& {
+    auto it = units.find(name);
+    if (it == units.end()) rd.fail(n, fmt::format("'{}' is not a population", name));
+    return it->second;
+  };
+  auto receptor_unit = [&](const toml::table& t, const std::string& pop, const std::string& what) {
+    const auto& u = target_units(*t.get("target"), pop);
+    const auto& rn = rd.need(t, "receptor", what);
+    const std::string r = rd.text(rn, "receptor");
+    auto it = u.receptor.find(r);
+    if (it == u.receptor.end()) {
+      std::string known;
+      for (const auto& [k, v] : u.receptor) known += (known.empty() ? "" : ", ") + k;
+      rd.fail(rn, fmt::format("receptor '{}' is not one of the target's ({})", r, known));
+    }
+    return std::make_pair(r, it->second);
+  };
+
+  rd.each(root, "projection", [&](const toml::table& t) {
+    const std::string what = "[[projection]]";
+    rd.keys(t,
+            {"name", "source", "target", "rule", "p", "indegree", "outdegree", "autapses",
+             "multapses", "receptor", "weight", "delay", "file"},
+            what);
+    projection_spec j;
+    j.where = rd.at(t);
+    if (const auto* x = t.get("name")) j.name = rd.text(*x, "name");
+    j.source = rd.text(rd.need(t, "source", what), "source");
+    target_units(*t.get("source"), j.source);
+    j.target = rd.text(rd.need(t, "target", what), "target");
+    const auto [receptor, unit] = receptor_unit(t, j.target, what);
+    j.receptor = receptor;
+    const auto& rn = rd.need(t, "rule", what);
+    const std::string rule = rd.text(rn, "rule");
+    static const std::map<std::string, connect_rule> rules = {
+        {"all_to_all", connect_rule::all_to_all},
+        {"one_to_one", connect_rule::one_to_one},
+        {"fixed_probability", connect_rule::fixed_probability},
+        {"fixed_indegree", connect_rule::fixed_indegree},
+        {"fixed_outdegree", connect_rule::fixed_outdegree},
+        {"from_file", connect_rule::from_file}};
+    auto it = rules.find(rule);
+    if (it == rules.end())
+      rd.fail(rn, fmt::format("rule '{}' is not one of all_to_all, one_to_one, fixed_probability, "
+                              "fixed_indegree, fixed_outdegree, from_file",
+                              rule));
+    j.rule = it->second;
+    // Keys that belong to one rule only are refused with the others.
+    auto only = [&](const char* key, connect_rule r) {
+      const auto* x = t.get(key);
+      if (x && j.rule != r) rd.fail(*x, fmt::format("'{}' does not apply to rule {}", key, rule));
+      if (!x && j.rule == r) rd.fail(t, fmt::format("rule {} needs '{}'", rule, key));
+      return x;
+    };
+    if (const auto* x = only("p", connect_rule::fixed_probability)) {
+      j.p = rd.quantity(*x, "p", "1");
+      if (!(j.p >= 0 && j.p <= 1)) rd.fail(*x, fmt::format("p = {:g} is not in [0, 1]", j.p));
+    }
+    if (const auto* x = only("indegree", connect_rule::fixed_indegree))
+      j.degree = static_cast<std::size_t>(rd.integer(*x, "indegree", 0));
+    if (const auto* x = only("outdegree", connect_rule::fixed_outdegree))
+      j.degree = static_cast<std::size_t>(rd.integer(*x, "outdegree", 0));
+    if (const auto* x = only("file", connect_rule::from_file)) j.file = rd.file(*x, "file");
+    if (const auto* x = t.get("autapses")) j.autapses = rd.boolean(*x, "autapses");
+    if (const auto* x = t.get("multapses")) {
+      if (j.rule != connect_rule::fixed_indegree && j.rule != connect_rule::fixed_outdegree)
+        rd.fail(*x, "'multapses' applies to fixed_indegree and fixed_outdegree only");
+      j.multapses = rd.boolean(*x, "multapses");
+    }
+    if (const auto* x = t.get("weight"))
+      j.weight = rd.dist(*x, "weight", unit);
+    else if (j.rule != connect_rule::from_file)
+      rd.fail(t, "[[projection]] needs 'weight'");
+    j.delay = value_dist::constant(s.run.dt);
+    if (const auto* x = t.get("delay")) {
+      j.delay = rd.dist(*x, "delay", "s");
+      const double lo = j.delay.k == value_dist::kind::normal ? j.delay.a : j.delay.a;
+      if (!(std::round(lo / s.run.dt) >= 1))
+        rd.fail(*x,
+                fmt::format("delay = {:g} s is shorter than one step dt = {:g} s", lo, s.run.dt));
+    }
+    s.projections.push_back(std::move(j));
+  });
+
+  rd.each(root, "stimulus", [&](const toml::table& t) {
+    const std::string what = "[[stimulus]]";
+    const auto& tn = rd.need(t, "type", what);
+    const std::string type = rd.text(tn, "type");
+    stimulus_spec st;
+    st.where = rd.at(t);
+    if (type == "poisson") {
+      st.kind = stimulus_kind::poisson;
+      rd.keys(
+          t,
+          {"type", "target", "receptor", "rate", "sources", "weight", "start", "stop", "neurons"},
+          "a poisson [[stimulus]]");
+    } else if (type == "dc") {
+      st.kind = stimulus_kind::dc;
+      rd.keys(t, {"type", "target", "amplitude", "start", "stop", "neurons"}, "a dc [[stimulus]]");
+    } else if (type == "spike_train") {
+      st.kind = stimulus_kind::spike_train;
+      rd.keys(t, {"type", "target", "receptor", "weight", "file"}, "a spike_train [[stimulus]]");
+    } else {
+      rd.fail(tn, fmt::format("type '{}' is not one of poisson, dc, spike_train", type));
+    }
+    st.target = rd.text(rd.need(t, "target", what), "target");
+    const auto& u = target_units(*t.get("target"), st.target);
+    if (st.kind != stimulus_kind::dc) {
+      const auto [receptor, unit] = receptor_unit(t, st.target, what);
+      st.receptor = receptor;
+      st.weight = rd.quantity(rd.need(t, "weight", what), "weight", unit);
+    }
+    if (st.kind == stimulus_kind::poisson) {
+      st.rate = rd.positive(rd.need(t, "rate", what), "rate", "Hz", true);
+      if (const auto* x = t.get("sources"))
+        st.sources = static_cast<std::size_t>(rd.integer(*x, "sources", 1));
+    }
+    if (st.kind == stimulus_kind::dc)
+      st.amplitude = rd.quantity(rd.need(t, "amplitude", what), "amplitude", u.drive);
+    if (st.kind == stimulus_kind::spike_train) st.file = rd.file(rd.need(t, "file", what), "file");
+    if (const auto* x = t.get("start")) st.start = rd.positive(*x, "start", "s", true);
+    if (const auto* x = t.get("stop")) {
+      st.stop = rd.positive(*x, "stop", "s", true);
+      if (st.stop < st.start)
+        rd.fail(*x, fmt::format("stop = {:g} s is before start = {:g} s", st.stop, st.start));
+    }
+    if (const auto* x = t.get("neurons")) st.neurons = rd.indices(*x, "neurons");
+    s.stimuli.push_back(std::move(st));
+  });
+
+  rd.each(root, "recorder", [&](const toml::table& t) {
+    const std::string what = "[[recorder]]";
+    const auto& tn = rd.need(t, "type", what);
+    const std::string type = rd.text(tn, "type");
+    recorder_spec r;
+    r.where = rd.at(t);
+    auto pops = [&](const toml::node& n, const char* key) {
+      r.populations = rd.names(n, key);
+      for (const auto& p : r.populations) target_units(n, p);
+    };
+    if (type == "spikes") {
+      r.kind = recorder_kind::spikes;
+      rd.keys(t, {"type", "populations"}, "a spikes [[recorder]]");
+      if (const auto* x = t.get("populations")) pops(*x, "populations");
+    } else if (type == "rate") {
+      r.kind = recorder_kind::rate;
+      rd.keys(t, {"type", "populations", "bin"}, "a rate [[recorder]]");
+      if (const auto* x = t.get("populations")) pops(*x, "populations");
+      if (const auto* x = t.get("bin")) r.bin = rd.positive(*x, "bin", "s");
+    } else if (type == "state") {
+      r.kind = recorder_kind::state;
+      rd.keys(t, {"type", "name", "population", "variables", "neurons", "interval"},
+              "a state [[recorder]]");
+      const auto& pn = rd.need(t, "population", what);
+      pops(pn, "population");
+      if (r.populations.size() != 1) rd.fail(pn, "population must name one population");
+      r.name = r.populations[0];
+      if (const auto* x = t.get("name")) r.name = rd.text(*x, "name");
+      const auto& vn = rd.need(t, "variables", what);
+      r.variables = rd.names(vn, "variables");
+      const auto& known = units[r.populations[0]].state;
+      for (const auto& v : r.variables)
+        if (std::find(known.begin(), known.end(), v) == known.end()) {
+          std::string list;
+          for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+          rd.fail(vn, fmt::format("'{}' is not a state variable of population '{}' ({})", v,
+                                  r.populations[0], list));
+        }
+      r.neurons = rd.indices(rd.need(t, "neurons", what), "neurons");
+      r.interval = s.run.dt;
+      if (const auto* x = t.get("interval")) r.interval = rd.positive(*x, "interval", "s");
+    } else {
+      rd.fail(tn, fmt::format("type '{}' is not one of spikes, state, rate", type));
+    }
+    for (const auto& o : s.recorders)
+      if (o.kind == r.kind && r.kind != recorder_kind::state)
+        rd.fail(t, fmt::format("only one {} recorder is allowed (list its populations)", type));
+      else if (o.kind == r.kind && o.name == r.name)
+        rd.fail(t, fmt::format("two state recorders named '{}' (give one a 'name')", r.name));
+    if (r.kind != recorder_kind::state && r.populations.empty())
+      for (const auto& p : s.populations) r.populations.push_back(p.name);
+    s.recorders.push_back(std::move(r));
+  });
+  return s;
+}
+
+network_spec read_network_config(const std::string& path, const model_registry& models) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error(fmt::format("{}: cannot open the file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_network_config(ss.str(), path, models);
+}
+
+}  // namespace ionsim::network
