@@ -9,6 +9,7 @@
 
 #include "network/lif.hpp"
 #include "network/network.hpp"
+#include "network/statistics.hpp"
 #include "test_support.hpp"
 
 namespace ionsim::network {
@@ -365,6 +366,29 @@ TEST(Network, ErrorsNameTheItem) {
   s.projections[0].delay = value_dist::constant(0);
   EXPECT_TRUE(
       test::contains(test::input_error_of([&] { network(s, models); }), "shorter than one step"));
+}
+
+TEST(SpikeStatistics, RatesCvAndKolmogorovSmirnov) {
+  // Neuron 0 fires every 10 ms (CV 0), neuron 1 at 0, 10, 30, 60 ms (intervals 10, 20, 30).
+  std::vector<double> t, id;
+  for (int k = 0; k < 10; ++k) {
+    t.push_back(0.01 * k);
+    id.push_back(5);
+  }
+  for (double x : {0.0, 0.01, 0.03, 0.06}) {
+    t.push_back(x);
+    id.push_back(6);
+  }
+  const auto s = compute_spike_statistics(t, id, 5, 3, 0.0, 0.1, 2);
+  EXPECT_DOUBLE_EQ(s.rate[0], 100.0);
+  EXPECT_DOUBLE_EQ(s.rate[1], 40.0);
+  EXPECT_DOUBLE_EQ(s.rate[2], 0.0);
+  EXPECT_EQ(s.cv_neurons, 2u);
+  EXPECT_NEAR(s.mean_cv, 0.5 * (0.0 + std::sqrt(200.0 / 3.0) / 20.0), 1e-12);
+  EXPECT_DOUBLE_EQ(ks_statistic({1, 2, 3, 4}, {1, 2, 3, 4}), 0.0);
+  EXPECT_DOUBLE_EQ(ks_statistic({1, 2}, {3, 4}), 1.0);
+  EXPECT_DOUBLE_EQ(ks_statistic({1, 2, 3, 4}, {3, 4, 5, 6}), 0.5);
+  EXPECT_NEAR(ks_critical(0.05, 100, 100), 1.358 * std::sqrt(0.02), 1e-3);
 }
 
 }  // namespace
