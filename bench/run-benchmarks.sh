@@ -73,8 +73,15 @@ echo "== circuit: 1M1T1R neuron, Fig. 2e stimulus, 1 s, ionsim vs ngspice (one t
 circuit_rc=0
 "$py" "$here/circuit_vs_ngspice.py" "$build" || circuit_rc=$?
 
+# Network engine against Brian2's C++ standalone mode (CUBA, 4000 neurons, 10 s, one thread).
+echo
+echo "== network: CUBA 4000 neurons, 10 s, ionsim vs Brian2 C++ standalone (one thread)"
+network_rc=0
+"$py" "$here/network_vs_brian2.py" "$build" || network_rc=$?
+
 if [ "$peer_rc" -ne 0 ]; then
   echo "run-benchmarks: the PyTorch reference peer did not run (exit $peer_rc); no ratio" >&2
   exit "$peer_rc"
 fi
-exit "$circuit_rc"
+[ "$circuit_rc" -ne 0 ] && exit "$circuit_rc"
+exit "$network_rc"

@@ -1,5 +1,6 @@
 #include "network/lif.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -73,7 +74,7 @@ std::span<const param_field<lif_coba_params>> lif_coba_fields() {
 }
 
 lif_cuba::lif_cuba(std::size_t n, const lif_cuba_params& p)
-    : p_(p), v_(n, p.e_l), ge_(n, 0.0), gi_(n, 0.0), ref_(n, 0) {}
+    : p_(p), v_(n, p.e_l), ge_(n, 0.0), gi_(n, 0.0), ref_(n, 0.0) {}
 
 std::span<const model_quantity> lif_cuba::receptors() const { return cuba_receptors; }
 std::span<const model_quantity> lif_cuba::state_variables() const { return cuba_state; }
@@ -91,32 +92,84 @@ void lif_cuba::prepare(double dt) {
   hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
 }
 
-void lif_cuba::advance(const step_input& in, std::size_t first, std::size_t last,
-                       std::vector<std::uint32_t>& spiked) {
-  double* const xe = in.receptor[0];
-  double* const xi = in.receptor[1];
-  const double base = p_.e_l + p_.drive;
+namespace {
+
+struct cuba_constants {
+  double base, pm, pe, pi, ae, ai, v_th, v_reset, hold;
+};
+
+// One step of lif_cuba over [first, last), branch-free so that it vectorizes; compiled for
+// AVX2 and for the baseline, chosen at load time. Both clones do the same IEEE operations in
+// the same order (no contraction into FMA under -std=c++20), so results do not depend on it.
+// `ref` counts the held steps plus one half: a neuron that fires gets hold + 0.5, is held
+// while ref >= 1, and is recognized as just fired by ref > hold.
+template <bool with_drive>
+inline void cuba_loop(const cuba_constants& c, double* __restrict v, double* __restrict ge,
+                      double* __restrict gi, double* __restrict ref, double* __restrict xe,
+                      double* __restrict xi, const double* __restrict drive, std::size_t first,
+                      std::size_t last) {
+  const double base = c.base, pm = c.pm, pe = c.pe, pi = c.pi, ae = c.ae, ai = c.ai;
+  const double v_th = c.v_th, v_reset = c.v_reset, fired = c.hold + 0.5;
+  // The arrays never overlap: no run-time alias check (GCC's check sent it to scalar code).
+#pragma omp simd
   for (std::size_t i = first; i < last; ++i) {
-    const double ge = ge_[i] + xe[i];
-    const double gi = gi_[i] + xi[i];
+    const double e = ge[i] + xe[i];
+    const double h = gi[i] + xi[i];
     xe[i] = 0;
     xi[i] = 0;
-    ge_[i] = ge * pe_;
-    gi_[i] = gi * pi_;
-    if (ref_[i] > 0) {
-      --ref_[i];
-      continue;
-    }
-    const double vinf = in.drive ? base + in.drive[i] : base;
-    const double v = vinf + (v_[i] - vinf) * pm_ + ge * ae_ + gi * ai_;
-    if (v > p_.v_th) {
-      v_[i] = p_.v_reset;
-      ref_[i] = hold_;
-      spiked.push_back(static_cast<std::uint32_t>(i));
-    } else {
-      v_[i] = v;
-    }
+    ge[i] = e * pe;
+    gi[i] = h * pi;
+    double vinf = base;
+    if constexpr (with_drive) vinf += drive[i];
+    const double vn = vinf + (v[i] - vinf) * pm + e * ae + h * ai;
+    const double r = ref[i];
+    const bool free = r < 1.0;
+    const bool fire = free & (vn > v_th);  // no short-circuit: no branch
+    // Every operand computed unconditionally, then selected: the loop if-converts.
+    const double vo = v[i];
+    const double held = free ? vn : vo;
+    v[i] = fire ? v_reset : held;
+    const double rm = r - 1.0;
+    const double rr = free ? r : rm;
+    ref[i] = fire ? fired : rr;
   }
+}
+
+__attribute__((target_clones("avx2", "default"))) void cuba_step(
+    const cuba_constants& c, double* __restrict v, double* __restrict ge, double* __restrict gi,
+    double* __restrict ref, double* __restrict xe, double* __restrict xi,
+    const double* __restrict drive, std::size_t first, std::size_t last) {
+  if (drive)
+    cuba_loop<true>(c, v, ge, gi, ref, xe, xi, drive, first, last);
+  else
+    cuba_loop<false>(c, v, ge, gi, ref, xe, xi, drive, first, last);
+}
+
+// Few neurons fire in a step: a vectorized maximum over blocks of 32 finds the blocks to scan.
+__attribute__((target_clones("avx2", "default"))) void collect_spikes(
+    const double* ref, double hold, std::size_t first, std::size_t last,
+    std::vector<std::uint32_t>& spiked) {
+  constexpr std::size_t block = 64;
+  for (std::size_t b = first; b < last; b += block) {
+    const std::size_t e = std::min(last, b + block);
+    int any = 0;
+#pragma omp simd reduction(| : any)
+    for (std::size_t i = b; i < e; ++i) any |= static_cast<int>(ref[i] > hold);
+    if (any)
+      for (std::size_t i = b; i < e; ++i)
+        if (ref[i] > hold) spiked.push_back(static_cast<std::uint32_t>(i));
+  }
+}
+
+}  // namespace
+
+void lif_cuba::advance(const step_input& in, std::size_t first, std::size_t last,
+                       std::vector<std::uint32_t>& spiked) {
+  const cuba_constants c{p_.e_l + p_.drive,         pm_, pe_, pi_, ae_, ai_, p_.v_th, p_.v_reset,
+                         static_cast<double>(hold_)};
+  cuba_step(c, v_.data(), ge_.data(), gi_.data(), ref_.data(), in.receptor[0], in.receptor[1],
+            in.drive, first, last);
+  collect_spikes(ref_.data(), c.hold, first, last, spiked);
 }
 
 lif_coba::lif_coba(std::size_t n, const lif_coba_params& p)

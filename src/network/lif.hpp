@@ -70,7 +70,7 @@ class lif_cuba final : public neuron_model {
  private:
   lif_cuba_params p_;
   std::vector<double> v_, ge_, gi_;
-  std::vector<std::int32_t> ref_;  // steps the membrane stays clamped
+  std::vector<double> ref_;  // held steps left + 0.5 after a spike (see cuba_step)
   double pm_ = 0, pe_ = 0, pi_ = 0, ae_ = 0, ai_ = 0;
   std::int32_t hold_ = 0;
 };

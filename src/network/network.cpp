@@ -257,8 +257,8 @@ void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
   const std::uint32_t a = bounds_[t], b = bounds_[t + 1];
   auto& out = thread_spikes_[t];
   out.clear();
-  std::vector<std::uint32_t> local;
-  std::vector<double*> rec;
+  auto& local = scratch_[t].local;
+  auto& rec = scratch_[t].rec;
   for (std::int64_t n = s0; n < s1; ++n) {
     const std::size_t slot = static_cast<std::size_t>(n % ring_);
     for (std::size_t p = 0; p < pops_.size(); ++p) {
@@ -339,7 +339,8 @@ void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
 void network::deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
   const std::uint32_t a = bounds_[t], b = bounds_[t + 1];
   const std::size_t nt = thread_spikes_.size();
-  std::vector<std::size_t> cur(nt, 0);
+  auto& cur = scratch_[t].cur;
+  cur.assign(nt, 0);
   for (std::int64_t n = s0; n < s1; ++n) {
     for (std::size_t u = 0; u < nt; ++u) {
       const auto& list = thread_spikes_[u];
@@ -385,9 +386,11 @@ run_result network::run(epoch_sink& sink, const std::atomic<bool>* stop,
     bounds_[static_cast<std::size_t>(t)] = static_cast<std::uint32_t>(
         n_total_ * static_cast<std::uint64_t>(t) / static_cast<std::uint64_t>(nt));
   thread_spikes_.assign(static_cast<std::size_t>(nt), {});
+  scratch_.assign(static_cast<std::size_t>(nt), {});
   probe_values_.assign(probes_.size(), {});
   probe_steps_.assign(probes_.size(), {});
   std::vector<spike> merged;
+  std::vector<std::size_t> merge_cur;
   run_result res;
 
   while (done_ < n_steps_) {
@@ -412,7 +415,8 @@ run_result network::run(epoch_sink& sink, const std::atomic<bool>* stop,
       }
     }
     merged.clear();
-    std::vector<std::size_t> cur(static_cast<std::size_t>(nt), 0);
+    merge_cur.assign(static_cast<std::size_t>(nt), 0);
+    auto& cur = merge_cur;
     for (std::int64_t n = s0; n < s1; ++n)
       for (std::size_t u = 0; u < thread_spikes_.size(); ++u)
         for (const auto& list = thread_spikes_[u]; cur[u] < list.size() && list[cur[u]].step == n;

@@ -123,6 +123,12 @@ class network {
   // Per-run scratch, one entry per thread.
   std::vector<std::uint32_t> bounds_;  // thread t owns [bounds_[t], bounds_[t+1])
   std::vector<std::vector<spike>> thread_spikes_;
+  struct scratch {
+    std::vector<std::uint32_t> local;
+    std::vector<double*> rec;
+    std::vector<std::size_t> cur;
+  };
+  std::vector<scratch> scratch_;  // per thread, kept across epochs (no allocation per step)
   std::vector<std::vector<double>> probe_values_;  // per probe: rows x columns of the epoch
   std::vector<std::vector<std::int64_t>> probe_steps_;
   std::vector<std::uint64_t> spike_count_;
