@@ -300,7 +300,7 @@ network_spec parse_network_config(const std::string& text, const std::string& so
     j.delay = value_dist::constant(s.run.dt);
     if (const auto* x = t.get("delay")) {
       j.delay = rd.dist(*x, "delay", "s");
-      const double lo = j.delay.k == value_dist::kind::normal ? j.delay.a : j.delay.a;
+      const double lo = j.delay.a;  // a constant, the low bound, or the mean (draws are clipped)
       if (!(std::round(lo / s.run.dt) >= 1))
         rd.fail(*x,
                 fmt::format("delay = {:g} s is shorter than one step dt = {:g} s", lo, s.run.dt));

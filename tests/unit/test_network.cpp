@@ -128,6 +128,68 @@ TEST(Network, RegularFiringPeriodMatchesTheAnalyticInterval) {
     EXPECT_EQ(c.all[k].step - c.all[k - 1].step, expected) << "interval " << k;
 }
 
+TEST(Network, DcStimulusDrivesRegularFiringInItsWindowOnly) {
+  // The same interval as a constant drive parameter, but only for the chosen neuron and
+  // inside [start, stop).
+  auto s = one_population("lif_cuba", 2, 0.3);
+  s.populations[0].init.push_back({"v", "t", value_dist::constant(-0.06)});
+  stimulus_spec st;
+  st.kind = stimulus_kind::dc;
+  st.target = "a";
+  st.amplitude = 0.022;  // e_l + amplitude = -38 mV, as e_l + drive in the test above
+  st.start = 0.05;
+  st.stop = 0.25;
+  st.neurons = {1};
+  s.stimuli.push_back(st);
+  // e_l = -49 mV is above threshold: a lower e_l keeps neuron 0 silent.
+  s.populations[0].params = toml::table{{"e_l", -0.06}};
+  const auto models = builtin_models();
+  network net(s, models);
+  collect c;
+  net.run(c);
+  ASSERT_GE(c.all.size(), 3u);
+  const lif_cuba_params p;
+  const double vinf = -0.06 + 0.022, dt = s.run.dt;
+  const double T = p.tau_m * std::log((vinf - p.v_reset) / (vinf - p.v_th));
+  const auto expected = static_cast<std::int64_t>(std::round(p.t_ref / dt)) +
+                        static_cast<std::int64_t>(std::ceil(T / dt)) - 1;
+  for (const auto& sp : c.all) {
+    EXPECT_EQ(sp.id, 1u);
+    EXPECT_GE(sp.step, 500);
+    EXPECT_LT(sp.step, 2500);
+  }
+  for (std::size_t k = 1; k < c.all.size(); ++k)
+    EXPECT_EQ(c.all[k].step - c.all[k - 1].step, expected);
+}
+
+TEST(Network, PoissonStimulusCountsHaveTheirMeanAndVariance) {
+  // tau_e of 10^6 s: ge keeps the sum of all arriving weights, i.e. the Poisson count.
+  auto s = one_population("lif_cuba", 2000, 0.1);
+  s.populations[0].params = toml::table{{"tau_e", 1e6}, {"e_l", -0.07}};
+  stimulus_spec st;
+  st.kind = stimulus_kind::poisson;
+  st.target = "a";
+  st.receptor = "exc";
+  st.rate = 50;
+  st.sources = 4;
+  st.weight = 1e-9;  // too small to make anyone fire
+  s.stimuli.push_back(st);
+  const auto models = builtin_models();
+  network net(s, models);
+  collect c;
+  net.run(c);
+  const auto ge = net.model(0).variable(1);
+  double m = 0, m2 = 0;
+  for (double g : ge) {
+    const double k = g / 1e-9;
+    m += k / 2000;
+    m2 += k * k / 2000;
+  }
+  const double lambda = 50.0 * 4 * 0.1;  // 20 events per neuron on average
+  EXPECT_NEAR(m, lambda, 5 * std::sqrt(lambda / 2000));
+  EXPECT_NEAR(m2 - m * m, lambda, 0.15 * lambda);
+}
+
 projection_spec rule(connect_rule r, const std::string& src = "a", const std::string& tgt = "b") {
   projection_spec j;
   j.source = src;
