@@ -88,18 +88,17 @@ int network_commands::run() {
   {
     signal_scope signals;
     const auto start = std::chrono::steady_clock::now();
-    std::unique_ptr<progress> bar;
-    const double total = static_cast<double>(net.total_steps()) * dt;
+    // Shown only once a run has lasted a second (short runs stay quiet).
+    progress bar("run", static_cast<double>(net.total_steps()) * dt, !no_progress_);
     res = net.run(rec, &stop_requested, [&](std::int64_t step) {
       if (no_progress_) return;
       const double wall =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (!bar && wall > 1.0) bar = std::make_unique<progress>("run", total);
+      if (wall < 1.0) return;
       const double sim = static_cast<double>(step) * dt;
-      if (bar)
-        bar->update(sim, fmt::format("{:.3g} s simulated, {:.3g}x real time", sim, sim / wall));
+      bar.update(sim, fmt::format("{:.3g} s simulated, {:.3g}x real time", sim, sim / wall));
     });
-    if (bar) bar->finish();
+    bar.finish();
   }
   rec.finish(res);
 
