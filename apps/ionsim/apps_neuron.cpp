@@ -17,18 +17,24 @@ neuron_commands::neuron_commands(CLI::App& app) {
   neuron_->require_subcommand(1);
   characterize_ = neuron_->add_subcommand(
       "characterize",
-      "the 1M1T1R neuron through the paper's experiments at circuit level (Fig. 2e, leaky "
-      "integration, stochastic threshold so far); writes results.json, report.md and plots");
+      "the 1M1T1R neuron through the paper's experiments (Fig. 2e, leaky integration, "
+      "stochastic threshold, intrinsic plasticity, refractory period, stochasticity, cascade, "
+      "energy); writes results.json, report.md and plots");
   characterize_->add_option("--preset", preset_, "neuron preset (memristor and [circuit] table)")
       ->capture_default_str();
   characterize_
       ->add_option("--trials", trials_,
-                   "trials of the Fig. 2e and leaky-integration "
-                   "protocols")
+                   "trials of every protocol but the stochastic threshold")
       ->capture_default_str();
   characterize_
       ->add_option("--threshold-trials", threshold_trials_,
                    "trials per amplitude of the stochastic-threshold protocol")
+      ->capture_default_str();
+  characterize_
+      ->add_option("--d2d", d2d_,
+                   "device-to-device spread of the drift mobility mu (relative std) for the "
+                   "stochasticity protocol")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   characterize_->add_option("--seed", seed_, "random seed")
       ->check(CLI::NonNegativeNumber)
@@ -47,6 +53,8 @@ int neuron_commands::run() {
   o.trials = trials_;
   o.threshold_trials = threshold_trials_;
   o.seed = seed_;
+  o.d2d = d2d_;
+  o.progress = true;
   o.on_step = [](const std::string& what) {
     std::fprintf(stderr, "characterize: %s\n", what.c_str());
   };
@@ -63,7 +71,10 @@ int neuron_commands::run() {
       f["n"].get<int>(), trials_,
       f.contains("mean") ? fmt::format("{:.1f}", f["mean"].get<double>()) : std::string("none"));
   std::cout << "wrote " << out_ << "/report.md, results.json"
-            << (no_plot_ ? "" : ", raster.png, leaky.png, threshold.png") << "\n";
+            << (no_plot_ ? ""
+                            : ", raster.png, leaky.png, threshold.png, plasticity.png, "
+                              "refractory.png, isi.png")
+            << "\n";
   return 0;
 }
 

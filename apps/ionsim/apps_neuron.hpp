@@ -16,7 +16,8 @@ class neuron_commands {
   CLI::App* neuron_ = nullptr;
   CLI::App* characterize_ = nullptr;
   std::string preset_ = "zhao2025-table1", out_ = "neuron-report";
-  int trials_ = 20, threshold_trials_ = 200;
+  int trials_ = 100, threshold_trials_ = 200;
+  double d2d_ = 0.1;
   std::uint64_t seed_ = 1;
   bool no_plot_ = false;
 };
