@@ -23,8 +23,7 @@ neuron_commands::neuron_commands(CLI::App& app) {
   characterize_->add_option("--preset", preset_, "neuron preset (memristor and [circuit] table)")
       ->capture_default_str();
   characterize_
-      ->add_option("--trials", trials_,
-                   "trials of every protocol but the stochastic threshold")
+      ->add_option("--trials", trials_, "trials of every protocol but the stochastic threshold")
       ->capture_default_str();
   characterize_
       ->add_option("--threshold-trials", threshold_trials_,
@@ -34,7 +33,6 @@ neuron_commands::neuron_commands(CLI::App& app) {
       ->add_option("--d2d", d2d_,
                    "device-to-device spread of the drift mobility mu (relative std) for the "
                    "stochasticity protocol")
-      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   characterize_->add_option("--seed", seed_, "random seed")
       ->check(CLI::NonNegativeNumber)
@@ -48,6 +46,8 @@ bool neuron_commands::parsed() const { return neuron_->parsed(); }
 int neuron_commands::run() {
   if (trials_ < 1 || threshold_trials_ < 1)
     throw input_error("--trials and --threshold-trials must be at least 1");
+  if (!(d2d_ >= 0 && d2d_ < 1))
+    throw input_error(fmt::format("--d2d {:g}: the relative spread must be in [0, 1)", d2d_));
   const neuron::neuron_circuit n = neuron::neuron_from_preset(preset_);
   neuron::characterize_options o;
   o.trials = trials_;
@@ -72,8 +72,8 @@ int neuron_commands::run() {
       f.contains("mean") ? fmt::format("{:.1f}", f["mean"].get<double>()) : std::string("none"));
   std::cout << "wrote " << out_ << "/report.md, results.json"
             << (no_plot_ ? ""
-                            : ", raster.png, leaky.png, threshold.png, plasticity.png, "
-                              "refractory.png, isi.png")
+                         : ", raster.png, leaky.png, threshold.png, plasticity.png, "
+                           "refractory.png, isi.png")
             << "\n";
   return 0;
 }

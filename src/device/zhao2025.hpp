@@ -56,8 +56,7 @@ struct zhao2025_step {
     const double m = mu * mu_scale;
     const double drive0 = v_eff > 0 ? m * v_eff / (alpha + std::fabs(1.0 - (x1 + x2))) : 0.0;
     linear(drive0);
-    if (v_eff > 0)
-      linear(m * v_eff / (alpha + std::fabs(1.0 - 0.5 * (x1 + x2 + x1n + x2n))));
+    if (v_eff > 0) linear(m * v_eff / (alpha + std::fabs(1.0 - 0.5 * (x1 + x2 + x1n + x2n))));
     if (noisy()) {
       x1n += std::sqrt(sigma1 * std::fabs(drive0 - k1 * x1) * dt) * z1;
       x2n += std::sqrt(sigma2 * std::fabs(b * x1 - g2 * x2) * dt) * z2;

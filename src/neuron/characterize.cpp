@@ -135,7 +135,7 @@ std::string cascade_netlist(const neuron_circuit& n, const coupling& c, const st
 }
 
 std::vector<circuit_trial> run_trials_full(const neuron_circuit& n, const stimulus& s, int trials,
-                                   std::uint64_t seed) {
+                                           std::uint64_t seed) {
   const circuit::netlist nl = circuit::parse_netlist(neuron_netlist(n, s), "neuron.cir");
   std::vector<circuit_trial> out(static_cast<std::size_t>(trials));
   std::string failure;
@@ -148,9 +148,8 @@ std::vector<circuit_trial> run_trials_full(const neuron_circuit& n, const stimul
       const auto r = circuit::run_transient(nl, o);
       const auto it = std::find(r.names.begin(), r.names.end(), "v(gate)");
       circuit_trial& tr = out[static_cast<std::size_t>(k)];
-      tr.spikes =
-          spike_times(r.t, r.values[static_cast<std::size_t>(it - r.names.begin())], n.v_spike,
-                      n.v_rearm);
+      tr.spikes = spike_times(r.t, r.values[static_cast<std::size_t>(it - r.names.begin())],
+                              n.v_spike, n.v_rearm);
       for (const auto& e : r.energy)
         if (e.element == "vin" || e.element == "vdd") tr.energy -= e.joules;
     } catch (const std::exception& e) {
@@ -168,7 +167,6 @@ std::vector<std::vector<double>> run_trials(const neuron_circuit& n, const stimu
   for (auto& t : run_trials_full(n, s, trials, seed)) spikes.push_back(std::move(t.spikes));
   return spikes;
 }
-
 
 neuron_circuit without_noise(neuron_circuit n) {
   if (auto* p = std::get_if<zhao2025_params>(&n.memristor.params)) p->sigma1 = p->sigma2 = 0;
@@ -193,16 +191,13 @@ struct energy_case {
 
 // PHYSICS.md §7: reference figures for comparison.
 nlohmann::json energy_references() {
-  auto row = [](const char* system, const char* figure, nlohmann::json joules,
-                const char* source) {
-    return nlohmann::json{{"system", system},
-                          {"figure", figure},
-                          {"energy_per_spike_J", joules},
-                          {"source", source}};
+  auto row = [](const char* system, const char* figure, nlohmann::json joules, const char* source) {
+    return nlohmann::json{
+        {"system", system}, {"figure", figure}, {"energy_per_spike_J", joules}, {"source", source}};
   };
   return nlohmann::json::array(
-      {row("1M1T1R, measured circuit (paper)", "about 1 pJ/spike at 0.45 V input, ~4 um^2",
-           1e-12, "Zhao et al., Nat. Electron. 8, 1211 (2025)"),
+      {row("1M1T1R, measured circuit (paper)", "about 1 pJ/spike at 0.45 V input, ~4 um^2", 1e-12,
+           "Zhao et al., Nat. Electron. 8, 1211 (2025)"),
        row("1M1T1R, 65 nm (paper, Table 7)", "1.39 pJ/spike", 1.39e-12, "Zhao et al. 2025"),
        row("1M1T1R, 3 nm projection (paper, Table 8)", "about 1 aJ/spike", 1e-18,
            "Zhao et al. 2025"),
@@ -214,8 +209,8 @@ nlohmann::json energy_references() {
            "JLPEA 13:55 (2023)"),
        row("Intel Loihi (14 nm)", "about 23.6 pJ per synaptic op; 60 mm^2, 131,072 neurons",
            nullptr, "Davies et al., IEEE Micro (2018)"),
-       row("IBM TrueNorth (28 nm)", "about 26 pJ per synaptic event; 1 M neurons, 63 mW",
-           nullptr, "Merolla et al., Science 345:668 (2014)"),
+       row("IBM TrueNorth (28 nm)", "about 26 pJ per synaptic event; 1 M neurons, 63 mW", nullptr,
+           "Merolla et al., Science 345:668 (2014)"),
        row("human brain", "about 20 W, 8.6e10 neurons, 1e14-1e15 synapses", nullptr,
            "textbook figures")});
 }
@@ -311,8 +306,7 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
       ensemble_options eo;
       eo.t_end = 16e-3;
       eo.stop_after_spikes = 1;
-      const auto trials =
-          ensemble({a, 15e-3, 0, 0, 1}, o.threshold_trials, eo);
+      const auto trials = ensemble({a, 15e-3, 0, 0, 1}, o.threshold_trials, eo);
       int fired = 0;
       for (const auto& t : trials) fired += !t.spikes.empty();
       amps.push_back(a);
@@ -355,11 +349,11 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
           }
         for (double x : t.spikes) spike2 += x >= second && x < second + width ? 1 : 0;
       }
-      nlohmann::json row = {{"gap_s", gap},
-                            {"first_pulse_s", stats(t1)},
-                            {"second_pulse_s", stats(t2)},
-                            {"second_pulse_spike_fraction",
-                             static_cast<double>(spike2) / o.trials}};
+      nlohmann::json row = {
+          {"gap_s", gap},
+          {"first_pulse_s", stats(t1)},
+          {"second_pulse_s", stats(t2)},
+          {"second_pulse_spike_fraction", static_cast<double>(spike2) / o.trials}};
       if (!t1.empty() && !t2.empty())
         row["gain"] = describe(t1).mean / std::max(describe(t2).mean, 1e-12);
       rows.push_back(row);
@@ -425,8 +419,7 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
       for (const auto& t : trials) {
         if (!t.spikes.empty()) first.push_back(t.spikes.front());
         if (t.spikes.size() < 4) continue;
-        means.push_back((t.spikes.back() - t.spikes[1]) /
-                        static_cast<double>(t.spikes.size() - 2));
+        means.push_back((t.spikes.back() - t.spikes[1]) / static_cast<double>(t.spikes.size() - 2));
       }
       const auto m = describe(means), f = describe(first);
       return nlohmann::json{{"d2d_mu_rel_std", d2d},
@@ -435,8 +428,8 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
                             {"first_spike_s", stats(first)},
                             {"first_spike_cv", f.n > 1 ? f.std / f.mean : 0.0}};
     };
-    const auto isi = nominal_isi.is_null() ? std::vector<double>{}
-                                           : nominal_isi.get<std::vector<double>>();
+    const auto isi =
+        nominal_isi.is_null() ? std::vector<double>{} : nominal_isi.get<std::vector<double>>();
     const auto st = describe(isi);
     j["stochasticity"] = {
         {"stimulus", fmt::format("constant 0.8 V, R_c = {:g} MOhm, 300 ms", n.r_c / 1e6)},
@@ -553,9 +546,7 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
       compact["input_per_spike_J"] = e_in / spikes;
       compact["supply_per_spike_J"] = e_sup / spikes;
     }
-    j["energy"] = {{"circuit", rows},
-                   {"compact", compact},
-                   {"references", energy_references()}};
+    j["energy"] = {{"circuit", rows}, {"compact", compact}, {"references", energy_references()}};
   }
   return j;
 }
@@ -587,8 +578,8 @@ std::string characterize_report(const nlohmann::json& r) {
       n["memristor_model"].get<std::string>(), n["memristor_parameters"].get<std::string>(),
       n["c_g_F"].get<double>(), n["r_c_ohm"].get<double>(), n["r_l_ohm"].get<double>(),
       n["v_dd_V"].get<double>(), n["vto_V"].get<double>(), n["kp_A_per_V2"].get<double>(),
-      n["spike_level_V"].get<double>(), n["rearm_level_V"].get<double>(),
-      n["dt_s"].get<double>(), n["seed"].get<std::uint64_t>());
+      n["spike_level_V"].get<double>(), n["rearm_level_V"].get<double>(), n["dt_s"].get<double>(),
+      n["seed"].get<std::uint64_t>());
 
   const auto& f = r["fig2e"];
   md += "## Threshold firing and integration (Fig. 2e)\n\n";
@@ -642,11 +633,11 @@ std::string characterize_report(const nlohmann::json& r) {
       "| gap (ms) | first pulse (ms) | second pulse (ms) | gain | second pulse spikes |\n"
       "|---|---|---|---|---|\n";
   for (const auto& row : ip["rows"])
-    md += fmt::format(
-        "| {:g} | {} | {} | {} | {:.0f} % |\n", row["gap_s"].get<double>() * 1e3,
-        num(row["first_pulse_s"], "mean", 1e3), num(row["second_pulse_s"], "mean", 1e3),
-        row.contains("gain") ? fmt::format("{:.2f}", row["gain"].get<double>()) : "—",
-        100 * row["second_pulse_spike_fraction"].get<double>());
+    md +=
+        fmt::format("| {:g} | {} | {} | {} | {:.0f} % |\n", row["gap_s"].get<double>() * 1e3,
+                    num(row["first_pulse_s"], "mean", 1e3), num(row["second_pulse_s"], "mean", 1e3),
+                    row.contains("gain") ? fmt::format("{:.2f}", row["gain"].get<double>()) : "—",
+                    100 * row["second_pulse_spike_fraction"].get<double>());
   md += "\n![intrinsic plasticity](plasticity.png)\n\n";
 
   const auto& rf = r["refractory"];
@@ -735,10 +726,11 @@ std::string characterize_report(const nlohmann::json& r) {
   md += "Against other neurons (PHYSICS.md §7):\n\n| system | figure | source |\n|---|---|---|\n";
   for (const auto& row : en["circuit"])
     if (row.contains("input_per_spike_J"))
-      md += fmt::format("| ionsim: {} | {} per spike at the input ({} with the supply) | this "
-                        "report |\n",
-                        row["configuration"].get<std::string>(), joules(row["input_per_spike_J"]),
-                        joules(row["per_spike_J"]));
+      md += fmt::format(
+          "| ionsim: {} | {} per spike at the input ({} with the supply) | this "
+          "report |\n",
+          row["configuration"].get<std::string>(), joules(row["input_per_spike_J"]),
+          joules(row["per_spike_J"]));
   for (const auto& row : en["references"])
     md += fmt::format("| {} | {} | {} |\n", row["system"].get<std::string>(),
                       row["figure"].get<std::string>(), row["source"].get<std::string>());

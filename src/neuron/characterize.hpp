@@ -46,7 +46,7 @@ std::string cascade_netlist(const neuron_circuit& n, const coupling& c, const st
 std::vector<std::vector<double>> run_trials(const neuron_circuit& n, const stimulus& s, int trials,
                                             std::uint64_t seed);
 std::vector<circuit_trial> run_trials_full(const neuron_circuit& n, const stimulus& s, int trials,
-                                   std::uint64_t seed);
+                                           std::uint64_t seed);
 
 // The same memristor with its noise switched off (sigma1 = sigma2 = 0).
 neuron_circuit without_noise(neuron_circuit n);

@@ -33,9 +33,10 @@ neuron_circuit neuron_from_preset(const std::string& preset) {
     static const char* known[] = {"c_g", "r_c", "r_l", "v_dd", "vto", "kp", "c_l"};
     if (std::find_if(std::begin(known), std::end(known),
                      [&](const char* k) { return key.str() == k; }) == std::end(known))
-      throw input_error(fmt::format("{}: unknown [circuit] key '{}' (known: c_g, r_c, r_l, v_dd, "
-                                    "vto, kp, c_l)",
-                                    where, key.str()));
+      throw input_error(
+          fmt::format("{}: unknown [circuit] key '{}' (known: c_g, r_c, r_l, v_dd, "
+                      "vto, kp, c_l)",
+                      where, key.str()));
     (void)value;
   }
   n.c_g = table_value(*c, "c_g", n.c_g, where);
@@ -66,8 +67,8 @@ double output_current(const neuron_circuit& n, double v_g, double* v_drain) {
   return i;
 }
 
-dm1t1r_population::dm1t1r_population(const neuron_circuit& n, std::size_t size,
-                                     std::uint64_t seed, std::uint64_t first_id, double dt)
+dm1t1r_population::dm1t1r_population(const neuron_circuit& n, std::size_t size, std::uint64_t seed,
+                                     std::uint64_t first_id, double dt)
     : n_(n),
       st_(n.memristor.model == "zhao2025" ? std::get<zhao2025_params>(n.memristor.params)
                                           : zhao2025_params{},
@@ -86,9 +87,9 @@ dm1t1r_population::dm1t1r_population(const neuron_circuit& n, std::size_t size,
       armed_(size),
       on_(size) {
   if (n.memristor.model != "zhao2025")
-    throw input_error(fmt::format(
-        "{}: the compact 1M1T1R neuron supports the zhao2025 memristor model, not '{}'",
-        n.memristor.source, n.memristor.model));
+    throw input_error(
+        fmt::format("{}: the compact 1M1T1R neuron supports the zhao2025 memristor model, not '{}'",
+                    n.memristor.source, n.memristor.model));
   reset();
 }
 
@@ -127,13 +128,17 @@ void dm1t1r_population::advance(std::int64_t step, std::span<const double> v_in)
     // Events.
     const bool up = armed_[i] && v1 >= n_.v_spike;
     spiked_[i] = up;
-    if (up) armed_[i] = 0;
-    else if (!armed_[i] && v1 < n_.v_rearm) armed_[i] = 1;
+    if (up)
+      armed_[i] = 0;
+    else if (!armed_[i] && v1 < n_.v_rearm)
+      armed_[i] = 1;
     const double gc = g_c_[i];
     const bool sw = !on_[i] && gd > gc;  // R_d < R_c
     switched_[i] = sw;
-    if (sw) on_[i] = 1;
-    else if (on_[i] && 4.0 * gd < gc) on_[i] = 0;  // R_d > 4 R_c
+    if (sw)
+      on_[i] = 1;
+    else if (on_[i] && 4.0 * gd < gc)
+      on_[i] = 0;  // R_d > 4 R_c
   }
 }
 
@@ -141,6 +146,7 @@ std::vector<trial> run_ensemble(const neuron_circuit& n, const pulse_input& in, 
                                 const ensemble_options& o) {
   if (trials < 1) throw input_error("an ensemble needs at least one trial");
   if (!(o.t_end > 0)) throw input_error("the run length must be positive");
+  dm1t1r_population(n, 0, o.seed);  // checks the neuron before the parallel region
   const double dt = o.dt > 0 ? o.dt : config_dt(n.memristor);
   const auto steps = [dt](double t) { return std::llround(t / dt); };
   const std::int64_t n_steps = std::max<std::int64_t>(1, steps(o.t_end));

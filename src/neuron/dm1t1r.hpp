@@ -101,13 +101,13 @@ struct pulse_input {
 };
 
 struct ensemble_options {
-  double t_end = 0.3;          // [s]
-  int stop_after_spikes = 0;   // > 0: a trial ends after this many spikes
-  double r_c = 0;              // [Ω] gate resistor (0: the neuron's)
-  double d2d = 0;              // [1] device-to-device spread: relative std of mu (lognormal)
-  std::uint64_t seed = 1;      // trial k uses the noise of device id k under this seed
-  double dt = 0;               // [s] step (0: the memristor preset's)
-  double window = 0.05;        // [s] tail of the run over which time above v_spike is summed
+  double t_end = 0.3;         // [s]
+  int stop_after_spikes = 0;  // > 0: a trial ends after this many spikes
+  double r_c = 0;             // [Ω] gate resistor (0: the neuron's)
+  double d2d = 0;             // [1] device-to-device spread: relative std of mu (lognormal)
+  std::uint64_t seed = 1;     // trial k uses the noise of device id k under this seed
+  double dt = 0;              // [s] step (0: the memristor preset's)
+  double window = 0.05;       // [s] tail of the run over which time above v_spike is summed
   std::function<void(int)> on_trials_done;  // progress: trials finished so far
 };
 
