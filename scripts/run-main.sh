@@ -15,7 +15,9 @@ run "$bin" device pulse --preset ag-pulse-fit --amplitude 1.0V --width 20ms --re
   --series 22k --trials 200 --seed 1 --out "$out/pulse-ag-pulse-fit"
 run "$bin" device pulse --preset wang2024-pulse --amplitude 1.0V --width 20ms --read 0.1V \
   --series 22k --trials 200 --seed 1 --out "$out/pulse-wang2024-pulse"
-run "$bin" neuron characterize --preset zhao2025-table1 --seed 1 --out "$out/neuron-zhao2025-table1"
+run "$bin" neuron characterize --preset zhao2025-calibrated --seed 1 \
+  --out "$out/neuron-zhao2025-calibrated"
+echo "Neuron report (the paper's figures beside the simulation): $out/neuron-zhao2025-calibrated/report.md"
 echo "Summaries and plots:"
 for d in "$out"/*/; do
   echo "  $d: $(cd "$d" && ls | tr '\n' ' ')"

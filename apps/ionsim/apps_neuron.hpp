@@ -5,7 +5,8 @@
 
 namespace ionsim::cli {
 
-// `ionsim neuron characterize`: the paper's experiments on the 1M1T1R neuron.
+// `ionsim neuron characterize`: the paper's experiments on the 1M1T1R neuron;
+// `ionsim neuron fit`: its calibration to Fig. 2e and Fig. 3c/d.
 class neuron_commands {
  public:
   explicit neuron_commands(CLI::App& app);
@@ -13,10 +14,18 @@ class neuron_commands {
   int run();
 
  private:
+  int run_characterize();
+  int run_fit();
   CLI::App* neuron_ = nullptr;
   CLI::App* characterize_ = nullptr;
+  CLI::App* fit_ = nullptr;
+  std::string fit_preset_ = "zhao2025-calibrated", fit_out_;
+  int fit_evals_ = 200, fit_trials_ = 200, fit_threshold_trials_ = 300;
+  double fit_global_ = 0.4;
+  std::uint64_t fit_seed_ = 2024;
   std::string preset_ = "zhao2025-table1", out_ = "neuron-report";
-  int trials_ = 20, threshold_trials_ = 200;
+  int trials_ = 100, threshold_trials_ = 200;
+  double d2d_ = 0.1;
   std::uint64_t seed_ = 1;
   bool no_plot_ = false;
 };

@@ -203,7 +203,7 @@ nlohmann::json fit_table(const char* algorithm, const fit_options& o, const opti
   return j;
 }
 
-toml::table to_toml_table(const nlohmann::json& j) {
+toml::table json_to_toml(const nlohmann::json& j) {
   toml::table t;
   for (const auto& [k, v] : j.items()) {
     if (v.is_number_integer())
@@ -229,6 +229,29 @@ toml::table to_toml_table(const nlohmann::json& j) {
 }
 
 }  // namespace
+
+toml::table to_toml_table(const nlohmann::json& j) { return json_to_toml(j); }
+
+device_config minimize_params(const device_config& start, const std::vector<fit_param>& free,
+                              const std::function<double(const device_config&)>& objective,
+                              const fit_options& o, nlohmann::json& report) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const codec cd{free};
+  device_config work = start;
+  const auto run = optimize(
+      cd, cd.encode(start),
+      [&](const std::vector<double>& x) {
+        cd.decode(x, work);
+        return objective(work);
+      },
+      o);
+  device_config best = start;
+  cd.decode(run.best_x, best);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report = fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
+  return best;
+}
 
 std::vector<fit_param> default_sweep_fit_params() {
   // r_on and theta stay at the starting preset's values by default and gamma3 is bounded
@@ -331,8 +354,8 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
   out.report["protocol"] = protocol;
   out.report["fit"] =
       fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
-  cfg.extra.insert_or_assign("protocol", to_toml_table(protocol));
-  cfg.extra.insert_or_assign("fit", to_toml_table(out.report["fit"]));
+  cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
+  cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
   cfg.description = fmt::format("wang2024 fitted to {} (V_th {:.3f} V, V_hold {:.3f} V)", data.path,
                                 describe(sim.th.vth).mean, describe(sim.th.vhold).mean);
   cfg.source = "fit";
@@ -501,8 +524,8 @@ fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const 
   out.report["protocol"] = protocol;
   out.report["fit"] =
       fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
-  cfg.extra.insert_or_assign("protocol", to_toml_table(protocol));
-  cfg.extra.insert_or_assign("fit", to_toml_table(out.report["fit"]));
+  cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
+  cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
   cfg.description =
       fmt::format("wang2024 fitted to {} (median delay {:.3g} ms, relaxation {:.3g} ms)", data.path,
                   median_of(sim.times.delay) * 1e3, median_of(sim.times.relax) * 1e3);

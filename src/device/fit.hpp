@@ -43,6 +43,17 @@ struct fit_outcome {
   std::string trace_csv;  // the final simulation in the format of the measured file
 };
 
+// The fits' optimizer for any objective of a config's parameters (CRS2 on a share of
+// o.max_evals, then BOBYQA from the best point; o.seed seeds CRS2, o.on_progress reports).
+// Returns the start with the best parameters found; `report` receives the [fit] table
+// (algorithm, evaluations, objective, seed, seconds, free parameters).
+device_config minimize_params(const device_config& start, const std::vector<fit_param>& free,
+                              const std::function<double(const device_config&)>& objective,
+                              const fit_options& o, nlohmann::json& report);
+
+// A flat JSON object as a TOML table (numbers, strings, booleans, arrays of them).
+toml::table to_toml_table(const nlohmann::json& j);
+
 std::vector<fit_param> default_sweep_fit_params();
 std::vector<fit_param> default_pulse_fit_params();
 

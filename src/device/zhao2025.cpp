@@ -57,6 +57,30 @@ void zhao2025_model::reset() {
   std::fill(x2_.begin(), x2_.end(), 0.0);
 }
 
+zhao2025_step::zhao2025_step(const zhao2025_params& p, double dt_)
+    : dt(dt_),
+      mu(p.mu),
+      alpha(p.alpha),
+      v_th(p.v_th),
+      k1(p.gamma1 + p.beta),
+      g2(p.gamma2),
+      b(p.beta),
+      e1(std::exp(-k1 * dt)),
+      e2(std::exp(-g2 * dt)),
+      sigma1(p.sigma1),
+      sigma2(p.sigma2),
+      r_on(p.r_on),
+      r_off(p.r_off),
+      lambda(p.lambda),
+      off_norm(1.0 / std::expm1(1.0 / p.lambda)) {
+  // phi(a) = (1 - exp(-a dt)) / a, continuous at a = 0
+  auto phi = [this](double a) {
+    return std::fabs(a * dt) < 1e-8 ? dt * (1 - 0.5 * a * dt) : -std::expm1(-a * dt) / a;
+  };
+  phi2 = phi(g2);
+  phi21 = phi(g2 - k1);
+}
+
 double zhao2025_model::resistance(std::size_t i) const {
   const double x = std::clamp(x1_[i] + x2_[i], 0.0, 1.0);
   return p_.r_on * x + p_.r_off * std::expm1((1.0 - x) / p_.lambda) * off_norm_;
@@ -65,8 +89,9 @@ double zhao2025_model::resistance(std::size_t i) const {
 void zhao2025_model::advance_interval(double, double h, std::uint64_t counter,
                                       std::span<const double> v_device) {
   IONSIM_ASSERT(v_device.size() == n_);
+  const zhao2025_step st(p_, h);
   for (std::size_t i = 0; i < n_; ++i)
-    step_device(i, static_cast<std::int64_t>(counter), h, v_device[i]);
+    step_device(i, static_cast<std::int64_t>(counter), st, v_device[i]);
 }
 
 void zhao2025_model::save_state(std::vector<double>& out) const {
@@ -85,39 +110,12 @@ std::span<const double> zhao2025_model::state(std::size_t k) const {
   return k == 0 ? std::span<const double>(x1_) : std::span<const double>(x2_);
 }
 
-void zhao2025_model::step_device(std::size_t i, std::int64_t step, double dt, double v_d) {
-  // The field drives Ag only from anode to cathode (v_d > 0). For a fixed field, x1 and x2
-  // are linear, so they are advanced exactly (exponential integrator); the field, which
-  // depends on x, is taken at the step's midpoint (one predictor pass: second order). The
-  // noise is the Euler-Maruyama increment sqrt(sigma |f| dt) xi, variance proportional to dt.
-  const double x1 = x1_[i], x2 = x2_[i];
-  const double k1 = p_.gamma1 + p_.beta, g2 = p_.gamma2, b = p_.beta;
-  const double e1 = std::exp(-k1 * dt), e2 = std::exp(-g2 * dt);
-  // phi(a) = (1 - exp(-a dt)) / a, continuous at a = 0
-  auto phi = [dt](double a) {
-    return std::fabs(a * dt) < 1e-8 ? dt * (1 - 0.5 * a * dt) : -std::expm1(-a * dt) / a;
-  };
-  const double phi2 = phi(g2), phi21 = phi(g2 - k1);
-  double x1n = x1, x2n = x2;
-  auto linear = [&](double drive) {  // x1' = drive - k1 x1, x2' = b x1 - g2 x2, exact
-    const double x1_inf = k1 > 0 ? drive / k1 : 0.0;
-    x1n = k1 > 0 ? x1_inf + (x1 - x1_inf) * e1 : x1 + drive * dt;
-    x2n = x2 * e2 + (k1 > 0 ? b * (x1_inf * phi2 + (x1 - x1_inf) * e1 * phi21) : 0.0);
-  };
-  const double v_eff = v_d - p_.v_th;
-  auto field = [&](double x) { return v_eff > 0 ? v_eff / (p_.alpha + std::fabs(1.0 - x)) : 0.0; };
-  const double drive0 = p_.mu * field(x1 + x2);
-  linear(drive0);
-  linear(p_.mu * field(0.5 * (x1 + x2 + x1n + x2n)));
-  if (p_.sigma1 > 0 || p_.sigma2 > 0) {
-    const double f1 = drive0 - k1 * x1, f2 = b * x1 - g2 * x2;
-    const auto z =
-        rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
-    x1n += std::sqrt(p_.sigma1 * std::fabs(f1) * dt) * z[0];
-    x2n += std::sqrt(p_.sigma2 * std::fabs(f2) * dt) * z[1];
-  }
-  x1_[i] = std::max(0.0, x1n);
-  x2_[i] = std::max(0.0, x2n);
+void zhao2025_model::step_device(std::size_t i, std::int64_t step, const zhao2025_step& st,
+                                 double v_d) {
+  std::array<double, 4> z{};
+  if (st.noisy())
+    z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
+  st(x1_[i], x2_[i], v_d, z[0], z[1]);
 }
 
 void zhao2025_model::advance(std::int64_t first_step, int n_steps, double dt,
@@ -125,12 +123,13 @@ void zhao2025_model::advance(std::int64_t first_step, int n_steps, double dt,
                              std::span<double> conductance) {
   IONSIM_ASSERT(v_applied.size() == n_ && current.size() == n_ && conductance.size() == n_);
   const auto n = static_cast<std::int64_t>(n_);
+  const zhao2025_step st(p_, dt);
 #pragma omp parallel for schedule(static) if (n * n_steps > 65536)
   for (std::int64_t ii = 0; ii < n; ++ii) {
     const auto i = static_cast<std::size_t>(ii);
     const double va = v_applied[i];
     for (int k = 0; k < n_steps; ++k)
-      step_device(i, first_step + k, dt, device_voltage(va, resistance(i), drive));
+      step_device(i, first_step + k, st, device_voltage(va, resistance(i), drive));
     const double r = resistance(i);
     current[i] = branch_current(va, r, drive);
     conductance[i] = 1.0 / r;

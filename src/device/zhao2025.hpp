@@ -3,6 +3,8 @@
 // one transistor and one resistor", Nature Electronics 8, 1211-1221 (2025), Supplementary
 // Notes 4 and 6 (third-party transcription, see ../shared/PHYSICS.md §2). Filament x1 and
 // residue x2; see docs/models/zhao2025.md.
+#include <algorithm>
+#include <cmath>
 #include <span>
 #include <vector>
 
@@ -30,6 +32,47 @@ struct zhao2025_params {
 };
 
 std::span<const param_field<zhao2025_params>> zhao2025_fields();
+
+// One step of model A for a fixed step dt, its constants computed once. The field drives Ag
+// only from anode to cathode (v_d > v_th). For a fixed field x1 and x2 are linear, so they are
+// advanced exactly (exponential integrator); the field, which depends on x, is taken at the
+// step's midpoint (one predictor pass: second order). The noise is the Euler-Maruyama
+// increment sqrt(sigma |f| dt) z, variance proportional to dt. Shared by the device batch and
+// the compact neuron (src/neuron/dm1t1r.hpp) so the two cannot drift apart.
+struct zhao2025_step {
+  zhao2025_step(const zhao2025_params& p, double dt);
+  bool noisy() const { return sigma1 > 0 || sigma2 > 0; }
+  // Advances (x1, x2) over dt with v_d [V] across the device, drift scaled by mu_scale;
+  // z1, z2: standard normals (read only when noisy()).
+  void operator()(double& x1, double& x2, double v_d, double z1, double z2,
+                  double mu_scale = 1.0) const {
+    const double v_eff = v_d - v_th;
+    double x1n = x1, x2n = x2;
+    auto linear = [&](double drive) {  // x1' = drive - k1 x1, x2' = b x1 - g2 x2, exact
+      const double x1_inf = k1 > 0 ? drive / k1 : 0.0;
+      x1n = k1 > 0 ? x1_inf + (x1 - x1_inf) * e1 : x1 + drive * dt;
+      x2n = x2 * e2 + (k1 > 0 ? b * (x1_inf * phi2 + (x1 - x1_inf) * e1 * phi21) : 0.0);
+    };
+    const double m = mu * mu_scale;
+    const double drive0 = v_eff > 0 ? m * v_eff / (alpha + std::fabs(1.0 - (x1 + x2))) : 0.0;
+    linear(drive0);
+    if (v_eff > 0) linear(m * v_eff / (alpha + std::fabs(1.0 - 0.5 * (x1 + x2 + x1n + x2n))));
+    if (noisy()) {
+      x1n += std::sqrt(sigma1 * std::fabs(drive0 - k1 * x1) * dt) * z1;
+      x2n += std::sqrt(sigma2 * std::fabs(b * x1 - g2 * x2) * dt) * z2;
+    }
+    x1 = std::max(0.0, x1n);
+    x2 = std::max(0.0, x2n);
+  }
+  // R_d [Ω] of state x = x1 + x2.
+  double resistance(double x) const {
+    x = std::clamp(x, 0.0, 1.0);
+    return r_on * x + r_off * std::expm1((1.0 - x) / lambda) * off_norm;
+  }
+
+  double dt, mu, alpha, v_th, k1, g2, b, e1, e2, phi2, phi21, sigma1, sigma2;
+  double r_on, r_off, lambda, off_norm;
+};
 // Validates every parameter and their combinations. `at(name)` gives the location of a
 // parameter for messages (default: just `source`).
 void zhao2025_check(const zhao2025_params& p, const std::string& source,
@@ -55,8 +98,8 @@ class zhao2025_model final : public device_model {
   void restore_state(const std::vector<double>& in) override;
 
   const zhao2025_params& params() const { return p_; }
-  // Advances device i by one step of dt with voltage v_d [V] across it (anode minus cathode).
-  void step_device(std::size_t i, std::int64_t step, double dt, double v_d);
+  // Advances device i by one step with voltage v_d [V] across it (anode minus cathode).
+  void step_device(std::size_t i, std::int64_t step, const zhao2025_step& st, double v_d);
 
  private:
   zhao2025_params p_;

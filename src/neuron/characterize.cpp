@@ -4,35 +4,33 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <nlopt.hpp>
 
 #include "circuit/netlist.hpp"
 #include "circuit/transient.hpp"
 #include "core/error.hpp"
+#include "core/progress.hpp"
 #include "device/experiment.hpp"
 
 namespace ionsim::neuron {
 
 namespace {
 
-double table_value(const toml::table& t, const char* key, double def, const std::string& where) {
-  const toml::node* n = t.get(key);
-  if (!n) return def;
-  const auto v = n->value<double>();
-  if (!v || !(*v > 0) || !std::isfinite(*v))
-    throw input_error(fmt::format("{}: [circuit] {} must be a positive number", where, key));
-  return *v;
-}
-
+// V_g rising through `level`, counted again only after falling below `rearm` (as the compact
+// neuron counts them), at the linearly interpolated crossing.
 std::vector<double> spike_times(const std::vector<double>& t, const std::vector<double>& v,
-                                double level) {
-  constexpr double min_gap = 1e-4;  // [s] one spike may cross the level more than once
+                                double level, double rearm) {
   std::vector<double> out;
-  for (std::size_t k = 1; k < t.size(); ++k)
-    if (v[k - 1] < level && v[k] >= level) {
-      const double tc = t[k - 1] + (level - v[k - 1]) * (t[k] - t[k - 1]) / (v[k] - v[k - 1]);
-      if (out.empty() || tc - out.back() > min_gap) out.push_back(tc);
+  bool armed = true;
+  for (std::size_t k = 1; k < t.size(); ++k) {
+    if (armed && v[k - 1] < level && v[k] >= level) {
+      out.push_back(t[k - 1] + (level - v[k - 1]) * (t[k] - t[k - 1]) / (v[k] - v[k - 1]));
+      armed = false;
+    } else if (!armed && v[k] < rearm) {
+      armed = true;
     }
+  }
   return out;
 }
 
@@ -88,24 +86,6 @@ std::string memristor_card(const neuron_circuit& n) {
 
 }  // namespace
 
-neuron_circuit neuron_from_preset(const std::string& preset) {
-  neuron_circuit n;
-  n.memristor = load_preset(preset);
-  const auto where = fmt::format("preset '{}'", preset);
-  if (const toml::table* c = n.memristor.extra["circuit"].as_table()) {
-    n.c_g = table_value(*c, "c_g", n.c_g, where);
-    n.r_c = table_value(*c, "r_c", n.r_c, where);
-    n.r_l = table_value(*c, "r_l", n.r_l, where);
-    n.v_dd = table_value(*c, "v_dd", n.v_dd, where);
-    n.vto = table_value(*c, "vto", n.vto, where);
-    n.kp = table_value(*c, "kp", n.kp, where);
-    n.c_l = table_value(*c, "c_l", 0.0, where);
-  } else {
-    throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));
-  }
-  return n;
-}
-
 std::string neuron_netlist(const neuron_circuit& n, const stimulus& s) {
   const std::string card = memristor_card(n);
   return fmt::format(
@@ -154,10 +134,10 @@ std::string cascade_netlist(const neuron_circuit& n, const coupling& c, const st
       c.vtp, c.kp, card, s.tstop, s.tmax);
 }
 
-std::vector<trial> run_trials_full(const neuron_circuit& n, const stimulus& s, int trials,
-                                   std::uint64_t seed) {
+std::vector<circuit_trial> run_trials_full(const neuron_circuit& n, const stimulus& s, int trials,
+                                           std::uint64_t seed) {
   const circuit::netlist nl = circuit::parse_netlist(neuron_netlist(n, s), "neuron.cir");
-  std::vector<trial> out(static_cast<std::size_t>(trials));
+  std::vector<circuit_trial> out(static_cast<std::size_t>(trials));
   std::string failure;
 #pragma omp parallel for schedule(dynamic)
   for (int k = 0; k < trials; ++k) {
@@ -167,9 +147,9 @@ std::vector<trial> run_trials_full(const neuron_circuit& n, const stimulus& s, i
       o.instance = static_cast<std::uint64_t>(k);
       const auto r = circuit::run_transient(nl, o);
       const auto it = std::find(r.names.begin(), r.names.end(), "v(gate)");
-      trial& tr = out[static_cast<std::size_t>(k)];
-      tr.spikes =
-          spike_times(r.t, r.values[static_cast<std::size_t>(it - r.names.begin())], n.v_spike);
+      circuit_trial& tr = out[static_cast<std::size_t>(k)];
+      tr.spikes = spike_times(r.t, r.values[static_cast<std::size_t>(it - r.names.begin())],
+                              n.v_spike, n.v_rearm);
       for (const auto& e : r.energy)
         if (e.element == "vin" || e.element == "vdd") tr.energy -= e.joules;
     } catch (const std::exception& e) {
@@ -188,7 +168,58 @@ std::vector<std::vector<double>> run_trials(const neuron_circuit& n, const stimu
   return spikes;
 }
 
+neuron_circuit without_noise(neuron_circuit n) {
+  if (auto* p = std::get_if<zhao2025_params>(&n.memristor.params)) p->sigma1 = p->sigma2 = 0;
+  if (auto* p = std::get_if<wang2024_params>(&n.memristor.params))
+    p->sigma1 = p->sigma2 = p->sigma3 = 0;
+  return n;
+}
+
+namespace {
+
+// The energy configurations: one input pulse that ends shortly after the neuron's first spike
+// (found by a first run under constant input), then rest while V_g decays; the energy delivered
+// by every source over the run (circuit engine, noise off).
+struct energy_case {
+  const char* label;
+  const char* preset;  // nullptr: the characterized neuron
+  double amplitude;    // [V]
+  double search;       // [s] longest wait for the first spike
+  double tmax;         // [s] largest step
+  const char* paper;
+};
+
+// PHYSICS.md §7: reference figures for comparison.
+nlohmann::json energy_references() {
+  auto row = [](const char* system, const char* figure, nlohmann::json joules, const char* source) {
+    return nlohmann::json{
+        {"system", system}, {"figure", figure}, {"energy_per_spike_J", joules}, {"source", source}};
+  };
+  return nlohmann::json::array(
+      {row("1M1T1R, measured circuit (paper)", "about 1 pJ/spike at 0.45 V input, ~4 um^2", 1e-12,
+           "Zhao et al., Nat. Electron. 8, 1211 (2025)"),
+       row("1M1T1R, 65 nm (paper, Table 7)", "1.39 pJ/spike", 1.39e-12, "Zhao et al. 2025"),
+       row("1M1T1R, 3 nm projection (paper, Table 8)", "about 1 aJ/spike", 1e-18,
+           "Zhao et al. 2025"),
+       row("65 nm CMOS Morris-Lecar-type neuron", "about 4 fJ/spike", 4e-15,
+           "Sourikopoulos et al., Front. Neurosci. 11:123 (2017)"),
+       row("28 nm CMOS LIF neuron", "1.61 fJ/spike, 34 um^2", 1.61e-15,
+           "Besrour et al., arXiv:2408.07734"),
+       row("65 nm analog LIF", "2.1 pJ/spike, 20 pJ per synaptic op", 2.1e-12,
+           "JLPEA 13:55 (2023)"),
+       row("Intel Loihi (14 nm)", "about 23.6 pJ per synaptic op; 60 mm^2, 131,072 neurons",
+           nullptr, "Davies et al., IEEE Micro (2018)"),
+       row("IBM TrueNorth (28 nm)", "about 26 pJ per synaptic event; 1 M neurons, 63 mW", nullptr,
+           "Merolla et al., Science 345:668 (2014)"),
+       row("human brain", "about 20 W, 8.6e10 neurons, 1e14-1e15 synapses", nullptr,
+           "textbook figures")});
+}
+
+}  // namespace
+
 nlohmann::json characterize(const neuron_circuit& n, const characterize_options& o) {
+  if (o.trials < 1 || o.threshold_trials < 1)
+    throw input_error("characterize: the trial counts must be at least 1");
   nlohmann::json j;
   j["neuron"] = {{"memristor_model", n.memristor.model},
                  {"memristor_parameters", n.memristor.source},
@@ -199,23 +230,44 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
                  {"vto_V", n.vto},
                  {"kp_A_per_V2", n.kp},
                  {"spike_level_V", n.v_spike},
+                 {"rearm_level_V", n.v_rearm},
+                 {"dt_s", config_dt(n.memristor)},
                  {"seed", o.seed}};
-  auto step = [&](const char* what) {
+  // Progress: one bar per protocol, over its trials.
+  std::unique_ptr<progress> bar;
+  int bar_done = 0;
+  auto step = [&](const char* what, int trials = 0) {
+    bar.reset();
     if (o.on_step) o.on_step(what);
+    if (trials > 0) bar = std::make_unique<progress>(what, trials, o.progress);
+    bar_done = 0;
+  };
+  // One ensemble of the compact neuron.
+  auto ensemble = [&](const pulse_input& in, int trials, ensemble_options eo) {
+    eo.seed = o.seed;
+    const int offset = bar_done;
+    if (bar) eo.on_trials_done = [&, offset](int done) { bar->update(offset + done); };
+    auto out = run_ensemble(n, in, trials, eo);
+    bar_done += trials;
+    return out;
   };
 
   // Threshold firing and integration: Fig. 2e.
-  step("threshold firing and integration (Fig. 2e)");
+  step("threshold firing and integration (Fig. 2e)", o.trials);
   {
     const double period = 2e-3;
-    const stimulus s{"PULSE(0 0.8 0 1u 1u 999u 2m)", 0.3, 50e-6};
-    const auto spikes = run_trials(n, s, o.trials, o.seed);
+    ensemble_options eo;
+    eo.t_end = 0.3;
+    const auto trials = ensemble({0.8, 1e-3, period}, o.trials, eo);
     std::vector<double> first, pulses;
-    for (const auto& sp : spikes)
-      if (!sp.empty()) {
-        first.push_back(sp.front());
-        pulses.push_back(std::floor(sp.front() / period) + 1);
+    std::vector<std::vector<double>> spikes;
+    for (const auto& t : trials) {
+      spikes.push_back(t.spikes);
+      if (!t.spikes.empty()) {
+        first.push_back(t.spikes.front());
+        pulses.push_back(std::ceil(t.spikes.front() / period - 1e-9));
       }
+    }
     j["fig2e"] = {{"stimulus", "0.8 V pulses, 2 ms period, 50 % duty, 300 ms"},
                   {"trials", o.trials},
                   {"spikes_s", spikes},
@@ -225,16 +277,18 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
   }
 
   // Leaky integration: Fig. 3b.
-  step("leaky integration (Fig. 3b)");
+  step("leaky integration (Fig. 3b)", 5 * o.trials);
   {
     nlohmann::json rows = nlohmann::json::array();
     for (double gap : {0.4e-3, 0.6e-3, 0.8e-3, 1.0e-3, 1.2e-3}) {
       const double period = 1e-3 + gap;
-      const stimulus s{fmt::format("PULSE(0 0.9 0 1u 1u 998u {:.9g})", period), 0.3, 50e-6};
-      const auto spikes = run_trials(n, s, o.trials, o.seed);
+      ensemble_options eo;
+      eo.t_end = 0.3;
+      eo.stop_after_spikes = 1;
+      const auto trials = ensemble({0.9, 1e-3, period}, o.trials, eo);
       std::vector<double> pulses;
-      for (const auto& sp : spikes)
-        if (!sp.empty()) pulses.push_back(std::floor(sp.front() / period) + 1);
+      for (const auto& t : trials)
+        if (!t.spikes.empty()) pulses.push_back(std::ceil(t.spikes.front() / period - 1e-9));
       rows.push_back({{"gap_s", gap}, {"pulses_to_fire", stats(pulses)}});
     }
     j["leaky_integration"] = {{"stimulus", "0.9 V, 1 ms pulses, gaps 0.4-1.2 ms, 300 ms"},
@@ -244,88 +298,107 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
   }
 
   // Stochastic threshold: Fig. 3c/d.
-  step("stochastic threshold (Fig. 3c/d)");
+  step("stochastic threshold (Fig. 3c/d)", 7 * o.threshold_trials);
   {
     std::vector<double> amps, prob;
     for (int k = 0; k <= 6; ++k) {
       const double a = 0.6 + 0.1 * k;
-      const stimulus s{fmt::format("PULSE(0 {:.3g} 0 1u 1u 15m 1)", a), 20e-3, 50e-6};
-      const auto spikes = run_trials(n, s, o.threshold_trials, o.seed);
+      ensemble_options eo;
+      eo.t_end = 16e-3;
+      eo.stop_after_spikes = 1;
+      const auto trials = ensemble({a, 15e-3, 0, 0, 1}, o.threshold_trials, eo);
       int fired = 0;
-      for (const auto& sp : spikes) fired += !sp.empty();
+      for (const auto& t : trials) fired += !t.spikes.empty();
       amps.push_back(a);
       prob.push_back(static_cast<double>(fired) / o.threshold_trials);
     }
     const auto [v50, width] = fit_sigmoid(amps, prob);
     j["stochastic_threshold"] = {
-        {"stimulus", "one 15 ms pulse"},
+        {"stimulus", "one 15 ms pulse; a trial fires if V_g crosses the level within 16 ms"},
         {"trials_per_amplitude", o.threshold_trials},
         {"amplitudes_V", amps},
         {"probability", prob},
         {"sigmoid", {{"v50_V", v50}, {"width_V", width}}},
         {"paper", {{"amplitudes_V", {0.8, 0.9, 1.0}}, {"probability", {0.05, 0.76, 0.95}}}}};
   }
-  // Intrinsic plasticity: Fig. 4a/b.
-  step("intrinsic plasticity (Fig. 4a/b)");
+
+  // Intrinsic plasticity: Fig. 4a/b. The integration time of a pulse is the time from its
+  // onset to the memristor switching on (R_d < R_c): after a short gap V_g may still be above
+  // the spike level, so a V_g crossing would miss a switching that did happen.
+  step("intrinsic plasticity (Fig. 4a/b)", 5 * o.trials);
   {
     nlohmann::json rows = nlohmann::json::array();
     const double width = 20e-3;
     for (double gap : {3e-3, 30e-3, 80e-3, 200e-3, 1.0}) {
       const double second = width + gap;
-      const stimulus s{fmt::format("PWL(0 0 1u 2 {:.9g} 2 {:.9g} 0 {:.9g} 0 {:.9g} 2 {:.9g} 2 "
-                                   "{:.9g} 0)",
-                                   width, width + 1e-6, second, second + 1e-6, second + width,
-                                   second + width + 1e-6),
-                       second + width + 2e-3, 200e-6};
-      const auto spikes = run_trials(n, s, o.trials, o.seed);
+      ensemble_options eo;
+      eo.t_end = second + width + 1e-3;
+      const auto trials = ensemble({2.0, width, second, 0, 2}, o.trials, eo);
       std::vector<double> t1, t2;
-      for (const auto& sp : spikes) {
-        for (double x : sp)
+      int spike2 = 0;
+      for (const auto& t : trials) {
+        for (double x : t.switch_on)
           if (x < width) {
             t1.push_back(x);
             break;
           }
-        for (double x : sp)
+        for (double x : t.switch_on)
           if (x >= second && x < second + width) {
             t2.push_back(x - second);
             break;
           }
+        for (double x : t.spikes) spike2 += x >= second && x < second + width ? 1 : 0;
       }
-      rows.push_back({{"gap_s", gap}, {"first_pulse_s", stats(t1)}, {"second_pulse_s", stats(t2)}});
+      nlohmann::json row = {
+          {"gap_s", gap},
+          {"first_pulse_s", stats(t1)},
+          {"second_pulse_s", stats(t2)},
+          {"second_pulse_spike_fraction", static_cast<double>(spike2) / o.trials}};
+      if (!t1.empty() && !t2.empty())
+        row["gain"] = describe(t1).mean / std::max(describe(t2).mean, 1e-12);
+      rows.push_back(row);
     }
     j["intrinsic_plasticity"] = {
-        {"stimulus", "two 2 V, 20 ms pulses; integration time = spike time from the pulse's start"},
+        {"stimulus",
+         "two 2 V, 20 ms pulses; integration time = from the pulse's onset to the memristor "
+         "switching on (R_d < R_c)"},
         {"trials", o.trials},
         {"rows", rows},
         {"paper",
          "the second pulse fires sooner; the gain fades as the gap grows to 1 s (Fig. 4a/b)"}};
   }
 
-  // Refractory period and inter-spike intervals over R_c: Fig. 4d; stochasticity (ISI CV).
-  step("refractory period over R_c (Fig. 4d)");
+  // Refractory period and inter-spike intervals over R_c: Fig. 4d; stochasticity.
+  step("refractory period over R_c (Fig. 4d)", 5 * o.trials);
+  nlohmann::json nominal_isi;
   {
     nlohmann::json rows = nlohmann::json::array();
     const double tstop = 0.3;
     for (double rc : {50e6, 100e6, 250e6, 500e6, 1000e6}) {
-      neuron_circuit m = n;
-      m.r_c = rc;
-      const auto trials = run_trials_full(m, {"DC 0.8", tstop, 50e-6}, o.trials, o.seed);
+      ensemble_options eo;
+      eo.t_end = tstop;
+      eo.r_c = rc;
+      const auto trials = ensemble({0.8}, o.trials, eo);
       std::vector<double> isi;
-      double spikes = 0;
+      double spikes = 0, locked = 0;
       for (const auto& t : trials) {
         spikes += static_cast<double>(t.spikes.size());
-        for (std::size_t k = 1; k < t.spikes.size(); ++k)
+        // The first interval follows the first integration, not a refractory period.
+        for (std::size_t k = 2; k < t.spikes.size(); ++k)
           isi.push_back(t.spikes[k] - t.spikes[k - 1]);
+        locked += t.time_high_tail >= 0.999 * eo.window ? 1 : 0;
       }
       const auto st = describe(isi);
       nlohmann::json row = {{"r_c_ohm", rc},
                             {"spikes_per_trial", spikes / o.trials},
                             {"rate_hz", spikes / o.trials / tstop},
-                            {"isi_s", stats(isi)}};
+                            {"isi_s", stats(isi)},
+                            {"locked_fraction", locked / o.trials}};
       if (st.n > 1 && st.mean > 0) row["isi_cv"] = st.std / st.mean;
+      if (std::fabs(rc - n.r_c) < 1e-6 * rc) nominal_isi = isi;
       rows.push_back(row);
     }
-    j["refractory"] = {{"stimulus", "constant 0.8 V input for 300 ms"},
+    j["refractory"] = {{"stimulus", "constant 0.8 V input for 300 ms; ISI from the 2nd spike on"},
                        {"trials", o.trials},
                        {"rows", rows},
                        {"paper",
@@ -333,14 +406,49 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
                         "to 1 GOhm (Fig. 4d)"}};
   }
 
-  // Cascade: neuron 2 fires in response to neuron 1 and stays silent without it.
-  step("cascade");
+  // Stochasticity: ISI distribution at the nominal R_c (cycle to cycle), and the spread of
+  // each device's mean ISI with and without device-to-device variation of mu.
+  step("stochasticity (cycle-to-cycle and device-to-device)", 2 * o.trials);
+  {
+    auto per_device = [&](double d2d) {
+      ensemble_options eo;
+      eo.t_end = 0.3;
+      eo.d2d = d2d;
+      const auto trials = ensemble({0.8}, o.trials, eo);
+      std::vector<double> means, first;
+      for (const auto& t : trials) {
+        if (!t.spikes.empty()) first.push_back(t.spikes.front());
+        if (t.spikes.size() < 4) continue;
+        means.push_back((t.spikes.back() - t.spikes[1]) / static_cast<double>(t.spikes.size() - 2));
+      }
+      const auto m = describe(means), f = describe(first);
+      return nlohmann::json{{"d2d_mu_rel_std", d2d},
+                            {"device_mean_isi_s", stats(means)},
+                            {"device_mean_isi_cv", m.n > 1 ? m.std / m.mean : 0.0},
+                            {"first_spike_s", stats(first)},
+                            {"first_spike_cv", f.n > 1 ? f.std / f.mean : 0.0}};
+    };
+    const auto isi =
+        nominal_isi.is_null() ? std::vector<double>{} : nominal_isi.get<std::vector<double>>();
+    const auto st = describe(isi);
+    j["stochasticity"] = {
+        {"stimulus", fmt::format("constant 0.8 V, R_c = {:g} MOhm, 300 ms", n.r_c / 1e6)},
+        {"isi_s", isi},
+        {"isi_cv", st.n > 1 ? st.std / st.mean : 0.0},
+        {"cycle_to_cycle", per_device(0.0)},
+        {"device_to_device", per_device(o.d2d)}};
+  }
+
+  // Cascade: neuron 2 fires in response to neuron 1 and stays silent without it (circuit
+  // engine, noise off: the circuit engine's step control is not made for the noise).
+  step("cascade (circuit engine, noise off)");
   {
     const coupling c;
+    const neuron_circuit quiet = without_noise(n);
     nlohmann::json cases = nlohmann::json::array();
     for (const char* src : {"PULSE(0 0.8 0 1u 1u 999u 2m)", "DC 0"}) {
       const circuit::netlist nl =
-          circuit::parse_netlist(cascade_netlist(n, c, {src, 0.3, 50e-6}), "cascade.cir");
+          circuit::parse_netlist(cascade_netlist(quiet, c, {src, 0.3, 50e-6}), "cascade.cir");
       circuit::run_options ro;
       ro.seed = o.seed;
       const auto r = circuit::run_transient(nl, ro);
@@ -348,8 +456,8 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
         const auto it = std::find(r.names.begin(), r.names.end(), name);
         return r.values[static_cast<std::size_t>(it - r.names.begin())];
       };
-      const auto s1 = spike_times(r.t, column("v(gate1)"), n.v_spike);
-      const auto s2 = spike_times(r.t, column("v(gate2)"), n.v_spike);
+      const auto s1 = spike_times(r.t, column("v(gate1)"), n.v_spike, n.v_rearm);
+      const auto s2 = spike_times(r.t, column("v(gate2)"), n.v_spike, n.v_rearm);
       cases.push_back({{"input", src}, {"neuron1_spikes_s", s1}, {"neuron2_spikes_s", s2}});
     }
     j["cascade"] = {{"coupling",
@@ -361,38 +469,118 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
                     {"cases", cases}};
   }
 
-  // Energy per spike under the Fig. 2e stimulus: everything the input and supply deliver.
-  step("energy per spike");
+  // Energy per spike: the compact ensemble under constant drive, and the circuit engine (every
+  // element's ∫V·I, noise off) for the characterized neuron and the paper's 65 nm and 3 nm
+  // configurations.
+  step("energy per spike (circuit engine, noise off; compact)", o.trials);
   {
-    const auto trials = run_trials_full(n, {"PULSE(0 0.8 0 1u 1u 999u 2m)", 0.3, 50e-6}, 1, o.seed);
-    const double spikes = static_cast<double>(trials[0].spikes.size());
-    j["energy"] = {{"stimulus", "Fig. 2e stimulus, 300 ms"},
-                   {"energy_J", trials[0].energy},
-                   {"spikes", spikes},
-                   {"energy_per_spike_J",
-                    spikes > 0 ? nlohmann::json(trials[0].energy / spikes) : nlohmann::json()},
-                   {"paper",
-                    "about 1 pJ/spike at 0.45 V input (measured circuit); 1.39 pJ "
-                    "(65 nm, Table 7); about 1 aJ (3 nm, Table 8)"}};
+    nlohmann::json rows = nlohmann::json::array();
+    const energy_case cases[] = {
+        {"this neuron", nullptr, 1.0, 0.05, 20e-6, "—"},
+        {"measured circuit (Table 1)", "zhao2025-table1", 0.45, 1.0, 50e-6,
+         "about 1 pJ/spike at 0.45 V input"},
+        {"65 nm (Table 7)", "zhao2025-table7", 0.5, 1.0, 50e-6, "1.39 pJ/spike"},
+        {"3 nm (Table 8)", "zhao2025-table8", 0.7, 10e-6, 1e-9, "about 1 aJ/spike"},
+    };
+    for (const auto& ec : cases) {
+      const neuron_circuit m = without_noise(ec.preset ? neuron_from_preset(ec.preset) : n);
+      auto run = [&](double width, double tstop) {
+        const stimulus s{fmt::format("PULSE(0 {:.6g} 0 {:.6g} {:.6g} {:.9g} 1)", ec.amplitude,
+                                     ec.tmax, ec.tmax, width),
+                         tstop, ec.tmax};
+        const circuit::netlist nl = circuit::parse_netlist(neuron_netlist(m, s), "energy.cir");
+        circuit::run_options ro;
+        ro.seed = o.seed;
+        auto r = circuit::run_transient(nl, ro);
+        const auto it = std::find(r.names.begin(), r.names.end(), "v(gate)");
+        auto sp = spike_times(r.t, r.values[static_cast<std::size_t>(it - r.names.begin())],
+                              m.v_spike, m.v_rearm);
+        return std::make_pair(std::move(r), std::move(sp));
+      };
+      const auto first = run(ec.search, ec.search).second;
+      nlohmann::json row = {{"configuration", ec.label},
+                            {"preset", ec.preset ? ec.preset : n.memristor.source},
+                            {"half_cg_vin2_J", 0.5 * m.c_g * ec.amplitude * ec.amplitude},
+                            {"paper", ec.paper}};
+      if (first.empty()) {
+        row["stimulus"] = fmt::format("{:g} V: no spike within {:g} s", ec.amplitude, ec.search);
+        row["spikes"] = 0;
+        rows.push_back(row);
+        continue;
+      }
+      const double width = 1.1 * first.front(), tstop = width + 5 * m.r_c * m.c_g;
+      const auto [r, sp] = run(width, tstop);
+      nlohmann::json per_element = nlohmann::json::object();
+      double input = 0, supply = 0;
+      for (const auto& e : r.energy) {
+        per_element[e.element] = e.joules;
+        if (e.element == "vin") input -= e.joules;
+        if (e.element == "vdd") supply -= e.joules;
+      }
+      const double k = static_cast<double>(sp.size());
+      row["stimulus"] = fmt::format("one {:g} V, {:.3g} ms pulse (1.1 x the first spike time)",
+                                    ec.amplitude, width * 1e3);
+      row["spikes"] = k;
+      row["input_J"] = input;
+      row["supply_J"] = supply;
+      row["per_element_J"] = per_element;
+      if (k > 0) {
+        row["per_spike_J"] = (input + supply) / k;
+        row["input_per_spike_J"] = input / k;
+      }
+      rows.push_back(row);
+    }
+    // Compact estimate under constant drive, with noise, at the nominal R_c.
+    ensemble_options eo;
+    eo.t_end = 0.3;
+    const auto trials = ensemble({0.8}, o.trials, eo);
+    double e_in = 0, e_sup = 0, spikes = 0;
+    for (const auto& t : trials) {
+      e_in += t.energy_input;
+      e_sup += t.energy_supply;
+      spikes += static_cast<double>(t.spikes.size());
+    }
+    nlohmann::json compact = {{"stimulus", "constant 0.8 V, 300 ms, with noise"},
+                              {"spikes", spikes}};
+    if (spikes > 0) {
+      compact["input_per_spike_J"] = e_in / spikes;
+      compact["supply_per_spike_J"] = e_sup / spikes;
+    }
+    j["energy"] = {{"circuit", rows}, {"compact", compact}, {"references", energy_references()}};
   }
   return j;
 }
 
 std::string characterize_report(const nlohmann::json& r) {
   auto num = [](const nlohmann::json& s, const char* key, double scale = 1.0) {
-    return s.contains(key) ? fmt::format("{:.4g}", s[key].get<double>() * scale) : std::string("—");
+    return s.contains(key) && !s[key].is_null()
+               ? fmt::format("{:.4g}", s[key].get<double>() * scale)
+               : std::string("—");
+  };
+  auto joules = [](const nlohmann::json& v) {
+    if (v.is_null()) return std::string("—");
+    const double x = v.get<double>();
+    const char* unit[] = {"aJ", "fJ", "pJ", "nJ", "µJ"};
+    const double scale[] = {1e-18, 1e-15, 1e-12, 1e-9, 1e-6};
+    int k = 0;
+    while (k < 4 && std::fabs(x) >= 1000 * scale[k]) ++k;
+    return fmt::format("{:.3g} {}", x / scale[k], unit[k]);
   };
   std::string md = "# 1M1T1R neuron: characterization\n\n";
   const auto& n = r["neuron"];
   md += fmt::format(
       "Neuron: memristor `{}` ({}), C_g = {:g} F, R_c = {:g} Ω, R_l = {:g} Ω, V_dd = {:g} V, "
-      "NMOS level 1 VTO = {:g} V, KP = {:g} A/V²; a spike is V_g rising through {:g} V. Seed {}. "
-      "Paper: R. Zhao et al., Nature Electronics 8, 1211 (2025), figures as read by a third "
-      "party (PHYSICS.md §5).\n\n",
+      "NMOS level 1 VTO = {:g} V, KP = {:g} A/V². A spike is V_g rising through {:g} V (counted "
+      "again after V_g falls below {:g} V). Trial ensembles: the compact neuron (the circuit's "
+      "input side, exact per step of {:g} s); cascade and energy: the circuit engine, noise "
+      "off. Seed {}. Paper: R. Zhao et al., Nature Electronics 8, 1211 (2025), figures as read "
+      "by a third party (PHYSICS.md §5).\n\n",
       n["memristor_model"].get<std::string>(), n["memristor_parameters"].get<std::string>(),
       n["c_g_F"].get<double>(), n["r_c_ohm"].get<double>(), n["r_l_ohm"].get<double>(),
       n["v_dd_V"].get<double>(), n["vto_V"].get<double>(), n["kp_A_per_V2"].get<double>(),
-      n["spike_level_V"].get<double>(), n["seed"].get<std::uint64_t>());
+      n["spike_level_V"].get<double>(), n["rearm_level_V"].get<double>(), n["dt_s"].get<double>(),
+      n["seed"].get<std::uint64_t>());
+
   const auto& f = r["fig2e"];
   md += "## Threshold firing and integration (Fig. 2e)\n\n";
   md += fmt::format("{}; {} trials; {} fired.\n\n", f["stimulus"].get<std::string>(),
@@ -404,6 +592,7 @@ std::string characterize_report(const nlohmann::json& r) {
   md += fmt::format("| time to the first spike (ms) | 88 | {} ± {} |\n\n",
                     num(f["first_spike_s"], "mean", 1e3), num(f["first_spike_s"], "std", 1e3));
   md += "![raster](raster.png)\n\n";
+
   const auto& l = r["leaky_integration"];
   md += "## Leaky integration (Fig. 3b)\n\n";
   md += fmt::format("{}; {} trials. Paper: {}.\n\n", l["stimulus"].get<std::string>(),
@@ -414,6 +603,7 @@ std::string characterize_report(const nlohmann::json& r) {
                       num(row["pulses_to_fire"], "mean"), num(row["pulses_to_fire"], "std"),
                       row["pulses_to_fire"]["n"].get<int>());
   md += "\n![leaky integration](leaky.png)\n\n";
+
   const auto& s = r["stochastic_threshold"];
   md += "## Stochastic threshold (Fig. 3c/d)\n\n";
   md += fmt::format(
@@ -430,44 +620,72 @@ std::string characterize_report(const nlohmann::json& r) {
     for (std::size_t q = 0; q < pa.size(); ++q)
       if (std::fabs(pa[q].get<double>() - a) < 1e-9)
         paper = fmt::format("{:.0f} %", 100 * s["paper"]["probability"][q].get<double>());
-    md += fmt::format("| {:.1f} | {} | {:.0f} % |\n", a, paper,
+    md += fmt::format("| {:.1f} | {} | {:.1f} % |\n", a, paper,
                       100 * s["probability"][k].get<double>());
   }
   md += "\n![stochastic threshold](threshold.png)\n\n";
+
   const auto& ip = r["intrinsic_plasticity"];
   md += "## Intrinsic plasticity (Fig. 4a/b)\n\n";
   md += fmt::format("{}; {} trials. Paper: {}.\n\n", ip["stimulus"].get<std::string>(),
                     ip["trials"].get<int>(), ip["paper"].get<std::string>());
-  md += "| gap (ms) | first pulse (ms) | second pulse (ms) | gain |\n|---|---|---|---|\n";
-  for (const auto& row : ip["rows"]) {
-    const auto& a = row["first_pulse_s"];
-    const auto& b = row["second_pulse_s"];
-    const bool both = a.contains("mean") && b.contains("mean") && b["mean"].get<double>() > 0;
-    const std::string gain =
-        both ? fmt::format("{:.2f}", a["mean"].get<double>() / b["mean"].get<double>())
-             : std::string("—");
-    md += fmt::format("| {:g} | {} | {} | {} |\n", row["gap_s"].get<double>() * 1e3,
-                      num(a, "mean", 1e3), num(b, "mean", 1e3), gain);
-  }
+  md +=
+      "| gap (ms) | first pulse (ms) | second pulse (ms) | gain | second pulse spikes |\n"
+      "|---|---|---|---|---|\n";
+  for (const auto& row : ip["rows"])
+    md +=
+        fmt::format("| {:g} | {} | {} | {} | {:.0f} % |\n", row["gap_s"].get<double>() * 1e3,
+                    num(row["first_pulse_s"], "mean", 1e3), num(row["second_pulse_s"], "mean", 1e3),
+                    row.contains("gain") ? fmt::format("{:.2f}", row["gain"].get<double>()) : "—",
+                    100 * row["second_pulse_spike_fraction"].get<double>());
+  md += "\n![intrinsic plasticity](plasticity.png)\n\n";
+
   const auto& rf = r["refractory"];
-  md += "\n## Refractory period over R_c (Fig. 4d) and stochasticity\n\n";
+  md += "## Refractory period over R_c (Fig. 4d)\n\n";
   md += fmt::format("{}; {} trials. Paper: {}.\n\n", rf["stimulus"].get<std::string>(),
                     rf["trials"].get<int>(), rf["paper"].get<std::string>());
   md +=
-      "| R_c (MΩ) | spikes per trial | rate (Hz) | mean ISI (ms) | ISI CV |\n"
-      "|---|---|---|---|---|\n";
+      "| R_c (MΩ) | spikes per trial | rate (Hz) | mean ISI (ms) | ISI CV | locked |\n"
+      "|---|---|---|---|---|---|\n";
   for (const auto& row : rf["rows"])
-    md += fmt::format("| {:g} | {:.1f} | {:.1f} | {} | {} |\n", row["r_c_ohm"].get<double>() / 1e6,
-                      row["spikes_per_trial"].get<double>(), row["rate_hz"].get<double>(),
-                      num(row["isi_s"], "mean", 1e3),
-                      row.contains("isi_cv") ? fmt::format("{:.3f}", row["isi_cv"].get<double>())
-                                             : std::string("—"));
+    md += fmt::format(
+        "| {:g} | {:.1f} | {:.1f} | {} | {} | {:.0f} % |\n", row["r_c_ohm"].get<double>() / 1e6,
+        row["spikes_per_trial"].get<double>(), row["rate_hz"].get<double>(),
+        num(row["isi_s"], "mean", 1e3),
+        row.contains("isi_cv") ? fmt::format("{:.3f}", row["isi_cv"].get<double>()) : "—",
+        100 * row["locked_fraction"].get<double>());
+  md +=
+      "\n\"Locked\": V_g stayed above the spike level over the last 50 ms (no discrete "
+      "spikes).\n\n![refractory period](refractory.png)\n\n";
+
+  const auto& st = r["stochasticity"];
+  md += "## Stochasticity\n\n";
+  const auto& c2c = st["cycle_to_cycle"];
+  const auto& d2d = st["device_to_device"];
+  md += fmt::format(
+      "{}: ISI coefficient of variation {:.3f} over {} intervals (histogram in isi.png).\n\n"
+      "| spread | first spike (ms) | first-spike CV | per-device mean ISI (ms) | its CV across "
+      "devices |\n|---|---|---|---|---|\n",
+      st["stimulus"].get<std::string>(), st["isi_cv"].get<double>(), st["isi_s"].size());
+  for (const auto* c : {&c2c, &d2d})
+    md += fmt::format("| {} | {} ± {} | {:.3f} | {} | {:.3f} |\n",
+                      (*c)["d2d_mu_rel_std"].get<double>() > 0
+                          ? fmt::format("cycle-to-cycle and device-to-device (mu ± {:.0f} %)",
+                                        100 * (*c)["d2d_mu_rel_std"].get<double>())
+                          : std::string("cycle-to-cycle only"),
+                      num((*c)["first_spike_s"], "mean", 1e3),
+                      num((*c)["first_spike_s"], "std", 1e3), (*c)["first_spike_cv"].get<double>(),
+                      num((*c)["device_mean_isi_s"], "mean", 1e3),
+                      (*c)["device_mean_isi_cv"].get<double>());
+  md += "\n![ISI distribution](isi.png)\n\n";
+
   const auto& cs = r["cascade"];
-  md += "\n## Cascade\n\n";
+  md += "## Cascade\n\n";
   md += fmt::format(
       "Coupling stage (ionsim's design; the paper's was not recovered): neuron 1's drain drives "
       "the gate of a PMOS pull-up (VTO {:g} V, KP {:g} A/V², source at {:g} V, which also "
-      "supplies neuron 1's load) whose drain is neuron 2's input, pulled down by {:g} Ω.\n\n",
+      "supplies neuron 1's load) whose drain is neuron 2's input, pulled down by {:g} Ω. "
+      "Circuit engine, memristor noise off.\n\n",
       cs["coupling"]["pmos_vto_V"].get<double>(), cs["coupling"]["pmos_kp_A_per_V2"].get<double>(),
       cs["coupling"]["v_couple_V"].get<double>(), cs["coupling"]["r_pull_ohm"].get<double>());
   md +=
@@ -481,19 +699,41 @@ std::string characterize_report(const nlohmann::json& r) {
         a.empty() ? std::string("—") : fmt::format("{:.3f}", a[0].get<double>() * 1e3), b.size(),
         b.empty() ? std::string("—") : fmt::format("{:.3f}", b[0].get<double>() * 1e3));
   }
+
   const auto& en = r["energy"];
-  md += "\n## Energy\n\n";
-  md += fmt::format(
-      "{}: {:.4g} J delivered by the input and supply for {} spikes: {} per spike. "
-      "Paper: {}.\n\n",
-      en["stimulus"].get<std::string>(), en["energy_J"].get<double>(), en["spikes"].get<double>(),
-      en["energy_per_spike_J"].is_null()
-          ? std::string("—")
-          : fmt::format("{:.4g} J", en["energy_per_spike_J"].get<double>()),
-      en["paper"].get<std::string>());
+  md += "\n## Energy per spike\n\n";
   md +=
-      "Not yet characterized here (open in issue 4): the cascade, device-to-device spread, the "
-      "65 nm / 3 nm energy configurations with their own stimuli, and the calibrated preset.\n";
+      "Circuit engine, noise off: one input pulse, energy delivered by the input source and by "
+      "the drain supply over the run (every element's ∫V·I is in results.json). ½·C_g·V_in² is "
+      "the paper's own accounting (PHYSICS.md §1).\n\n"
+      "| configuration | stimulus | spikes | input per spike | total per spike | ½·C_g·V_in² | "
+      "paper |\n|---|---|---|---|---|---|---|\n";
+  for (const auto& row : en["circuit"])
+    md += fmt::format("| {} | {} | {:g} | {} | {} | {} | {} |\n",
+                      row["configuration"].get<std::string>(), row["stimulus"].get<std::string>(),
+                      row["spikes"].get<double>(),
+                      joules(row.value("input_per_spike_J", nlohmann::json())),
+                      joules(row.value("per_spike_J", nlohmann::json())),
+                      joules(row["half_cg_vin2_J"]), row["paper"].get<std::string>());
+  const auto& cp = en["compact"];
+  md += fmt::format(
+      "\nCompact neuron, {}: {:g} spikes over the trials; input {} and drain supply {} per "
+      "spike (the supply term is the measurement load R_l = {:g} Ω carrying current while V_g "
+      "is above VTO).\n\n",
+      cp["stimulus"].get<std::string>(), cp["spikes"].get<double>(),
+      joules(cp.value("input_per_spike_J", nlohmann::json())),
+      joules(cp.value("supply_per_spike_J", nlohmann::json())), n["r_l_ohm"].get<double>());
+  md += "Against other neurons (PHYSICS.md §7):\n\n| system | figure | source |\n|---|---|---|\n";
+  for (const auto& row : en["circuit"])
+    if (row.contains("input_per_spike_J"))
+      md += fmt::format(
+          "| ionsim: {} | {} per spike at the input ({} with the supply) | this "
+          "report |\n",
+          row["configuration"].get<std::string>(), joules(row["input_per_spike_J"]),
+          joules(row["per_spike_J"]));
+  for (const auto& row : en["references"])
+    md += fmt::format("| {} | {} | {} |\n", row["system"].get<std::string>(),
+                      row["figure"].get<std::string>(), row["source"].get<std::string>());
   return md;
 }
 

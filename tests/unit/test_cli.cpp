@@ -138,6 +138,14 @@ TEST(Cli, BadProtocolValues) {
                        {"--cycles"});
 }
 
+TEST(Cli, NeuronCharacterizeBadInput) {
+  expect_clean_failure("neuron characterize --preset wang2024-pulse --no-plot",
+                       {"wang2024-pulse", "[circuit]"});
+  expect_clean_failure("neuron characterize --trials 0 --no-plot", {"--trials"});
+  expect_clean_failure("neuron characterize --d2d 2 --no-plot", {"--d2d"});
+  expect_clean_failure("neuron characterize --preset nope --no-plot", {"'nope'"});
+}
+
 TEST(Cli, UnknownPreset) {
   expect_clean_failure("device sweep --cycles 2 --preset nope --no-plot", {"'nope'"});
 }

@@ -152,9 +152,10 @@ TEST(zhao2025_table1, first_switch_on_times_match_independent_reimplementation) 
       {0.6, 77.6e-3}, {0.8, 34.9e-3}, {1.0, 15.4e-3}};
   for (const auto& [v_in, t_ref] : expected) {
     zhao2025_model m(std::get<zhao2025_params>(c.params), 1, 1);
+    const zhao2025_step st(m.params(), dt);
     double vg = 0, t_on = -1;
     for (std::int64_t s = 0; s < 100000 && t_on < 0; ++s) {
-      m.step_device(0, s, dt, v_in - vg);
+      m.step_device(0, s, st, v_in - vg);
       const double rd = m.resistance(0);
       const double v_inf = v_in * rc / (rd + rc), tau = cg * rd * rc / (rd + rc);
       vg = v_inf + (vg - v_inf) * std::exp(-dt / tau);

@@ -1,6 +1,7 @@
 # Plots of `ionsim neuron characterize`: raster.png (Fig. 2e spikes per trial), leaky.png
 # (pulses to fire against the gap), threshold.png (firing probability against amplitude with
-# the fitted sigmoid and the paper's points). Usage: neuron.py RESULTS.json OUTDIR
+# the fitted sigmoid and the paper's points), plasticity.png (paired-pulse integration times),
+# refractory.png (ISI over R_c), isi.png (ISI histogram). Usage: neuron.py RESULTS.json OUTDIR
 import json
 import os
 import sys
@@ -15,13 +16,16 @@ out = sys.argv[2]
 
 f = r["fig2e"]
 fig, ax = plt.subplots(figsize=(7, 3.2))
+ms = min(8.0, 250.0 / max(1, len(f["spikes_s"])))
 for k, sp in enumerate(f["spikes_s"]):
-    ax.plot(np.array(sp) * 1e3, np.full(len(sp), k), "|", color="C0", ms=8)
+    ax.plot(np.array(sp) * 1e3, np.full(len(sp), k), "|", color="C0", ms=ms, mew=0.8)
+    if sp:
+        ax.plot(sp[0] * 1e3, k, "|", color="k", ms=ms, mew=1.6)
 ax.axvline(f["paper"]["first_spike_s"] * 1e3, color="C3", ls="--",
            label=f"paper: first spike after {f['paper']['pulses_to_first_spike']} pulses")
 ax.set_xlabel("time (ms)")
 ax.set_ylabel("trial")
-ax.set_title("Fig. 2e stimulus: 0.8 V pulses, 2 ms period")
+ax.set_title("Fig. 2e stimulus: 0.8 V pulses, 2 ms period (first spikes in black)")
 ax.set_xlim(0, 300)
 ax.legend(fontsize=8, loc="lower right")
 fig.tight_layout()
@@ -54,3 +58,46 @@ ax.set_ylabel("firing probability (%)")
 ax.legend(fontsize=8)
 fig.tight_layout()
 fig.savefig(os.path.join(out, "threshold.png"), dpi=120)
+
+ip = r["intrinsic_plasticity"]
+gaps = np.array([row["gap_s"] for row in ip["rows"]]) * 1e3
+t1 = [row["first_pulse_s"].get("mean", np.nan) * 1e3 for row in ip["rows"]]
+t2 = [row["second_pulse_s"].get("mean", np.nan) * 1e3 for row in ip["rows"]]
+s2 = [row["second_pulse_s"].get("std", 0) * 1e3 for row in ip["rows"]]
+fig, ax = plt.subplots(figsize=(4.5, 3.2))
+ax.plot(gaps, t1, "s--", color="0.5", label="first pulse")
+ax.errorbar(gaps, t2, yerr=s2, marker="o", capsize=3, label="second pulse")
+ax.set_xscale("log")
+ax.set_xlabel("gap between the 2 V, 20 ms pulses (ms)")
+ax.set_ylabel("integration time (ms)")
+ax.set_title("Intrinsic plasticity (paper: 2nd faster, fading)", fontsize=9)
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(os.path.join(out, "plasticity.png"), dpi=120)
+
+rf = r["refractory"]
+rc = np.array([row["r_c_ohm"] for row in rf["rows"]]) / 1e6
+isi = np.array([row["isi_s"].get("mean", np.nan) for row in rf["rows"]]) * 1e3
+isd = np.array([row["isi_s"].get("std", 0) for row in rf["rows"]]) * 1e3
+fig, ax = plt.subplots(figsize=(4.5, 3.2))
+ax.errorbar(rc, isi, yerr=isd, marker="o", capsize=3, label="simulated mean ISI (± std)")
+if np.isfinite(isi[0]):
+    ax.plot(rc, isi[0] * rc / rc[0], ":", color="C3", label="proportional to R_c")
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("R_c (MΩ)")
+ax.set_ylabel("inter-spike interval (ms)")
+ax.set_title("Refractory period, 0.8 V DC (paper: ≈10× over the range)", fontsize=9)
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(os.path.join(out, "refractory.png"), dpi=120)
+
+st = r["stochasticity"]
+fig, ax = plt.subplots(figsize=(4.5, 3.2))
+if st["isi_s"]:
+    ax.hist(np.array(st["isi_s"]) * 1e3, bins=40, color="C0")
+ax.set_xlabel("inter-spike interval (ms)")
+ax.set_ylabel("count")
+ax.set_title(f"{st['stimulus']}: CV {st['isi_cv']:.2f}", fontsize=8)
+fig.tight_layout()
+fig.savefig(os.path.join(out, "isi.png"), dpi=120)

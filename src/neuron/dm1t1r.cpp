@@ -1,0 +1,224 @@
+#include "neuron/dm1t1r.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace ionsim::neuron {
+
+namespace {
+
+double table_value(const toml::table& t, const char* key, double def, const std::string& where) {
+  const toml::node* n = t.get(key);
+  if (!n) return def;
+  const auto v = n->value<double>();
+  if (!v || !(*v > 0) || !std::isfinite(*v))
+    throw input_error(fmt::format("{}: [circuit] {} must be a positive number", where, key));
+  return *v;
+}
+
+}  // namespace
+
+neuron_circuit neuron_from_preset(const std::string& preset) {
+  neuron_circuit n;
+  n.memristor = load_preset(preset);
+  const auto where = fmt::format("preset '{}'", preset);
+  const toml::table* c = n.memristor.extra["circuit"].as_table();
+  if (!c) throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));
+  for (auto&& [key, value] : *c) {
+    static const char* known[] = {"c_g", "r_c", "r_l", "v_dd", "vto", "kp", "c_l"};
+    if (std::find_if(std::begin(known), std::end(known),
+                     [&](const char* k) { return key.str() == k; }) == std::end(known))
+      throw input_error(
+          fmt::format("{}: unknown [circuit] key '{}' (known: c_g, r_c, r_l, v_dd, "
+                      "vto, kp, c_l)",
+                      where, key.str()));
+    (void)value;
+  }
+  n.c_g = table_value(*c, "c_g", n.c_g, where);
+  n.r_c = table_value(*c, "r_c", n.r_c, where);
+  n.r_l = table_value(*c, "r_l", n.r_l, where);
+  n.v_dd = table_value(*c, "v_dd", n.v_dd, where);
+  n.vto = table_value(*c, "vto", n.vto, where);
+  n.kp = table_value(*c, "kp", n.kp, where);
+  n.c_l = table_value(*c, "c_l", 0.0, where);
+  return n;
+}
+
+double output_current(const neuron_circuit& n, double v_g, double* v_drain) {
+  const double vov = v_g - n.vto;
+  double i = 0;
+  if (vov > 0) {
+    const double i_sat = 0.5 * n.kp * vov * vov;
+    if (n.v_dd - i_sat * n.r_l >= vov) {
+      i = i_sat;
+    } else {
+      // Triode: i = kp (vov v_D - v_D²/2) with v_D = v_dd - i r_l; the smaller root.
+      const double g = 1.0 / n.r_l, bb = n.kp * vov + g;
+      const double vd = (bb - std::sqrt(std::max(0.0, bb * bb - 2 * n.kp * n.v_dd * g))) / n.kp;
+      i = (n.v_dd - vd) * g;
+    }
+  }
+  if (v_drain) *v_drain = n.v_dd - i * n.r_l;
+  return i;
+}
+
+dm1t1r_population::dm1t1r_population(const neuron_circuit& n, std::size_t size, std::uint64_t seed,
+                                     std::uint64_t first_id, double dt)
+    : n_(n),
+      st_(n.memristor.model == "zhao2025" ? std::get<zhao2025_params>(n.memristor.params)
+                                          : zhao2025_params{},
+          dt > 0 ? dt : config_dt(n.memristor)),
+      rng_(seed),
+      first_id_(first_id),
+      x1_(size),
+      x2_(size),
+      vg_(size),
+      g_c_(size, 1.0 / n.r_c),
+      mu_scale_(size, 1.0),
+      e_in_(size),
+      e_out_(size),
+      spiked_(size),
+      switched_(size),
+      armed_(size),
+      on_(size) {
+  if (n.memristor.model != "zhao2025")
+    throw input_error(
+        fmt::format("{}: the compact 1M1T1R neuron supports the zhao2025 memristor model, not '{}'",
+                    n.memristor.source, n.memristor.model));
+  reset();
+}
+
+void dm1t1r_population::reset() {
+  std::fill(x1_.begin(), x1_.end(), 0.0);
+  std::fill(x2_.begin(), x2_.end(), 0.0);
+  std::fill(vg_.begin(), vg_.end(), 0.0);
+  std::fill(e_in_.begin(), e_in_.end(), 0.0);
+  std::fill(e_out_.begin(), e_out_.end(), 0.0);
+  std::fill(spiked_.begin(), spiked_.end(), 0);
+  std::fill(switched_.begin(), switched_.end(), 0);
+  std::fill(armed_.begin(), armed_.end(), 1);
+  std::fill(on_.begin(), on_.end(), 0);
+}
+
+void dm1t1r_population::advance(std::int64_t step, std::span<const double> v_in) {
+  IONSIM_ASSERT(v_in.size() == size());
+  const double dt = st_.dt, cg = n_.c_g;
+  const bool noisy = st_.noisy();
+  for (std::size_t i = 0; i < size(); ++i) {
+    const double vi = v_in[i], v0 = vg_[i];
+    std::array<double, 4> z{};
+    if (noisy)
+      z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
+    st_(x1_[i], x2_[i], vi - v0, z[0], z[1], mu_scale_[i]);
+    const double rd = st_.resistance(x1_[i] + x2_[i]);
+    const double gd = 1.0 / rd, gsum = gd + g_c_[i];
+    const double v_inf = vi * gd / gsum, tau = cg / gsum;
+    const double decay = std::exp(-dt / tau);
+    const double v1 = v_inf + (v0 - v_inf) * decay;
+    vg_[i] = v1;
+    // Energy: exact integrals of the exponential V_g(t) over the step.
+    const double mean_vg = v_inf + (v0 - v_inf) * (tau / dt) * (1.0 - decay);
+    e_in_[i] += vi * (vi - mean_vg) * gd * dt;
+    e_out_[i] += n_.v_dd * output_current(n_, mean_vg) * dt;
+    // Events.
+    const bool up = armed_[i] && v1 >= n_.v_spike;
+    spiked_[i] = up;
+    if (up)
+      armed_[i] = 0;
+    else if (!armed_[i] && v1 < n_.v_rearm)
+      armed_[i] = 1;
+    const double gc = g_c_[i];
+    const bool sw = !on_[i] && gd > gc;  // R_d < R_c
+    switched_[i] = sw;
+    if (sw)
+      on_[i] = 1;
+    else if (on_[i] && 4.0 * gd < gc)
+      on_[i] = 0;  // R_d > 4 R_c
+  }
+}
+
+std::vector<trial> run_ensemble(const neuron_circuit& n, const pulse_input& in, int trials,
+                                const ensemble_options& o) {
+  if (trials < 1) throw input_error("an ensemble needs at least one trial");
+  if (!(o.t_end > 0)) throw input_error("the run length must be positive");
+  dm1t1r_population(n, 0, o.seed);  // checks the neuron before the parallel region
+  const double dt = o.dt > 0 ? o.dt : config_dt(n.memristor);
+  const auto steps = [dt](double t) { return std::llround(t / dt); };
+  const std::int64_t n_steps = std::max<std::int64_t>(1, steps(o.t_end));
+  const std::int64_t k_start = steps(in.start), k_width = steps(in.width),
+                     k_period = steps(in.period), k_tail = n_steps - steps(o.window);
+  const auto level = [&](std::int64_t k) {
+    const std::int64_t r = k - k_start;
+    if (r < 0) return 0.0;
+    if (k_period <= 0) return k_width <= 0 || r < k_width ? in.amplitude : 0.0;
+    if (in.count >= 0 && r / k_period >= in.count) return 0.0;
+    return k_width <= 0 || r % k_period < k_width ? in.amplitude : 0.0;
+  };
+  std::vector<trial> out(static_cast<std::size_t>(trials));
+  const philox var(o.seed);
+  constexpr int block = 32;
+  const int n_blocks = (trials + block - 1) / block;
+  int done = 0;
+#pragma omp parallel for schedule(dynamic)
+  for (int b = 0; b < n_blocks; ++b) {
+    const int first = b * block, size = std::min(block, trials - first);
+    const auto sz = static_cast<std::size_t>(size);
+    dm1t1r_population pop(n, sz, o.seed, static_cast<std::uint64_t>(first), dt);
+    for (std::size_t i = 0; i < sz; ++i) {
+      if (o.r_c > 0) pop.set_r_c(i, o.r_c);
+      if (o.d2d > 0) {
+        const double z = var.normals(rng_stream::device_variation, first + i, 0)[0];
+        const double s2 = std::log1p(o.d2d * o.d2d);  // lognormal with mean 1, rel. std d2d
+        pop.set_mu_scale(i, std::exp(std::sqrt(s2) * z - 0.5 * s2));
+      }
+    }
+    std::vector<double> v(sz);
+    std::vector<int> running(sz, 1);
+    int n_running = size;
+    std::int64_t k = 0;
+    for (; k < n_steps && n_running > 0; ++k) {
+      std::fill(v.begin(), v.end(), level(k));
+      pop.advance(k, v);
+      const double t = static_cast<double>(k + 1) * dt;
+      for (std::size_t i = 0; i < sz; ++i) {
+        if (!running[i]) continue;
+        trial& tr = out[static_cast<std::size_t>(first) + i];
+        if (pop.switched_on(i)) tr.switch_on.push_back(t);
+        if (k >= k_tail && pop.v_g(i) >= n.v_spike) tr.time_high_tail += dt;
+        if (pop.spiked(i)) {
+          tr.spikes.push_back(t);
+          if (o.stop_after_spikes > 0 &&
+              static_cast<int>(tr.spikes.size()) >= o.stop_after_spikes) {
+            running[i] = 0;
+            --n_running;
+            tr.t_end = t;
+            tr.energy_input = pop.energy_input(i);
+            tr.energy_supply = pop.energy_supply(i);
+          }
+        }
+      }
+    }
+    for (std::size_t i = 0; i < sz; ++i)
+      if (running[i]) {
+        trial& tr = out[static_cast<std::size_t>(first) + i];
+        tr.t_end = static_cast<double>(k) * dt;
+        tr.energy_input = pop.energy_input(i);
+        tr.energy_supply = pop.energy_supply(i);
+      }
+    if (o.on_trials_done) {
+#pragma omp critical(ionsim_ensemble_progress)
+      {
+        done += size;
+        o.on_trials_done(done);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace ionsim::neuron
