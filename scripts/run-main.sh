@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job (`make run`): device experiments on the shipped presets and the 1M1T1R neuron
-# characterization (report.md).
+# The main job (`make run`): device experiments on the shipped presets, the 1M1T1R neuron
+# characterization (report.md) and two networks (Vogels-Abbott CUBA; recurrent 1M1T1R neurons).
 # Usage: scripts/run-main.sh BUILD/ionsim OUTDIR
 set -euo pipefail
 bin=$1
@@ -17,6 +17,8 @@ run "$bin" device pulse --preset wang2024-pulse --amplitude 1.0V --width 20ms --
   --series 22k --trials 200 --seed 1 --out "$out/pulse-wang2024-pulse"
 run "$bin" neuron characterize --preset zhao2025-calibrated --seed 1 \
   --out "$out/neuron-zhao2025-calibrated"
+run "$bin" run examples/networks/cuba.toml --out "$out/network-cuba" --no-progress
+run "$bin" run examples/networks/dm1t1r_recurrent.toml --out "$out/network-dm1t1r"
 echo "Neuron report (the paper's figures beside the simulation): $out/neuron-zhao2025-calibrated/report.md"
 echo "Summaries and plots:"
 for d in "$out"/*/; do

@@ -20,6 +20,8 @@ enum class rng_stream : std::uint32_t {
   synapse_delay = 6,   // network: per-synapse delays drawn from a distribution
   poisson_input = 7,   // network: Poisson stimulus counts
   neuron_init = 8,     // network: initial values of neuron state variables
+  synapse_variation = 9,  // network: device-to-device spread of memristive synapses
+  synapse_read = 10,      // network: read noise of memristive synapses
 };
 
 class philox {

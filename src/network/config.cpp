@@ -246,7 +246,7 @@ network_spec parse_network_config(const std::string& text, const std::string& so
     const std::string what = "[[projection]]";
     rd.keys(t,
             {"name", "source", "target", "rule", "p", "indegree", "outdegree", "autapses",
-             "multapses", "receptor", "weight", "delay", "file"},
+             "multapses", "receptor", "weight", "delay", "file", "memristor"},
             what);
     projection_spec j;
     j.where = rd.at(t);
@@ -293,8 +293,18 @@ network_spec parse_network_config(const std::string& text, const std::string& so
         rd.fail(*x, "'multapses' applies to fixed_indegree and fixed_outdegree only");
       j.multapses = rd.boolean(*x, "multapses");
     }
+    std::string weight_unit = unit;
+    if (const auto* x = t.get("memristor")) {  // memristive synapses: weight is G [S]
+      j.memristor = rd.table(*x, "memristor");
+      j.memristor_source = rd.source;
+      if (unit != "V")
+        rd.fail(*x, fmt::format("memristive synapses need a receptor in volts (an input "
+                                "integrator), not '{}' in {}",
+                                j.receptor, unit));
+      weight_unit = "S";
+    }
     if (const auto* x = t.get("weight"))
-      j.weight = rd.dist(*x, "weight", unit);
+      j.weight = rd.dist(*x, "weight", weight_unit);
     else if (j.rule != connect_rule::from_file)
       rd.fail(t, "[[projection]] needs 'weight'");
     j.delay = value_dist::constant(s.run.dt);

@@ -4,6 +4,9 @@
 #include <array>
 #include <cmath>
 
+#include "network/dm1t1r_model.hpp"
+#include "network/spike_source.hpp"
+
 namespace ionsim::network {
 
 namespace {
@@ -255,6 +258,8 @@ model_registry builtin_models() {
            return std::unique_ptr<neuron_model>(
                new lif_coba(n, read_checked(t, lif_coba_fields(), source)));
          }});
+  add_dm1t1r_model(r);
+  add_spike_source_model(r);
   return r;
 }
 

@@ -48,6 +48,10 @@ class neuron_model {
   // The whole array of state variable k (one entry per neuron), for initialization and
   // recording.
   virtual std::span<double> variable(std::size_t k) = 0;
+  // The seed of the run and the global index of the population's first neuron, for models
+  // that draw random numbers while running (keyed by (seed, neuron, step)); called once,
+  // before prepare.
+  virtual void set_identity(std::uint64_t /*seed*/, std::uint64_t /*first_id*/) {}
   // Fixes the time step; called once before the first advance (derived constants).
   virtual void prepare(double dt) = 0;
   // Advances local neurons [first, last) by one step and appends the local indices of those

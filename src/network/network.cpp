@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
+#include "network/memristive.hpp"
 
 namespace ionsim::network {
 
@@ -127,6 +128,7 @@ network::network(const network_spec& spec, const model_registry& models)
         }
       }
     }
+    pop.model->set_identity(spec.run.seed, pop.first);
     pop.model->prepare(dt);
     pops_.push_back(std::move(pop));
   }
@@ -143,6 +145,13 @@ network::network(const network_spec& spec, const model_registry& models)
     pr.receptor = find_receptor(pr.target, js.receptor, js.where);
     pr.table = build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
                               pops_[pr.target].model->size(), pr.source == pr.target, dt, rng_);
+    if (js.memristor) {
+      memristive_params m;
+      const std::string msrc = js.memristor_source.empty() ? src : js.memristor_source;
+      read_params(*js.memristor, memristive_fields(), m, msrc);
+      memristive_check(m, fmt::format("{}: memristor", js.where));
+      program_memristive(pr.table, m, static_cast<std::uint32_t>(j), rng_);
+    }
     const auto lo = pr.table.min_delay(), hi = pr.table.max_delay();
     min_delay = min_delay == 0 ? lo : std::min(min_delay, lo);
     max_delay = std::max(max_delay, hi);
@@ -363,7 +372,17 @@ void network::deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
           const std::uint64_t q1 = tb.row[s + 1];
           if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
           double* ring = tp.ring[pr.receptor].data();
-          if (tb.delay.empty()) {
+          if (tb.read_noise > 0) {  // memristive reads: each one with its own noise
+            const double sd = tb.read_noise;
+            const auto jj = static_cast<std::uint32_t>(j);
+            for (; q < q1 && tg[q] < hi; ++q) {
+              const std::int64_t d = tb.delay.empty() ? tb.uniform_delay : tb.delay[q];
+              const double z = rng_.normals(rng_stream::synapse_read, synapse_key(jj, q),
+                                            static_cast<std::uint64_t>(n))[0];
+              ring[static_cast<std::size_t>((n + d) % ring_) * size + tg[q]] +=
+                  tb.weight[q] * (1.0 + sd * z);
+            }
+          } else if (tb.delay.empty()) {
             double* x = ring + static_cast<std::size_t>((n + tb.uniform_delay) % ring_) * size;
             for (; q < q1 && tg[q] < hi; ++q) x[tg[q]] += tb.weight[q];
           } else {

@@ -60,6 +60,9 @@ struct projection_spec {
   value_dist weight;       // [receptor unit]
   value_dist delay = value_dist::constant(1e-4);  // [s]
   std::string file;  // from_file: CSV with source,target[,weight][,delay]
+  // Memristive synapses (network/memristive.hpp): `weight` is then a conductance [S].
+  std::optional<toml::table> memristor;  // [projection.memristor] keys, checked when built
+  std::string memristor_source;          // file name for its messages
 };
 
 enum class stimulus_kind { poisson, dc, spike_train };

@@ -20,6 +20,8 @@ struct synapse_table {
   std::vector<float> weight;
   std::vector<std::uint16_t> delay;  // per synapse [steps]; empty when uniform
   std::uint32_t uniform_delay = 1;   // [steps] when `delay` is empty
+  bool memristive = false;           // weights are memristor reads (network/memristive.hpp)
+  float read_noise = 0;              // [1] relative std of each read (memristive)
 
   std::size_t sources() const { return row.empty() ? 0 : row.size() - 1; }
   std::size_t size() const { return target.size(); }

@@ -29,6 +29,9 @@ neuron_circuit neuron_from_preset(const std::string& preset) {
   const auto where = fmt::format("preset '{}'", preset);
   const toml::table* c = n.memristor.extra["circuit"].as_table();
   if (!c) throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));
+  if (n.memristor.model != "zhao2025")
+    throw input_error(fmt::format("{}: a 1M1T1R neuron needs the zhao2025 memristor model, not '{}'",
+                                  where, n.memristor.model));
   for (auto&& [key, value] : *c) {
     static const char* known[] = {"c_g", "r_c", "r_l", "v_dd", "vto", "kp", "c_l"};
     if (std::find_if(std::begin(known), std::end(known),
@@ -105,11 +108,27 @@ void dm1t1r_population::reset() {
   std::fill(on_.begin(), on_.end(), 0);
 }
 
-void dm1t1r_population::advance(std::int64_t step, std::span<const double> v_in) {
-  IONSIM_ASSERT(v_in.size() == size());
+void dm1t1r_population::set_dt(double dt) {
+  st_ = zhao2025_step(std::get<zhao2025_params>(n_.memristor.params),
+                      dt > 0 ? dt : config_dt(n_.memristor));
+}
+
+void dm1t1r_population::set_noise(std::uint64_t seed, std::uint64_t first_id) {
+  rng_ = philox(seed);
+  first_id_ = first_id;
+}
+
+std::span<double> dm1t1r_population::state(std::size_t k) {
+  IONSIM_ASSERT(k < 3);
+  return k == 0 ? std::span<double>(vg_) : k == 1 ? std::span<double>(x1_) : std::span<double>(x2_);
+}
+
+void dm1t1r_population::advance(std::int64_t step, const double* v_in, std::size_t first,
+                                std::size_t last) {
+  IONSIM_ASSERT(last <= size() && first <= last);
   const double dt = st_.dt, cg = n_.c_g;
   const bool noisy = st_.noisy();
-  for (std::size_t i = 0; i < size(); ++i) {
+  for (std::size_t i = first; i < last; ++i) {
     const double vi = v_in[i], v0 = vg_[i];
     std::array<double, 4> z{};
     if (noisy)

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/random.hpp"
 #include "device/registry.hpp"
 
@@ -63,7 +64,18 @@ class dm1t1r_population {
   // input voltages v_in [V] held over the step. Afterwards spiked(i) / switched_on(i) say
   // whether neuron i spiked (V_g rose through v_spike) / its memristor switched on (R_d fell
   // below R_c; re-armed above 4 R_c) during the step.
-  void advance(std::int64_t step, std::span<const double> v_in);
+  void advance(std::int64_t step, std::span<const double> v_in) {
+    IONSIM_ASSERT(v_in.size() == size());
+    advance(step, v_in.data(), 0, size());
+  }
+  // The same for neurons [first, last) only, v_in indexed like the population (threads may
+  // advance disjoint ranges at the same time).
+  void advance(std::int64_t step, const double* v_in, std::size_t first, std::size_t last);
+  // A new step [s] (0: the memristor preset's) and a new identity of the noise streams.
+  void set_dt(double dt);
+  void set_noise(std::uint64_t seed, std::uint64_t first_id);
+  // State arrays: 0 V_g [V], 1 x1, 2 x2 (for initial values and recording).
+  std::span<double> state(std::size_t k);
 
   bool spiked(std::size_t i) const { return spiked_[i] != 0; }
   bool switched_on(std::size_t i) const { return switched_[i] != 0; }

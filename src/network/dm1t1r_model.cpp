@@ -1,0 +1,152 @@
+#include "network/dm1t1r_model.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/params.hpp"
+#include "neuron/dm1t1r.hpp"
+
+namespace ionsim::network {
+
+namespace {
+
+// The parameters of the population besides the memristor's: its circuit and the interface.
+struct circuit_params {
+  double c_g, r_c, r_l, v_dd, vto, kp;
+  double tau_in = 1e-3;  // [s] time constant of the input integrator (R_f C_f)
+  double v_max = 2.0;    // [V] output range of the input integrator
+};
+
+std::span<const param_field<circuit_params>> circuit_fields() {
+  using P = circuit_params;
+  static const param_field<P> f[] = {
+      {"c_g", "F", &P::c_g, 0, inf, true, "gate capacitance"},
+      {"r_c", "Ω", &P::r_c, 0, inf, true, "gate resistor to ground"},
+      {"r_l", "Ω", &P::r_l, 0, inf, true, "drain load"},
+      {"v_dd", "V", &P::v_dd, 0, inf, true, "drain supply"},
+      {"vto", "V", &P::vto, 0, inf, true, "NMOS threshold"},
+      {"kp", "A/V²", &P::kp, 0, inf, true, "NMOS transconductance parameter"},
+      {"tau_in", "s", &P::tau_in, 0, inf, true, "time constant of the input integrator"},
+      {"v_max", "V", &P::v_max, 0, inf, true, "output range of the input integrator"},
+  };
+  return f;
+}
+
+constexpr std::array<model_quantity, 1> receptors_ = {{
+    {"in", "V", "charge into the input integrator: V_in += weight"},
+}};
+constexpr std::array<model_quantity, 4> state_ = {{
+    {"v_in", "V", "input node (integrator output)"},
+    {"v_g", "V", "gate node"},
+    {"x1", "1", "memristor filament"},
+    {"x2", "1", "memristor residue"},
+}};
+
+class dm1t1r_model final : public neuron_model {
+ public:
+  dm1t1r_model(const neuron::neuron_circuit& n, const circuit_params& c, std::size_t size)
+      : c_(c), pop_(n, size, 0), v_in_(size, 0.0), v_drive_(size, 0.0) {}
+
+  std::string_view model_name() const override { return "dm1t1r"; }
+  std::size_t size() const override { return pop_.size(); }
+  std::span<const model_quantity> receptors() const override { return receptors_; }
+  std::span<const model_quantity> state_variables() const override { return state_; }
+  std::string_view drive_unit() const override { return "V"; }
+  std::span<double> variable(std::size_t k) override {
+    return k == 0 ? std::span<double>(v_in_) : pop_.state(k - 1);
+  }
+  void set_identity(std::uint64_t seed, std::uint64_t first_id) override {
+    pop_.set_noise(seed, first_id);
+  }
+  void prepare(double dt) override {
+    pop_.set_dt(dt);
+    decay_ = std::exp(-dt / c_.tau_in);
+  }
+  void advance(const step_input& in, std::size_t first, std::size_t last,
+               std::vector<std::uint32_t>& spiked) override {
+    double* arrivals = in.receptor[0];
+    for (std::size_t i = first; i < last; ++i) {
+      const double v = std::clamp(v_in_[i] + arrivals[i], 0.0, c_.v_max);
+      arrivals[i] = 0;
+      v_in_[i] = v;
+      v_drive_[i] = in.drive ? v + in.drive[i] : v;
+    }
+    pop_.advance(in.step, v_drive_.data(), first, last);
+    for (std::size_t i = first; i < last; ++i) {
+      v_in_[i] *= decay_;
+      if (pop_.spiked(i)) spiked.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+
+ private:
+  circuit_params c_;
+  neuron::dm1t1r_population pop_;
+  std::vector<double> v_in_, v_drive_;
+  double decay_ = 1;
+};
+
+std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
+                                   const std::string& source) {
+  std::string preset = "zhao2025-calibrated";
+  toml::table mem, circ;
+  if (t) {
+    for (const auto& [key, node] : *t) {
+      const std::string k(key.str());
+      if (k == "preset") {
+        const auto s = node.value<std::string>();
+        if (!s)
+          throw input_error(fmt::format("{}: preset must be a preset name", where(source, node)));
+        preset = *s;
+        continue;
+      }
+      bool is_mem = false, is_circ = false;
+      for (const auto& f : zhao2025_fields()) is_mem |= f.name == k;
+      for (const auto& f : circuit_fields()) is_circ |= f.name == k;
+      if (!is_mem && !is_circ) {
+        std::string known = "preset";
+        for (const auto& f : circuit_fields()) known += fmt::format(", {}", f.name);
+        for (const auto& f : zhao2025_fields()) known += fmt::format(", {}", f.name);
+        throw input_error(fmt::format("{}: unknown parameter '{}' of dm1t1r (known: {})",
+                                      where(source, node), k, known));
+      }
+      (is_mem ? mem : circ).insert(key, node);
+    }
+  }
+  neuron::neuron_circuit n;
+  try {
+    n = neuron::neuron_from_preset(preset);
+  } catch (const input_error& e) {
+    throw input_error(fmt::format("{}: {}", source, e.what()));
+  }
+  if (n.memristor.model != "zhao2025")
+    throw input_error(
+        fmt::format("{}: dm1t1r needs a zhao2025 neuron preset, not '{}'", source, preset));
+  auto& mp = std::get<zhao2025_params>(n.memristor.params);
+  read_params(mem, zhao2025_fields(), mp, source);
+  zhao2025_check(mp, source);
+  circuit_params c{n.c_g, n.r_c, n.r_l, n.v_dd, n.vto, n.kp};
+  read_params(circ, circuit_fields(), c, source);
+  n.c_g = c.c_g;
+  n.r_c = c.r_c;
+  n.r_l = c.r_l;
+  n.v_dd = c.v_dd;
+  n.vto = c.vto;
+  n.kp = c.kp;
+  n.memristor.source = fmt::format("{} (preset '{}')", source, preset);
+  return std::make_unique<dm1t1r_model>(n, c, size);
+}
+
+}  // namespace
+
+void add_dm1t1r_model(model_registry& r) {
+  r.add({"dm1t1r",
+         "compact 1M1T1R memristive neuron (Zhao et al. 2025) behind an input integrator; "
+         "params: preset and any memristor or circuit parameter",
+         make});
+}
+
+}  // namespace ionsim::network

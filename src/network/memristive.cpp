@@ -1,0 +1,66 @@
+#include "network/memristive.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace ionsim::network {
+
+std::span<const param_field<memristive_params>> memristive_fields() {
+  using P = memristive_params;
+  static const param_field<P> f[] = {
+      {"g_min", "S", &P::g_min, 0, inf, false, "lowest programmable conductance"},
+      {"g_max", "S", &P::g_max, 0, inf, true, "highest programmable conductance"},
+      {"levels", "1", &P::levels, 0, 1e6, false, "programmable levels (0: continuous)"},
+      {"d2d", "1", &P::d2d, 0, 1, false, "device-to-device relative spread of G (lognormal)"},
+      {"read_noise", "1", &P::read_noise, 0, 1, false, "relative std of each read"},
+      {"v_read", "V", &P::v_read, 0, inf, true, "read pulse amplitude"},
+      {"t_read", "s", &P::t_read, 0, inf, true, "read pulse width"},
+      {"c_f", "F", &P::c_f, 0, inf, true, "feedback capacitor of the target's input integrator"},
+  };
+  return f;
+}
+
+void memristive_check(const memristive_params& m, const std::string& source) {
+  validate_params<memristive_params>(m, memristive_fields(), source);
+  if (!(m.g_max > m.g_min))
+    throw input_error(
+        fmt::format("{}: g_max ({:g} S) must exceed g_min ({:g} S)", source, m.g_max, m.g_min));
+  if (m.levels != std::floor(m.levels) || m.levels == 1)
+    throw input_error(fmt::format("{}: levels = {:g} must be 0 (continuous) or an integer >= 2",
+                                  source, m.levels));
+}
+
+double program_conductance(const memristive_params& m, double g, std::uint64_t id,
+                           const philox& rng) {
+  g = std::clamp(g, m.g_min, m.g_max);
+  if (m.levels >= 2) {
+    const double step = (m.g_max - m.g_min) / (m.levels - 1);
+    g = m.g_min + std::round((g - m.g_min) / step) * step;
+  }
+  if (m.d2d > 0) {
+    const double s2 = std::log1p(m.d2d * m.d2d);  // lognormal with mean 1
+    const double z = rng.normals(rng_stream::synapse_variation, id, 0)[0];
+    g *= std::exp(std::sqrt(s2) * z - 0.5 * s2);
+  }
+  return g;
+}
+
+void program_memristive(synapse_table& t, const memristive_params& m, std::uint32_t projection,
+                        const philox& rng) {
+  const double scale = m.v_read * m.t_read / m.c_f;
+  const auto n = static_cast<std::int64_t>(t.size());
+#pragma omp parallel for schedule(static) if (n > 100000)
+  for (std::int64_t q = 0; q < n; ++q) {
+    const auto u = static_cast<std::size_t>(q);
+    t.weight[u] = static_cast<float>(
+        scale * program_conductance(m, t.weight[u], synapse_key(projection, u), rng));
+  }
+  t.read_noise = static_cast<float>(m.read_noise);
+  t.memristive = true;
+}
+
+}  // namespace ionsim::network

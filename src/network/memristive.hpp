@@ -1,0 +1,50 @@
+#pragma once
+// Memristive synapses: each synapse is a non-volatile memristor conductance G in a crossbar
+// (row: the presynaptic neuron's line, column: the postsynaptic neuron's input). A presynaptic
+// spike applies a read pulse of v_read for t_read to the row; the column current G v_read
+// flows into the target's input integrator (network/dm1t1r_model.hpp), whose feedback
+// capacitor c_f turns the charge into a voltage step
+//   w = G v_read t_read / c_f   [V].
+// G is programmed from the projection's drawn `weight` (in S): clipped to [g_min, g_max],
+// quantized to `levels` equally spaced levels (0: continuous), then multiplied by a fixed
+// device-to-device factor (lognormal, mean 1, relative spread d2d). Each read multiplies it by
+// (1 + read_noise z), z standard normal keyed by (seed, synapse, step). Plasticity (a later
+// issue) will change G in place: the programmed conductance is what the table keeps, scaled.
+#include <cstdint>
+#include <span>
+
+#include "core/params.hpp"
+#include "core/random.hpp"
+#include "network/synapses.hpp"
+
+namespace ionsim::network {
+
+struct memristive_params {
+  double g_min = 1e-6;    // [S] lowest programmable conductance
+  double g_max = 1e-4;    // [S] highest programmable conductance
+  double levels = 0;      // [1] programmable levels, 0 for continuous
+  double d2d = 0;         // [1] device-to-device relative spread of G
+  double read_noise = 0;  // [1] relative standard deviation of each read
+  double v_read = 0.2;    // [V] read pulse amplitude
+  double t_read = 10e-6;  // [s] read pulse width
+  double c_f = 100e-12;   // [F] feedback capacitor of the target's input integrator
+};
+
+std::span<const param_field<memristive_params>> memristive_fields();
+// Ranges of each field and their combinations; `source` names the table for messages.
+void memristive_check(const memristive_params& m, const std::string& source);
+
+// The programmed conductance [S] of a drawn value g for synapse `id` (global synapse key).
+double program_conductance(const memristive_params& m, double g, std::uint64_t id,
+                           const philox& rng);
+
+// Converts a table whose weights are drawn conductances [S] into read weights [V].
+void program_memristive(synapse_table& t, const memristive_params& m, std::uint32_t projection,
+                        const philox& rng);
+
+// The global key of synapse q of projection j (for the random streams).
+inline std::uint64_t synapse_key(std::uint32_t projection, std::uint64_t q) {
+  return (static_cast<std::uint64_t>(projection) << 40) | q;
+}
+
+}  // namespace ionsim::network

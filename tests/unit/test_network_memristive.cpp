@@ -1,0 +1,228 @@
+// Memristive neurons and synapses in the network engine: the `dm1t1r` population, memristive
+// projections (programming, device-to-device spread, read noise), `spike_source`, their
+// configuration errors, and bit-identical results for 1, 2 and 4 threads with noise on.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "network/config.hpp"
+#include "network/memristive.hpp"
+#include "network/network.hpp"
+#include "test_support.hpp"
+
+namespace ionsim::network {
+namespace {
+
+struct collect : epoch_sink {
+  std::vector<spike> all;
+  void spikes(std::int64_t, std::int64_t, std::span<const spike> s) override {
+    all.insert(all.end(), s.begin(), s.end());
+  }
+  void samples(std::size_t, std::span<const std::int64_t>, std::span<const double>) override {}
+};
+
+network_spec parse(const std::string& text) {
+  return parse_network_config(text, "net.toml", builtin_models());
+}
+
+// 50 noisy dm1t1r neurons, recurrent memristive synapses with spread and read noise, Poisson
+// input.
+const char* noisy = R"([run]
+dt = "5us"
+duration = "40ms"
+seed = 3
+
+[[population]]
+name = "n"
+model = "dm1t1r"
+size = 50
+params = { preset = "zhao2025-calibrated", tau_in = "1ms" }
+
+[[projection]]
+source = "n"
+target = "n"
+rule = "fixed_probability"
+p = 0.2
+receptor = "in"
+weight = { uniform = ["20uS", "80uS"] }
+delay = "0.5ms"
+memristor = { g_min = "10uS", g_max = "100uS", levels = 8, d2d = 0.1, read_noise = 0.05, v_read = "0.2V", t_read = "1us", c_f = "100pF" }
+
+[[stimulus]]
+type = "poisson"
+target = "n"
+receptor = "in"
+rate = "50Hz"
+sources = 20
+weight = "0.8V"
+)";
+
+TEST(NetworkMemristive, BitIdenticalForOneTwoAndFourThreads) {
+  const auto models = builtin_models();
+  std::vector<collect> runs(3);
+  const int threads[] = {1, 2, 4};
+  for (int k = 0; k < 3; ++k) {
+    auto s = parse(noisy);
+    s.run.threads = threads[k];
+    network net(s, models);
+    net.run(runs[static_cast<std::size_t>(k)]);
+  }
+  ASSERT_GT(runs[0].all.size(), 20u);  // the network fires
+  for (int k = 1; k < 3; ++k) {
+    const auto& a = runs[0].all;
+    const auto& b = runs[static_cast<std::size_t>(k)].all;
+    ASSERT_EQ(a.size(), b.size()) << threads[k] << " threads";
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      ASSERT_EQ(a[i].step, b[i].step) << i;
+      ASSERT_EQ(a[i].id, b[i].id) << i;
+    }
+  }
+}
+
+TEST(NetworkMemristive, ProgrammingClipsQuantizesAndSpreads) {
+  memristive_params m;
+  m.g_min = 10e-6;
+  m.g_max = 100e-6;
+  m.levels = 10;  // steps of 10 uS
+  const philox rng(1);
+  EXPECT_DOUBLE_EQ(program_conductance(m, 1e-9, 0, rng), 10e-6);   // clipped up
+  EXPECT_DOUBLE_EQ(program_conductance(m, 1.0, 0, rng), 100e-6);   // clipped down
+  EXPECT_NEAR(program_conductance(m, 44e-6, 0, rng), 40e-6, 1e-15);  // nearest level
+  EXPECT_NEAR(program_conductance(m, 46e-6, 0, rng), 50e-6, 1e-15);
+  // device-to-device: lognormal with mean 1 and the given relative spread
+  m.levels = 0;
+  m.d2d = 0.2;
+  double sum = 0, sq = 0;
+  const int n = 20000;
+  for (int q = 0; q < n; ++q) {
+    const double g = program_conductance(m, 50e-6, static_cast<std::uint64_t>(q), rng) / 50e-6;
+    sum += g;
+    sq += g * g;
+  }
+  const double mean = sum / n, sd = std::sqrt(sq / n - mean * mean);
+  EXPECT_NEAR(mean, 1.0, 0.01);  // 4 standard errors
+  EXPECT_NEAR(sd, 0.2, 0.01);
+  // a table of conductances becomes read weights G v_read t_read / c_f [V]
+  synapse_table t;
+  t.target = {0, 1};
+  t.weight = {20e-6f, 80e-6f};
+  m.d2d = 0;
+  program_memristive(t, m, 0, rng);
+  EXPECT_NEAR(t.weight[0], 20e-6 * 0.2 * 10e-6 / 100e-12, 1e-6);
+  EXPECT_NEAR(t.weight[1], 80e-6 * 0.2 * 10e-6 / 100e-12, 1e-6);
+  EXPECT_TRUE(t.memristive);
+}
+
+TEST(NetworkMemristive, ReadNoiseHasTheGivenSpread) {
+  // One source, one target through a single synapse read 2000 times: the jumps of V_in (the
+  // arrivals on the target's receptor) scatter with the read noise.
+  std::string spikes = "time,neuron\n";
+  for (int k = 0; k < 2000; ++k) spikes += std::to_string(1e-3 * (k + 1)) + ",0\n";
+  const auto dir = test::fresh_dir("memristive-read");
+  test::write_text(dir / "in.csv", spikes);
+  const std::string cfg = R"([run]
+dt = "10us"
+duration = "2.01s"
+[[population]]
+name = "in"
+model = "spike_source"
+size = 1
+params = { file = "in.csv" }
+[[population]]
+name = "n"
+model = "dm1t1r"
+size = 1
+params = { sigma1 = 0, sigma2 = 0, tau_in = "1us", v_max = "10V" }
+[[projection]]
+source = "in"
+target = "n"
+rule = "all_to_all"
+receptor = "in"
+weight = "50uS"
+delay = "10us"
+memristor = { read_noise = 0.1, v_read = "0.2V", t_read = "1us", c_f = "100pF" }
+[[recorder]]
+type = "state"
+population = "n"
+variables = ["v_in"]
+neurons = [0]
+interval = "10us"
+)";
+  test::write_text(dir / "net.toml", cfg);
+  const auto models = builtin_models();
+  auto s = read_network_config((dir / "net.toml").string(), models);
+  network net(s, models);
+  struct grab : epoch_sink {
+    std::vector<double> v;
+    void spikes(std::int64_t, std::int64_t, std::span<const spike>) override {}
+    void samples(std::size_t, std::span<const std::int64_t>, std::span<const double> x) override {
+      v.insert(v.end(), x.begin(), x.end());
+    }
+  } g;
+  net.run(g);
+  // v_in is sampled at the start of each step, after the arrivals of the step before decayed
+  // by exp(-dt/tau_in) (tau_in = 1 us: the next sample is clean). Collect the non-zero ones.
+  const double w = 50e-6 * 0.2 * 1e-6 / 100e-12, decay = std::exp(-10.0);
+  double sum = 0, sq = 0;
+  int n = 0;
+  for (double v : g.v)
+    if (v > 0.5 * w * decay) {
+      const double r = v / (w * decay);
+      sum += r;
+      sq += r * r;
+      ++n;
+    }
+  ASSERT_GT(n, 1900);
+  const double mean = sum / n, sd = std::sqrt(sq / n - mean * mean);
+  EXPECT_NEAR(mean, 1.0, 0.01);  // 4 standard errors of 0.1 / sqrt(2000)
+  EXPECT_NEAR(sd, 0.1, 0.01);
+}
+
+TEST(NetworkMemristive, ConfigurationErrorsNameTheKey) {
+  auto err = [](const std::string& from, const std::string& to) {
+    std::string s = noisy;
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+    return test::input_error_of([&] {
+      const auto spec = parse(s);
+      const auto models = builtin_models();
+      network net(spec, models);
+    });
+  };
+  EXPECT_TRUE(test::contains(err("tau_in = \"1ms\"", "tau_x = \"1ms\""),
+                             "net.toml:10: unknown parameter 'tau_x' of dm1t1r"));
+  EXPECT_TRUE(test::contains(err("preset = \"zhao2025-calibrated\"", "preset = \"wang2024-lif\""),
+                             "needs the zhao2025 memristor model"));
+  EXPECT_TRUE(test::contains(err("preset = \"zhao2025-calibrated\"", "preset = \"nope\""),
+                             "'nope'"));
+  EXPECT_TRUE(test::contains(err("levels = 8", "levels = 1"), "levels = 1 must be 0"));
+  EXPECT_TRUE(test::contains(err("g_min = \"10uS\"", "g_min = \"1mS\""), "g_max"));
+  EXPECT_TRUE(test::contains(err("c_f = \"100pF\"", "c_x = \"100pF\""), "unknown parameter 'c_x'"));
+  EXPECT_TRUE(
+      test::contains(err("weight = { uniform = [\"20uS\", \"80uS\"] }", "weight = \"0.5V\""),
+                     "weight"));
+}
+
+TEST(NetworkMemristive, SpikeSourceChecksItsFile) {
+  const auto dir = test::fresh_dir("spike-source");
+  test::write_text(dir / "in.csv", "time,neuron\n0.001,0\n0.002,3\n");
+  const std::string cfg = R"([run]
+dt = "10us"
+duration = "10ms"
+[[population]]
+name = "in"
+model = "spike_source"
+size = 2
+params = { file = "in.csv" }
+)";
+  test::write_text(dir / "net.toml", cfg);
+  const auto models = builtin_models();
+  const auto s = read_network_config((dir / "net.toml").string(), models);
+  EXPECT_TRUE(test::contains(test::input_error_of([&] { network net(s, models); }),
+                             "in.csv:3: neuron = 3 is not one of the 2 sources"));
+}
+
+}  // namespace
+}  // namespace ionsim::network
