@@ -138,7 +138,7 @@ inline void cuba_loop(const cuba_constants& c, double* __restrict v, double* __r
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void cuba_step(
+__attribute__((target_clones("avx512f", "avx2", "default"))) void cuba_step(
     const cuba_constants& c, double* __restrict v, double* __restrict ge, double* __restrict gi,
     double* __restrict ref, double* __restrict xe, double* __restrict xi,
     const double* __restrict drive, std::size_t first, std::size_t last) {
@@ -149,7 +149,7 @@ __attribute__((target_clones("avx2", "default"))) void cuba_step(
 }
 
 // Few neurons fire in a step: a vectorized maximum over blocks of 32 finds the blocks to scan.
-__attribute__((target_clones("avx2", "default"))) void collect_spikes(
+__attribute__((target_clones("avx512f", "avx2", "default"))) void collect_spikes(
     const double* ref, double hold, std::size_t first, std::size_t last,
     std::vector<std::uint32_t>& spiked) {
   constexpr std::size_t block = 64;
