@@ -141,8 +141,9 @@ network::network(const network_spec& spec, const model_registry& models)
     pr.source = find_pop(js.source, js.where, "source");
     pr.target = find_pop(js.target, js.where, "target");
     pr.receptor = find_receptor(pr.target, js.receptor, js.where);
-    pr.table = build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
-                              pops_[pr.target].model->size(), pr.source == pr.target, dt, rng_);
+    pr.table =
+        build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
+                       pops_[pr.target].model->size(), pr.source == pr.target, dt, rng_, threads_);
     const auto lo = pr.table.min_delay(), hi = pr.table.max_delay();
     min_delay = min_delay == 0 ? lo : std::min(min_delay, lo);
     max_delay = std::max(max_delay, hi);
