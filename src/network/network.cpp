@@ -22,7 +22,9 @@ std::string list_names(const auto& items) {
 
 // A Poisson count from one uniform u, by inversion (lambda <= 30) or from a normal draw
 // rounded to the nearest integer (lambda > 30, where its error is below the count's spread).
-std::uint32_t poisson_count(const philox& rng, std::uint64_t id, std::int64_t step, double lambda) {
+// p0 = exp(-lambda), computed once per stimulus.
+std::uint32_t poisson_count(const philox& rng, std::uint64_t id, std::int64_t step, double lambda,
+                            double p0) {
   const auto c = static_cast<std::uint64_t>(step);
   if (lambda > 30) {
     const double z = rng.normals(rng_stream::poisson_input, id, c)[0];
@@ -30,7 +32,7 @@ std::uint32_t poisson_count(const philox& rng, std::uint64_t id, std::int64_t st
         std::max(0.0, std::floor(lambda + std::sqrt(lambda) * z + 0.5)));
   }
   const double u = rng.uniforms(rng_stream::poisson_input, id, c)[0];
-  double p = std::exp(-lambda), s = p;
+  double p = p0, s = p;
   std::uint32_t k = 0;
   while (u > s && k < 1000) {
     ++k;
@@ -178,6 +180,7 @@ network::network(const network_spec& spec, const model_registry& models)
       case stimulus_kind::poisson:
         st.receptor = find_receptor(st.population, ss.receptor, ss.where);
         st.lambda = ss.rate * static_cast<double>(ss.sources) * dt;
+        st.p0 = std::exp(-st.lambda);
         st.weight = ss.weight;
         break;
       case stimulus_kind::dc:
@@ -288,7 +291,7 @@ void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
               double* x = rec[st.receptor];
               const std::uint64_t base = static_cast<std::uint64_t>(k) << 32;
               each([&](std::size_t i) {
-                const auto c = poisson_count(rng_, base | i, n, st.lambda);
+                const auto c = poisson_count(rng_, base | i, n, st.lambda, st.p0);
                 if (c) x[i] += c * st.weight;
               });
             }
