@@ -44,6 +44,19 @@ std::uint32_t poisson_count(const philox& rng, std::uint64_t id, std::int64_t st
 
 std::int64_t steps_of(double t, double dt) { return std::llround(t / dt); }
 
+// A value of `d` for neuron `id`, from lane 0 of the neuron_init draw at `counter`.
+double draw_value(const value_dist& d, const philox& rng, std::uint64_t id, std::uint64_t counter) {
+  switch (d.k) {
+    case value_dist::kind::constant:
+      return d.a;
+    case value_dist::kind::uniform:
+      return d.a + (d.b - d.a) * rng.uniforms(rng_stream::neuron_init, id, counter)[0];
+    case value_dist::kind::normal:
+      return d.a + d.b * rng.normals(rng_stream::neuron_init, id, counter)[0];
+  }
+  return d.a;
+}
+
 }  // namespace
 
 network::network(const network_spec& spec, const model_registry& models)
@@ -101,6 +114,21 @@ network::network(const network_spec& spec, const model_registry& models)
     first += ps.size;
     if (first > 0xffffffffull)
       throw input_error(fmt::format("{}: more than 2^32 neurons in all", ps.where));
+    // Per-neuron parameters: value of neuron i keyed by (seed, neuron_init, global index,
+    // 2^32 + the parameter's index), apart from the initial values' counters.
+    const auto varying = pop.model->per_neuron_parameters();
+    for (const auto& pd : ps.param_dists) {
+      std::size_t k = 0;
+      while (k < varying.size() && varying[k].name != pd.variable) ++k;
+      if (k == varying.size())
+        throw input_error(fmt::format("{}: parameter '{}' of {} cannot vary from neuron to neuron",
+                                      pd.where, pd.variable, ps.model));
+      std::vector<double> values(ps.size);
+      const std::uint64_t counter = (std::uint64_t{1} << 32) + k;
+      for (std::size_t i = 0; i < ps.size; ++i)
+        values[i] = draw_value(pd.value, rng_, pop.first + i, counter);
+      pop.model->set_per_neuron(pd.variable, values, pd.where);
+    }
     const auto vars = pop.model->state_variables();
     for (const auto& iv : ps.init) {
       std::size_t k = vars.size();
