@@ -161,6 +161,19 @@ TEST(ParamVariability, BitIdenticalForOneTwoAndFourThreads) {
   }
 }
 
+// A Poisson stimulus on a whole population draws 64 neurons' uniforms at once (vectorized);
+// listing every neuron takes the scalar draw per neuron. Both give the same spikes.
+TEST(PoissonDrive, VectorizedDrawsEqualTheScalarOnes) {
+  const std::string net = active_network("lif_cuba", "{}");
+  std::string all = "neurons = [";
+  for (int i = 0; i < 1500; ++i) all += (i ? ", " : "") + std::to_string(i);
+  all += "]\n";
+  const auto listed = net + all;
+  const auto a = run_with(net, 1), b = run_with(listed, 1);
+  ASSERT_GT(a.size(), 500u);
+  EXPECT_TRUE(same(a, b)) << a.size() << " vs " << b.size();
+}
+
 TEST(ParamVariability, ErrorsNameTheParameterAndLine) {
   const auto models = builtin_models();
   auto error_of = [&](const std::string& params) {
