@@ -79,9 +79,40 @@ echo "== network: CUBA 4000 neurons, 10 s, ionsim vs Brian2 C++ standalone (one 
 network_rc=0
 "$py" "$here/network_vs_brian2.py" "$build" || network_rc=$?
 
+# The 10^8-synapse network (bench_network_scale): build time, peak memory, bytes per synapse,
+# synaptic events per second, real-time factor, on 1 and 2 threads (one process each, so that
+# ru_maxrss is the peak of one run). IONSIM_BENCH_SCALE_ARGS adds options (for example
+# "--model dm1t1r --param ... --w-exc ..." or "--neurons 10000" for a quick run).
+echo
+echo "== network scale: 10^5 neurons x 10^3 synapses, Poisson drive, 1 and 2 threads"
+scale_rc=0
+scale="$build/bench/bench_network_scale"
+scale_out="$build/bench/network_scale.jsonl"
+if [ -x "$scale" ]; then
+  : >"$scale_out"
+  for t in 1 2; do
+    # shellcheck disable=SC2086
+    "$scale" --threads "$t" ${IONSIM_BENCH_SCALE_ARGS:-} | tee -a "$scale_out" || scale_rc=$?
+  done
+  "$py" - "$scale_out" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
+print(f"{'model':<10} {'thr':>3} {'synapses':>11} {'build s':>8} {'peak GB':>8} {'B/syn':>6}"
+      f" {'rate Hz':>8} {'events/s':>10} {'sim/wall':>9}")
+for r in rows:
+    print(f"{r['model']:<10} {r['threads']:>3} {r['synapses']:>11} {r['build_s']:>8.2f}"
+          f" {r['peak_rss_bytes'] / 1e9:>8.3f} {r['bytes_per_synapse']:>6.2f}"
+          f" {r['mean_rate_hz']:>8.2f} {r['events_per_s']:>10.3g} {r['real_time_factor']:>9.4f}")
+EOF
+else
+  echo "run-benchmarks: $scale not found; configure with -DIONSIM_BENCH=ON and build it" >&2
+  scale_rc=1
+fi
+
 if [ "$peer_rc" -ne 0 ]; then
   echo "run-benchmarks: the PyTorch reference peer did not run (exit $peer_rc); no ratio" >&2
   exit "$peer_rc"
 fi
 [ "$circuit_rc" -ne 0 ] && exit "$circuit_rc"
+[ "$scale_rc" -ne 0 ] && exit "$scale_rc"
 exit "$network_rc"

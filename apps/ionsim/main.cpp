@@ -8,6 +8,7 @@
 #include "apps_device.hpp"
 #include "apps_network.hpp"
 #include "apps_neuron.hpp"
+#include "apps_plot.hpp"
 #include "core/error.hpp"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   ionsim::cli::circuit_commands circuit(app);
   ionsim::cli::neuron_commands neuron(app);
   ionsim::cli::network_commands network(app);
+  ionsim::cli::plot_commands plot(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
     if (circuit.parsed()) return circuit.run();
     if (neuron.parsed()) return neuron.run();
     if (network.parsed()) return network.run();
+    if (plot.parsed()) return plot.run();
     return cmds.run();
   } catch (const ionsim::error& e) {
     std::fflush(stdout);

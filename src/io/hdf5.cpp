@@ -212,6 +212,19 @@ std::vector<double> read_h5_doubles(const std::string& path, const std::string& 
   return out;
 }
 
+std::vector<std::size_t> read_h5_dims(const std::string& path, const std::string& dataset) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+  if (file.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", path));
+  handle set{H5Dopen2(file.id, dataset.c_str(), H5P_DEFAULT), H5Dclose};
+  if (set.id < 0) throw input_error(fmt::format("{}: no dataset {}", path, dataset));
+  handle space{H5Dget_space(set.id), H5Sclose};
+  const int rank = H5Sget_simple_extent_ndims(space.id);
+  std::vector<hsize_t> d(static_cast<std::size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space.id, d.data(), nullptr);
+  return {d.begin(), d.end()};
+}
+
 double read_h5_attribute(const std::string& path, const std::string& name) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};

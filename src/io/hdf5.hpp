@@ -56,6 +56,9 @@ class h5_writer {
 // Reads a whole 1-D or 2-D dataset as doubles (converted by HDF5); input_error when missing.
 std::vector<double> read_h5_doubles(const std::string& path, const std::string& dataset,
                                     std::vector<std::size_t>* dims = nullptr);
+// The dimensions of a dataset without reading it; input_error when the file is not HDF5 or
+// the dataset is missing.
+std::vector<std::size_t> read_h5_dims(const std::string& path, const std::string& dataset);
 // A scalar attribute of the file root, as a double or a string.
 double read_h5_attribute(const std::string& path, const std::string& name);
 std::string read_h5_string_attribute(const std::string& path, const std::string& name);

@@ -200,6 +200,20 @@ network_spec parse_network_config(const std::string& text, const std::string& so
     }
     const toml::table* params = nullptr;
     if (const auto* x = t.get("params")) params = &rd.table(*x, "params");
+    // Parameters given as distributions vary per neuron: they are moved out of the table that
+    // the model validates (a move keeps the source lines; the parsed tree is this function's).
+    std::vector<std::pair<std::string, toml::table>> varying;
+    if (params) {
+      auto& mt = const_cast<toml::table&>(*params);
+      for (auto it = mt.begin(); it != mt.end();) {
+        if (auto* d = (*it).second.as_table()) {
+          varying.emplace_back(std::string((*it).first.str()), std::move(*d));
+          it = mt.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
     if (params) p.params = *params;
     p.params_source = source;
     // Validates the parameters now, on the parsed table (a copy loses the source lines), and
@@ -209,6 +223,18 @@ network_spec parse_network_config(const std::string& text, const std::string& so
     for (const auto& r : probe->receptors()) u.receptor[std::string(r.name)] = r.unit;
     u.drive = probe->drive_unit();
     for (const auto& q : probe->state_variables()) u.state.emplace_back(q.name);
+    for (auto& [k, d] : varying) {
+      std::string unit, known;
+      for (const auto& q : probe->per_neuron_parameters()) {
+        if (q.name == k) unit = q.unit;
+        known += fmt::format("{}{}", known.empty() ? "" : ", ", q.name);
+      }
+      if (unit.empty())
+        rd.fail(d, fmt::format("parameter '{}' of {} cannot be a distribution (per-neuron "
+                               "parameters: {})",
+                               k, p.model, known.empty() ? "none" : known));
+      p.param_dists.push_back({k, rd.at(d), rd.dist(d, k, unit)});
+    }
     if (const auto* x = t.get("init")) {
       for (const auto& [k, v] : rd.table(*x, "init")) {
         std::string unit;

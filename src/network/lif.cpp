@@ -1,9 +1,12 @@
 #include "network/lif.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 
+#include "core/error.hpp"
 #include "network/dm1t1r_model.hpp"
 #include "network/spike_source.hpp"
 
@@ -43,6 +46,61 @@ double coupling(double dt, double tau_m, double tau_s) {
 std::int64_t refractory_steps(double t_ref, double dt) {
   return static_cast<std::int64_t>(std::floor((t_ref + 1e-3 * dt) / dt));
 }
+
+namespace {
+
+template <class P>
+std::size_t field_index(std::span<const param_field<P>> fields, std::string_view name) {
+  for (std::size_t k = 0; k < fields.size(); ++k)
+    if (fields[k].name == name) return k;
+  return fields.size();
+}
+
+template <class P>
+std::vector<model_quantity> quantities(std::span<const param_field<P>> fields) {
+  std::vector<model_quantity> q;
+  for (const auto& f : fields) q.push_back({f.name, f.unit, f.description});
+  return q;
+}
+
+// Parameter `name` of neuron i: its own value when it varies, else the population's.
+template <class P>
+double value_of(std::span<const param_field<P>> fields, const P& p,
+                const std::vector<std::vector<double>>& values, std::string_view name,
+                std::size_t i) {
+  const std::size_t k = field_index(fields, name);
+  return k < values.size() && !values[k].empty() ? values[k][i] : p.*(fields[k].member);
+}
+
+// Stores per-neuron values of parameter `name` after checking each against the parameter's
+// range, and v_reset < v_th for every neuron.
+template <class P>
+void set_values(std::span<const param_field<P>> fields, const P& p,
+                std::vector<std::vector<double>>& values, std::string_view name,
+                std::span<const double> x, std::size_t n, std::string_view model,
+                const std::string& where) {
+  const std::size_t k = field_index(fields, name);
+  if (k == fields.size())
+    throw input_error(fmt::format("{}: '{}' is not a parameter of {}", where, name, model));
+  IONSIM_ASSERT(x.size() == n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string msg = check_range(fields[k], x[i]);
+    if (!msg.empty())
+      throw input_error(
+          fmt::format("{}: {} (drawn for neuron {}; narrow the distribution)", where, msg, i));
+  }
+  values.resize(fields.size());
+  values[k].assign(x.begin(), x.end());
+  for (std::size_t i = 0; i < n; ++i) {
+    const double vt = value_of(fields, p, values, "v_th", i);
+    const double vr = value_of(fields, p, values, "v_reset", i);
+    if (!(vr < vt))
+      throw input_error(fmt::format("{}: v_reset = {:g} V must be below v_th = {:g} V (neuron {})",
+                                    where, vr, vt, i));
+  }
+}
+
+}  // namespace
 
 std::span<const param_field<lif_cuba_params>> lif_cuba_fields() {
   using P = lif_cuba_params;
@@ -86,6 +144,17 @@ std::span<double> lif_cuba::variable(std::size_t k) {
   return k == 0 ? std::span<double>(v_) : k == 1 ? std::span<double>(ge_) : std::span<double>(gi_);
 }
 
+std::span<const model_quantity> lif_cuba::per_neuron_parameters() const {
+  static const auto q = quantities(lif_cuba_fields());
+  return q;
+}
+
+void lif_cuba::set_per_neuron(std::string_view name, std::span<const double> values,
+                              const std::string& where) {
+  set_values(lif_cuba_fields(), p_, values_, name, values, size(), model_name(), where);
+  if (name == "e_l") std::copy(values.begin(), values.end(), v_.begin());  // v starts at e_l
+}
+
 void lif_cuba::prepare(double dt) {
   pm_ = std::exp(-dt / p_.tau_m);
   pe_ = std::exp(-dt / p_.tau_e);
@@ -93,6 +162,29 @@ void lif_cuba::prepare(double dt) {
   ae_ = coupling(dt, p_.tau_m, p_.tau_e);
   ai_ = coupling(dt, p_.tau_m, p_.tau_i);
   hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
+  per_.reset();
+  if (std::none_of(values_.begin(), values_.end(), [](const auto& v) { return !v.empty(); }))
+    return;
+  per_ = std::make_unique<per_neuron>();
+  const std::size_t n = size();
+  for (auto* a : {&per_->base, &per_->pm, &per_->pe, &per_->pi, &per_->ae, &per_->ai, &per_->v_th,
+                  &per_->v_reset, &per_->hold})
+    a->resize(n);
+  const auto f = lif_cuba_fields();
+  for (std::size_t i = 0; i < n; ++i) {
+    auto x = [&](std::string_view name) { return value_of(f, p_, values_, name, i); };
+    const double tau_m = x("tau_m"), tau_e = x("tau_e"), tau_i = x("tau_i");
+    per_->base[i] = x("e_l") + x("drive");
+    per_->pm[i] = std::exp(-dt / tau_m);
+    per_->pe[i] = std::exp(-dt / tau_e);
+    per_->pi[i] = std::exp(-dt / tau_i);
+    per_->ae[i] = coupling(dt, tau_m, tau_e);
+    per_->ai[i] = coupling(dt, tau_m, tau_i);
+    per_->v_th[i] = x("v_th");
+    per_->v_reset[i] = x("v_reset");
+    per_->hold[i] =
+        static_cast<double>(std::max<std::int64_t>(refractory_steps(x("t_ref"), dt) - 1, 0));
+  }
 }
 
 namespace {
@@ -164,10 +256,84 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void collect_spikes
   }
 }
 
+// cuba_loop with per-neuron constants: the same operations in the same order. Every array is
+// read unconditionally before the selects (a load under a condition would become a masked
+// load, which is slow).
+template <bool with_drive>
+inline void cuba_loop_per_neuron(const lif_cuba::per_neuron& c, double* __restrict v,
+                                 double* __restrict ge, double* __restrict gi,
+                                 double* __restrict ref, double* __restrict xe,
+                                 double* __restrict xi, const double* __restrict drive,
+                                 std::size_t first, std::size_t last) {
+  const double* __restrict base = c.base.data();
+  const double* __restrict pm = c.pm.data();
+  const double* __restrict pe = c.pe.data();
+  const double* __restrict pi = c.pi.data();
+  const double* __restrict ae = c.ae.data();
+  const double* __restrict ai = c.ai.data();
+  const double* __restrict v_th = c.v_th.data();
+  const double* __restrict v_reset = c.v_reset.data();
+  const double* __restrict hold = c.hold.data();
+#pragma omp simd
+  for (std::size_t i = first; i < last; ++i) {
+    const double e = ge[i] + xe[i];
+    const double h = gi[i] + xi[i];
+    xe[i] = 0;
+    xi[i] = 0;
+    ge[i] = e * pe[i];
+    gi[i] = h * pi[i];
+    double vinf = base[i];
+    if constexpr (with_drive) vinf += drive[i];
+    const double vn = vinf + (v[i] - vinf) * pm[i] + e * ae[i] + h * ai[i];
+    const double r = ref[i];
+    const double vr = v_reset[i];
+    const double fired = hold[i] + 0.5;
+    const bool free = r < 1.0;
+    const bool fire = free & (vn > v_th[i]);
+    const double vo = v[i];
+    const double held = free ? vn : vo;
+    v[i] = fire ? vr : held;
+    const double rm = r - 1.0;
+    const double rr = free ? r : rm;
+    ref[i] = fire ? fired : rr;
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void cuba_step_per_neuron(
+    const lif_cuba::per_neuron& c, double* __restrict v, double* __restrict ge,
+    double* __restrict gi, double* __restrict ref, double* __restrict xe, double* __restrict xi,
+    const double* __restrict drive, std::size_t first, std::size_t last) {
+  if (drive)
+    cuba_loop_per_neuron<true>(c, v, ge, gi, ref, xe, xi, drive, first, last);
+  else
+    cuba_loop_per_neuron<false>(c, v, ge, gi, ref, xe, xi, drive, first, last);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void collect_spikes_per_neuron(
+    const double* ref, const double* hold, std::size_t first, std::size_t last,
+    std::vector<std::uint32_t>& spiked) {
+  constexpr std::size_t block = 64;
+  for (std::size_t b = first; b < last; b += block) {
+    const std::size_t e = std::min(last, b + block);
+    int any = 0;
+#pragma omp simd reduction(| : any)
+    for (std::size_t i = b; i < e; ++i) any |= static_cast<int>(ref[i] > hold[i]);
+    if (any)
+      for (std::size_t i = b; i < e; ++i)
+        if (ref[i] > hold[i]) spiked.push_back(static_cast<std::uint32_t>(i));
+  }
+}
+
 }  // namespace
 
 void lif_cuba::advance(const step_input& in, std::size_t first, std::size_t last,
                        std::vector<std::uint32_t>& spiked) {
+  if (per_) {
+    cuba_step_per_neuron(*per_, v_.data(), ge_.data(), gi_.data(), ref_.data(), in.receptor[0],
+                         in.receptor[1], in.drive, first, last);
+    collect_spikes_per_neuron(ref_.data(), per_->hold.data(), first, last, spiked);
+    return;
+  }
   const cuba_constants c{p_.e_l + p_.drive,         pm_, pe_, pi_, ae_, ai_, p_.v_th, p_.v_reset,
                          static_cast<double>(hold_)};
   cuba_step(c, v_.data(), ge_.data(), gi_.data(), ref_.data(), in.receptor[0], in.receptor[1],
@@ -185,37 +351,86 @@ std::span<double> lif_coba::variable(std::size_t k) {
   return k == 0 ? std::span<double>(v_) : k == 1 ? std::span<double>(ge_) : std::span<double>(gi_);
 }
 
+std::span<const model_quantity> lif_coba::per_neuron_parameters() const {
+  static const auto q = quantities(lif_coba_fields());
+  return q;
+}
+
+void lif_coba::set_per_neuron(std::string_view name, std::span<const double> values,
+                              const std::string& where) {
+  set_values(lif_coba_fields(), p_, values_, name, values, size(), model_name(), where);
+  if (name == "e_l") std::copy(values.begin(), values.end(), v_.begin());  // v starts at e_l
+}
+
 void lif_coba::prepare(double dt) {
   dt_over_tau_m_ = dt / p_.tau_m;
   pe_ = std::exp(-dt / p_.tau_e);
   pi_ = std::exp(-dt / p_.tau_i);
   hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
+  per_.reset();
+  if (std::none_of(values_.begin(), values_.end(), [](const auto& v) { return !v.empty(); }))
+    return;
+  per_ = std::make_unique<per_neuron>();
+  const std::size_t n = size();
+  for (auto* a : {&per_->dt_over_tau_m, &per_->pe, &per_->pi, &per_->base, &per_->e_e, &per_->e_i,
+                  &per_->v_th, &per_->v_reset})
+    a->resize(n);
+  per_->hold.resize(n);
+  const auto f = lif_coba_fields();
+  for (std::size_t i = 0; i < n; ++i) {
+    auto x = [&](std::string_view name) { return value_of(f, p_, values_, name, i); };
+    per_->dt_over_tau_m[i] = dt / x("tau_m");
+    per_->pe[i] = std::exp(-dt / x("tau_e"));
+    per_->pi[i] = std::exp(-dt / x("tau_i"));
+    per_->base[i] = x("e_l") + x("drive");
+    per_->e_e[i] = x("e_e");
+    per_->e_i[i] = x("e_i");
+    per_->v_th[i] = x("v_th");
+    per_->v_reset[i] = x("v_reset");
+    per_->hold[i] =
+        static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(x("t_ref"), dt) - 1, 0));
+  }
 }
 
 void lif_coba::advance(const step_input& in, std::size_t first, std::size_t last,
                        std::vector<std::uint32_t>& spiked) {
+  if (per_)
+    advance_loop<true>(in, first, last, spiked);
+  else
+    advance_loop<false>(in, first, last, spiked);
+}
+
+template <bool varying>
+void lif_coba::advance_loop(const step_input& in, std::size_t first, std::size_t last,
+                            std::vector<std::uint32_t>& spiked) {
   double* const xe = in.receptor[0];
   double* const xi = in.receptor[1];
-  const double base = p_.e_l + p_.drive;
+  const double base0 = p_.e_l + p_.drive;
   for (std::size_t i = first; i < last; ++i) {
+    const double pe = varying ? per_->pe[i] : pe_;
+    const double pi = varying ? per_->pi[i] : pi_;
     const double ge = ge_[i] + xe[i];
     const double gi = gi_[i] + xi[i];
     xe[i] = 0;
     xi[i] = 0;
-    ge_[i] = ge * pe_;
-    gi_[i] = gi * pi_;
+    ge_[i] = ge * pe;
+    gi_[i] = gi * pi;
     if (ref_[i] > 0) {
       --ref_[i];
       continue;
     }
+    const double base = varying ? per_->base[i] : base0;
+    const double e_e = varying ? per_->e_e[i] : p_.e_e;
+    const double e_i = varying ? per_->e_i[i] : p_.e_i;
+    const double k = varying ? per_->dt_over_tau_m[i] : dt_over_tau_m_;
     // Over the step, tau_m dv/dt = g (vinf - v) with g and vinf fixed: exact exponential.
     const double rest = in.drive ? base + in.drive[i] : base;
     const double g = 1.0 + ge + gi;
-    const double vinf = (rest + ge * p_.e_e + gi * p_.e_i) / g;
-    const double v = vinf + (v_[i] - vinf) * std::exp(-g * dt_over_tau_m_);
-    if (v > p_.v_th) {
-      v_[i] = p_.v_reset;
-      ref_[i] = hold_;
+    const double vinf = (rest + ge * e_e + gi * e_i) / g;
+    const double v = vinf + (v_[i] - vinf) * std::exp(-g * k);
+    if (v > (varying ? per_->v_th[i] : p_.v_th)) {
+      v_[i] = varying ? per_->v_reset[i] : p_.v_reset;
+      ref_[i] = varying ? per_->hold[i] : hold_;
       spiked.push_back(static_cast<std::uint32_t>(i));
     } else {
       v_[i] = v;

@@ -17,7 +17,12 @@
 // during t_ref after the spike (the synaptic variables keep decaying). The spike of the step
 // from t_n to t_n + dt is stamped t_n, and the membrane integrates again from the step that
 // begins t_ref after that (Brian2's conventions).
+// Any parameter may vary from neuron to neuron (a distribution in [population.params]); the
+// kernels then read per-neuron derived constants, and keep the scalar path otherwise.
+#include <memory>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "core/params.hpp"
 #include "network/model.hpp"
@@ -63,9 +68,17 @@ class lif_cuba final : public neuron_model {
   std::span<const model_quantity> state_variables() const override;
   std::string_view drive_unit() const override { return "V"; }
   std::span<double> variable(std::size_t k) override;
+  std::span<const model_quantity> per_neuron_parameters() const override;
+  void set_per_neuron(std::string_view name, std::span<const double> values,
+                      const std::string& where) override;
   void prepare(double dt) override;
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override;
+
+  // Derived constants per neuron, used (instead of the scalar ones) once any parameter varies.
+  struct per_neuron {
+    std::vector<double> base, pm, pe, pi, ae, ai, v_th, v_reset, hold;
+  };
 
  private:
   lif_cuba_params p_;
@@ -73,6 +86,8 @@ class lif_cuba final : public neuron_model {
   std::vector<double> ref_;  // held steps left + 0.5 after a spike (see cuba_step)
   double pm_ = 0, pe_ = 0, pi_ = 0, ae_ = 0, ai_ = 0;
   std::int32_t hold_ = 0;
+  std::vector<std::vector<double>> values_;  // per parameter field: per neuron, or empty
+  std::unique_ptr<per_neuron> per_;          // null while every parameter is constant
 };
 
 class lif_coba final : public neuron_model {
@@ -84,16 +99,30 @@ class lif_coba final : public neuron_model {
   std::span<const model_quantity> state_variables() const override;
   std::string_view drive_unit() const override { return "V"; }
   std::span<double> variable(std::size_t k) override;
+  std::span<const model_quantity> per_neuron_parameters() const override;
+  void set_per_neuron(std::string_view name, std::span<const double> values,
+                      const std::string& where) override;
   void prepare(double dt) override;
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override;
 
+  struct per_neuron {
+    std::vector<double> dt_over_tau_m, pe, pi, base, e_e, e_i, v_th, v_reset;
+    std::vector<std::int32_t> hold;
+  };
+
  private:
+  template <bool varying>
+  void advance_loop(const step_input& in, std::size_t first, std::size_t last,
+                    std::vector<std::uint32_t>& spiked);
+
   lif_coba_params p_;
   std::vector<double> v_, ge_, gi_;
   std::vector<std::int32_t> ref_;
   double dt_over_tau_m_ = 0, pe_ = 0, pi_ = 0;
   std::int32_t hold_ = 0;
+  std::vector<std::vector<double>> values_;
+  std::unique_ptr<per_neuron> per_;
 };
 
 }  // namespace ionsim::network

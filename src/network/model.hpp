@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.hpp"
+
 namespace ionsim::network {
 
 // A named quantity of a model (a receptor or a state variable) with its SI unit ("1" when
@@ -52,6 +54,14 @@ class neuron_model {
   // that draw random numbers while running (keyed by (seed, neuron, step)); called once,
   // before prepare.
   virtual void set_identity(std::uint64_t /*seed*/, std::uint64_t /*first_id*/) {}
+  // Parameters that may differ from neuron to neuron (a distribution in [population.params]),
+  // with their units; none unless the model overrides it.
+  virtual std::span<const model_quantity> per_neuron_parameters() const { return {}; }
+  // Gives parameter `name` (one of per_neuron_parameters()) one value per neuron; called after
+  // construction, before the initial state is set and before prepare(). input_error naming
+  // `where` for a value out of the parameter's range.
+  virtual void set_per_neuron(std::string_view name, std::span<const double> values,
+                              const std::string& where);
   // Fixes the time step; called once before the first advance (derived constants).
   virtual void prepare(double dt) = 0;
   // Advances local neurons [first, last) by one step and appends the local indices of those
@@ -60,6 +70,12 @@ class neuron_model {
   virtual void advance(const step_input& in, std::size_t first, std::size_t last,
                        std::vector<std::uint32_t>& spiked) = 0;
 };
+
+inline void neuron_model::set_per_neuron(std::string_view name, std::span<const double>,
+                                         const std::string& where) {
+  throw input_error(where + ": parameter '" + std::string(name) + "' of model " +
+                    std::string(model_name()) + " cannot vary from neuron to neuron");
+}
 
 // Makes a population of `size` neurons; `params` (may be null) holds the [population.params]
 // keys, validated against the model's parameter table; `source` names the file for messages.

@@ -100,6 +100,7 @@ class network {
     std::size_t population = 0, receptor = 0;
     std::vector<std::uint32_t> neurons;  // sorted local indices; empty: all
     double lambda = 0, weight = 0, amplitude = 0;
+    double p0 = 1;                                               // exp(-lambda) (poisson)
     std::int64_t start = 0, stop = 0;                            // [steps]
     std::vector<std::pair<std::int64_t, std::uint32_t>> events;  // spike_train: (step, neuron)
   };

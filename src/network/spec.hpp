@@ -39,6 +39,9 @@ struct population_spec {
     value_dist value;
   };
   std::vector<init_value> init;
+  // [population.params] given as distributions, drawn per neuron (init_value's fields: the
+  // parameter's name, where it was given, its distribution).
+  std::vector<init_value> param_dists;
 };
 
 enum class connect_rule {

@@ -43,18 +43,23 @@ std::uint64_t key(std::uint32_t projection, std::size_t neuron) {
   return (static_cast<std::uint64_t>(projection) << 32) | static_cast<std::uint64_t>(neuron);
 }
 
-// Value k of the per-synapse sequence of row `source` drawn from `d`.
-double draw(const value_dist& d, const philox& rng, rng_stream s, std::uint64_t id,
-            std::uint64_t k) {
-  switch (d.k) {
-    case value_dist::kind::constant:
-      return d.a;
-    case value_dist::kind::uniform:
-      return d.a + (d.b - d.a) * rng.uniforms(s, id, k / 4)[k % 4];
-    case value_dist::kind::normal:
-      return d.a + d.b * rng.normals(s, id, k / 4)[k % 4];
+// Values 0 .. n-1 of the per-synapse sequence of one row drawn from `d`, handed to put(k, x):
+// value k comes from Philox counter k / 4, lane k % 4, whatever the order rows are filled in.
+template <class Put>
+void draw_row(const value_dist& d, const philox& rng, rng_stream s, std::uint64_t id,
+              std::uint64_t n, Put&& put) {
+  if (d.k == value_dist::kind::constant) {
+    for (std::uint64_t k = 0; k < n; ++k) put(k, d.a);
+    return;
   }
-  return d.a;
+  for (std::uint64_t c = 0; c * 4 < n; ++c) {
+    const auto r =
+        d.k == value_dist::kind::uniform ? rng.uniforms(s, id, c) : rng.normals(s, id, c);
+    for (std::uint64_t k = c * 4; k < std::min(n, c * 4 + 4); ++k) {
+      const double x = r[k % 4];
+      put(k, d.k == value_dist::kind::uniform ? d.a + (d.b - d.a) * x : d.a + d.b * x);
+    }
+  }
 }
 
 // Adjacency lists by source (each sorted by target) into the table's rows.
@@ -70,9 +75,9 @@ void fill_rows(synapse_table& t, const std::vector<std::vector<std::uint32_t>>& 
 }
 
 // Picks k of the indices [0, n) except `skip` (pass n to skip none), distinct or not, in
-// increasing order. Floyd's algorithm for distinct draws.
+// increasing order when `sorted`. Floyd's algorithm for distinct draws.
 void pick(uniform_draws& u, std::size_t n, std::size_t skip, std::size_t k, bool distinct,
-          std::vector<std::uint32_t>& out, std::vector<char>& mark) {
+          std::vector<std::uint32_t>& out, std::vector<char>& mark, bool sorted = true) {
   const std::size_t m = skip < n ? n - 1 : n;  // candidates
   auto index = [&](std::size_t j) { return skip < n && j >= skip ? j + 1 : j; };
   out.clear();
@@ -91,7 +96,119 @@ void pick(uniform_draws& u, std::size_t n, std::size_t skip, std::size_t k, bool
       c = static_cast<std::uint32_t>(index(c));
     }
   }
-  std::sort(out.begin(), out.end());
+  if (sorted) std::sort(out.begin(), out.end());
+}
+
+// Sources per block of rows_by_source: a constant, so the blocks do not depend on the number
+// of threads (only which thread fills which block does).
+constexpr std::size_t rows_per_block = 1024;
+
+// The rows of a projection whose row lengths are not known before drawing: gen(s, out, mark)
+// appends the sorted targets of source s to `out` (mark: per-thread scratch). Blocks of
+// sources are drawn in parallel, then concatenated in source order.
+template <class Gen>
+void rows_by_source(synapse_table& t, std::size_t n_source, int threads, Gen&& gen) {
+  const std::size_t n_blocks = (n_source + rows_per_block - 1) / rows_per_block;
+  std::vector<std::vector<std::uint32_t>> blocks(n_blocks);
+  t.row.assign(n_source + 1, 0);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<std::uint32_t> out;
+    std::vector<char> mark;
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t b = 0; b < static_cast<std::int64_t>(n_blocks); ++b) {
+      auto& block = blocks[static_cast<std::size_t>(b)];
+      const std::size_t s0 = static_cast<std::size_t>(b) * rows_per_block;
+      for (std::size_t s = s0; s < std::min(n_source, s0 + rows_per_block); ++s) {
+        out.clear();
+        gen(s, out, mark);
+        block.insert(block.end(), out.begin(), out.end());
+        t.row[s + 1] = out.size();
+      }
+    }
+  }
+  for (std::size_t s = 0; s < n_source; ++s) t.row[s + 1] += t.row[s];
+  t.target.resize(t.row[n_source]);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (std::int64_t b = 0; b < static_cast<std::int64_t>(n_blocks); ++b) {
+    auto& block = blocks[static_cast<std::size_t>(b)];
+    std::copy(block.begin(), block.end(),
+              t.target.begin() +
+                  static_cast<std::ptrdiff_t>(t.row[static_cast<std::size_t>(b) * rows_per_block]));
+    std::vector<std::uint32_t>().swap(block);
+  }
+}
+
+// The rows of a projection whose row lengths count(s) are known before drawing: each row is
+// drawn by gen (as above) straight into its place.
+template <class Count, class Gen>
+void rows_of_known_size(synapse_table& t, std::size_t n_source, int threads, Count&& count,
+                        Gen&& gen) {
+  t.row.assign(n_source + 1, 0);
+  for (std::size_t s = 0; s < n_source; ++s) t.row[s + 1] = t.row[s] + count(s);
+  t.target.resize(t.row[n_source]);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<std::uint32_t> out;
+    std::vector<char> mark;
+#pragma omp for schedule(dynamic, 256)
+    for (std::int64_t s = 0; s < static_cast<std::int64_t>(n_source); ++s) {
+      const auto i = static_cast<std::size_t>(s);
+      gen(i, out, mark);
+      std::copy(out.begin(), out.end(), t.target.begin() + static_cast<std::ptrdiff_t>(t.row[i]));
+    }
+  }
+}
+
+// fixed_indegree: gen(j, out, mark) draws the `degree` sources of target j (in any order). The
+// draws are made in parallel over targets; the transpose into rows by source is a counting
+// sort over contiguous ranges of targets, one per thread, each writing its part of every row
+// at offsets from a prefix sum. Every row lists its targets in increasing order, as a serial
+// pass over the targets would, so the table does not depend on the number of threads.
+template <class Gen>
+void transpose_indegree(synapse_table& t, std::size_t n_source, std::size_t n_target,
+                        std::size_t degree, int threads, Gen&& gen) {
+  std::vector<std::uint32_t> src(n_target * degree);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<std::uint32_t> out;
+    std::vector<char> mark;
+#pragma omp for schedule(dynamic, 256)
+    for (std::int64_t j = 0; j < static_cast<std::int64_t>(n_target); ++j) {
+      const auto i = static_cast<std::size_t>(j);
+      gen(i, out, mark);
+      std::copy(out.begin(), out.end(), src.begin() + static_cast<std::ptrdiff_t>(i * degree));
+    }
+  }
+  const auto parts = static_cast<std::size_t>(threads);
+  auto part = [&](std::size_t k) { return n_target * k / parts; };
+  std::vector<std::vector<std::uint64_t>> at(parts, std::vector<std::uint64_t>(n_source, 0));
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (std::int64_t k = 0; k < static_cast<std::int64_t>(parts); ++k) {
+    auto& c = at[static_cast<std::size_t>(k)];
+    for (std::size_t q = part(static_cast<std::size_t>(k)) * degree;
+         q < part(static_cast<std::size_t>(k) + 1) * degree; ++q)
+      ++c[src[q]];
+  }
+  t.row.assign(n_source + 1, 0);
+  for (std::size_t s = 0; s < n_source; ++s) {
+    std::uint64_t off = t.row[s];
+    for (std::size_t k = 0; k < parts; ++k) {
+      const std::uint64_t n = at[k][s];
+      at[k][s] = off;
+      off += n;
+    }
+    t.row[s + 1] = off;
+  }
+  t.target.resize(t.row[n_source]);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (std::int64_t k = 0; k < static_cast<std::int64_t>(parts); ++k) {
+    auto& c = at[static_cast<std::size_t>(k)];
+    for (std::size_t j = part(static_cast<std::size_t>(k));
+         j < part(static_cast<std::size_t>(k) + 1); ++j)
+      for (std::size_t q = j * degree; q < (j + 1) * degree; ++q)
+        t.target[c[src[q]]++] = static_cast<std::uint32_t>(j);
+  }
 }
 
 }  // namespace
@@ -119,45 +236,54 @@ std::uint32_t delay_steps(double delay, double dt, const std::string& what) {
 
 synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, std::size_t n_source,
                              std::size_t n_target, bool same_population, double dt,
-                             const philox& rng) {
+                             const philox& rng, int threads) {
   const std::string& at = spec.where;
   auto fail = [&](const std::string& msg) {
     throw input_error(
         fmt::format("{}: projection {} -> {}: {}", at, spec.source, spec.target, msg));
   };
+  threads = std::max(1, threads);
   synapse_table t;
-  std::vector<std::vector<std::uint32_t>> rows(n_source);
   const bool no_self = same_population && !spec.autapses;
   std::vector<double> file_weight, file_delay;  // from_file, in synapse order once sorted
 
   switch (spec.rule) {
     case connect_rule::all_to_all:
-      for (std::size_t s = 0; s < n_source; ++s)
-        for (std::size_t j = 0; j < n_target; ++j)
-          if (!(no_self && j == s)) rows[s].push_back(static_cast<std::uint32_t>(j));
+      rows_of_known_size(
+          t, n_source, threads, [&](std::size_t s) { return n_target - (no_self && s < n_target); },
+          [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
+            out.clear();
+            for (std::size_t j = 0; j < n_target; ++j)
+              if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+          });
       break;
     case connect_rule::one_to_one:
       if (n_source != n_target)
         fail(fmt::format("one_to_one needs populations of equal size, got {} and {}", n_source,
                          n_target));
-      for (std::size_t s = 0; s < n_source; ++s) rows[s].push_back(static_cast<std::uint32_t>(s));
+      rows_of_known_size(
+          t, n_source, threads, [](std::size_t) { return std::size_t{1}; },
+          [](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
+            out.assign(1, static_cast<std::uint32_t>(s));
+          });
       break;
     case connect_rule::fixed_probability: {
       // Geometric gaps between successive targets: O(synapses), not O(pairs).
       const double p = spec.p;
-      if (p <= 0) break;
       const double log_q = std::log1p(-p);
-      for (std::size_t s = 0; s < n_source; ++s) {
-        uniform_draws u(rng, rng_stream::connectivity, key(index, s));
-        for (std::size_t j = 0;;) {
-          const double gap = p >= 1 ? 0.0 : std::floor(std::log(u.next()) / log_q);
-          if (gap >= static_cast<double>(n_target - j)) break;
-          j += static_cast<std::size_t>(gap);
-          if (!(no_self && j == s)) rows[s].push_back(static_cast<std::uint32_t>(j));
-          ++j;
-          if (j >= n_target) break;
-        }
-      }
+      rows_by_source(t, n_source, threads,
+                     [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
+                       if (p <= 0) return;
+                       uniform_draws u(rng, rng_stream::connectivity, key(index, s));
+                       for (std::size_t j = 0;;) {
+                         const double gap = p >= 1 ? 0.0 : std::floor(std::log(u.next()) / log_q);
+                         if (gap >= static_cast<double>(n_target - j)) break;
+                         j += static_cast<std::size_t>(gap);
+                         if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+                         ++j;
+                         if (j >= n_target) break;
+                       }
+                     });
       break;
     }
     case connect_rule::fixed_indegree: {
@@ -166,18 +292,15 @@ synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, s
         fail(fmt::format("indegree {} exceeds the {} possible sources without multapses",
                          spec.degree, pool));
       if (pool == 0 && spec.degree > 0) fail("no possible source");
-      std::vector<char> mark(n_source, 0);
-      std::vector<std::uint32_t> picked;
-      std::vector<std::size_t> count(n_source, 0);
-      std::vector<std::vector<std::uint32_t>> by_target(n_target);
-      for (std::size_t j = 0; j < n_target; ++j) {
-        uniform_draws u(rng, rng_stream::connectivity, key(index, j));
-        pick(u, n_source, no_self ? j : n_source, spec.degree, !spec.multapses, picked, mark);
-        by_target[j] = picked;
-      }
-      // Transpose, visiting targets in increasing order so that each row is sorted.
-      for (std::size_t j = 0; j < n_target; ++j)
-        for (auto s : by_target[j]) rows[s].push_back(static_cast<std::uint32_t>(j));
+      transpose_indegree(
+          t, n_source, n_target, spec.degree, threads,
+          [&](std::size_t j, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
+            uniform_draws u(rng, rng_stream::connectivity, key(index, j));
+            mark.resize(n_source, 0);
+            // The transpose orders every row by target: the sources need no sort.
+            pick(u, n_source, no_self ? j : n_source, spec.degree, !spec.multapses, out, mark,
+                 false);
+          });
       break;
     }
     case connect_rule::fixed_outdegree: {
@@ -186,14 +309,17 @@ synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, s
         fail(fmt::format("outdegree {} exceeds the {} possible targets without multapses",
                          spec.degree, pool));
       if (pool == 0 && spec.degree > 0) fail("no possible target");
-      std::vector<char> mark(n_target, 0);
-      for (std::size_t s = 0; s < n_source; ++s) {
-        uniform_draws u(rng, rng_stream::connectivity, key(index, s));
-        pick(u, n_target, no_self ? s : n_target, spec.degree, !spec.multapses, rows[s], mark);
-      }
+      rows_of_known_size(
+          t, n_source, threads, [&](std::size_t) { return spec.degree; },
+          [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
+            uniform_draws u(rng, rng_stream::connectivity, key(index, s));
+            mark.resize(n_target, 0);
+            pick(u, n_target, no_self ? s : n_target, spec.degree, !spec.multapses, out, mark);
+          });
       break;
     }
     case connect_rule::from_file: {
+      std::vector<std::vector<std::uint32_t>> rows(n_source);
       const auto csv = read_csv(spec.file, {"source", "target"});
       const bool has_w =
           std::find(csv.header.begin(), csv.header.end(), "weight") != csv.header.end();
@@ -231,35 +357,42 @@ synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, s
         if (has_w) file_weight.push_back(x.w);
         if (has_d) file_delay.push_back(x.d);
       }
+      fill_rows(t, rows);
       break;
     }
   }
 
-  fill_rows(t, rows);
-  rows.clear();
-  rows.shrink_to_fit();
-
-  // Weights, then delays: draw k of row s, keyed by (projection, source).
+  // Weights, then delays: value k of row s is keyed by (projection, source) and k, so rows
+  // can be filled in any order and on any number of threads.
   t.weight.resize(t.size());
-  for (std::size_t s = 0; s < t.sources(); ++s) {
-    const auto id = key(index, s);
-    for (std::uint64_t q = t.row[s]; q < t.row[s + 1]; ++q) {
-      const double w = file_weight.empty()
-                           ? draw(spec.weight, rng, rng_stream::synapse_weight, id, q - t.row[s])
-                           : file_weight[q];
-      t.weight[q] = static_cast<float>(w);
+  const auto n_rows = static_cast<std::int64_t>(t.sources());
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
+  for (std::int64_t s = 0; s < n_rows; ++s) {
+    const auto q0 = t.row[static_cast<std::size_t>(s)], q1 = t.row[static_cast<std::size_t>(s) + 1];
+    if (file_weight.empty()) {
+      draw_row(spec.weight, rng, rng_stream::synapse_weight,
+               key(index, static_cast<std::size_t>(s)), q1 - q0,
+               [&](std::uint64_t k, double w) { t.weight[q0 + k] = static_cast<float>(w); });
+    } else {
+      for (auto q = q0; q < q1; ++q) t.weight[q] = static_cast<float>(file_weight[q]);
     }
   }
   if (!file_delay.empty() || !spec.delay.is_constant()) {
     t.delay.resize(t.size());
-    for (std::size_t s = 0; s < t.sources(); ++s) {
-      const auto id = key(index, s);
-      for (std::uint64_t q = t.row[s]; q < t.row[s + 1]; ++q) {
-        const double d = file_delay.empty()
-                             ? draw(spec.delay, rng, rng_stream::synapse_delay, id, q - t.row[s])
-                             : file_delay[q];
-        // Drawn delays are clipped to [1, 65535] steps (a normal distribution has tails).
-        t.delay[q] = static_cast<std::uint16_t>(std::clamp(std::round(d / dt), 1.0, 65535.0));
+    // Drawn delays are clipped to [1, 65535] steps (a normal distribution has tails).
+    auto steps = [dt](double d) {
+      return static_cast<std::uint16_t>(std::clamp(std::round(d / dt), 1.0, 65535.0));
+    };
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
+    for (std::int64_t s = 0; s < n_rows; ++s) {
+      const auto q0 = t.row[static_cast<std::size_t>(s)],
+                 q1 = t.row[static_cast<std::size_t>(s) + 1];
+      if (file_delay.empty()) {
+        draw_row(spec.delay, rng, rng_stream::synapse_delay,
+                 key(index, static_cast<std::size_t>(s)), q1 - q0,
+                 [&](std::uint64_t k, double d) { t.delay[q0 + k] = steps(d); });
+      } else {
+        for (auto q = q0; q < q1; ++q) t.delay[q] = steps(file_delay[q]);
       }
     }
   } else {

@@ -35,11 +35,12 @@ struct synapse_table {
 
 // Builds the synapses of projection `index` (its number in the file, part of the random
 // key) from a population of n_source to one of n_target neurons. Random draws are keyed by
-// (seed, stream, projection and neuron, draw number), so the result does not depend on the
-// number of threads. input_error (naming spec.where) for an impossible specification.
+// (seed, stream, projection and neuron, draw number), so the result is bit-identical for any
+// number of `threads` (OpenMP, used for the generated rules; from_file reads serially).
+// input_error (naming spec.where) for an impossible specification.
 synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, std::size_t n_source,
                              std::size_t n_target, bool same_population, double dt,
-                             const philox& rng);
+                             const philox& rng, int threads = 1);
 
 // Delay in whole steps of dt (Brian2's rounding), checked to be at least one step and to fit
 // the ring buffer; `what` names the key for messages.

@@ -1,0 +1,66 @@
+#include "apps_plot.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "core/error.hpp"
+#include "io/hdf5.hpp"
+#include "report/plot.hpp"
+
+namespace ionsim::cli {
+
+plot_commands::plot_commands(CLI::App& app) {
+  plot_ = app.add_subcommand("plot", "plots of results written by other commands");
+  plot_->require_subcommand(1);
+  raster_ = plot_->add_subcommand(
+      "raster",
+      "raster and population-rate PNG of DIR/spikes.h5 (the output directory of `ionsim run`)");
+  raster_->add_option("dir", dir_, "output directory of `ionsim run` (holds spikes.h5)")
+      ->required();
+  raster_->add_option("--out", out_, "PNG file (default: DIR/raster.png)");
+  raster_->add_option("--t0", t0_, "start of the window [s] (default 0)");
+  raster_->add_option("--t1", t1_, "end of the window [s] (default: the simulated time)");
+  raster_
+      ->add_option("--max-neurons", max_neurons_,
+                   "neurons shown in the raster at most (the first of each population in "
+                   "proportion to its size; the rates use every neuron; default 1000)")
+      ->check(CLI::PositiveNumber);
+}
+
+bool plot_commands::parsed() const { return plot_->parsed(); }
+
+int plot_commands::run() {
+  namespace fs = std::filesystem;
+  const fs::path h5 = fs::path(dir_) / "spikes.h5";
+  if (!fs::is_regular_file(h5))
+    throw input_error(
+        fmt::format("{} does not exist (write it with `ionsim run CONFIG --out {}` "
+                    "and a [[recorder]] of type \"spikes\")",
+                    h5.string(), dir_));
+  // Everything the script reads is checked here, so that a bad file is one clear line.
+  const std::string path = h5.string();
+  for (const char* d : {"/spikes/times", "/spikes/ids", "/populations/first_id",
+                        "/populations/size", "/populations/names"}) {
+    try {
+      (void)read_h5_dims(path, d);
+    } catch (const input_error&) {
+      throw input_error(fmt::format(
+          "{} is not a spike file of `ionsim run` (no dataset {}; is it HDF5 with a spikes "
+          "recorder?)",
+          path, d));
+    }
+  }
+  const double simulated = read_h5_attribute(path, "simulated");
+  const double t1 = t1_ < 0 ? simulated : t1_;
+  if (!(t0_ >= 0) || !(t1 > t0_))
+    throw input_error(fmt::format("--t0 = {:g} s and --t1 = {:g} s do not form a window", t0_, t1));
+  const std::string out = out_.empty() ? (fs::path(dir_) / "raster.png").string() : out_;
+  run_plot("raster.py", {out, path, fmt::format("{:.17g}", t0_), fmt::format("{:.17g}", t1),
+                         std::to_string(max_neurons_)});
+  std::cout << "wrote " << out << "\n";
+  return 0;
+}
+
+}  // namespace ionsim::cli

@@ -1,0 +1,24 @@
+#pragma once
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <string>
+
+namespace ionsim::cli {
+
+// `ionsim plot raster DIR`: a raster and population-rate PNG of DIR/spikes.h5 (the output of
+// `ionsim run`), drawn by src/report/plots/raster.py.
+class plot_commands {
+ public:
+  explicit plot_commands(CLI::App& app);
+  bool parsed() const;
+  int run();
+
+ private:
+  CLI::App* plot_ = nullptr;
+  CLI::App* raster_ = nullptr;
+  std::string dir_, out_;
+  double t0_ = 0, t1_ = -1;
+  std::size_t max_neurons_ = 1000;
+};
+
+}  // namespace ionsim::cli
