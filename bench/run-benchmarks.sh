@@ -94,6 +94,14 @@ if [ -x "$scale" ]; then
     # shellcheck disable=SC2086
     "$scale" --threads "$t" ${IONSIM_BENCH_SCALE_ARGS:-} | tee -a "$scale_out" || scale_rc=$?
   done
+  # The same size with the memristive 1M1T1R neuron (dm1t1r, calibrated preset), 10 ms of
+  # biological time at dt = 5 us; input 20 x 50 Hz Poisson sources of 0.8 V per neuron.
+  for t in 1 2; do
+    "$scale" --threads "$t" --model dm1t1r --param 'preset="zhao2025-calibrated"' \
+      --receptor-exc in --receptor-inh in --w-exc 0.02V --w-inh -0.05V --w-input 0.8V \
+      --rate 50Hz --sources 20 --delay 1ms --dt 5us --duration 10ms |
+      tee -a "$scale_out" || scale_rc=$?
+  done
   "$py" - "$scale_out" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
