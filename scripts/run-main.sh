@@ -19,6 +19,8 @@ run "$bin" neuron characterize --preset zhao2025-calibrated --seed 1 \
   --out "$out/neuron-zhao2025-calibrated"
 run "$bin" run examples/networks/cuba.toml --out "$out/network-cuba" --no-progress
 run "$bin" run examples/networks/dm1t1r_recurrent.toml --out "$out/network-dm1t1r"
+run "$bin" plot raster "$out/network-dm1t1r"
+run "$bin" plot raster "$out/network-cuba" --t1 1
 echo "Neuron report (the paper's figures beside the simulation): $out/neuron-zhao2025-calibrated/report.md"
 echo "Summaries and plots:"
 for d in "$out"/*/; do
