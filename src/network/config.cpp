@@ -359,15 +359,21 @@ network_spec parse_network_config(const std::string& text, const std::string& so
     } else if (type == "dc") {
       st.kind = stimulus_kind::dc;
       rd.keys(t, {"type", "target", "amplitude", "start", "stop", "neurons"}, "a dc [[stimulus]]");
+    } else if (type == "pulse") {
+      st.kind = stimulus_kind::pulse;
+      rd.keys(
+          t,
+          {"type", "target", "amplitude", "width", "period", "count", "start", "stop", "neurons"},
+          "a pulse [[stimulus]]");
     } else if (type == "spike_train") {
       st.kind = stimulus_kind::spike_train;
       rd.keys(t, {"type", "target", "receptor", "weight", "file"}, "a spike_train [[stimulus]]");
     } else {
-      rd.fail(tn, fmt::format("type '{}' is not one of poisson, dc, spike_train", type));
+      rd.fail(tn, fmt::format("type '{}' is not one of poisson, dc, pulse, spike_train", type));
     }
     st.target = rd.text(rd.need(t, "target", what), "target");
     const auto& u = target_units(*t.get("target"), st.target);
-    if (st.kind != stimulus_kind::dc) {
+    if (st.kind != stimulus_kind::dc && st.kind != stimulus_kind::pulse) {
       const auto [receptor, unit] = receptor_unit(t, st.target, what);
       st.receptor = receptor;
       st.weight = rd.quantity(rd.need(t, "weight", what), "weight", unit);
@@ -377,8 +383,16 @@ network_spec parse_network_config(const std::string& text, const std::string& so
       if (const auto* x = t.get("sources"))
         st.sources = static_cast<std::size_t>(rd.integer(*x, "sources", 1));
     }
-    if (st.kind == stimulus_kind::dc)
+    if (st.kind == stimulus_kind::dc || st.kind == stimulus_kind::pulse)
       st.amplitude = rd.quantity(rd.need(t, "amplitude", what), "amplitude", u.drive);
+    if (st.kind == stimulus_kind::pulse) {
+      st.width = rd.positive(rd.need(t, "width", what), "width", "s", false);
+      st.period = rd.positive(rd.need(t, "period", what), "period", "s", false);
+      if (st.period < st.width)
+        rd.fail(*t.get("period"),
+                fmt::format("period = {:g} s is shorter than width = {:g} s", st.period, st.width));
+      if (const auto* x = t.get("count")) st.count = rd.integer(*x, "count", 1);
+    }
     if (st.kind == stimulus_kind::spike_train) st.file = rd.file(rd.need(t, "file", what), "file");
     if (const auto* x = t.get("start")) st.start = rd.positive(*x, "start", "s", true);
     if (const auto* x = t.get("stop")) {

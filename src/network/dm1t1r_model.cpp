@@ -36,6 +36,10 @@ std::span<const param_field<circuit_params>> circuit_fields() {
   return f;
 }
 
+constexpr std::array<model_quantity, 2> per_neuron_ = {{
+    {"r_c", "Ω", "gate resistor to ground"},
+    {"mu", "1/(V·s)", "drift mobility of the memristor (device-to-device spread)"},
+}};
 constexpr std::array<model_quantity, 1> receptors_ = {{
     {"in", "V", "charge into the input integrator: V_in += weight"},
 }};
@@ -49,7 +53,11 @@ constexpr std::array<model_quantity, 4> state_ = {{
 class dm1t1r_model final : public neuron_model {
  public:
   dm1t1r_model(const neuron::neuron_circuit& n, const circuit_params& c, std::size_t size)
-      : c_(c), pop_(n, size, 0), v_in_(size, 0.0), v_drive_(size, 0.0) {}
+      : c_(c),
+        mu_(std::get<zhao2025_params>(n.memristor.params).mu),
+        pop_(n, size, 0),
+        v_in_(size, 0.0),
+        v_drive_(size, 0.0) {}
 
   std::string_view model_name() const override { return "dm1t1r"; }
   std::size_t size() const override { return pop_.size(); }
@@ -58,6 +66,20 @@ class dm1t1r_model final : public neuron_model {
   std::string_view drive_unit() const override { return "V"; }
   std::span<double> variable(std::size_t k) override {
     return k == 0 ? std::span<double>(v_in_) : pop_.state(k - 1);
+  }
+  std::span<const model_quantity> per_neuron_parameters() const override { return per_neuron_; }
+  void set_per_neuron(std::string_view name, std::span<const double> values,
+                      const std::string& where) override {
+    IONSIM_ASSERT(values.size() == size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!(values[i] > 0) || !std::isfinite(values[i]))
+        throw input_error(fmt::format("{}: {} of neuron {} is {:g}: it must be positive", where,
+                                      name, i, values[i]));
+      if (name == "r_c")
+        pop_.set_r_c(i, values[i]);
+      else
+        pop_.set_mu_scale(i, values[i] / mu_);
+    }
   }
   void set_identity(std::uint64_t seed, std::uint64_t first_id) override {
     pop_.set_noise(seed, first_id);
@@ -84,6 +106,7 @@ class dm1t1r_model final : public neuron_model {
 
  private:
   circuit_params c_;
+  double mu_;
   neuron::dm1t1r_population pop_;
   std::vector<double> v_in_, v_drive_;
   double decay_ = 1;

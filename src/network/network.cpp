@@ -256,6 +256,16 @@ network::network(const network_spec& spec, const model_registry& models)
         st.p0 = std::exp(-st.lambda);
         st.weight = ss.weight;
         break;
+      case stimulus_kind::pulse:
+        st.width = steps_of(ss.width, dt);
+        st.period = steps_of(ss.period, dt);
+        st.count = ss.count;
+        if (st.width < 1 || st.period < st.width)
+          throw input_error(fmt::format(
+              "{}: width = {:g} s and period = {:g} s must be at least one step dt = {:g} s "
+              "and width <= period",
+              ss.where, ss.width, ss.period, dt));
+        [[fallthrough]];
       case stimulus_kind::dc:
         st.amplitude = ss.amplitude;
         if (pop.drive.empty()) pop.drive.assign(pop.model->size(), 0.0);
@@ -381,6 +391,19 @@ void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
               }
             }
             break;
+          case stimulus_kind::pulse: {
+            // On in [start + m period, start + m period + width) for m < count, before stop;
+            // the drive changes where that switches.
+            auto on = [&](std::int64_t q) {
+              if (q < st.start || q >= st.stop) return false;
+              const std::int64_t r = q - st.start;
+              return r % st.period < st.width && (st.count < 0 || r / st.period < st.count);
+            };
+            const bool now = on(n), before = on(n - 1);
+            if (now && !before) each([&](std::size_t i) { pop.drive[i] += st.amplitude; });
+            if (!now && before) each([&](std::size_t i) { pop.drive[i] -= st.amplitude; });
+            break;
+          }
           case stimulus_kind::dc:
             if (n == st.start && st.start < st.stop)
               each([&](std::size_t i) { pop.drive[i] += st.amplitude; });

@@ -102,6 +102,7 @@ class network {
     double lambda = 0, weight = 0, amplitude = 0;
     double p0 = 1;                                               // exp(-lambda) (poisson)
     std::int64_t start = 0, stop = 0;                            // [steps]
+    std::int64_t width = 0, period = 0, count = -1;              // pulse: [steps], [steps]
     std::vector<std::pair<std::int64_t, std::uint32_t>> events;  // spike_train: (step, neuron)
   };
 

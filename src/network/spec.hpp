@@ -68,7 +68,7 @@ struct projection_spec {
   std::string memristor_source;          // file name for its messages
 };
 
-enum class stimulus_kind { poisson, dc, spike_train };
+enum class stimulus_kind { poisson, dc, pulse, spike_train };
 
 struct stimulus_spec {
   stimulus_kind kind = stimulus_kind::poisson;
@@ -77,7 +77,10 @@ struct stimulus_spec {
   double rate = 0;                   // [Hz] per source (poisson)
   std::size_t sources = 1;           // independent Poisson sources per neuron
   double weight = 0;                 // [receptor unit] (poisson, spike_train)
-  double amplitude = 0;              // [drive unit] (dc)
+  double amplitude = 0;              // [drive unit] (dc, pulse)
+  double width = 0;                  // [s] (pulse) length of each pulse
+  double period = 0;                 // [s] (pulse) from one pulse's start to the next
+  std::int64_t count = -1;           // (pulse) number of pulses; negative: until stop
   double start = 0;                  // [s]
   double stop = -1;                  // [s]; negative: the end of the run
   std::string file;                  // spike_train: CSV with time (s), neuron (local index)

@@ -6,9 +6,12 @@
 #include <cmath>
 #include <vector>
 
+#include "device/registry.hpp"
 #include "network/config.hpp"
 #include "network/memristive.hpp"
 #include "network/network.hpp"
+#include "neuron/characterize.hpp"
+#include "neuron/dm1t1r.hpp"
 #include "test_support.hpp"
 
 namespace ionsim::network {
@@ -24,6 +27,11 @@ struct collect : epoch_sink {
 
 network_spec parse(const std::string& text) {
   return parse_network_config(text, "net.toml", builtin_models());
+}
+
+std::string error_of_cfg(std::string text, const std::string& from, const std::string& to) {
+  text.replace(text.find(from), from.size(), to);
+  return test::input_error_of([&] { parse(text); });
 }
 
 // 50 noisy dm1t1r neurons, recurrent memristive synapses with spread and read noise, Poisson
@@ -86,8 +94,8 @@ TEST(NetworkMemristive, ProgrammingClipsQuantizesAndSpreads) {
   m.g_max = 100e-6;
   m.levels = 10;  // steps of 10 uS
   const philox rng(1);
-  EXPECT_DOUBLE_EQ(program_conductance(m, 1e-9, 0, rng), 10e-6);   // clipped up
-  EXPECT_DOUBLE_EQ(program_conductance(m, 1.0, 0, rng), 100e-6);   // clipped down
+  EXPECT_DOUBLE_EQ(program_conductance(m, 1e-9, 0, rng), 10e-6);     // clipped up
+  EXPECT_DOUBLE_EQ(program_conductance(m, 1.0, 0, rng), 100e-6);     // clipped down
   EXPECT_NEAR(program_conductance(m, 44e-6, 0, rng), 40e-6, 1e-15);  // nearest level
   EXPECT_NEAR(program_conductance(m, 46e-6, 0, rng), 50e-6, 1e-15);
   // device-to-device: lognormal with mean 1 and the given relative spread
@@ -195,14 +203,13 @@ TEST(NetworkMemristive, ConfigurationErrorsNameTheKey) {
                              "net.toml:10: unknown parameter 'tau_x' of dm1t1r"));
   EXPECT_TRUE(test::contains(err("preset = \"zhao2025-calibrated\"", "preset = \"wang2024-lif\""),
                              "needs the zhao2025 memristor model"));
-  EXPECT_TRUE(test::contains(err("preset = \"zhao2025-calibrated\"", "preset = \"nope\""),
-                             "'nope'"));
+  EXPECT_TRUE(
+      test::contains(err("preset = \"zhao2025-calibrated\"", "preset = \"nope\""), "'nope'"));
   EXPECT_TRUE(test::contains(err("levels = 8", "levels = 1"), "levels = 1 must be 0"));
   EXPECT_TRUE(test::contains(err("g_min = \"10uS\"", "g_min = \"1mS\""), "g_max"));
   EXPECT_TRUE(test::contains(err("c_f = \"100pF\"", "c_x = \"100pF\""), "unknown parameter 'c_x'"));
-  EXPECT_TRUE(
-      test::contains(err("weight = { uniform = [\"20uS\", \"80uS\"] }", "weight = \"0.5V\""),
-                     "weight"));
+  EXPECT_TRUE(test::contains(
+      err("weight = { uniform = [\"20uS\", \"80uS\"] }", "weight = \"0.5V\""), "weight"));
 }
 
 TEST(NetworkMemristive, SpikeSourceChecksItsFile) {
@@ -222,6 +229,102 @@ params = { file = "in.csv" }
   const auto s = read_network_config((dir / "net.toml").string(), models);
   EXPECT_TRUE(test::contains(test::input_error_of([&] { network net(s, models); }),
                              "in.csv:3: neuron = 3 is not one of the 2 sources"));
+}
+
+}  // namespace
+}  // namespace ionsim::network
+
+namespace ionsim::network {
+namespace {
+
+std::size_t spikes_of(const std::string& params) {
+  const std::string cfg = R"([run]
+dt = "5us"
+duration = "100ms"
+[[population]]
+name = "n"
+model = "dm1t1r"
+size = 4
+params = { )" + params + R"( }
+[[stimulus]]
+type = "dc"
+target = "n"
+amplitude = "0.8V"
+)";
+  const auto models = builtin_models();
+  network net(parse(cfg), models);
+  collect c;
+  net.run(c);
+  return c.all.size();
+}
+
+TEST(NetworkMemristive, PerNeuronGateResistorAndMobility) {
+  // R_c sets the refractory period (docs/neuron/characterize.md: mean ISI 3 ms at 50 MOhm,
+  // 37 ms at 1 GOhm under 0.8 V): a per-neuron R_c drawn near 50 MOhm fires far more often
+  // than the constant 1 GOhm.
+  const auto fast = spikes_of(R"(r_c = { uniform = ["50meg", "51meg"] }, sigma1 = 0, sigma2 = 0)");
+  const auto slow = spikes_of(R"(r_c = "1g", sigma1 = 0, sigma2 = 0)");
+  EXPECT_GT(fast, 4 * slow);
+  EXPECT_GT(slow, 0u);
+  // A normal distribution of zero spread gives exactly the constant result.
+  EXPECT_EQ(spikes_of(R"(mu = { normal = [300, 0] }, sigma1 = 0, sigma2 = 0, r_c = "100meg")"),
+            spikes_of(R"(mu = 300, sigma1 = 0, sigma2 = 0, r_c = "100meg")"));
+  EXPECT_TRUE(
+      test::contains(test::input_error_of([] { spikes_of(R"(c_g = { uniform = ["1p", "2p"] })"); }),
+                     "cannot be a distribution"));
+}
+
+}  // namespace
+}  // namespace ionsim::network
+
+namespace ionsim::network {
+namespace {
+
+TEST(NetworkStimulus, PulseDriveMatchesTheCompactNeuronsPulseTrain) {
+  // A dm1t1r neuron (noise off) driven by a pulse stimulus (0.8 V, 1 ms every 2 ms, Fig. 2e)
+  // fires when the compact neuron under the same pulse train fires (same kernel, same dt).
+  const std::string cfg = R"([run]
+dt = "2us"
+duration = "150ms"
+[[population]]
+name = "n"
+model = "dm1t1r"
+size = 1
+params = { sigma1 = 0, sigma2 = 0, mu = 400 }
+[[stimulus]]
+type = "pulse"
+target = "n"
+amplitude = "0.8V"
+width = "1ms"
+period = "2ms"
+)";
+  const auto models = builtin_models();
+  network net(parse(cfg), models);
+  collect c;
+  net.run(c);
+  auto n = neuron::without_noise(neuron::neuron_from_preset("zhao2025-calibrated"));
+  set_param(n.memristor, "mu", 400);
+  neuron::ensemble_options o;
+  o.t_end = 0.15;
+  const auto ref = neuron::run_ensemble(n, {0.8, 1e-3, 2e-3}, 1, o)[0].spikes;
+  ASSERT_GE(ref.size(), 2u);
+  ASSERT_EQ(c.all.size(), ref.size());
+  // The network stamps a spike with its step's start, the ensemble with its end.
+  for (std::size_t k = 0; k < ref.size(); ++k)
+    EXPECT_NEAR(static_cast<double>(c.all[k].step) * 2e-6, ref[k] - 2e-6, 1e-9) << k;
+  // count and stop end the train; a bad width is an error naming the stimulus
+  auto with = [&](const std::string& extra) {
+    std::string s = cfg;
+    s.replace(s.find("period = \"2ms\""), 14, "period = \"2ms\"\n" + extra);
+    network net2(parse(s), models);
+    collect c2;
+    net2.run(c2);
+    return c2.all.size();
+  };
+  EXPECT_EQ(with("count = 3"), 0u);  // 3 pulses are not enough to fire
+  EXPECT_EQ(with("stop = \"10ms\""), 0u);
+  EXPECT_TRUE(test::contains(error_of_cfg(cfg, "width = \"1ms\"", "width = \"3ms\""),
+                             "period = 0.002 s is shorter than width = 0.003 s"));
 }
 
 }  // namespace
