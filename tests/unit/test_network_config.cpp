@@ -144,7 +144,7 @@ TEST(NetworkConfig, EveryProblemNamesKeyAndLine) {
                        "not a state variable"));
   EXPECT_TRUE(contains(error_of(edit("[run]", "[run\n")), "net.toml:1:"));
   EXPECT_TRUE(contains(error_of(edit("type = \"dc\"", "type = \"ac\"")),
-                       "type 'ac' is not one of poisson, dc, spike_train"));
+                       "type 'ac' is not one of poisson, dc, pulse, spike_train"));
   EXPECT_TRUE(contains(
       error_of(edit("uniform = [\"-60mV\", \"-50mV\"]", "uniform = [\"-50mV\", \"-60mV\"]")),
       "net.toml:11: v: uniform needs low < high"));
