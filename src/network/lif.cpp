@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "network/dm1t1r_model.hpp"
+#include "network/dm_lif_model.hpp"
 #include "network/spike_source.hpp"
 
 namespace ionsim::network {
@@ -474,6 +475,7 @@ model_registry builtin_models() {
                new lif_coba(n, read_checked(t, lif_coba_fields(), source)));
          }});
   add_dm1t1r_model(r);
+  add_dm_lif_model(r);
   add_spike_source_model(r);
   return r;
 }

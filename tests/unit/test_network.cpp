@@ -462,7 +462,7 @@ TEST(Network, ErrorsNameTheItem) {
   const auto models = builtin_models();
   auto s = one_population("lif_nope", 3, 0.01);
   EXPECT_TRUE(test::contains(test::input_error_of([&] { network(s, models); }),
-                             "test:1: unknown model 'lif_nope' (known: lif_cuba, lif_coba, dm1t1r, spike_source)"));
+                             "test:1: unknown model 'lif_nope' (known: lif_cuba, lif_coba, dm1t1r, dm_lif, spike_source)"));
   s = one_population("lif_cuba", 3, 0.01);
   auto j = rule(connect_rule::all_to_all, "a", "zz");
   s.projections.push_back(j);

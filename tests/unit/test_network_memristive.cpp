@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 #include <vector>
 
 #include "device/registry.hpp"
@@ -325,6 +326,68 @@ period = "2ms"
   EXPECT_EQ(with("stop = \"10ms\""), 0u);
   EXPECT_TRUE(test::contains(error_of_cfg(cfg, "width = \"1ms\"", "width = \"3ms\""),
                              "period = 0.002 s is shorter than width = 0.003 s"));
+}
+
+}  // namespace
+}  // namespace ionsim::network
+
+namespace ionsim::network {
+namespace {
+
+const char* lif_cfg = R"([run]
+dt = "20ns"
+duration = "1ms"
+[[population]]
+name = "n"
+model = "dm_lif"
+size = 1
+params = { sigma1 = 0, sigma2 = 0, sigma3 = 0, res_init_min = 0.9, res_init_max = 0.9 }
+[[stimulus]]
+type = "pulse"
+target = "n"
+amplitude = "2.5V"
+width = "5us"
+period = "40us"
+start = "35us"
+)";
+
+TEST(NetworkDmLif, FirstSpikeMatchesTheCircuitEngine) {
+  // examples/circuits/lif_wang2024.cir (the same neuron as a netlist, validated against
+  // ngspice in tests/validation) switches the memristor below R_in = 47 kOhm at 406.248 us
+  // (R_d = V(m) / i(vsense) on its 20 ns grid); the population, stepped at 20 ns with V_m
+  // held over each step, within 0.1 %.
+  const auto models = builtin_models();
+  network net(parse(lif_cfg), models);
+  collect c;
+  net.run(c);
+  ASSERT_EQ(c.all.size(), 1u);  // noise off: the device then stays on (see the netlist)
+  EXPECT_NEAR(static_cast<double>(c.all[0].step) * 20e-9, 406.248e-6, 1e-3 * 406.248e-6);
+  EXPECT_TRUE(
+      test::contains(error_of_cfg(lif_cfg, "res_init_max = 0.9", "res_init_max = 0.9, foo = 1"),
+                     "net.toml:8: unknown parameter 'foo' of dm_lif"));
+}
+
+TEST(NetworkDmLif, NoisyPopulationIsBitIdenticalForOneAndTwoThreads) {
+  std::string cfg = lif_cfg;
+  cfg.replace(cfg.find("size = 1"), 8, "size = 16");
+  cfg.replace(cfg.find("sigma1 = 0, sigma2 = 0, sigma3 = 0, "), 36, "");
+  std::vector<collect> runs(2);
+  for (int k = 0; k < 2; ++k) {
+    auto s = parse(cfg);
+    s.run.threads = k + 1;
+    const auto models = builtin_models();
+    network net(s, models);
+    net.run(runs[static_cast<std::size_t>(k)]);
+  }
+  ASSERT_GE(runs[0].all.size(), 16u);  // every neuron fires
+  ASSERT_EQ(runs[0].all.size(), runs[1].all.size());
+  std::set<std::int64_t> steps;  // the noise is on: the neurons fire at different times
+  for (const auto& sp : runs[0].all) steps.insert(sp.step);
+  EXPECT_GT(steps.size(), 8u);
+  for (std::size_t i = 0; i < runs[0].all.size(); ++i) {
+    EXPECT_EQ(runs[0].all[i].step, runs[1].all[i].step);
+    EXPECT_EQ(runs[0].all[i].id, runs[1].all[i].id);
+  }
 }
 
 }  // namespace
