@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <functional>
 #include <limits>
 #include <numeric>
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
+#include "io/hdf5.hpp"
 
 namespace ionsim::network {
 
@@ -320,33 +323,66 @@ synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, s
     }
     case connect_rule::from_file: {
       std::vector<std::vector<std::uint32_t>> rows(n_source);
-      const auto csv = read_csv(spec.file, {"source", "target"});
-      const bool has_w =
-          std::find(csv.header.begin(), csv.header.end(), "weight") != csv.header.end();
-      const bool has_d =
-          std::find(csv.header.begin(), csv.header.end(), "delay") != csv.header.end();
+      // The list: a CSV file with columns source, target[, weight][, delay], or an HDF5 file
+      // (.h5, .hdf5) with 1-D datasets of those names.
+      std::vector<double> cs, ct, cw, cd;
+      std::function<std::string(std::size_t)> at;
+      const auto ext = std::filesystem::path(spec.file).extension().string();
+      csv_table csv;
+      if (ext == ".h5" || ext == ".hdf5") {
+        cs = read_h5_doubles(spec.file, "source");
+        ct = read_h5_doubles(spec.file, "target");
+        auto optional = [&](const char* name) {
+          try {
+            read_h5_dims(spec.file, name);
+          } catch (const input_error&) {
+            return std::vector<double>{};
+          }
+          return read_h5_doubles(spec.file, name);
+        };
+        cw = optional("weight");
+        cd = optional("delay");
+        for (const auto* v : {&ct, &cw, &cd})
+          if (!v->empty() && v->size() != cs.size())
+            throw input_error(
+                fmt::format("{}: the datasets source, target, weight and delay must "
+                            "have the same length ({} sources)",
+                            spec.file, cs.size()));
+        at = [&](std::size_t r) { return fmt::format("{}: entry {}", spec.file, r); };
+      } else {
+        csv = read_csv(spec.file, {"source", "target"});
+        cs = csv.column("source");
+        ct = csv.column("target");
+        auto has = [&](const char* name) {
+          return std::find(csv.header.begin(), csv.header.end(), name) != csv.header.end();
+        };
+        if (has("weight")) cw = csv.column("weight");
+        if (has("delay")) cd = csv.column("delay");
+        at = [&](std::size_t r) { return fmt::format("{}:{}", spec.file, csv.line[r]); };
+      }
+      const bool has_w = !cw.empty(), has_d = !cd.empty();
       struct entry {
         std::uint32_t s, t;
         double w, d;
       };
       std::vector<entry> e;
-      e.reserve(csv.rows());
-      const auto& cs = csv.column("source");
-      const auto& ct = csv.column("target");
-      for (std::size_t r = 0; r < csv.rows(); ++r) {
+      e.reserve(cs.size());
+      for (std::size_t r = 0; r < cs.size(); ++r) {
         auto id = [&](double v, std::size_t n, const char* what) {
           if (!(v >= 0) || v != std::floor(v) || v >= static_cast<double>(n))
-            throw input_error(fmt::format("{}:{}: {} = {:g} is not a neuron index in [0, {})",
-                                          spec.file, csv.line[r], what, v, n));
+            throw input_error(
+                fmt::format("{}: {} = {:g} is not a neuron index in [0, {})", at(r), what, v, n));
           return static_cast<std::uint32_t>(v);
         };
-        entry x{id(cs[r], n_source, "source"), id(ct[r], n_target, "target"),
-                has_w ? csv.column("weight")[r] : 0.0, has_d ? csv.column("delay")[r] : 0.0};
+        entry x{id(cs[r], n_source, "source"), id(ct[r], n_target, "target"), has_w ? cw[r] : 0.0,
+                has_d ? cd[r] : 0.0};
+        if (has_w && !std::isfinite(x.w))
+          throw input_error(fmt::format("{}: weight = {:g} is not finite", at(r), x.w));
         if (has_d && !(std::round(x.d / dt) >= 1 && std::round(x.d / dt) <= 65535))
           throw input_error(
-              fmt::format("{}:{}: delay = {:g} s is not between one step ({:g} s) "
+              fmt::format("{}: delay = {:g} s is not between one step ({:g} s) "
                           "and 65535 steps",
-                          spec.file, csv.line[r], x.d, dt));
+                          at(r), x.d, dt));
         e.push_back(x);
       }
       std::stable_sort(e.begin(), e.end(), [](const entry& a, const entry& b) {

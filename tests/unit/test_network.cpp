@@ -1,8 +1,10 @@
 // The network engine: exact LIF integration against closed forms, the connection rules,
 // delays through the ring buffer, and bit-identical results for 1, 2 and 4 threads.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <numeric>
 #include <set>
@@ -344,6 +346,52 @@ TEST(Synapses, FromFileSortsAndNamesBadLines) {
       "bad.csv:3: target = 4"));
 }
 
+// A 1-D double dataset `name` in the HDF5 file `path` (created or extended).
+void h5_column(const std::string& path, const char* name, const std::vector<double>& v) {
+  const hid_t f = std::filesystem::exists(path)
+                      ? H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT)
+                      : H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hsize_t n = v.size();
+  const hid_t sp = H5Screate_simple(1, &n, nullptr);
+  const hid_t d = H5Dcreate2(f, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+  H5Dclose(d);
+  H5Sclose(sp);
+  H5Fclose(f);
+}
+
+TEST(Synapses, FromHdf5IsTheSameAsFromCsv) {
+  const auto dir = test::fresh_dir("syn-h5");
+  auto j = rule(connect_rule::from_file);
+  j.file = (dir / "c.h5").string();
+  h5_column(j.file, "source", {2, 0, 2});
+  h5_column(j.file, "target", {1, 3, 0});
+  h5_column(j.file, "weight", {0.5, 0.25, 1});
+  h5_column(j.file, "delay", {0.002, 0.001, 0.003});
+  const auto t = build_synapses(j, 0, 3, 4, false, 1e-4, philox(1));
+  EXPECT_EQ(t.row, (std::vector<std::uint64_t>{0, 1, 1, 3}));
+  EXPECT_EQ(t.target, (std::vector<std::uint32_t>{3, 0, 1}));
+  EXPECT_EQ(t.weight, (std::vector<float>{0.25f, 1.0f, 0.5f}));
+  EXPECT_EQ(t.delay, (std::vector<std::uint16_t>{10, 30, 20}));
+  // without weight and delay datasets; a bad index names the entry; lengths must agree
+  j.file = (dir / "bad.h5").string();
+  h5_column(j.file, "source", {0, 0});
+  h5_column(j.file, "target", {1, 4});
+  EXPECT_TRUE(test::contains(
+      test::input_error_of([&] { build_synapses(j, 0, 3, 4, false, 1e-4, philox(1)); }),
+      "bad.h5: entry 1: target = 4"));
+  j.file = (dir / "short.h5").string();
+  h5_column(j.file, "source", {0, 0});
+  h5_column(j.file, "target", {1});
+  EXPECT_TRUE(test::contains(
+      test::input_error_of([&] { build_synapses(j, 0, 3, 4, false, 1e-4, philox(1)); }),
+      "must have the same length"));
+  j.file = (dir / "none.h5").string();
+  h5_column(j.file, "source", {0});
+  EXPECT_TRUE(test::contains(
+      test::input_error_of([&] { build_synapses(j, 0, 3, 4, false, 1e-4, philox(1)); }), "target"));
+}
+
 // A spike train forces neuron i of population a to fire at 1 ms; one-to-one projections with
 // large weights make population b fire exactly `delay` later.
 TEST(Network, DelaysThroughTheRingBuffer) {
@@ -462,7 +510,8 @@ TEST(Network, ErrorsNameTheItem) {
   const auto models = builtin_models();
   auto s = one_population("lif_nope", 3, 0.01);
   EXPECT_TRUE(test::contains(test::input_error_of([&] { network(s, models); }),
-                             "test:1: unknown model 'lif_nope' (known: lif_cuba, lif_coba, dm1t1r, dm_lif, spike_source)"));
+                             "test:1: unknown model 'lif_nope' (known: lif_cuba, lif_coba, dm1t1r, "
+                             "dm_lif, spike_source)"));
   s = one_population("lif_cuba", 3, 0.01);
   auto j = rule(connect_rule::all_to_all, "a", "zz");
   s.projections.push_back(j);
