@@ -203,58 +203,54 @@ template <bool with_drive>
 inline void cuba_loop(const cuba_constants& c, double* __restrict v, double* __restrict ge,
                       double* __restrict gi, double* __restrict ref, double* __restrict xe,
                       double* __restrict xi, const double* __restrict drive, std::size_t first,
-                      std::size_t last) {
+                      std::size_t last, std::vector<std::uint32_t>& spiked) {
   const double base = c.base, pm = c.pm, pe = c.pe, pi = c.pi, ae = c.ae, ai = c.ai;
   const double v_th = c.v_th, v_reset = c.v_reset, fired = c.hold + 0.5;
-  // The arrays never overlap: no run-time alias check (GCC's check sent it to scalar code).
-#pragma omp simd
-  for (std::size_t i = first; i < last; ++i) {
-    const double e = ge[i] + xe[i];
-    const double h = gi[i] + xi[i];
-    xe[i] = 0;
-    xi[i] = 0;
-    ge[i] = e * pe;
-    gi[i] = h * pi;
-    double vinf = base;
-    if constexpr (with_drive) vinf += drive[i];
-    const double vn = vinf + (v[i] - vinf) * pm + e * ae + h * ai;
-    const double r = ref[i];
-    const bool free = r < 1.0;
-    const bool fire = free & (vn > v_th);  // no short-circuit: no branch
-    // Every operand computed unconditionally, then selected: the loop if-converts.
-    const double vo = v[i];
-    const double held = free ? vn : vo;
-    v[i] = fire ? v_reset : held;
-    const double rm = r - 1.0;
-    const double rr = free ? r : rm;
-    ref[i] = fire ? fired : rr;
+  // Blocks of 64 neurons: the vector loop also reports whether any of them fired, and only
+  // such blocks are scanned for the spikes (few neurons fire in a step).
+  constexpr std::size_t block = 64;
+  for (std::size_t b0 = first; b0 < last; b0 += block) {
+    const std::size_t b1 = std::min(last, b0 + block);
+    int any = 0;
+    // The arrays never overlap: no run-time alias check (GCC's check sent it to scalar code).
+#pragma omp simd reduction(| : any)
+    for (std::size_t i = b0; i < b1; ++i) {
+      const double e = ge[i] + xe[i];
+      const double h = gi[i] + xi[i];
+      xe[i] = 0;
+      xi[i] = 0;
+      ge[i] = e * pe;
+      gi[i] = h * pi;
+      double vinf = base;
+      if constexpr (with_drive) vinf += drive[i];
+      const double vn = vinf + (v[i] - vinf) * pm + e * ae + h * ai;
+      const double r = ref[i];
+      const bool free = r < 1.0;
+      const bool fire = free & (vn > v_th);  // no short-circuit: no branch
+      // Every operand computed unconditionally, then selected: the loop if-converts.
+      const double vo = v[i];
+      const double held = free ? vn : vo;
+      v[i] = fire ? v_reset : held;
+      const double rm = r - 1.0;
+      const double rr = free ? r : rm;
+      ref[i] = fire ? fired : rr;
+      any |= static_cast<int>(fire);
+    }
+    if (any)
+      for (std::size_t i = b0; i < b1; ++i)
+        if (ref[i] > c.hold) spiked.push_back(static_cast<std::uint32_t>(i));
   }
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void cuba_step(
     const cuba_constants& c, double* __restrict v, double* __restrict ge, double* __restrict gi,
     double* __restrict ref, double* __restrict xe, double* __restrict xi,
-    const double* __restrict drive, std::size_t first, std::size_t last) {
-  if (drive)
-    cuba_loop<true>(c, v, ge, gi, ref, xe, xi, drive, first, last);
-  else
-    cuba_loop<false>(c, v, ge, gi, ref, xe, xi, drive, first, last);
-}
-
-// Few neurons fire in a step: a vectorized maximum over blocks of 32 finds the blocks to scan.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void collect_spikes(
-    const double* ref, double hold, std::size_t first, std::size_t last,
+    const double* __restrict drive, std::size_t first, std::size_t last,
     std::vector<std::uint32_t>& spiked) {
-  constexpr std::size_t block = 64;
-  for (std::size_t b = first; b < last; b += block) {
-    const std::size_t e = std::min(last, b + block);
-    int any = 0;
-#pragma omp simd reduction(| : any)
-    for (std::size_t i = b; i < e; ++i) any |= static_cast<int>(ref[i] > hold);
-    if (any)
-      for (std::size_t i = b; i < e; ++i)
-        if (ref[i] > hold) spiked.push_back(static_cast<std::uint32_t>(i));
-  }
+  if (drive)
+    cuba_loop<true>(c, v, ge, gi, ref, xe, xi, drive, first, last, spiked);
+  else
+    cuba_loop<false>(c, v, ge, gi, ref, xe, xi, drive, first, last, spiked);
 }
 
 // cuba_loop with per-neuron constants: the same operations in the same order. Every array is
@@ -338,8 +334,7 @@ void lif_cuba::advance(const step_input& in, std::size_t first, std::size_t last
   const cuba_constants c{p_.e_l + p_.drive,         pm_, pe_, pi_, ae_, ai_, p_.v_th, p_.v_reset,
                          static_cast<double>(hold_)};
   cuba_step(c, v_.data(), ge_.data(), gi_.data(), ref_.data(), in.receptor[0], in.receptor[1],
-            in.drive, first, last);
-  collect_spikes(ref_.data(), c.hold, first, last, spiked);
+            in.drive, first, last, spiked);
 }
 
 lif_coba::lif_coba(std::size_t n, const lif_coba_params& p)

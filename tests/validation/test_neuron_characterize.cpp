@@ -205,12 +205,17 @@ TEST(NeuronCharacterizeCli, WritesReportResultsAndPlots) {
       "--out '{}' >'{}.log' 2>&1",
       IONSIM_BINARY, out.string(), out.string());
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  for (const char* f : {"report.md", "results.json", "raster.png", "leaky.png", "threshold.png",
-                        "plasticity.png", "refractory.png", "isi.png"})
+  for (const char* f : {"report.md", "report.html", "results.json", "raster.png", "leaky.png",
+                        "threshold.png", "plasticity.png", "refractory.png", "isi.png"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
   const auto j = nlohmann::json::parse(std::ifstream(out / "results.json"));
   EXPECT_EQ(j["fig2e"]["trials"].get<int>(), 4);
   EXPECT_EQ(j["stochastic_threshold"]["trials_per_amplitude"].get<int>(), 8);
+  std::ifstream h(out / "report.html");
+  const std::string page((std::istreambuf_iterator<char>(h)), std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("<table>"), std::string::npos);
+  EXPECT_NE(page.find("<img src=\"raster.png\""), std::string::npos);
+  EXPECT_EQ(page.find("| pulses"), std::string::npos);  // the tables were converted
   fs::remove_all(out);
   fs::remove(out.string() + ".log");
 }

@@ -1,7 +1,8 @@
 # Plots of `ionsim neuron characterize`: raster.png (Fig. 2e spikes per trial), leaky.png
 # (pulses to fire against the gap), threshold.png (firing probability against amplitude with
 # the fitted sigmoid and the paper's points), plasticity.png (paired-pulse integration times),
-# refractory.png (ISI over R_c), isi.png (ISI histogram). Usage: neuron.py RESULTS.json OUTDIR
+# refractory.png (ISI over R_c), isi.png (ISI histogram), and report.html (report.md with the
+# figures) when report.md is there. Usage: neuron.py RESULTS.json OUTDIR
 import json
 import os
 import sys
@@ -101,3 +102,63 @@ ax.set_ylabel("count")
 ax.set_title(f"{st['stimulus']}: CV {st['isi_cv']:.2f}", fontsize=8)
 fig.tight_layout()
 fig.savefig(os.path.join(out, "isi.png"), dpi=120)
+
+# report.html: report.md with its tables and figures, for a browser (a small Markdown subset:
+# headings, paragraphs, pipe tables, images, **bold** and `code`).
+import html
+import re
+
+
+def inline(text):
+    text = html.escape(text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+
+md_path = os.path.join(out, "report.md")
+if os.path.exists(md_path):
+    lines = open(md_path, encoding="utf-8").read().split("\n")
+    body, para, k = [], [], 0
+
+    def flush():
+        if para:
+            body.append("<p>" + inline(" ".join(para)) + "</p>")
+            para.clear()
+
+    while k < len(lines):
+        line = lines[k]
+        m = re.match(r"^(#+) (.*)", line)
+        img = re.match(r"^!\[(.*)\]\((.*)\)$", line.strip())
+        if m:
+            flush()
+            n = len(m.group(1))
+            body.append(f"<h{n}>{inline(m.group(2))}</h{n}>")
+        elif img:
+            flush()
+            body.append(f'<p><img src="{html.escape(img.group(2))}" alt="{html.escape(img.group(1))}"></p>')
+        elif line.startswith("|"):
+            flush()
+            rows = []
+            while k < len(lines) and lines[k].startswith("|"):
+                rows.append([c.strip() for c in lines[k].strip().strip("|").split("|")])
+                k += 1
+            k -= 1
+            t = ["<table>", "<tr>" + "".join(f"<th>{inline(c)}</th>" for c in rows[0]) + "</tr>"]
+            for r_ in rows[2:]:
+                t.append("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r_) + "</tr>")
+            body.append("\n".join(t + ["</table>"]))
+        elif not line.strip():
+            flush()
+        else:
+            para.append(line.strip())
+        k += 1
+    flush()
+    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;"
+             "padding:0.2em 0.6em;text-align:left}img{max-width:100%}")
+    with open(os.path.join(out, "report.html.partial"), "w", encoding="utf-8") as f:
+        f.write("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>1M1T1R neuron: "
+                f"characterization</title><style>{style}</style></head><body>\n")
+        f.write("\n".join(body))
+        f.write("\n</body></html>\n")
+    os.replace(os.path.join(out, "report.html.partial"), os.path.join(out, "report.html"))
