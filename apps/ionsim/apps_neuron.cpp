@@ -130,8 +130,8 @@ int neuron_commands::run_characterize() {
       f.contains("mean") ? fmt::format("{:.1f}", f["mean"].get<double>()) : std::string("none"));
   std::cout << "wrote " << out_ << "/report.md, results.json"
             << (no_plot_ ? ""
-                         : ", raster.png, leaky.png, threshold.png, plasticity.png, "
-                           "refractory.png, isi.png")
+                         : ", report.html, raster.png, leaky.png, threshold.png, "
+                           "plasticity.png, refractory.png, isi.png")
             << "\n";
   return 0;
 }
