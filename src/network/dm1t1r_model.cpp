@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/params.hpp"
+#include "network/preset_params.hpp"
 #include "neuron/dm1t1r.hpp"
 
 namespace ionsim::network {
@@ -114,31 +115,8 @@ class dm1t1r_model final : public neuron_model {
 
 std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
                                    const std::string& source) {
-  std::string preset = "zhao2025-calibrated";
-  toml::table mem, circ;
-  if (t) {
-    for (const auto& [key, node] : *t) {
-      const std::string k(key.str());
-      if (k == "preset") {
-        const auto s = node.value<std::string>();
-        if (!s)
-          throw input_error(fmt::format("{}: preset must be a preset name", where(source, node)));
-        preset = *s;
-        continue;
-      }
-      bool is_mem = false, is_circ = false;
-      for (const auto& f : zhao2025_fields()) is_mem |= f.name == k;
-      for (const auto& f : circuit_fields()) is_circ |= f.name == k;
-      if (!is_mem && !is_circ) {
-        std::string known = "preset";
-        for (const auto& f : circuit_fields()) known += fmt::format(", {}", f.name);
-        for (const auto& f : zhao2025_fields()) known += fmt::format(", {}", f.name);
-        throw input_error(fmt::format("{}: unknown parameter '{}' of dm1t1r (known: {})",
-                                      where(source, node), k, known));
-      }
-      (is_mem ? mem : circ).insert(key, node);
-    }
-  }
+  auto [preset, mem, circ] = split_preset_params(t, source, "zhao2025-calibrated",
+                                                 zhao2025_fields(), circuit_fields(), "dm1t1r");
   neuron::neuron_circuit n;
   try {
     n = neuron::neuron_from_preset(preset);

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "device/registry.hpp"
+#include "network/preset_params.hpp"
 
 namespace ionsim::network {
 
@@ -155,31 +156,8 @@ class dm_lif_model final : public neuron_model {
 
 std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
                                    const std::string& source) {
-  std::string preset = "wang2024-lif";
-  toml::table mem, circ;
-  if (t) {
-    for (const auto& [key, node] : *t) {
-      const std::string k(key.str());
-      if (k == "preset") {
-        const auto s = node.value<std::string>();
-        if (!s)
-          throw input_error(fmt::format("{}: preset must be a preset name", where(source, node)));
-        preset = *s;
-        continue;
-      }
-      bool is_mem = false, is_circ = false;
-      for (const auto& f : wang2024_fields()) is_mem |= f.name == k;
-      for (const auto& f : circuit_fields()) is_circ |= f.name == k;
-      if (!is_mem && !is_circ) {
-        std::string known = "preset";
-        for (const auto& f : circuit_fields()) known += fmt::format(", {}", f.name);
-        for (const auto& f : wang2024_fields()) known += fmt::format(", {}", f.name);
-        throw input_error(fmt::format("{}: unknown parameter '{}' of dm_lif (known: {})",
-                                      where(source, node), k, known));
-      }
-      (is_mem ? mem : circ).insert(key, node);
-    }
-  }
+  auto [preset, mem, circ] =
+      split_preset_params(t, source, "wang2024-lif", wang2024_fields(), circuit_fields(), "dm_lif");
   device_config cfg;
   try {
     cfg = load_preset(preset);
