@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/params.hpp"
+#include "network/device_blocks.hpp"
 #include "network/preset_params.hpp"
 #include "neuron/dm1t1r.hpp"
 
@@ -43,6 +44,13 @@ constexpr std::array<model_quantity, 2> per_neuron_ = {{
 }};
 constexpr std::array<model_quantity, 1> receptors_ = {{
     {"in", "V", "charge into the input integrator: V_in += weight"},
+}};
+constexpr std::array<model_quantity, 5> state_b_ = {{
+    {"v_in", "V", "input node (integrator output)"},
+    {"v_g", "V", "gate node"},
+    {"fil", "1", "memristor filament (model B)"},
+    {"res", "1", "memristor residue (model B)"},
+    {"s", "1", "memristor hold state (model B)"},
 }};
 constexpr std::array<model_quantity, 4> state_ = {{
     {"v_in", "V", "input node (integrator output)"},
@@ -113,19 +121,124 @@ class dm1t1r_model final : public neuron_model {
   double decay_ = 1;
 };
 
+// The same neuron with the model-B memristor (device/wang2024.hpp: filament, residue and hold
+// state), advanced per range of neurons by device batches (network/device_blocks.hpp).
+class dm1t1r_b_model final : public neuron_model {
+ public:
+  dm1t1r_b_model(const wang2024_params& p, const circuit_params& c, std::size_t size)
+      : blocks_(p),
+        c_(c),
+        v_in_(size, 0.0),
+        v_g_(size, 0.0),
+        fil_(size),
+        res_(size),
+        s_(size, 1.0),
+        armed_(size, 1) {}
+
+  std::string_view model_name() const override { return "dm1t1r"; }
+  std::size_t size() const override { return v_in_.size(); }
+  std::span<const model_quantity> receptors() const override { return receptors_; }
+  std::span<const model_quantity> state_variables() const override { return state_b_; }
+  std::string_view drive_unit() const override { return "V"; }
+  // fil, res and s are copies of the memristor state, refreshed after every step.
+  std::span<double> variable(std::size_t k) override {
+    switch (k) {
+      case 0:
+        return v_in_;
+      case 1:
+        return v_g_;
+      case 2:
+        return fil_;
+      case 3:
+        return res_;
+      default:
+        return s_;
+    }
+  }
+  void set_identity(std::uint64_t seed, std::uint64_t first_id) override {
+    blocks_.set_identity(seed, first_id);
+  }
+  void prepare(double dt) override {
+    dt_ = dt;
+    decay_ = std::exp(-dt / c_.tau_in);
+  }
+  void advance(const step_input& in, std::size_t first, std::size_t last,
+               std::vector<std::uint32_t>& spiked) override {
+    if (first >= last) return;
+    auto& b = blocks_.of(first, last);
+    double* arrivals = in.receptor[0];
+    for (std::size_t i = first; i < last; ++i) {
+      v_in_[i] = std::clamp(v_in_[i] + arrivals[i], 0.0, c_.v_max);
+      arrivals[i] = 0;
+      const double vi = in.drive ? v_in_[i] + in.drive[i] : v_in_[i];
+      b.v[i - first] = vi - v_g_[i];  // held over the step
+    }
+    b.dev->advance_interval(static_cast<double>(in.step) * dt_, dt_,
+                            static_cast<std::uint64_t>(in.step), b.v);
+    const double g_c = 1.0 / c_.r_c;
+    for (std::size_t i = first; i < last; ++i) {
+      const std::size_t j = i - first;
+      const double vi = b.v[j] + v_g_[i];
+      const double g_d = 1.0 / b.dev->resistance(j), gsum = g_d + g_c;
+      const double v_inf = vi * g_d / gsum;
+      const double v1 = v_inf + (v_g_[i] - v_inf) * std::exp(-dt_ * gsum / c_.c_g);
+      v_g_[i] = v1;
+      v_in_[i] *= decay_;
+      fil_[i] = b.dev->state(0)[j];
+      res_[i] = b.dev->state(1)[j];
+      s_[i] = b.dev->state(2)[j];
+      if (armed_[i] && v1 >= c_.vto) {
+        armed_[i] = 0;
+        spiked.push_back(static_cast<std::uint32_t>(i));
+      } else if (!armed_[i] && v1 < c_.vto - 0.02) {
+        armed_[i] = 1;
+      }
+    }
+  }
+
+ private:
+  device_blocks<wang2024_model, wang2024_params> blocks_;
+  circuit_params c_;
+  double dt_ = 1e-6, decay_ = 1;
+  std::vector<double> v_in_, v_g_, fil_, res_, s_;
+  std::vector<std::uint8_t> armed_;
+};
+
+std::unique_ptr<neuron_model> make_b(std::size_t size, const toml::table* t,
+                                     const std::string& source, const std::string& preset,
+                                     const device_config& cfg) {
+  auto [name, mem, circ] =
+      split_preset_params(t, source, preset, wang2024_fields(), circuit_fields(), "dm1t1r");
+  (void)name;
+  auto p = std::get<wang2024_params>(cfg.params);
+  read_params(mem, wang2024_fields(), p, source);
+  wang2024_check(p, source);
+  const neuron::neuron_circuit d;  // the 1M1T1R defaults (PHYSICS.md §1)
+  circuit_params c{d.c_g, d.r_c, d.r_l, d.v_dd, d.vto, d.kp};
+  read_params(circ, circuit_fields(), c, source);
+  return std::make_unique<dm1t1r_b_model>(p, c, size);
+}
+
 std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
                                    const std::string& source) {
-  auto [preset, mem, circ] = split_preset_params(t, source, "zhao2025-calibrated",
-                                                 zhao2025_fields(), circuit_fields(), "dm1t1r");
+  std::string preset = "zhao2025-calibrated";
+  if (const toml::node* x = t ? t->get("preset") : nullptr)
+    if (auto s = x->value<std::string>()) preset = *s;
+  device_config cfg;
+  try {
+    cfg = load_preset(preset);
+  } catch (const input_error& e) {
+    throw input_error(fmt::format("{}: {}", source, e.what()));
+  }
+  if (cfg.model == "wang2024") return make_b(size, t, source, preset, cfg);
+  auto [name, mem, circ] =
+      split_preset_params(t, source, preset, zhao2025_fields(), circuit_fields(), "dm1t1r");
   neuron::neuron_circuit n;
   try {
     n = neuron::neuron_from_preset(preset);
   } catch (const input_error& e) {
     throw input_error(fmt::format("{}: {}", source, e.what()));
   }
-  if (n.memristor.model != "zhao2025")
-    throw input_error(
-        fmt::format("{}: dm1t1r needs a zhao2025 neuron preset, not '{}'", source, preset));
   auto& mp = std::get<zhao2025_params>(n.memristor.params);
   read_params(mem, zhao2025_fields(), mp, source);
   zhao2025_check(mp, source);

@@ -5,13 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <map>
 #include <memory>
-#include <mutex>
 
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "device/registry.hpp"
+#include "network/device_blocks.hpp"
 #include "network/preset_params.hpp"
 
 namespace ionsim::network {
@@ -50,7 +49,7 @@ constexpr std::array<model_quantity, 5> state_ = {{
 class dm_lif_model final : public neuron_model {
  public:
   dm_lif_model(const wang2024_params& p, const lif_circuit& c, std::size_t size)
-      : p_(p),
+      : blocks_(p),
         c_(c),
         v_in_(size, 0.0),
         v_m_(size, 0.0),
@@ -81,18 +80,16 @@ class dm_lif_model final : public neuron_model {
     }
   }
   void set_identity(std::uint64_t seed, std::uint64_t first_id) override {
-    seed_ = seed;
-    first_id_ = first_id;
+    blocks_.set_identity(seed, first_id);
   }
   void prepare(double dt) override {
     dt_ = dt;
     decay_ = std::exp(-dt / c_.tau_in);
-    blocks_.clear();
   }
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override {
     if (first >= last) return;
-    block& b = block_of(first, last);
+    auto& b = blocks_.of(first, last);
     const std::size_t n = last - first;
     double* arrivals = in.receptor[0];
     for (std::size_t i = first; i < last; ++i) {
@@ -126,32 +123,11 @@ class dm_lif_model final : public neuron_model {
   }
 
  private:
-  struct block {
-    std::unique_ptr<wang2024_model> dev;
-    std::vector<double> v;
-  };
-  // One device batch per range of neurons; the engine always advances the same ranges, each
-  // from one thread, so only the creation needs the lock.
-  block& block_of(std::size_t first, std::size_t last) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = blocks_.find({first, last});
-    if (it == blocks_.end()) {
-      block b;
-      b.dev = std::make_unique<wang2024_model>(p_, last - first, seed_, first_id_ + first);
-      b.v.assign(last - first, 0.0);
-      it = blocks_.emplace(std::make_pair(first, last), std::move(b)).first;
-    }
-    return it->second;
-  }
-
-  wang2024_params p_;
+  device_blocks<wang2024_model, wang2024_params> blocks_;
   lif_circuit c_;
-  std::uint64_t seed_ = 1, first_id_ = 0;
   double dt_ = 1e-6, decay_ = 1;
   std::vector<double> v_in_, v_m_, fil_, res_, s_;
   std::vector<std::uint8_t> armed_;
-  std::map<std::pair<std::size_t, std::size_t>, block> blocks_;
-  std::mutex mutex_;
 };
 
 std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
