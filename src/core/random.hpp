@@ -15,14 +15,21 @@ enum class rng_stream : std::uint32_t {
   device_noise = 1,
   device_variation = 2,
   initial_state = 3,
-  connectivity = 4,    // network: which pairs are connected
-  synapse_weight = 5,  // network: per-synapse weights drawn from a distribution
-  synapse_delay = 6,   // network: per-synapse delays drawn from a distribution
-  poisson_input = 7,   // network: Poisson stimulus counts
-  neuron_init = 8,     // network: initial values of neuron state variables
+  connectivity = 4,       // network: which pairs are connected
+  synapse_weight = 5,     // network: per-synapse weights drawn from a distribution
+  synapse_delay = 6,      // network: per-synapse delays drawn from a distribution
+  poisson_input = 7,      // network: Poisson stimulus counts
+  neuron_init = 8,        // network: initial values of neuron state variables
   synapse_variation = 9,  // network: device-to-device spread of memristive synapses
   synapse_read = 10,      // network: read noise of memristive synapses
 };
+
+// A lognormal factor of mean 1 and relative standard deviation rel_sd, from a standard normal
+// z (device-to-device spreads).
+inline double lognormal_factor(double rel_sd, double z) {
+  const double s2 = std::log1p(rel_sd * rel_sd);
+  return std::exp(std::sqrt(s2) * z - 0.5 * s2);
+}
 
 class philox {
  public:

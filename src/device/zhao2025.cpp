@@ -82,8 +82,7 @@ zhao2025_step::zhao2025_step(const zhao2025_params& p, double dt_)
 }
 
 double zhao2025_model::resistance(std::size_t i) const {
-  const double x = std::clamp(x1_[i] + x2_[i], 0.0, 1.0);
-  return p_.r_on * x + p_.r_off * std::expm1((1.0 - x) / p_.lambda) * off_norm_;
+  return zhao2025_resistance(x1_[i] + x2_[i], p_.r_on, p_.r_off, p_.lambda, off_norm_);
 }
 
 void zhao2025_model::advance_interval(double, double h, std::uint64_t counter,

@@ -33,6 +33,13 @@ struct zhao2025_params {
 
 std::span<const param_field<zhao2025_params>> zhao2025_fields();
 
+// R_d [Ω] of state x = x1 + x2 (clamped to [0, 1]); off_norm = 1 / (exp(1/lambda) - 1).
+inline double zhao2025_resistance(double x, double r_on, double r_off, double lambda,
+                                  double off_norm) {
+  x = std::clamp(x, 0.0, 1.0);
+  return r_on * x + r_off * std::expm1((1.0 - x) / lambda) * off_norm;
+}
+
 // One step of model A for a fixed step dt, its constants computed once. The field drives Ag
 // only from anode to cathode (v_d > v_th). For a fixed field x1 and x2 are linear, so they are
 // advanced exactly (exponential integrator); the field, which depends on x, is taken at the
@@ -66,8 +73,7 @@ struct zhao2025_step {
   }
   // R_d [Ω] of state x = x1 + x2.
   double resistance(double x) const {
-    x = std::clamp(x, 0.0, 1.0);
-    return r_on * x + r_off * std::expm1((1.0 - x) / lambda) * off_norm;
+    return zhao2025_resistance(x, r_on, r_off, lambda, off_norm);
   }
 
   double dt, mu, alpha, v_th, k1, g2, b, e1, e2, phi2, phi21, sigma1, sigma2;

@@ -84,6 +84,8 @@ class dm1t1r_model final : public neuron_model {
       if (!(values[i] > 0) || !std::isfinite(values[i]))
         throw input_error(fmt::format("{}: {} of neuron {} is {:g}: it must be positive", where,
                                       name, i, values[i]));
+      if (name == "mu" && !(mu_ > 0))
+        throw input_error(fmt::format("{}: a per-neuron mu needs the preset's mu > 0", where));
       if (name == "r_c")
         pop_.set_r_c(i, values[i]);
       else
@@ -161,6 +163,7 @@ class dm1t1r_b_model final : public neuron_model {
   void prepare(double dt) override {
     dt_ = dt;
     decay_ = std::exp(-dt / c_.tau_in);
+    init_device_copies(blocks_, model_name(), fil_, res_, s_);
   }
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override {
@@ -178,21 +181,14 @@ class dm1t1r_b_model final : public neuron_model {
     const double g_c = 1.0 / c_.r_c;
     for (std::size_t i = first; i < last; ++i) {
       const std::size_t j = i - first;
-      const double vi = b.v[j] + v_g_[i];
-      const double g_d = 1.0 / b.dev->resistance(j), gsum = g_d + g_c;
-      const double v_inf = vi * g_d / gsum;
-      const double v1 = v_inf + (v_g_[i] - v_inf) * std::exp(-dt_ * gsum / c_.c_g);
-      v_g_[i] = v1;
+      const double vi = in.drive ? v_in_[i] + in.drive[i] : v_in_[i];
+      v_g_[i] = neuron::gate_step(v_g_[i], vi, 1.0 / b.dev->resistance(j), g_c, c_.c_g, dt_);
       v_in_[i] *= decay_;
       fil_[i] = b.dev->state(0)[j];
       res_[i] = b.dev->state(1)[j];
       s_[i] = b.dev->state(2)[j];
-      if (armed_[i] && v1 >= c_.vto) {
-        armed_[i] = 0;
+      if (neuron::rising_edge(armed_[i], v_g_[i], c_.vto, c_.vto - 0.02))
         spiked.push_back(static_cast<std::uint32_t>(i));
-      } else if (!armed_[i] && v1 < c_.vto - 0.02) {
-        armed_[i] = 1;
-      }
     }
   }
 
@@ -250,6 +246,7 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   n.v_dd = c.v_dd;
   n.vto = c.vto;
   n.kp = c.kp;
+  neuron::set_spike_levels(n);
   n.memristor.source = fmt::format("{} (preset '{}')", source, preset);
   return std::make_unique<dm1t1r_model>(n, c, size);
 }

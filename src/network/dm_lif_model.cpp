@@ -85,6 +85,7 @@ class dm_lif_model final : public neuron_model {
   void prepare(double dt) override {
     dt_ = dt;
     decay_ = std::exp(-dt / c_.tau_in);
+    init_device_copies(blocks_, model_name(), fil_, res_, s_);
   }
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override {

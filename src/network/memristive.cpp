@@ -42,15 +42,19 @@ double program_conductance(const memristive_params& m, double g, std::uint64_t i
     g = m.g_min + std::round((g - m.g_min) / step) * step;
   }
   if (m.d2d > 0) {
-    const double s2 = std::log1p(m.d2d * m.d2d);  // lognormal with mean 1
-    const double z = rng.normals(rng_stream::synapse_variation, id, 0)[0];
-    g *= std::exp(std::sqrt(s2) * z - 0.5 * s2);
+    g *= lognormal_factor(m.d2d, rng.normals(rng_stream::synapse_variation, id, 0)[0]);
   }
   return g;
 }
 
 void program_memristive(synapse_table& t, const memristive_params& m, std::uint32_t projection,
                         const philox& rng) {
+  // synapse_key packs the projection above bit 40 of a 56-bit id.
+  if (projection >= (1u << 16) || t.size() >= (std::uint64_t{1} << 40))
+    throw input_error(
+        fmt::format("memristive projection {}: at most 65536 projections of 2^40 "
+                    "synapses each",
+                    projection));
   const double scale = m.v_read * m.t_read / m.c_f;
   const auto n = static_cast<std::int64_t>(t.size());
 #pragma omp parallel for schedule(static) if (n > 100000)

@@ -283,9 +283,11 @@ network::network(const network_spec& spec, const model_registry& models)
                 fmt::format("{}:{}: neuron = {:g} is not in population '{}' of {} "
                             "neurons",
                             ss.file, csv.line[r], i, ss.target, pop.model->size()));
-          if (!(tc[r] >= 0))
+          if (!(tc[r] >= 0) || !(tc[r] / dt < 1e15))
             throw input_error(
-                fmt::format("{}:{}: time = {:g} s is negative", ss.file, csv.line[r], tc[r]));
+                fmt::format("{}:{}: time = {:g} s is not a time >= 0 within the "
+                            "range of steps",
+                            ss.file, csv.line[r], tc[r]));
           st.events.emplace_back(steps_of(tc[r], dt), static_cast<std::uint32_t>(i));
         }
         std::sort(st.events.begin(), st.events.end());

@@ -80,7 +80,7 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   const auto& nc = csv.column("neuron");
   std::vector<spike_source::entry> ev;
   for (std::size_t r = 0; r < csv.rows(); ++r) {
-    if (!(tc[r] >= 0) || !std::isfinite(tc[r]))
+    if (!(tc[r] >= 0) || !(tc[r] < 1e9))
       throw input_error(fmt::format("{}:{}: time = {:g} s must be a time >= 0", path.string(),
                                     csv.line[r], tc[r]));
     ev.push_back({tc[r], nc[r], fmt::format("{}:{}", path.string(), csv.line[r])});

@@ -17,21 +17,11 @@ namespace ionsim::neuron {
 
 namespace {
 
-// V_g rising through `level`, counted again only after falling below `rearm` (as the compact
-// neuron counts them), at the linearly interpolated crossing.
-std::vector<double> spike_times(const std::vector<double>& t, const std::vector<double>& v,
-                                double level, double rearm) {
-  std::vector<double> out;
-  bool armed = true;
-  for (std::size_t k = 1; k < t.size(); ++k) {
-    if (armed && v[k - 1] < level && v[k] >= level) {
-      out.push_back(t[k - 1] + (level - v[k - 1]) * (t[k] - t[k - 1]) / (v[k] - v[k - 1]));
-      armed = false;
-    } else if (!armed && v[k] < rearm) {
-      armed = true;
-    }
-  }
-  return out;
+// The column of a circuit result, by name.
+const std::vector<double>& column_of(const circuit::tran_result& r, const std::string& name) {
+  const auto it = std::find(r.names.begin(), r.names.end(), name);
+  IONSIM_ASSERT(it != r.names.end());
+  return r.values[static_cast<std::size_t>(it - r.names.begin())];
 }
 
 nlohmann::json stats(const std::vector<double>& x) {
@@ -134,38 +124,19 @@ std::string cascade_netlist(const neuron_circuit& n, const coupling& c, const st
       c.vtp, c.kp, card, s.tstop, s.tmax);
 }
 
-std::vector<circuit_trial> run_trials_full(const neuron_circuit& n, const stimulus& s, int trials,
-                                           std::uint64_t seed) {
-  const circuit::netlist nl = circuit::parse_netlist(neuron_netlist(n, s), "neuron.cir");
-  std::vector<circuit_trial> out(static_cast<std::size_t>(trials));
-  std::string failure;
-#pragma omp parallel for schedule(dynamic)
-  for (int k = 0; k < trials; ++k) {
-    try {
-      circuit::run_options o;
-      o.seed = seed;
-      o.instance = static_cast<std::uint64_t>(k);
-      const auto r = circuit::run_transient(nl, o);
-      const auto it = std::find(r.names.begin(), r.names.end(), "v(gate)");
-      circuit_trial& tr = out[static_cast<std::size_t>(k)];
-      tr.spikes = spike_times(r.t, r.values[static_cast<std::size_t>(it - r.names.begin())],
-                              n.v_spike, n.v_rearm);
-      for (const auto& e : r.energy)
-        if (e.element == "vin" || e.element == "vdd") tr.energy -= e.joules;
-    } catch (const std::exception& e) {
-#pragma omp critical
-      if (failure.empty()) failure = fmt::format("trial {}: {}", k, e.what());
+std::vector<double> spike_times(const std::vector<double>& t, const std::vector<double>& v,
+                                double level, double rearm) {
+  std::vector<double> out;
+  bool armed = true;
+  for (std::size_t k = 1; k < t.size(); ++k) {
+    if (armed && v[k - 1] < level && v[k] >= level) {
+      out.push_back(t[k - 1] + (level - v[k - 1]) * (t[k] - t[k - 1]) / (v[k] - v[k - 1]));
+      armed = false;
+    } else if (!armed && v[k] < rearm) {
+      armed = true;
     }
   }
-  if (!failure.empty()) throw run_error(failure);
   return out;
-}
-
-std::vector<std::vector<double>> run_trials(const neuron_circuit& n, const stimulus& s, int trials,
-                                            std::uint64_t seed) {
-  std::vector<std::vector<double>> spikes;
-  for (auto& t : run_trials_full(n, s, trials, seed)) spikes.push_back(std::move(t.spikes));
-  return spikes;
 }
 
 neuron_circuit without_noise(neuron_circuit n) {
@@ -328,7 +299,7 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
   step("intrinsic plasticity (Fig. 4a/b)", 5 * o.trials);
   {
     nlohmann::json rows = nlohmann::json::array();
-    const double width = 20e-3;
+    const double width = 20e-3, half_step = 0.5 * config_dt(n.memristor);
     for (double gap : {3e-3, 30e-3, 80e-3, 200e-3, 1.0}) {
       const double second = width + gap;
       ensemble_options eo;
@@ -337,17 +308,19 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
       std::vector<double> t1, t2;
       int spike2 = 0;
       for (const auto& t : trials) {
+        // Switch-on times are step ends: a switch in a pulse's last step is stamped at its end.
         for (double x : t.switch_on)
-          if (x < width) {
+          if (x <= width + half_step) {
             t1.push_back(x);
             break;
           }
         for (double x : t.switch_on)
-          if (x >= second && x < second + width) {
+          if (x > second + half_step && x <= second + width + half_step) {
             t2.push_back(x - second);
             break;
           }
-        for (double x : t.spikes) spike2 += x >= second && x < second + width ? 1 : 0;
+        for (double x : t.spikes)
+          spike2 += x > second + half_step && x <= second + width + half_step ? 1 : 0;
       }
       nlohmann::json row = {
           {"gap_s", gap},
@@ -408,7 +381,7 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
 
   // Stochasticity: ISI distribution at the nominal R_c (cycle to cycle), and the spread of
   // each device's mean ISI with and without device-to-device variation of mu.
-  step("stochasticity (cycle-to-cycle and device-to-device)", 2 * o.trials);
+  step("stochasticity (cycle-to-cycle and device-to-device)", 3 * o.trials);
   {
     auto per_device = [&](double d2d) {
       ensemble_options eo;
@@ -428,8 +401,16 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
                             {"first_spike_s", stats(first)},
                             {"first_spike_cv", f.n > 1 ? f.std / f.mean : 0.0}};
     };
-    const auto isi =
-        nominal_isi.is_null() ? std::vector<double>{} : nominal_isi.get<std::vector<double>>();
+    if (nominal_isi.is_null()) {  // the preset's R_c is not one of the R_c sweep's
+      ensemble_options eo;
+      eo.t_end = 0.3;
+      std::vector<double> isi;
+      for (const auto& t : ensemble({0.8}, o.trials, eo))
+        for (std::size_t k = 2; k < t.spikes.size(); ++k)
+          isi.push_back(t.spikes[k] - t.spikes[k - 1]);
+      nominal_isi = isi;
+    }
+    const auto isi = nominal_isi.get<std::vector<double>>();
     const auto st = describe(isi);
     j["stochasticity"] = {
         {"stimulus", fmt::format("constant 0.8 V, R_c = {:g} MOhm, 300 ms", n.r_c / 1e6)},
@@ -452,12 +433,8 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
       circuit::run_options ro;
       ro.seed = o.seed;
       const auto r = circuit::run_transient(nl, ro);
-      auto column = [&](const char* name) {
-        const auto it = std::find(r.names.begin(), r.names.end(), name);
-        return r.values[static_cast<std::size_t>(it - r.names.begin())];
-      };
-      const auto s1 = spike_times(r.t, column("v(gate1)"), n.v_spike, n.v_rearm);
-      const auto s2 = spike_times(r.t, column("v(gate2)"), n.v_spike, n.v_rearm);
+      const auto s1 = spike_times(r.t, column_of(r, "v(gate1)"), n.v_spike, n.v_rearm);
+      const auto s2 = spike_times(r.t, column_of(r, "v(gate2)"), n.v_spike, n.v_rearm);
       cases.push_back({{"input", src}, {"neuron1_spikes_s", s1}, {"neuron2_spikes_s", s2}});
     }
     j["cascade"] = {{"coupling",
@@ -492,9 +469,7 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
         circuit::run_options ro;
         ro.seed = o.seed;
         auto r = circuit::run_transient(nl, ro);
-        const auto it = std::find(r.names.begin(), r.names.end(), "v(gate)");
-        auto sp = spike_times(r.t, r.values[static_cast<std::size_t>(it - r.names.begin())],
-                              m.v_spike, m.v_rearm);
+        auto sp = spike_times(r.t, column_of(r, "v(gate)"), m.v_spike, m.v_rearm);
         return std::make_pair(std::move(r), std::move(sp));
       };
       const auto first = run(ec.search, ec.search).second;
@@ -572,7 +547,8 @@ std::string characterize_report(const nlohmann::json& r) {
       "Neuron: memristor `{}` ({}), C_g = {:g} F, R_c = {:g} Ω, R_l = {:g} Ω, V_dd = {:g} V, "
       "NMOS level 1 VTO = {:g} V, KP = {:g} A/V². A spike is V_g rising through {:g} V (counted "
       "again after V_g falls below {:g} V). Trial ensembles: the compact neuron (the circuit's "
-      "input side, exact per step of {:g} s); cascade and energy: the circuit engine, noise "
+      "input side, gate node exact for each step's R_d, step {:g} s); cascade and energy: the "
+      "circuit engine, noise "
       "off. Seed {}. Paper: R. Zhao et al., Nature Electronics 8, 1211 (2025), figures as read "
       "by a third party (PHYSICS.md §5).\n\n",
       n["memristor_model"].get<std::string>(), n["memristor_parameters"].get<std::string>(),

@@ -23,11 +23,6 @@ struct stimulus {
 // The circuit as a netlist (the memristor as element Y with every model parameter).
 std::string neuron_netlist(const neuron_circuit& n, const stimulus& s);
 
-struct circuit_trial {
-  std::vector<double> spikes;  // [s] V_g rising through v_spike
-  double energy = 0;           // [J] delivered by the input and supply sources over the run
-};
-
 // Two neurons in cascade: neuron 1's drain drives neuron 2's input through a PMOS pull-up
 // (source at v_couple, gate on neuron 1's drain, drain on neuron 2's input) with a pull-down
 // resistor r_pull: neuron 1 at rest keeps its drain at its supply and the PMOS off; a spike pulls
@@ -41,12 +36,10 @@ struct coupling {
 };
 std::string cascade_netlist(const neuron_circuit& n, const coupling& c, const stimulus& s);
 
-// Circuit-level trials (the circuit engine, one instance per trial, in parallel): spike times
-// [s] of each trial, and the energy delivered by the sources.
-std::vector<std::vector<double>> run_trials(const neuron_circuit& n, const stimulus& s, int trials,
-                                            std::uint64_t seed);
-std::vector<circuit_trial> run_trials_full(const neuron_circuit& n, const stimulus& s, int trials,
-                                           std::uint64_t seed);
+// Times [s] where v rises through `level`, counted again only after falling below `rearm`
+// (the compact neuron's rule), linearly interpolated: spikes of a sampled V_g.
+std::vector<double> spike_times(const std::vector<double>& t, const std::vector<double>& v,
+                                double level, double rearm);
 
 // The same memristor with its noise switched off (sigma1 = sigma2 = 0).
 neuron_circuit without_noise(neuron_circuit n);

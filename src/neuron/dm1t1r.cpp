@@ -12,12 +12,14 @@ namespace ionsim::neuron {
 
 namespace {
 
-double table_value(const toml::table& t, const char* key, double def, const std::string& where) {
+double table_value(const toml::table& t, const char* key, double def, const std::string& where,
+                   bool zero_ok = false) {
   const toml::node* n = t.get(key);
   if (!n) return def;
   const auto v = n->value<double>();
-  if (!v || !(*v > 0) || !std::isfinite(*v))
-    throw input_error(fmt::format("{}: [circuit] {} must be a positive number", where, key));
+  if (!v || !(zero_ok ? *v >= 0 : *v > 0) || !std::isfinite(*v))
+    throw input_error(fmt::format("{}: [circuit] {} must be a {} number", where, key,
+                                  zero_ok ? "non-negative" : "positive"));
   return *v;
 }
 
@@ -30,8 +32,9 @@ neuron_circuit neuron_from_preset(const std::string& preset) {
   const toml::table* c = n.memristor.extra["circuit"].as_table();
   if (!c) throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));
   if (n.memristor.model != "zhao2025")
-    throw input_error(fmt::format("{}: a 1M1T1R neuron needs the zhao2025 memristor model, not '{}'",
-                                  where, n.memristor.model));
+    throw input_error(
+        fmt::format("{}: a 1M1T1R neuron needs the zhao2025 memristor model, not '{}'", where,
+                    n.memristor.model));
   for (auto&& [key, value] : *c) {
     static const char* known[] = {"c_g", "r_c", "r_l", "v_dd", "vto", "kp", "c_l"};
     if (std::find_if(std::begin(known), std::end(known),
@@ -48,7 +51,8 @@ neuron_circuit neuron_from_preset(const std::string& preset) {
   n.v_dd = table_value(*c, "v_dd", n.v_dd, where);
   n.vto = table_value(*c, "vto", n.vto, where);
   n.kp = table_value(*c, "kp", n.kp, where);
-  n.c_l = table_value(*c, "c_l", 0.0, where);
+  n.c_l = table_value(*c, "c_l", 0.0, where, true);
+  set_spike_levels(n);
   return n;
 }
 
@@ -135,22 +139,14 @@ void dm1t1r_population::advance(std::int64_t step, const double* v_in, std::size
       z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
     st_(x1_[i], x2_[i], vi - v0, z[0], z[1], mu_scale_[i]);
     const double rd = st_.resistance(x1_[i] + x2_[i]);
-    const double gd = 1.0 / rd, gsum = gd + g_c_[i];
-    const double v_inf = vi * gd / gsum, tau = cg / gsum;
-    const double decay = std::exp(-dt / tau);
-    const double v1 = v_inf + (v0 - v_inf) * decay;
+    const double gd = 1.0 / rd;
+    double mean_vg = 0;
+    const double v1 = gate_step(v0, vi, gd, g_c_[i], cg, dt, &mean_vg);
     vg_[i] = v1;
     // Energy: exact integrals of the exponential V_g(t) over the step.
-    const double mean_vg = v_inf + (v0 - v_inf) * (tau / dt) * (1.0 - decay);
     e_in_[i] += vi * (vi - mean_vg) * gd * dt;
     e_out_[i] += n_.v_dd * output_current(n_, mean_vg) * dt;
-    // Events.
-    const bool up = armed_[i] && v1 >= n_.v_spike;
-    spiked_[i] = up;
-    if (up)
-      armed_[i] = 0;
-    else if (!armed_[i] && v1 < n_.v_rearm)
-      armed_[i] = 1;
+    spiked_[i] = rising_edge(armed_[i], v1, n_.v_spike, n_.v_rearm);
     const double gc = g_c_[i];
     const bool sw = !on_[i] && gd > gc;  // R_d < R_c
     switched_[i] = sw;
@@ -171,6 +167,11 @@ std::vector<trial> run_ensemble(const neuron_circuit& n, const pulse_input& in, 
   const std::int64_t n_steps = std::max<std::int64_t>(1, steps(o.t_end));
   const std::int64_t k_start = steps(in.start), k_width = steps(in.width),
                      k_period = steps(in.period), k_tail = n_steps - steps(o.window);
+  if ((in.width > 0 && k_width < 1) || (in.period > 0 && k_period < 1))
+    throw input_error(
+        fmt::format("pulse width {:g} s and period {:g} s must be at least one "
+                    "step ({:g} s)",
+                    in.width, in.period, dt));
   const auto level = [&](std::int64_t k) {
     const std::int64_t r = k - k_start;
     if (r < 0) return 0.0;
@@ -192,8 +193,7 @@ std::vector<trial> run_ensemble(const neuron_circuit& n, const pulse_input& in, 
       if (o.r_c > 0) pop.set_r_c(i, o.r_c);
       if (o.d2d > 0) {
         const double z = var.normals(rng_stream::device_variation, first + i, 0)[0];
-        const double s2 = std::log1p(o.d2d * o.d2d);  // lognormal with mean 1, rel. std d2d
-        pop.set_mu_scale(i, std::exp(std::sqrt(s2) * z - 0.5 * s2));
+        pop.set_mu_scale(i, lognormal_factor(o.d2d, z));
       }
     }
     std::vector<double> v(sz);

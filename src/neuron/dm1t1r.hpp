@@ -3,18 +3,21 @@
 // circuit description, and the compact form of it, `dm1t1r`, that the trial ensembles and the
 // network engine run.
 //
-// The compact form is the circuit reduced without approximation on the input side: the
-// transistor's gate draws no current, so the memristor, C_g and R_c form a closed system,
+// The compact form is the circuit's input side on its own: the transistor's gate draws no
+// current, so the memristor, C_g and R_c form a closed system,
 //   C_g dV_g/dt = (V_in - V_g)/R_d(x) - V_g/R_c,
 // advanced per step of dt by the model-A step (device/zhao2025.hpp) at v_d = V_in - V_g held
 // over the step, then V_g exactly for the step's R_d:
 //   V_g <- V_inf + (V_g - V_inf) exp(-dt/tau), V_inf = V_in R_c/(R_d + R_c),
 //   tau = C_g R_d R_c/(R_d + R_c).
+// Holding v_d over the step splits the coupling at first order in dt (the device's own step
+// is second order); against ngspice the spike times converge with dt (docs/neuron/characterize.md).
 // The output branch (NMOS level 1 with R_l to V_dd) only enters the energy: its drain current
 // is solved algebraically from the step's mean V_g (C_l neglected: valid while R_l C_l is
 // short against a spike; the energy protocol uses the circuit engine for that reason). It is
 // checked against the full circuit engine in tests/validation/test_neuron_characterize.cpp.
 // docs/neuron/characterize.md.
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -36,9 +39,37 @@ struct neuron_circuit {
   double vto = 0.22;      // [V] NMOS threshold (level 1, ALD110902 equivalent)
   double kp = 7.5e-4;     // [A/V²] NMOS transconductance parameter (W/L = 1)
   double c_l = 0;         // [F] drain load capacitance (0: none)
-  double v_spike = 0.22;  // [V] a spike is V_g rising through this level
+  double v_spike = 0.22;  // [V] a spike is V_g rising through this level (set to vto)
   double v_rearm = 0.20;  // [V] ... after V_g has fallen below this since the last spike
 };
+
+// The spike rule: the transistor turns on (V_g rising through VTO), counted again once V_g
+// has fallen 20 mV below it.
+inline void set_spike_levels(neuron_circuit& n) {
+  n.v_spike = n.vto;
+  n.v_rearm = n.vto - 0.02;
+}
+
+// The gate node over a step of dt, exactly for a fixed memristor conductance g_d: C_g dV/dt =
+// (v_in - V) g_d - V g_c. Returns V at the step's end; `mean` receives V's mean over the step.
+inline double gate_step(double v0, double v_in, double g_d, double g_c, double c_g, double dt,
+                        double* mean = nullptr) {
+  const double gsum = g_d + g_c, v_inf = v_in * g_d / gsum, tau = c_g / gsum;
+  const double decay = std::exp(-dt / tau);
+  if (mean) *mean = v_inf + (v0 - v_inf) * (tau / dt) * (1.0 - decay);
+  return v_inf + (v0 - v_inf) * decay;
+}
+
+// A level crossing with hysteresis: true when v rises through `level` while armed; re-armed
+// once v falls below `rearm`.
+inline bool rising_edge(std::uint8_t& armed, double v, double level, double rearm) {
+  if (armed && v >= level) {
+    armed = 0;
+    return true;
+  }
+  if (!armed && v < rearm) armed = 1;
+  return false;
+}
 
 // The neuron of a preset: its memristor parameters and its [circuit] table (c_g, r_c, r_l,
 // v_dd, vto, kp, c_l; the others keep the defaults above).

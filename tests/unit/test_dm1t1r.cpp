@@ -96,8 +96,9 @@ TEST(Dm1t1r, ResultsDependOnNeitherBatchNorThreads) {
 }
 
 TEST(Dm1t1r, PulseInputEdgesAndStops) {
-  // A single 15 ms pulse below threshold: nothing happens after it ends; stop_after ends a
-  // trial at its first spike.
+  // A single 15 ms, 1.2 V pulse fires within it (P = 100 %, Fig. 3c/d), and stop_after ends
+  // the trial at that spike; a 0.5 V pulse (below the drift threshold) never fires, not even
+  // after it ends; pulses shorter than a step are refused.
   const auto n = neuron_from_preset("zhao2025-calibrated");
   ensemble_options o;
   o.t_end = 0.05;
@@ -108,6 +109,10 @@ TEST(Dm1t1r, PulseInputEdgesAndStops) {
     EXPECT_LT(tr.spikes[0], 15e-3);
     EXPECT_DOUBLE_EQ(tr.t_end, tr.spikes[0]);
   }
+  o.stop_after_spikes = 0;
+  for (const auto& tr : run_ensemble(n, {0.5, 15e-3, 0, 0, 1}, 8, o))
+    EXPECT_TRUE(tr.spikes.empty());
+  EXPECT_THROW(run_ensemble(n, {1.0, 0.5e-6, 2e-3}, 1, o), input_error);
   EXPECT_THROW(run_ensemble(n, {1.0}, 0, o), input_error);
   auto wang = n;
   wang.memristor = load_preset("wang2024-lif");

@@ -14,10 +14,12 @@
 
 #include "circuit/netlist.hpp"
 #include "circuit/transient.hpp"
+#include "core/units.hpp"
 #include "device/registry.hpp"
 #include "io/csv.hpp"
 #include "network/config.hpp"
 #include "network/network.hpp"
+#include "neuron/characterize.hpp"
 
 namespace ionsim::network {
 namespace {
@@ -29,20 +31,6 @@ struct collect : epoch_sink {
   }
   void samples(std::size_t, std::span<const std::int64_t>, std::span<const double>) override {}
 };
-
-std::vector<double> rising(const std::vector<double>& t, const std::vector<double>& v) {
-  std::vector<double> out;  // the compact neuron's rule: up through 0.22 V, re-armed below 0.20 V
-  bool armed = true;
-  for (std::size_t k = 1; k < t.size(); ++k) {
-    if (armed && v[k - 1] < 0.22 && v[k] >= 0.22) {
-      out.push_back(t[k - 1] + (0.22 - v[k - 1]) * (t[k] - t[k - 1]) / (v[k] - v[k - 1]));
-      armed = false;
-    } else if (!armed && v[k] < 0.20) {
-      armed = true;
-    }
-  }
-  return out;
-}
 
 TEST(NetworkCrossbar, NetworkAndCircuitEnginesAgreeWithin2Percent) {
   const std::string dir = std::string(IONSIM_SOURCE_DIR) + "/examples/networks/crossbar/";
@@ -58,7 +46,18 @@ TEST(NetworkCrossbar, NetworkAndCircuitEnginesAgreeWithin2Percent) {
 
   // The same circuit as one netlist. Values as in net.toml: read 0.2 V for 2 us, centred on
   // the network's arrival step (spike step + 1-step delay), C_f = 65 pF, tau_in = 1 ms.
-  const double dt = spec.run.dt, v_read = 0.2, t_read = 2e-6, c_f = 65e-12, tau_in = 1e-3;
+  // Everything the netlist needs is read from the example (its memristor table and tau_in)
+  // and from the neuron preset, so the two sides stay the same circuit.
+  const auto& mt = *spec.projections.at(0).memristor;
+  auto q = [&](const toml::table& t, const char* key, const char* unit) {
+    const auto* x = t.get(key);
+    if (!x) throw std::runtime_error(key);
+    return x->is_string() ? parse_quantity(*x->value<std::string>(), unit, key)
+                          : *x->value<double>();
+  };
+  const double dt = spec.run.dt, v_read = q(mt, "v_read", "V"), t_read = q(mt, "t_read", "s"),
+               c_f = q(mt, "c_f", "F"), tau_in = q(*spec.populations.at(1).params, "tau_in", "s");
+  const auto cell = neuron::neuron_from_preset("zhao2025-calibrated");
   const auto in = read_csv(dir + "inputs.csv", {"time", "neuron"});
   const auto xb = read_csv(dir + "crossbar.csv", {"source", "target", "weight"});
   std::string nl = "crossbar 4x2 with two 1M1T1R neurons (network cross-check)\n";
@@ -76,7 +75,7 @@ TEST(NetworkCrossbar, NetworkAndCircuitEnginesAgreeWithin2Percent) {
   for (std::size_t r = 0; r < xb.rows(); ++r)
     nl += fmt::format("Rx{} row{} col{} {:.9g}\n", r, static_cast<int>(xb.column("source")[r]),
                       static_cast<int>(xb.column("target")[r]), 1.0 / xb.column("weight")[r]);
-  auto mem = load_preset("zhao2025-calibrated");
+  auto mem = cell.memristor;
   set_param(mem, "sigma1", 0);
   set_param(mem, "sigma2", 0);
   std::string card = ".model dm memristor(model=zhao2025";
@@ -89,10 +88,13 @@ TEST(NetworkCrossbar, NetworkAndCircuitEnginesAgreeWithin2Percent) {
         "crossbar), R_f || C_f, then an inverter\n"
         "Ea{j} o{j} 0 0 col{j} 1e9\nRf{j} o{j} col{j} {rf:.9g}\nCf{j} o{j} col{j} {cf:.9g}\n"
         "Eb{j} in{j} 0 0 o{j} 1\n"
-        "Y{j} in{j} gate{j} dm\nCg{j} gate{j} 0 10p\nRc{j} gate{j} 0 250meg\n"
-        "M{j} drain{j} gate{j} 0 0 nm W=1u L=1u\nRl{j} vdd drain{j} 47k\n",
-        fmt::arg("j", j), fmt::arg("rf", tau_in / c_f), fmt::arg("cf", c_f));
-  nl += "Vdd vdd 0 DC 0.5\n.model nm nmos(level=1 vto=0.22 kp=7.5e-4 lambda=0)\n" + card +
+        "Y{j} in{j} gate{j} dm\nCg{j} gate{j} 0 {cg:.9g}\nRc{j} gate{j} 0 {rc:.9g}\n"
+        "M{j} drain{j} gate{j} 0 0 nm W=1u L=1u\nRl{j} vdd drain{j} {rl:.9g}\n",
+        fmt::arg("j", j), fmt::arg("rf", tau_in / c_f), fmt::arg("cf", c_f),
+        fmt::arg("cg", cell.c_g), fmt::arg("rc", cell.r_c), fmt::arg("rl", cell.r_l));
+  nl += fmt::format("Vdd vdd 0 DC {:.9g}\n.model nm nmos(level=1 vto={:.9g} kp={:.9g} lambda=0)\n",
+                    cell.v_dd, cell.vto, cell.kp) +
+        card +
         ".options reltol=1e-4 abstol=1e-16 vntol=1e-9 method=gear\n"
         ".tran 1u 80m 0 1u\n.save v(gate0) v(gate1) v(in0) v(in1)\n.end\n";
   const auto r = circuit::run_transient(circuit::parse_netlist(nl, "crossbar.cir"), {});
@@ -109,7 +111,8 @@ TEST(NetworkCrossbar, NetworkAndCircuitEnginesAgreeWithin2Percent) {
       v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x >= 76e-3; }), v.end());
       return v;
     };
-    const auto circ = before(rising(r.t, column(fmt::format("v(gate{})", j))));
+    const auto circ = before(
+        neuron::spike_times(r.t, column(fmt::format("v(gate{})", j)), cell.v_spike, cell.v_rearm));
     const auto netw = before(net_spikes[static_cast<std::uint32_t>(j)]);
     // The first three spikes within 2 %, the count within one. Measured: 0.05-0.34 % on the
     // first three; later ones drift further (up to 2.5 % on neuron 1's fourth), because the

@@ -24,19 +24,17 @@ double first_spike(const neuron_circuit& n, const pulse_input& in, double t_end,
   return t[0].spikes.empty() ? -1.0 : t[0].spikes[0];
 }
 
-TEST(NeuronCompact, ConvergesToTheCircuitEngineAndNgspice) {
-  // Table 1 under the Fig. 2e stimulus first fires at 192.93 ms in ngspice and 192.95 ms in the
-  // circuit engine (tests/validation/test_circuit_ngspice.cpp). The compact neuron holds
-  // v_d = V_in - V_g over a step, which is first order in dt: 1.5 % at the preset's 2 us, and
-  // 0.2 % at dt/8 (the 97 integrated pulses amplify small differences; measured: 192.930 ms at
-  // 2 us, 192.931 ms at 0.25 us).
+TEST(NeuronCompact, Table1FirstSpikeMatchesNgspice) {
+  // Table 1 under the Fig. 2e stimulus first fires at 192.93 ms in ngspice (quoted to 0.01 ms;
+  // the circuit engine gives 192.95 ms, tests/validation/test_circuit_ngspice.cpp). The compact
+  // neuron holds v_d = V_in - V_g over a step (first order in dt); measured 192.930 ms at the
+  // preset's 2 us and 192.931 ms at 0.25 us. Tolerance 0.05 %: the quoted digits and the
+  // integrators' differences.
   const auto n = neuron_from_preset("zhao2025-table1");
   const pulse_input fig2e{0.8, 1e-3, 2e-3};
   const double ref = 192.93e-3;
-  const double coarse = first_spike(n, fig2e, 0.25);
-  const double fine = first_spike(n, fig2e, 0.25, 0.25e-6);
-  EXPECT_NEAR(coarse, ref, 0.015 * ref);
-  EXPECT_NEAR(fine, ref, 0.002 * ref);
+  EXPECT_NEAR(first_spike(n, fig2e, 0.25), ref, 5e-4 * ref);
+  EXPECT_NEAR(first_spike(n, fig2e, 0.25, 0.25e-6), ref, 5e-4 * ref);
 }
 
 TEST(NeuronCompact, AgreesWithNgspiceOnTheCalibratedNeuron) {
@@ -50,17 +48,7 @@ TEST(NeuronCompact, AgreesWithNgspiceOnTheCalibratedNeuron) {
   const auto ref = test::run_ngspice(
       std::string(IONSIM_SOURCE_DIR) + "/tests/fixtures/ngspice/neuron_calibrated_dc.cir",
       {"v(gate)", "i(vin)", "i(vdd)"});
-  std::vector<double> ng;
-  bool armed = true;
-  const auto& v = ref.at("v(gate)");
-  for (std::size_t k = 1; k < ref.t.size(); ++k) {  // the compact neuron's spike rule
-    if (armed && v[k - 1] < 0.22 && v[k] >= 0.22) {
-      ng.push_back(test::interpolate({v[k - 1], v[k]}, {ref.t[k - 1], ref.t[k]}, 0.22));
-      armed = false;
-    } else if (!armed && v[k] < 0.20) {
-      armed = true;
-    }
-  }
+  const auto ng = spike_times(ref.t, ref.at("v(gate)"), 0.22, 0.20);  // the compact rule
   ASSERT_GE(ng.size(), 3u);
   const auto n = without_noise(neuron_from_preset("zhao2025-calibrated"));
   ensemble_options o;
@@ -101,12 +89,14 @@ TEST(CalibratedNeuron, ReproducesThePapersBehaviours) {
   auto r = [&]() -> const nlohmann::json& { return results; };
   {
     SCOPED_TRACE("Fig2eFirstSpikeWithin25PercentOf44Pulses");
-    // Issue 4 §2. Regression (seed 1, 100 trials): 43.2 pulses; the sampling error of the mean
-    // is about 1.7 pulses, well inside the 25 % (11 pulses) band.
+    // Issue 4 §2. Regression (seed 1, 100 trials): 43.2 pulses. The run is deterministic for
+    // a seed, but another compiler or libm changes individual noisy trials, which then move
+    // like fresh samples: the regression tolerances are about 2 sampling errors (here 1.7
+    // pulses per error), well inside the issue's bands (25 % = 11 pulses).
     const auto& f = r()["fig2e"]["pulses_to_first_spike"];
     EXPECT_EQ(f["n"].get<int>(), 100);
     EXPECT_NEAR(f["mean"].get<double>(), 44.0, 0.25 * 44.0);
-    EXPECT_NEAR(f["mean"].get<double>(), 43.2, 3.0);  // about 2 sampling errors of the mean
+    EXPECT_NEAR(f["mean"].get<double>(), 43.2, 3.0);  // see below
   }
   {
     SCOPED_TRACE("Fig3FiringProbabilitiesWithin15Points");
@@ -140,7 +130,8 @@ TEST(CalibratedNeuron, ReproducesThePapersBehaviours) {
     // Regression: gain 3.14 / 1.66 / 1.06 / 0.98 at 30 / 80 / 200 / 1000 ms.
     const auto& rows = r()["intrinsic_plasticity"]["rows"];
     std::vector<double> gain;
-    for (const auto& row : rows) gain.push_back(row["gain"].get<double>());
+    for (const auto& row : rows) gain.push_back(row.value("gain", 0.0));
+    EXPECT_GT(gain[0], 1.0);         // 3 ms: the residue of the first pulse still helps
     EXPECT_GT(gain[1], 1.5);         // 30 ms
     EXPECT_GT(gain[1], gain[2]);     // 30 > 80 ms
     EXPECT_GT(gain[2], gain[3]);     // 80 > 200 ms
