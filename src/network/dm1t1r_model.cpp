@@ -45,13 +45,6 @@ constexpr std::array<model_quantity, 2> per_neuron_ = {{
 constexpr std::array<model_quantity, 1> receptors_ = {{
     {"in", "V", "charge into the input integrator: V_in += weight"},
 }};
-constexpr std::array<model_quantity, 5> state_b_ = {{
-    {"v_in", "V", "input node (integrator output)"},
-    {"v_g", "V", "gate node"},
-    {"fil", "1", "memristor filament (model B)"},
-    {"res", "1", "memristor residue (model B)"},
-    {"s", "1", "memristor hold state (model B)"},
-}};
 constexpr std::array<model_quantity, 4> state_ = {{
     {"v_in", "V", "input node (integrator output)"},
     {"v_g", "V", "gate node"},
@@ -125,79 +118,17 @@ class dm1t1r_model final : public neuron_model {
 
 // The same neuron with the model-B memristor (device/wang2024.hpp: filament, residue and hold
 // state), advanced per range of neurons by device batches (network/device_blocks.hpp).
-class dm1t1r_b_model final : public neuron_model {
- public:
-  dm1t1r_b_model(const wang2024_params& p, const circuit_params& c, std::size_t size)
-      : blocks_(p),
-        c_(c),
-        v_in_(size, 0.0),
-        v_g_(size, 0.0),
-        fil_(size),
-        res_(size),
-        s_(size, 1.0),
-        armed_(size, 1) {}
-
-  std::string_view model_name() const override { return "dm1t1r"; }
-  std::size_t size() const override { return v_in_.size(); }
-  std::span<const model_quantity> receptors() const override { return receptors_; }
-  std::span<const model_quantity> state_variables() const override { return state_b_; }
-  std::string_view drive_unit() const override { return "V"; }
-  // fil, res and s are copies of the memristor state, refreshed after every step.
-  std::span<double> variable(std::size_t k) override {
-    switch (k) {
-      case 0:
-        return v_in_;
-      case 1:
-        return v_g_;
-      case 2:
-        return fil_;
-      case 3:
-        return res_;
-      default:
-        return s_;
-    }
+struct gate_node {
+  static constexpr std::string_view name = "dm1t1r";
+  static constexpr model_quantity node = {"v_g", "V", "gate node"};
+  double c_g, g_c, vto;
+  double device_voltage(double v_in, double v_g) const { return v_in - v_g; }
+  double node_step(double v_g, double v_in, double g_d, double dt) const {
+    return neuron::gate_step(v_g, v_in, g_d, g_c, c_g, dt);
   }
-  void set_identity(std::uint64_t seed, std::uint64_t first_id) override {
-    blocks_.set_identity(seed, first_id);
+  bool spike(std::uint8_t& armed, double v_g, double) const {
+    return neuron::rising_edge(armed, v_g, vto, vto - 0.02);
   }
-  void prepare(double dt) override {
-    dt_ = dt;
-    decay_ = std::exp(-dt / c_.tau_in);
-    init_device_copies(blocks_, model_name(), fil_, res_, s_);
-  }
-  void advance(const step_input& in, std::size_t first, std::size_t last,
-               std::vector<std::uint32_t>& spiked) override {
-    if (first >= last) return;
-    auto& b = blocks_.of(first, last);
-    double* arrivals = in.receptor[0];
-    for (std::size_t i = first; i < last; ++i) {
-      v_in_[i] = std::clamp(v_in_[i] + arrivals[i], 0.0, c_.v_max);
-      arrivals[i] = 0;
-      const double vi = in.drive ? v_in_[i] + in.drive[i] : v_in_[i];
-      b.v[i - first] = vi - v_g_[i];  // held over the step
-    }
-    b.dev->advance_interval(static_cast<double>(in.step) * dt_, dt_,
-                            static_cast<std::uint64_t>(in.step), b.v);
-    const double g_c = 1.0 / c_.r_c;
-    for (std::size_t i = first; i < last; ++i) {
-      const std::size_t j = i - first;
-      const double vi = in.drive ? v_in_[i] + in.drive[i] : v_in_[i];
-      v_g_[i] = neuron::gate_step(v_g_[i], vi, 1.0 / b.dev->resistance(j), g_c, c_.c_g, dt_);
-      v_in_[i] *= decay_;
-      fil_[i] = b.dev->state(0)[j];
-      res_[i] = b.dev->state(1)[j];
-      s_[i] = b.dev->state(2)[j];
-      if (neuron::rising_edge(armed_[i], v_g_[i], c_.vto, c_.vto - 0.02))
-        spiked.push_back(static_cast<std::uint32_t>(i));
-    }
-  }
-
- private:
-  device_blocks<wang2024_model, wang2024_params> blocks_;
-  circuit_params c_;
-  double dt_ = 1e-6, decay_ = 1;
-  std::vector<double> v_in_, v_g_, fil_, res_, s_;
-  std::vector<std::uint8_t> armed_;
 };
 
 std::unique_ptr<neuron_model> make_b(std::size_t size, const toml::table* t,
@@ -212,7 +143,8 @@ std::unique_ptr<neuron_model> make_b(std::size_t size, const toml::table* t,
   const neuron::neuron_circuit d;  // the 1M1T1R defaults (PHYSICS.md §1)
   circuit_params c{d.c_g, d.r_c, d.r_l, d.v_dd, d.vto, d.kp};
   read_params(circ, circuit_fields(), c, source);
-  return std::make_unique<dm1t1r_b_model>(p, c, size);
+  return std::make_unique<model_b_population<gate_node>>(p, gate_node{c.c_g, 1.0 / c.r_c, c.vto},
+                                                         c.tau_in, c.v_max, size);
 }
 
 std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,

@@ -12,6 +12,7 @@
 #include "device/registry.hpp"
 #include "network/device_blocks.hpp"
 #include "network/preset_params.hpp"
+#include "neuron/dm1t1r.hpp"
 
 namespace ionsim::network {
 
@@ -35,100 +36,19 @@ std::span<const param_field<lif_circuit>> circuit_fields() {
   return f;
 }
 
-constexpr std::array<model_quantity, 1> receptors_ = {{
-    {"in", "V", "charge into the input integrator: V_in += weight"},
-}};
-constexpr std::array<model_quantity, 5> state_ = {{
-    {"v_in", "V", "input node (integrator output)"},
-    {"v_m", "V", "membrane node (capacitor and memristor)"},
-    {"fil", "1", "memristor filament"},
-    {"res", "1", "memristor residue"},
-    {"s", "1", "memristor hold state"},
-}};
-
-class dm_lif_model final : public neuron_model {
- public:
-  dm_lif_model(const wang2024_params& p, const lif_circuit& c, std::size_t size)
-      : blocks_(p),
-        c_(c),
-        v_in_(size, 0.0),
-        v_m_(size, 0.0),
-        fil_(size),
-        res_(size),
-        s_(size, 1.0),
-        armed_(size, 1) {}
-
-  std::string_view model_name() const override { return "dm_lif"; }
-  std::size_t size() const override { return v_in_.size(); }
-  std::span<const model_quantity> receptors() const override { return receptors_; }
-  std::span<const model_quantity> state_variables() const override { return state_; }
-  std::string_view drive_unit() const override { return "V"; }
-  // fil, res and s are copies of the memristor state, refreshed after every step (for
-  // recording); setting them as initial values is not supported (use res_init_min/max).
-  std::span<double> variable(std::size_t k) override {
-    switch (k) {
-      case 0:
-        return v_in_;
-      case 1:
-        return v_m_;
-      case 2:
-        return fil_;
-      case 3:
-        return res_;
-      default:
-        return s_;
-    }
+// The membrane node: V_in --R_in-- m, C_m and the memristor from m to ground. A spike is the
+// memristor switching on (R_d falling below R_in; re-armed above 4 R_in).
+struct lif_node {
+  static constexpr std::string_view name = "dm_lif";
+  static constexpr model_quantity node = {"v_m", "V", "membrane node (capacitor and memristor)"};
+  double r_in, c_m;
+  double device_voltage(double, double v_m) const { return v_m; }
+  double node_step(double v_m, double v_in, double g_d, double dt) const {
+    return neuron::gate_step(v_m, v_in, 1.0 / r_in, g_d, c_m, dt);
   }
-  void set_identity(std::uint64_t seed, std::uint64_t first_id) override {
-    blocks_.set_identity(seed, first_id);
+  bool spike(std::uint8_t& armed, double, double g_d) const {
+    return neuron::rising_edge(armed, g_d * r_in, 1.0, 0.25);
   }
-  void prepare(double dt) override {
-    dt_ = dt;
-    decay_ = std::exp(-dt / c_.tau_in);
-    init_device_copies(blocks_, model_name(), fil_, res_, s_);
-  }
-  void advance(const step_input& in, std::size_t first, std::size_t last,
-               std::vector<std::uint32_t>& spiked) override {
-    if (first >= last) return;
-    auto& b = blocks_.of(first, last);
-    const std::size_t n = last - first;
-    double* arrivals = in.receptor[0];
-    for (std::size_t i = first; i < last; ++i) {
-      v_in_[i] = std::clamp(v_in_[i] + arrivals[i], 0.0, c_.v_max);
-      arrivals[i] = 0;
-    }
-    // The memristor over the step with V_m held (the device keys its noise by device id and
-    // noise interval, so the split into blocks does not change it).
-    for (std::size_t j = 0; j < n; ++j) b.v[j] = v_m_[first + j];
-    b.dev->advance_interval(static_cast<double>(in.step) * dt_, dt_,
-                            static_cast<std::uint64_t>(in.step), b.v);
-    const double g_in = 1.0 / c_.r_in;
-    for (std::size_t j = 0; j < n; ++j) {
-      const std::size_t i = first + j;
-      const double vi = in.drive ? v_in_[i] + in.drive[i] : v_in_[i];
-      const double rd = b.dev->resistance(j);
-      const double gsum = g_in + 1.0 / rd;
-      const double v_inf = vi * g_in / gsum;
-      v_m_[i] = v_inf + (v_m_[i] - v_inf) * std::exp(-dt_ * gsum / c_.c_m);
-      v_in_[i] *= decay_;
-      fil_[i] = b.dev->state(0)[j];
-      res_[i] = b.dev->state(1)[j];
-      s_[i] = b.dev->state(2)[j];
-      if (armed_[i] && rd < c_.r_in) {
-        armed_[i] = 0;
-        spiked.push_back(static_cast<std::uint32_t>(i));
-      } else if (!armed_[i] && rd > 4 * c_.r_in) {
-        armed_[i] = 1;
-      }
-    }
-  }
-
- private:
-  device_blocks<wang2024_model, wang2024_params> blocks_;
-  lif_circuit c_;
-  double dt_ = 1e-6, decay_ = 1;
-  std::vector<double> v_in_, v_m_, fil_, res_, s_;
-  std::vector<std::uint8_t> armed_;
 };
 
 std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
@@ -153,7 +73,8 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
     if (auto v = (*pc)["c_m"].value<double>()) c.c_m = *v;
   }
   read_params(circ, circuit_fields(), c, source);
-  return std::make_unique<dm_lif_model>(p, c, size);
+  return std::make_unique<model_b_population<lif_node>>(p, lif_node{c.r_in, c.c_m}, c.tau_in,
+                                                        c.v_max, size);
 }
 
 }  // namespace
