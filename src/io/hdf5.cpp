@@ -192,37 +192,43 @@ void h5_writer::flush() {
   if (file_ >= 0) H5Fflush(file_, H5F_SCOPE_GLOBAL);
 }
 
+namespace {
+
+// Opens `dataset` of the file at `path` for reading, and its dimensions.
+struct open_dataset {
+  handle file, set;
+  std::vector<std::size_t> dims;
+  open_dataset(const std::string& path, const std::string& dataset)
+      : file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose}, set{-1, H5Dclose} {
+    if (file.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", path));
+    set.id = H5Dopen2(file.id, dataset.c_str(), H5P_DEFAULT);
+    if (set.id < 0) throw input_error(fmt::format("{}: no dataset {}", path, dataset));
+    handle space{H5Dget_space(set.id), H5Sclose};
+    const int rank = H5Sget_simple_extent_ndims(space.id);
+    std::vector<hsize_t> d(static_cast<std::size_t>(std::max(rank, 0)));
+    H5Sget_simple_extent_dims(space.id, d.data(), nullptr);
+    dims.assign(d.begin(), d.end());
+  }
+};
+
+}  // namespace
+
 std::vector<double> read_h5_doubles(const std::string& path, const std::string& dataset,
                                     std::vector<std::size_t>* dims) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
-  if (file.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", path));
-  handle set{H5Dopen2(file.id, dataset.c_str(), H5P_DEFAULT), H5Dclose};
-  if (set.id < 0) throw input_error(fmt::format("{}: no dataset {}", path, dataset));
-  handle space{H5Dget_space(set.id), H5Sclose};
-  const int rank = H5Sget_simple_extent_ndims(space.id);
-  std::vector<hsize_t> d(static_cast<std::size_t>(std::max(rank, 0)));
-  H5Sget_simple_extent_dims(space.id, d.data(), nullptr);
+  const open_dataset d(path, dataset);
   std::size_t n = 1;
-  for (auto x : d) n *= x;
-  if (dims) dims->assign(d.begin(), d.end());
+  for (auto x : d.dims) n *= x;
+  if (dims) *dims = d.dims;
   std::vector<double> out(n);
-  if (n > 0 && H5Dread(set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+  if (n > 0 && H5Dread(d.set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
     throw input_error(fmt::format("{}: cannot read dataset {}", path, dataset));
   return out;
 }
 
 std::vector<std::size_t> read_h5_dims(const std::string& path, const std::string& dataset) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
-  if (file.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", path));
-  handle set{H5Dopen2(file.id, dataset.c_str(), H5P_DEFAULT), H5Dclose};
-  if (set.id < 0) throw input_error(fmt::format("{}: no dataset {}", path, dataset));
-  handle space{H5Dget_space(set.id), H5Sclose};
-  const int rank = H5Sget_simple_extent_ndims(space.id);
-  std::vector<hsize_t> d(static_cast<std::size_t>(std::max(rank, 0)));
-  H5Sget_simple_extent_dims(space.id, d.data(), nullptr);
-  return {d.begin(), d.end()};
+  return open_dataset(path, dataset).dims;
 }
 
 double read_h5_attribute(const std::string& path, const std::string& name) {

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,6 +40,22 @@ class epoch_sink {
   // recorder's variables, each over its neurons).
   virtual void samples(std::size_t r, std::span<const std::int64_t> steps,
                        std::span<const double> values) = 0;
+};
+
+// An epoch_sink that keeps everything in memory: spikes in order, and each state recorder's
+// sample steps and values (for tests and for programs that run small networks).
+struct memory_sink : epoch_sink {
+  std::vector<spike> all;
+  std::map<std::size_t, std::vector<std::int64_t>> steps;
+  std::map<std::size_t, std::vector<double>> values;
+  void spikes(std::int64_t, std::int64_t, std::span<const spike> s) override {
+    all.insert(all.end(), s.begin(), s.end());
+  }
+  void samples(std::size_t r, std::span<const std::int64_t> st,
+               std::span<const double> v) override {
+    steps[r].insert(steps[r].end(), st.begin(), st.end());
+    values[r].insert(values[r].end(), v.begin(), v.end());
+  }
 };
 
 struct run_result {

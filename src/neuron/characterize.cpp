@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "device/experiment.hpp"
+#include "neuron/paper.hpp"
 
 namespace ionsim::neuron {
 
@@ -226,17 +227,17 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
   // Threshold firing and integration: Fig. 2e.
   step("threshold firing and integration (Fig. 2e)", o.trials);
   {
-    const double period = 2e-3;
+    const double period = paper::fig2e_input.period;
     ensemble_options eo;
     eo.t_end = 0.3;
-    const auto trials = ensemble({0.8, 1e-3, period}, o.trials, eo);
+    const auto trials = ensemble(paper::fig2e_input, o.trials, eo);
     std::vector<double> first, pulses;
     std::vector<std::vector<double>> spikes;
     for (const auto& t : trials) {
       spikes.push_back(t.spikes);
       if (!t.spikes.empty()) {
         first.push_back(t.spikes.front());
-        pulses.push_back(std::ceil(t.spikes.front() / period - 1e-9));
+        pulses.push_back(paper::pulse_number(t.spikes.front(), period));
       }
     }
     j["fig2e"] = {{"stimulus", "0.8 V pulses, 2 ms period, 50 % duty, 300 ms"},
@@ -244,7 +245,9 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
                   {"spikes_s", spikes},
                   {"first_spike_s", stats(first)},
                   {"pulses_to_first_spike", stats(pulses)},
-                  {"paper", {{"pulses_to_first_spike", 44}, {"first_spike_s", 0.088}}}};
+                  {"paper",
+                   {{"pulses_to_first_spike", paper::fig2e_pulses},
+                    {"first_spike_s", paper::fig2e_first_spike}}}};
   }
 
   // Leaky integration: Fig. 3b.
@@ -259,7 +262,7 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
       const auto trials = ensemble({0.9, 1e-3, period}, o.trials, eo);
       std::vector<double> pulses;
       for (const auto& t : trials)
-        if (!t.spikes.empty()) pulses.push_back(std::ceil(t.spikes.front() / period - 1e-9));
+        if (!t.spikes.empty()) pulses.push_back(paper::pulse_number(t.spikes.front(), period));
       rows.push_back({{"gap_s", gap}, {"pulses_to_fire", stats(pulses)}});
     }
     j["leaky_integration"] = {{"stimulus", "0.9 V, 1 ms pulses, gaps 0.4-1.2 ms, 300 ms"},
@@ -275,9 +278,9 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
     for (int k = 0; k <= 6; ++k) {
       const double a = 0.6 + 0.1 * k;
       ensemble_options eo;
-      eo.t_end = 16e-3;
+      eo.t_end = paper::fig3_window;
       eo.stop_after_spikes = 1;
-      const auto trials = ensemble({a, 15e-3, 0, 0, 1}, o.threshold_trials, eo);
+      const auto trials = ensemble({a, paper::fig3_width, 0, 0, 1}, o.threshold_trials, eo);
       int fired = 0;
       for (const auto& t : trials) fired += !t.spikes.empty();
       amps.push_back(a);
@@ -290,7 +293,8 @@ nlohmann::json characterize(const neuron_circuit& n, const characterize_options&
         {"amplitudes_V", amps},
         {"probability", prob},
         {"sigmoid", {{"v50_V", v50}, {"width_V", width}}},
-        {"paper", {{"amplitudes_V", {0.8, 0.9, 1.0}}, {"probability", {0.05, 0.76, 0.95}}}}};
+        {"paper",
+         {{"amplitudes_V", paper::fig3_amplitudes}, {"probability", paper::fig3_probability}}}};
   }
 
   // Intrinsic plasticity: Fig. 4a/b. The integration time of a pulse is the time from its
@@ -563,9 +567,11 @@ std::string characterize_report(const nlohmann::json& r) {
                     f["trials"].get<int>(), f["first_spike_s"]["n"].get<int>());
   md += "| quantity | paper | simulated (mean ± std) |\n|---|---|---|\n";
   md +=
-      fmt::format("| pulses to the first spike | 44 | {} ± {} |\n",
+      fmt::format("| pulses to the first spike | {:g} | {} ± {} |\n",
+                  f["paper"]["pulses_to_first_spike"].get<double>(),
                   num(f["pulses_to_first_spike"], "mean"), num(f["pulses_to_first_spike"], "std"));
-  md += fmt::format("| time to the first spike (ms) | 88 | {} ± {} |\n\n",
+  md += fmt::format("| time to the first spike (ms) | {:g} | {} ± {} |\n\n",
+                    f["paper"]["first_spike_s"].get<double>() * 1e3,
                     num(f["first_spike_s"], "mean", 1e3), num(f["first_spike_s"], "std", 1e3));
   md += "![raster](raster.png)\n\n";
 

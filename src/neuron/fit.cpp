@@ -5,14 +5,9 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "neuron/paper.hpp"
 
 namespace ionsim::neuron {
-
-namespace {
-constexpr double fig2e_pulses = 44;
-constexpr double fig3_amplitudes[] = {0.8, 0.9, 1.0};
-constexpr double fig3_probability[] = {0.05, 0.76, 0.95};
-}  // namespace
 
 calibration_metrics calibration_metrics_of(const neuron_circuit& n, int trials_2e, int trials_p,
                                            std::uint64_t seed) {
@@ -21,21 +16,21 @@ calibration_metrics calibration_metrics_of(const neuron_circuit& n, int trials_2
   o.seed = seed;
   o.stop_after_spikes = 1;
   o.t_end = 0.3;
-  const double period = 2e-3;
+  const double period = paper::fig2e_input.period;
   double sum = 0;
-  for (const auto& t : run_ensemble(n, {0.8, 1e-3, period}, trials_2e, o))
-    sum += t.spikes.empty() ? 151.0 : std::ceil(t.spikes.front() / period - 1e-9);
+  for (const auto& t : run_ensemble(n, paper::fig2e_input, trials_2e, o))
+    sum += t.spikes.empty() ? 151.0 : paper::pulse_number(t.spikes.front(), period);
   m.pulses_to_first_spike = sum / trials_2e;
-  m.cost = std::pow(std::log(m.pulses_to_first_spike / fig2e_pulses) / std::log(1.25), 2);
-  o.t_end = 16e-3;
+  m.cost = std::pow(std::log(m.pulses_to_first_spike / paper::fig2e_pulses) / std::log(1.25), 2);
+  o.t_end = paper::fig3_window;
   o.seed = seed + 1;
   for (int k = 0; k < 3; ++k) {
     int fired = 0;
-    for (const auto& t : run_ensemble(n, {fig3_amplitudes[k], 15e-3, 0, 0, 1}, trials_p, o))
-      fired += !t.spikes.empty();
+    const pulse_input in{paper::fig3_amplitudes[k], paper::fig3_width, 0, 0, 1};
+    for (const auto& t : run_ensemble(n, in, trials_p, o)) fired += !t.spikes.empty();
     const double p = static_cast<double>(fired) / trials_p;
     m.probability.push_back(p);
-    m.cost += std::pow((p - fig3_probability[k]) / 0.15, 2);
+    m.cost += std::pow((p - paper::fig3_probability[k]) / 0.15, 2);
   }
   return m;
 }

@@ -17,19 +17,7 @@
 namespace ionsim::network {
 namespace {
 
-struct collect : epoch_sink {
-  std::vector<spike> all;
-  std::map<std::size_t, std::vector<double>> values;
-  std::map<std::size_t, std::vector<std::int64_t>> steps;
-  void spikes(std::int64_t, std::int64_t, std::span<const spike> s) override {
-    all.insert(all.end(), s.begin(), s.end());
-  }
-  void samples(std::size_t r, std::span<const std::int64_t> st,
-               std::span<const double> v) override {
-    steps[r].insert(steps[r].end(), st.begin(), st.end());
-    values[r].insert(values[r].end(), v.begin(), v.end());
-  }
-};
+using collect = memory_sink;
 
 // Advances one model neuron `steps` steps without input and returns v.
 double free_run(neuron_model& m, double dt, int steps) {

@@ -18,13 +18,7 @@
 namespace ionsim::network {
 namespace {
 
-struct collect : epoch_sink {
-  std::vector<spike> all;
-  void spikes(std::int64_t, std::int64_t, std::span<const spike> s) override {
-    all.insert(all.end(), s.begin(), s.end());
-  }
-  void samples(std::size_t, std::span<const std::int64_t>, std::span<const double>) override {}
-};
+using collect = memory_sink;
 
 network_spec parse(const std::string& text) {
   return parse_network_config(text, "net.toml", builtin_models());
@@ -162,20 +156,14 @@ interval = "10us"
   const auto models = builtin_models();
   auto s = read_network_config((dir / "net.toml").string(), models);
   network net(s, models);
-  struct grab : epoch_sink {
-    std::vector<double> v;
-    void spikes(std::int64_t, std::int64_t, std::span<const spike>) override {}
-    void samples(std::size_t, std::span<const std::int64_t>, std::span<const double> x) override {
-      v.insert(v.end(), x.begin(), x.end());
-    }
-  } g;
+  collect g;
   net.run(g);
   // v_in is sampled at the start of each step, after the arrivals of the step before decayed
   // by exp(-dt/tau_in) (tau_in = 1 us: the next sample is clean). Collect the non-zero ones.
   const double w = 50e-6 * 0.2 * 1e-6 / 100e-12, decay = std::exp(-10.0);
   double sum = 0, sq = 0;
   int n = 0;
-  for (double v : g.v)
+  for (double v : g.values[0])
     if (v > 0.5 * w * decay) {
       const double r = v / (w * decay);
       sum += r;

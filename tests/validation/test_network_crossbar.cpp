@@ -24,13 +24,7 @@
 namespace ionsim::network {
 namespace {
 
-struct collect : epoch_sink {
-  std::vector<spike> all;
-  void spikes(std::int64_t, std::int64_t, std::span<const spike> s) override {
-    all.insert(all.end(), s.begin(), s.end());
-  }
-  void samples(std::size_t, std::span<const std::int64_t>, std::span<const double>) override {}
-};
+using collect = memory_sink;
 
 TEST(NetworkCrossbar, NetworkAndCircuitEnginesAgreeWithin2Percent) {
   const std::string dir = std::string(IONSIM_SOURCE_DIR) + "/examples/networks/crossbar/";
