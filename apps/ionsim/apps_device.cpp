@@ -12,8 +12,8 @@
 #include "device/experiment.hpp"
 #include "device/fit.hpp"
 #include "device/registry.hpp"
+#include "device/summary.hpp"
 #include "io/files.hpp"
-#include "report/device_report.hpp"
 #include "report/plot.hpp"
 
 namespace ionsim::cli {

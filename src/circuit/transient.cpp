@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include "circuit/mosfet.hpp"
 #include "core/error.hpp"
@@ -68,7 +68,6 @@ struct elem_state {
   double sw_vt = 0, sw_vh = 0, sw_ron = 1, sw_roff = 1e12;
   std::unique_ptr<device_model> mem;
   std::vector<double> mem_saved;
-  double mem_v = 0;  // voltage of the last evaluation
 };
 
 class engine {
@@ -77,11 +76,41 @@ class engine {
   tran_result run();
 
  private:
+  // What one recorded output reads.
+  struct probe {
+    enum kind { node, diff, branch_current, mem_state } k;
+    int a = -1, b = -1;
+    std::size_t elem = 0, state = 0;
+  };
+  // The transient loop's state between step attempts.
+  struct tran_state {
+    tran_result r;
+    std::vector<probe> probes;
+    vec x;               // the last accepted point
+    int iterations = 0;  // Newton iterations, operating point included
+    step_ctx c;
+    double t = 0, h = 0;  // time of x; the step to try next
+    double hmin = 0, hmax = 0;
+    std::vector<std::pair<double, vec>> hist;  // accepted history for the predictor: (t, x)
+    int since_restart = 0;                     // accepted steps since the start or a corner
+    double next_progress = 0;
+    std::vector<double> p_prev, energy;  // element powers at t; energies up to t
+  };
+
   // slot bookkeeping: in the pattern pass, register (r, c); in the pointer pass, fetch them
   void pattern(elem_state& e, std::initializer_list<std::pair<int, int>> rc);
   void build();
+  void check_models() const;
+  void setup_mosfet(const element& el, elem_state& e) const;
+  void setup_switch(const element& el, elem_state& e) const;
+  void build_matrix();
+  void element_pattern(const element& el, elem_state& e);
   void check_topology() const;
   void assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok);
+  void stamp(std::size_t k, const vec& x, double t, const step_ctx& c, double alpha, bool& mem_ok);
+  void stamp_mosfet(const elem_state& e, const vec& x);
+  void stamp_memristor(elem_state& e, const vec& x, const step_ctx& c, bool& mem_ok);
+  static void stamp_conductance(const elem_state& e, double g);
   bool newton(vec& x, double t, const step_ctx& c, int max_it, int& iterations);
   bool dc_operating_point(vec& x, int& iterations);
   void accept(const vec& x, const step_ctx& c);
@@ -94,6 +123,25 @@ class engine {
   }
   std::vector<double> powers(const vec& x, double t) const;
   double element_current(std::size_t k, const vec& x, double t) const;
+
+  // the steps of run()
+  std::vector<probe> make_probes(std::vector<std::string>& names) const;
+  void record(tran_state& s, double t) const;
+  void initial_point(tran_state& s);
+  void init_histories(vec& x, bool uic);
+  void start_stepping(tran_state& s) const;
+  void attempt_step(tran_state& s);
+  bool limit_step(tran_state& s) const;
+  std::optional<double> first_corner(double from, double to) const;
+  vec predict(const tran_state& s) const;
+  void reject_unconverged(tran_state& s, const vec& xn);
+  double lte_ratio(const tran_state& s, const vec& xn, const vec& xp) const;
+  double state_change_ratio();
+  void reject_inaccurate(tran_state& s, double ratio, double mem_ratio);
+  void restore_memristors();
+  void accept_step(tran_state& s, const vec& xn);
+  void choose_next_step(tran_state& s, double ratio, double mem_ratio, bool at_bp) const;
+  void report_progress(tran_state& s) const;
 
   const netlist& nl_;
   run_options o_;
@@ -147,15 +195,44 @@ void check_model_params(const model_card& m, std::initializer_list<const char*> 
                                   m.words.begin()->first));
 }
 
+// A memristor model card's device configuration: a preset or a model's defaults, then the
+// card's parameters.
+device_config memristor_config(const model_card& m) {
+  const auto model_it = m.words.find("model");
+  const auto preset_it = m.words.find("preset");
+  device_config cfg;
+  if (preset_it != m.words.end()) {
+    cfg = load_preset(preset_it->second);
+    if (model_it != m.words.end() && model_it->second != cfg.model)
+      throw input_error(fmt::format("{}: model {}: preset '{}' is a {} parameter set, not {}",
+                                    m.source, m.name, preset_it->second, cfg.model,
+                                    model_it->second));
+  } else if (model_it != m.words.end()) {
+    cfg = default_config(model_it->second);
+  } else {
+    throw input_error(
+        fmt::format("{}: model {}: a memristor model needs model=zhao2025|wang2024 or preset=NAME",
+                    m.source, m.name));
+  }
+  for (const auto& [key, val] : m.words)
+    if (key != "model" && key != "preset")
+      throw input_error(
+          fmt::format("{}: model {}: '{}={}' is not a number", m.source, m.name, key, val));
+  for (const auto& [key, val] : m.params) {
+    try {
+      set_param(cfg, key, val);
+    } catch (const input_error& err) {
+      throw input_error(fmt::format("{}: model {}: {}", m.source, m.name, err.what()));
+    }
+  }
+  set_param(cfg, "r_series", 0);
+  set_param(cfg, "i_compliance", 0);
+  return cfg;
+}
+
 void engine::build() {
   es_.resize(nl_.elements.size());
-  for (const auto& [name, m] : nl_.models) {
-    if (m.type == "nmos" || m.type == "pmos")
-      check_model_params(
-          m, {"level", "vto", "kp", "lambda", "gamma", "phi", "ld", "subthreshold", "n"});
-    else if (m.type == "sw")
-      check_model_params(m, {"vt", "vh", "ron", "roff"});
-  }
+  check_models();
   int branches = 0;
   std::uint64_t mem_count = 0;
   for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
@@ -168,79 +245,14 @@ void engine::build() {
       case element_kind::vcvs:
         e.branch = n_nodes_ + branches++;
         break;
-      case element_kind::mosfet: {
-        const model_card& m = nl_.models.at(el.model);
-        auto get = [&](const char* key, double def) {
-          const auto it = m.params.find(key);
-          return it == m.params.end() ? def : it->second;
-        };
-        const double level = get("level", 1);
-        if (level != 1)
-          throw input_error(
-              fmt::format("{}: model {}: only level 1 MOSFETs are supported", m.source, m.name));
-        e.mos.type = m.type == "pmos" ? -1 : 1;
-        e.mos.vto = get("vto", 0);
-        e.mos.kp = get("kp", 2e-5);
-        e.mos.lambda = get("lambda", 0);
-        e.mos.gamma = get("gamma", 0);
-        e.mos.phi = get("phi", 0.6);
-        e.mos.ld = get("ld", 0);
-        e.mos.subthreshold = get("subthreshold", 0) != 0;
-        e.mos.n = get("n", 1.5);
-        auto ip = [&](const char* key, double def) {
-          const auto it = el.params.find(key);
-          return it == el.params.end() ? def : it->second;
-        };
-        const double w = ip("w", 1e-4), l = ip("l", 1e-4) - 2 * e.mos.ld;
-        if (!(w > 0) || !(l > 0))
-          throw input_error(
-              fmt::format("{}: {}: W and L - 2 LD must be positive", el.source, el.name));
-        e.beta = e.mos.kp * w / l;
+      case element_kind::mosfet:
+        setup_mosfet(el, e);
         break;
-      }
-      case element_kind::vswitch: {
-        const model_card& m = nl_.models.at(el.model);
-        auto get = [&](const char* key, double def) {
-          const auto it = m.params.find(key);
-          return it == m.params.end() ? def : it->second;
-        };
-        e.sw_vt = get("vt", 0);
-        e.sw_vh = get("vh", 0);
-        e.sw_ron = get("ron", 1);
-        e.sw_roff = get("roff", 1.0 / gmin_);
+      case element_kind::vswitch:
+        setup_switch(el, e);
         break;
-      }
       case element_kind::memristor: {
-        const model_card& m = nl_.models.at(el.model);
-        const auto model_it = m.words.find("model");
-        const auto preset_it = m.words.find("preset");
-        device_config cfg;
-        if (preset_it != m.words.end()) {
-          cfg = load_preset(preset_it->second);
-          if (model_it != m.words.end() && model_it->second != cfg.model)
-            throw input_error(fmt::format("{}: model {}: preset '{}' is a {} parameter set, not {}",
-                                          m.source, m.name, preset_it->second, cfg.model,
-                                          model_it->second));
-        } else if (model_it != m.words.end()) {
-          cfg = default_config(model_it->second);
-        } else {
-          throw input_error(fmt::format(
-              "{}: model {}: a memristor model needs model=zhao2025|wang2024 or preset=NAME",
-              m.source, m.name));
-        }
-        for (const auto& [key, val] : m.words)
-          if (key != "model" && key != "preset")
-            throw input_error(
-                fmt::format("{}: model {}: '{}={}' is not a number", m.source, m.name, key, val));
-        for (const auto& [key, val] : m.params) {
-          try {
-            set_param(cfg, key, val);
-          } catch (const input_error& err) {
-            throw input_error(fmt::format("{}: model {}: {}", m.source, m.name, err.what()));
-          }
-        }
-        set_param(cfg, "r_series", 0);
-        set_param(cfg, "i_compliance", 0);
+        const device_config cfg = memristor_config(nl_.models.at(el.model));
         // every memristor of every instance has its own random streams
         const std::uint64_t id =
             o_.instance * static_cast<std::uint64_t>(nl_.elements.size()) + mem_count++;
@@ -253,6 +265,62 @@ void engine::build() {
   }
   n_ = n_nodes_ + branches;
   check_topology();
+  build_matrix();
+  b_.resize(n_);
+}
+
+void engine::check_models() const {
+  for (const auto& [name, m] : nl_.models) {
+    if (m.type == "nmos" || m.type == "pmos")
+      check_model_params(
+          m, {"level", "vto", "kp", "lambda", "gamma", "phi", "ld", "subthreshold", "n"});
+    else if (m.type == "sw")
+      check_model_params(m, {"vt", "vh", "ron", "roff"});
+  }
+}
+
+void engine::setup_mosfet(const element& el, elem_state& e) const {
+  const model_card& m = nl_.models.at(el.model);
+  auto get = [&](const char* key, double def) {
+    const auto it = m.params.find(key);
+    return it == m.params.end() ? def : it->second;
+  };
+  const double level = get("level", 1);
+  if (level != 1)
+    throw input_error(
+        fmt::format("{}: model {}: only level 1 MOSFETs are supported", m.source, m.name));
+  e.mos.type = m.type == "pmos" ? -1 : 1;
+  e.mos.vto = get("vto", 0);
+  e.mos.kp = get("kp", 2e-5);
+  e.mos.lambda = get("lambda", 0);
+  e.mos.gamma = get("gamma", 0);
+  e.mos.phi = get("phi", 0.6);
+  e.mos.ld = get("ld", 0);
+  e.mos.subthreshold = get("subthreshold", 0) != 0;
+  e.mos.n = get("n", 1.5);
+  auto ip = [&](const char* key, double def) {
+    const auto it = el.params.find(key);
+    return it == el.params.end() ? def : it->second;
+  };
+  const double w = ip("w", 1e-4), l = ip("l", 1e-4) - 2 * e.mos.ld;
+  if (!(w > 0) || !(l > 0))
+    throw input_error(fmt::format("{}: {}: W and L - 2 LD must be positive", el.source, el.name));
+  e.beta = e.mos.kp * w / l;
+}
+
+void engine::setup_switch(const element& el, elem_state& e) const {
+  const model_card& m = nl_.models.at(el.model);
+  auto get = [&](const char* key, double def) {
+    const auto it = m.params.find(key);
+    return it == m.params.end() ? def : it->second;
+  };
+  e.sw_vt = get("vt", 0);
+  e.sw_vh = get("vh", 0);
+  e.sw_ron = get("ron", 1);
+  e.sw_roff = get("roff", 1.0 / gmin_);
+}
+
+void engine::build_matrix() {
   // two passes: collect the pattern, then fetch the entries' addresses
   for (int pass = 0; pass < 2; ++pass) {
     pointer_pass_ = pass == 1;
@@ -266,43 +334,41 @@ void engine::build() {
       A_.makeCompressed();
       for (int i = 0; i < n_nodes_; ++i) gmin_slot_.push_back(&A_.coeffRef(i, i));
     }
-    for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
-      const element& el = nl_.elements[k];
-      elem_state& e = es_[k];
-      const int a = e.n[0], b = e.n[1], c = e.n[2], d = e.n[3];
-      switch (el.kind) {
-        case element_kind::resistor:
-        case element_kind::capacitor:
-        case element_kind::vswitch:
-        case element_kind::memristor:
-          pattern(e, {{a, a}, {b, b}, {a, b}, {b, a}});
-          break;
-        case element_kind::vsource:
-        case element_kind::inductor:
-          pattern(
-              e,
-              {{a, e.branch}, {b, e.branch}, {e.branch, a}, {e.branch, b}, {e.branch, e.branch}});
-          break;
-        case element_kind::vcvs:
-          pattern(e, {{a, e.branch},
-                      {b, e.branch},
-                      {e.branch, a},
-                      {e.branch, b},
-                      {e.branch, c},
-                      {e.branch, d}});
-          break;
-        case element_kind::vccs:
-          pattern(e, {{a, c}, {a, d}, {b, c}, {b, d}});
-          break;
-        case element_kind::mosfet:  // rows d, s; columns d, g, s, b
-          pattern(e, {{a, a}, {a, b}, {a, c}, {a, d}, {c, a}, {c, b}, {c, c}, {c, d}});
-          break;
-        case element_kind::isource:
-          break;
-      }
-    }
+    for (std::size_t k = 0; k < nl_.elements.size(); ++k) element_pattern(nl_.elements[k], es_[k]);
   }
-  b_.resize(n_);
+}
+
+void engine::element_pattern(const element& el, elem_state& e) {
+  const int a = e.n[0], b = e.n[1], c = e.n[2], d = e.n[3];
+  switch (el.kind) {
+    case element_kind::resistor:
+    case element_kind::capacitor:
+    case element_kind::vswitch:
+    case element_kind::memristor:
+      pattern(e, {{a, a}, {b, b}, {a, b}, {b, a}});
+      break;
+    case element_kind::vsource:
+    case element_kind::inductor:
+      pattern(e,
+              {{a, e.branch}, {b, e.branch}, {e.branch, a}, {e.branch, b}, {e.branch, e.branch}});
+      break;
+    case element_kind::vcvs:
+      pattern(e, {{a, e.branch},
+                  {b, e.branch},
+                  {e.branch, a},
+                  {e.branch, b},
+                  {e.branch, c},
+                  {e.branch, d}});
+      break;
+    case element_kind::vccs:
+      pattern(e, {{a, c}, {a, d}, {b, c}, {b, d}});
+      break;
+    case element_kind::mosfet:  // rows d, s; columns d, g, s, b
+      pattern(e, {{a, a}, {a, b}, {a, c}, {a, d}, {c, a}, {c, b}, {c, c}, {c, d}});
+      break;
+    case element_kind::isource:
+      break;
+  }
 }
 
 void engine::check_topology() const {
@@ -369,115 +435,126 @@ void engine::assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok) {
   }
   const double alpha = c.alpha();
   mem_ok = true;
-  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
-    const element& el = nl_.elements[k];
-    elem_state& e = es_[k];
-    const int a = e.n[0], b = e.n[1];
-    auto conductance = [&](double g) {
-      add(e.slot[0], g);
-      add(e.slot[1], g);
-      add(e.slot[2], -g);
-      add(e.slot[3], -g);
-    };
-    switch (el.kind) {
-      case element_kind::resistor:
-        conductance(1.0 / el.value);
-        break;
-      case element_kind::capacitor: {
-        if (c.dc) break;
-        conductance(el.value * alpha);
-        const double ieq = c.hist(e.rx);  // charge rate not proportional to v_new
-        rhs(a, -ieq);
-        rhs(b, ieq);
-        break;
-      }
-      case element_kind::inductor: {
-        add(e.slot[0], 1);
-        add(e.slot[1], -1);
-        add(e.slot[2], 1);
-        add(e.slot[3], -1);
-        if (!c.dc) {
-          add(e.slot[4], -el.value * alpha);
-          b_[e.branch] += c.hist(e.rx);
-        }
-        break;
-      }
-      case element_kind::vsource:
-        add(e.slot[0], 1);
-        add(e.slot[1], -1);
-        add(e.slot[2], 1);
-        add(e.slot[3], -1);
-        b_[e.branch] += src_scale_ * el.wave.value(t);
-        break;
-      case element_kind::isource: {
-        const double i = src_scale_ * el.wave.value(t);
-        rhs(a, -i);
-        rhs(b, i);
-        break;
-      }
-      case element_kind::vcvs:
-        add(e.slot[0], 1);
-        add(e.slot[1], -1);
-        add(e.slot[2], 1);
-        add(e.slot[3], -1);
-        add(e.slot[4], -el.value);
-        add(e.slot[5], el.value);
-        break;
-      case element_kind::vccs:
-        add(e.slot[0], el.value);
-        add(e.slot[1], -el.value);
-        add(e.slot[2], -el.value);
-        add(e.slot[3], el.value);
-        break;
-      case element_kind::vswitch:
-        conductance(1.0 / (e.sw_on ? e.sw_ron : e.sw_roff));
-        break;
-      case element_kind::mosfet: {
-        const int d = e.n[0], g = e.n[1], s = e.n[2], bb = e.n[3];
-        const double vd = v(x, d), vg = v(x, g), vs = v(x, s), vb = v(x, bb);
-        const mos_eval m = mos_current(e.mos, e.beta, vd, vg, vs, vb);
-        const double ieq = m.id - (m.dd * vd + m.dg * vg + m.ds * vs + m.db * vb);
-        add(e.slot[0], m.dd);
-        add(e.slot[1], m.dg);
-        add(e.slot[2], m.ds);
-        add(e.slot[3], m.db);
-        add(e.slot[4], -m.dd);
-        add(e.slot[5], -m.dg);
-        add(e.slot[6], -m.ds);
-        add(e.slot[7], -m.db);
-        rhs(d, -ieq);
-        rhs(s, ieq);
-        break;
-      }
-      case element_kind::memristor: {
-        const double vm = v(x, a) - v(x, b);
-        double i0, g;
-        if (c.dc) {
-          g = 1.0 / e.mem->resistance(0);
-          i0 = vm * g;
-        } else {
-          // The state at the step's end for this voltage held over the step; the slope by a
-          // forward difference. The last evaluation is at vm, whose state an accepted step keeps.
-          const double dv = 1e-6 * std::max(1.0, std::fabs(vm));
-          e.mem->restore_state(e.mem_saved);
-          const double v2 = vm + dv;
-          e.mem->advance_interval(t0_, c.h, counter_, std::span<const double>(&v2, 1));
-          const double i2 = v2 / e.mem->resistance(0);
-          e.mem->restore_state(e.mem_saved);
-          e.mem->advance_interval(t0_, c.h, counter_, std::span<const double>(&vm, 1));
-          i0 = vm / e.mem->resistance(0);
-          g = std::max((i2 - i0) / dv, 0.0);
-          if (!std::isfinite(g) || !std::isfinite(i0)) mem_ok = false;
-          e.mem_v = vm;
-        }
-        conductance(g);
-        const double ieq = i0 - g * vm;
-        rhs(a, -ieq);
-        rhs(b, ieq);
-        break;
-      }
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k) stamp(k, x, t, c, alpha, mem_ok);
+}
+
+void engine::stamp_conductance(const elem_state& e, double g) {
+  add(e.slot[0], g);
+  add(e.slot[1], g);
+  add(e.slot[2], -g);
+  add(e.slot[3], -g);
+}
+
+// Element k's entries in A_ and b_, linearized at x.
+void engine::stamp(std::size_t k, const vec& x, double t, const step_ctx& c, double alpha,
+                   bool& mem_ok) {
+  const element& el = nl_.elements[k];
+  elem_state& e = es_[k];
+  const int a = e.n[0], b = e.n[1];
+  switch (el.kind) {
+    case element_kind::resistor:
+      stamp_conductance(e, 1.0 / el.value);
+      break;
+    case element_kind::capacitor: {
+      if (c.dc) break;
+      stamp_conductance(e, el.value * alpha);
+      const double ieq = c.hist(e.rx);  // charge rate not proportional to v_new
+      rhs(a, -ieq);
+      rhs(b, ieq);
+      break;
     }
+    case element_kind::inductor: {
+      add(e.slot[0], 1);
+      add(e.slot[1], -1);
+      add(e.slot[2], 1);
+      add(e.slot[3], -1);
+      if (!c.dc) {
+        add(e.slot[4], -el.value * alpha);
+        b_[e.branch] += c.hist(e.rx);
+      }
+      break;
+    }
+    case element_kind::vsource:
+      add(e.slot[0], 1);
+      add(e.slot[1], -1);
+      add(e.slot[2], 1);
+      add(e.slot[3], -1);
+      b_[e.branch] += src_scale_ * el.wave.value(t);
+      break;
+    case element_kind::isource: {
+      const double i = src_scale_ * el.wave.value(t);
+      rhs(a, -i);
+      rhs(b, i);
+      break;
+    }
+    case element_kind::vcvs:
+      add(e.slot[0], 1);
+      add(e.slot[1], -1);
+      add(e.slot[2], 1);
+      add(e.slot[3], -1);
+      add(e.slot[4], -el.value);
+      add(e.slot[5], el.value);
+      break;
+    case element_kind::vccs:
+      add(e.slot[0], el.value);
+      add(e.slot[1], -el.value);
+      add(e.slot[2], -el.value);
+      add(e.slot[3], el.value);
+      break;
+    case element_kind::vswitch:
+      stamp_conductance(e, 1.0 / (e.sw_on ? e.sw_ron : e.sw_roff));
+      break;
+    case element_kind::mosfet:
+      stamp_mosfet(e, x);
+      break;
+    case element_kind::memristor:
+      stamp_memristor(e, x, c, mem_ok);
+      break;
   }
+}
+
+void engine::stamp_mosfet(const elem_state& e, const vec& x) {
+  const int d = e.n[0], g = e.n[1], s = e.n[2], bb = e.n[3];
+  const double vd = v(x, d), vg = v(x, g), vs = v(x, s), vb = v(x, bb);
+  const mos_eval m = mos_current(e.mos, e.beta, vd, vg, vs, vb);
+  const double ieq = m.id - (m.dd * vd + m.dg * vg + m.ds * vs + m.db * vb);
+  add(e.slot[0], m.dd);
+  add(e.slot[1], m.dg);
+  add(e.slot[2], m.ds);
+  add(e.slot[3], m.db);
+  add(e.slot[4], -m.dd);
+  add(e.slot[5], -m.dg);
+  add(e.slot[6], -m.ds);
+  add(e.slot[7], -m.db);
+  rhs(d, -ieq);
+  rhs(s, ieq);
+}
+
+void engine::stamp_memristor(elem_state& e, const vec& x, const step_ctx& c, bool& mem_ok) {
+  const int a = e.n[0], b = e.n[1];
+  const double vm = v(x, a) - v(x, b);
+  double i0, g;
+  if (c.dc) {
+    g = 1.0 / e.mem->resistance(0);
+    i0 = vm * g;
+  } else {
+    // The state at the step's end for this voltage held over the step; the slope by a
+    // forward difference. The last evaluation is at vm, whose state an accepted step keeps.
+    const double dv = 1e-6 * std::max(1.0, std::fabs(vm));
+    e.mem->restore_state(e.mem_saved);
+    const double v2 = vm + dv;
+    e.mem->advance_interval(t0_, c.h, counter_, std::span<const double>(&v2, 1));
+    const double i2 = v2 / e.mem->resistance(0);
+    e.mem->restore_state(e.mem_saved);
+    e.mem->advance_interval(t0_, c.h, counter_, std::span<const double>(&vm, 1));
+    i0 = vm / e.mem->resistance(0);
+    g = std::max((i2 - i0) / dv, 0.0);
+    if (!std::isfinite(g) || !std::isfinite(i0)) mem_ok = false;
+  }
+  stamp_conductance(e, g);
+  const double ieq = i0 - g * vm;
+  rhs(a, -ieq);
+  rhs(b, ieq);
 }
 
 bool engine::newton(vec& x, double t, const step_ctx& c, int max_it, int& iterations) {
@@ -615,18 +692,22 @@ tran_result engine::run() {
   const auto wall0 = std::chrono::steady_clock::now();
   if (!nl_.tran)
     throw input_error(fmt::format("{}: no .tran card: nothing to simulate", nl_.source));
-  const tran_request& tr = *nl_.tran;
-  const sim_options& op = nl_.options;
-  tran_result r;
-  vec x = vec::Zero(n_);
-  int iterations = 0;
+  tran_state s;
+  s.x = vec::Zero(n_);
+  s.probes = make_probes(s.r.names);
+  s.r.values.resize(s.probes.size());
+  initial_point(s);
+  start_stepping(s);
+  while (s.t < nl_.tran->tstop * (1 - 1e-12)) attempt_step(s);
+  s.r.newton_iterations = s.iterations;
+  for (std::size_t k = 0; k < s.energy.size(); ++k)
+    s.r.energy.push_back({nl_.elements[k].name, s.energy[k]});
+  s.r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  return std::move(s.r);
+}
 
-  // Outputs: the requested ones, or every node voltage, source current and memristor state.
-  struct probe {
-    enum kind { node, diff, branch_current, mem_state } k;
-    int a = -1, b = -1;
-    std::size_t elem = 0, state = 0;
-  };
+// Outputs: the requested ones, or every node voltage, source current and memristor state.
+std::vector<engine::probe> engine::make_probes(std::vector<std::string>& names) const {
   std::vector<probe> probes;
   auto element_index = [&](const std::string& name) -> std::size_t {
     for (std::size_t k = 0; k < nl_.elements.size(); ++k)
@@ -641,12 +722,12 @@ tran_result engine::run() {
   };
   if (nl_.outputs.empty()) {
     for (int i = 1; i <= n_nodes_; ++i) {
-      r.names.push_back(fmt::format("v({})", nl_.node_names[static_cast<std::size_t>(i)]));
+      names.push_back(fmt::format("v({})", nl_.node_names[static_cast<std::size_t>(i)]));
       probes.push_back({probe::node, i - 1});
     }
     for (std::size_t k = 0; k < nl_.elements.size(); ++k)
       if (nl_.elements[k].kind == element_kind::vsource) {
-        r.names.push_back(fmt::format("i({})", nl_.elements[k].name));
+        names.push_back(fmt::format("i({})", nl_.elements[k].name));
         probes.push_back({probe::branch_current, -1, -1, k});
       }
   } else {
@@ -655,7 +736,7 @@ tran_result engine::run() {
       if (open == std::string::npos || close == std::string::npos || close < open)
         throw input_error(fmt::format("{}: cannot read output '{}'", nl_.source, out));
       const std::string fn = out.substr(0, open), arg = out.substr(open + 1, close - open - 1);
-      r.names.push_back(out);
+      names.push_back(out);
       if (fn == "v") {
         const auto comma = arg.find(',');
         if (comma == std::string::npos)
@@ -674,205 +755,262 @@ tran_result engine::run() {
   for (std::size_t k = 0; k < nl_.elements.size(); ++k)
     if (es_[k].mem)
       for (std::size_t s = 0; s < es_[k].mem->state_names().size(); ++s) {
-        r.names.push_back(
+        names.push_back(
             fmt::format("state({}.{})", nl_.elements[k].name, es_[k].mem->state_names()[s]));
         probes.push_back({probe::mem_state, -1, -1, k, s});
       }
-  r.values.resize(probes.size());
-  auto record = [&](double t) {
-    r.t.push_back(t);
-    for (std::size_t p = 0; p < probes.size(); ++p) {
-      const probe& pr = probes[p];
-      double val = 0;
-      switch (pr.k) {
-        case probe::node:
-          val = v(x, pr.a);
-          break;
-        case probe::diff:
-          val = v(x, pr.a) - v(x, pr.b);
-          break;
-        case probe::branch_current:
-          val = element_current(pr.elem, x, t);
-          break;
-        case probe::mem_state:
-          val = es_[pr.elem].mem->state(pr.state)[0];
-          break;
-      }
-      r.values[p].push_back(val);
-    }
-  };
+  return probes;
+}
 
-  // Initial point: the operating point, or .ic values with uic.
-  step_ctx c;
-  if (tr.uic) {
-    for (const auto& [node, val] : nl_.ics)
-      if (node > 0) x[node - 1] = val;
-  } else {
-    for (const auto& [node, val] : nl_.ics)
-      if (node > 0) x[node - 1] = val;
-    if (!dc_operating_point(x, iterations))
-      throw run_error(fmt::format("{}: the DC operating point did not converge", nl_.source));
+// Appends the outputs at s.x, time t.
+void engine::record(tran_state& s, double t) const {
+  s.r.t.push_back(t);
+  for (std::size_t p = 0; p < s.probes.size(); ++p) {
+    const probe& pr = s.probes[p];
+    double val = 0;
+    switch (pr.k) {
+      case probe::node:
+        val = v(s.x, pr.a);
+        break;
+      case probe::diff:
+        val = v(s.x, pr.a) - v(s.x, pr.b);
+        break;
+      case probe::branch_current:
+        val = element_current(pr.elem, s.x, t);
+        break;
+      case probe::mem_state:
+        val = es_[pr.elem].mem->state(pr.state)[0];
+        break;
+    }
+    s.r.values[p].push_back(val);
   }
+}
+
+// Initial point: the operating point, or .ic values with uic.
+void engine::initial_point(tran_state& s) {
+  const bool uic = nl_.tran->uic;
+  if (uic) {
+    for (const auto& [node, val] : nl_.ics)
+      if (node > 0) s.x[node - 1] = val;
+  } else if (!dc_operating_point(s.x, s.iterations)) {
+    throw run_error(fmt::format("{}: the DC operating point did not converge", nl_.source));
+  }
+  init_histories(s.x, uic);
+  accept(s.x, step_ctx{});
+  record(s, 0.0);
+  s.p_prev = powers(s.x, 0.0);
+  s.energy.assign(nl_.elements.size(), 0.0);
+}
+
+// The reactive elements' histories at the initial point (their ic values with uic), and the
+// memristors' states to retry the first step from.
+void engine::init_histories(vec& x, bool uic) {
   for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
     const element& el = nl_.elements[k];
     elem_state& e = es_[k];
     if (el.kind == element_kind::capacitor) {
       double v0 = v(x, e.n[0]) - v(x, e.n[1]);
-      if (tr.uic && el.params.count("ic")) v0 = el.params.at("ic");
+      if (uic && el.params.count("ic")) v0 = el.params.at("ic");
       e.rx.s = e.rx.s_prev = el.value * v0;
     } else if (el.kind == element_kind::inductor) {
       double i0 = x[e.branch];
-      if (tr.uic && el.params.count("ic")) i0 = el.params.at("ic");
+      if (uic && el.params.count("ic")) i0 = el.params.at("ic");
       e.rx.s = e.rx.s_prev = el.value * i0;
       x[e.branch] = i0;
     } else if (e.mem) {
       e.mem->save_state(e.mem_saved);
     }
   }
-  accept(x, step_ctx{});
-  record(0.0);
-  std::vector<double> p_prev = powers(x, 0.0);
-  std::vector<double> energy(nl_.elements.size(), 0.0);
+}
 
-  const double hmax = tr.tmax > 0 ? tr.tmax : std::min(tr.tstep, tr.tstop / 50.0);
-  const double hmin = 1e-12 * tr.tstop;
-  double t = 0, h = std::min(tr.tstep, tr.tstop / 50.0) / 10.0;
-  c.dc = false;
-  c.gear = op.method == "gear";
-  c.order = 1;
-  c.h_prev = h;
-  // accepted history for the predictor: (t, x)
-  std::vector<std::pair<double, vec>> hist{{0.0, x}};
-  int since_restart = 0;
-  double next_progress = 0;
+void engine::start_stepping(tran_state& s) const {
+  const tran_request& tr = *nl_.tran;
+  s.hmax = tr.tmax > 0 ? tr.tmax : std::min(tr.tstep, tr.tstop / 50.0);
+  s.hmin = 1e-12 * tr.tstop;
+  s.t = 0;
+  s.h = std::min(tr.tstep, tr.tstop / 50.0) / 10.0;
+  s.c.dc = false;
+  s.c.gear = nl_.options.method == "gear";
+  s.c.order = 1;
+  s.c.h_prev = s.h;
+  s.hist.assign(1, {0.0, s.x});
+  s.since_restart = 0;
+  s.next_progress = 0;
+}
+
+// One try at a step from s.t: accepted, or rejected with a smaller s.h for the next try.
+void engine::attempt_step(tran_state& s) {
+  const bool at_bp = limit_step(s);
+  const vec xp = predict(s);
+  vec xn = xp;
+  t0_ = s.t;
+  int its = 0;
+  const bool ok = newton(xn, s.t + s.h, s.c, nl_.options.itl4, its);
+  s.iterations += its;
+  if (!ok) {
+    reject_unconverged(s, xn);
+    return;
+  }
+  // step control: local truncation error of the node voltages (Milne's estimate against
+  // the quadratic predictor) and the memristors' resistance change
+  const double ratio = lte_ratio(s, xn, xp);
+  const double mem_ratio = state_change_ratio();
+  if (std::max(ratio, mem_ratio) > 1.0 && s.h > 4 * s.hmin) {
+    reject_inaccurate(s, ratio, mem_ratio);
+    return;
+  }
+  accept_step(s, xn);
+  choose_next_step(s, ratio, mem_ratio, at_bp);
+  report_progress(s);
+}
+
+// Limits s.h and cuts it to land on the next source corner; returns whether it does.
+bool engine::limit_step(tran_state& s) const {
+  s.h = std::min({s.h, s.hmax, nl_.tran->tstop - s.t});
+  // land on the next source corner
+  bool at_bp = false;
+  const std::optional<double> bp = first_corner(s.t + 1e-6 * s.hmin, s.t + s.h);
+  if (bp && *bp - s.t < s.h * (1 + 1e-9)) {
+    s.h = *bp - s.t;
+    at_bp = true;
+  }
+  if (s.h < s.hmin) s.h = s.hmin;
+  s.c.h = s.h;
+  s.c.order = (s.since_restart == 0) ? 1 : 2;
+  return at_bp;
+}
+
+// The earliest corner of an independent source in (from, to], if any.
+std::optional<double> engine::first_corner(double from, double to) const {
   std::vector<double> bps;
-  while (t < tr.tstop * (1 - 1e-12)) {
-    h = std::min({h, hmax, tr.tstop - t});
-    // land on the next source corner
-    bps.clear();
-    for (const element& el : nl_.elements)
-      if (el.kind == element_kind::vsource || el.kind == element_kind::isource)
-        el.wave.breakpoints(t + 1e-6 * hmin, t + h, bps);
-    bool at_bp = false;
-    if (!bps.empty()) {
-      const double bp = *std::min_element(bps.begin(), bps.end());
-      if (bp - t < h * (1 + 1e-9)) {
-        h = bp - t;
-        at_bp = true;
-      }
-    }
-    if (h < hmin) h = hmin;
-    c.h = h;
-    c.order = (since_restart == 0) ? 1 : 2;
-    // predictor: polynomial through the last points
-    vec xp = x;
-    if (since_restart >= 2 && hist.size() >= 3) {
-      const auto& [t1, x1] = hist[hist.size() - 1];
-      const auto& [t2, x2] = hist[hist.size() - 2];
-      const auto& [t3, x3] = hist[hist.size() - 3];
-      const double tn = t + h;
-      const double l1 = (tn - t2) * (tn - t3) / ((t1 - t2) * (t1 - t3));
-      const double l2 = (tn - t1) * (tn - t3) / ((t2 - t1) * (t2 - t3));
-      const double l3 = (tn - t1) * (tn - t2) / ((t3 - t1) * (t3 - t2));
-      xp = l1 * x1 + l2 * x2 + l3 * x3;
-    }
-    vec xn = xp;
-    t0_ = t;
-    int its = 0;
-    const bool ok = newton(xn, t + h, c, op.itl4, its);
-    iterations += its;
-    if (!ok) {
-      ++r.rejected;
-      for (auto& e : es_)
-        if (e.mem) e.mem->restore_state(e.mem_saved);
-      h /= 8;
-      if (h < hmin) {
-        int worst = 0;
-        for (int i = 1; i < n_nodes_; ++i)
-          if (std::fabs(xn[i] - x[i]) > std::fabs(xn[worst] - x[worst])) worst = i;
-        throw run_error(fmt::format(
-            "{}: no convergence at t = {:g} s with the smallest step ({:g} s); worst node: {}",
-            nl_.source, t, h,
-            n_nodes_ > 0 ? nl_.node_names[static_cast<std::size_t>(worst + 1)] : "-"));
-      }
-      since_restart = 0;
-      continue;
-    }
-    // step control: local truncation error of the node voltages (Milne's estimate against
-    // the quadratic predictor) and the memristors' resistance change
-    double ratio = 0;
-    if (since_restart >= 2 && hist.size() >= 3) {
-      const double factor = c.gear ? 2.0 / 11.0 : 1.0 / 13.0;
-      for (int i = 0; i < n_nodes_; ++i) {
-        const double lte = factor * std::fabs(xn[i] - xp[i]);
-        const double tol = op.reltol * std::max(std::fabs(xn[i]), std::fabs(x[i])) + op.vntol;
-        ratio = std::max(ratio, lte / tol);
-      }
-    }
-    double mem_ratio = 0;
-    for (auto& e : es_)
-      if (e.mem) {
-        // The change of the internal state over the step. (Its effect on the circuit is
-        // controlled by the voltage LTE; a criterion on the resistance itself forced tiny steps
-        // near x = 1, where R changes by a factor 2 for dx = 3e-5 but the circuit barely sees it.)
-        const std::size_t ns = e.mem->state_names().size();
-        std::vector<double> now(ns), cur;
-        for (std::size_t k = 0; k < ns; ++k) now[k] = e.mem->state(k)[0];
-        e.mem->save_state(cur);
-        e.mem->restore_state(e.mem_saved);
-        for (std::size_t k = 0; k < ns; ++k)
-          mem_ratio = std::max(mem_ratio, std::fabs(now[k] - e.mem->state(k)[0]) / max_state_step);
-        e.mem->restore_state(cur);
-      }
-    const double worst = std::max(ratio, mem_ratio);
-    if (worst > 1.0 && h > 4 * hmin) {
-      ++r.rejected;
-      for (auto& e : es_)
-        if (e.mem) e.mem->restore_state(e.mem_saved);
-      const double shrink = ratio > mem_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / mem_ratio;
-      h *= std::clamp(shrink, 0.1, 0.9);
-      continue;
-    }
-    // accept
-    ++r.accepted;
-    ++counter_;
-    x = xn;
-    accept(x, c);
-    t += h;
-    hist.emplace_back(t, x);
-    if (hist.size() > 3) hist.erase(hist.begin());
-    record(t);
-    const std::vector<double> p_now = powers(x, t);
-    for (std::size_t k = 0; k < energy.size(); ++k) energy[k] += 0.5 * h * (p_prev[k] + p_now[k]);
-    p_prev = p_now;
-    c.h_prev = h;
-    ++since_restart;
-    double grow = 2.0;
-    if (worst > 0)
-      grow = std::min(2.0, ratio > mem_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / worst);
-    h *= std::max(grow, 0.5);
-    if (at_bp) {
-      // restart the history after a corner, with a small first step
-      since_restart = 0;
-      hist.assign(1, {t, x});
-      bps.clear();
-      for (const element& el : nl_.elements)
-        if (el.kind == element_kind::vsource || el.kind == element_kind::isource)
-          el.wave.breakpoints(t + 1e-6 * hmin, tr.tstop, bps);
-      const double next =
-          bps.empty() ? tr.tstop - t : *std::min_element(bps.begin(), bps.end()) - t;
-      h = std::min(h, 0.1 * std::max(next, hmin));
-    }
-    if (o_.progress && t >= next_progress) {
-      o_.progress(t / tr.tstop);
-      next_progress = t + 0.01 * tr.tstop;
+  for (const element& el : nl_.elements)
+    if (el.kind == element_kind::vsource || el.kind == element_kind::isource)
+      el.wave.breakpoints(from, to, bps);
+  if (bps.empty()) return std::nullopt;
+  return *std::min_element(bps.begin(), bps.end());
+}
+
+// predictor: polynomial through the last points
+vec engine::predict(const tran_state& s) const {
+  if (s.since_restart < 2 || s.hist.size() < 3) return s.x;
+  const auto& [t1, x1] = s.hist[s.hist.size() - 1];
+  const auto& [t2, x2] = s.hist[s.hist.size() - 2];
+  const auto& [t3, x3] = s.hist[s.hist.size() - 3];
+  const double tn = s.t + s.h;
+  const double l1 = (tn - t2) * (tn - t3) / ((t1 - t2) * (t1 - t3));
+  const double l2 = (tn - t1) * (tn - t3) / ((t2 - t1) * (t2 - t3));
+  const double l3 = (tn - t1) * (tn - t2) / ((t3 - t1) * (t3 - t2));
+  return l1 * x1 + l2 * x2 + l3 * x3;
+}
+
+// Newton failed: the next try from the same point takes an eighth of the step, down to hmin.
+void engine::reject_unconverged(tran_state& s, const vec& xn) {
+  ++s.r.rejected;
+  restore_memristors();
+  s.h /= 8;
+  if (s.h < s.hmin) {
+    int worst = 0;
+    for (int i = 1; i < n_nodes_; ++i)
+      if (std::fabs(xn[i] - s.x[i]) > std::fabs(xn[worst] - s.x[worst])) worst = i;
+    throw run_error(fmt::format(
+        "{}: no convergence at t = {:g} s with the smallest step ({:g} s); worst node: {}",
+        nl_.source, s.t, s.h,
+        n_nodes_ > 0 ? nl_.node_names[static_cast<std::size_t>(worst + 1)] : "-"));
+  }
+  s.since_restart = 0;
+}
+
+// The node voltages' largest truncation error relative to its tolerance; 0 while the
+// predictor has fewer than three points.
+double engine::lte_ratio(const tran_state& s, const vec& xn, const vec& xp) const {
+  const sim_options& op = nl_.options;
+  double ratio = 0;
+  if (s.since_restart >= 2 && s.hist.size() >= 3) {
+    const double factor = s.c.gear ? 2.0 / 11.0 : 1.0 / 13.0;
+    for (int i = 0; i < n_nodes_; ++i) {
+      const double lte = factor * std::fabs(xn[i] - xp[i]);
+      const double tol = op.reltol * std::max(std::fabs(xn[i]), std::fabs(s.x[i])) + op.vntol;
+      ratio = std::max(ratio, lte / tol);
     }
   }
-  r.newton_iterations = iterations;
-  for (std::size_t k = 0; k < energy.size(); ++k)
-    r.energy.push_back({nl_.elements[k].name, energy[k]});
-  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  return r;
+  return ratio;
+}
+
+// The memristors' largest state change over the step relative to max_state_step.
+double engine::state_change_ratio() {
+  double mem_ratio = 0;
+  for (auto& e : es_)
+    if (e.mem) {
+      // The change of the internal state over the step. (Its effect on the circuit is
+      // controlled by the voltage LTE; a criterion on the resistance itself forced tiny steps
+      // near x = 1, where R changes by a factor 2 for dx = 3e-5 but the circuit barely sees it.)
+      const std::size_t ns = e.mem->state_names().size();
+      std::vector<double> now(ns), cur;
+      for (std::size_t k = 0; k < ns; ++k) now[k] = e.mem->state(k)[0];
+      e.mem->save_state(cur);
+      e.mem->restore_state(e.mem_saved);
+      for (std::size_t k = 0; k < ns; ++k)
+        mem_ratio = std::max(mem_ratio, std::fabs(now[k] - e.mem->state(k)[0]) / max_state_step);
+      e.mem->restore_state(cur);
+    }
+  return mem_ratio;
+}
+
+// Converged but too inaccurate: the next try from the same point takes a shorter step.
+void engine::reject_inaccurate(tran_state& s, double ratio, double mem_ratio) {
+  ++s.r.rejected;
+  restore_memristors();
+  const double shrink = ratio > mem_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / mem_ratio;
+  s.h *= std::clamp(shrink, 0.1, 0.9);
+}
+
+// Back to the memristor states of the last accepted point.
+void engine::restore_memristors() {
+  for (auto& e : es_)
+    if (e.mem) e.mem->restore_state(e.mem_saved);
+}
+
+void engine::accept_step(tran_state& s, const vec& xn) {
+  ++s.r.accepted;
+  ++counter_;
+  s.x = xn;
+  accept(s.x, s.c);
+  s.t += s.h;
+  s.hist.emplace_back(s.t, s.x);
+  if (s.hist.size() > 3) s.hist.erase(s.hist.begin());
+  record(s, s.t);
+  const std::vector<double> p_now = powers(s.x, s.t);
+  for (std::size_t k = 0; k < s.energy.size(); ++k)
+    s.energy[k] += 0.5 * s.h * (s.p_prev[k] + p_now[k]);
+  s.p_prev = p_now;
+  s.c.h_prev = s.h;
+  ++s.since_restart;
+}
+
+// After an accepted step: grow the step as far as its error allows.
+void engine::choose_next_step(tran_state& s, double ratio, double mem_ratio, bool at_bp) const {
+  const double worst = std::max(ratio, mem_ratio);
+  double grow = 2.0;
+  if (worst > 0)
+    grow = std::min(2.0, ratio > mem_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / worst);
+  s.h *= std::max(grow, 0.5);
+  if (at_bp) {
+    // restart the history after a corner, with a small first step
+    s.since_restart = 0;
+    s.hist.assign(1, {s.t, s.x});
+    const double tstop = nl_.tran->tstop;
+    const std::optional<double> bp = first_corner(s.t + 1e-6 * s.hmin, tstop);
+    const double next = bp ? *bp - s.t : tstop - s.t;
+    s.h = std::min(s.h, 0.1 * std::max(next, s.hmin));
+  }
+}
+
+void engine::report_progress(tran_state& s) const {
+  const double tstop = nl_.tran->tstop;
+  if (o_.progress && s.t >= s.next_progress) {
+    o_.progress(s.t / tstop);
+    s.next_progress = s.t + 0.01 * tstop;
+  }
 }
 
 }  // namespace

@@ -247,4 +247,50 @@ pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
   return r;
 }
 
+threshold_lists sweep_thresholds(const std::vector<std::vector<double>>& v,
+                                 const std::vector<std::vector<double>>& i) {
+  threshold_lists t;
+  t.cycles = v.size();
+  for (std::size_t c = 0; c < v.size(); ++c) {
+    const auto p = extract_thresholds(v[c], i[c]);
+    if (p.vth) t.vth.push_back(*p.vth);
+    if (p.vhold) t.vhold.push_back(*p.vhold);
+  }
+  return t;
+}
+
+threshold_lists sweep_thresholds(const sweep_result& r) {
+  threshold_lists all;
+  for (const auto& dev : r.i) {
+    const auto t = sweep_thresholds(r.v, dev);
+    all.vth.insert(all.vth.end(), t.vth.begin(), t.vth.end());
+    all.vhold.insert(all.vhold.end(), t.vhold.begin(), t.vhold.end());
+    all.cycles += t.cycles;
+  }
+  return all;
+}
+
+pulse_lists pulse_times_of(const std::vector<pulse_times>& times) {
+  pulse_lists p;
+  p.trials = times.size();
+  for (const auto& t : times) {
+    if (t.delay) p.delay.push_back(*t.delay);
+    if (t.relax) p.relax.push_back(*t.relax);
+  }
+  return p;
+}
+
+pulse_lists pulse_times_of(const pulse_data& d) {
+  std::vector<pulse_times> times;
+  for (std::size_t k = 0; k < d.t.size(); ++k) {
+    double vmin = d.v[k][0], vmax = d.v[k][0];
+    for (double x : d.v[k]) {
+      vmin = std::min(vmin, x);
+      vmax = std::max(vmax, x);
+    }
+    times.push_back(extract_pulse_times(d.t[k], d.v[k], d.i[k], 0.5 * (vmin + vmax)));
+  }
+  return pulse_times_of(times);
+}
+
 }  // namespace ionsim

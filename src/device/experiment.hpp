@@ -93,4 +93,22 @@ struct pulse_result {
 pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
                        std::size_t record_trials, double sample, const progress_fn& progress = {});
 
+// Extraction over whole experiments --------------------------------------------------------
+
+struct threshold_lists {
+  std::vector<double> vth, vhold;  // [V] over all cycles (and devices) where found
+  std::size_t cycles = 0;
+};
+// V_th and V_hold of every cycle of currents i[cycle][point] under voltages v[cycle][point].
+threshold_lists sweep_thresholds(const std::vector<std::vector<double>>& v,
+                                 const std::vector<std::vector<double>>& i);
+threshold_lists sweep_thresholds(const sweep_result& r);
+
+struct pulse_lists {
+  std::vector<double> delay, relax;  // [s] over trials where found
+  std::size_t trials = 0;
+};
+pulse_lists pulse_times_of(const std::vector<pulse_times>& t);
+pulse_lists pulse_times_of(const pulse_data& d);
+
 }  // namespace ionsim

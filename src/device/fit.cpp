@@ -9,7 +9,7 @@
 #include <nlopt.hpp>
 
 #include "core/error.hpp"
-#include "report/device_report.hpp"
+#include "device/summary.hpp"
 
 namespace ionsim {
 
@@ -99,8 +99,8 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
     double f = 0;
     try {
       g.optimize(x, f);
-    } catch (const std::exception&) {
-      // roundoff or forced stop: the best point seen is kept in run.best_x
+    } catch (const nlopt::roundoff_limited&) {
+      // the best point seen is kept in run.best_x
     }
   }
   const int n_local = o.max_evals - run.evals;
@@ -119,7 +119,8 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
     double f = 0;
     try {
       l.optimize(x, f);
-    } catch (const std::exception&) {
+    } catch (const nlopt::roundoff_limited&) {
+      // as above: run.best_x holds the best point seen
     }
   }
   return run;

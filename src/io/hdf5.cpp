@@ -242,18 +242,4 @@ double read_h5_attribute(const std::string& path, const std::string& name) {
   return v;
 }
 
-std::string read_h5_string_attribute(const std::string& path, const std::string& name) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
-  if (file.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", path));
-  handle a{H5Aopen_by_name(file.id, "/", name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
-  if (a.id < 0) throw input_error(fmt::format("{}: no attribute {}", path, name));
-  handle t{H5Aget_type(a.id), H5Tclose};
-  std::string s(H5Tget_size(t.id), '\0');
-  if (H5Aread(a.id, t.id, s.data()) < 0)
-    throw input_error(fmt::format("{}: cannot read attribute {}", path, name));
-  s.resize(std::strlen(s.c_str()));
-  return s;
-}
-
 }  // namespace ionsim

@@ -94,6 +94,129 @@ double draw_value(const value_dist& d, const philox& rng, std::uint64_t id, std:
   return d.a;
 }
 
+std::size_t find_pop(const network_spec& spec, const std::string& name, const std::string& at,
+                     const char* what) {
+  for (std::size_t p = 0; p < spec.populations.size(); ++p)
+    if (spec.populations[p].name == name) return p;
+  throw input_error(fmt::format("{}: {} '{}' is not a population (populations: {})", at, what, name,
+                                list_names(spec.populations)));
+}
+
+std::size_t find_receptor(const neuron_model& m, const std::string& name, const std::string& at) {
+  const auto rs = m.receptors();
+  std::string known;
+  for (std::size_t r = 0; r < rs.size(); ++r) {
+    if (rs[r].name == name) return r;
+    known += fmt::format("{}{}", known.empty() ? "" : ", ", rs[r].name);
+  }
+  throw input_error(fmt::format("{}: receptor '{}' is not one of model {}'s receptors ({})", at,
+                                name, m.model_name(), known));
+}
+
+void check_neurons(const std::vector<std::size_t>& ids, const neuron_model& m,
+                   const std::string& population, const std::string& at) {
+  for (auto i : ids)
+    if (i >= m.size())
+      throw input_error(fmt::format("{}: neuron {} is not in population '{}' of {} neurons", at, i,
+                                    population, m.size()));
+}
+
+const model_entry& find_model(const model_registry& models, const population_spec& ps) {
+  const model_entry* m = models.find(ps.model);
+  if (!m) {
+    std::string known;
+    for (const auto& n : models.names()) known += (known.empty() ? "" : ", ") + n;
+    throw input_error(fmt::format("{}: unknown model '{}' (known: {})", ps.where, ps.model, known));
+  }
+  return *m;
+}
+
+// Per-neuron parameters: value of neuron i keyed by (seed, neuron_init, global index,
+// 2^32 + the parameter's index), apart from the initial values' counters.
+void set_param_dists(neuron_model& model, const population_spec& ps, std::uint32_t first,
+                     const philox& rng) {
+  const auto varying = model.per_neuron_parameters();
+  for (const auto& pd : ps.param_dists) {
+    std::size_t k = 0;
+    while (k < varying.size() && varying[k].name != pd.variable) ++k;
+    if (k == varying.size())
+      throw input_error(fmt::format("{}: parameter '{}' of {} cannot vary from neuron to neuron",
+                                    pd.where, pd.variable, ps.model));
+    std::vector<double> values(ps.size);
+    const std::uint64_t counter = (std::uint64_t{1} << 32) + k;
+    for (std::size_t i = 0; i < ps.size; ++i)
+      values[i] = draw_value(pd.value, rng, first + i, counter);
+    model.set_per_neuron(pd.variable, values, pd.where);
+  }
+}
+
+void set_initial_state(neuron_model& model, const population_spec& ps, std::uint32_t first,
+                       const philox& rng) {
+  const auto vars = model.state_variables();
+  for (const auto& iv : ps.init) {
+    std::size_t k = vars.size();
+    std::string known;
+    for (std::size_t v = 0; v < vars.size(); ++v) {
+      if (vars[v].name == iv.variable) k = v;
+      known += fmt::format("{}{}", known.empty() ? "" : ", ", vars[v].name);
+    }
+    if (k == vars.size())
+      throw input_error(fmt::format("{}: '{}' is not a state variable of {} ({})", iv.where,
+                                    iv.variable, ps.model, known));
+    auto x = model.variable(k);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const std::uint64_t id = first + i;
+      switch (iv.value.k) {
+        case value_dist::kind::constant:
+          x[i] = iv.value.a;
+          break;
+        case value_dist::kind::uniform:
+          x[i] = iv.value.a +
+                 (iv.value.b - iv.value.a) * rng.uniforms(rng_stream::neuron_init, id, k)[0];
+          break;
+        case value_dist::kind::normal:
+          x[i] = iv.value.a + iv.value.b * rng.normals(rng_stream::neuron_init, id, k)[0];
+          break;
+      }
+    }
+  }
+}
+
+// `src`: the config file, for messages when the memristor keys name no file of their own.
+void program_memristors(synapse_table& t, const projection_spec& js, const std::string& src,
+                        std::uint32_t j, const philox& rng) {
+  memristive_params m;
+  const std::string msrc = js.memristor_source.empty() ? src : js.memristor_source;
+  read_params(*js.memristor, memristive_fields(), m, msrc);
+  memristive_check(m, fmt::format("{}: memristor", js.where));
+  program_memristive(t, m, j, rng);
+}
+
+// spike_train: the (step, neuron) events of the file, sorted, for a population of `size`.
+std::vector<std::pair<std::int64_t, std::uint32_t>> read_spike_train(const stimulus_spec& ss,
+                                                                     std::size_t size, double dt) {
+  std::vector<std::pair<std::int64_t, std::uint32_t>> events;
+  const auto csv = read_csv(ss.file, {"time", "neuron"});
+  const auto& tc = csv.column("time");
+  const auto& nc = csv.column("neuron");
+  for (std::size_t r = 0; r < csv.rows(); ++r) {
+    const double i = nc[r];
+    if (!(i >= 0) || i != std::floor(i) || i >= static_cast<double>(size))
+      throw input_error(
+          fmt::format("{}:{}: neuron = {:g} is not in population '{}' of {} "
+                      "neurons",
+                      ss.file, csv.line[r], i, ss.target, size));
+    if (!(tc[r] >= 0) || !(tc[r] / dt < 1e15))
+      throw input_error(
+          fmt::format("{}:{}: time = {:g} s is not a time >= 0 within the "
+                      "range of steps",
+                      ss.file, csv.line[r], tc[r]));
+    events.emplace_back(steps_of(tc[r], dt), static_cast<std::uint32_t>(i));
+  }
+  std::sort(events.begin(), events.end());
+  return events;
+}
+
 }  // namespace
 
 network::network(const network_spec& spec, const model_registry& models)
@@ -104,121 +227,55 @@ network::network(const network_spec& spec, const model_registry& models)
   if (!(dt > 0)) throw input_error(fmt::format("{}: dt must be positive", src));
   if (!(spec.run.duration >= 0)) throw input_error(fmt::format("{}: duration must be >= 0", src));
   n_steps_ = steps_of(spec.run.duration, dt);
+  build_populations(spec, models);
+  build_projections(spec);
+  allocate_rings();
+  build_stimuli(spec);
+  build_recorders(spec);
+  spike_count_.assign(pops_.size(), 0);
+  build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
-  auto find_pop = [&](const std::string& name, const std::string& at, const char* what) {
-    for (std::size_t p = 0; p < spec.populations.size(); ++p)
-      if (spec.populations[p].name == name) return p;
-    throw input_error(fmt::format("{}: {} '{}' is not a population (populations: {})", at, what,
-                                  name, list_names(spec.populations)));
-  };
-  auto find_receptor = [&](std::size_t p, const std::string& name, const std::string& at) {
-    const auto rs = pops_[p].model->receptors();
-    std::string known;
-    for (std::size_t r = 0; r < rs.size(); ++r) {
-      if (rs[r].name == name) return r;
-      known += fmt::format("{}{}", known.empty() ? "" : ", ", rs[r].name);
-    }
-    throw input_error(fmt::format("{}: receptor '{}' is not one of model {}'s receptors ({})", at,
-                                  name, pops_[p].model->model_name(), known));
-  };
-  auto check_neurons = [&](const std::vector<std::size_t>& ids, std::size_t p,
-                           const std::string& at) {
-    for (auto i : ids)
-      if (i >= pops_[p].model->size())
-        throw input_error(fmt::format("{}: neuron {} is not in population '{}' of {} neurons", at,
-                                      i, spec.populations[p].name, pops_[p].model->size()));
-  };
-
-  // Populations.
+void network::build_populations(const network_spec& spec, const model_registry& models) {
   std::uint64_t first = 0;
   for (std::size_t p = 0; p < spec.populations.size(); ++p) {
     const auto& ps = spec.populations[p];
     for (std::size_t q = 0; q < p; ++q)
       if (spec.populations[q].name == ps.name)
         throw input_error(fmt::format("{}: population '{}' is defined twice", ps.where, ps.name));
-    const model_entry* m = models.find(ps.model);
-    if (!m) {
-      std::string known;
-      for (const auto& n : models.names()) known += (known.empty() ? "" : ", ") + n;
-      throw input_error(
-          fmt::format("{}: unknown model '{}' (known: {})", ps.where, ps.model, known));
-    }
+    const model_entry& m = find_model(models, ps);
     if (ps.size == 0) throw input_error(fmt::format("{}: size must be at least 1", ps.where));
     population_data pop;
-    pop.model = m->make(ps.size, ps.params ? &*ps.params : nullptr,
-                        ps.params_source.empty() ? src : ps.params_source);
+    pop.model = m.make(ps.size, ps.params ? &*ps.params : nullptr,
+                       ps.params_source.empty() ? spec.source : ps.params_source);
     pop.first = static_cast<std::uint32_t>(first);
     first += ps.size;
     if (first > 0xffffffffull)
       throw input_error(fmt::format("{}: more than 2^32 neurons in all", ps.where));
-    // Per-neuron parameters: value of neuron i keyed by (seed, neuron_init, global index,
-    // 2^32 + the parameter's index), apart from the initial values' counters.
-    const auto varying = pop.model->per_neuron_parameters();
-    for (const auto& pd : ps.param_dists) {
-      std::size_t k = 0;
-      while (k < varying.size() && varying[k].name != pd.variable) ++k;
-      if (k == varying.size())
-        throw input_error(fmt::format("{}: parameter '{}' of {} cannot vary from neuron to neuron",
-                                      pd.where, pd.variable, ps.model));
-      std::vector<double> values(ps.size);
-      const std::uint64_t counter = (std::uint64_t{1} << 32) + k;
-      for (std::size_t i = 0; i < ps.size; ++i)
-        values[i] = draw_value(pd.value, rng_, pop.first + i, counter);
-      pop.model->set_per_neuron(pd.variable, values, pd.where);
-    }
-    const auto vars = pop.model->state_variables();
-    for (const auto& iv : ps.init) {
-      std::size_t k = vars.size();
-      std::string known;
-      for (std::size_t v = 0; v < vars.size(); ++v) {
-        if (vars[v].name == iv.variable) k = v;
-        known += fmt::format("{}{}", known.empty() ? "" : ", ", vars[v].name);
-      }
-      if (k == vars.size())
-        throw input_error(fmt::format("{}: '{}' is not a state variable of {} ({})", iv.where,
-                                      iv.variable, ps.model, known));
-      auto x = pop.model->variable(k);
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        const std::uint64_t id = pop.first + i;
-        switch (iv.value.k) {
-          case value_dist::kind::constant:
-            x[i] = iv.value.a;
-            break;
-          case value_dist::kind::uniform:
-            x[i] = iv.value.a +
-                   (iv.value.b - iv.value.a) * rng_.uniforms(rng_stream::neuron_init, id, k)[0];
-            break;
-          case value_dist::kind::normal:
-            x[i] = iv.value.a + iv.value.b * rng_.normals(rng_stream::neuron_init, id, k)[0];
-            break;
-        }
-      }
-    }
+    set_param_dists(*pop.model, ps, pop.first, rng_);
+    set_initial_state(*pop.model, ps, pop.first, rng_);
     pop.model->set_identity(spec.run.seed, pop.first);
-    pop.model->prepare(dt);
+    pop.model->prepare(spec.run.dt);
     pops_.push_back(std::move(pop));
   }
   n_total_ = first;
+}
 
-  // Projections.
+void network::build_projections(const network_spec& spec) {
+  const double dt = spec.run.dt;
   out_projs_.resize(pops_.size());
   std::uint32_t min_delay = 0, max_delay = 1;
   for (std::size_t j = 0; j < spec.projections.size(); ++j) {
     const auto& js = spec.projections[j];
     projection_data pr;
-    pr.source = find_pop(js.source, js.where, "source");
-    pr.target = find_pop(js.target, js.where, "target");
-    pr.receptor = find_receptor(pr.target, js.receptor, js.where);
+    pr.source = find_pop(spec, js.source, js.where, "source");
+    pr.target = find_pop(spec, js.target, js.where, "target");
+    pr.receptor = find_receptor(*pops_[pr.target].model, js.receptor, js.where);
     pr.table =
         build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
                        pops_[pr.target].model->size(), pr.source == pr.target, dt, rng_, threads_);
-    if (js.memristor) {
-      memristive_params m;
-      const std::string msrc = js.memristor_source.empty() ? src : js.memristor_source;
-      read_params(*js.memristor, memristive_fields(), m, msrc);
-      memristive_check(m, fmt::format("{}: memristor", js.where));
-      program_memristive(pr.table, m, static_cast<std::uint32_t>(j), rng_);
-    }
+    if (js.memristor)
+      program_memristors(pr.table, js, spec.source, static_cast<std::uint32_t>(j), rng_);
     const auto lo = pr.table.min_delay(), hi = pr.table.max_delay();
     min_delay = min_delay == 0 ? lo : std::min(min_delay, lo);
     max_delay = std::max(max_delay, hi);
@@ -228,104 +285,93 @@ network::network(const network_spec& spec, const model_registry& models)
   // Without projections the epoch only sets how often recordings and signals are handled.
   epoch_ = min_delay > 0 ? min_delay : std::max<std::int64_t>(1, steps_of(10e-3, dt));
   ring_ = max_delay;
+}
+
+void network::allocate_rings() {
   for (auto& pop : pops_) {
     pop.ring.resize(pop.model->receptors().size());
     for (auto& r : pop.ring) r.assign(static_cast<std::size_t>(ring_) * pop.model->size(), 0.0);
   }
+}
 
-  // Stimuli.
-  for (std::size_t k = 0; k < spec.stimuli.size(); ++k) {
-    const auto& ss = spec.stimuli[k];
-    stimulus st;
-    st.kind = ss.kind;
-    st.population = find_pop(ss.target, ss.where, "target");
-    check_neurons(ss.neurons, st.population, ss.where);
-    st.neurons.assign(ss.neurons.begin(), ss.neurons.end());
-    std::sort(st.neurons.begin(), st.neurons.end());
-    st.neurons.erase(std::unique(st.neurons.begin(), st.neurons.end()), st.neurons.end());
-    st.start = steps_of(ss.start, dt);
-    st.stop = ss.stop < 0 ? n_steps_ : steps_of(ss.stop, dt);
-    if (st.stop < st.start)
-      throw input_error(
-          fmt::format("{}: stop = {:g} s is before start = {:g} s", ss.where, ss.stop, ss.start));
-    auto& pop = pops_[st.population];
-    switch (ss.kind) {
-      case stimulus_kind::poisson:
-        st.receptor = find_receptor(st.population, ss.receptor, ss.where);
-        st.lambda = ss.rate * static_cast<double>(ss.sources) * dt;
-        st.p0 = std::exp(-st.lambda);
-        st.weight = ss.weight;
-        break;
-      case stimulus_kind::pulse:
-        st.width = steps_of(ss.width, dt);
-        st.period = steps_of(ss.period, dt);
-        st.count = ss.count;
-        if (st.width < 1 || st.period < st.width)
-          throw input_error(fmt::format(
-              "{}: width = {:g} s and period = {:g} s must be at least one step dt = {:g} s "
-              "and width <= period",
-              ss.where, ss.width, ss.period, dt));
-        [[fallthrough]];
-      case stimulus_kind::dc:
-        st.amplitude = ss.amplitude;
-        if (pop.drive.empty()) pop.drive.assign(pop.model->size(), 0.0);
-        break;
-      case stimulus_kind::spike_train: {
-        st.receptor = find_receptor(st.population, ss.receptor, ss.where);
-        st.weight = ss.weight;
-        const auto csv = read_csv(ss.file, {"time", "neuron"});
-        const auto& tc = csv.column("time");
-        const auto& nc = csv.column("neuron");
-        for (std::size_t r = 0; r < csv.rows(); ++r) {
-          const double i = nc[r];
-          if (!(i >= 0) || i != std::floor(i) || i >= static_cast<double>(pop.model->size()))
-            throw input_error(
-                fmt::format("{}:{}: neuron = {:g} is not in population '{}' of {} "
-                            "neurons",
-                            ss.file, csv.line[r], i, ss.target, pop.model->size()));
-          if (!(tc[r] >= 0) || !(tc[r] / dt < 1e15))
-            throw input_error(
-                fmt::format("{}:{}: time = {:g} s is not a time >= 0 within the "
-                            "range of steps",
-                            ss.file, csv.line[r], tc[r]));
-          st.events.emplace_back(steps_of(tc[r], dt), static_cast<std::uint32_t>(i));
-        }
-        std::sort(st.events.begin(), st.events.end());
-        break;
-      }
-    }
-    stims_.push_back(std::move(st));
+void network::build_stimuli(const network_spec& spec) {
+  for (const auto& ss : spec.stimuli) stims_.push_back(make_stimulus(spec, ss));
+}
+
+network::stimulus network::make_stimulus(const network_spec& spec, const stimulus_spec& ss) {
+  const double dt = spec.run.dt;
+  stimulus st;
+  st.kind = ss.kind;
+  st.population = find_pop(spec, ss.target, ss.where, "target");
+  auto& pop = pops_[st.population];
+  check_neurons(ss.neurons, *pop.model, spec.populations[st.population].name, ss.where);
+  st.neurons.assign(ss.neurons.begin(), ss.neurons.end());
+  std::sort(st.neurons.begin(), st.neurons.end());
+  st.neurons.erase(std::unique(st.neurons.begin(), st.neurons.end()), st.neurons.end());
+  st.start = steps_of(ss.start, dt);
+  st.stop = ss.stop < 0 ? n_steps_ : steps_of(ss.stop, dt);
+  if (st.stop < st.start)
+    throw input_error(
+        fmt::format("{}: stop = {:g} s is before start = {:g} s", ss.where, ss.stop, ss.start));
+  switch (ss.kind) {
+    case stimulus_kind::poisson:
+      st.receptor = find_receptor(*pop.model, ss.receptor, ss.where);
+      st.lambda = ss.rate * static_cast<double>(ss.sources) * dt;
+      st.p0 = std::exp(-st.lambda);
+      st.weight = ss.weight;
+      break;
+    case stimulus_kind::pulse:
+      st.width = steps_of(ss.width, dt);
+      st.period = steps_of(ss.period, dt);
+      st.count = ss.count;
+      if (st.width < 1 || st.period < st.width)
+        throw input_error(fmt::format(
+            "{}: width = {:g} s and period = {:g} s must be at least one step dt = {:g} s "
+            "and width <= period",
+            ss.where, ss.width, ss.period, dt));
+      [[fallthrough]];
+    case stimulus_kind::dc:
+      st.amplitude = ss.amplitude;
+      if (pop.drive.empty()) pop.drive.assign(pop.model->size(), 0.0);
+      break;
+    case stimulus_kind::spike_train:
+      st.receptor = find_receptor(*pop.model, ss.receptor, ss.where);
+      st.weight = ss.weight;
+      st.events = read_spike_train(ss, pop.model->size(), dt);
+      break;
   }
+  return st;
+}
 
-  // Recorders: state probes here; spikes and rates are counted by the sink.
+// State probes here; spikes and rates are counted by the sink.
+void network::build_recorders(const network_spec& spec) {
   for (const auto& rs : spec.recorders) {
     if (rs.kind == recorder_kind::state) {
       state_probe pr;
       if (rs.populations.size() != 1)
         throw input_error(fmt::format("{}: a state recorder needs one population", rs.where));
-      pr.population = find_pop(rs.populations[0], rs.where, "population");
-      const auto vars = pops_[pr.population].model->state_variables();
+      pr.population = find_pop(spec, rs.populations[0], rs.where, "population");
+      const auto& m = *pops_[pr.population].model;
+      const auto vars = m.state_variables();
       for (const auto& name : rs.variables) {
         std::size_t k = vars.size();
         for (std::size_t v = 0; v < vars.size(); ++v)
           if (vars[v].name == name) k = v;
         if (k == vars.size())
           throw input_error(fmt::format("{}: '{}' is not a state variable of {}", rs.where, name,
-                                        pops_[pr.population].model->model_name()));
+                                        m.model_name()));
         pr.variables.push_back(k);
       }
-      check_neurons(rs.neurons, pr.population, rs.where);
+      check_neurons(rs.neurons, m, spec.populations[pr.population].name, rs.where);
       pr.neurons = rs.neurons;
-      pr.interval = steps_of(rs.interval, dt);
+      pr.interval = steps_of(rs.interval, spec.run.dt);
       if (pr.interval < 1)
         throw input_error(fmt::format("{}: interval must be at least one step dt", rs.where));
       probes_.push_back(std::move(pr));
     } else {
-      for (const auto& name : rs.populations) find_pop(name, rs.where, "population");
+      for (const auto& name : rs.populations) find_pop(spec, name, rs.where, "population");
     }
   }
-  spike_count_.assign(pops_.size(), 0);
-  build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 network::~network() = default;

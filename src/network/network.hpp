@@ -85,7 +85,6 @@ class network {
   const synapse_table& projection(std::size_t j) const { return projs_[j].table; }
   double build_seconds() const { return build_seconds_; }
   int threads() const { return threads_; }
-  void set_threads(int n) { threads_ = n < 1 ? 1 : n; }
 
   // The column layout of state recorder r: (variable name, local neuron) per column.
   struct state_probe {
@@ -122,6 +121,15 @@ class network {
     std::int64_t width = 0, period = 0, count = -1;              // pulse: [steps], [steps]
     std::vector<std::pair<std::int64_t, std::uint32_t>> events;  // spike_train: (step, neuron)
   };
+
+  // The constructor's steps, in this order. They read the constructor's `spec`, not spec_: a
+  // copied toml::table loses its source lines, which the models' messages name.
+  void build_populations(const network_spec& spec, const model_registry& models);
+  void build_projections(const network_spec& spec);  // also sets epoch_ and ring_
+  void allocate_rings();
+  void build_stimuli(const network_spec& spec);
+  stimulus make_stimulus(const network_spec& spec, const stimulus_spec& ss);
+  void build_recorders(const network_spec& spec);
 
   void step_block(std::size_t t, std::int64_t s0, std::int64_t s1);
   void deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1);

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -214,6 +213,236 @@ void transpose_indegree(synapse_table& t, std::size_t n_source, std::size_t n_ta
   }
 }
 
+[[noreturn]] void fail(const projection_spec& spec, const std::string& msg) {
+  throw input_error(
+      fmt::format("{}: projection {} -> {}: {}", spec.where, spec.source, spec.target, msg));
+}
+
+void connect_all_to_all(synapse_table& t, std::size_t n_source, std::size_t n_target, bool no_self,
+                        int threads) {
+  rows_of_known_size(
+      t, n_source, threads, [&](std::size_t s) { return n_target - (no_self && s < n_target); },
+      [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
+        out.clear();
+        for (std::size_t j = 0; j < n_target; ++j)
+          if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+      });
+}
+
+void connect_one_to_one(synapse_table& t, const projection_spec& spec, std::size_t n_source,
+                        std::size_t n_target, int threads) {
+  if (n_source != n_target)
+    fail(spec, fmt::format("one_to_one needs populations of equal size, got {} and {}", n_source,
+                           n_target));
+  rows_of_known_size(
+      t, n_source, threads, [](std::size_t) { return std::size_t{1}; },
+      [](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
+        out.assign(1, static_cast<std::uint32_t>(s));
+      });
+}
+
+void connect_fixed_probability(synapse_table& t, const projection_spec& spec, std::uint32_t index,
+                               std::size_t n_source, std::size_t n_target, bool no_self,
+                               const philox& rng, int threads) {
+  // Geometric gaps between successive targets: O(synapses), not O(pairs).
+  const double p = spec.p;
+  const double log_q = std::log1p(-p);
+  rows_by_source(t, n_source, threads,
+                 [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
+                   if (p <= 0) return;
+                   uniform_draws u(rng, rng_stream::connectivity, key(index, s));
+                   for (std::size_t j = 0;;) {
+                     const double gap = p >= 1 ? 0.0 : std::floor(std::log(u.next()) / log_q);
+                     if (gap >= static_cast<double>(n_target - j)) break;
+                     j += static_cast<std::size_t>(gap);
+                     if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+                     ++j;
+                     if (j >= n_target) break;
+                   }
+                 });
+}
+
+void connect_fixed_indegree(synapse_table& t, const projection_spec& spec, std::uint32_t index,
+                            std::size_t n_source, std::size_t n_target, bool no_self,
+                            const philox& rng, int threads) {
+  const std::size_t pool = no_self ? n_source - 1 : n_source;
+  if (!spec.multapses && spec.degree > pool)
+    fail(spec, fmt::format("indegree {} exceeds the {} possible sources without multapses",
+                           spec.degree, pool));
+  if (pool == 0 && spec.degree > 0) fail(spec, "no possible source");
+  transpose_indegree(t, n_source, n_target, spec.degree, threads,
+                     [&](std::size_t j, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
+                       uniform_draws u(rng, rng_stream::connectivity, key(index, j));
+                       mark.resize(n_source, 0);
+                       // The transpose orders every row by target: the sources need no sort.
+                       pick(u, n_source, no_self ? j : n_source, spec.degree, !spec.multapses, out,
+                            mark, false);
+                     });
+}
+
+void connect_fixed_outdegree(synapse_table& t, const projection_spec& spec, std::uint32_t index,
+                             std::size_t n_source, std::size_t n_target, bool no_self,
+                             const philox& rng, int threads) {
+  const std::size_t pool = no_self ? n_target - 1 : n_target;
+  if (!spec.multapses && spec.degree > pool)
+    fail(spec, fmt::format("outdegree {} exceeds the {} possible targets without multapses",
+                           spec.degree, pool));
+  if (pool == 0 && spec.degree > 0) fail(spec, "no possible target");
+  rows_of_known_size(
+      t, n_source, threads, [&](std::size_t) { return spec.degree; },
+      [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
+        uniform_draws u(rng, rng_stream::connectivity, key(index, s));
+        mark.resize(n_target, 0);
+        pick(u, n_target, no_self ? s : n_target, spec.degree, !spec.multapses, out, mark);
+      });
+}
+
+// The list of a from_file projection, as read: weight and delay are empty when not given.
+struct synapse_list {
+  std::string file;
+  std::vector<double> source, target, weight, delay;
+  std::vector<std::size_t> line;  // CSV: the file line of each entry; HDF5: empty
+
+  std::string at(std::size_t r) const {
+    return line.empty() ? fmt::format("{}: entry {}", file, r)
+                        : fmt::format("{}:{}", file, line[r]);
+  }
+};
+
+// The list: a CSV file with columns source, target[, weight][, delay], or an HDF5 file
+// (.h5, .hdf5) with 1-D datasets of those names.
+synapse_list read_synapse_list(const std::string& file) {
+  synapse_list l;
+  l.file = file;
+  const auto ext = std::filesystem::path(file).extension().string();
+  if (ext == ".h5" || ext == ".hdf5") {
+    l.source = read_h5_doubles(file, "source");
+    l.target = read_h5_doubles(file, "target");
+    auto optional = [&](const char* name) {
+      try {
+        read_h5_dims(file, name);
+      } catch (const input_error&) {
+        return std::vector<double>{};
+      }
+      return read_h5_doubles(file, name);
+    };
+    l.weight = optional("weight");
+    l.delay = optional("delay");
+    for (const auto* v : {&l.target, &l.weight, &l.delay})
+      if (!v->empty() && v->size() != l.source.size())
+        throw input_error(
+            fmt::format("{}: the datasets source, target, weight and delay must "
+                        "have the same length ({} sources)",
+                        file, l.source.size()));
+  } else {
+    const csv_table csv = read_csv(file, {"source", "target"});
+    l.source = csv.column("source");
+    l.target = csv.column("target");
+    auto has = [&](const char* name) {
+      return std::find(csv.header.begin(), csv.header.end(), name) != csv.header.end();
+    };
+    if (has("weight")) l.weight = csv.column("weight");
+    if (has("delay")) l.delay = csv.column("delay");
+    l.line = csv.line;
+  }
+  return l;
+}
+
+struct file_entry {
+  std::uint32_t s, t;
+  double w, d;
+};
+
+// The entries of the list, checked, in synapse order (by source, then target, else as listed).
+std::vector<file_entry> file_entries(const synapse_list& l, std::size_t n_source,
+                                     std::size_t n_target, double dt) {
+  const bool has_w = !l.weight.empty(), has_d = !l.delay.empty();
+  std::vector<file_entry> e;
+  e.reserve(l.source.size());
+  for (std::size_t r = 0; r < l.source.size(); ++r) {
+    auto id = [&](double v, std::size_t n, const char* what) {
+      if (!(v >= 0) || v != std::floor(v) || v >= static_cast<double>(n))
+        throw input_error(
+            fmt::format("{}: {} = {:g} is not a neuron index in [0, {})", l.at(r), what, v, n));
+      return static_cast<std::uint32_t>(v);
+    };
+    file_entry x{id(l.source[r], n_source, "source"), id(l.target[r], n_target, "target"),
+                 has_w ? l.weight[r] : 0.0, has_d ? l.delay[r] : 0.0};
+    if (has_w && !std::isfinite(x.w))
+      throw input_error(fmt::format("{}: weight = {:g} is not finite", l.at(r), x.w));
+    if (has_d && !(std::round(x.d / dt) >= 1 && std::round(x.d / dt) <= 65535))
+      throw input_error(
+          fmt::format("{}: delay = {:g} s is not between one step ({:g} s) "
+                      "and 65535 steps",
+                      l.at(r), x.d, dt));
+    e.push_back(x);
+  }
+  std::stable_sort(e.begin(), e.end(), [](const file_entry& a, const file_entry& b) {
+    return a.s != b.s ? a.s < b.s : a.t < b.t;
+  });
+  return e;
+}
+
+// The weights and delays given in the file go to file_weight and file_delay (left empty when
+// not given), in synapse order.
+void connect_from_file(synapse_table& t, const projection_spec& spec, std::size_t n_source,
+                       std::size_t n_target, double dt, std::vector<double>& file_weight,
+                       std::vector<double>& file_delay) {
+  std::vector<std::vector<std::uint32_t>> rows(n_source);
+  const synapse_list l = read_synapse_list(spec.file);
+  const bool has_w = !l.weight.empty(), has_d = !l.delay.empty();
+  for (const auto& x : file_entries(l, n_source, n_target, dt)) {
+    rows[x.s].push_back(x.t);
+    if (has_w) file_weight.push_back(x.w);
+    if (has_d) file_delay.push_back(x.d);
+  }
+  fill_rows(t, rows);
+}
+
+// Value k of row s is keyed by (projection, source) and k, so rows can be filled in any order
+// and on any number of threads.
+void set_weights(synapse_table& t, const projection_spec& spec, std::uint32_t index,
+                 const philox& rng, int threads, const std::vector<double>& file_weight) {
+  t.weight.resize(t.size());
+  const auto n_rows = static_cast<std::int64_t>(t.sources());
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
+  for (std::int64_t s = 0; s < n_rows; ++s) {
+    const auto q0 = t.row[static_cast<std::size_t>(s)], q1 = t.row[static_cast<std::size_t>(s) + 1];
+    if (file_weight.empty()) {
+      draw_row(spec.weight, rng, rng_stream::synapse_weight,
+               key(index, static_cast<std::size_t>(s)), q1 - q0,
+               [&](std::uint64_t k, double w) { t.weight[q0 + k] = static_cast<float>(w); });
+    } else {
+      for (auto q = q0; q < q1; ++q) t.weight[q] = static_cast<float>(file_weight[q]);
+    }
+  }
+}
+
+// Keyed like the weights (set_weights), on their own stream.
+void set_delays(synapse_table& t, const projection_spec& spec, std::uint32_t index, double dt,
+                const philox& rng, int threads, const std::vector<double>& file_delay) {
+  if (file_delay.empty() && spec.delay.is_constant()) {
+    t.uniform_delay = delay_steps(spec.delay.a, dt, fmt::format("{}: delay", spec.where));
+    return;
+  }
+  t.delay.resize(t.size());
+  const auto n_rows = static_cast<std::int64_t>(t.sources());
+  // Drawn delays are clipped to [1, 65535] steps (a normal distribution has tails).
+  auto steps = [dt](double d) {
+    return static_cast<std::uint16_t>(std::clamp(std::round(d / dt), 1.0, 65535.0));
+  };
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
+  for (std::int64_t s = 0; s < n_rows; ++s) {
+    const auto q0 = t.row[static_cast<std::size_t>(s)], q1 = t.row[static_cast<std::size_t>(s) + 1];
+    if (file_delay.empty()) {
+      draw_row(spec.delay, rng, rng_stream::synapse_delay, key(index, static_cast<std::size_t>(s)),
+               q1 - q0, [&](std::uint64_t k, double d) { t.delay[q0 + k] = steps(d); });
+    } else {
+      for (auto q = q0; q < q1; ++q) t.delay[q] = steps(file_delay[q]);
+    }
+  }
+}
+
 }  // namespace
 
 std::uint32_t synapse_table::min_delay() const {
@@ -240,11 +469,6 @@ std::uint32_t delay_steps(double delay, double dt, const std::string& what) {
 synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, std::size_t n_source,
                              std::size_t n_target, bool same_population, double dt,
                              const philox& rng, int threads) {
-  const std::string& at = spec.where;
-  auto fail = [&](const std::string& msg) {
-    throw input_error(
-        fmt::format("{}: projection {} -> {}: {}", at, spec.source, spec.target, msg));
-  };
   threads = std::max(1, threads);
   synapse_table t;
   const bool no_self = same_population && !spec.autapses;
@@ -252,188 +476,26 @@ synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, s
 
   switch (spec.rule) {
     case connect_rule::all_to_all:
-      rows_of_known_size(
-          t, n_source, threads, [&](std::size_t s) { return n_target - (no_self && s < n_target); },
-          [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
-            out.clear();
-            for (std::size_t j = 0; j < n_target; ++j)
-              if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
-          });
+      connect_all_to_all(t, n_source, n_target, no_self, threads);
       break;
     case connect_rule::one_to_one:
-      if (n_source != n_target)
-        fail(fmt::format("one_to_one needs populations of equal size, got {} and {}", n_source,
-                         n_target));
-      rows_of_known_size(
-          t, n_source, threads, [](std::size_t) { return std::size_t{1}; },
-          [](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
-            out.assign(1, static_cast<std::uint32_t>(s));
-          });
+      connect_one_to_one(t, spec, n_source, n_target, threads);
       break;
-    case connect_rule::fixed_probability: {
-      // Geometric gaps between successive targets: O(synapses), not O(pairs).
-      const double p = spec.p;
-      const double log_q = std::log1p(-p);
-      rows_by_source(t, n_source, threads,
-                     [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
-                       if (p <= 0) return;
-                       uniform_draws u(rng, rng_stream::connectivity, key(index, s));
-                       for (std::size_t j = 0;;) {
-                         const double gap = p >= 1 ? 0.0 : std::floor(std::log(u.next()) / log_q);
-                         if (gap >= static_cast<double>(n_target - j)) break;
-                         j += static_cast<std::size_t>(gap);
-                         if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
-                         ++j;
-                         if (j >= n_target) break;
-                       }
-                     });
+    case connect_rule::fixed_probability:
+      connect_fixed_probability(t, spec, index, n_source, n_target, no_self, rng, threads);
       break;
-    }
-    case connect_rule::fixed_indegree: {
-      const std::size_t pool = no_self ? n_source - 1 : n_source;
-      if (!spec.multapses && spec.degree > pool)
-        fail(fmt::format("indegree {} exceeds the {} possible sources without multapses",
-                         spec.degree, pool));
-      if (pool == 0 && spec.degree > 0) fail("no possible source");
-      transpose_indegree(
-          t, n_source, n_target, spec.degree, threads,
-          [&](std::size_t j, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
-            uniform_draws u(rng, rng_stream::connectivity, key(index, j));
-            mark.resize(n_source, 0);
-            // The transpose orders every row by target: the sources need no sort.
-            pick(u, n_source, no_self ? j : n_source, spec.degree, !spec.multapses, out, mark,
-                 false);
-          });
+    case connect_rule::fixed_indegree:
+      connect_fixed_indegree(t, spec, index, n_source, n_target, no_self, rng, threads);
       break;
-    }
-    case connect_rule::fixed_outdegree: {
-      const std::size_t pool = no_self ? n_target - 1 : n_target;
-      if (!spec.multapses && spec.degree > pool)
-        fail(fmt::format("outdegree {} exceeds the {} possible targets without multapses",
-                         spec.degree, pool));
-      if (pool == 0 && spec.degree > 0) fail("no possible target");
-      rows_of_known_size(
-          t, n_source, threads, [&](std::size_t) { return spec.degree; },
-          [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
-            uniform_draws u(rng, rng_stream::connectivity, key(index, s));
-            mark.resize(n_target, 0);
-            pick(u, n_target, no_self ? s : n_target, spec.degree, !spec.multapses, out, mark);
-          });
+    case connect_rule::fixed_outdegree:
+      connect_fixed_outdegree(t, spec, index, n_source, n_target, no_self, rng, threads);
       break;
-    }
-    case connect_rule::from_file: {
-      std::vector<std::vector<std::uint32_t>> rows(n_source);
-      // The list: a CSV file with columns source, target[, weight][, delay], or an HDF5 file
-      // (.h5, .hdf5) with 1-D datasets of those names.
-      std::vector<double> cs, ct, cw, cd;
-      std::function<std::string(std::size_t)> at;
-      const auto ext = std::filesystem::path(spec.file).extension().string();
-      csv_table csv;
-      if (ext == ".h5" || ext == ".hdf5") {
-        cs = read_h5_doubles(spec.file, "source");
-        ct = read_h5_doubles(spec.file, "target");
-        auto optional = [&](const char* name) {
-          try {
-            read_h5_dims(spec.file, name);
-          } catch (const input_error&) {
-            return std::vector<double>{};
-          }
-          return read_h5_doubles(spec.file, name);
-        };
-        cw = optional("weight");
-        cd = optional("delay");
-        for (const auto* v : {&ct, &cw, &cd})
-          if (!v->empty() && v->size() != cs.size())
-            throw input_error(
-                fmt::format("{}: the datasets source, target, weight and delay must "
-                            "have the same length ({} sources)",
-                            spec.file, cs.size()));
-        at = [&](std::size_t r) { return fmt::format("{}: entry {}", spec.file, r); };
-      } else {
-        csv = read_csv(spec.file, {"source", "target"});
-        cs = csv.column("source");
-        ct = csv.column("target");
-        auto has = [&](const char* name) {
-          return std::find(csv.header.begin(), csv.header.end(), name) != csv.header.end();
-        };
-        if (has("weight")) cw = csv.column("weight");
-        if (has("delay")) cd = csv.column("delay");
-        at = [&](std::size_t r) { return fmt::format("{}:{}", spec.file, csv.line[r]); };
-      }
-      const bool has_w = !cw.empty(), has_d = !cd.empty();
-      struct entry {
-        std::uint32_t s, t;
-        double w, d;
-      };
-      std::vector<entry> e;
-      e.reserve(cs.size());
-      for (std::size_t r = 0; r < cs.size(); ++r) {
-        auto id = [&](double v, std::size_t n, const char* what) {
-          if (!(v >= 0) || v != std::floor(v) || v >= static_cast<double>(n))
-            throw input_error(
-                fmt::format("{}: {} = {:g} is not a neuron index in [0, {})", at(r), what, v, n));
-          return static_cast<std::uint32_t>(v);
-        };
-        entry x{id(cs[r], n_source, "source"), id(ct[r], n_target, "target"), has_w ? cw[r] : 0.0,
-                has_d ? cd[r] : 0.0};
-        if (has_w && !std::isfinite(x.w))
-          throw input_error(fmt::format("{}: weight = {:g} is not finite", at(r), x.w));
-        if (has_d && !(std::round(x.d / dt) >= 1 && std::round(x.d / dt) <= 65535))
-          throw input_error(
-              fmt::format("{}: delay = {:g} s is not between one step ({:g} s) "
-                          "and 65535 steps",
-                          at(r), x.d, dt));
-        e.push_back(x);
-      }
-      std::stable_sort(e.begin(), e.end(), [](const entry& a, const entry& b) {
-        return a.s != b.s ? a.s < b.s : a.t < b.t;
-      });
-      for (const auto& x : e) {
-        rows[x.s].push_back(x.t);
-        if (has_w) file_weight.push_back(x.w);
-        if (has_d) file_delay.push_back(x.d);
-      }
-      fill_rows(t, rows);
+    case connect_rule::from_file:
+      connect_from_file(t, spec, n_source, n_target, dt, file_weight, file_delay);
       break;
-    }
   }
-
-  // Weights, then delays: value k of row s is keyed by (projection, source) and k, so rows
-  // can be filled in any order and on any number of threads.
-  t.weight.resize(t.size());
-  const auto n_rows = static_cast<std::int64_t>(t.sources());
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
-  for (std::int64_t s = 0; s < n_rows; ++s) {
-    const auto q0 = t.row[static_cast<std::size_t>(s)], q1 = t.row[static_cast<std::size_t>(s) + 1];
-    if (file_weight.empty()) {
-      draw_row(spec.weight, rng, rng_stream::synapse_weight,
-               key(index, static_cast<std::size_t>(s)), q1 - q0,
-               [&](std::uint64_t k, double w) { t.weight[q0 + k] = static_cast<float>(w); });
-    } else {
-      for (auto q = q0; q < q1; ++q) t.weight[q] = static_cast<float>(file_weight[q]);
-    }
-  }
-  if (!file_delay.empty() || !spec.delay.is_constant()) {
-    t.delay.resize(t.size());
-    // Drawn delays are clipped to [1, 65535] steps (a normal distribution has tails).
-    auto steps = [dt](double d) {
-      return static_cast<std::uint16_t>(std::clamp(std::round(d / dt), 1.0, 65535.0));
-    };
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
-    for (std::int64_t s = 0; s < n_rows; ++s) {
-      const auto q0 = t.row[static_cast<std::size_t>(s)],
-                 q1 = t.row[static_cast<std::size_t>(s) + 1];
-      if (file_delay.empty()) {
-        draw_row(spec.delay, rng, rng_stream::synapse_delay,
-                 key(index, static_cast<std::size_t>(s)), q1 - q0,
-                 [&](std::uint64_t k, double d) { t.delay[q0 + k] = steps(d); });
-      } else {
-        for (auto q = q0; q < q1; ++q) t.delay[q] = steps(file_delay[q]);
-      }
-    }
-  } else {
-    t.uniform_delay = delay_steps(spec.delay.a, dt, fmt::format("{}: delay", at));
-  }
+  set_weights(t, spec, index, rng, threads, file_weight);
+  set_delays(t, spec, index, dt, rng, threads, file_delay);
   return t;
 }
 

@@ -1,5 +1,5 @@
 // V_th / V_hold and switching-delay / relaxation extraction (src/device/experiment.hpp,
-// src/report/device_report.hpp), on hand-made cycles and on the measured data of
+// src/device/summary.hpp), on hand-made cycles and on the measured data of
 // data/device (a copy of ../shared/data/device), whose numbers its README gives.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "device/experiment.hpp"
 #include "device/registry.hpp"
-#include "report/device_report.hpp"
+#include "device/summary.hpp"
 #include "test_support.hpp"
 
 namespace ionsim {

@@ -10,8 +10,8 @@
 
 #include "device/experiment.hpp"
 #include "device/registry.hpp"
+#include "device/summary.hpp"
 #include "device/wang2024.hpp"
-#include "report/device_report.hpp"
 #include "test_support.hpp"
 
 namespace ionsim {

@@ -11,7 +11,7 @@
 #include "device/experiment.hpp"
 #include "device/fit.hpp"
 #include "device/registry.hpp"
-#include "report/device_report.hpp"
+#include "device/summary.hpp"
 
 namespace ionsim {
 namespace {
