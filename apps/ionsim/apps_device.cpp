@@ -1,6 +1,7 @@
 #include "apps_device.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <filesystem>
@@ -23,8 +24,9 @@ namespace {
 void add_model_options(CLI::App* c, std::string& model, std::string& preset, std::string& file,
                        std::string& dt, std::uint64_t& seed) {
   c->add_option("--model", model,
-                "device model: wang2024 or zhao2025 (used with its defaults "
-                "when neither --preset nor --params is given)")
+                fmt::format("device model: {} (used with its defaults when neither "
+                            "--preset nor --params is given)",
+                            fmt::join(model_names(), " or ")))
       ->capture_default_str();
   c->add_option("--preset", preset, "named parameter set (see `ionsim device presets`)");
   c->add_option("--params", file, "parameter file (TOML), as written by `ionsim device fit`")
@@ -107,7 +109,9 @@ device_commands::device_commands(CLI::App& app) {
       "fit",
       "calibrate a model to measured sweep or pulse data (NLopt: CRS2 global search, then "
       "BOBYQA, with common random numbers); writes the parameter file and a fit report");
-  fit_->add_option("--model", model_, "model to fit (wang2024)")->capture_default_str();
+  fit_->add_option("--model", model_,
+                   fmt::format("model to fit ({})", fmt::join(model_names(), ", ")))
+      ->capture_default_str();
   auto* s = fit_->add_option("--sweep", fit_sweep_,
                              "measured I-V sweeps (cycle,point,voltage_V,current_A)")
                 ->check(CLI::ExistingFile);
@@ -119,8 +123,9 @@ device_commands::device_commands(CLI::App& app) {
   fit_->add_option("--report", report_dir_,
                    "directory of the fit report (default: next to --out, named <stem>-report)");
   fit_->add_option("--start", start_,
-                   "preset to start from (default: wang2024-dc-symmetric for "
-                   "sweeps, wang2024-pulse for pulses)");
+                   "preset to start from (default: the model's own starting preset for the "
+                   "measurement, for wang2024 wang2024-dc-symmetric for sweeps and wang2024-pulse "
+                   "for pulses; its defaults where it has none)");
   fit_->add_option("--max-evals", max_evals_,
                    "objective evaluations (each one a full simulated "
                    "experiment)")
@@ -292,14 +297,19 @@ int device_commands::run_pulse() {
 int device_commands::run_fit() {
   if (fit_sweep_.empty() && fit_pulse_.empty())
     throw input_error("give the measured data: --sweep DATA.csv or --pulse DATA.csv");
-  if (model_ != "wang2024")
-    throw input_error(fmt::format("--model {}: fitting is implemented for wang2024", model_));
   const bool sweep = !fit_sweep_.empty();
+  const auto& fit_of = device_type_named(model_).fit();
   const std::string start_name =
-      start_.empty() ? (sweep ? "wang2024-dc-symmetric" : "wang2024-pulse") : start_;
-  const device_config start = load_preset(start_name);
-  if (start.model != "wang2024")
-    throw input_error(fmt::format("--start {}: a wang2024 preset is needed", start_));
+      start_.empty() ? (sweep ? fit_of.sweep_start : fit_of.pulse_start) : start_;
+  const device_config start = start_name.empty() ? default_config(model_) : load_preset(start_name);
+  if (start.model != model_)
+    throw input_error(fmt::format("--start {}: a preset of model {} is needed (--model), not {}",
+                                  start_, model_, start.model));
+  if ((sweep ? fit_of.sweep : fit_of.pulse).empty())
+    throw input_error(
+        fmt::format("--model {}: the model declares no default free parameters for "
+                    "{} fits",
+                    model_, sweep ? "sweep" : "pulse"));
   if (max_evals_ < 10) throw input_error("--max-evals must be at least 10");
   fit_options o;
   o.max_evals = max_evals_;
@@ -326,11 +336,11 @@ int device_commands::run_fit() {
   }
   bar.finish();
   const std::string header = fmt::format(
-      "# Fitted by: ionsim device fit --model wang2024 --{} {} --start {} --max-evals {} --seed "
+      "# Fitted by: ionsim device fit --model {} --{} {} --start {} --max-evals {} --seed "
       "{}\n"
       "# Report: {}\n",
-      sweep ? "sweep" : "pulse", sweep ? fit_sweep_ : fit_pulse_, start_name, max_evals_, seed_,
-      report);
+      model_, sweep ? "sweep" : "pulse", sweep ? fit_sweep_ : fit_pulse_,
+      start_name.empty() ? "(the model's defaults)" : start_name, max_evals_, seed_, report);
   make_output_dir(report);
   write_file_atomic(join_path(report, "report.json"), r.report.dump(2) + "\n");
   write_file_atomic(join_path(report, "trace.csv"), r.trace_csv);

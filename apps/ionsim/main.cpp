@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <new>
 
 #include "apps_circuit.hpp"
 #include "apps_device.hpp"
@@ -11,7 +12,9 @@
 #include "apps_plot.hpp"
 #include "core/error.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{
       "ionsim: a physics-faithful simulator of ionic (diffusive-memristor) neuromorphic hardware.\n"
       "Quantities take engineering units: 20ms, 22k, 1uA, 0.5V, 1meg."};
@@ -27,15 +30,34 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (circuit.parsed()) return circuit.run();
+  if (neuron.parsed()) return neuron.run();
+  if (network.parsed()) return network.run();
+  if (plot.parsed()) return plot.run();
+  return cmds.run();
+}
+
+int fail(const char* what) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "ionsim: error: %s\n", what);
+  return 1;
+}
+
+}  // namespace
+
+// Errors of the user's input exit with 2, anything else with 1; each is one line, and no
+// exception leaves main.
+int main(int argc, char** argv) {
   try {
-    if (circuit.parsed()) return circuit.run();
-    if (neuron.parsed()) return neuron.run();
-    if (network.parsed()) return network.run();
-    if (plot.parsed()) return plot.run();
-    return cmds.run();
+    return run(argc, argv);
   } catch (const ionsim::error& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "ionsim: error: %s\n", e.what());
+    fail(e.what());
     return 2;
+  } catch (const std::bad_alloc&) {
+    return fail("out of memory");
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  } catch (...) {
+    return fail("unknown failure");
   }
 }

@@ -1,6 +1,7 @@
 #include "circuit/transient.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
@@ -200,20 +201,21 @@ void check_model_params(const model_card& m, std::initializer_list<const char*> 
 device_config memristor_config(const model_card& m) {
   const auto model_it = m.words.find("model");
   const auto preset_it = m.words.find("preset");
-  device_config cfg;
-  if (preset_it != m.words.end()) {
-    cfg = load_preset(preset_it->second);
-    if (model_it != m.words.end() && model_it->second != cfg.model)
-      throw input_error(fmt::format("{}: model {}: preset '{}' is a {} parameter set, not {}",
-                                    m.source, m.name, preset_it->second, cfg.model,
-                                    model_it->second));
-  } else if (model_it != m.words.end()) {
-    cfg = default_config(model_it->second);
-  } else {
+  if (preset_it == m.words.end() && model_it == m.words.end())
     throw input_error(
-        fmt::format("{}: model {}: a memristor model needs model=zhao2025|wang2024 or preset=NAME",
-                    m.source, m.name));
+        fmt::format("{}: model {}: a memristor model needs model=NAME ({}) or preset=NAME",
+                    m.source, m.name, fmt::join(model_names(), ", ")));
+  device_config cfg;
+  try {
+    cfg = preset_it != m.words.end() ? load_preset(preset_it->second)
+                                     : default_config(model_it->second);
+  } catch (const input_error& err) {
+    throw input_error(fmt::format("{}: model {}: {}", m.source, m.name, err.what()));
   }
+  if (preset_it != m.words.end() && model_it != m.words.end() && model_it->second != cfg.model)
+    throw input_error(fmt::format("{}: model {}: preset '{}' is a {} parameter set, not {}",
+                                  m.source, m.name, preset_it->second, cfg.model,
+                                  model_it->second));
   for (const auto& [key, val] : m.words)
     if (key != "model" && key != "preset")
       throw input_error(

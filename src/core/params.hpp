@@ -45,8 +45,10 @@ inline std::string where(const std::string& source, const toml::node& node) {
 // Where a named parameter was given ("file.toml:12"), for messages about combinations.
 using param_locator = std::function<std::string(std::string_view name)>;
 
-template <class P>
-std::string check_range(const param_field<P>& f, double v) {
+// F: a parameter_field<P> or any type with the same name, unit, min, max, min_exclusive and
+// kind members (a device model's param_info).
+template <class F>
+std::string check_range(const F& f, double v) {
   if (!std::isfinite(v)) return fmt::format("{} must be finite, got {}", f.name, v);
   if (f.kind == param_kind::flag && v != 0 && v != 1)
     return fmt::format("{} is a flag and must be true or false", f.name);
@@ -69,6 +71,42 @@ void validate_params(const P& p, std::span<const param_field<P>> fields,
   }
 }
 
+// The value of one parameter given in a TOML node: a number, a quantity string with units
+// ("2 ms") or, for a flag, a boolean. A wrong type or an out-of-range value is an input_error
+// naming the key and the file line.
+template <class F>
+double read_param_value(const toml::node& node, const F& f, const std::string& at) {
+  double v = 0;
+  if (f.kind == param_kind::flag) {
+    if (auto b = node.template value<bool>()) {
+      v = *b ? 1.0 : 0.0;
+    } else {
+      throw input_error(fmt::format("{}: {} must be true or false", at, f.name));
+    }
+  } else if (node.is_integer() || node.is_floating_point()) {
+    v = *node.template value<double>();
+  } else if (auto s = node.template value<std::string>()) {
+    v = parse_quantity(*s, f.unit == "Ω" ? "Ohm" : f.unit, fmt::format("{}: {}", at, f.name));
+  } else {
+    throw input_error(fmt::format("{}: {} must be a number in {}", at, f.name, f.unit));
+  }
+  const std::string msg = check_range(f, v);
+  if (!msg.empty()) throw input_error(fmt::format("{}: {}", at, msg));
+  return v;
+}
+
+// The index of the field named `key`, or an input_error at `at` listing the known names.
+template <class F>
+std::size_t find_param_field(std::span<const F> fields, std::string_view key,
+                             const std::string& at) {
+  for (std::size_t k = 0; k < fields.size(); ++k)
+    if (fields[k].name == key) return k;
+  std::string known;
+  for (const auto& cand : fields)
+    known += fmt::format("{}{}", known.empty() ? "" : ", ", cand.name);
+  throw input_error(fmt::format("{}: unknown parameter '{}' (known: {})", at, key, known));
+}
+
 // Reads the keys of `table` into `p` (keys not present keep their current value).
 // An unknown key, a wrong type or an out-of-range value is an input_error naming the key
 // and the file line.
@@ -76,43 +114,31 @@ template <class P>
 void read_params(const toml::table& table, std::span<const param_field<P>> fields, P& p,
                  const std::string& source) {
   for (const auto& [key, node] : table) {
-    const param_field<P>* f = nullptr;
-    for (const auto& cand : fields)
-      if (cand.name == key.str()) f = &cand;
     const std::string at = where(source, node);
-    if (!f) {
-      std::string known;
-      for (const auto& cand : fields)
-        known += fmt::format("{}{}", known.empty() ? "" : ", ", cand.name);
-      throw input_error(
-          fmt::format("{}: unknown parameter '{}' (known: {})", at, key.str(), known));
-    }
-    double v = 0;
-    if (f->kind == param_kind::flag) {
-      if (auto b = node.template value<bool>()) {
-        v = *b ? 1.0 : 0.0;
-      } else {
-        throw input_error(fmt::format("{}: {} must be true or false", at, f->name));
-      }
-    } else if (node.is_integer() || node.is_floating_point()) {
-      v = *node.template value<double>();
-    } else if (auto s = node.template value<std::string>()) {
-      v = parse_quantity(*s, f->unit == "Ω" ? "Ohm" : f->unit, fmt::format("{}: {}", at, f->name));
-    } else {
-      throw input_error(fmt::format("{}: {} must be a number in {}", at, f->name, f->unit));
-    }
-    const std::string msg = check_range(*f, v);
-    if (!msg.empty()) throw input_error(fmt::format("{}: {}", at, msg));
-    p.*(f->member) = v;
+    const auto& f = fields[find_param_field(fields, key.str(), at)];
+    p.*(f.member) = read_param_value(node, f, at);
   }
 }
 
-// Writes `p` as TOML key = value lines with the unit as a comment.
-template <class P>
-std::string write_params(const P& p, std::span<const param_field<P>> fields) {
+// The same for values stored in the order of a table of F (a device model's param_info).
+template <class F>
+void read_params(const toml::table& table, std::span<const F> fields, std::span<double> values,
+                 const std::string& source) {
+  for (const auto& [key, node] : table) {
+    const std::string at = where(source, node);
+    const std::size_t k = find_param_field(fields, key.str(), at);
+    values[k] = read_param_value(node, fields[k], at);
+  }
+}
+
+// Writes values in the order of a table of F as TOML key = value lines with the unit as a
+// comment.
+template <class F>
+std::string write_params(std::span<const F> fields, std::span<const double> values) {
   std::string out;
-  for (const auto& f : fields) {
-    const double v = p.*(f.member);
+  for (std::size_t k = 0; k < fields.size(); ++k) {
+    const auto& f = fields[k];
+    const double v = values[k];
     if (f.kind == param_kind::flag)
       out += fmt::format("{} = {:<22} # {}\n", f.name, v != 0 ? "true" : "false", f.description);
     else

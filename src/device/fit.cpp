@@ -254,24 +254,17 @@ device_config minimize_params(const device_config& start, const std::vector<fit_
   return best;
 }
 
-std::vector<fit_param> default_sweep_fit_params() {
-  // r_on and theta stay at the starting preset's values by default and gamma3 is bounded
-  // above: together they set the hold state that keeps the device on under compliance
-  // (theta * I_c * r_on > gamma3); with them free the optimizer trades a stable on state for
-  // threshold statistics (the device then flickers off and on along the on branch).
-  return {{"mu", 5, 500, true},       {"gamma1", 5, 600, true}, {"gamma2", 1, 400, true},
-          {"beta", 1, 400, true},     {"gamma3", 2, 15, true},  {"lambda", 0.2, 2.0, false},
-          {"r_off", 1e9, 1e13, true}, {"sigma1", 0, 20, false}, {"sigma2", 0, 20, false},
-          {"sigma3", 0, 20, false}};
+namespace {
+// The free parameters of a fit: the user's, else the model's defaults for the experiment.
+std::vector<fit_param> free_params(const device_config& start, const fit_options& o,
+                                   const std::vector<fit_param>& defaults, const char* kind) {
+  if (!o.free.empty()) return o.free;
+  if (defaults.empty())
+    throw input_error(fmt::format("{}: model {} declares no default free parameters for {} fits",
+                                  start.source, start.model, kind));
+  return defaults;
 }
-
-std::vector<fit_param> default_pulse_fit_params() {
-  return {
-      {"mu", 10, 1000, true},       {"gamma1", 50, 5000, true}, {"gamma2", 1, 200, true},
-      {"beta", 5, 500, true},       {"gamma3", 0.5, 50, true},  {"theta", 1, 100, true},
-      {"lambda", 0.05, 0.5, false}, {"r_on", 1e4, 2e5, true},   {"r_off", 1e8, 1e11, true},
-      {"sigma1", 0, 20, false},     {"sigma3", 0, 20, false},   {"res_init_max", 0, 0.95, false}};
-}
+}  // namespace
 
 double infer_compliance(const sweep_data& data) {
   double imax = 0;
@@ -290,11 +283,8 @@ double infer_compliance(const sweep_data& data) {
 }
 
 fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const fit_options& o) {
-  if (start.model != "wang2024")
-    throw input_error(
-        fmt::format("fitting is implemented for model wang2024, not {}", start.model));
   const auto t0 = std::chrono::steady_clock::now();
-  codec cd{o.free.empty() ? default_sweep_fit_params() : o.free};
+  codec cd{free_params(start, o, start.type->fit().sweep, "sweep")};
   device_config cfg = start;
   const double ic = infer_compliance(data);
   set_param(cfg, "i_compliance", ic);
@@ -357,8 +347,8 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
       fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
   cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
   cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
-  cfg.description = fmt::format("wang2024 fitted to {} (V_th {:.3f} V, V_hold {:.3f} V)", data.path,
-                                describe(sim.th.vth).mean, describe(sim.th.vhold).mean);
+  cfg.description = fmt::format("{} fitted to {} (V_th {:.3f} V, V_hold {:.3f} V)", cfg.model,
+                                data.path, describe(sim.th.vth).mean, describe(sim.th.vhold).mean);
   cfg.source = "fit";
   out.config = cfg;
   return out;
@@ -465,11 +455,8 @@ nlohmann::json pulse_stats_json(const pulse_stats& s) {
 }  // namespace
 
 fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const fit_options& o) {
-  if (start.model != "wang2024")
-    throw input_error(
-        fmt::format("fitting is implemented for model wang2024, not {}", start.model));
   const auto t0 = std::chrono::steady_clock::now();
-  codec cd{o.free.empty() ? default_pulse_fit_params() : o.free};
+  codec cd{free_params(start, o, start.type->fit().pulse, "pulse")};
   device_config cfg = start;
   double sample = 0;
   const pulse_protocol p = infer_pulse_protocol(data, &sample);
@@ -528,8 +515,8 @@ fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const 
   cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
   cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
   cfg.description =
-      fmt::format("wang2024 fitted to {} (median delay {:.3g} ms, relaxation {:.3g} ms)", data.path,
-                  median_of(sim.times.delay) * 1e3, median_of(sim.times.relax) * 1e3);
+      fmt::format("{} fitted to {} (median delay {:.3g} ms, relaxation {:.3g} ms)", cfg.model,
+                  data.path, median_of(sim.times.delay) * 1e3, median_of(sim.times.relax) * 1e3);
   cfg.source = "fit";
   out.config = cfg;
   return out;

@@ -16,14 +16,8 @@
 
 namespace ionsim {
 
-struct fit_param {
-  std::string name;
-  double lo, hi;  // bounds, in the parameter's unit
-  bool log;       // search on a log scale
-};
-
 struct fit_options {
-  std::vector<fit_param> free;   // parameters to fit; empty: the defaults for the experiment
+  std::vector<fit_param> free;   // parameters to fit; empty: the model's defaults (fit_defaults)
   int max_evals = 400;           // objective evaluations in all
   double global_fraction = 0.6;  // share of max_evals for the global (CRS2) phase
   std::uint64_t seed = 1;        // seed of the common random numbers
@@ -53,9 +47,6 @@ device_config minimize_params(const device_config& start, const std::vector<fit_
 
 // A flat JSON object as a TOML table (numbers, strings, booleans, arrays of them).
 toml::table to_toml_table(const nlohmann::json& j);
-
-std::vector<fit_param> default_sweep_fit_params();
-std::vector<fit_param> default_pulse_fit_params();
 
 // Infers the protocol from the data (range, points, polarity, compliance) and fits.
 fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const fit_options& o);

@@ -12,13 +12,6 @@ namespace ionsim {
 
 namespace {
 
-template <class F>
-decltype(auto) visit_fields(std::string_view model, F&& f) {
-  if (model == "wang2024") return f(wang2024_fields(), wang2024_params{});
-  if (model == "zhao2025") return f(zhao2025_fields(), zhao2025_params{});
-  throw input_error(fmt::format("unknown device model '{}' (known: wang2024, zhao2025)", model));
-}
-
 std::string escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
@@ -38,19 +31,36 @@ std::string escape(const std::string& s) {
   return out;
 }
 
-// The parameter table of a model's parameter struct.
-std::span<const param_field<wang2024_params>> fields_of(const wang2024_params&) {
-  return wang2024_fields();
-}
-std::span<const param_field<zhao2025_params>> fields_of(const zhao2025_params&) {
-  return zhao2025_fields();
-}
-
 std::string preset_file_name(std::string_view name) { return fmt::format("{}.toml", name); }
 
 }  // namespace
 
-std::vector<std::string> model_names() { return {"wang2024", "zhao2025"}; }
+#define IONSIM_DEVICE_MODEL(name) const device_type& name##_type();
+#include "device/models.def"
+#undef IONSIM_DEVICE_MODEL
+
+std::span<const device_type* const> device_types() {
+  static const device_type* const types[] = {
+#define IONSIM_DEVICE_MODEL(name) &name##_type(),
+#include "device/models.def"
+#undef IONSIM_DEVICE_MODEL
+  };
+  return types;
+}
+
+const device_type& device_type_named(std::string_view model) {
+  for (const device_type* t : device_types())
+    if (t->name() == model) return *t;
+  std::string known;
+  for (const auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
+  throw input_error(fmt::format("unknown device model '{}' (known: {})", model, known));
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> out;
+  for (const device_type* t : device_types()) out.emplace_back(t->name());
+  return out;
+}
 
 std::vector<std::string> preset_names() {
   std::vector<std::string> out;
@@ -63,14 +73,10 @@ std::vector<std::string> preset_names() {
 
 device_config default_config(std::string_view model) {
   device_config c;
+  c.type = &device_type_named(model);
   c.model = std::string(model);
   c.source = fmt::format("defaults of {}", model);
-  if (model == "wang2024")
-    c.params = wang2024_params{};
-  else if (model == "zhao2025")
-    c.params = zhao2025_params{};
-  else
-    throw input_error(fmt::format("unknown device model '{}' (known: wang2024, zhao2025)", model));
+  c.values = c.type->defaults();
   return c;
 }
 
@@ -113,20 +119,15 @@ device_config parse_config(std::string_view text, const std::string& source) {
     if (const toml::node* t = doc.get("params")) return where(source, *t);
     return source;
   };
-  if (c.model == "wang2024") {
-    wang2024_params p;
-    read_params<wang2024_params>(*params, wang2024_fields(), p, source);
-    wang2024_check(p, source, at);
-    c.params = p;
-  } else if (c.model == "zhao2025") {
-    zhao2025_params p;
-    read_params<zhao2025_params>(*params, zhao2025_fields(), p, source);
-    zhao2025_check(p, source, at);
-    c.params = p;
-  } else {
-    throw input_error(fmt::format("{}: unknown device model '{}' (known: wang2024, zhao2025)",
-                                  where(source, *doc.get("model")), c.model));
+  const toml::node* model_node = doc.get("model");
+  try {
+    c.type = &device_type_named(c.model);
+  } catch (const input_error& e) {
+    throw input_error(fmt::format("{}: {}", where(source, *model_node), e.what()));
   }
+  c.values = c.type->defaults();
+  read_params(*params, c.type->params(), c.values, source);
+  c.type->check(c.values, source, at);
   return c;
 }
 
@@ -151,12 +152,7 @@ std::string to_toml(const device_config& c) {
   std::string out = fmt::format("model = \"{}\"\n", c.model);
   if (!c.description.empty()) out += fmt::format("description = \"{}\"\n", escape(c.description));
   out += "\n[params]\n";
-  std::visit(
-      [&](const auto& p) {
-        using T = std::decay_t<decltype(p)>;
-        out += write_params<T>(p, fields_of(p));
-      },
-      c.params);
+  out += write_params(c.type->params(), c.values);
   for (const auto& [k, v] : c.extra) {
     toml::table one;
     one.insert(k, v);
@@ -167,74 +163,60 @@ std::string to_toml(const device_config& c) {
   return out;
 }
 
-double config_dt(const device_config& c) {
-  return std::visit([](const auto& p) { return p.dt; }, c.params);
+double config_dt(const device_config& c) { return get_param(c, "dt"); }
+
+device_config without_noise(device_config c) {
+  c.type->silence_noise(c.values);
+  return c;
 }
 
 std::unique_ptr<device_model> make_device(const device_config& c, std::size_t n, std::uint64_t seed,
                                           std::uint64_t first_id) {
-  if (const auto* w = std::get_if<wang2024_params>(&c.params))
-    return std::make_unique<wang2024_model>(*w, n, seed, first_id);
-  return std::make_unique<zhao2025_model>(std::get<zhao2025_params>(c.params), n, seed, first_id);
+  return c.type->make(c.values, n, seed, first_id);
 }
 
+namespace {
+std::size_t param_index(const device_config& c, std::string_view name) {
+  if (const auto k = c.type->find(name)) return *k;
+  throw input_error(fmt::format("model {} has no parameter '{}'", c.model, name));
+}
+}  // namespace
+
 double get_param(const device_config& c, std::string_view name) {
-  return std::visit(
-      [&](const auto& p) -> double {
-        const auto fields = fields_of(p);
-        for (const auto& f : fields)
-          if (f.name == name) return p.*(f.member);
-        throw input_error(fmt::format("model {} has no parameter '{}'", c.model, name));
-      },
-      c.params);
+  return c.values[param_index(c, name)];
 }
 
 void set_param(device_config& c, std::string_view name, double value) {
-  std::visit(
-      [&](auto& p) {
-        const auto fields = fields_of(p);
-        for (const auto& f : fields) {
-          if (f.name == name) {
-            const std::string msg = check_range(f, value);
-            if (!msg.empty()) throw input_error(fmt::format("{}: {}", c.source, msg));
-            p.*(f.member) = value;
-            return;
-          }
-        }
-        throw input_error(fmt::format("model {} has no parameter '{}'", c.model, name));
-      },
-      c.params);
+  const std::size_t k = param_index(c, name);
+  const std::string msg = check_range(c.type->params()[k], value);
+  if (!msg.empty()) throw input_error(fmt::format("{}: {}", c.source, msg));
+  c.values[k] = value;
 }
 
 std::vector<std::pair<std::string, double>> param_values(const device_config& c) {
-  return std::visit(
-      [](const auto& p) {
-        const auto fields = fields_of(p);
-        std::vector<std::pair<std::string, double>> out;
-        for (const auto& f : fields) out.emplace_back(std::string(f.name), p.*(f.member));
-        return out;
-      },
-      c.params);
+  std::vector<std::pair<std::string, double>> out;
+  const auto info = c.type->params();
+  for (std::size_t k = 0; k < info.size(); ++k)
+    out.emplace_back(std::string(info[k].name), c.values[k]);
+  return out;
 }
 
 std::string param_table_markdown(std::string_view model) {
-  return visit_fields(model, [](auto fields, auto defaults) {
-    std::string out =
-        "| parameter | unit | default | valid range | description |\n|---|---|---|---|---|\n";
-    for (const auto& f : fields) {
-      const double d = defaults.*(f.member);
-      const std::string def =
-          f.kind == param_kind::flag ? (d != 0 ? "true" : "false") : fmt::format("{:g}", d);
-      const std::string range =
-          f.kind == param_kind::flag
-              ? "true/false"
-              : fmt::format("{}{:g}, {}", f.min_exclusive ? "(" : "[", f.min,
-                            std::isinf(f.max) ? "∞)" : fmt::format("{:g}]", f.max));
-      out += fmt::format("| `{}` | {} | {} | {} | {} |\n", f.name, f.unit.empty() ? "—" : f.unit,
-                         def, range, f.description);
-    }
-    return out;
-  });
+  std::string out =
+      "| parameter | unit | default | valid range | description |\n|---|---|---|---|---|\n";
+  for (const auto& f : device_type_named(model).params()) {
+    const double d = f.default_value;
+    const std::string def =
+        f.kind == param_kind::flag ? (d != 0 ? "true" : "false") : fmt::format("{:g}", d);
+    const std::string range =
+        f.kind == param_kind::flag
+            ? "true/false"
+            : fmt::format("{}{:g}, {}", f.min_exclusive ? "(" : "[", f.min,
+                          std::isinf(f.max) ? "∞)" : fmt::format("{:g}]", f.max));
+    out += fmt::format("| `{}` | {} | {} | {} | {} |\n", f.name, f.unit.empty() ? "—" : f.unit, def,
+                       range, f.description);
+  }
+  return out;
 }
 
 }  // namespace ionsim

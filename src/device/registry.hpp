@@ -1,33 +1,47 @@
 #pragma once
-// Device configurations (a model name and its parameters) from presets or TOML files, and
-// construction of model batches from them. Presets are TOML files compiled into the binary
-// from src/device/presets/.
+// The registry of device models (each a device_type, device/contract.hpp), and device
+// configurations (a model and its parameter values) from presets or TOML files. Presets are
+// TOML files compiled into the binary from src/device/presets/.
 #include <toml++/toml.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
-#include "device/model.hpp"
-#include "device/wang2024.hpp"
-#include "device/zhao2025.hpp"
+#include "device/contract.hpp"
 
 namespace ionsim {
 
-using device_params = std::variant<wang2024_params, zhao2025_params>;
+// The registered models, in the order of their registration (device/models.cpp). An
+// unknown name is an input_error naming the known models.
+std::span<const device_type* const> device_types();
+const device_type& device_type_named(std::string_view model);
+std::vector<std::string> model_names();
 
 struct device_config {
-  std::string model;   // "wang2024" or "zhao2025"
+  std::string model;  // a registered model's name
+  const device_type* type = nullptr;
   std::string source;  // where it came from, for messages
   std::string description;
-  device_params params;
-  toml::table extra;  // [protocol], [circuit], [fit]: read by other layers
+  std::vector<double> values;  // in the order of type->params()
+  toml::table extra;           // [protocol], [circuit], [fit]: read by other layers
 };
 
-std::vector<std::string> model_names();
+// The parameters of a config as the struct of model P (whose table `fields_of(P{})` finds);
+// an input_error if the config is of another model.
+template <class P>
+P params_as(const device_config& c) {
+  if (c.model != P::model)
+    throw input_error(
+        fmt::format("{}: model {} is needed here, not {}", c.source, P::model, c.model));
+  return params_from_values<P>(fields_of(P{}), c.values);
+}
+
+// The config with every stochastic term set to zero.
+device_config without_noise(device_config c);
+
 std::vector<std::string> preset_names();
 device_config default_config(std::string_view model);
 device_config load_preset(std::string_view name);
@@ -39,6 +53,7 @@ std::string to_toml(const device_config& c);
 
 double config_dt(const device_config& c);
 
+// A batch of n devices of the config's model, with global ids [first_id, first_id + n).
 std::unique_ptr<device_model> make_device(const device_config& c, std::size_t n, std::uint64_t seed,
                                           std::uint64_t first_id = 0);
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "device/contract.hpp"
 #include "device/wang2024_kernel.hpp"
 
 namespace ionsim {
@@ -234,6 +235,52 @@ void wang2024_model::advance(std::int64_t first_step, int n_steps, double dt,
     current[i] = branch_current(v_applied[i], r_[i], drive);
     conductance[i] = 1.0 / r_[i];
   }
+}
+
+}  // namespace ionsim
+
+namespace ionsim {
+
+const device_type& wang2024_type() {
+  static const device_type_of<wang2024_params, wang2024_model> type({
+      .name = "wang2024",
+      .citation = "T. Wang et al., IEEE Trans. Circuits Syst. for AI 1(2), 141-148 (2024)",
+      .fields = wang2024_fields(),
+      .check = wang2024_check,
+      .noise = {"sigma1", "sigma2", "sigma3"},
+      // Sweeps: r_on and theta stay at the starting preset's values and gamma3 is bounded
+      // above: together they set the hold state that keeps the device on under compliance
+      // (theta * I_c * r_on > gamma3); with them free the optimizer trades a stable on state
+      // for threshold statistics (the device then flickers off and on along the on branch).
+      .fit = {.sweep = {{"mu", 5, 500, true},
+                        {"gamma1", 5, 600, true},
+                        {"gamma2", 1, 400, true},
+                        {"beta", 1, 400, true},
+                        {"gamma3", 2, 15, true},
+                        {"lambda", 0.2, 2.0, false},
+                        {"r_off", 1e9, 1e13, true},
+                        {"sigma1", 0, 20, false},
+                        {"sigma2", 0, 20, false},
+                        {"sigma3", 0, 20, false}},
+              .pulse = {{"mu", 10, 1000, true},
+                        {"gamma1", 50, 5000, true},
+                        {"gamma2", 1, 200, true},
+                        {"beta", 5, 500, true},
+                        {"gamma3", 0.5, 50, true},
+                        {"theta", 1, 100, true},
+                        {"lambda", 0.05, 0.5, false},
+                        {"r_on", 1e4, 2e5, true},
+                        {"r_off", 1e8, 1e11, true},
+                        {"sigma1", 0, 20, false},
+                        {"sigma3", 0, 20, false},
+                        {"res_init_max", 0, 0.95, false}},
+              .neuron = {},
+              .sweep_start = "wang2024-dc-symmetric",
+              .pulse_start = "wang2024-pulse"},
+      // fil, res, S, the resistance, three noise multipliers, four D2D multipliers
+      .state_doubles = 11,
+  });
+  return type;
 }
 
 }  // namespace ionsim

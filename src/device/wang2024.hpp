@@ -5,6 +5,7 @@
 // hold/thickness state S >= 1. See docs/models/wang2024.md for the continuous-time form
 // used here (scheme = continuous) and the published per-step update (scheme = published).
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/params.hpp"
@@ -18,6 +19,7 @@ struct wang2024_segment;
 }
 
 struct wang2024_params {
+  static constexpr std::string_view model = "wang2024";
   double dt = 1e-3;         // [s] integration step the set was made for
   double tau_noise = 1e-3;  // [s] correlation time of the rate fluctuations
   double r_on = 170e3;      // [Ω]
@@ -46,6 +48,9 @@ struct wang2024_params {
 };
 
 std::span<const param_field<wang2024_params>> wang2024_fields();
+inline std::span<const param_field<wang2024_params>> fields_of(const wang2024_params&) {
+  return wang2024_fields();
+}
 // Validates every parameter and their combinations. `at(name)` gives the location of a
 // parameter for messages (default: just `source`).
 void wang2024_check(const wang2024_params& p, const std::string& source,

@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 
+#include "device/contract.hpp"
+
 namespace ionsim {
 
 namespace {
@@ -133,6 +135,34 @@ void zhao2025_model::advance(std::int64_t first_step, int n_steps, double dt,
     current[i] = branch_current(va, r, drive);
     conductance[i] = 1.0 / r;
   }
+}
+
+}  // namespace ionsim
+
+namespace ionsim {
+
+const device_type& zhao2025_type() {
+  static const device_type_of<zhao2025_params, zhao2025_model> type({
+      .name = "zhao2025",
+      .citation = "R. Zhao et al., Nature Electronics 8, 1211-1221 (2025), Supplementary Notes 4 "
+                  "and 6",
+      .fields = zhao2025_fields(),
+      .check = zhao2025_check,
+      .noise = {"sigma1", "sigma2"},
+      .fit = {.sweep = {},
+              .pulse = {},
+              .neuron = {{"mu", 30, 3000, true},
+                         {"beta", 1, 500, true},
+                         {"gamma1", 10, 3000, true},
+                         {"gamma2", 0.5, 100, true},
+                         {"sigma1", 0.01, 5, true},
+                         {"sigma2", 1e-3, 1, true},
+                         {"v_th", 0, 0.8, false}},
+              .sweep_start = {},
+              .pulse_start = {}},
+      .state_doubles = 2,  // x1, x2
+  });
+  return type;
 }
 
 }  // namespace ionsim

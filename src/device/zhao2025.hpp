@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/params.hpp"
@@ -15,6 +16,7 @@
 namespace ionsim {
 
 struct zhao2025_params {
+  static constexpr std::string_view model = "zhao2025";
   double dt = 2e-6;         // [s] integration step the set was made for
   double mu = 150;          // [1/(V·s)] drift mobility
   double alpha = 0.01;      // [1]
@@ -32,6 +34,9 @@ struct zhao2025_params {
 };
 
 std::span<const param_field<zhao2025_params>> zhao2025_fields();
+inline std::span<const param_field<zhao2025_params>> fields_of(const zhao2025_params&) {
+  return zhao2025_fields();
+}
 
 // R_d [Ω] of state x = x1 + x2 (clamped to [0, 1]); off_norm = 1 / (exp(1/lambda) - 1).
 inline double zhao2025_resistance(double x, double r_on, double r_off, double lambda,

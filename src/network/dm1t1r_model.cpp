@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/params.hpp"
+#include "device/zhao2025.hpp"
 #include "network/device_blocks.hpp"
 #include "network/preset_params.hpp"
 #include "neuron/dm1t1r.hpp"
@@ -56,7 +57,7 @@ class dm1t1r_model final : public neuron_model {
  public:
   dm1t1r_model(const neuron::neuron_circuit& n, const circuit_params& c, std::size_t size)
       : c_(c),
-        mu_(std::get<zhao2025_params>(n.memristor.params).mu),
+        mu_(params_as<zhao2025_params>(n.memristor).mu),
         pop_(n, size, 0),
         v_in_(size, 0.0),
         v_drive_(size, 0.0) {}
@@ -137,7 +138,7 @@ std::unique_ptr<neuron_model> make_b(std::size_t size, const toml::table* t,
   auto [name, mem, circ] =
       split_preset_params(t, source, preset, wang2024_fields(), circuit_fields(), "dm1t1r");
   (void)name;
-  auto p = std::get<wang2024_params>(cfg.params);
+  auto p = params_as<wang2024_params>(cfg);
   read_params(mem, wang2024_fields(), p, source);
   wang2024_check(p, source);
   const neuron::neuron_circuit d;  // the 1M1T1R defaults (PHYSICS.md §1)
@@ -158,7 +159,7 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   } catch (const input_error& e) {
     throw input_error(fmt::format("{}: {}", source, e.what()));
   }
-  if (cfg.model == "wang2024") return make_b(size, t, source, preset, cfg);
+  if (cfg.model == wang2024_params::model) return make_b(size, t, source, preset, cfg);
   auto [name, mem, circ] =
       split_preset_params(t, source, preset, zhao2025_fields(), circuit_fields(), "dm1t1r");
   neuron::neuron_circuit n;
@@ -167,9 +168,10 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   } catch (const input_error& e) {
     throw input_error(fmt::format("{}: {}", source, e.what()));
   }
-  auto& mp = std::get<zhao2025_params>(n.memristor.params);
+  auto mp = params_as<zhao2025_params>(n.memristor);
   read_params(mem, zhao2025_fields(), mp, source);
   zhao2025_check(mp, source);
+  n.memristor.values = values_from_params(zhao2025_fields(), mp);
   circuit_params c{n.c_g, n.r_c, n.r_l, n.v_dd, n.vto, n.kp};
   read_params(circ, circuit_fields(), c, source);
   n.c_g = c.c_g;

@@ -55,16 +55,14 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
                                    const std::string& source) {
   auto [preset, mem, circ] =
       split_preset_params(t, source, "wang2024-lif", wang2024_fields(), circuit_fields(), "dm_lif");
+  wang2024_params p;
   device_config cfg;
   try {
     cfg = load_preset(preset);
+    p = params_as<wang2024_params>(cfg);  // the model-B population's memristor
   } catch (const input_error& e) {
     throw input_error(fmt::format("{}: {}", source, e.what()));
   }
-  if (cfg.model != "wang2024")
-    throw input_error(fmt::format("{}: dm_lif needs a wang2024 preset, not '{}' ({})", source,
-                                  preset, cfg.model));
-  auto p = std::get<wang2024_params>(cfg.params);
   read_params(mem, wang2024_fields(), p, source);
   wang2024_check(p, source);
   lif_circuit c;

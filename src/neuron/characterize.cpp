@@ -142,9 +142,7 @@ std::vector<double> spike_times(const std::vector<double>& t, const std::vector<
 }
 
 neuron_circuit without_noise(neuron_circuit n) {
-  if (auto* p = std::get_if<zhao2025_params>(&n.memristor.params)) p->sigma1 = p->sigma2 = 0;
-  if (auto* p = std::get_if<wang2024_params>(&n.memristor.params))
-    p->sigma1 = p->sigma2 = p->sigma3 = 0;
+  n.memristor = ionsim::without_noise(std::move(n.memristor));
   return n;
 }
 

@@ -31,10 +31,7 @@ neuron_circuit neuron_from_preset(const std::string& preset) {
   const auto where = fmt::format("preset '{}'", preset);
   const toml::table* c = n.memristor.extra["circuit"].as_table();
   if (!c) throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));
-  if (n.memristor.model != "zhao2025")
-    throw input_error(
-        fmt::format("{}: a 1M1T1R neuron needs the zhao2025 memristor model, not '{}'", where,
-                    n.memristor.model));
+  params_as<zhao2025_params>(n.memristor);  // throws unless the compact neuron can use it
   for (auto&& [key, value] : *c) {
     static const char* known[] = {"c_g", "r_c", "r_l", "v_dd", "vto", "kp", "c_l"};
     if (std::find_if(std::begin(known), std::end(known),
@@ -77,9 +74,7 @@ double output_current(const neuron_circuit& n, double v_g, double* v_drain) {
 dm1t1r_population::dm1t1r_population(const neuron_circuit& n, std::size_t size, std::uint64_t seed,
                                      std::uint64_t first_id, double dt)
     : n_(n),
-      st_(n.memristor.model == "zhao2025" ? std::get<zhao2025_params>(n.memristor.params)
-                                          : zhao2025_params{},
-          dt > 0 ? dt : config_dt(n.memristor)),
+      st_(params_as<zhao2025_params>(n.memristor), dt > 0 ? dt : config_dt(n.memristor)),
       rng_(seed),
       first_id_(first_id),
       x1_(size),
@@ -93,10 +88,6 @@ dm1t1r_population::dm1t1r_population(const neuron_circuit& n, std::size_t size, 
       switched_(size),
       armed_(size),
       on_(size) {
-  if (n.memristor.model != "zhao2025")
-    throw input_error(
-        fmt::format("{}: the compact 1M1T1R neuron supports the zhao2025 memristor model, not '{}'",
-                    n.memristor.source, n.memristor.model));
   reset();
 }
 
@@ -113,7 +104,7 @@ void dm1t1r_population::reset() {
 }
 
 void dm1t1r_population::set_dt(double dt) {
-  st_ = zhao2025_step(std::get<zhao2025_params>(n_.memristor.params),
+  st_ = zhao2025_step(params_as<zhao2025_params>(n_.memristor),
                       dt > 0 ? dt : config_dt(n_.memristor));
 }
 

@@ -27,6 +27,7 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "device/registry.hpp"
+#include "device/zhao2025.hpp"
 
 namespace ionsim::neuron {
 

@@ -35,16 +35,13 @@ calibration_metrics calibration_metrics_of(const neuron_circuit& n, int trials_2
   return m;
 }
 
-std::vector<fit_param> default_neuron_fit_params() {
-  return {{"mu", 30, 3000, true},     {"beta", 1, 500, true},    {"gamma1", 10, 3000, true},
-          {"gamma2", 0.5, 100, true}, {"sigma1", 0.01, 5, true}, {"sigma2", 1e-3, 1, true},
-          {"v_th", 0, 0.8, false}};
-}
-
 neuron_fit_outcome fit_neuron(const neuron_circuit& start, const neuron_fit_options& o) {
-  if (start.memristor.model != "zhao2025")
-    throw input_error(fmt::format("{}: the neuron fit needs the zhao2025 memristor model",
-                                  start.memristor.source));
+  const auto& defaults = start.memristor.type->fit().neuron;
+  if (o.free.empty() && defaults.empty())
+    throw input_error(
+        fmt::format("{}: model {} declares no default free parameters for the "
+                    "neuron fit",
+                    start.memristor.source, start.memristor.model));
   if (o.trials_2e < 1 || o.trials_p < 1 || o.max_evals < 1)
     throw input_error("neuron fit: trial counts and evaluations must be at least 1");
   neuron_fit_outcome out;
@@ -57,7 +54,7 @@ neuron_fit_outcome fit_neuron(const neuron_circuit& start, const neuron_fit_opti
   neuron_circuit work = start;
   nlohmann::json fit;
   const auto best = minimize_params(
-      start.memristor, o.free.empty() ? default_neuron_fit_params() : o.free,
+      start.memristor, o.free.empty() ? defaults : o.free,
       [&](const device_config& c) {
         work.memristor = c;
         return calibration_metrics_of(work, o.trials_2e, o.trials_p, o.seed).cost;

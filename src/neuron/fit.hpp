@@ -25,7 +25,7 @@ calibration_metrics calibration_metrics_of(const neuron_circuit& n, int trials_2
                                            std::uint64_t seed);
 
 struct neuron_fit_options {
-  std::vector<fit_param> free;  // empty: default_neuron_fit_params()
+  std::vector<fit_param> free;  // empty: the memristor model's fit_defaults().neuron
   int max_evals = 200;
   double global_fraction = 0.4;
   int trials_2e = 200;  // Fig. 2e trials per evaluation
@@ -33,8 +33,6 @@ struct neuron_fit_options {
   std::uint64_t seed = 2024;
   std::function<void(int, double, const char*)> on_progress;
 };
-
-std::vector<fit_param> default_neuron_fit_params();
 
 struct neuron_fit_outcome {
   neuron_circuit neuron;  // the start with the fitted memristor parameters

@@ -146,6 +146,21 @@ TEST(Cli, NeuronCharacterizeBadInput) {
   expect_clean_failure("neuron characterize --preset nope --no-plot", {"'nope'"});
 }
 
+TEST(Cli, UnknownModelNamesTheKnownOnes) {
+  expect_clean_failure("device sweep --cycles 2 --model nope --no-plot",
+                       {"'nope'", "wang2024", "zhao2025"});
+  const auto r = ionsim_cli("device sweep --cycles 2 --model nope --no-plot --out " +
+                            quote((test::fresh_dir("cli-model") / "out").string()));
+  EXPECT_EQ(r.status, 2) << "an input error exits with 2";
+}
+
+TEST(Cli, FitOfAModelWithoutSweepDefaults) {
+  expect_clean_failure(
+      "device fit --model zhao2025 --sweep " +
+          quote(std::string(IONSIM_SOURCE_DIR) + "/data/device/ag_dc_sweep_symmetric.csv"),
+      {"zhao2025", "sweep"});
+}
+
 TEST(Cli, UnknownPreset) {
   expect_clean_failure("device sweep --cycles 2 --preset nope --no-plot", {"'nope'"});
 }

@@ -22,9 +22,7 @@ wang2024_params quiet(wang2024_params p = {}) {
   return p;
 }
 
-wang2024_params preset(const char* name) {
-  return std::get<wang2024_params>(load_preset(name).params);
-}
+wang2024_params preset(const char* name) { return params_as<wang2024_params>(load_preset(name)); }
 
 TEST(Wang2024, FreshDeviceIsAtROff) {
   const auto p = preset("wang2024-dc-symmetric");

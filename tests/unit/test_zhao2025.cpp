@@ -16,14 +16,12 @@
 namespace ionsim {
 namespace {
 
-zhao2025_params table1() {
-  return std::get<zhao2025_params>(load_preset("zhao2025-table1").params);
-}
+zhao2025_params table1() { return params_as<zhao2025_params>(load_preset("zhao2025-table1")); }
 
 TEST(Zhao2025, FreshDeviceIsAtROff) {
   for (const char* name : {"zhao2025-table1", "zhao2025-table7", "zhao2025-table8"}) {
     SCOPED_TRACE(name);
-    const auto p = std::get<zhao2025_params>(load_preset(name).params);
+    const auto p = params_as<zhao2025_params>(load_preset(name));
     zhao2025_model m(p, 2, 1);
     EXPECT_NEAR(m.resistance(1), p.r_off, 1e-12 * p.r_off);
     EXPECT_EQ(m.state_names(), (std::vector<std::string>{"x1", "x2"}));

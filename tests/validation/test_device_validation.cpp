@@ -12,6 +12,8 @@
 #include "device/fit.hpp"
 #include "device/registry.hpp"
 #include "device/summary.hpp"
+#include "device/wang2024.hpp"
+#include "device/zhao2025.hpp"
 
 namespace ionsim {
 namespace {
@@ -151,7 +153,7 @@ TEST(zhao2025_table1, first_switch_on_times_match_independent_reimplementation) 
   const std::vector<std::pair<double, double>> expected = {
       {0.6, 77.6e-3}, {0.8, 34.9e-3}, {1.0, 15.4e-3}};
   for (const auto& [v_in, t_ref] : expected) {
-    zhao2025_model m(std::get<zhao2025_params>(c.params), 1, 1);
+    zhao2025_model m(params_as<zhao2025_params>(c), 1, 1);
     const zhao2025_step st(m.params(), dt);
     double vg = 0, t_on = -1;
     for (std::int64_t s = 0; s < 100000 && t_on < 0; ++s) {
