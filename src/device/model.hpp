@@ -69,6 +69,10 @@ class device_model {
   virtual void save_state(std::vector<double>& out) const = 0;
   virtual void restore_state(const std::vector<double>& in) = 0;
 
+  // Scales the ion drift (mobility) of device i by s, on top of the model's own
+  // device-to-device variation: per-device parameters of neurons built on the batch.
+  virtual void set_drift_scale(std::size_t i, double s) = 0;
+
   // Internal state variables, for recording.
   virtual std::vector<std::string> state_names() const = 0;
   virtual std::span<const double> state(std::size_t k) const = 0;

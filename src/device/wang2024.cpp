@@ -78,7 +78,8 @@ wang2024_model::wang2024_model(const wang2024_params& p, std::size_t n, std::uin
       mu_d_(n),
       beta_d_(n),
       g1_d_(n),
-      g2_d_(n) {
+      g2_d_(n),
+      drift_scale_(n, 1.0) {
   wang2024_check(p, "wang2024 parameters");
   drive.r_series = p.r_series;
   drive.i_compliance = p.i_compliance;
@@ -90,7 +91,7 @@ void wang2024_model::reset() {
     const std::uint64_t id = first_id_ + i;
     const auto z = rng_.normals(rng_stream::device_variation, id, 0);
     auto mult = [](double spread, double xi) { return std::max(0.05, 1.0 + spread * xi); };
-    mu_d_[i] = mult(p_.d2d_mu, z[0]);
+    mu_d_[i] = mult(p_.d2d_mu, z[0]) * drift_scale_[i];
     beta_d_[i] = mult(p_.d2d_beta, z[1]);
     g1_d_[i] = mult(p_.d2d_gamma1, z[2]);
     g2_d_[i] = mult(p_.d2d_gamma2, z[3]);
@@ -110,6 +111,11 @@ double wang2024_model::resistance_of(double tot, double s) const {
 }
 
 double wang2024_model::resistance(std::size_t i) const { return r_[i]; }
+
+void wang2024_model::set_drift_scale(std::size_t i, double s) {
+  mu_d_[i] = mu_d_[i] / drift_scale_[i] * s;
+  drift_scale_[i] = s;
+}
 
 void wang2024_model::add_segments(double t, double t_end, double tol,
                                   std::vector<detail::wang2024_segment>& seg) {

@@ -75,6 +75,8 @@ class wang2024_model final : public device_model {
   void save_state(std::vector<double>& out) const override;
   void restore_state(const std::vector<double>& in) override;
 
+  void set_drift_scale(std::size_t i, double s) override;
+
   const wang2024_params& params() const { return p_; }
 
  private:
@@ -91,8 +93,8 @@ class wang2024_model final : public device_model {
   // rate multipliers of the current noise interval, and its index
   std::vector<double> m1_, m2_, m3_;
   std::int64_t noise_k_ = -1;  // -1: none drawn yet
-  // device-to-device multipliers
-  std::vector<double> mu_d_, beta_d_, g1_d_, g2_d_;
+  // device-to-device multipliers (mu_d_ includes drift_scale_)
+  std::vector<double> mu_d_, beta_d_, g1_d_, g2_d_, drift_scale_;
 };
 
 }  // namespace ionsim

@@ -47,7 +47,8 @@ zhao2025_model::zhao2025_model(const zhao2025_params& p, std::size_t n, std::uin
       rng_(seed),
       off_norm_(1.0 / std::expm1(1.0 / p.lambda)),
       x1_(n),
-      x2_(n) {
+      x2_(n),
+      mu_scale_(n, 1.0) {
   zhao2025_check(p, "zhao2025 parameters");
   drive.r_series = p.r_series;
   drive.i_compliance = p.i_compliance;
@@ -90,9 +91,14 @@ double zhao2025_model::resistance(std::size_t i) const {
 void zhao2025_model::advance_interval(double, double h, std::uint64_t counter,
                                       std::span<const double> v_device) {
   IONSIM_ASSERT(v_device.size() == n_);
-  const zhao2025_step st(p_, h);
+  const zhao2025_step& st = step_for(h);
   for (std::size_t i = 0; i < n_; ++i)
     step_device(i, static_cast<std::int64_t>(counter), st, v_device[i]);
+}
+
+const zhao2025_step& zhao2025_model::step_for(double h) {
+  if (!step_ || step_->dt != h) step_.emplace(p_, h);
+  return *step_;
 }
 
 void zhao2025_model::save_state(std::vector<double>& out) const {
@@ -116,7 +122,7 @@ void zhao2025_model::step_device(std::size_t i, std::int64_t step, const zhao202
   std::array<double, 4> z{};
   if (st.noisy())
     z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
-  st(x1_[i], x2_[i], v_d, z[0], z[1]);
+  st(x1_[i], x2_[i], v_d, z[0], z[1], mu_scale_[i]);
 }
 
 void zhao2025_model::advance(std::int64_t first_step, int n_steps, double dt,

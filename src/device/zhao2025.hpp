@@ -5,6 +5,7 @@
 // residue x2; see docs/models/zhao2025.md.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -108,15 +109,21 @@ class zhao2025_model final : public device_model {
   void save_state(std::vector<double>& out) const override;
   void restore_state(const std::vector<double>& in) override;
 
+  void set_drift_scale(std::size_t i, double s) override { mu_scale_[i] = s; }
+
   const zhao2025_params& params() const { return p_; }
   // Advances device i by one step with voltage v_d [V] across it (anode minus cathode).
   void step_device(std::size_t i, std::int64_t step, const zhao2025_step& st, double v_d);
 
  private:
+  // The step's constants for an interval of h [s], kept while h does not change.
+  const zhao2025_step& step_for(double h);
+
   zhao2025_params p_;
   philox rng_;
   double off_norm_;
-  std::vector<double> x1_, x2_;
+  std::vector<double> x1_, x2_, mu_scale_;
+  std::optional<zhao2025_step> step_;
 };
 
 }  // namespace ionsim

@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "device/registry.hpp"
-#include "network/device_blocks.hpp"
+#include "network/memristive_population.hpp"
 #include "network/preset_params.hpp"
 #include "neuron/dm1t1r.hpp"
 
@@ -36,50 +36,61 @@ std::span<const param_field<lif_circuit>> circuit_fields() {
   return f;
 }
 
-// The membrane node: V_in --R_in-- m, C_m and the memristor from m to ground. A spike is the
-// memristor switching on (R_d falling below R_in; re-armed above 4 R_in).
+// The membrane node as a compact-neuron circuit (neuron/compact.hpp): V_in --R_in-- m, C_m
+// and the memristor from m to ground. A spike is the memristor switching on (R_d falling below
+// R_in; re-armed above 4 R_in).
 struct lif_node {
-  static constexpr std::string_view name = "dm_lif";
-  static constexpr model_quantity node = {"v_m", "V", "membrane node (capacitor and memristor)"};
-  double r_in, c_m;
+  lif_node(double r_in_, double c_m_) : r_in(r_in_), c_m(c_m_), g_node(1.0 / r_in_) {}
   double device_voltage(double, double v_m) const { return v_m; }
-  double node_step(double v_m, double v_in, double g_d, double dt) const {
-    return neuron::gate_step(v_m, v_in, 1.0 / r_in, g_d, c_m, dt);
+  double node_step(double v_m, double v_in, double g_d, double g_in, double dt,
+                   double* mean) const {
+    return neuron::gate_step(v_m, v_in, g_in, g_d, c_m, dt, mean);
   }
-  bool spike(std::uint8_t& armed, double, double g_d) const {
+  bool spike(std::uint8_t& armed, double, double g_d, double) const {
     return neuron::rising_edge(armed, g_d * r_in, 1.0, 0.25);
   }
+  // The input source's energy through R_in; there is no other supply.
+  void energy(double v_in, double mean_vm, double, double g_in, double dt, double& e_in,
+              double&) const {
+    e_in += v_in * (v_in - mean_vm) * g_in * dt;
+  }
+
+  double r_in, c_m;
+  double g_node;  // [S] 1 / R_in
 };
 
 std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
                                    const std::string& source) {
-  auto [preset, mem, circ] =
-      split_preset_params(t, source, "wang2024-lif", wang2024_fields(), circuit_fields(), "dm_lif");
-  wang2024_params p;
+  std::string preset = "wang2024-lif";
+  if (const toml::node* x = t ? t->get("preset") : nullptr)
+    if (auto s = x->value<std::string>()) preset = *s;
   device_config cfg;
   try {
     cfg = load_preset(preset);
-    p = params_as<wang2024_params>(cfg);  // the model-B population's memristor
   } catch (const input_error& e) {
     throw input_error(fmt::format("{}: {}", source, e.what()));
   }
-  read_params(mem, wang2024_fields(), p, source);
-  wang2024_check(p, source);
+  auto [name, mem, circ] =
+      split_preset_params(t, source, preset, cfg.type->params(), circuit_fields(), "dm_lif");
+  read_params(mem, cfg.type->params(), cfg.values, source);
+  cfg.type->check(cfg.values, source, {});
   lif_circuit c;
   if (const toml::table* pc = cfg.extra["circuit"].as_table()) {  // the preset's circuit
     if (auto v = (*pc)["r_in"].value<double>()) c.r_in = *v;
     if (auto v = (*pc)["c_m"].value<double>()) c.c_m = *v;
   }
   read_params(circ, circuit_fields(), c, source);
-  return std::make_unique<model_b_population<lif_node>>(p, lif_node{c.r_in, c.c_m}, c.tau_in,
-                                                        c.v_max, size);
+  const memristive_population_spec spec{
+      "dm_lif", {"v_m", "V", "membrane node (capacitor and memristor)"}, "", {}, c.tau_in, c.v_max};
+  return std::make_unique<memristive_population<lif_node>>(spec, cfg, lif_node(c.r_in, c.c_m),
+                                                           size);
 }
 
 }  // namespace
 
 void add_dm_lif_model(model_registry& r) {
   r.add({"dm_lif",
-         "memristor-capacitor LIF neuron (Z. Wang et al. 2018) with the model-B memristor; "
+         "memristor-capacitor LIF neuron (Z. Wang et al. 2018) on the preset's memristor model; "
          "params: preset and any memristor or circuit parameter",
          make});
 }

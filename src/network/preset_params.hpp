@@ -19,12 +19,11 @@ struct preset_params {
   toml::table device, circuit;  // keys of the device model's and of the circuit's tables
 };
 
-template <class D, class C>
+// DF, CF: the field types of the two tables (param_field<P> or a device model's param_info).
+template <class DF, class CF>
 preset_params split_preset_params(const toml::table* t, const std::string& source,
-                                  std::string default_preset,
-                                  std::span<const param_field<D>> device_fields,
-                                  std::span<const param_field<C>> circuit_fields,
-                                  std::string_view model) {
+                                  std::string default_preset, std::span<const DF> device_fields,
+                                  std::span<const CF> circuit_fields, std::string_view model) {
   preset_params out{std::move(default_preset), {}, {}};
   if (!t) return out;
   for (const auto& [key, node] : *t) {

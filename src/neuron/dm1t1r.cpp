@@ -31,7 +31,6 @@ neuron_circuit neuron_from_preset(const std::string& preset) {
   const auto where = fmt::format("preset '{}'", preset);
   const toml::table* c = n.memristor.extra["circuit"].as_table();
   if (!c) throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));
-  params_as<zhao2025_params>(n.memristor);  // throws unless the compact neuron can use it
   for (auto&& [key, value] : *c) {
     static const char* known[] = {"c_g", "r_c", "r_l", "v_dd", "vto", "kp", "c_l"};
     if (std::find_if(std::begin(known), std::end(known),
@@ -71,88 +70,12 @@ double output_current(const neuron_circuit& n, double v_g, double* v_drain) {
   return i;
 }
 
-dm1t1r_population::dm1t1r_population(const neuron_circuit& n, std::size_t size, std::uint64_t seed,
-                                     std::uint64_t first_id, double dt)
-    : n_(n),
-      st_(params_as<zhao2025_params>(n.memristor), dt > 0 ? dt : config_dt(n.memristor)),
-      rng_(seed),
-      first_id_(first_id),
-      x1_(size),
-      x2_(size),
-      vg_(size),
-      g_c_(size, 1.0 / n.r_c),
-      mu_scale_(size, 1.0),
-      e_in_(size),
-      e_out_(size),
-      spiked_(size),
-      switched_(size),
-      armed_(size),
-      on_(size) {
-  reset();
-}
-
-void dm1t1r_population::reset() {
-  std::fill(x1_.begin(), x1_.end(), 0.0);
-  std::fill(x2_.begin(), x2_.end(), 0.0);
-  std::fill(vg_.begin(), vg_.end(), 0.0);
-  std::fill(e_in_.begin(), e_in_.end(), 0.0);
-  std::fill(e_out_.begin(), e_out_.end(), 0.0);
-  std::fill(spiked_.begin(), spiked_.end(), 0);
-  std::fill(switched_.begin(), switched_.end(), 0);
-  std::fill(armed_.begin(), armed_.end(), 1);
-  std::fill(on_.begin(), on_.end(), 0);
-}
-
-void dm1t1r_population::set_dt(double dt) {
-  st_ = zhao2025_step(params_as<zhao2025_params>(n_.memristor),
-                      dt > 0 ? dt : config_dt(n_.memristor));
-}
-
-void dm1t1r_population::set_noise(std::uint64_t seed, std::uint64_t first_id) {
-  rng_ = philox(seed);
-  first_id_ = first_id;
-}
-
-std::span<double> dm1t1r_population::state(std::size_t k) {
-  IONSIM_ASSERT(k < 3);
-  return k == 0 ? std::span<double>(vg_) : k == 1 ? std::span<double>(x1_) : std::span<double>(x2_);
-}
-
-void dm1t1r_population::advance(std::int64_t step, const double* v_in, std::size_t first,
-                                std::size_t last) {
-  IONSIM_ASSERT(last <= size() && first <= last);
-  const double dt = st_.dt, cg = n_.c_g;
-  const bool noisy = st_.noisy();
-  for (std::size_t i = first; i < last; ++i) {
-    const double vi = v_in[i], v0 = vg_[i];
-    std::array<double, 4> z{};
-    if (noisy)
-      z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
-    st_(x1_[i], x2_[i], vi - v0, z[0], z[1], mu_scale_[i]);
-    const double rd = st_.resistance(x1_[i] + x2_[i]);
-    const double gd = 1.0 / rd;
-    double mean_vg = 0;
-    const double v1 = gate_step(v0, vi, gd, g_c_[i], cg, dt, &mean_vg);
-    vg_[i] = v1;
-    // Energy: exact integrals of the exponential V_g(t) over the step.
-    e_in_[i] += vi * (vi - mean_vg) * gd * dt;
-    e_out_[i] += n_.v_dd * output_current(n_, mean_vg) * dt;
-    spiked_[i] = rising_edge(armed_[i], v1, n_.v_spike, n_.v_rearm);
-    const double gc = g_c_[i];
-    const bool sw = !on_[i] && gd > gc;  // R_d < R_c
-    switched_[i] = sw;
-    if (sw)
-      on_[i] = 1;
-    else if (on_[i] && 4.0 * gd < gc)
-      on_[i] = 0;  // R_d > 4 R_c
-  }
-}
-
 std::vector<trial> run_ensemble(const neuron_circuit& n, const pulse_input& in, int trials,
                                 const ensemble_options& o) {
   if (trials < 1) throw input_error("an ensemble needs at least one trial");
   if (!(o.t_end > 0)) throw input_error("the run length must be positive");
-  dm1t1r_population(n, 0, o.seed);  // checks the neuron before the parallel region
+  const gate_circuit circuit(n);
+  dm1t1r_batch(n.memristor, circuit, 0, o.seed);  // checks the neuron before the parallel region
   const double dt = o.dt > 0 ? o.dt : config_dt(n.memristor);
   const auto steps = [dt](double t) { return std::llround(t / dt); };
   const std::int64_t n_steps = std::max<std::int64_t>(1, steps(o.t_end));
@@ -179,12 +102,12 @@ std::vector<trial> run_ensemble(const neuron_circuit& n, const pulse_input& in, 
   for (int b = 0; b < n_blocks; ++b) {
     const int first = b * block, size = std::min(block, trials - first);
     const auto sz = static_cast<std::size_t>(size);
-    dm1t1r_population pop(n, sz, o.seed, static_cast<std::uint64_t>(first), dt);
+    dm1t1r_batch pop(n.memristor, circuit, sz, o.seed, static_cast<std::uint64_t>(first), dt);
     for (std::size_t i = 0; i < sz; ++i) {
-      if (o.r_c > 0) pop.set_r_c(i, o.r_c);
+      if (o.r_c > 0) pop.set_g_node(i, 1.0 / o.r_c);
       if (o.d2d > 0) {
         const double z = var.normals(rng_stream::device_variation, first + i, 0)[0];
-        pop.set_mu_scale(i, lognormal_factor(o.d2d, z));
+        pop.set_drift_scale(i, lognormal_factor(o.d2d, z));
       }
     }
     std::vector<double> v(sz);
@@ -199,7 +122,7 @@ std::vector<trial> run_ensemble(const neuron_circuit& n, const pulse_input& in, 
         if (!running[i]) continue;
         trial& tr = out[static_cast<std::size_t>(first) + i];
         if (pop.switched_on(i)) tr.switch_on.push_back(t);
-        if (k >= k_tail && pop.v_g(i) >= n.v_spike) tr.time_high_tail += dt;
+        if (k >= k_tail && pop.node(i) >= n.v_spike) tr.time_high_tail += dt;
         if (pop.spiked(i)) {
           tr.spikes.push_back(t);
           if (o.stop_after_spikes > 0 &&

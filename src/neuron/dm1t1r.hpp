@@ -6,8 +6,8 @@
 // The compact form is the circuit's input side on its own: the transistor's gate draws no
 // current, so the memristor, C_g and R_c form a closed system,
 //   C_g dV_g/dt = (V_in - V_g)/R_d(x) - V_g/R_c,
-// advanced per step of dt by the model-A step (device/zhao2025.hpp) at v_d = V_in - V_g held
-// over the step, then V_g exactly for the step's R_d:
+// advanced per step of dt by the memristor's device model (any model of the registry) at
+// v_d = V_in - V_g held over the step, then V_g exactly for the step's R_d:
 //   V_g <- V_inf + (V_g - V_inf) exp(-dt/tau), V_inf = V_in R_c/(R_d + R_c),
 //   tau = C_g R_d R_c/(R_d + R_c).
 // Holding v_d over the step splits the coupling at first order in dt (the device's own step
@@ -27,7 +27,7 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "device/registry.hpp"
-#include "device/zhao2025.hpp"
+#include "neuron/compact.hpp"
 
 namespace ionsim::neuron {
 
@@ -76,62 +76,35 @@ inline bool rising_edge(std::uint8_t& armed, double v, double level, double rear
 // v_dd, vto, kp, c_l; the others keep the defaults above).
 neuron_circuit neuron_from_preset(const std::string& preset);
 
-// A batch of compact 1M1T1R neurons in structure-of-arrays form (model-A memristor only).
-// Noise is drawn from the counter-based generator keyed by (seed, first_id + i, step), so a
-// neuron's trajectory does not depend on the batch it is in or the thread that runs it.
-class dm1t1r_population {
- public:
-  // dt = 0: the memristor preset's own step.
-  dm1t1r_population(const neuron_circuit& n, std::size_t size, std::uint64_t seed,
-                    std::uint64_t first_id = 0, double dt = 0);
-
-  std::size_t size() const { return x1_.size(); }
-  double dt() const { return st_.dt; }
-  void reset();
-  // Per-neuron gate resistor [Ω] and drift-mobility factor (device-to-device variation).
-  void set_r_c(std::size_t i, double r_c) { g_c_[i] = 1.0 / r_c; }
-  void set_mu_scale(std::size_t i, double s) { mu_scale_[i] = s; }
-
-  // Advances every neuron over step number `step` (from t = step dt to (step + 1) dt) with
-  // input voltages v_in [V] held over the step. Afterwards spiked(i) / switched_on(i) say
-  // whether neuron i spiked (V_g rose through v_spike) / its memristor switched on (R_d fell
-  // below R_c; re-armed above 4 R_c) during the step.
-  void advance(std::int64_t step, std::span<const double> v_in) {
-    IONSIM_ASSERT(v_in.size() == size());
-    advance(step, v_in.data(), 0, size());
-  }
-  // The same for neurons [first, last) only, v_in indexed like the population (threads may
-  // advance disjoint ranges at the same time).
-  void advance(std::int64_t step, const double* v_in, std::size_t first, std::size_t last);
-  // A new step [s] (0: the memristor preset's) and a new identity of the noise streams.
-  void set_dt(double dt);
-  void set_noise(std::uint64_t seed, std::uint64_t first_id);
-  // State arrays: 0 V_g [V], 1 x1, 2 x2 (for initial values and recording).
-  std::span<double> state(std::size_t k);
-
-  bool spiked(std::size_t i) const { return spiked_[i] != 0; }
-  bool switched_on(std::size_t i) const { return switched_[i] != 0; }
-  double v_g(std::size_t i) const { return vg_[i]; }
-  double x1(std::size_t i) const { return x1_[i]; }
-  double x2(std::size_t i) const { return x2_[i]; }
-  double r_d(std::size_t i) const { return st_.resistance(x1_[i] + x2_[i]); }
-  // Energy [J] delivered since reset by the input source (memristor, C_g, R_c) and by the
-  // drain supply (transistor, R_l, C_l).
-  double energy_input(std::size_t i) const { return e_in_[i]; }
-  double energy_supply(std::size_t i) const { return e_out_[i]; }
-
- private:
-  neuron_circuit n_;
-  zhao2025_step st_;
-  philox rng_;
-  std::uint64_t first_id_;
-  std::vector<double> x1_, x2_, vg_, g_c_, mu_scale_, e_in_, e_out_;
-  std::vector<std::uint8_t> spiked_, switched_, armed_, on_;
-};
-
 // Drain current [A] of the output branch (level-1 NMOS, lambda = 0, W/L = 1, source grounded,
 // drain through r_l to v_dd) at gate voltage v_g; `v_drain` receives the drain voltage.
 double output_current(const neuron_circuit& n, double v_g, double* v_drain = nullptr);
+
+// The 1M1T1R input side as a compact-neuron circuit (neuron/compact.hpp): the memristor from
+// the input to the gate, C_g and R_c from the gate to ground; the output branch only enters
+// the energy of the drain supply.
+struct gate_circuit {
+  explicit gate_circuit(const neuron_circuit& nc) : n(nc), g_node(1.0 / nc.r_c) {}
+  double device_voltage(double v_in, double v_g) const { return v_in - v_g; }
+  double node_step(double v_g, double v_in, double g_d, double g_c, double dt, double* mean) const {
+    return gate_step(v_g, v_in, g_d, g_c, n.c_g, dt, mean);
+  }
+  bool spike(std::uint8_t& armed, double v_g, double, double) const {
+    return rising_edge(armed, v_g, n.v_spike, n.v_rearm);
+  }
+  // Exact integrals of the exponential V_g(t) over the step.
+  void energy(double v_in, double mean_vg, double g_d, double, double dt, double& e_in,
+              double& e_out) const {
+    e_in += v_in * (v_in - mean_vg) * g_d * dt;
+    e_out += n.v_dd * output_current(n, mean_vg) * dt;
+  }
+
+  neuron_circuit n;
+  double g_node;  // [S] 1 / R_c
+};
+
+// A batch of compact 1M1T1R neurons on any registered memristor model.
+using dm1t1r_batch = compact_batch<gate_circuit>;
 
 // The input of a protocol: `count` rectangular pulses of `amplitude` [V] and `width` [s], one
 // every `period` [s], from `start` [s]. count < 0: no end; period <= 0: one pulse;

@@ -1,0 +1,187 @@
+#pragma once
+// A population of compact memristive neurons (neuron/compact.hpp) on any registered device
+// model, behind the input integrator of network/dm1t1r_model.hpp (V_in += weight, clipped to
+// [0, v_max], decaying with tau_in; DC and pulse drives added to it).
+//
+// The engine always advances the same ranges of a population, each from one thread, so each
+// range gets its own batch (created on first use; only that needs the lock). Devices key their
+// noise by global device id (first id of the population + index) and step, so the split into
+// ranges does not change the results. The node voltages are the population's state (initial
+// values may be given); the memristor's state variables are copies for recording, read only.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "device/registry.hpp"
+#include "network/model.hpp"
+#include "neuron/compact.hpp"
+
+namespace ionsim::network {
+
+struct memristive_population_spec {
+  std::string_view name;           // the model's name in configs
+  model_quantity node;             // the node's state variable
+  std::string_view node_resistor;  // per-neuron parameter setting 1/g_node ("" for none)
+  model_quantity node_resistor_quantity{};
+  double tau_in = 1e-3;  // [s] time constant of the input integrator
+  double v_max = 2.0;    // [V] output range of the input integrator
+};
+
+template <class Circuit>
+class memristive_population final : public neuron_model {
+ public:
+  memristive_population(const memristive_population_spec& spec, const device_config& memristor,
+                        const Circuit& c, std::size_t size)
+      : spec_(spec),
+        mem_(memristor),
+        c_(c),
+        v_in_(size, 0.0),
+        node_(size, 0.0),
+        g_node_(size, c.g_node),
+        drift_scale_(size, 1.0) {
+    state_.push_back({"v_in", "V", "input node (integrator output)"});
+    state_.push_back(spec.node);
+    const auto probe = make_device(mem_, 0, 1, 0);
+    for (const auto& n : probe->state_names()) {
+      std::string lower = n;
+      for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      device_names_.push_back(std::move(lower));
+    }
+    for (const auto& n : device_names_) state_.push_back({n, "1", "memristor state (read only)"});
+    device_state_.assign(device_names_.size(), std::vector<double>(size, 0.0));
+    if (!spec.node_resistor.empty()) per_neuron_.push_back(spec.node_resistor_quantity);
+    if (mem_.type->find("mu"))
+      per_neuron_.push_back({"mu", "1/(V·s)",
+                             "drift mobility of the memristor (device-to-device "
+                             "spread)"});
+  }
+
+  std::string_view model_name() const override { return spec_.name; }
+  std::size_t size() const override { return v_in_.size(); }
+  std::span<const model_quantity> receptors() const override { return receptors_; }
+  std::span<const model_quantity> state_variables() const override { return state_; }
+  std::string_view drive_unit() const override { return "V"; }
+  std::span<double> variable(std::size_t k) override {
+    if (k == 0) return v_in_;
+    if (k == 1) return node_;
+    return device_state_[k - 2];
+  }
+  std::span<const model_quantity> per_neuron_parameters() const override { return per_neuron_; }
+  void set_per_neuron(std::string_view name, std::span<const double> values,
+                      const std::string& where) override {
+    IONSIM_ASSERT(values.size() == size());
+    const double mu = name == "mu" ? get_param(mem_, "mu") : 0.0;
+    if (name == "mu" && !(mu > 0))
+      throw input_error(fmt::format("{}: a per-neuron mu needs the preset's mu > 0", where));
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!(values[i] > 0) || !std::isfinite(values[i]))
+        throw input_error(fmt::format("{}: {} of neuron {} is {:g}: it must be positive", where,
+                                      name, i, values[i]));
+      if (name == "mu")
+        drift_scale_[i] = values[i] / mu;
+      else
+        g_node_[i] = 1.0 / values[i];
+    }
+  }
+  void set_identity(std::uint64_t seed, std::uint64_t first_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    seed_ = seed;
+    first_id_ = first_id;
+    blocks_.clear();
+  }
+  void prepare(double dt) override {
+    dt_ = dt;
+    decay_ = std::exp(-dt / spec_.tau_in);
+    init_device_copies();
+    std::lock_guard<std::mutex> lock(mutex_);
+    blocks_.clear();
+  }
+  void advance(const step_input& in, std::size_t first, std::size_t last,
+               std::vector<std::uint32_t>& spiked) override {
+    if (first >= last) return;
+    block& b = block_of(first, last);
+    double* arrivals = in.receptor[0];
+    for (std::size_t i = first; i < last; ++i) {
+      v_in_[i] = std::clamp(v_in_[i] + arrivals[i], 0.0, spec_.v_max);
+      arrivals[i] = 0;
+      b.v[i - first] = in.drive ? v_in_[i] + in.drive[i] : v_in_[i];
+    }
+    b.batch->advance(in.step, b.v);
+    const device_model& dev = b.batch->device();
+    for (std::size_t k = 0; k < device_state_.size(); ++k)
+      std::copy_n(dev.state(k).begin(), last - first,
+                  device_state_[k].begin() + static_cast<long>(first));
+    for (std::size_t i = first; i < last; ++i) {
+      node_[i] = b.batch->node(i - first);
+      v_in_[i] *= decay_;
+      if (b.batch->spiked(i - first)) spiked.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+
+ private:
+  struct block {
+    std::unique_ptr<neuron::compact_batch<Circuit>> batch;
+    std::vector<double> v;  // the input voltages of the step, one per neuron of the range
+  };
+
+  block& block_of(std::size_t first, std::size_t last) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = blocks_.find({first, last});
+    if (it != blocks_.end()) return it->second;
+    block b;
+    b.batch = std::make_unique<neuron::compact_batch<Circuit>>(mem_, c_, last - first, seed_,
+                                                               first_id_ + first, dt_);
+    for (std::size_t i = first; i < last; ++i) {
+      b.batch->set_g_node(i - first, g_node_[i]);
+      if (drift_scale_[i] != 1.0) b.batch->set_drift_scale(i - first, drift_scale_[i]);
+      b.batch->node()[i - first] = node_[i];
+    }
+    b.v.assign(last - first, 0.0);
+    return blocks_.emplace(std::make_pair(first, last), std::move(b)).first->second;
+  }
+
+  // The memristor's state variables start from the devices' initial state and cannot be given.
+  void init_device_copies() {
+    const auto dev = make_device(mem_, size(), seed_, first_id_);
+    for (std::size_t k = 0; k < device_state_.size(); ++k) {
+      const auto initial = dev->state(k);
+      for (std::size_t i = 0; i < size(); ++i)
+        if (device_state_[k][i] != 0 && device_state_[k][i] != initial[i])
+          throw input_error(fmt::format(
+              "{}: {} is the memristor's state and read only (its initial value is the device "
+              "model's)",
+              spec_.name, device_names_[k]));
+      std::copy(initial.begin(), initial.end(), device_state_[k].begin());
+    }
+  }
+
+  static constexpr std::array<model_quantity, 1> receptors_ = {{
+      {"in", "V", "charge into the input integrator: V_in += weight"},
+  }};
+
+  memristive_population_spec spec_;
+  device_config mem_;
+  Circuit c_;
+  double dt_ = 1e-6, decay_ = 1;
+  std::uint64_t seed_ = 1, first_id_ = 0;
+  std::vector<std::string> device_names_;
+  std::vector<model_quantity> state_, per_neuron_;
+  std::vector<double> v_in_, node_, g_node_, drift_scale_;
+  std::vector<std::vector<double>> device_state_;
+  std::map<std::pair<std::size_t, std::size_t>, block> blocks_;
+  std::mutex mutex_;
+};
+
+}  // namespace ionsim::network
