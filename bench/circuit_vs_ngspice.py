@@ -62,26 +62,39 @@ def run_ngspice(tmax, work):
     return wall, spikes(d[:, 0], d[:, 1]), len(d)
 
 
-def run_ionsim(tmax, work):
+def run_ionsim(tmax, work, fmt="csv"):
     net = open(os.path.join(root, "examples/circuits/1m1t1r_fig2e.cir")).read()
     path = os.path.join(work, "io.cir")
     open(path, "w").write(with_tran(net, tmax))
     out = os.path.join(work, "io")
+    shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
-    subprocess.run([ionsim, "circuit", "run", path, "--format", "csv", "--out", out], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([ionsim, "circuit", "run", path, "--format", fmt, "--out", out], env=env,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
+    if fmt == "hdf5":
+        import h5py
+        with h5py.File(os.path.join(out, "trace.h5")) as f:
+            names = [n.decode() if isinstance(n, bytes) else n for n in f["names"][()]]
+            t, sig = f["time"][()], f["signals"][()]
+        return wall, spikes(t, sig[:, names.index("v(gate)")]), len(t)
     with open(os.path.join(out, "trace.csv")) as f:
         names = f.readline().strip().split(",")
     d = np.loadtxt(os.path.join(out, "trace.csv"), delimiter=",", skiprows=1)
     return wall, spikes(d[:, 0], d[:, names.index("v(gate)")]), len(d)
 
 
+def run_ionsim_hdf5(tmax, work):
+    return run_ionsim(tmax, work, "hdf5")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="ionsim-bench-")
     rows = []
     try:
-        for sim, fn in (("ngspice", run_ngspice), ("ionsim", run_ionsim)):
+        # ionsim writes its trace as CSV (text, as ngspice's wrdata) and as HDF5 (binary)
+        for sim, fn in (("ngspice", run_ngspice), ("ionsim", run_ionsim),
+                        ("ionsim-h5", run_ionsim_hdf5)):
             for tmax in TMAXES:
                 wall, sp, points = fn(tmax, work)
                 rows.append({"sim": sim, "tmax": tmax, "wall_s": wall, "spikes": sp.tolist(),
@@ -104,15 +117,18 @@ def main():
             print(f"{r['sim']:<9} {r['tmax']:>5} {r['wall_s']:>9.3f} {r['points']:>8} "
                   f"{len(r['spikes']):>6} {r['max_rel_err']:>20.2e}{'' if r['accurate'] else ' x'}")
         best = {}
-        for sim in ("ngspice", "ionsim"):
+        for sim in ("ngspice", "ionsim", "ionsim-h5"):
             ok = [r for r in rows if r["sim"] == sim and r["accurate"]]
             best[sim] = min(ok, key=lambda r: r["wall_s"]) if ok else None
-        if best["ngspice"] and best["ionsim"]:
-            ratio = best["ngspice"]["wall_s"] / best["ionsim"]["wall_s"]
-            same = [r for r in rows if r["tmax"] == best["ngspice"]["tmax"]]
+        for sim in ("ionsim", "ionsim-h5"):
+            if not (best["ngspice"] and best[sim]):
+                continue
+            ratio = best["ngspice"]["wall_s"] / best[sim]["wall_s"]
+            same = [r for r in rows if r["tmax"] == best["ngspice"]["tmax"] and
+                    r["sim"] in ("ngspice", sim)]
             print(f"\nmatched accuracy: ngspice {best['ngspice']['wall_s']:.3f} s (TMAX "
-                  f"{best['ngspice']['tmax']}), ionsim {best['ionsim']['wall_s']:.3f} s (TMAX "
-                  f"{best['ionsim']['tmax']}): ionsim is {ratio:.1f}x faster (goal >= 10x: "
+                  f"{best['ngspice']['tmax']}), {sim} {best[sim]['wall_s']:.3f} s (TMAX "
+                  f"{best[sim]['tmax']}): {sim} is {ratio:.1f}x faster (goal >= 10x: "
                   f"{'met' if ratio >= 10 else 'NOT met'})")
             if len(same) == 2:
                 print(f"same TMAX {same[0]['tmax']}: ratio {same[0]['wall_s'] / same[1]['wall_s']:.1f}x")

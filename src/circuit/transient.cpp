@@ -7,6 +7,7 @@
 #include <Eigen/SparseCore>
 #include <Eigen/SparseLU>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -58,6 +59,35 @@ struct step_ctx {
   }
 };
 
+// Gaussian elimination with partial pivoting for the small systems of most circuits, in place
+// on a fixed array: no allocation and no blocking, which cost more than the arithmetic below a
+// few dozen unknowns. Solves a x = b (a row-major, n x n) into b; false for a zero pivot.
+bool solve_small(int n, double* a, double* b) {
+  for (int k = 0; k < n; ++k) {
+    int p = k;
+    for (int i = k + 1; i < n; ++i)
+      if (std::fabs(a[i * n + k]) > std::fabs(a[p * n + k])) p = i;
+    const double pivot = a[p * n + k];
+    if (pivot == 0 || !std::isfinite(pivot)) return false;
+    if (p != k) {
+      for (int j = k; j < n; ++j) std::swap(a[k * n + j], a[p * n + j]);
+      std::swap(b[k], b[p]);
+    }
+    for (int i = k + 1; i < n; ++i) {
+      const double l = a[i * n + k] / pivot;
+      if (l == 0) continue;
+      for (int j = k + 1; j < n; ++j) a[i * n + j] -= l * a[k * n + j];
+      b[i] -= l * b[k];
+    }
+  }
+  for (int i = n - 1; i >= 0; --i) {
+    double sum = b[i];
+    for (int j = i + 1; j < n; ++j) sum -= a[i * n + j] * b[j];
+    b[i] = sum / a[i * n + i];
+  }
+  return true;
+}
+
 struct elem_state {
   int n[5] = {-1, -1, -1, -1, -1};  // unknown indices of the terminals (-1 ground)
   int branch = -1;
@@ -69,6 +99,7 @@ struct elem_state {
   double sw_vt = 0, sw_vh = 0, sw_ron = 1, sw_roff = 1e12;
   std::unique_ptr<device_model> mem;
   std::vector<double> mem_saved;
+  std::vector<double> mem_start;  // the state variables at the step's start (step control)
 };
 
 class engine {
@@ -137,7 +168,8 @@ class engine {
   vec predict(const tran_state& s) const;
   void reject_unconverged(tran_state& s, const vec& xn);
   double lte_ratio(const tran_state& s, const vec& xn, const vec& xp) const;
-  double state_change_ratio();
+  double state_change_ratio() const;
+  static void save_memristor(elem_state& e);
   void reject_inaccurate(tran_state& s, double ratio, double mem_ratio);
   void restore_memristors();
   void accept_step(tran_state& s, const vec& xn);
@@ -155,10 +187,15 @@ class engine {
   Eigen::SparseLU<sparse, Eigen::COLAMDOrdering<int>> lu_;
   bool analysed_ = false;
   static constexpr int dense_limit = 24;  // unknowns up to which a dense LU is used
-  Eigen::MatrixXd dense_;
-  Eigen::PartialPivLU<Eigen::MatrixXd> dense_lu_;
+  std::array<double, dense_limit * dense_limit> dense_{};
   std::vector<double*> gmin_slot_;
   double gmin_ = 1e-12, gmin_extra_ = 0, src_scale_ = 1;
+  // the first source corner in (from, to], or none (first_corner)
+  struct corner_window {
+    double from = 0, to = -1;
+    std::optional<double> first;
+  };
+  mutable corner_window corners_;
   double t0_ = 0;              // start of the step being solved (memristors)
   std::uint64_t counter_ = 0;  // accepted steps so far (memristor noise counter)
 };
@@ -540,17 +577,15 @@ void engine::stamp_memristor(elem_state& e, const vec& x, const step_ctx& c, boo
     g = 1.0 / e.mem->resistance(0);
     i0 = vm * g;
   } else {
-    // The state at the step's end for this voltage held over the step; the slope by a
-    // forward difference. The last evaluation is at vm, whose state an accepted step keeps.
-    const double dv = 1e-6 * std::max(1.0, std::fabs(vm));
+    // The state at the step's end for this voltage held over the step, and the current's
+    // slope through it (the device model's dI/dV: analytic, or its forward difference). A
+    // negative slope (the device switching on faster than the voltage drops) is not stamped:
+    // Newton then converges from the side of the smaller current. An accepted step keeps the
+    // state of the last evaluation, at vm.
     e.mem->restore_state(e.mem_saved);
-    const double v2 = vm + dv;
-    e.mem->advance_interval(t0_, c.h, counter_, std::span<const double>(&v2, 1));
-    const double i2 = v2 / e.mem->resistance(0);
-    e.mem->restore_state(e.mem_saved);
-    e.mem->advance_interval(t0_, c.h, counter_, std::span<const double>(&vm, 1));
-    i0 = vm / e.mem->resistance(0);
-    g = std::max((i2 - i0) / dv, 0.0);
+    e.mem->advance_interval_slope(t0_, c.h, counter_, std::span<const double>(&vm, 1),
+                                  std::span<double>(&i0, 1), std::span<double>(&g, 1));
+    g = std::max(g, 0.0);
     if (!std::isfinite(g) || !std::isfinite(i0)) mem_ok = false;
   }
   stamp_conductance(e, g);
@@ -569,9 +604,11 @@ bool engine::newton(vec& x, double t, const step_ctx& c, int max_it, int& iterat
     vec xn;
     if (n_ <= dense_limit) {
       // Small systems: a dense LU is faster than any sparse one (no symbolic work at all).
-      dense_ = Eigen::MatrixXd(A_);
-      dense_lu_.compute(dense_);
-      xn = dense_lu_.solve(b_);
+      std::fill_n(dense_.begin(), n_ * n_, 0.0);
+      for (int col = 0; col < n_; ++col)
+        for (sparse::InnerIterator it(A_, col); it; ++it) dense_[it.row() * n_ + col] = it.value();
+      xn = b_;
+      if (!solve_small(n_, dense_.data(), xn.data())) return false;
     } else {
       if (!analysed_) {
         lu_.analyzePattern(A_);
@@ -643,7 +680,7 @@ void engine::accept(const vec& x, const step_ctx& c) {
       if (vc > e.sw_vt + e.sw_vh) e.sw_on = true;
       if (vc < e.sw_vt - e.sw_vh) e.sw_on = false;
     } else if (el.kind == element_kind::memristor && !c.dc) {
-      e.mem->save_state(e.mem_saved);
+      save_memristor(e);
     }
   }
 }
@@ -820,7 +857,7 @@ void engine::init_histories(vec& x, bool uic) {
       e.rx.s = e.rx.s_prev = el.value * i0;
       x[e.branch] = i0;
     } else if (e.mem) {
-      e.mem->save_state(e.mem_saved);
+      save_memristor(e);
     }
   }
 }
@@ -882,14 +919,28 @@ bool engine::limit_step(tran_state& s) const {
   return at_bp;
 }
 
-// The earliest corner of an independent source in (from, to], if any.
+// The earliest corner of an independent source in (from, to], if any. The first corner after a
+// time is kept, with the window that was searched for it, while the queries stay inside it: a
+// long run does not enumerate the sources' corners at every step.
 std::optional<double> engine::first_corner(double from, double to) const {
-  std::vector<double> bps;
-  for (const element& el : nl_.elements)
-    if (el.kind == element_kind::vsource || el.kind == element_kind::isource)
-      el.wave.breakpoints(from, to, bps);
-  if (bps.empty()) return std::nullopt;
-  return *std::min_element(bps.begin(), bps.end());
+  const bool inside =
+      from >= corners_.from && (corners_.first ? from < *corners_.first : to <= corners_.to);
+  if (!inside) {
+    corners_.from = from;
+    corners_.first.reset();
+    // windows growing from a thousandth of the run until a corner or `to`
+    for (double span = 1e-3 * nl_.tran->tstop;; span *= 4) {
+      corners_.to = from + span;
+      std::vector<double> bps;
+      for (const element& el : nl_.elements)
+        if (el.kind == element_kind::vsource || el.kind == element_kind::isource)
+          el.wave.breakpoints(from, corners_.to, bps);
+      if (!bps.empty()) corners_.first = *std::min_element(bps.begin(), bps.end());
+      if (corners_.first || corners_.to >= to) break;
+    }
+  }
+  if (corners_.first && *corners_.first <= to) return corners_.first;
+  return std::nullopt;
 }
 
 // predictor: polynomial through the last points
@@ -939,23 +990,24 @@ double engine::lte_ratio(const tran_state& s, const vec& xn, const vec& xp) cons
 }
 
 // The memristors' largest state change over the step relative to max_state_step.
-double engine::state_change_ratio() {
+// The change of each memristor's internal state over the step. (Its effect on the circuit is
+// controlled by the voltage LTE; a criterion on the resistance itself forced tiny steps near
+// x = 1, where R changes by a factor 2 for dx = 3e-5 but the circuit barely sees it.)
+double engine::state_change_ratio() const {
   double mem_ratio = 0;
-  for (auto& e : es_)
-    if (e.mem) {
-      // The change of the internal state over the step. (Its effect on the circuit is
-      // controlled by the voltage LTE; a criterion on the resistance itself forced tiny steps
-      // near x = 1, where R changes by a factor 2 for dx = 3e-5 but the circuit barely sees it.)
-      const std::size_t ns = e.mem->state_names().size();
-      std::vector<double> now(ns), cur;
-      for (std::size_t k = 0; k < ns; ++k) now[k] = e.mem->state(k)[0];
-      e.mem->save_state(cur);
-      e.mem->restore_state(e.mem_saved);
-      for (std::size_t k = 0; k < ns; ++k)
-        mem_ratio = std::max(mem_ratio, std::fabs(now[k] - e.mem->state(k)[0]) / max_state_step);
-      e.mem->restore_state(cur);
-    }
+  for (const auto& e : es_)
+    if (e.mem)
+      for (std::size_t k = 0; k < e.mem_start.size(); ++k)
+        mem_ratio =
+            std::max(mem_ratio, std::fabs(e.mem->state(k)[0] - e.mem_start[k]) / max_state_step);
   return mem_ratio;
+}
+
+// Keeps a memristor's state as the start of the next step.
+void engine::save_memristor(elem_state& e) {
+  e.mem->save_state(e.mem_saved);
+  if (e.mem_start.empty()) e.mem_start.resize(e.mem->state_names().size());
+  for (std::size_t k = 0; k < e.mem_start.size(); ++k) e.mem_start[k] = e.mem->state(k)[0];
 }
 
 // Converged but too inaccurate: the next try from the same point takes a shorter step.

@@ -63,6 +63,14 @@ class device_model {
   // step with the same counter (after a rejected step) draws the same numbers.
   virtual void advance_interval(double t0, double h, std::uint64_t counter,
                                 std::span<const double> v_device) = 0;
+  // The same step for the circuit's Newton iteration: the current of each device [A] at the
+  // interval's end, and its derivative dI/dV [S] with respect to the voltage held over the
+  // interval (through the state the interval ends in). This default differentiates by a
+  // forward difference (two advances from a saved state); a model overrides it with its
+  // analytic derivative.
+  virtual void advance_interval_slope(double t0, double h, std::uint64_t counter,
+                                      std::span<const double> v_device, std::span<double> current,
+                                      std::span<double> didv);
   // Resistance of device i in its present state [Ω].
   virtual double resistance(std::size_t i) const = 0;
   // The whole state, to retry a step from it.

@@ -96,6 +96,29 @@ void zhao2025_model::advance_interval(double, double h, std::uint64_t counter,
     step_device(i, static_cast<std::int64_t>(counter), st, v_device[i]);
 }
 
+void zhao2025_model::advance_interval_slope(double, double h, std::uint64_t counter,
+                                            std::span<const double> v_device,
+                                            std::span<double> current, std::span<double> didv) {
+  IONSIM_ASSERT(v_device.size() == n_ && current.size() == n_ && didv.size() == n_);
+  const zhao2025_step& st = step_for(h);
+  for (std::size_t i = 0; i < n_; ++i) {
+    std::array<double, 4> z{};
+    if (st.noisy()) z = rng_.normals(rng_stream::device_noise, first_id_ + i, counter);
+    const double v = v_device[i];
+    dual x1, x2;
+    st.advance<dual>(x1_[i], x2_[i], dual(v, 1.0), z[0], z[1], mu_scale_[i], x1, x2);
+    x1_[i] = x1.v;
+    x2_[i] = x2.v;
+    const double x = x1.v + x2.v, r = resistance(i);
+    // dR/dx of zhao2025_resistance (0 where x is clamped)
+    const double drdx = x < 0 || x > 1 ? 0.0
+                                       : p_.r_on - p_.r_off * std::exp((1.0 - x) / p_.lambda) /
+                                                       p_.lambda * off_norm_;
+    current[i] = v / r;
+    didv[i] = 1.0 / r - v / (r * r) * drdx * (x1.d + x2.d);
+  }
+}
+
 const zhao2025_step& zhao2025_model::step_for(double h) {
   if (!step_ || step_->dt != h) step_.emplace(p_, h);
   return *step_;

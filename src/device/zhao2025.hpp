@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/dual.hpp"
 #include "core/params.hpp"
 #include "core/random.hpp"
 #include "device/model.hpp"
@@ -59,23 +60,32 @@ struct zhao2025_step {
   // z1, z2: standard normals (read only when noisy()).
   void operator()(double& x1, double& x2, double v_d, double z1, double z2,
                   double mu_scale = 1.0) const {
-    const double v_eff = v_d - v_th;
-    double x1n = x1, x2n = x2;
-    auto linear = [&](double drive) {  // x1' = drive - k1 x1, x2' = b x1 - g2 x2, exact
-      const double x1_inf = k1 > 0 ? drive / k1 : 0.0;
+    advance<double>(x1, x2, v_d, z1, z2, mu_scale, x1, x2);
+  }
+  // The same from the state (x1, x2) into (x1_out, x2_out), for T = double or, for the
+  // derivative of the new state with respect to v_d, T = dual (core/dual.hpp).
+  template <class T>
+  void advance(double x1, double x2, T v_d, double z1, double z2, double mu_scale, T& x1_out,
+               T& x2_out) const {
+    using std::fabs;
+    using std::sqrt;
+    const T v_eff = v_d - v_th;
+    T x1n = x1, x2n = x2;
+    auto linear = [&](T drive) {  // x1' = drive - k1 x1, x2' = b x1 - g2 x2, exact
+      const T x1_inf = k1 > 0 ? drive / k1 : T(0.0);
       x1n = k1 > 0 ? x1_inf + (x1 - x1_inf) * e1 : x1 + drive * dt;
-      x2n = x2 * e2 + (k1 > 0 ? b * (x1_inf * phi2 + (x1 - x1_inf) * e1 * phi21) : 0.0);
+      x2n = x2 * e2 + (k1 > 0 ? b * (x1_inf * phi2 + (x1 - x1_inf) * e1 * phi21) : T(0.0));
     };
     const double m = mu * mu_scale;
-    const double drive0 = v_eff > 0 ? m * v_eff / (alpha + std::fabs(1.0 - (x1 + x2))) : 0.0;
+    const T drive0 = v_eff > 0 ? m * v_eff / (alpha + std::fabs(1.0 - (x1 + x2))) : T(0.0);
     linear(drive0);
-    if (v_eff > 0) linear(m * v_eff / (alpha + std::fabs(1.0 - 0.5 * (x1 + x2 + x1n + x2n))));
+    if (v_eff > 0) linear(m * v_eff / (alpha + fabs(1.0 - 0.5 * (x1 + x2 + x1n + x2n))));
     if (noisy()) {
-      x1n += std::sqrt(sigma1 * std::fabs(drive0 - k1 * x1) * dt) * z1;
-      x2n += std::sqrt(sigma2 * std::fabs(b * x1 - g2 * x2) * dt) * z2;
+      x1n += sqrt(sigma1 * fabs(drive0 - k1 * x1) * dt) * z1;
+      x2n += sqrt(sigma2 * std::fabs(b * x1 - g2 * x2) * dt) * z2;
     }
-    x1 = std::max(0.0, x1n);
-    x2 = std::max(0.0, x2n);
+    x1_out = 0.0 < x1n ? x1n : T(0.0);  // std::max(0.0, x1n)
+    x2_out = 0.0 < x2n ? x2n : T(0.0);
   }
   // R_d [Ω] of state x = x1 + x2.
   double resistance(double x) const {
@@ -105,6 +115,10 @@ class zhao2025_model final : public device_model {
 
   void advance_interval(double t0, double h, std::uint64_t counter,
                         std::span<const double> v_device) override;
+  // Analytic: the step differentiated with dual numbers, and R_d(x) in closed form.
+  void advance_interval_slope(double t0, double h, std::uint64_t counter,
+                              std::span<const double> v_device, std::span<double> current,
+                              std::span<double> didv) override;
   double resistance(std::size_t i) const override;
   void save_state(std::vector<double>& out) const override;
   void restore_state(const std::vector<double>& in) override;
