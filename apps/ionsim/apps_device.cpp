@@ -22,7 +22,7 @@ namespace ionsim::cli {
 namespace {
 
 void add_model_options(CLI::App* c, std::string& model, std::string& preset, std::string& file,
-                       std::string& dt, std::uint64_t& seed) {
+                       std::string& dt, std::string& temperature, std::uint64_t& seed) {
   c->add_option("--model", model,
                 fmt::format("device model: {} (used with its defaults when neither "
                             "--preset nor --params is given)",
@@ -32,6 +32,8 @@ void add_model_options(CLI::App* c, std::string& model, std::string& preset, std
   c->add_option("--params", file, "parameter file (TOML), as written by `ionsim device fit`")
       ->check(CLI::ExistingFile);
   c->add_option("--dt", dt, "integration step [s]; default: the parameter set's dt");
+  c->add_option("--temperature", temperature,
+                "device temperature [K], e.g. 350K, for a model with a temperature parameter");
   c->add_option("--seed", seed,
                 "random seed (a non-negative integer); the same seed gives the same result")
       ->check(CLI::NonNegativeNumber)
@@ -39,12 +41,15 @@ void add_model_options(CLI::App* c, std::string& model, std::string& preset, std
 }
 
 device_config load_config(const std::string& model, const std::string& preset,
-                          const std::string& file) {
+                          const std::string& file, const std::string& temperature) {
   if (!preset.empty() && !file.empty())
     throw input_error("give either --preset or --params, not both");
-  if (!preset.empty()) return load_preset(preset);
-  if (!file.empty()) return load_config_file(file);
-  return default_config(model);
+  device_config c = !preset.empty() ? load_preset(preset)
+                    : !file.empty() ? load_config_file(file)
+                                    : default_config(model);
+  if (!temperature.empty())
+    set_temperature(c, parse_quantity(temperature, "K", "--temperature"), "--temperature");
+  return c;
 }
 
 double quantity(const std::string& text, const char* unit, const char* option) {
@@ -63,7 +68,7 @@ device_commands::device_commands(CLI::App& app) {
 
   sweep_ = device_->add_subcommand(
       "sweep", "triangular I-V sweeps 0 -> vmax -> 0; writes trace.csv, summary.json, iv.png");
-  add_model_options(sweep_, model_, preset_, params_file_, dt_, seed_);
+  add_model_options(sweep_, model_, preset_, params_file_, dt_, temperature_, seed_);
   sweep_->add_option("--vmax", vmax_, "sweep amplitude [V]; its sign sets the polarity")
       ->capture_default_str();
   sweep_->add_option("--points", points_, "points per cycle (odd): (points-1)/2 up, the rest down")
@@ -87,7 +92,7 @@ device_commands::device_commands(CLI::App& app) {
       "pulse",
       "single voltage pulses through a series resistor, one device per trial; writes "
       "trace.csv, summary.json, pulse.png");
-  add_model_options(pulse_, model_, preset_, params_file_, dt_, seed_);
+  add_model_options(pulse_, model_, preset_, params_file_, dt_, temperature_, seed_);
   pulse_->add_option("--amplitude", amplitude_, "pulse amplitude [V]")->capture_default_str();
   pulse_->add_option("--width", width_, "pulse width [s]")->capture_default_str();
   pulse_->add_option("--read", read_, "read level before and after the pulse [V]")
@@ -174,7 +179,7 @@ int device_commands::run_params() {
 }
 
 int device_commands::run_sweep() {
-  device_config cfg = load_config(model_, preset_, params_file_);
+  device_config cfg = load_config(model_, preset_, params_file_, temperature_);
   if (!compliance_.empty())
     set_param(cfg, "i_compliance", quantity(compliance_, "A", "--compliance"));
   if (!series_.empty()) set_param(cfg, "r_series", quantity(series_, "Ohm", "--series"));
@@ -226,7 +231,7 @@ int device_commands::run_sweep() {
 }
 
 int device_commands::run_pulse() {
-  device_config cfg = load_config(model_, preset_, params_file_);
+  device_config cfg = load_config(model_, preset_, params_file_, temperature_);
   if (!compliance_.empty())
     set_param(cfg, "i_compliance", quantity(compliance_, "A", "--compliance"));
   if (!series_.empty()) set_param(cfg, "r_series", quantity(series_, "Ohm", "--series"));

@@ -22,7 +22,7 @@ class device_commands {
            *params_ = nullptr;
 
   // shared model options
-  std::string model_ = "wang2024", preset_, params_file_, dt_, series_, compliance_;
+  std::string model_ = "wang2024", preset_, params_file_, dt_, series_, compliance_, temperature_;
   std::uint64_t seed_ = 1;
   std::string out_;
   bool no_plot_ = false;

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/progress.hpp"
+#include "core/units.hpp"
 #include "io/files.hpp"
 #include "network/config.hpp"
 #include "network/network.hpp"
@@ -58,6 +59,9 @@ network_commands::network_commands(CLI::App& app) {
   run_->add_option("--threads", threads_, "OpenMP threads (overrides [run] threads)")
       ->check(CLI::PositiveNumber);
   run_->add_flag("--no-progress", no_progress_, "no progress line on stderr");
+  run_->add_option("--temperature", temperature_,
+                   "device temperature [K], e.g. 350K, of every population built on a device "
+                   "model with a temperature parameter (unless its params give one)");
 }
 
 bool network_commands::parsed() const { return run_->parsed(); }
@@ -67,6 +71,19 @@ int network_commands::run() {
   const auto models = builtin_models();
   network_spec spec = read_network_config(config_, models);
   if (threads_ > 0) spec.run.threads = threads_;
+  if (!temperature_.empty()) {
+    const double kelvin = parse_quantity(temperature_, "K", "--temperature");
+    bool any = false;
+    for (auto& p : spec.populations) {
+      const model_entry* m = models.find(p.model);
+      if (!m || !m->device_backed) continue;
+      any = true;
+      if (!p.params) p.params = toml::table{};
+      if (!p.params->contains("temperature")) p.params->insert("temperature", kelvin);
+    }
+    if (!any)
+      throw input_error("--temperature: no population of this network is built on a device model");
+  }
   // Everything is checked and built before any output exists.
   ionsim::network::network net(spec, models);
   if (out_.empty()) out_ = std::filesystem::path(config_).stem().string() + "-out";

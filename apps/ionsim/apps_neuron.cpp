@@ -7,6 +7,8 @@
 
 #include "core/error.hpp"
 #include "core/progress.hpp"
+#include "core/units.hpp"
+#include "device/registry.hpp"
 #include "io/files.hpp"
 #include "neuron/characterize.hpp"
 #include "neuron/fit.hpp"
@@ -40,6 +42,9 @@ neuron_commands::neuron_commands(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   characterize_->add_option("--out", out_, "output directory")->capture_default_str();
+  characterize_->add_option("--temperature", temperature_,
+                            "device temperature [K], e.g. 350K, for a memristor model with a "
+                            "temperature parameter");
   characterize_->add_flag("--no-plot", no_plot_, "do not draw the PNGs");
 
   fit_ = neuron_->add_subcommand(
@@ -106,7 +111,10 @@ int neuron_commands::run_characterize() {
     throw input_error("--trials and --threshold-trials must be at least 1");
   if (!(d2d_ >= 0 && d2d_ < 1))
     throw input_error(fmt::format("--d2d {:g}: the relative spread must be in [0, 1)", d2d_));
-  const neuron::neuron_circuit n = neuron::neuron_from_preset(preset_);
+  neuron::neuron_circuit n = neuron::neuron_from_preset(preset_);
+  if (!temperature_.empty())
+    set_temperature(n.memristor, parse_quantity(temperature_, "K", "--temperature"),
+                    "--temperature");
   neuron::characterize_options o;
   o.trials = trials_;
   o.threshold_trials = threshold_trials_;

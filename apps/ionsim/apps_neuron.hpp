@@ -23,7 +23,7 @@ class neuron_commands {
   int fit_evals_ = 200, fit_trials_ = 200, fit_threshold_trials_ = 300;
   double fit_global_ = 0.4;
   std::uint64_t fit_seed_ = 2024;
-  std::string preset_ = "zhao2025-table1", out_ = "neuron-report";
+  std::string preset_ = "zhao2025-table1", out_ = "neuron-report", temperature_;
   int trials_ = 100, threshold_trials_ = 200;
   double d2d_ = 0.1;
   std::uint64_t seed_ = 1;

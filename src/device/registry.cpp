@@ -1,6 +1,7 @@
 #include "device/registry.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 #include <sstream>
@@ -55,6 +56,15 @@ const device_type& device_type_named(std::string_view model) {
   for (const auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
   throw input_error(fmt::format("unknown device model '{}' (known: {})", model, known));
 }
+
+namespace {
+std::vector<std::string> temperature_models() {
+  std::vector<std::string> out;
+  for (const device_type* t : device_types())
+    if (t->find("temperature")) out.emplace_back(t->name());
+  return out;
+}
+}  // namespace
 
 std::vector<std::string> model_names() {
   std::vector<std::string> out;
@@ -164,6 +174,15 @@ std::string to_toml(const device_config& c) {
 }
 
 double config_dt(const device_config& c) { return get_param(c, "dt"); }
+
+void set_temperature(device_config& c, double kelvin, std::string_view what) {
+  if (!c.type->find("temperature"))
+    throw input_error(
+        fmt::format("{}: model {} has no temperature dependence (models with a "
+                    "'temperature' parameter: {})",
+                    what, c.model, fmt::join(temperature_models(), ", ")));
+  set_param(c, "temperature", kelvin);
+}
 
 device_config without_noise(device_config c) {
   c.type->silence_noise(c.values);

@@ -39,6 +39,10 @@ P params_as(const device_config& c) {
   return params_from_values<P>(fields_of(P{}), c.values);
 }
 
+// Sets the device temperature [K]; an input_error naming `what` (an option or a file) if the
+// config's model has no temperature dependence.
+void set_temperature(device_config& c, double kelvin, std::string_view what);
+
 // The config with every stochastic term set to zero.
 device_config without_noise(device_config c);
 

@@ -96,7 +96,7 @@ void add_dm1t1r_model(model_registry& r) {
   r.add({"dm1t1r",
          "compact 1M1T1R memristive neuron (Zhao et al. 2025) behind an input integrator, on the "
          "preset's memristor model; params: preset and any memristor or circuit parameter",
-         make});
+         make, true});
 }
 
 }  // namespace ionsim::network

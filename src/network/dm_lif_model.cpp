@@ -92,7 +92,7 @@ void add_dm_lif_model(model_registry& r) {
   r.add({"dm_lif",
          "memristor-capacitor LIF neuron (Z. Wang et al. 2018) on the preset's memristor model; "
          "params: preset and any memristor or circuit parameter",
-         make});
+         make, true});
 }
 
 }  // namespace ionsim::network

@@ -86,6 +86,9 @@ struct model_entry {
   std::string name;
   std::string description;
   model_factory make;
+  // Its params take a device preset and its model's parameters (temperature among them, for a
+  // model that has one).
+  bool device_backed = false;
 };
 
 // An explicit registry object (no global singleton): the engine is handed one.

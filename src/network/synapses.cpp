@@ -262,14 +262,19 @@ void connect_fixed_probability(synapse_table& t, const projection_spec& spec, st
                  });
 }
 
+// A fixed in- or outdegree needs that many possible partners (`pool`) without multapses.
+void check_degree(const projection_spec& spec, std::size_t pool, const char* degree,
+                  const char* partner) {
+  if (!spec.multapses && spec.degree > pool)
+    fail(spec, fmt::format("{} {} exceeds the {} possible {}s without multapses", degree,
+                           spec.degree, pool, partner));
+  if (pool == 0 && spec.degree > 0) fail(spec, fmt::format("no possible {}", partner));
+}
+
 void connect_fixed_indegree(synapse_table& t, const projection_spec& spec, std::uint32_t index,
                             std::size_t n_source, std::size_t n_target, bool no_self,
                             const philox& rng, int threads) {
-  const std::size_t pool = no_self ? n_source - 1 : n_source;
-  if (!spec.multapses && spec.degree > pool)
-    fail(spec, fmt::format("indegree {} exceeds the {} possible sources without multapses",
-                           spec.degree, pool));
-  if (pool == 0 && spec.degree > 0) fail(spec, "no possible source");
+  check_degree(spec, no_self ? n_source - 1 : n_source, "indegree", "source");
   transpose_indegree(t, n_source, n_target, spec.degree, threads,
                      [&](std::size_t j, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
                        uniform_draws u(rng, rng_stream::connectivity, key(index, j));
@@ -283,11 +288,7 @@ void connect_fixed_indegree(synapse_table& t, const projection_spec& spec, std::
 void connect_fixed_outdegree(synapse_table& t, const projection_spec& spec, std::uint32_t index,
                              std::size_t n_source, std::size_t n_target, bool no_self,
                              const philox& rng, int threads) {
-  const std::size_t pool = no_self ? n_target - 1 : n_target;
-  if (!spec.multapses && spec.degree > pool)
-    fail(spec, fmt::format("outdegree {} exceeds the {} possible targets without multapses",
-                           spec.degree, pool));
-  if (pool == 0 && spec.degree > 0) fail(spec, "no possible target");
+  check_degree(spec, no_self ? n_target - 1 : n_target, "outdegree", "target");
   rows_of_known_size(
       t, n_source, threads, [&](std::size_t) { return spec.degree; },
       [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>& mark) {

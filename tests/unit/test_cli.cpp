@@ -184,6 +184,30 @@ TEST(Cli, PresetAndParamsTogether) {
   fs::remove_all(dir);
 }
 
+TEST(Cli, TemperatureOption) {
+  // a model with a temperature parameter takes it; the summary records the sweep, and the
+  // threshold moves up with the temperature (the steady state depends on v / T)
+  const fs::path dir = test::fresh_dir("cli-temp");
+  double vth[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    const fs::path out = dir / (k ? "hot" : "cold");
+    const auto r = ionsim_cli(
+        "device sweep --model hopping --vmax 0.6V --cycles 1 --no-plot "
+        "--compliance 1uA --temperature " +
+        std::string(k ? "350K" : "300K") + " --out " + quote(out.string()));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(test::read_text(out / "summary.json"));
+    vth[k] = j["thresholds"]["vth"]["mean"].get<double>();
+  }
+  EXPECT_GT(vth[1], vth[0]);
+  // a model without one refuses it, with one line and exit code 2
+  expect_clean_failure("device sweep --cycles 2 --model wang2024 --no-plot --temperature 350K",
+                       {"--temperature", "wang2024", "hopping"});
+  expect_clean_failure("device sweep --cycles 2 --model hopping --no-plot --temperature -3K",
+                       {"temperature"});
+  fs::remove_all(dir);
+}
+
 TEST(Cli, PresetsAreListed) {
   const auto r = ionsim_cli("device presets");
   ASSERT_EQ(r.status, 0) << r.err;

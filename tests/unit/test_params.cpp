@@ -24,10 +24,7 @@ using test::input_error_of;
 // The names of every parameter of a config's model.
 std::vector<std::string> field_names(const device_config& c) {
   std::vector<std::string> out;
-  if (c.model == "wang2024")
-    for (const auto& f : wang2024_fields()) out.emplace_back(f.name);
-  else
-    for (const auto& f : zhao2025_fields()) out.emplace_back(f.name);
+  for (const auto& f : c.type->params()) out.emplace_back(f.name);
   return out;
 }
 

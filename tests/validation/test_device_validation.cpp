@@ -169,3 +169,34 @@ TEST(zhao2025_table1, first_switch_on_times_match_independent_reimplementation) 
 
 }  // namespace
 }  // namespace ionsim
+
+namespace ionsim {
+namespace {
+
+TEST(ag_hopping_fit, meets_the_measured_thresholds_on_held_out_cycles) {
+  // The `hopping` model (material constants) was fitted to the even cycles of the measured
+  // sweep (scripts/make-fitted-presets.sh). On the odd cycles, which the fit never saw, driven
+  // by their measured voltages: the same tolerances as model B's preset, V_th mean within 5 %
+  // and its std within 30 % of the measured ones, on a seed the fit did not use. Measured
+  // 0.2732 ± 0.0253 V; simulated 0.2733 ± 0.0192 V. Over seeds 1-9 the simulated std is
+  // 0.0165-0.0227 V (23 % narrower on average): the spread is the fit's weak point, and two
+  // seeds of nine fall outside the 30 % (docs/models/hopping.md).
+  const auto data = read_sweep_csv(data_dir + "ag_dc_sweep_symmetric.csv");
+  sweep_data held_out;
+  for (std::size_t c = 1; c < data.v.size(); c += 2) {
+    held_out.v.push_back(data.v[c]);
+    held_out.i.push_back(data.i[c]);
+  }
+  const auto measured = describe(sweep_thresholds(held_out.v, held_out.i).vth);
+  auto m = make_device(load_preset("ag-hopping-fit"), 1, 7);
+  const auto sim = describe(sweep_thresholds(run_sweep(*m, held_out.v, 10e-3, 1e-4)).vth);
+  std::printf("held-out cycles: measured V_th %.4f ± %.4f V (n %zu), simulated %.4f ± %.4f V\n",
+              measured.mean, measured.std, measured.n, sim.mean, sim.std);
+  ASSERT_GE(measured.n, 95u);
+  ASSERT_GE(sim.n, 95u);
+  EXPECT_NEAR(sim.mean, measured.mean, 0.05 * measured.mean);
+  EXPECT_NEAR(sim.std, measured.std, 0.30 * measured.std);
+}
+
+}  // namespace
+}  // namespace ionsim
