@@ -11,6 +11,11 @@ run "$bin" device sweep --preset ag-symmetric-fit --vmax -0.6V --points 201 --dw
   --cycles 199 --seed 1 --out "$out/sweep-ag-symmetric-fit"
 run "$bin" device sweep --preset wang2024-dc-symmetric --vmax -0.6V --points 201 --dwell 10ms \
   --cycles 199 --seed 1 --out "$out/sweep-wang2024-dc-symmetric"
+# the material-constants model at room temperature and 30 K above it
+run "$bin" device sweep --preset ag-hopping-fit --vmax -0.6V --points 201 --dwell 10ms \
+  --cycles 199 --seed 1 --out "$out/sweep-ag-hopping-fit"
+run "$bin" device sweep --preset ag-hopping-fit --temperature 330K --vmax -0.6V --points 201 \
+  --dwell 10ms --cycles 199 --seed 1 --out "$out/sweep-ag-hopping-fit-330K"
 run "$bin" device pulse --preset ag-pulse-fit --amplitude 1.0V --width 20ms --read 0.1V \
   --series 22k --trials 200 --seed 1 --out "$out/pulse-ag-pulse-fit"
 run "$bin" device pulse --preset wang2024-pulse --amplitude 1.0V --width 20ms --read 0.1V \
