@@ -27,6 +27,11 @@ struct dual {
 
   // |a|: the derivative of the branch taken (+1 at 0, as the value is a there).
   friend dual fabs(const dual& a) { return a.v < 0 ? -a : a; }
+  friend dual exp(const dual& a) {
+    const double e = std::exp(a.v);
+    return {e, e * a.d};
+  }
+  friend dual sinh(const dual& a) { return {std::sinh(a.v), std::cosh(a.v) * a.d}; }
   // sqrt(a): derivative 0 at a = 0 (the one-sided subgradient of an increment that vanishes).
   friend dual sqrt(const dual& a) {
     const double r = std::sqrt(a.v);

@@ -72,27 +72,33 @@ std::span<const double> hopping_model::state(std::size_t k) const {
   return x_;
 }
 
-void hopping_model::step(std::size_t i, double t, double h, double v_d) {
+double hopping_model::drift_factor(std::size_t i, double t) const {
   double m = scale_[i];
   if (p_.sigma > 0) {
     const auto k = static_cast<std::uint64_t>(std::floor(std::max(0.0, t) / p_.tau_noise + 1e-9));
     m *= lognormal_factor(p_.sigma, rng_.normals(rng_stream::device_noise, first_id_ + i, k)[0]);
   }
-  const double v = p_.symmetric != 0 ? std::fabs(v_d) : std::max(v_d, 0.0);
-  const double x = x_[i];
-  // For a fixed field x is linear: dx/dt = k_g (1 - x) - k_r x, advanced exactly; the field,
-  // which depends on x through the gap, is taken at the step's midpoint (one predictor pass).
-  auto growth = [&](double xs) {
-    const double g = p_.gap * (1.0 - xs) + p_.a;
-    return m * k_.drift * std::sinh(std::min(k_.field * v / g, 700.0));
-  };
-  auto exact = [&](double kg) {
-    const double ks = kg + k_.relax, x_inf = kg / ks;
-    return x_inf + (x - x_inf) * std::exp(-ks * h);
-  };
-  double x1 = exact(v > 0 ? growth(x) : 0.0);
-  if (v > 0) x1 = exact(growth(0.5 * (x + x1)));
-  x_[i] = std::clamp(x1, 0.0, 1.0);
+  return m;
+}
+
+void hopping_model::step(std::size_t i, double t, double h, double v_d) {
+  x_[i] = next_state<double>(x_[i], v_d, drift_factor(i, t), h);
+}
+
+void hopping_model::advance_interval_slope(double t0, double h, std::uint64_t,
+                                           std::span<const double> v_device,
+                                           std::span<double> current, std::span<double> didv) {
+  IONSIM_ASSERT(v_device.size() == n_ && current.size() == n_ && didv.size() == n_);
+  const double log_ratio = std::log(p_.r_off / p_.r_on);
+  for (std::size_t i = 0; i < n_; ++i) {
+    const double v = v_device[i];
+    const dual x = next_state<dual>(x_[i], dual(v, 1.0), drift_factor(i, t0), h);
+    x_[i] = x.v;
+    const double r = resistance(i);
+    // R = r_on exp((1 - x) ln(r_off / r_on)): dR/dx = -R ln(r_off / r_on)
+    current[i] = v / r;
+    didv[i] = 1.0 / r + v / r * log_ratio * x.d;
+  }
 }
 
 void hopping_model::advance(std::int64_t first_step, int n_steps, double dt,

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/dual.hpp"
 #include "core/params.hpp"
 #include "core/random.hpp"
 #include "device/model.hpp"
@@ -71,6 +72,10 @@ class hopping_model final : public device_model {
                std::span<double> current, std::span<double> conductance) override;
   void advance_interval(double t0, double h, std::uint64_t counter,
                         std::span<const double> v_device) override;
+  // Analytic: the step differentiated with dual numbers, and R(x) in closed form.
+  void advance_interval_slope(double t0, double h, std::uint64_t counter,
+                              std::span<const double> v_device, std::span<double> current,
+                              std::span<double> didv) override;
   double resistance(std::size_t i) const override;
   void save_state(std::vector<double>& out) const override { out = x_; }
   void restore_state(const std::vector<double>& in) override { x_ = in; }
@@ -81,6 +86,31 @@ class hopping_model final : public device_model {
  private:
   // Advances device i over h from time t with v_d across it.
   void step(std::size_t i, double t, double h, double v_d);
+  // The drift fluctuation of device i at time t (times its drift scale).
+  double drift_factor(std::size_t i, double t) const;
+  // The state after h from x with v_d held and drift factor m; T = double, or dual for the
+  // derivative with respect to v_d.
+  template <class T>
+  T next_state(double x, T v_d, double m, double h) const {
+    using std::exp;
+    using std::fabs;
+    using std::sinh;
+    const T v = p_.symmetric != 0 ? fabs(v_d) : (v_d > 0.0 ? v_d : T(0.0));
+    // For a fixed field x is linear: dx/dt = k_g (1 - x) - k_r x, advanced exactly; the field,
+    // which depends on x through the gap, is taken at the step's midpoint (one predictor pass).
+    auto growth = [&](T xs) -> T {
+      const T g = p_.gap * (1.0 - xs) + p_.a;
+      const T arg = k_.field * v / g;
+      return m * k_.drift * sinh(arg < 700.0 ? arg : T(700.0));
+    };
+    auto exact = [&](T kg) -> T {
+      const T ks = kg + k_.relax, x_inf = kg / ks;
+      return x_inf + (x - x_inf) * exp(-ks * h);
+    };
+    T x1 = exact(v > 0.0 ? growth(T(x)) : T(0.0));
+    if (v > 0.0) x1 = exact(growth(0.5 * (x + x1)));
+    return x1 < 0.0 ? T(0.0) : (x1 > 1.0 ? T(1.0) : x1);
+  }
 
   hopping_params p_;
   hopping_rates k_;

@@ -38,16 +38,13 @@ class compact_batch {
         dt_(dt > 0 ? dt : config_dt(memristor)),
         node_(size, 0.0),
         g_node_(size, c.g_node),
-        g_d_(size, 0.0),
         v_d_(size, 0.0),
         e_in_(size, 0.0),
         e_out_(size, 0.0),
         spiked_(size, 0),
         switched_(size, 0),
         armed_(size, 1),
-        on_(size, 0) {
-    for (std::size_t i = 0; i < size; ++i) g_d_[i] = 1.0 / dev_->resistance(i);
-  }
+        on_(size, 0) {}
 
   std::size_t size() const { return node_.size(); }
   double dt() const { return dt_; }
@@ -74,7 +71,6 @@ class compact_batch {
       double mean = 0;
       const double v1 = c_.node_step(node_[i], vi, gd, gn, dt_, &mean);
       node_[i] = v1;
-      g_d_[i] = gd;
       c_.energy(vi, mean, gd, gn, dt_, e_in_[i], e_out_[i]);
       spiked_[i] = c_.spike(armed_[i], v1, gd, gn);
       const bool sw = !on_[i] && gd > gn;
@@ -98,7 +94,7 @@ class compact_batch {
   Circuit c_;
   std::unique_ptr<device_model> dev_;
   double dt_;
-  std::vector<double> node_, g_node_, g_d_, v_d_, e_in_, e_out_;
+  std::vector<double> node_, g_node_, v_d_, e_in_, e_out_;
   std::vector<std::uint8_t> spiked_, switched_, armed_, on_;
 };
 

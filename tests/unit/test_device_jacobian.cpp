@@ -83,6 +83,11 @@ TEST(DeviceJacobian, ModelAAnalyticSlopeMatchesFiniteDifferences) {
   check_model("zhao2025-calibrated", true, 1e-7);
 }
 
+TEST(DeviceJacobian, HoppingAnalyticSlopeMatchesFiniteDifferences) {
+  check_model("ag-hopping-fit", false, 1e-7);
+  check_model("ag-hopping-fit", true, 1e-7);
+}
+
 TEST(DeviceJacobian, ModelBSlopeMatchesFiniteDifferences) {
   check_model("wang2024-pulse", false, 1e-5);
 }
