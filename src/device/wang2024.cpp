@@ -283,8 +283,8 @@ const device_type& wang2024_type() {
               .neuron = {},
               .sweep_start = "wang2024-dc-symmetric",
               .pulse_start = "wang2024-pulse"},
-      // fil, res, S, the resistance, three noise multipliers, four D2D multipliers
-      .state_doubles = 11,
+      // fil, res, S, the resistance, three noise multipliers, four D2D multipliers, drift scale
+      .state_doubles = 12,
   });
   return type;
 }
