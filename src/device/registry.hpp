@@ -14,7 +14,7 @@
 
 namespace ionsim {
 
-// The registered models, in the order of their registration (device/models.cpp). An
+// The registered models, in the order of their registration (device/models.def). An
 // unknown name is an input_error naming the known models.
 std::span<const device_type* const> device_types();
 const device_type& device_type_named(std::string_view model);
