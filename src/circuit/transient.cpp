@@ -88,6 +88,17 @@ bool solve_small(int n, double* a, double* b) {
   return true;
 }
 
+// The memristors of one device configuration that follow each other in the netlist's memristor
+// order, as one device batch: their device ids are contiguous, as the batch's are, and one
+// call per Newton iteration advances them all.
+struct mem_batch {
+  device_config config;
+  std::uint64_t first_id = 0;
+  std::unique_ptr<device_model> dev;
+  std::vector<std::size_t> elems;      // element indices, in batch order
+  std::vector<double> saved, v, i, g;  // saved state; per device: voltage, current, slope
+};
+
 struct elem_state {
   int n[5] = {-1, -1, -1, -1, -1};  // unknown indices of the terminals (-1 ground)
   int branch = -1;
@@ -97,8 +108,9 @@ struct elem_state {
   double beta = 0;
   bool sw_on = false;
   double sw_vt = 0, sw_vh = 0, sw_ron = 1, sw_roff = 1e12;
-  std::unique_ptr<device_model> mem;
-  std::vector<double> mem_saved;
+  device_model* mem = nullptr;    // the batch holding this memristor (or none)
+  std::size_t mem_index = 0;      // its device in the batch
+  double mem_i = 0, mem_g = 0;    // the batch's current and slope at the last load
   std::vector<double> mem_start;  // the state variables at the step's start (step control)
 };
 
@@ -139,9 +151,10 @@ class engine {
   void element_pattern(const element& el, elem_state& e);
   void check_topology() const;
   void assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok);
-  void stamp(std::size_t k, const vec& x, double t, const step_ctx& c, double alpha, bool& mem_ok);
+  void stamp(std::size_t k, const vec& x, double t, const step_ctx& c, double alpha);
   void stamp_mosfet(const elem_state& e, const vec& x);
-  void stamp_memristor(elem_state& e, const vec& x, const step_ctx& c, bool& mem_ok);
+  void load_memristors(const vec& x, const step_ctx& c, bool& mem_ok);
+  void stamp_memristor(const elem_state& e, const vec& x);
   static void stamp_conductance(const elem_state& e, double g);
   bool newton(vec& x, double t, const step_ctx& c, int max_it, int& iterations);
   bool dc_operating_point(vec& x, int& iterations);
@@ -169,7 +182,7 @@ class engine {
   void reject_unconverged(tran_state& s, const vec& xn);
   double lte_ratio(const tran_state& s, const vec& xn, const vec& xp) const;
   double state_change_ratio() const;
-  static void save_memristor(elem_state& e);
+  void save_memristors();
   void reject_inaccurate(tran_state& s, double ratio, double mem_ratio);
   void restore_memristors();
   void accept_step(tran_state& s, const vec& xn);
@@ -180,6 +193,7 @@ class engine {
   run_options o_;
   int n_nodes_ = 0, n_ = 0;
   std::vector<elem_state> es_;
+  std::vector<mem_batch> mem_;
   std::vector<std::pair<int, int>> triplets_;
   bool pointer_pass_ = false;
   sparse A_;
@@ -291,16 +305,33 @@ void engine::build() {
         setup_switch(el, e);
         break;
       case element_kind::memristor: {
-        const device_config cfg = memristor_config(nl_.models.at(el.model));
+        device_config cfg = memristor_config(nl_.models.at(el.model));
         // every memristor of every instance has its own random streams
         const std::uint64_t id =
             o_.instance * static_cast<std::uint64_t>(nl_.elements.size()) + mem_count++;
-        e.mem = make_device(cfg, 1, o_.seed, id);
+        const bool joins = !mem_.empty() && mem_.back().config.type == cfg.type &&
+                           mem_.back().config.values == cfg.values &&
+                           mem_.back().first_id + mem_.back().elems.size() == id;
+        if (!joins) {
+          mem_.emplace_back();
+          mem_.back().config = std::move(cfg);
+          mem_.back().first_id = id;
+        }
+        e.mem_index = mem_.back().elems.size();
+        mem_.back().elems.push_back(k);
         break;
       }
       default:
         break;
     }
+  }
+  for (auto& mb : mem_) {
+    const std::size_t n = mb.elems.size();
+    mb.dev = make_device(mb.config, n, o_.seed, mb.first_id);
+    mb.v.assign(n, 0.0);
+    mb.i.assign(n, 0.0);
+    mb.g.assign(n, 0.0);
+    for (const std::size_t k : mb.elems) es_[k].mem = mb.dev.get();
   }
   n_ = n_nodes_ + branches;
   check_topology();
@@ -474,7 +505,8 @@ void engine::assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok) {
   }
   const double alpha = c.alpha();
   mem_ok = true;
-  for (std::size_t k = 0; k < nl_.elements.size(); ++k) stamp(k, x, t, c, alpha, mem_ok);
+  load_memristors(x, c, mem_ok);
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k) stamp(k, x, t, c, alpha);
 }
 
 void engine::stamp_conductance(const elem_state& e, double g) {
@@ -485,8 +517,7 @@ void engine::stamp_conductance(const elem_state& e, double g) {
 }
 
 // Element k's entries in A_ and b_, linearized at x.
-void engine::stamp(std::size_t k, const vec& x, double t, const step_ctx& c, double alpha,
-                   bool& mem_ok) {
+void engine::stamp(std::size_t k, const vec& x, double t, const step_ctx& c, double alpha) {
   const element& el = nl_.elements[k];
   elem_state& e = es_[k];
   const int a = e.n[0], b = e.n[1];
@@ -547,7 +578,7 @@ void engine::stamp(std::size_t k, const vec& x, double t, const step_ctx& c, dou
       stamp_mosfet(e, x);
       break;
     case element_kind::memristor:
-      stamp_memristor(e, x, c, mem_ok);
+      stamp_memristor(e, x);
       break;
   }
 }
@@ -569,27 +600,43 @@ void engine::stamp_mosfet(const elem_state& e, const vec& x) {
   rhs(s, ieq);
 }
 
-void engine::stamp_memristor(elem_state& e, const vec& x, const step_ctx& c, bool& mem_ok) {
-  const int a = e.n[0], b = e.n[1];
-  const double vm = v(x, a) - v(x, b);
-  double i0, g;
-  if (c.dc) {
-    g = 1.0 / e.mem->resistance(0);
-    i0 = vm * g;
-  } else {
-    // The state at the step's end for this voltage held over the step, and the current's
-    // slope through it (the device model's dI/dV: analytic, or its forward difference). A
-    // negative slope (the device switching on faster than the voltage drops) is not stamped:
-    // Newton then converges from the side of the smaller current. An accepted step keeps the
-    // state of the last evaluation, at vm.
-    e.mem->restore_state(e.mem_saved);
-    e.mem->advance_interval_slope(t0_, c.h, counter_, std::span<const double>(&vm, 1),
-                                  std::span<double>(&i0, 1), std::span<double>(&g, 1));
-    g = std::max(g, 0.0);
-    if (!std::isfinite(g) || !std::isfinite(i0)) mem_ok = false;
+// Every memristor's current and slope at x: at the operating point its present resistance; in
+// a step the state at the step's end for its voltage held over the step, and the current's
+// slope through it (the device model's dI/dV: analytic, or its forward difference). A negative
+// slope (the device switching on faster than the voltage drops) is not stamped: Newton then
+// converges from the side of the smaller current. An accepted step keeps the state of the
+// last evaluation.
+void engine::load_memristors(const vec& x, const step_ctx& c, bool& mem_ok) {
+  for (auto& mb : mem_) {
+    for (std::size_t j = 0; j < mb.elems.size(); ++j) {
+      const elem_state& e = es_[mb.elems[j]];
+      mb.v[j] = v(x, e.n[0]) - v(x, e.n[1]);
+    }
+    if (c.dc) {
+      for (std::size_t j = 0; j < mb.elems.size(); ++j) {
+        mb.g[j] = 1.0 / mb.dev->resistance(j);
+        mb.i[j] = mb.v[j] * mb.g[j];
+      }
+    } else {
+      mb.dev->restore_state(mb.saved);
+      mb.dev->advance_interval_slope(t0_, c.h, counter_, mb.v, mb.i, mb.g);
+      for (std::size_t j = 0; j < mb.elems.size(); ++j) {
+        mb.g[j] = std::max(mb.g[j], 0.0);
+        if (!std::isfinite(mb.g[j]) || !std::isfinite(mb.i[j])) mem_ok = false;
+      }
+    }
+    for (std::size_t j = 0; j < mb.elems.size(); ++j) {
+      es_[mb.elems[j]].mem_i = mb.i[j];
+      es_[mb.elems[j]].mem_g = mb.g[j];
+    }
   }
+}
+
+void engine::stamp_memristor(const elem_state& e, const vec& x) {
+  const int a = e.n[0], b = e.n[1];
+  const double vm = v(x, a) - v(x, b), g = e.mem_g;
   stamp_conductance(e, g);
-  const double ieq = i0 - g * vm;
+  const double ieq = e.mem_i - g * vm;
   rhs(a, -ieq);
   rhs(b, ieq);
 }
@@ -679,10 +726,9 @@ void engine::accept(const vec& x, const step_ctx& c) {
       const double vc = v(x, e.n[2]) - v(x, e.n[3]);
       if (vc > e.sw_vt + e.sw_vh) e.sw_on = true;
       if (vc < e.sw_vt - e.sw_vh) e.sw_on = false;
-    } else if (el.kind == element_kind::memristor && !c.dc) {
-      save_memristor(e);
     }
   }
+  if (!c.dc) save_memristors();
 }
 
 double engine::element_current(std::size_t k, const vec& x, double t) const {
@@ -708,7 +754,7 @@ double engine::element_current(std::size_t k, const vec& x, double t) const {
     case element_kind::mosfet:
       return mos_current(e.mos, e.beta, v(x, e.n[0]), v(x, e.n[1]), v(x, e.n[2]), v(x, e.n[3])).id;
     case element_kind::memristor:
-      return vab / e.mem->resistance(0);
+      return vab / e.mem->resistance(e.mem_index);
   }
   return 0;
 }
@@ -818,7 +864,7 @@ void engine::record(tran_state& s, double t) const {
         val = element_current(pr.elem, s.x, t);
         break;
       case probe::mem_state:
-        val = es_[pr.elem].mem->state(pr.state)[0];
+        val = es_[pr.elem].mem->state(pr.state)[es_[pr.elem].mem_index];
         break;
     }
     s.r.values[p].push_back(val);
@@ -856,10 +902,9 @@ void engine::init_histories(vec& x, bool uic) {
       if (uic && el.params.count("ic")) i0 = el.params.at("ic");
       e.rx.s = e.rx.s_prev = el.value * i0;
       x[e.branch] = i0;
-    } else if (e.mem) {
-      save_memristor(e);
     }
   }
+  save_memristors();
 }
 
 void engine::start_stepping(tran_state& s) const {
@@ -998,16 +1043,22 @@ double engine::state_change_ratio() const {
   for (const auto& e : es_)
     if (e.mem)
       for (std::size_t k = 0; k < e.mem_start.size(); ++k)
-        mem_ratio =
-            std::max(mem_ratio, std::fabs(e.mem->state(k)[0] - e.mem_start[k]) / max_state_step);
+        mem_ratio = std::max(
+            mem_ratio, std::fabs(e.mem->state(k)[e.mem_index] - e.mem_start[k]) / max_state_step);
   return mem_ratio;
 }
 
-// Keeps a memristor's state as the start of the next step.
-void engine::save_memristor(elem_state& e) {
-  e.mem->save_state(e.mem_saved);
-  if (e.mem_start.empty()) e.mem_start.resize(e.mem->state_names().size());
-  for (std::size_t k = 0; k < e.mem_start.size(); ++k) e.mem_start[k] = e.mem->state(k)[0];
+// Keeps the memristors' states as the start of the next step.
+void engine::save_memristors() {
+  for (auto& mb : mem_) {
+    mb.dev->save_state(mb.saved);
+    const std::size_t ns = mb.dev->state_names().size();
+    for (const std::size_t k : mb.elems) {
+      elem_state& e = es_[k];
+      e.mem_start.resize(ns);
+      for (std::size_t q = 0; q < ns; ++q) e.mem_start[q] = mb.dev->state(q)[e.mem_index];
+    }
+  }
 }
 
 // Converged but too inaccurate: the next try from the same point takes a shorter step.
@@ -1020,8 +1071,7 @@ void engine::reject_inaccurate(tran_state& s, double ratio, double mem_ratio) {
 
 // Back to the memristor states of the last accepted point.
 void engine::restore_memristors() {
-  for (auto& e : es_)
-    if (e.mem) e.mem->restore_state(e.mem_saved);
+  for (auto& mb : mem_) mb.dev->restore_state(mb.saved);
 }
 
 void engine::accept_step(tran_state& s, const vec& xn) {

@@ -3,6 +3,7 @@
 // of batched instances. The comparisons with ngspice are in tests/validation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -173,6 +174,39 @@ TEST(CircuitCli, WritesHdf5WhenAskedAndCsvByDefault) {
   EXPECT_NE(pclose(p), 0);
   EXPECT_TRUE(test::contains(out, "bad.cir:2"));
   EXPECT_FALSE(std::filesystem::exists(dir / "bad" / "trace.csv"));
+}
+
+// Memristors of one model that follow each other load as one device batch. The same circuit
+// with a memristor of another model between them (grounded at both ends, so it never moves and
+// never limits the step) keeps them in separate batches: every trace must be the same, to the
+// last bit, which catches any mix-up of a batch's devices (the branches differ in C_g).
+TEST(Transient, BatchedMemristorsEqualSeparateOnes) {
+  const std::string branches =
+      "Vin in 0 PULSE(0 1 0 1u 1u 999u 2m)\n"
+      "C1 g1 0 10p\nR1 g1 0 250meg\nC3 g3 0 20p\nR3 g3 0 250meg\n"
+      ".model dm memristor(model=zhao2025 preset=zhao2025-table1)\n"
+      ".model db memristor(model=hopping)\n"
+      ".options reltol=1e-4 abstol=1e-16 vntol=1e-9 method=gear\n"
+      ".tran 2u 40m 0 20u\n.save v(g1) v(g3)\n.end\n";
+  const auto batched =
+      run_transient(parse_netlist("batched\nY1 in g1 dm\nY3 in g3 dm\n" + branches, "batched.cir"));
+  const auto separate = run_transient(
+      parse_netlist("separate\nY1 in g1 dm\nY2 0 0 db\nY3 in g3 dm\n" + branches, "separate.cir"));
+  ASSERT_EQ(batched.t, separate.t);
+  auto column = [](const tran_result& r, const std::string& name) {
+    const auto it = std::find(r.names.begin(), r.names.end(), name);
+    EXPECT_NE(it, r.names.end()) << name;
+    return r.values[static_cast<std::size_t>(it - r.names.begin())];
+  };
+  for (const char* name :
+       {"v(g1)", "v(g3)", "state(y1.x1)", "state(y1.x2)", "state(y3.x1)", "state(y3.x2)"})
+    EXPECT_EQ(column(batched, name), column(separate, name)) << name;
+  // the two branches really differ, and each filament grew
+  EXPECT_NE(column(batched, "v(g1)"), column(batched, "v(g3)"));
+  for (const char* name : {"state(y1.x1)", "state(y3.x1)"}) {
+    const auto x = column(batched, name);
+    EXPECT_GT(*std::max_element(x.begin(), x.end()), 0.1) << name;
+  }
 }
 
 }  // namespace
