@@ -1,4 +1,4 @@
-// The 10^8-synapse benchmark of the network engine (issue 5, section 8): N neurons (80 %
+// The 10^8-synapse benchmark of the network engine: N neurons (80 %
 // excitatory, 20 % inhibitory), each receiving K synapses (fixed in-degree: 0.8 K from the
 // excitatory and 0.2 K from the inhibitory population), driven by Poisson input. Prints one
 // JSON line: build time, peak memory (getrusage ru_maxrss), bytes per synapse, synaptic events

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """CUBA network benchmark: ionsim on one thread against Brian2's C++ standalone mode on one
-thread, in the same run (issue 5: ionsim at least 2x faster, with and without Brian2's compile
+thread, in the same run (goal: ionsim at least 2x faster, with and without Brian2's compile
 time). The network is Brian2's CUBA example (examples/networks/cuba.toml, 4000 neurons,
 p = 0.02), 10 s of biological time, spikes recorded by both.
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Prototype of the 1M1T1R neuron (Zhao et al. 2025) at the compact level, for the
-`zhao2025-calibrated` preset of issue 4.  numpy only; see docs/dev/neuron-calibration-notes.md.
+`zhao2025-calibrated` preset.  numpy only; see docs/dev/neuron-calibration-notes.md.
 
 Circuit:  V_in --[memristor R_d(x)]-- V_g --(C_g || R_c)-- GND,  spike = V_g rising through 0.22 V.
 

@@ -8,8 +8,8 @@
 // G is programmed from the projection's drawn `weight` (in S): clipped to [g_min, g_max],
 // quantized to `levels` equally spaced levels (0: continuous), then multiplied by a fixed
 // device-to-device factor (lognormal, mean 1, relative spread d2d). Each read multiplies it by
-// (1 + read_noise z), z standard normal keyed by (seed, synapse, step). Plasticity (a later
-// issue) will change G in place: the programmed conductance is what the table keeps, scaled.
+// (1 + read_noise z), z standard normal keyed by (seed, synapse, step). Plasticity, when added,
+// changes G in place: the programmed conductance is what the table keeps, scaled.
 #include <cstdint>
 #include <span>
 

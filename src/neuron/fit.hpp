@@ -20,7 +20,7 @@ struct calibration_metrics {
 };
 
 // Targets and weights: ((ln(k/44) / ln 1.25)^2 + sum ((P - P_paper) / 0.15)^2), so each
-// acceptance band of issue 4 (25 %, 15 points) costs 1.
+// calibration target (25 %, 15 points) costs 1.
 calibration_metrics calibration_metrics_of(const neuron_circuit& n, int trials_2e, int trials_p,
                                            std::uint64_t seed);
 

@@ -1,6 +1,6 @@
 // ionsim's circuit engine against ngspice on the same circuits (the ngspice decks of
 // tests/fixtures/ngspice/ and their ionsim twins in examples/circuits/), memristor noise off.
-// Tolerances (the issue's): waveforms within 1 % of the signal's range on ngspice's time
+// Tolerances: waveforms within 1 % of the signal's range on ngspice's time
 // points; firing times and oscillation periods within 1 %. For spiking circuits the waveform
 // check would compare steep edges shifted by microseconds, so their events are compared.
 #include <gtest/gtest.h>

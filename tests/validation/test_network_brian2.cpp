@@ -8,8 +8,8 @@
 // alone, seeds 1-4: CUBA 5.41-6.13 Hz, COBA 19.2-22.3 Hz), so each side runs four seeds and
 // the tolerances apply to the means over them (the spread of a difference of two means of
 // four is about 3.5 %):
-//   - mean firing rate within 10 % (issue 5), about three standard deviations;
-//   - mean coefficient of variation of the inter-spike intervals within 10 % (issue 5), over
+//   - mean firing rate within 10 %, about three standard deviations;
+//   - mean coefficient of variation of the inter-spike intervals within 10 %, over
 //     neurons with at least 4 intervals; it varies by 1-2 % between seeds;
 //   - the per-neuron rate distributions, pooled over the seeds, by a two-sample
 //     Kolmogorov-Smirnov statistic D: the neurons of one network are not independent samples

@@ -1,4 +1,4 @@
-// Cross-fidelity (issue 5 §6): 4 inputs, a 4 x 2 memristive crossbar and 2 `dm1t1r` neurons
+// Cross-fidelity: 4 inputs, a 4 x 2 memristive crossbar and 2 `dm1t1r` neurons
 // (examples/networks/crossbar), simulated by the network engine and, as one netlist (read
 // pulses on the rows, crossbar resistors, op-amp integrators with an inverter, the memristor,
 // C_g, R_c, the transistor and its load per neuron), by the circuit engine. Noise off. The

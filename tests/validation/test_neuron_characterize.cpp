@@ -1,5 +1,5 @@
 // The neuron layer (src/neuron): the compact neuron against the circuit engine and ngspice's
-// numbers, and the calibrated preset against the paper's figures (issue 4, section 2).
+// numbers, and the calibrated preset against the paper's figures.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -81,7 +81,7 @@ TEST(NeuronCompact, AgreesWithNgspiceOnTheCalibratedNeuron) {
 }
 
 // One run of the whole suite with the command's defaults (100 trials, 200 per amplitude, seed
-// 1), checked against issue 4 section 2: ctest runs each TEST in its own process, so the
+// 1), checked against the calibration targets: ctest runs each TEST in its own process, so the
 // checks share one test rather than one suite fixture.
 TEST(CalibratedNeuron, ReproducesThePapersBehaviours) {
   const nlohmann::json results =
@@ -89,10 +89,10 @@ TEST(CalibratedNeuron, ReproducesThePapersBehaviours) {
   auto r = [&]() -> const nlohmann::json& { return results; };
   {
     SCOPED_TRACE("Fig2eFirstSpikeWithin25PercentOf44Pulses");
-    // Issue 4 §2. Regression (seed 1, 100 trials): 43.2 pulses. The run is deterministic for
-    // a seed, but another compiler or libm changes individual noisy trials, which then move
-    // like fresh samples: the regression tolerances are about 2 sampling errors (here 1.7
-    // pulses per error), well inside the issue's bands (25 % = 11 pulses).
+    // Target: within 25 % of 44 pulses. Regression (seed 1, 100 trials): 43.2 pulses. The run is
+    // deterministic for a seed, but another compiler or libm changes individual noisy trials, which
+    // then move like fresh samples: the regression tolerances are about 2 sampling errors (here 1.7
+    // pulses per error), well inside the target bands (25 % = 11 pulses).
     const auto& f = r()["fig2e"]["pulses_to_first_spike"];
     EXPECT_EQ(f["n"].get<int>(), 100);
     EXPECT_NEAR(f["mean"].get<double>(), 44.0, 0.25 * 44.0);
@@ -100,7 +100,7 @@ TEST(CalibratedNeuron, ReproducesThePapersBehaviours) {
   }
   {
     SCOPED_TRACE("Fig3FiringProbabilitiesWithin15Points");
-    // Issue 4 §2: within 15 percentage points of 5 / 76 / 95 % at 0.8 / 0.9 / 1.0 V (200
+    // Target: within 15 percentage points of 5 / 76 / 95 % at 0.8 / 0.9 / 1.0 V (200
     // trials: sampling error at most 3.5 points). Regression: 0.5 / 80.0 / 97.0 %.
     const auto& s = r()["stochastic_threshold"];
     const auto amps = s["amplitudes_V"].get<std::vector<double>>();
