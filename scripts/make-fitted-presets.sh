@@ -6,10 +6,12 @@
 #     (model hopping on the even cycles of the sweep; the odd ones are held out for validation)
 #   src/device/presets/zhao2025-calibrated.toml (the 1M1T1R neuron, from ionsim neuron fit)
 # Usage: scripts/make-fitted-presets.sh [BUILD_DIR]   (then rebuild: presets are compiled in)
+# The measured data are read from the project's shared data: ../shared/data beside the
+# repository, or $IONSIM_SHARED_DATA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build}/ionsim
-data=data/device
+data=${IONSIM_SHARED_DATA:-../shared/data}/device
 "$bin" device fit --model wang2024 --sweep "$data/ag_dc_sweep_symmetric.csv" --max-evals 600 \
   --seed 1 --out src/device/presets/ag-symmetric-fit.toml --report docs/fits/ag-symmetric-fit
 "$bin" device fit --model wang2024 --pulse "$data/ag_pulse_1V_20ms.csv" --max-evals 600 \

@@ -155,10 +155,9 @@ TEST(Cli, UnknownModelNamesTheKnownOnes) {
 }
 
 TEST(Cli, FitOfAModelWithoutSweepDefaults) {
-  expect_clean_failure(
-      "device fit --model zhao2025 --sweep " +
-          quote(std::string(IONSIM_SOURCE_DIR) + "/data/device/ag_dc_sweep_symmetric.csv"),
-      {"zhao2025", "sweep"});
+  const std::string data = test::device_data("ag_dc_sweep_symmetric.csv");
+  IONSIM_REQUIRE_DATA(data);
+  expect_clean_failure("device fit --model zhao2025 --sweep " + quote(data), {"zhao2025", "sweep"});
 }
 
 TEST(Cli, UnknownPreset) {

@@ -235,7 +235,9 @@ TEST_F(Csv, PulseTrialsMustBeGroupedAndLongEnough) {
 }
 
 TEST(CsvMeasured, SweepFileIs199CyclesOf201Points) {
-  const sweep_data d = read_sweep_csv(test::device_data("ag_dc_sweep_symmetric.csv"));
+  const std::string path = test::device_data("ag_dc_sweep_symmetric.csv");
+  IONSIM_REQUIRE_DATA(path);
+  const sweep_data d = read_sweep_csv(path);
   ASSERT_EQ(d.v.size(), 199u);
   ASSERT_EQ(d.i.size(), 199u);
   for (std::size_t c = 0; c < d.v.size(); ++c) {
@@ -249,7 +251,9 @@ TEST(CsvMeasured, SweepFileIs199CyclesOf201Points) {
 }
 
 TEST(CsvMeasured, PulseFileIsSevenTrials) {
-  const pulse_data d = read_pulse_csv(test::device_data("ag_pulse_1V_20ms.csv"));
+  const std::string path = test::device_data("ag_pulse_1V_20ms.csv");
+  IONSIM_REQUIRE_DATA(path);
+  const pulse_data d = read_pulse_csv(path);
   ASSERT_EQ(d.t.size(), 7u);
   for (std::size_t k = 0; k < d.t.size(); ++k) {
     ASSERT_EQ(d.v[k].size(), d.t[k].size());

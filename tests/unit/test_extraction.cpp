@@ -1,6 +1,6 @@
 // V_th / V_hold and switching-delay / relaxation extraction (src/device/experiment.hpp,
 // src/device/summary.hpp), on hand-made cycles and on the measured data of
-// data/device (a copy of ../shared/data/device), whose numbers its README gives.
+// the shared measured data (device/), whose numbers its README gives.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -162,7 +162,9 @@ TEST(ExtractPulseTimes, NeverCrossingGivesNothing) {
 }
 
 TEST(MeasuredSweep, ThresholdsOfTheReadme) {
-  const auto d = read_sweep_csv(test::device_data("ag_dc_sweep_symmetric.csv"));
+  const std::string path = test::device_data("ag_dc_sweep_symmetric.csv");
+  IONSIM_REQUIRE_DATA(path);
+  const auto d = read_sweep_csv(path);
   const auto t = sweep_thresholds(d.v, d.i);
   EXPECT_EQ(t.cycles, 199u);
   const auto vth = describe(t.vth);
@@ -178,7 +180,9 @@ TEST(MeasuredSweep, ThresholdsOfTheReadme) {
 }
 
 TEST(MeasuredPulse, MediansOfTheReadme) {
-  const auto d = read_pulse_csv(test::device_data("ag_pulse_1V_20ms.csv"));
+  const std::string path = test::device_data("ag_pulse_1V_20ms.csv");
+  IONSIM_REQUIRE_DATA(path);
+  const auto d = read_pulse_csv(path);
   const auto p = pulse_times_of(d);
   EXPECT_EQ(p.trials, 7u);
   const auto delay = describe(p.delay);

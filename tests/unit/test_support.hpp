@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -79,9 +80,27 @@ inline std::string read_text(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// The measured data sets (data/device, a copy of ../shared/data/device).
+// The project's shared data (third-party measurements), read where they are: the folder
+// ../shared/data beside the repository, or $IONSIM_SHARED_DATA.
+inline std::string shared_data(const std::string& relative) {
+  const char* env = std::getenv("IONSIM_SHARED_DATA");
+  const std::string root =
+      env && *env ? std::string(env) : std::string(IONSIM_SOURCE_DIR) + "/../shared/data";
+  return root + "/" + relative;
+}
+// The measured device data sets (shared data, device/).
 inline std::string device_data(const char* name) {
-  return std::string(IONSIM_SOURCE_DIR) + "/data/device/" + name;
+  return shared_data(std::string("device/") + name);
 }
 
 }  // namespace ionsim::test
+
+// Skips the test, naming the file, when a data file it needs is absent.
+#define IONSIM_REQUIRE_DATA(path)                                                           \
+  do {                                                                                      \
+    if (!std::filesystem::exists(path))                                                     \
+      GTEST_SKIP() << "missing data file " << (path)                                        \
+                   << " (the project's shared data; set IONSIM_SHARED_DATA to its folder)"; \
+  } while (0)
+
+namespace ionsim::test {}  // namespace ionsim::test

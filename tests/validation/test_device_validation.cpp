@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../unit/test_support.hpp"
 #include "device/experiment.hpp"
 #include "device/fit.hpp"
 #include "device/registry.hpp"
@@ -17,8 +18,6 @@
 
 namespace ionsim {
 namespace {
-
-const std::string data_dir = std::string(IONSIM_SOURCE_DIR) + "/data/device/";
 
 threshold_lists sweep_stats(const device_config& c, double dt, int cycles, std::uint64_t seed,
                             double vmax = -0.6) {
@@ -74,7 +73,7 @@ TEST(wang2024_convergence, published_update_does_not_converge) {
 }
 
 TEST(ag_symmetric_fit, matches_measured_sweep_statistics) {
-  // Acceptance of the issue: over 199 cycles, V_th mean within 5 % of the measured 0.275 V,
+  // Acceptance: over 199 cycles, V_th mean within 5 % of the measured 0.275 V,
   // its std within 30 % of 0.025 V, V_hold mean within 0.02 V of 0.051 V.
   const auto t = sweep_stats(load_preset("ag-symmetric-fit"), 1e-3, 199, 1);
   const auto vth = describe(t.vth), vhold = describe(t.vhold);
@@ -181,7 +180,9 @@ TEST(ag_hopping_fit, meets_the_measured_thresholds_on_held_out_cycles) {
   // 0.2732 ± 0.0253 V; simulated 0.2733 ± 0.0192 V. Over seeds 1-9 the simulated std is
   // 0.0165-0.0227 V (23 % narrower on average): the spread is the fit's weak point, and two
   // seeds of nine fall outside the 30 % (docs/models/hopping.md).
-  const auto data = read_sweep_csv(data_dir + "ag_dc_sweep_symmetric.csv");
+  const std::string path = test::device_data("ag_dc_sweep_symmetric.csv");
+  IONSIM_REQUIRE_DATA(path);
+  const auto data = read_sweep_csv(path);
   sweep_data held_out;
   for (std::size_t c = 1; c < data.v.size(); c += 2) {
     held_out.v.push_back(data.v[c]);
