@@ -157,7 +157,7 @@ void run_case(const bench_case& bc, const options& o) {
       "\"seconds\":{:.4f},\"device_steps_per_s\":{:.6g},\"rep_device_steps_per_s\":[{}],"
       "\"warmup_steps\":{},\"sweep_amplitude\":{:g},\"sweep_period\":{},"
       "\"mean_abs_current\":{:.6g},\"mean_conductance\":{:.6g},\"on_fraction\":{:.4f}}}\n",
-      bc.name, cfg.model, bc.preset, bc.scheme, omp_get_max_threads(), n, dt, total_steps,
+      bc.name, cfg.model(), bc.preset, bc.scheme, omp_get_max_threads(), n, dt, total_steps,
       total_seconds, median, reps_json, o.warmup, o.amplitude, period, mean_abs_i, mean_g,
       static_cast<double>(on) / static_cast<double>(n));
   std::fflush(stdout);

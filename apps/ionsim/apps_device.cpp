@@ -164,7 +164,7 @@ int device_commands::run() {
 int device_commands::run_presets() {
   for (const auto& name : preset_names()) {
     const auto c = load_preset(name);
-    std::cout << fmt::format("{:<26} {:<9} {}\n", name, c.model, c.description);
+    std::cout << fmt::format("{:<26} {:<9} {}\n", name, c.model(), c.description);
   }
   return 0;
 }
@@ -202,7 +202,7 @@ int device_commands::run_sweep() {
   bar.finish();
   const auto th = sweep_thresholds(r);
   nlohmann::json j;
-  j["model"] = cfg.model;
+  j["model"] = std::string(cfg.model());
   j["parameters"] = cfg.source;
   j["protocol"] = {{"cycles", cycles.size()}, {"points", cycles.front().size()},
                    {"dwell_s", dwell},        {"dt_s", dt},
@@ -255,7 +255,7 @@ int device_commands::run_pulse() {
   bar.finish();
   const auto times = pulse_times_of(r.times);
   nlohmann::json j;
-  j["model"] = cfg.model;
+  j["model"] = std::string(cfg.model());
   j["parameters"] = cfg.source;
   j["protocol"] = {{"amplitude_V", p.amplitude},
                    {"width_s", p.width},
@@ -307,14 +307,9 @@ int device_commands::run_fit() {
   const std::string start_name =
       start_.empty() ? (sweep ? fit_of.sweep_start : fit_of.pulse_start) : start_;
   const device_config start = start_name.empty() ? default_config(model_) : load_preset(start_name);
-  if (start.model != model_)
+  if (start.model() != model_)
     throw input_error(fmt::format("--start {}: a preset of model {} is needed (--model), not {}",
-                                  start_, model_, start.model));
-  if ((sweep ? fit_of.sweep : fit_of.pulse).empty())
-    throw input_error(
-        fmt::format("--model {}: the model declares no default free parameters for "
-                    "{} fits",
-                    model_, sweep ? "sweep" : "pulse"));
+                                  start_, model_, start.model()));
   if (max_evals_ < 10) throw input_error("--max-evals must be at least 10");
   fit_options o;
   o.max_evals = max_evals_;

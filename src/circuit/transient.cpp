@@ -156,6 +156,7 @@ class engine {
   void load_memristors(const vec& x, const step_ctx& c, bool& mem_ok);
   void stamp_memristor(const elem_state& e, const vec& x);
   static void stamp_conductance(const elem_state& e, double g);
+  static void stamp_incidence(const elem_state& e);
   bool newton(vec& x, double t, const step_ctx& c, int max_it, int& iterations);
   bool dc_operating_point(vec& x, int& iterations);
   void accept(const vec& x, const step_ctx& c);
@@ -263,9 +264,9 @@ device_config memristor_config(const model_card& m) {
   } catch (const input_error& err) {
     throw input_error(fmt::format("{}: model {}: {}", m.source, m.name, err.what()));
   }
-  if (preset_it != m.words.end() && model_it != m.words.end() && model_it->second != cfg.model)
+  if (preset_it != m.words.end() && model_it != m.words.end() && model_it->second != cfg.model())
     throw input_error(fmt::format("{}: model {}: preset '{}' is a {} parameter set, not {}",
-                                  m.source, m.name, preset_it->second, cfg.model,
+                                  m.source, m.name, preset_it->second, cfg.model(),
                                   model_it->second));
   for (const auto& [key, val] : m.words)
     if (key != "model" && key != "preset")
@@ -509,6 +510,15 @@ void engine::assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok) {
   for (std::size_t k = 0; k < nl_.elements.size(); ++k) stamp(k, x, t, c, alpha);
 }
 
+// A branch's incidence: its current leaves n+ and enters n-, and its equation reads v(n+) - v(n-)
+// (the first four entries of a voltage source, inductor or VCVS).
+void engine::stamp_incidence(const elem_state& e) {
+  add(e.slot[0], 1);
+  add(e.slot[1], -1);
+  add(e.slot[2], 1);
+  add(e.slot[3], -1);
+}
+
 void engine::stamp_conductance(const elem_state& e, double g) {
   add(e.slot[0], g);
   add(e.slot[1], g);
@@ -534,10 +544,7 @@ void engine::stamp(std::size_t k, const vec& x, double t, const step_ctx& c, dou
       break;
     }
     case element_kind::inductor: {
-      add(e.slot[0], 1);
-      add(e.slot[1], -1);
-      add(e.slot[2], 1);
-      add(e.slot[3], -1);
+      stamp_incidence(e);
       if (!c.dc) {
         add(e.slot[4], -el.value * alpha);
         b_[e.branch] += c.hist(e.rx);
@@ -545,10 +552,7 @@ void engine::stamp(std::size_t k, const vec& x, double t, const step_ctx& c, dou
       break;
     }
     case element_kind::vsource:
-      add(e.slot[0], 1);
-      add(e.slot[1], -1);
-      add(e.slot[2], 1);
-      add(e.slot[3], -1);
+      stamp_incidence(e);
       b_[e.branch] += src_scale_ * el.wave.value(t);
       break;
     case element_kind::isource: {
@@ -558,10 +562,7 @@ void engine::stamp(std::size_t k, const vec& x, double t, const step_ctx& c, dou
       break;
     }
     case element_kind::vcvs:
-      add(e.slot[0], 1);
-      add(e.slot[1], -1);
-      add(e.slot[2], 1);
-      add(e.slot[3], -1);
+      stamp_incidence(e);
       add(e.slot[4], -el.value);
       add(e.slot[5], el.value);
       break;

@@ -261,7 +261,7 @@ std::vector<fit_param> free_params(const device_config& start, const fit_options
   if (!o.free.empty()) return o.free;
   if (defaults.empty())
     throw input_error(fmt::format("{}: model {} declares no default free parameters for {} fits",
-                                  start.source, start.model, kind));
+                                  start.source, start.model(), kind));
   return defaults;
 }
 }  // namespace
@@ -347,7 +347,7 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
       fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
   cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
   cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
-  cfg.description = fmt::format("{} fitted to {} (V_th {:.3f} V, V_hold {:.3f} V)", cfg.model,
+  cfg.description = fmt::format("{} fitted to {} (V_th {:.3f} V, V_hold {:.3f} V)", cfg.model(),
                                 data.path, describe(sim.th.vth).mean, describe(sim.th.vhold).mean);
   cfg.source = "fit";
   out.config = cfg;
@@ -515,7 +515,7 @@ fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const 
   cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
   cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
   cfg.description =
-      fmt::format("{} fitted to {} (median delay {:.3g} ms, relaxation {:.3g} ms)", cfg.model,
+      fmt::format("{} fitted to {} (median delay {:.3g} ms, relaxation {:.3g} ms)", cfg.model(),
                   data.path, median_of(sim.times.delay) * 1e3, median_of(sim.times.relax) * 1e3);
   cfg.source = "fit";
   out.config = cfg;

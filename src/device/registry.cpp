@@ -84,7 +84,6 @@ std::vector<std::string> preset_names() {
 device_config default_config(std::string_view model) {
   device_config c;
   c.type = &device_type_named(model);
-  c.model = std::string(model);
   c.source = fmt::format("defaults of {}", model);
   c.values = c.type->defaults();
   return c;
@@ -99,13 +98,14 @@ device_config parse_config(std::string_view text, const std::string& source) {
   }
   device_config c;
   c.source = source;
+  std::string model;
   for (const auto& [key, node] : doc) {
     const std::string k(key.str());
     const std::string at = where(source, node);
     if (k == "model" || k == "description") {
       auto s = node.value<std::string>();
       if (!s) throw input_error(fmt::format("{}: '{}' must be a string", at, k));
-      (k == "model" ? c.model : c.description) = *s;
+      (k == "model" ? model : c.description) = *s;
     } else if (k == "params") {
       if (!node.is_table()) throw input_error(fmt::format("{}: [params] must be a table", at));
     } else if (k == "protocol" || k == "circuit" || k == "fit") {
@@ -118,7 +118,7 @@ device_config parse_config(std::string_view text, const std::string& source) {
                       at, k));
     }
   }
-  if (c.model.empty()) throw input_error(fmt::format("{}: missing 'model = \"...\"'", source));
+  if (model.empty()) throw input_error(fmt::format("{}: missing 'model = \"...\"'", source));
   const toml::table empty;
   const toml::table* params = doc["params"].as_table();
   if (!params) params = &empty;
@@ -131,7 +131,7 @@ device_config parse_config(std::string_view text, const std::string& source) {
   };
   const toml::node* model_node = doc.get("model");
   try {
-    c.type = &device_type_named(c.model);
+    c.type = &device_type_named(model);
   } catch (const input_error& e) {
     throw input_error(fmt::format("{}: {}", where(source, *model_node), e.what()));
   }
@@ -159,7 +159,7 @@ device_config load_config_file(const std::string& path) {
 }
 
 std::string to_toml(const device_config& c) {
-  std::string out = fmt::format("model = \"{}\"\n", c.model);
+  std::string out = fmt::format("model = \"{}\"\n", c.model());
   if (!c.description.empty()) out += fmt::format("description = \"{}\"\n", escape(c.description));
   out += "\n[params]\n";
   out += write_params(c.type->params(), c.values);
@@ -180,7 +180,7 @@ void set_temperature(device_config& c, double kelvin, std::string_view what) {
     throw input_error(
         fmt::format("{}: model {} has no temperature dependence (models with a "
                     "'temperature' parameter: {})",
-                    what, c.model, fmt::join(temperature_models(), ", ")));
+                    what, c.model(), fmt::join(temperature_models(), ", ")));
   set_param(c, "temperature", kelvin);
 }
 
@@ -197,7 +197,7 @@ std::unique_ptr<device_model> make_device(const device_config& c, std::size_t n,
 namespace {
 std::size_t param_index(const device_config& c, std::string_view name) {
   if (const auto k = c.type->find(name)) return *k;
-  throw input_error(fmt::format("model {} has no parameter '{}'", c.model, name));
+  throw input_error(fmt::format("model {} has no parameter '{}'", c.model(), name));
 }
 }  // namespace
 

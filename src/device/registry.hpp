@@ -21,8 +21,8 @@ const device_type& device_type_named(std::string_view model);
 std::vector<std::string> model_names();
 
 struct device_config {
-  std::string model;  // a registered model's name
   const device_type* type = nullptr;
+  std::string_view model() const { return type->name(); }
   std::string source;  // where it came from, for messages
   std::string description;
   std::vector<double> values;  // in the order of type->params()
@@ -33,9 +33,9 @@ struct device_config {
 // an input_error if the config is of another model.
 template <class P>
 P params_as(const device_config& c) {
-  if (c.model != P::model)
+  if (c.model() != P::model)
     throw input_error(
-        fmt::format("{}: model {} is needed here, not {}", c.source, P::model, c.model));
+        fmt::format("{}: model {} is needed here, not {}", c.source, P::model, c.model()));
   return params_from_values<P>(fields_of(P{}), c.values);
 }
 

@@ -86,15 +86,19 @@ wang2024_model::wang2024_model(const wang2024_params& p, std::size_t n, std::uin
   reset();
 }
 
+namespace {
+// A device-to-device multiplier: 1 + spread z, kept above 0.05.
+double d2d_factor(double spread, double z) { return std::max(0.05, 1.0 + spread * z); }
+}  // namespace
+
 void wang2024_model::reset() {
   for (std::size_t i = 0; i < n_; ++i) {
     const std::uint64_t id = first_id_ + i;
     const auto z = rng_.normals(rng_stream::device_variation, id, 0);
-    auto mult = [](double spread, double xi) { return std::max(0.05, 1.0 + spread * xi); };
-    mu_d_[i] = mult(p_.d2d_mu, z[0]) * drift_scale_[i];
-    beta_d_[i] = mult(p_.d2d_beta, z[1]);
-    g1_d_[i] = mult(p_.d2d_gamma1, z[2]);
-    g2_d_[i] = mult(p_.d2d_gamma2, z[3]);
+    mu_d_[i] = d2d_factor(p_.d2d_mu, z[0]) * drift_scale_[i];
+    beta_d_[i] = d2d_factor(p_.d2d_beta, z[1]);
+    g1_d_[i] = d2d_factor(p_.d2d_gamma1, z[2]);
+    g2_d_[i] = d2d_factor(p_.d2d_gamma2, z[3]);
     const auto u = rng_.uniforms(rng_stream::initial_state, id, 0);
     fil_[i] = 0;
     res_[i] = p_.res_init_min + (p_.res_init_max - p_.res_init_min) * u[0];
@@ -113,8 +117,9 @@ double wang2024_model::resistance_of(double tot, double s) const {
 double wang2024_model::resistance(std::size_t i) const { return r_[i]; }
 
 void wang2024_model::set_drift_scale(std::size_t i, double s) {
-  mu_d_[i] = mu_d_[i] / drift_scale_[i] * s;
   drift_scale_[i] = s;
+  const double z = rng_.normals(rng_stream::device_variation, first_id_ + i, 0)[0];
+  mu_d_[i] = d2d_factor(p_.d2d_mu, z) * s;
 }
 
 void wang2024_model::add_segments(double t, double t_end, double tol,

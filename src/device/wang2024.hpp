@@ -93,7 +93,7 @@ class wang2024_model final : public device_model {
   // rate multipliers of the current noise interval, and its index
   std::vector<double> m1_, m2_, m3_;
   std::int64_t noise_k_ = -1;  // -1: none drawn yet
-  // device-to-device multipliers (mu_d_ includes drift_scale_)
+  // device-to-device multipliers (mu_d_ includes the per-device drift scale)
   std::vector<double> mu_d_, beta_d_, g1_d_, g2_d_, drift_scale_;
 };
 

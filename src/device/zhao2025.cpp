@@ -102,18 +102,15 @@ void zhao2025_model::advance_interval_slope(double, double h, std::uint64_t coun
   IONSIM_ASSERT(v_device.size() == n_ && current.size() == n_ && didv.size() == n_);
   const zhao2025_step& st = step_for(h);
   for (std::size_t i = 0; i < n_; ++i) {
-    std::array<double, 4> z{};
-    if (st.noisy()) z = rng_.normals(rng_stream::device_noise, first_id_ + i, counter);
+    const auto z = noise(i, counter, st);
     const double v = v_device[i];
     dual x1, x2;
     st.advance<dual>(x1_[i], x2_[i], dual(v, 1.0), z[0], z[1], mu_scale_[i], x1, x2);
     x1_[i] = x1.v;
     x2_[i] = x2.v;
-    const double x = x1.v + x2.v, r = resistance(i);
-    // dR/dx of zhao2025_resistance (0 where x is clamped)
-    const double drdx = x < 0 || x > 1 ? 0.0
-                                       : p_.r_on - p_.r_off * std::exp((1.0 - x) / p_.lambda) /
-                                                       p_.lambda * off_norm_;
+    const double r = resistance(i);
+    const double drdx =
+        zhao2025_resistance_slope(x1.v + x2.v, p_.r_on, p_.r_off, p_.lambda, off_norm_);
     current[i] = v / r;
     didv[i] = 1.0 / r - v / (r * r) * drdx * (x1.d + x2.d);
   }
@@ -142,9 +139,7 @@ std::span<const double> zhao2025_model::state(std::size_t k) const {
 
 void zhao2025_model::step_device(std::size_t i, std::int64_t step, const zhao2025_step& st,
                                  double v_d) {
-  std::array<double, 4> z{};
-  if (st.noisy())
-    z = rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
+  const auto z = noise(i, static_cast<std::uint64_t>(step), st);
   st(x1_[i], x2_[i], v_d, z[0], z[1], mu_scale_[i]);
 }
 
@@ -153,7 +148,7 @@ void zhao2025_model::advance(std::int64_t first_step, int n_steps, double dt,
                              std::span<double> conductance) {
   IONSIM_ASSERT(v_applied.size() == n_ && current.size() == n_ && conductance.size() == n_);
   const auto n = static_cast<std::int64_t>(n_);
-  const zhao2025_step st(p_, dt);
+  const zhao2025_step& st = step_for(dt);
 #pragma omp parallel for schedule(static) if (n * n_steps > 65536)
   for (std::int64_t ii = 0; ii < n; ++ii) {
     const auto i = static_cast<std::size_t>(ii);

@@ -4,6 +4,7 @@
 // Notes 4 and 6 (third-party transcription, see ../shared/PHYSICS.md §2). Filament x1 and
 // residue x2; see docs/models/zhao2025.md.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 #include <span>
@@ -45,6 +46,12 @@ inline double zhao2025_resistance(double x, double r_on, double r_off, double la
                                   double off_norm) {
   x = std::clamp(x, 0.0, 1.0);
   return r_on * x + r_off * std::expm1((1.0 - x) / lambda) * off_norm;
+}
+// dR_d/dx of zhao2025_resistance [Ω] (0 where x is clamped).
+inline double zhao2025_resistance_slope(double x, double r_on, double r_off, double lambda,
+                                        double off_norm) {
+  if (x < 0 || x > 1) return 0.0;
+  return r_on - r_off * std::exp((1.0 - x) / lambda) / lambda * off_norm;
 }
 
 // One step of model A for a fixed step dt, its constants computed once. The field drives Ag
@@ -128,6 +135,11 @@ class zhao2025_model final : public device_model {
   const zhao2025_params& params() const { return p_; }
   // Advances device i by one step with voltage v_d [V] across it (anode minus cathode).
   void step_device(std::size_t i, std::int64_t step, const zhao2025_step& st, double v_d);
+  // The standard normals of device i's noise at step `step` (zeros without noise).
+  std::array<double, 4> noise(std::size_t i, std::uint64_t step, const zhao2025_step& st) const {
+    return st.noisy() ? rng_.normals(rng_stream::device_noise, first_id_ + i, step)
+                      : std::array<double, 4>{};
+  }
 
  private:
   // The step's constants for an interval of h [s], kept while h does not change.

@@ -70,7 +70,7 @@ std::pair<double, double> fit_sigmoid(const std::vector<double>& v, const std::v
 
 // The memristor's .model card with every parameter of the preset.
 std::string memristor_card(const neuron_circuit& n) {
-  std::string card = fmt::format(".model dm memristor(model={}", n.memristor.model);
+  std::string card = fmt::format(".model dm memristor(model={}", n.memristor.model());
   for (const auto& [name, value] : param_values(n.memristor))
     card += fmt::format("\n+ {}={:.17g}", name, value);
   return card + ")";
@@ -219,7 +219,7 @@ class protocol_runner {
 };
 
 nlohmann::json neuron_json(const neuron_circuit& n, const characterize_options& o) {
-  return {{"memristor_model", n.memristor.model},
+  return {{"memristor_model", std::string(n.memristor.model())},
           {"memristor_parameters", n.memristor.source},
           {"c_g_F", n.c_g},
           {"r_c_ohm", n.r_c},

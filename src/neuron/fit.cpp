@@ -41,7 +41,7 @@ neuron_fit_outcome fit_neuron(const neuron_circuit& start, const neuron_fit_opti
     throw input_error(
         fmt::format("{}: model {} declares no default free parameters for the "
                     "neuron fit",
-                    start.memristor.source, start.memristor.model));
+                    start.memristor.source, start.memristor.model()));
   if (o.trials_2e < 1 || o.trials_p < 1 || o.max_evals < 1)
     throw input_error("neuron fit: trial counts and evaluations must be at least 1");
   neuron_fit_outcome out;

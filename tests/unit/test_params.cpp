@@ -55,7 +55,7 @@ TEST(ParseConfig, ReadsNumbersIntegersFlagsAndQuantities) {
                                         "symmetric = false\n"
                                         "published = true\n"),
                               "file.toml");
-  EXPECT_EQ(c.model, "wang2024");
+  EXPECT_EQ(c.model(), "wang2024");
   EXPECT_EQ(c.description, "test device");
   EXPECT_EQ(c.source, "file.toml");
   EXPECT_DOUBLE_EQ(get_param(c, "r_on"), 170e3);
@@ -236,14 +236,14 @@ TEST(Presets, EveryPresetLoads) {
     SCOPED_TRACE(n);
     device_config c;
     ASSERT_NO_THROW(c = load_preset(n));
-    EXPECT_NE(std::find(models.begin(), models.end(), c.model), models.end());
+    EXPECT_NE(std::find(models.begin(), models.end(), c.model()), models.end());
     EXPECT_FALSE(c.description.empty());
     EXPECT_TRUE(contains(c.source, n));
     EXPECT_GT(config_dt(c), 0.0);
     EXPECT_GT(get_param(c, "r_off"), get_param(c, "r_on"));
     auto m = make_device(c, 2, 1);
     ASSERT_NE(m, nullptr);
-    EXPECT_EQ(m->model_name(), c.model);
+    EXPECT_EQ(m->model_name(), c.model());
     EXPECT_EQ(m->size(), 2u);
     EXPECT_EQ(m->default_dt(), config_dt(c));
   }
@@ -279,7 +279,7 @@ TEST(Presets, RoundTripThroughToToml) {
     const std::string text = to_toml(a);
     device_config b;
     ASSERT_NO_THROW(b = parse_config(text, "roundtrip.toml")) << text;
-    EXPECT_EQ(b.model, a.model);
+    EXPECT_EQ(b.model(), a.model());
     EXPECT_EQ(b.description, a.description);
     EXPECT_EQ(b.type, a.type);
     for (const auto& f : field_names(a)) EXPECT_EQ(get_param(b, f), get_param(a, f)) << f;
