@@ -1,6 +1,7 @@
 #include "circuit/netlist.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,6 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "circuit/element.hpp"
 #include "circuit/expr.hpp"
 #include "core/error.hpp"
 
@@ -171,32 +173,6 @@ struct pending_output {
   std::vector<std::string> nodes;  // for v(...)
   std::string current;             // for i(...)
 };
-
-const char* kind_name(element_kind k) {
-  switch (k) {
-    case element_kind::resistor:
-      return "resistor";
-    case element_kind::capacitor:
-      return "capacitor";
-    case element_kind::inductor:
-      return "inductor";
-    case element_kind::vsource:
-      return "voltage source";
-    case element_kind::isource:
-      return "current source";
-    case element_kind::vcvs:
-      return "VCVS";
-    case element_kind::vccs:
-      return "VCCS";
-    case element_kind::vswitch:
-      return "switch";
-    case element_kind::mosfet:
-      return "MOSFET";
-    case element_kind::memristor:
-      return "memristor";
-  }
-  return "element";
-}
 
 class parser {
  public:
@@ -481,10 +457,14 @@ class parser {
     m.name = s.prefix + name;
     m.type = c.toks[2].low;
     m.source = where(c.line);
-    static const std::set<std::string> types = {"nmos", "pmos", "sw", "memristor"};
-    if (!types.contains(m.type))
-      fail(c, fmt::format("{}: model type '{}' is not supported (nmos, pmos, sw, memristor)", who,
-                          c.toks[2].text));
+    const element_type* type = element_type_for_model(m.type);
+    if (!type) {
+      std::vector<std::string> known;
+      for (const element_type* t : element_types())
+        known.insert(known.end(), t->model_types.begin(), t->model_types.end());
+      fail(c, fmt::format("{}: model type '{}' is not supported ({})", who, c.toks[2].text,
+                          fmt::join(known, ", ")));
+    }
     std::size_t i = 3, end = c.toks.size();
     if (i < end && c.toks[i].type == token::kind::lparen) {
       if (c.toks.back().type != token::kind::rparen) fail(c, who + ": missing ')'");
@@ -495,8 +475,8 @@ class parser {
                {c.toks.begin() + static_cast<std::ptrdiff_t>(i),
                 c.toks.begin() + static_cast<std::ptrdiff_t>(end)}};
     for (const auto& [key, value] : key_values(inner, 0, who)) {
-      // A memristor card's words ("model=zhao2025") name things; other values are numbers.
-      if (m.type == "memristor" && value->is_word() && !parse_spice_number(value->text) &&
+      // Some cards' words name things ("model=zhao2025"); other values are numbers.
+      if (type->model_words && value->is_word() && !parse_spice_number(value->text) &&
           !s.params.contains(value->low)) {
         m.words[key] = value->low;
         m.params.erase(key);
@@ -505,10 +485,9 @@ class parser {
         m.words.erase(key);
       }
     }
-    if ((m.type == "nmos" || m.type == "pmos") && m.params.contains("level") &&
-        m.params["level"] != 1)
-      fail(c,
-           fmt::format("{}: level {:g} is not supported (only level 1)", who, m.params["level"]));
+    if (type->check_model)
+      if (const std::string problem = type->check_model(m); !problem.empty())
+        fail(c, fmt::format("{}: {}", who, problem));
     if (top) {
       if (const auto it = nl_.models.find(m.name); it != nl_.models.end())
         fail(c, fmt::format("{}: model '{}' is defined twice (first at {})", who, name,
@@ -705,16 +684,14 @@ class parser {
   }
 
   std::string model_of(const card& c, const scope& s, const std::string& who, const token& t,
-                       std::initializer_list<std::string_view> types) const {
+                       const std::vector<std::string>& types) const {
     if (!t.is_word()) fail(c, fmt::format("{}: expected a model name, got '{}'", who, t.text));
     std::string key = t.low;
     if (const auto it = s.models.find(t.low); it != s.models.end()) key = it->second;
     const auto it = nl_.models.find(key);
     if (it == nl_.models.end()) fail(c, fmt::format("{}: undefined model '{}'", who, t.text));
     if (std::find(types.begin(), types.end(), it->second.type) == types.end()) {
-      std::string expected;
-      for (const auto type : types)
-        expected += (expected.empty() ? "" : " or ") + std::string(type);
+      const std::string expected = fmt::format("{}", fmt::join(types, " or "));
       fail(c, fmt::format("{}: model '{}' is a {} model, expected {}", who, t.text, it->second.type,
                           expected));
     }
@@ -736,32 +713,22 @@ class parser {
     const std::string who = s.shown + t0.text;
     element e;
     e.name = s.prefix + t0.low;
-    switch (t0.low.front()) {
-      case 'r':
-        return two_terminal(c, s, who, std::move(e), element_kind::resistor);
-      case 'c':
-        return two_terminal(c, s, who, std::move(e), element_kind::capacitor);
-      case 'l':
-        return two_terminal(c, s, who, std::move(e), element_kind::inductor);
-      case 'v':
-        return source_card(c, s, who, std::move(e), element_kind::vsource);
-      case 'i':
-        return source_card(c, s, who, std::move(e), element_kind::isource);
-      case 'e':
-        return controlled(c, s, who, std::move(e), element_kind::vcvs);
-      case 'g':
-        return controlled(c, s, who, std::move(e), element_kind::vccs);
-      case 's':
-        return with_model(c, s, who, std::move(e), element_kind::vswitch);
-      case 'm':
-        return with_model(c, s, who, std::move(e), element_kind::mosfet);
-      case 'y':
-        return with_model(c, s, who, std::move(e), element_kind::memristor);
-      case 'x':
-        return instance(c, s, who);
-      default:
-        fail(c, fmt::format("{}: element type '{}' is not supported (R C L V I E G S M Y X)", who,
-                            t0.text.front()));
+    if (t0.low.front() == 'x') return instance(c, s, who);
+    e.type = element_type_for_letter(t0.low.front());
+    if (!e.type) {
+      std::string letters;
+      for (const element_type* t : element_types())
+        letters += fmt::format("{:c} ", std::toupper(static_cast<unsigned char>(t->letter)));
+      fail(c, fmt::format("{}: element type '{}' is not supported ({}X)", who, t0.text.front(),
+                          letters));
+    }
+    switch (e.type->form) {
+      case card_form::value:
+        return value_card(c, s, who, std::move(e));
+      case card_form::model:
+        return model_card_element(c, s, who, std::move(e));
+      case card_form::source:
+        return source_card(c, s, who, std::move(e));
     }
   }
 
@@ -777,65 +744,51 @@ class parser {
                           c.toks[nodes + 2].text, syntax));
   }
 
-  void two_terminal(const card& c, scope& s, const std::string& who, element e, element_kind k) {
-    e.kind = k;
-    const char* syntax = k == element_kind::resistor    ? "R n+ n- value"
-                         : k == element_kind::capacitor ? "C n+ n- value [ic=v]"
-                                                        : "L n+ n- value [ic=i]";
-    expect_fields(c, who, 2, syntax, "value");
-    e.nodes = {node_of(s, c.toks[1].low), node_of(s, c.toks[2].low)};
-    e.value = value_of(c, c.toks[3], s.params, who);
-    for (const auto& [key, value] : key_values(c, 4, who)) {
-      if (k == element_kind::resistor || key != "ic")
-        fail(c, fmt::format("{}: unsupported parameter '{}' (syntax: {})", who, key, syntax));
+  // Instance parameters after the leading fields: the element type's only.
+  void instance_params(const card& c, scope& s, const std::string& who, std::size_t first,
+                       element& e) {
+    const element_type& type = *e.type;
+    for (const auto& [key, value] : key_values(c, first, who)) {
+      if (std::find(type.params.begin(), type.params.end(), key) == type.params.end())
+        fail(c, fmt::format("{}: {} parameter '{}' (syntax: {})", who,
+                            type.params.empty() ? "unexpected" : "unsupported", key, type.syntax));
       e.params[key] = value_of(c, *value, s.params, fmt::format("{} {}", who, key));
     }
-    if (k == element_kind::resistor ? e.value == 0 : e.value < 0)
-      fail(c, fmt::format("{} {} value {:g} is not allowed{}", kind_name(k), who, e.value,
-                          k == element_kind::resistor ? "" : " (must be >= 0)"));
+  }
+
+  // nodes, one value, [key=value ...]
+  void value_card(const card& c, scope& s, const std::string& who, element e) {
+    const element_type& type = *e.type;
+    if (type.linear_only)
+      for (std::size_t i = 1; i < c.toks.size(); ++i) {
+        static const std::set<std::string> forms = {"poly", "value", "table", "vol", "cur"};
+        if (!c.toks[i].is_value() || (c.toks[i].is_word() && forms.contains(c.toks[i].low)))
+          fail(c, fmt::format("{}: only the linear form '{}' is supported", who, type.syntax));
+      }
+    expect_fields(c, who, type.nodes, type.syntax, type.value_name);
+    for (std::size_t i = 1; i <= type.nodes; ++i) e.nodes.push_back(node_of(s, c.toks[i].low));
+    e.value = value_of(c, c.toks[type.nodes + 1], s.params, who);
+    instance_params(c, s, who, type.nodes + 2, e);
+    if (type.value_ok && !type.value_ok(e.value))
+      fail(c, fmt::format("{} {} value {:g} is not allowed{}", type.name, who, e.value,
+                          type.value_rule));
     add_element(c, who, std::move(e));
   }
 
-  void controlled(const card& c, scope& s, const std::string& who, element e, element_kind k) {
-    e.kind = k;
-    const char* syntax = k == element_kind::vcvs ? "E n+ n- nc+ nc- gain" : "G n+ n- nc+ nc- gm";
-    for (std::size_t i = 1; i < c.toks.size(); ++i) {
-      static const std::set<std::string> forms = {"poly", "value", "table", "vol", "cur"};
-      if (!c.toks[i].is_value() || (c.toks[i].is_word() && forms.contains(c.toks[i].low)))
-        fail(c, fmt::format("{}: only the linear form '{}' is supported", who, syntax));
-    }
-    expect_fields(c, who, 4, syntax, k == element_kind::vcvs ? "gain" : "transconductance");
-    for (std::size_t i = 1; i <= 4; ++i) e.nodes.push_back(node_of(s, c.toks[i].low));
-    e.value = value_of(c, c.toks[5], s.params, who);
+  // nodes, a model name, [key=value ...]
+  void model_card_element(const card& c, scope& s, const std::string& who, element e) {
+    const element_type& type = *e.type;
+    expect_fields(c, who, type.nodes, type.syntax, "model name");
+    for (std::size_t i = 1; i <= type.nodes; ++i) e.nodes.push_back(node_of(s, c.toks[i].low));
+    e.model = model_of(c, s, who, c.toks[type.nodes + 1], type.model_types);
+    instance_params(c, s, who, type.nodes + 2, e);
     add_element(c, who, std::move(e));
   }
 
-  void with_model(const card& c, scope& s, const std::string& who, element e, element_kind k) {
-    e.kind = k;
-    const std::size_t nodes = k == element_kind::memristor ? 2 : 4;
-    const char* syntax = k == element_kind::vswitch  ? "S n+ n- nc+ nc- model"
-                         : k == element_kind::mosfet ? "M d g s b model [w=..] [l=..]"
-                                                     : "Y n+ n- model";
-    expect_fields(c, who, nodes, syntax, "model name");
-    for (std::size_t i = 1; i <= nodes; ++i) e.nodes.push_back(node_of(s, c.toks[i].low));
-    const token& m = c.toks[nodes + 1];
-    if (k == element_kind::vswitch) e.model = model_of(c, s, who, m, {"sw"});
-    if (k == element_kind::mosfet) e.model = model_of(c, s, who, m, {"nmos", "pmos"});
-    if (k == element_kind::memristor) e.model = model_of(c, s, who, m, {"memristor"});
-    for (const auto& [key, value] : key_values(c, nodes + 2, who)) {
-      if (k != element_kind::mosfet)
-        fail(c, fmt::format("{}: unexpected parameter '{}' (syntax: {})", who, key, syntax));
-      e.params[key] = value_of(c, *value, s.params, fmt::format("{} {}", who, key));
-    }
-    add_element(c, who, std::move(e));
-  }
-
-  void source_card(const card& c, scope& s, const std::string& who, element e, element_kind k) {
-    e.kind = k;
+  // two nodes, [[DC] v] [PULSE(...)|PWL(...)|SIN(...)]
+  void source_card(const card& c, scope& s, const std::string& who, element e) {
     const auto& t = c.toks;
-    const char* syntax = k == element_kind::vsource
-                             ? "V n+ n- [[DC] v] [PULSE(...)|PWL(...)|SIN(...)]"
-                             : "I n+ n- [[DC] v] [PULSE(...)|PWL(...)|SIN(...)]";
+    const char* syntax = e.type->syntax;
     static const std::set<std::string> functions = {"pulse", "pwl", "sin"};
     static const std::set<std::string> unsupported = {"exp",      "sffm", "am",      "trnoise",
                                                       "trrandom", "pat",  "distof1", "distof2"};
@@ -1032,9 +985,13 @@ class parser {
         const auto it = element_index_.find(o.current);
         if (it == element_index_.end())
           fail(o.line, fmt::format("{}: unknown element '{}' in {}", o.card, o.current, o.text));
-        if (nl_.elements[it->second].kind != element_kind::vsource)
-          fail(o.line, fmt::format("{}: {} is not a voltage source; i() takes a voltage source",
-                                   o.card, o.current));
+        if (!nl_.elements[it->second].type->current_output) {
+          std::vector<std::string> takes;
+          for (const element_type* type : element_types())
+            if (type->current_output) takes.push_back(type->name);
+          fail(o.line, fmt::format("{}: {} is a {}; i() takes a {}", o.card, o.current,
+                                   nl_.elements[it->second].type->name, fmt::join(takes, " or ")));
+        }
       }
       if (std::find(nl_.outputs.begin(), nl_.outputs.end(), o.text) == nl_.outputs.end())
         nl_.outputs.push_back(o.text);

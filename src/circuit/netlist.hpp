@@ -23,35 +23,24 @@ struct waveform {
   void breakpoints(double t0, double t1, std::vector<double>& out) const;
 };
 
-enum class element_kind {
-  resistor,   // R n+ n- value
-  capacitor,  // C n+ n- value [ic=v]
-  inductor,   // L n+ n- value [ic=i]
-  vsource,    // V n+ n- [DC v] [PULSE(...)|PWL(...)|SIN(...)]
-  isource,    // I n+ n- ... (current flows from n+ through the source to n-)
-  vcvs,       // E n+ n- nc+ nc- gain
-  vccs,       // G n+ n- nc+ nc- transconductance
-  vswitch,    // S n+ n- nc+ nc- model
-  mosfet,     // M d g s b model [W=..] [L=..]
-  memristor,  // Y n+ n- model   (ionsim: a diffusive memristor, .model NAME memristor(...))
-};
+struct element_type;  // circuit/element.hpp: the registered element types
 
 struct model_card {
   std::string name;                          // lower case
-  std::string type;                          // lower case: "nmos", "pmos", "sw", "memristor"
+  std::string type;                          // lower case: "nmos", "pmos", "sw", "memristor", ...
   std::map<std::string, double> params;      // lower-case keys
   std::map<std::string, std::string> words;  // non-numeric values, e.g. model=zhao2025
   std::string source;                        // "file:line" of the card
 };
 
 struct element {
-  element_kind kind;
+  const element_type* type = nullptr;  // its card and its engine model (circuit/element.hpp)
   std::string name;        // lower case, hierarchical for subcircuit instances: "x1.r2"
   std::string source;      // "file:line"
-  std::vector<int> nodes;  // node indices, 0 = ground; order as in the syntax above
-  double value = 0;        // R [Ω], C [F], L [H], E gain [1], G [S]
+  std::vector<int> nodes;  // node indices, 0 = ground; order as in the type's syntax
+  double value = 0;        // value-form elements: R [Ω], C [F], L [H], E gain [1], G [S]
   waveform wave;           // V and I sources
-  std::string model;       // S, M, Y: lower-case model name
+  std::string model;       // model-form elements (S, M, Y): lower-case model name
   std::map<std::string, double> params;  // instance parameters (w, l, ic, ...), lower case
 };
 

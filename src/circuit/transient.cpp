@@ -14,9 +14,8 @@
 #include <numeric>
 #include <optional>
 
-#include "circuit/mosfet.hpp"
+#include "circuit/element.hpp"
 #include "core/error.hpp"
-#include "device/registry.hpp"
 
 namespace ionsim::circuit {
 
@@ -25,39 +24,7 @@ namespace {
 using sparse = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
 using vec = Eigen::VectorXd;
 
-constexpr double max_state_step = 0.02;  // memristor: largest change of a state variable per step
-constexpr double newton_vlimit = 0.5;    // [V] largest node-voltage change per iteration
-
-// History of a reactive element: s is its charge (C) or flux (L).
-struct reactive {
-  double s = 0, sdot = 0, s_prev = 0;
-};
-
-struct step_ctx {
-  bool dc = true;
-  int order = 1;
-  double h = 0, h_prev = 0;
-  bool gear = false;
-  double alpha() const {
-    if (dc) return 0;
-    if (order == 1) return 1.0 / h;
-    if (gear) {
-      const double rho = h / h_prev;
-      return (1 + 2 * rho) / (h * (1 + rho));
-    }
-    return 2.0 / h;
-  }
-  // ds/dt(new) = alpha * s_new + hist
-  double hist(const reactive& r) const {
-    if (dc) return 0;
-    if (order == 1) return -r.s / h;
-    if (gear) {
-      const double rho = h / h_prev;
-      return -(1 + rho) / h * r.s + rho * rho / (h * (1 + rho)) * r.s_prev;
-    }
-    return -2.0 / h * r.s - r.sdot;
-  }
-};
+constexpr double newton_vlimit = 0.5;  // [V] largest node-voltage change per iteration
 
 // Gaussian elimination with partial pivoting for the small systems of most circuits, in place
 // on a fixed array: no allocation and no blocking, which cost more than the arithmetic below a
@@ -88,32 +55,6 @@ bool solve_small(int n, double* a, double* b) {
   return true;
 }
 
-// The memristors of one device configuration that follow each other in the netlist's memristor
-// order, as one device batch: their device ids are contiguous, as the batch's are, and one
-// call per Newton iteration advances them all.
-struct mem_batch {
-  device_config config;
-  std::uint64_t first_id = 0;
-  std::unique_ptr<device_model> dev;
-  std::vector<std::size_t> elems;      // element indices, in batch order
-  std::vector<double> saved, v, i, g;  // saved state; per device: voltage, current, slope
-};
-
-struct elem_state {
-  int n[5] = {-1, -1, -1, -1, -1};  // unknown indices of the terminals (-1 ground)
-  int branch = -1;
-  std::vector<double*> slot;  // matrix entries this element writes, in build order
-  reactive rx;
-  mos_model mos;
-  double beta = 0;
-  bool sw_on = false;
-  double sw_vt = 0, sw_vh = 0, sw_ron = 1, sw_roff = 1e12;
-  device_model* mem = nullptr;    // the batch holding this memristor (or none)
-  std::size_t mem_index = 0;      // its device in the batch
-  double mem_i = 0, mem_g = 0;    // the batch's current and slope at the last load
-  std::vector<double> mem_start;  // the state variables at the step's start (step control)
-};
-
 class engine {
  public:
   engine(const netlist& nl, const run_options& o);
@@ -122,7 +63,7 @@ class engine {
  private:
   // What one recorded output reads.
   struct probe {
-    enum kind { node, diff, branch_current, mem_state } k;
+    enum kind { node, diff, branch_current, elem_state } k;
     int a = -1, b = -1;
     std::size_t elem = 0, state = 0;
   };
@@ -141,34 +82,16 @@ class engine {
     std::vector<double> p_prev, energy;  // element powers at t; energies up to t
   };
 
-  // slot bookkeeping: in the pattern pass, register (r, c); in the pointer pass, fetch them
-  void pattern(elem_state& e, std::initializer_list<std::pair<int, int>> rc);
   void build();
   void check_models() const;
-  void setup_mosfet(const element& el, elem_state& e) const;
-  void setup_switch(const element& el, elem_state& e) const;
   void build_matrix();
-  void element_pattern(const element& el, elem_state& e);
   void check_topology() const;
-  void assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok);
-  void stamp(std::size_t k, const vec& x, double t, const step_ctx& c, double alpha);
-  void stamp_mosfet(const elem_state& e, const vec& x);
-  void load_memristors(const vec& x, const step_ctx& c, bool& mem_ok);
-  void stamp_memristor(const elem_state& e, const vec& x);
-  static void stamp_conductance(const elem_state& e, double g);
-  static void stamp_incidence(const elem_state& e);
+  void assemble(const vec& x, double t, const step_ctx& c, bool& groups_ok);
   bool newton(vec& x, double t, const step_ctx& c, int max_it, int& iterations);
   bool dc_operating_point(vec& x, int& iterations);
   void accept(const vec& x, const step_ctx& c);
-  double v(const vec& x, int u) const { return u < 0 ? 0.0 : x[u]; }
-  void rhs(int r, double val) {
-    if (r >= 0) b_[r] += val;
-  }
-  static void add(double* p, double val) {
-    if (p) *p += val;
-  }
+  static double v(const vec& x, int u) { return u < 0 ? 0.0 : x[u]; }
   std::vector<double> powers(const vec& x, double t) const;
-  double element_current(std::size_t k, const vec& x, double t) const;
 
   // the steps of run()
   std::vector<probe> make_probes(std::vector<std::string>& names) const;
@@ -183,20 +106,17 @@ class engine {
   void reject_unconverged(tran_state& s, const vec& xn);
   double lte_ratio(const tran_state& s, const vec& xn, const vec& xp) const;
   double state_change_ratio() const;
-  void save_memristors();
-  void reject_inaccurate(tran_state& s, double ratio, double mem_ratio);
-  void restore_memristors();
+  void reject_inaccurate(tran_state& s, double ratio, double state_ratio);
+  void restore_groups();
   void accept_step(tran_state& s, const vec& xn);
-  void choose_next_step(tran_state& s, double ratio, double mem_ratio, bool at_bp) const;
+  void choose_next_step(tran_state& s, double ratio, double state_ratio, bool at_bp) const;
   void report_progress(tran_state& s) const;
 
   const netlist& nl_;
   run_options o_;
   int n_nodes_ = 0, n_ = 0;
-  std::vector<elem_state> es_;
-  std::vector<mem_batch> mem_;
-  std::vector<std::pair<int, int>> triplets_;
-  bool pointer_pass_ = false;
+  std::vector<std::unique_ptr<element_model>> es_;  // one per netlist element, in its order
+  std::vector<std::unique_ptr<element_group>> groups_;
   sparse A_;
   vec b_;
   Eigen::SparseLU<sparse, Eigen::COLAMDOrdering<int>> lu_;
@@ -211,8 +131,8 @@ class engine {
     std::optional<double> first;
   };
   mutable corner_window corners_;
-  double t0_ = 0;              // start of the step being solved (memristors)
-  std::uint64_t counter_ = 0;  // accepted steps so far (memristor noise counter)
+  double t0_ = 0;              // start of the step being solved (groups)
+  std::uint64_t counter_ = 0;  // accepted steps so far (the memristors' noise counter)
 };
 
 engine::engine(const netlist& nl, const run_options& o) : nl_(nl), o_(o) {
@@ -221,230 +141,64 @@ engine::engine(const netlist& nl, const run_options& o) : nl_(nl), o_(o) {
   build();
 }
 
-void engine::pattern(elem_state& e, std::initializer_list<std::pair<int, int>> rc) {
-  for (const auto& [r, c] : rc) {
-    if (!pointer_pass_) {
-      if (r >= 0 && c >= 0) triplets_.emplace_back(r, c);
-    } else {
-      e.slot.push_back(r >= 0 && c >= 0 ? &A_.coeffRef(r, c) : nullptr);
-    }
+// Model-card parameters the engine reads; any other is an error, never silently ignored.
+void engine::check_models() const {
+  for (const auto& [name, m] : nl_.models) {
+    const element_type* type = element_type_for_model(m.type);
+    if (!type || type->model_params.empty()) continue;  // checked by the element's factory
+    for (const auto& [key, val] : m.params)
+      if (std::find(type->model_params.begin(), type->model_params.end(), key) ==
+          type->model_params.end())
+        throw input_error(
+            fmt::format("{}: model {}: parameter '{}' is not supported (supported: {})", m.source,
+                        m.name, key, fmt::join(type->model_params, ", ")));
+    if (!type->model_words && !m.words.empty())
+      throw input_error(fmt::format("{}: model {}: '{}' is not a number", m.source, m.name,
+                                    m.words.begin()->first));
   }
-}
-
-// Model parameters the engine reads; any other is an error, never silently ignored.
-void check_model_params(const model_card& m, std::initializer_list<const char*> known) {
-  for (const auto& [key, val] : m.params) {
-    bool ok = false;
-    for (const char* k : known) ok = ok || key == k;
-    if (!ok) {
-      std::string list;
-      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      throw input_error(fmt::format("{}: model {}: parameter '{}' is not supported (supported: {})",
-                                    m.source, m.name, key, list));
-    }
-  }
-  if (!m.words.empty() && m.type != "memristor")
-    throw input_error(fmt::format("{}: model {}: '{}' is not a number", m.source, m.name,
-                                  m.words.begin()->first));
-}
-
-// A memristor model card's device configuration: a preset or a model's defaults, then the
-// card's parameters.
-device_config memristor_config(const model_card& m) {
-  const auto model_it = m.words.find("model");
-  const auto preset_it = m.words.find("preset");
-  if (preset_it == m.words.end() && model_it == m.words.end())
-    throw input_error(
-        fmt::format("{}: model {}: a memristor model needs model=NAME ({}) or preset=NAME",
-                    m.source, m.name, fmt::join(model_names(), ", ")));
-  device_config cfg;
-  try {
-    cfg = preset_it != m.words.end() ? load_preset(preset_it->second)
-                                     : default_config(model_it->second);
-  } catch (const input_error& err) {
-    throw input_error(fmt::format("{}: model {}: {}", m.source, m.name, err.what()));
-  }
-  if (preset_it != m.words.end() && model_it != m.words.end() && model_it->second != cfg.model())
-    throw input_error(fmt::format("{}: model {}: preset '{}' is a {} parameter set, not {}",
-                                  m.source, m.name, preset_it->second, cfg.model(),
-                                  model_it->second));
-  for (const auto& [key, val] : m.words)
-    if (key != "model" && key != "preset")
-      throw input_error(
-          fmt::format("{}: model {}: '{}={}' is not a number", m.source, m.name, key, val));
-  for (const auto& [key, val] : m.params) {
-    try {
-      set_param(cfg, key, val);
-    } catch (const input_error& err) {
-      throw input_error(fmt::format("{}: model {}: {}", m.source, m.name, err.what()));
-    }
-  }
-  set_param(cfg, "r_series", 0);
-  set_param(cfg, "i_compliance", 0);
-  return cfg;
 }
 
 void engine::build() {
-  es_.resize(nl_.elements.size());
   check_models();
+  es_.reserve(nl_.elements.size());
   int branches = 0;
-  std::uint64_t mem_count = 0;
   for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
     const element& el = nl_.elements[k];
-    elem_state& e = es_[k];
+    build_ctx ctx{nl_, k, o_, groups_};
+    es_.push_back(el.type->make(el, ctx));
+    element_model& e = *es_.back();
     for (std::size_t j = 0; j < el.nodes.size() && j < 5; ++j) e.n[j] = el.nodes[j] - 1;
-    switch (el.kind) {
-      case element_kind::vsource:
-      case element_kind::inductor:
-      case element_kind::vcvs:
-        e.branch = n_nodes_ + branches++;
-        break;
-      case element_kind::mosfet:
-        setup_mosfet(el, e);
-        break;
-      case element_kind::vswitch:
-        setup_switch(el, e);
-        break;
-      case element_kind::memristor: {
-        device_config cfg = memristor_config(nl_.models.at(el.model));
-        // every memristor of every instance has its own random streams
-        const std::uint64_t id =
-            o_.instance * static_cast<std::uint64_t>(nl_.elements.size()) + mem_count++;
-        const bool joins = !mem_.empty() && mem_.back().config.type == cfg.type &&
-                           mem_.back().config.values == cfg.values &&
-                           mem_.back().first_id + mem_.back().elems.size() == id;
-        if (!joins) {
-          mem_.emplace_back();
-          mem_.back().config = std::move(cfg);
-          mem_.back().first_id = id;
-        }
-        e.mem_index = mem_.back().elems.size();
-        mem_.back().elems.push_back(k);
-        break;
-      }
-      default:
-        break;
+    if (e.branches() > 0) {
+      e.branch = n_nodes_ + branches;
+      branches += e.branches();
     }
   }
-  for (auto& mb : mem_) {
-    const std::size_t n = mb.elems.size();
-    mb.dev = make_device(mb.config, n, o_.seed, mb.first_id);
-    mb.v.assign(n, 0.0);
-    mb.i.assign(n, 0.0);
-    mb.g.assign(n, 0.0);
-    for (const std::size_t k : mb.elems) es_[k].mem = mb.dev.get();
-  }
+  for (auto& g : groups_) g->finish();
   n_ = n_nodes_ + branches;
   check_topology();
   build_matrix();
   b_.resize(n_);
 }
 
-void engine::check_models() const {
-  for (const auto& [name, m] : nl_.models) {
-    if (m.type == "nmos" || m.type == "pmos")
-      check_model_params(
-          m, {"level", "vto", "kp", "lambda", "gamma", "phi", "ld", "subthreshold", "n"});
-    else if (m.type == "sw")
-      check_model_params(m, {"vt", "vh", "ron", "roff"});
-  }
-}
-
-void engine::setup_mosfet(const element& el, elem_state& e) const {
-  const model_card& m = nl_.models.at(el.model);
-  auto get = [&](const char* key, double def) {
-    const auto it = m.params.find(key);
-    return it == m.params.end() ? def : it->second;
-  };
-  const double level = get("level", 1);
-  if (level != 1)
-    throw input_error(
-        fmt::format("{}: model {}: only level 1 MOSFETs are supported", m.source, m.name));
-  e.mos.type = m.type == "pmos" ? -1 : 1;
-  e.mos.vto = get("vto", 0);
-  e.mos.kp = get("kp", 2e-5);
-  e.mos.lambda = get("lambda", 0);
-  e.mos.gamma = get("gamma", 0);
-  e.mos.phi = get("phi", 0.6);
-  e.mos.ld = get("ld", 0);
-  e.mos.subthreshold = get("subthreshold", 0) != 0;
-  e.mos.n = get("n", 1.5);
-  auto ip = [&](const char* key, double def) {
-    const auto it = el.params.find(key);
-    return it == el.params.end() ? def : it->second;
-  };
-  const double w = ip("w", 1e-4), l = ip("l", 1e-4) - 2 * e.mos.ld;
-  if (!(w > 0) || !(l > 0))
-    throw input_error(fmt::format("{}: {}: W and L - 2 LD must be positive", el.source, el.name));
-  e.beta = e.mos.kp * w / l;
-}
-
-void engine::setup_switch(const element& el, elem_state& e) const {
-  const model_card& m = nl_.models.at(el.model);
-  auto get = [&](const char* key, double def) {
-    const auto it = m.params.find(key);
-    return it == m.params.end() ? def : it->second;
-  };
-  e.sw_vt = get("vt", 0);
-  e.sw_vh = get("vh", 0);
-  e.sw_ron = get("ron", 1);
-  e.sw_roff = get("roff", 1.0 / gmin_);
-}
-
+// The matrix: the elements' entries and every diagonal; then each element's entries' addresses.
 void engine::build_matrix() {
-  // two passes: collect the pattern, then fetch the entries' addresses
-  for (int pass = 0; pass < 2; ++pass) {
-    pointer_pass_ = pass == 1;
-    if (pointer_pass_) {
-      for (int i = 0; i < n_nodes_; ++i) triplets_.emplace_back(i, i);  // gmin
-      for (int i = 0; i < n_; ++i) triplets_.emplace_back(i, i);
-      std::vector<Eigen::Triplet<double>> t;
-      for (const auto& [r, c] : triplets_) t.emplace_back(r, c, 0.0);
-      A_.resize(n_, n_);
-      A_.setFromTriplets(t.begin(), t.end());
-      A_.makeCompressed();
-      for (int i = 0; i < n_nodes_; ++i) gmin_slot_.push_back(&A_.coeffRef(i, i));
-    }
-    for (std::size_t k = 0; k < nl_.elements.size(); ++k) element_pattern(nl_.elements[k], es_[k]);
-  }
-}
-
-void engine::element_pattern(const element& el, elem_state& e) {
-  const int a = e.n[0], b = e.n[1], c = e.n[2], d = e.n[3];
-  switch (el.kind) {
-    case element_kind::resistor:
-    case element_kind::capacitor:
-    case element_kind::vswitch:
-    case element_kind::memristor:
-      pattern(e, {{a, a}, {b, b}, {a, b}, {b, a}});
-      break;
-    case element_kind::vsource:
-    case element_kind::inductor:
-      pattern(e,
-              {{a, e.branch}, {b, e.branch}, {e.branch, a}, {e.branch, b}, {e.branch, e.branch}});
-      break;
-    case element_kind::vcvs:
-      pattern(e, {{a, e.branch},
-                  {b, e.branch},
-                  {e.branch, a},
-                  {e.branch, b},
-                  {e.branch, c},
-                  {e.branch, d}});
-      break;
-    case element_kind::vccs:
-      pattern(e, {{a, c}, {a, d}, {b, c}, {b, d}});
-      break;
-    case element_kind::mosfet:  // rows d, s; columns d, g, s, b
-      pattern(e, {{a, a}, {a, b}, {a, c}, {a, d}, {c, a}, {c, b}, {c, c}, {c, d}});
-      break;
-    case element_kind::isource:
-      break;
-  }
+  std::vector<Eigen::Triplet<double>> t;
+  for (const auto& e : es_)
+    for (const auto& [r, c] : e->entries())
+      if (r >= 0 && c >= 0) t.emplace_back(r, c, 0.0);
+  for (int i = 0; i < n_; ++i) t.emplace_back(i, i, 0.0);
+  A_.resize(n_, n_);
+  A_.setFromTriplets(t.begin(), t.end());
+  A_.makeCompressed();
+  for (int i = 0; i < n_nodes_; ++i) gmin_slot_.push_back(&A_.coeffRef(i, i));
+  for (auto& e : es_)
+    for (const auto& [r, c] : e->entries())
+      e->slot.push_back(r >= 0 && c >= 0 ? &A_.coeffRef(r, c) : nullptr);
 }
 
 void engine::check_topology() const {
   // Union-find over the elements that connect nodes: every node must reach ground, and no
-  // loop may consist of voltage sources (and inductors) only.
+  // loop may consist of voltage-fixing elements (voltage sources, inductors, VCVS) only.
   const int nn = n_nodes_ + 1;
   std::vector<int> parent(static_cast<std::size_t>(nn));
   std::iota(parent.begin(), parent.end(), 0);
@@ -459,21 +213,12 @@ void engine::check_topology() const {
     while (vparent[static_cast<std::size_t>(x)] != x) x = vparent[static_cast<std::size_t>(x)];
     return x;
   };
-  for (const element& el : nl_.elements) {
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
+    const element& el = nl_.elements[k];
     auto join = [&](int p, int q) { parent[static_cast<std::size_t>(find(p))] = find(q); };
-    switch (el.kind) {
-      case element_kind::isource:
-      case element_kind::vccs:
-        break;
-      case element_kind::mosfet:
-        join(el.nodes[0], el.nodes[2]);
-        join(el.nodes[0], el.nodes[3]);
-        break;
-      default:
-        join(el.nodes[0], el.nodes[1]);
-    }
-    if (el.kind == element_kind::vsource || el.kind == element_kind::vcvs ||
-        el.kind == element_kind::inductor) {
+    for (const auto& [p, q] : es_[k]->conducts())
+      join(el.nodes[static_cast<std::size_t>(p)], el.nodes[static_cast<std::size_t>(q)]);
+    if (es_[k]->fixes_voltage()) {
       const int p = vfind(el.nodes[0]), q = vfind(el.nodes[1]);
       if (p == q)
         throw input_error(fmt::format(
@@ -491,7 +236,7 @@ void engine::check_topology() const {
                                   fmt::join(floating, ", ")));
 }
 
-void engine::assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok) {
+void engine::assemble(const vec& x, double t, const step_ctx& c, bool& groups_ok) {
   std::fill(A_.valuePtr(), A_.valuePtr() + A_.nonZeros(), 0.0);
   b_.setZero();
   for (auto* p : gmin_slot_) *p += gmin_ + gmin_extra_;
@@ -504,157 +249,25 @@ void engine::assemble(const vec& x, double t, const step_ctx& c, bool& mem_ok) {
         b_[node - 1] += g_ic * val;
       }
   }
-  const double alpha = c.alpha();
-  mem_ok = true;
-  load_memristors(x, c, mem_ok);
-  for (std::size_t k = 0; k < nl_.elements.size(); ++k) stamp(k, x, t, c, alpha);
-}
-
-// A branch's incidence: its current leaves n+ and enters n-, and its equation reads v(n+) - v(n-)
-// (the first four entries of a voltage source, inductor or VCVS).
-void engine::stamp_incidence(const elem_state& e) {
-  add(e.slot[0], 1);
-  add(e.slot[1], -1);
-  add(e.slot[2], 1);
-  add(e.slot[3], -1);
-}
-
-void engine::stamp_conductance(const elem_state& e, double g) {
-  add(e.slot[0], g);
-  add(e.slot[1], g);
-  add(e.slot[2], -g);
-  add(e.slot[3], -g);
-}
-
-// Element k's entries in A_ and b_, linearized at x.
-void engine::stamp(std::size_t k, const vec& x, double t, const step_ctx& c, double alpha) {
-  const element& el = nl_.elements[k];
-  elem_state& e = es_[k];
-  const int a = e.n[0], b = e.n[1];
-  switch (el.kind) {
-    case element_kind::resistor:
-      stamp_conductance(e, 1.0 / el.value);
-      break;
-    case element_kind::capacitor: {
-      if (c.dc) break;
-      stamp_conductance(e, el.value * alpha);
-      const double ieq = c.hist(e.rx);  // charge rate not proportional to v_new
-      rhs(a, -ieq);
-      rhs(b, ieq);
-      break;
-    }
-    case element_kind::inductor: {
-      stamp_incidence(e);
-      if (!c.dc) {
-        add(e.slot[4], -el.value * alpha);
-        b_[e.branch] += c.hist(e.rx);
-      }
-      break;
-    }
-    case element_kind::vsource:
-      stamp_incidence(e);
-      b_[e.branch] += src_scale_ * el.wave.value(t);
-      break;
-    case element_kind::isource: {
-      const double i = src_scale_ * el.wave.value(t);
-      rhs(a, -i);
-      rhs(b, i);
-      break;
-    }
-    case element_kind::vcvs:
-      stamp_incidence(e);
-      add(e.slot[4], -el.value);
-      add(e.slot[5], el.value);
-      break;
-    case element_kind::vccs:
-      add(e.slot[0], el.value);
-      add(e.slot[1], -el.value);
-      add(e.slot[2], -el.value);
-      add(e.slot[3], el.value);
-      break;
-    case element_kind::vswitch:
-      stamp_conductance(e, 1.0 / (e.sw_on ? e.sw_ron : e.sw_roff));
-      break;
-    case element_kind::mosfet:
-      stamp_mosfet(e, x);
-      break;
-    case element_kind::memristor:
-      stamp_memristor(e, x);
-      break;
-  }
-}
-
-void engine::stamp_mosfet(const elem_state& e, const vec& x) {
-  const int d = e.n[0], g = e.n[1], s = e.n[2], bb = e.n[3];
-  const double vd = v(x, d), vg = v(x, g), vs = v(x, s), vb = v(x, bb);
-  const mos_eval m = mos_current(e.mos, e.beta, vd, vg, vs, vb);
-  const double ieq = m.id - (m.dd * vd + m.dg * vg + m.ds * vs + m.db * vb);
-  add(e.slot[0], m.dd);
-  add(e.slot[1], m.dg);
-  add(e.slot[2], m.ds);
-  add(e.slot[3], m.db);
-  add(e.slot[4], -m.dd);
-  add(e.slot[5], -m.dg);
-  add(e.slot[6], -m.ds);
-  add(e.slot[7], -m.db);
-  rhs(d, -ieq);
-  rhs(s, ieq);
-}
-
-// Every memristor's current and slope at x: at the operating point its present resistance; in
-// a step the state at the step's end for its voltage held over the step, and the current's
-// slope through it (the device model's dI/dV: analytic, or its forward difference). A negative
-// slope (the device switching on faster than the voltage drops) is not stamped: Newton then
-// converges from the side of the smaller current. An accepted step keeps the state of the
-// last evaluation.
-void engine::load_memristors(const vec& x, const step_ctx& c, bool& mem_ok) {
-  for (auto& mb : mem_) {
-    for (std::size_t j = 0; j < mb.elems.size(); ++j) {
-      const elem_state& e = es_[mb.elems[j]];
-      mb.v[j] = v(x, e.n[0]) - v(x, e.n[1]);
-    }
-    if (c.dc) {
-      for (std::size_t j = 0; j < mb.elems.size(); ++j) {
-        mb.g[j] = 1.0 / mb.dev->resistance(j);
-        mb.i[j] = mb.v[j] * mb.g[j];
-      }
-    } else {
-      mb.dev->restore_state(mb.saved);
-      mb.dev->advance_interval_slope(t0_, c.h, counter_, mb.v, mb.i, mb.g);
-      for (std::size_t j = 0; j < mb.elems.size(); ++j) {
-        mb.g[j] = std::max(mb.g[j], 0.0);
-        if (!std::isfinite(mb.g[j]) || !std::isfinite(mb.i[j])) mem_ok = false;
-      }
-    }
-    for (std::size_t j = 0; j < mb.elems.size(); ++j) {
-      es_[mb.elems[j]].mem_i = mb.i[j];
-      es_[mb.elems[j]].mem_g = mb.g[j];
-    }
-  }
-}
-
-void engine::stamp_memristor(const elem_state& e, const vec& x) {
-  const int a = e.n[0], b = e.n[1];
-  const double vm = v(x, a) - v(x, b), g = e.mem_g;
-  stamp_conductance(e, g);
-  const double ieq = e.mem_i - g * vm;
-  rhs(a, -ieq);
-  rhs(b, ieq);
+  groups_ok = true;
+  for (auto& g : groups_) groups_ok = g->load(x.data(), c, t0_, counter_) && groups_ok;
+  const load_ctx ctx{x.data(), t, c, src_scale_, b_.data()};
+  for (auto& e : es_) e->load(ctx);
 }
 
 bool engine::newton(vec& x, double t, const step_ctx& c, int max_it, int& iterations) {
   const auto& op = nl_.options;
   for (int it = 0; it < max_it; ++it) {
     ++iterations;
-    bool mem_ok = true;
-    assemble(x, t, c, mem_ok);
-    if (!mem_ok) return false;
+    bool groups_ok = true;
+    assemble(x, t, c, groups_ok);
+    if (!groups_ok) return false;
     vec xn;
     if (n_ <= dense_limit) {
       // Small systems: a dense LU is faster than any sparse one (no symbolic work at all).
       std::fill_n(dense_.begin(), n_ * n_, 0.0);
       for (int col = 0; col < n_; ++col)
-        for (sparse::InnerIterator it(A_, col); it; ++it) dense_[it.row() * n_ + col] = it.value();
+        for (sparse::InnerIterator e(A_, col); e; ++e) dense_[e.row() * n_ + col] = e.value();
       xn = b_;
       if (!solve_small(n_, dense_.data(), xn.data())) return false;
     } else {
@@ -708,69 +321,17 @@ bool engine::dc_operating_point(vec& x, int& iterations) {
   return true;
 }
 
-// After an accepted point: update the reactive histories and the switches.
+// After an accepted point: the elements' histories and discrete states; after a step, the
+// groups' states are the start of the next.
 void engine::accept(const vec& x, const step_ctx& c) {
-  const double alpha = c.alpha();
-  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
-    const element& el = nl_.elements[k];
-    elem_state& e = es_[k];
-    if (el.kind == element_kind::capacitor || el.kind == element_kind::inductor) {
-      const double s_new = el.kind == element_kind::capacitor
-                               ? el.value * (v(x, e.n[0]) - v(x, e.n[1]))
-                               : el.value * x[e.branch];
-      const double sdot = c.dc ? 0.0 : alpha * s_new + c.hist(e.rx);
-      e.rx.s_prev = e.rx.s;
-      e.rx.s = s_new;
-      e.rx.sdot = sdot;
-      if (c.dc) e.rx.s_prev = s_new;
-    } else if (el.kind == element_kind::vswitch) {
-      const double vc = v(x, e.n[2]) - v(x, e.n[3]);
-      if (vc > e.sw_vt + e.sw_vh) e.sw_on = true;
-      if (vc < e.sw_vt - e.sw_vh) e.sw_on = false;
-    }
-  }
-  if (!c.dc) save_memristors();
-}
-
-double engine::element_current(std::size_t k, const vec& x, double t) const {
-  // Current into terminal 1 (n+ or drain) [A].
-  const element& el = nl_.elements[k];
-  const elem_state& e = es_[k];
-  const double vab = v(x, e.n[0]) - v(x, e.n[1]);
-  switch (el.kind) {
-    case element_kind::resistor:
-      return vab / el.value;
-    case element_kind::capacitor:
-      return e.rx.sdot;
-    case element_kind::inductor:
-    case element_kind::vsource:
-    case element_kind::vcvs:
-      return x[e.branch];
-    case element_kind::isource:
-      return el.wave.value(t);
-    case element_kind::vccs:
-      return el.value * (v(x, e.n[2]) - v(x, e.n[3]));
-    case element_kind::vswitch:
-      return vab / (e.sw_on ? e.sw_ron : e.sw_roff);
-    case element_kind::mosfet:
-      return mos_current(e.mos, e.beta, v(x, e.n[0]), v(x, e.n[1]), v(x, e.n[2]), v(x, e.n[3])).id;
-    case element_kind::memristor:
-      return vab / e.mem->resistance(e.mem_index);
-  }
-  return 0;
+  for (auto& e : es_) e->accept(x.data(), c);
+  if (!c.dc)
+    for (auto& g : groups_) g->save();
 }
 
 std::vector<double> engine::powers(const vec& x, double t) const {
-  std::vector<double> p(nl_.elements.size());
-  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
-    const element& el = nl_.elements[k];
-    const elem_state& e = es_[k];
-    const double i = element_current(k, x, t);
-    if (el.kind == element_kind::mosfet)
-      p[k] = (v(x, e.n[0]) - v(x, e.n[2])) * i;  // the gate draws no current
-    else
-      p[k] = (v(x, e.n[0]) - v(x, e.n[1])) * i;  // absorbed; negative for a delivering source
-  }
+  std::vector<double> p(es_.size());
+  for (std::size_t k = 0; k < es_.size(); ++k) p[k] = es_[k]->power(x.data(), t);
   return p;
 }
 
@@ -812,7 +373,7 @@ std::vector<engine::probe> engine::make_probes(std::vector<std::string>& names) 
       probes.push_back({probe::node, i - 1});
     }
     for (std::size_t k = 0; k < nl_.elements.size(); ++k)
-      if (nl_.elements[k].kind == element_kind::vsource) {
+      if (nl_.elements[k].type->current_output) {
         names.push_back(fmt::format("i({})", nl_.elements[k].name));
         probes.push_back({probe::branch_current, -1, -1, k});
       }
@@ -838,13 +399,13 @@ std::vector<engine::probe> engine::make_probes(std::vector<std::string>& names) 
       }
     }
   }
-  for (std::size_t k = 0; k < nl_.elements.size(); ++k)
-    if (es_[k].mem)
-      for (std::size_t s = 0; s < es_[k].mem->state_names().size(); ++s) {
-        names.push_back(
-            fmt::format("state({}.{})", nl_.elements[k].name, es_[k].mem->state_names()[s]));
-        probes.push_back({probe::mem_state, -1, -1, k, s});
-      }
+  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
+    const std::vector<std::string> states = es_[k]->state_names();
+    for (std::size_t s = 0; s < states.size(); ++s) {
+      names.push_back(fmt::format("state({}.{})", nl_.elements[k].name, states[s]));
+      probes.push_back({probe::elem_state, -1, -1, k, s});
+    }
+  }
   return probes;
 }
 
@@ -862,10 +423,10 @@ void engine::record(tran_state& s, double t) const {
         val = v(s.x, pr.a) - v(s.x, pr.b);
         break;
       case probe::branch_current:
-        val = element_current(pr.elem, s.x, t);
+        val = es_[pr.elem]->current(s.x.data(), t);
         break;
-      case probe::mem_state:
-        val = es_[pr.elem].mem->state(pr.state)[es_[pr.elem].mem_index];
+      case probe::elem_state:
+        val = es_[pr.elem]->state(pr.state);
         break;
     }
     s.r.values[p].push_back(val);
@@ -888,24 +449,11 @@ void engine::initial_point(tran_state& s) {
   s.energy.assign(nl_.elements.size(), 0.0);
 }
 
-// The reactive elements' histories at the initial point (their ic values with uic), and the
-// memristors' states to retry the first step from.
+// The elements' histories at the initial point (their ic values with uic), and the groups'
+// states to retry the first step from.
 void engine::init_histories(vec& x, bool uic) {
-  for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
-    const element& el = nl_.elements[k];
-    elem_state& e = es_[k];
-    if (el.kind == element_kind::capacitor) {
-      double v0 = v(x, e.n[0]) - v(x, e.n[1]);
-      if (uic && el.params.count("ic")) v0 = el.params.at("ic");
-      e.rx.s = e.rx.s_prev = el.value * v0;
-    } else if (el.kind == element_kind::inductor) {
-      double i0 = x[e.branch];
-      if (uic && el.params.count("ic")) i0 = el.params.at("ic");
-      e.rx.s = e.rx.s_prev = el.value * i0;
-      x[e.branch] = i0;
-    }
-  }
-  save_memristors();
+  for (auto& e : es_) e->start(x.data(), uic);
+  for (auto& g : groups_) g->save();
 }
 
 void engine::start_stepping(tran_state& s) const {
@@ -939,13 +487,13 @@ void engine::attempt_step(tran_state& s) {
   // step control: local truncation error of the node voltages (Milne's estimate against
   // the quadratic predictor) and the memristors' resistance change
   const double ratio = lte_ratio(s, xn, xp);
-  const double mem_ratio = state_change_ratio();
-  if (std::max(ratio, mem_ratio) > 1.0 && s.h > 4 * s.hmin) {
-    reject_inaccurate(s, ratio, mem_ratio);
+  const double state_ratio = state_change_ratio();
+  if (std::max(ratio, state_ratio) > 1.0 && s.h > 4 * s.hmin) {
+    reject_inaccurate(s, ratio, state_ratio);
     return;
   }
   accept_step(s, xn);
-  choose_next_step(s, ratio, mem_ratio, at_bp);
+  choose_next_step(s, ratio, state_ratio, at_bp);
   report_progress(s);
 }
 
@@ -978,9 +526,7 @@ std::optional<double> engine::first_corner(double from, double to) const {
     for (double span = 1e-3 * nl_.tran->tstop;; span *= 4) {
       corners_.to = from + span;
       std::vector<double> bps;
-      for (const element& el : nl_.elements)
-        if (el.kind == element_kind::vsource || el.kind == element_kind::isource)
-          el.wave.breakpoints(from, corners_.to, bps);
+      for (const auto& e : es_) e->breakpoints(from, corners_.to, bps);
       if (!bps.empty()) corners_.first = *std::min_element(bps.begin(), bps.end());
       if (corners_.first || corners_.to >= to) break;
     }
@@ -1005,7 +551,7 @@ vec engine::predict(const tran_state& s) const {
 // Newton failed: the next try from the same point takes an eighth of the step, down to hmin.
 void engine::reject_unconverged(tran_state& s, const vec& xn) {
   ++s.r.rejected;
-  restore_memristors();
+  restore_groups();
   s.h /= 8;
   if (s.h < s.hmin) {
     int worst = 0;
@@ -1035,44 +581,24 @@ double engine::lte_ratio(const tran_state& s, const vec& xn, const vec& xp) cons
   return ratio;
 }
 
-// The memristors' largest state change over the step relative to max_state_step.
-// The change of each memristor's internal state over the step. (Its effect on the circuit is
-// controlled by the voltage LTE; a criterion on the resistance itself forced tiny steps near
-// x = 1, where R changes by a factor 2 for dx = 3e-5 but the circuit barely sees it.)
+// The groups' largest state change over the step relative to what one step may change.
 double engine::state_change_ratio() const {
-  double mem_ratio = 0;
-  for (const auto& e : es_)
-    if (e.mem)
-      for (std::size_t k = 0; k < e.mem_start.size(); ++k)
-        mem_ratio = std::max(
-            mem_ratio, std::fabs(e.mem->state(k)[e.mem_index] - e.mem_start[k]) / max_state_step);
-  return mem_ratio;
-}
-
-// Keeps the memristors' states as the start of the next step.
-void engine::save_memristors() {
-  for (auto& mb : mem_) {
-    mb.dev->save_state(mb.saved);
-    const std::size_t ns = mb.dev->state_names().size();
-    for (const std::size_t k : mb.elems) {
-      elem_state& e = es_[k];
-      e.mem_start.resize(ns);
-      for (std::size_t q = 0; q < ns; ++q) e.mem_start[q] = mb.dev->state(q)[e.mem_index];
-    }
-  }
+  double ratio = 0;
+  for (const auto& g : groups_) ratio = std::max(ratio, g->change_ratio());
+  return ratio;
 }
 
 // Converged but too inaccurate: the next try from the same point takes a shorter step.
-void engine::reject_inaccurate(tran_state& s, double ratio, double mem_ratio) {
+void engine::reject_inaccurate(tran_state& s, double ratio, double state_ratio) {
   ++s.r.rejected;
-  restore_memristors();
-  const double shrink = ratio > mem_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / mem_ratio;
+  restore_groups();
+  const double shrink = ratio > state_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / state_ratio;
   s.h *= std::clamp(shrink, 0.1, 0.9);
 }
 
-// Back to the memristor states of the last accepted point.
-void engine::restore_memristors() {
-  for (auto& mb : mem_) mb.dev->restore_state(mb.saved);
+// Back to the groups' states at the last accepted point.
+void engine::restore_groups() {
+  for (auto& g : groups_) g->restore();
 }
 
 void engine::accept_step(tran_state& s, const vec& xn) {
@@ -1093,11 +619,11 @@ void engine::accept_step(tran_state& s, const vec& xn) {
 }
 
 // After an accepted step: grow the step as far as its error allows.
-void engine::choose_next_step(tran_state& s, double ratio, double mem_ratio, bool at_bp) const {
-  const double worst = std::max(ratio, mem_ratio);
+void engine::choose_next_step(tran_state& s, double ratio, double state_ratio, bool at_bp) const {
+  const double worst = std::max(ratio, state_ratio);
   double grow = 2.0;
   if (worst > 0)
-    grow = std::min(2.0, ratio > mem_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / worst);
+    grow = std::min(2.0, ratio > state_ratio ? 0.9 * std::cbrt(1.0 / ratio) : 0.9 / worst);
   s.h *= std::max(grow, 0.5);
   if (at_bp) {
     // restart the history after a corner, with a small first step

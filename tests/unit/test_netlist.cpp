@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "circuit/element.hpp"
 #include "circuit/netlist.hpp"
 #include "core/error.hpp"
 #include "test_support.hpp"
@@ -93,26 +94,26 @@ TEST(Netlist, FullDeckTitleNodesAndElementCount) {
 TEST(Netlist, FullDeckPassiveAndControlledElements) {
   const netlist nl = parse(full_deck);
   const element& r1 = find(nl, "r1");
-  EXPECT_EQ(r1.kind, element_kind::resistor);
+  EXPECT_STREQ(r1.type->name, "resistor");
   EXPECT_EQ(r1.nodes, nodes(nl, {"vdd", "out"}));
   EXPECT_DOUBLE_EQ(r1.value, 10e3);
   EXPECT_EQ(r1.source, "net.cir:13");
   EXPECT_DOUBLE_EQ(find(nl, "rl").value, 1e3);
   const element& c1 = find(nl, "c1");
-  EXPECT_EQ(c1.kind, element_kind::capacitor);
+  EXPECT_STREQ(c1.type->name, "capacitor");
   EXPECT_DOUBLE_EQ(c1.value, 10e-12);
   EXPECT_DOUBLE_EQ(c1.params.at("ic"), 0.2);
   const element& l1 = find(nl, "l1");
-  EXPECT_EQ(l1.kind, element_kind::inductor);
+  EXPECT_STREQ(l1.type->name, "inductor");
   EXPECT_EQ(l1.nodes, nodes(nl, {"bias", "0"}));
   EXPECT_DOUBLE_EQ(l1.value, 1e-6);
   EXPECT_DOUBLE_EQ(l1.params.at("ic"), 1e-3);
   const element& e1 = find(nl, "e1");
-  EXPECT_EQ(e1.kind, element_kind::vcvs);
+  EXPECT_STREQ(e1.type->name, "VCVS");
   EXPECT_EQ(e1.nodes, nodes(nl, {"amp", "0", "in", "0"}));
   EXPECT_DOUBLE_EQ(e1.value, 10.0);
   const element& g1 = find(nl, "g1");
-  EXPECT_EQ(g1.kind, element_kind::vccs);
+  EXPECT_STREQ(g1.type->name, "VCCS");
   EXPECT_EQ(g1.nodes, nodes(nl, {"0", "amp2", "in", "0"}));
   EXPECT_DOUBLE_EQ(g1.value, 2e-3);
 }
@@ -120,7 +121,7 @@ TEST(Netlist, FullDeckPassiveAndControlledElements) {
 TEST(Netlist, FullDeckSources) {
   const netlist nl = parse(full_deck);
   const element& vdd = find(nl, "vdd");
-  EXPECT_EQ(vdd.kind, element_kind::vsource);
+  EXPECT_STREQ(vdd.type->name, "voltage source");
   EXPECT_EQ(vdd.nodes, nodes(nl, {"vdd", "0"}));
   EXPECT_EQ(vdd.wave.type, waveform::kind::dc);
   EXPECT_DOUBLE_EQ(vdd.wave.dc, 1.8);
@@ -137,7 +138,7 @@ TEST(Netlist, FullDeckSources) {
   for (std::size_t i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ(vs.wave.args[i], sine[i]) << i;
   EXPECT_DOUBLE_EQ(vs.wave.dc, 0.5);
   const element& ib = find(nl, "ib");
-  EXPECT_EQ(ib.kind, element_kind::isource);
+  EXPECT_STREQ(ib.type->name, "current source");
   EXPECT_EQ(ib.nodes, nodes(nl, {"0", "bias"}));
   EXPECT_EQ(ib.wave.type, waveform::kind::pwl);
   const std::vector<double> pwl = {0, 0, 1e-6, 1e-3, 2e-6, 1e-3};
@@ -148,11 +149,11 @@ TEST(Netlist, FullDeckSources) {
 TEST(Netlist, FullDeckModelElements) {
   const netlist nl = parse(full_deck);
   const element& s1 = find(nl, "s1");
-  EXPECT_EQ(s1.kind, element_kind::vswitch);
+  EXPECT_STREQ(s1.type->name, "switch");
   EXPECT_EQ(s1.nodes, nodes(nl, {"out", "sw_out", "in", "0"}));
   EXPECT_EQ(s1.model, "swmod");
   const element& m1 = find(nl, "m1");
-  EXPECT_EQ(m1.kind, element_kind::mosfet);
+  EXPECT_STREQ(m1.type->name, "MOSFET");
   EXPECT_EQ(m1.nodes, nodes(nl, {"out", "in", "0", "0"}));
   EXPECT_EQ(m1.model, "nch");
   EXPECT_DOUBLE_EQ(m1.params.at("w"), 0.36e-6);
@@ -163,7 +164,7 @@ TEST(Netlist, FullDeckModelElements) {
   EXPECT_DOUBLE_EQ(m2.params.at("l"), 0.18e-6);  // from the continuation line
   EXPECT_EQ(m2.source, "net.cir:21");            // the line of the first card
   const element& y1 = find(nl, "y1");
-  EXPECT_EQ(y1.kind, element_kind::memristor);
+  EXPECT_STREQ(y1.type->name, "memristor");
   EXPECT_EQ(y1.nodes, nodes(nl, {"in", "gate"}));
   EXPECT_EQ(y1.model, "dm");
 }
@@ -526,7 +527,7 @@ TEST(NetlistErrors, AnalysisOptionsAndOutputs) {
   EXPECT_TRUE(contains(error_of("t\nR1 a 0 1\n.save v(b)\n"),
                        "net.cir:3: .save: unknown node 'b' in v(b)"));
   EXPECT_TRUE(contains(error_of("t\nR1 a 0 1\n.print tran i(r1)\n"),
-                       "net.cir:3: .print: r1 is not a voltage source"));
+                       "net.cir:3: .print: r1 is a resistor; i() takes a voltage source"));
   EXPECT_TRUE(
       contains(error_of("t\nR1 a 0 1\n.save i(v9)\n"), "net.cir:3: .save: unknown element 'v9'"));
   EXPECT_TRUE(contains(error_of("t\nR1 a 0 1\n.save vdb(a)\n"),
@@ -645,6 +646,23 @@ TEST(Waveform, ParsedSourcesEvaluate) {
   ASSERT_EQ(b.size(), 2u);
   EXPECT_DOUBLE_EQ(b[0], 1e-6);
   EXPECT_DOUBLE_EQ(b[1], 1.1e-6);
+}
+
+// Every registered element type is complete and reachable from its card letter and its
+// .model types; the parser names the registered letters for an unknown one.
+TEST(ElementRegistry, TypesAreCompleteAndFoundByLetterAndModelType) {
+  std::string letters;
+  for (const element_type* t : element_types()) {
+    ASSERT_NE(t->make, nullptr) << t->name;
+    EXPECT_EQ(element_type_for_letter(t->letter), t) << t->name;
+    EXPECT_EQ(std::tolower(static_cast<unsigned char>(t->syntax[0])), t->letter) << t->name;
+    EXPECT_EQ(t->form == card_form::model, !t->model_types.empty()) << t->name;
+    for (const auto& m : t->model_types) EXPECT_EQ(element_type_for_model(m), t) << m;
+    letters += static_cast<char>(std::toupper(static_cast<unsigned char>(t->letter)));
+    letters += ' ';
+  }
+  EXPECT_EQ(letters, "R C L V I E G S M Y ");
+  EXPECT_TRUE(contains(error_of("t\nQ1 a b c qmod\n"), "(R C L V I E G S M Y X)"));
 }
 
 }  // namespace
