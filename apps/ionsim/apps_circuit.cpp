@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -20,17 +21,27 @@ namespace ionsim::cli {
 
 namespace {
 
+// The trace as CSV: time with 12 significant digits, signals with 9 (std::to_chars: the same
+// text as printf's %.12g and %.9g, at about twice fmt's speed for a given precision).
 std::string trace_csv(const circuit::tran_result& r) {
-  fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out), "time_s");
-  for (const auto& n : r.names) fmt::format_to(std::back_inserter(out), ",{}", n);
-  out.push_back('\n');
+  std::string out = "time_s";
+  for (const auto& n : r.names) out += "," + n;
+  out += '\n';
+  out.reserve(out.size() + r.t.size() * (20 + 17 * r.values.size()));
+  char buf[32];
+  const auto put = [&](double v, int digits) {
+    const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+    out.append(buf, res.ptr);
+  };
   for (std::size_t k = 0; k < r.t.size(); ++k) {
-    fmt::format_to(std::back_inserter(out), "{:.12g}", r.t[k]);
-    for (const auto& col : r.values) fmt::format_to(std::back_inserter(out), ",{:.9g}", col[k]);
-    out.push_back('\n');
+    put(r.t[k], 12);
+    for (const auto& col : r.values) {
+      out += ',';
+      put(col[k], 9);
+    }
+    out += '\n';
   }
-  return fmt::to_string(out);
+  return out;
 }
 
 nlohmann::json run_json(const circuit::tran_result& r) {

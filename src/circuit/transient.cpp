@@ -28,8 +28,11 @@ constexpr double newton_vlimit = 0.5;  // [V] largest node-voltage change per it
 
 // Gaussian elimination with partial pivoting for the small systems of most circuits, in place
 // on a fixed array: no allocation and no blocking, which cost more than the arithmetic below a
-// few dozen unknowns. Solves a x = b (a row-major, n x n) into b; false for a zero pivot.
-bool solve_small(int n, double* a, double* b) {
+// few dozen unknowns. Solves a x = b (a row-major, n x n) into b; false for a zero pivot. N > 0
+// fixes n at compile time (the loops unroll; the same operations in the same order).
+template <int N>
+bool solve_small(int n_runtime, double* a, double* b) {
+  const int n = N > 0 ? N : n_runtime;
   for (int k = 0; k < n; ++k) {
     int p = k;
     for (int i = k + 1; i < n; ++i)
@@ -53,6 +56,19 @@ bool solve_small(int n, double* a, double* b) {
     b[i] = sum / a[i * n + i];
   }
   return true;
+}
+
+bool solve_dense(int n, double* a, double* b) {
+  switch (n) {
+    case 2: return solve_small<2>(n, a, b);
+    case 3: return solve_small<3>(n, a, b);
+    case 4: return solve_small<4>(n, a, b);
+    case 5: return solve_small<5>(n, a, b);
+    case 6: return solve_small<6>(n, a, b);
+    case 7: return solve_small<7>(n, a, b);
+    case 8: return solve_small<8>(n, a, b);
+    default: return solve_small<0>(n, a, b);
+  }
 }
 
 class engine {
@@ -91,7 +107,7 @@ class engine {
   bool dc_operating_point(vec& x, int& iterations);
   void accept(const vec& x, const step_ctx& c);
   static double v(const vec& x, int u) { return u < 0 ? 0.0 : x[u]; }
-  std::vector<double> powers(const vec& x, double t) const;
+  void powers(const vec& x, double t, std::vector<double>& p) const;
 
   // the steps of run()
   std::vector<probe> make_probes(std::vector<std::string>& names) const;
@@ -102,7 +118,7 @@ class engine {
   void attempt_step(tran_state& s);
   bool limit_step(tran_state& s) const;
   std::optional<double> first_corner(double from, double to) const;
-  vec predict(const tran_state& s) const;
+  void predict(const tran_state& s, vec& xp) const;
   void reject_unconverged(tran_state& s, const vec& xn);
   double lte_ratio(const tran_state& s, const vec& xn, const vec& xp) const;
   double state_change_ratio() const;
@@ -119,6 +135,8 @@ class engine {
   std::vector<std::unique_ptr<element_group>> groups_;
   sparse A_;
   vec b_;
+  vec xn_, xp_, x_try_;  // Newton's next iterate; a step's predictor and its corrector
+  std::vector<double> p_now_;  // the elements' powers at the point just accepted
   Eigen::SparseLU<sparse, Eigen::COLAMDOrdering<int>> lu_;
   bool analysed_ = false;
   static constexpr int dense_limit = 24;  // unknowns up to which a dense LU is used
@@ -180,7 +198,8 @@ void engine::build() {
   b_.resize(n_);
 }
 
-// The matrix: the elements' entries and every diagonal; then each element's entries' addresses.
+// The matrix: the elements' entries and every diagonal; then each element's entries' addresses,
+// in the sparse matrix, or in the dense array that small systems are assembled and solved in.
 void engine::build_matrix() {
   std::vector<Eigen::Triplet<double>> t;
   for (const auto& e : es_)
@@ -190,10 +209,13 @@ void engine::build_matrix() {
   A_.resize(n_, n_);
   A_.setFromTriplets(t.begin(), t.end());
   A_.makeCompressed();
-  for (int i = 0; i < n_nodes_; ++i) gmin_slot_.push_back(&A_.coeffRef(i, i));
+  auto entry = [&](int r, int c) {
+    return n_ <= dense_limit ? &dense_[static_cast<std::size_t>(r * n_ + c)] : &A_.coeffRef(r, c);
+  };
+  for (int i = 0; i < n_nodes_; ++i) gmin_slot_.push_back(entry(i, i));
   for (auto& e : es_)
     for (const auto& [r, c] : e->entries())
-      e->slot.push_back(r >= 0 && c >= 0 ? &A_.coeffRef(r, c) : nullptr);
+      e->slot.push_back(r >= 0 && c >= 0 ? entry(r, c) : nullptr);
 }
 
 void engine::check_topology() const {
@@ -237,7 +259,10 @@ void engine::check_topology() const {
 }
 
 void engine::assemble(const vec& x, double t, const step_ctx& c, bool& groups_ok) {
-  std::fill(A_.valuePtr(), A_.valuePtr() + A_.nonZeros(), 0.0);
+  if (n_ <= dense_limit)
+    std::fill_n(dense_.begin(), n_ * n_, 0.0);
+  else
+    std::fill(A_.valuePtr(), A_.valuePtr() + A_.nonZeros(), 0.0);
   b_.setZero();
   for (auto* p : gmin_slot_) *p += gmin_ + gmin_extra_;
   if (c.dc) {
@@ -262,14 +287,12 @@ bool engine::newton(vec& x, double t, const step_ctx& c, int max_it, int& iterat
     bool groups_ok = true;
     assemble(x, t, c, groups_ok);
     if (!groups_ok) return false;
-    vec xn;
+    vec& xn = xn_;
     if (n_ <= dense_limit) {
-      // Small systems: a dense LU is faster than any sparse one (no symbolic work at all).
-      std::fill_n(dense_.begin(), n_ * n_, 0.0);
-      for (int col = 0; col < n_; ++col)
-        for (sparse::InnerIterator e(A_, col); e; ++e) dense_[e.row() * n_ + col] = e.value();
+      // Small systems, assembled in dense_: a dense LU is faster than any sparse one (no
+      // symbolic work at all).
       xn = b_;
-      if (!solve_small(n_, dense_.data(), xn.data())) return false;
+      if (!solve_dense(n_, dense_.data(), xn.data())) return false;
     } else {
       if (!analysed_) {
         lu_.analyzePattern(A_);
@@ -329,10 +352,9 @@ void engine::accept(const vec& x, const step_ctx& c) {
     for (auto& g : groups_) g->save();
 }
 
-std::vector<double> engine::powers(const vec& x, double t) const {
-  std::vector<double> p(es_.size());
+void engine::powers(const vec& x, double t, std::vector<double>& p) const {
+  p.resize(es_.size());
   for (std::size_t k = 0; k < es_.size(); ++k) p[k] = es_[k]->power(x.data(), t);
-  return p;
 }
 
 tran_result engine::run() {
@@ -445,7 +467,7 @@ void engine::initial_point(tran_state& s) {
   init_histories(s.x, uic);
   accept(s.x, step_ctx{});
   record(s, 0.0);
-  s.p_prev = powers(s.x, 0.0);
+  powers(s.x, 0.0, s.p_prev);
   s.energy.assign(nl_.elements.size(), 0.0);
 }
 
@@ -474,8 +496,10 @@ void engine::start_stepping(tran_state& s) const {
 // One try at a step from s.t: accepted, or rejected with a smaller s.h for the next try.
 void engine::attempt_step(tran_state& s) {
   const bool at_bp = limit_step(s);
-  const vec xp = predict(s);
-  vec xn = xp;
+  predict(s, xp_);
+  vec& xn = x_try_;
+  xn = xp_;
+  const vec& xp = xp_;
   t0_ = s.t;
   int its = 0;
   const bool ok = newton(xn, s.t + s.h, s.c, nl_.options.itl4, its);
@@ -536,8 +560,11 @@ std::optional<double> engine::first_corner(double from, double to) const {
 }
 
 // predictor: polynomial through the last points
-vec engine::predict(const tran_state& s) const {
-  if (s.since_restart < 2 || s.hist.size() < 3) return s.x;
+void engine::predict(const tran_state& s, vec& xp) const {
+  if (s.since_restart < 2 || s.hist.size() < 3) {
+    xp = s.x;
+    return;
+  }
   const auto& [t1, x1] = s.hist[s.hist.size() - 1];
   const auto& [t2, x2] = s.hist[s.hist.size() - 2];
   const auto& [t3, x3] = s.hist[s.hist.size() - 3];
@@ -545,7 +572,7 @@ vec engine::predict(const tran_state& s) const {
   const double l1 = (tn - t2) * (tn - t3) / ((t1 - t2) * (t1 - t3));
   const double l2 = (tn - t1) * (tn - t3) / ((t2 - t1) * (t2 - t3));
   const double l3 = (tn - t1) * (tn - t2) / ((t3 - t1) * (t3 - t2));
-  return l1 * x1 + l2 * x2 + l3 * x3;
+  xp = l1 * x1 + l2 * x2 + l3 * x3;
 }
 
 // Newton failed: the next try from the same point takes an eighth of the step, down to hmin.
@@ -607,13 +634,18 @@ void engine::accept_step(tran_state& s, const vec& xn) {
   s.x = xn;
   accept(s.x, s.c);
   s.t += s.h;
-  s.hist.emplace_back(s.t, s.x);
-  if (s.hist.size() > 3) s.hist.erase(s.hist.begin());
+  if (s.hist.size() == 3) {  // the oldest point's storage takes the newest
+    std::rotate(s.hist.begin(), s.hist.begin() + 1, s.hist.end());
+    s.hist.back().first = s.t;
+    s.hist.back().second = s.x;
+  } else {
+    s.hist.emplace_back(s.t, s.x);
+  }
   record(s, s.t);
-  const std::vector<double> p_now = powers(s.x, s.t);
+  powers(s.x, s.t, p_now_);
   for (std::size_t k = 0; k < s.energy.size(); ++k)
-    s.energy[k] += 0.5 * s.h * (s.p_prev[k] + p_now[k]);
-  s.p_prev = p_now;
+    s.energy[k] += 0.5 * s.h * (s.p_prev[k] + p_now_[k]);
+  std::swap(s.p_prev, p_now_);
   s.c.h_prev = s.h;
   ++s.since_restart;
 }

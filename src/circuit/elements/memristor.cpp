@@ -71,6 +71,7 @@ struct mem_batch {
   std::vector<const memristor_model*> members;  // in batch order
   std::vector<double> saved, v, i, g;  // saved state; per device: voltage, current, slope
   std::vector<double> start;           // [state][device] the states at the step's start
+  std::size_t n_states = 0;            // state variables per device
 };
 
 class memristor_group final : public element_group {
@@ -99,6 +100,7 @@ class memristor_group final : public element_group {
       mb.v.assign(n, 0.0);
       mb.i.assign(n, 0.0);
       mb.g.assign(n, 0.0);
+      mb.n_states = mb.dev->state_names().size();
     }
     save();
   }
@@ -106,9 +108,8 @@ class memristor_group final : public element_group {
   void save() override {
     for (auto& mb : batches_) {
       mb.dev->save_state(mb.saved);
-      const std::size_t ns = mb.dev->state_names().size();
-      mb.start.resize(ns * mb.members.size());
-      for (std::size_t q = 0; q < ns; ++q)
+      mb.start.resize(mb.n_states * mb.members.size());
+      for (std::size_t q = 0; q < mb.n_states; ++q)
         std::copy_n(mb.dev->state(q).begin(), mb.members.size(),
                     mb.start.begin() + q * mb.members.size());
     }
@@ -124,7 +125,7 @@ class memristor_group final : public element_group {
     double ratio = 0;
     for (const auto& mb : batches_) {
       const std::size_t n = mb.members.size();
-      for (std::size_t q = 0; q < mb.start.size() / std::max<std::size_t>(n, 1); ++q) {
+      for (std::size_t q = 0; q < mb.n_states; ++q) {
         const auto s = mb.dev->state(q);
         for (std::size_t j = 0; j < n; ++j)
           ratio = std::max(ratio, std::fabs(s[j] - mb.start[q * n + j]) / max_state_step);
