@@ -22,6 +22,10 @@ enum class rng_stream : std::uint32_t {
   neuron_init = 8,        // network: initial values of neuron state variables
   synapse_variation = 9,  // network: device-to-device spread of memristive synapses
   synapse_read = 10,      // network: read noise of memristive synapses
+  brownian = 11,          // Wiener increments of the virtual Brownian tree (core/brownian.hpp)
+  task_input = 12,        // task layer: generated input series
+  task_encoding = 13,     // task layer: spike encoders (Poisson)
+  task_weights = 14,      // task layer: random reservoir weights and masks
 };
 
 // A lognormal factor of mean 1 and relative standard deviation rel_sd, from a standard normal

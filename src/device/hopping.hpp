@@ -77,6 +77,7 @@ class hopping_model final : public device_model {
                               std::span<const double> v_device, std::span<double> current,
                               std::span<double> didv) override;
   double resistance(std::size_t i) const override;
+  std::pair<double, double> resistance_range() const override { return {p_.r_on, p_.r_off}; }
   void save_state(std::vector<double>& out) const override { out = x_; }
   void restore_state(const std::vector<double>& in) override { x_ = in; }
   void set_drift_scale(std::size_t i, double s) override { scale_[i] = s; }

@@ -2,7 +2,9 @@
 // One interface for every device model: a batch of N devices in structure-of-arrays form,
 // advanced by one batched kernel call. Devices have global ids [first_id, first_id + N) so
 // that the random numbers of a device do not depend on how devices are split into batches.
+#include <cmath>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -38,6 +40,17 @@ inline double branch_current(double v_applied, double r_m, const drive_settings&
   return i;
 }
 
+// An interval of the dyadic time grid: [index, index + 1) * root / 2^level [s] from the start
+// of the run. Integer-keyed, so that adaptive integrators, threads and resumed runs name the same
+// interval the same way (core/brownian.hpp).
+struct dyadic_interval {
+  double root = 0;  // [s] length of a level-0 interval
+  int level = 0;
+  std::uint64_t index = 0;
+  double h() const { return std::ldexp(root, -level); }
+  double t0() const { return h() * static_cast<double>(index); }
+};
+
 class device_model {
  public:
   virtual ~device_model() = default;
@@ -71,6 +84,30 @@ class device_model {
   virtual void advance_interval_slope(double t0, double h, std::uint64_t counter,
                                       std::span<const double> v_device, std::span<double> current,
                                       std::span<double> didv);
+  // Step-independent use (adaptive integration): advances every device over the dyadic interval
+  // `iv` with v_device[i] [V] across it. The noise is that of a sample path that does not depend
+  // on how time is split into intervals: for model A, Wiener increments from the virtual Brownian
+  // tree keyed by (seed, device id, level, index). This default suits models whose noise follows
+  // a clock of physical time (advance_interval keyed by t0); a model that draws noise per step
+  // overrides it.
+  virtual void advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device);
+  // Two-terminal drive by voltage waveforms from t0 over h [s]: v(t, out) writes each device's
+  // voltage [V] at time t. Time is cut into the dyadic intervals of `level` on the grid of the
+  // model's default step (root default_dt(); level 0: the step the parameter set was made for),
+  // each holding the voltages at its midpoint and advanced by advance_dyadic, so that the noise
+  // is the same however a drive is split into calls. t0 and h must be whole multiples of the
+  // interval length (input_error otherwise).
+  void advance_waveform(double t0, double h, int level,
+                        const std::function<void(double, std::span<double>)>& v);
+
+  // Event functions that an integrator can locate in time: each is a function of a device's
+  // state that crosses zero upward when the event happens. Default: one event, "on", the
+  // resistance falling through the geometric mean of its on and off values.
+  virtual std::vector<std::string> event_names() const { return {"on"}; }
+  virtual void event_values(std::size_t k, std::span<double> g) const;
+  // The resistances of the fully formed and the fully dissolved filament [Ω].
+  virtual std::pair<double, double> resistance_range() const = 0;
+
   // Resistance of device i in its present state [Ω].
   virtual double resistance(std::size_t i) const = 0;
   // The whole state, to retry a step from it.

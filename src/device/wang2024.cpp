@@ -166,6 +166,14 @@ void wang2024_model::advance_interval(double t0, double h, std::uint64_t counter
   drive = saved;
 }
 
+void wang2024_model::advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) {
+  if (p_.published != 0 && (p_.sigma1 > 0 || p_.sigma2 > 0 || p_.sigma3 > 0))
+    throw input_error(
+        "wang2024: the published form (published = 1) draws its noise per step and cannot be "
+        "advanced step-independently; use published = 0 (the noise clock)");
+  device_model::advance_dyadic(iv, v_device);
+}
+
 void wang2024_model::save_state(std::vector<double>& out) const {
   out.clear();
   for (const auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_})

@@ -72,6 +72,10 @@ class wang2024_model final : public device_model {
   void advance_interval(double t0, double h, std::uint64_t counter,
                         std::span<const double> v_device) override;
   double resistance(std::size_t i) const override;
+  std::pair<double, double> resistance_range() const override { return {p_.r_on, p_.r_off}; }
+  // The noise clock is a function of time, so the default serves; the published form draws
+  // noise per step and has no step-independent path.
+  void advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) override;
   void save_state(std::vector<double>& out) const override;
   void restore_state(const std::vector<double>& in) override;
 

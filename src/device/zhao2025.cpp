@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "core/brownian.hpp"
 #include "device/contract.hpp"
 
 namespace ionsim {
@@ -114,6 +115,27 @@ void zhao2025_model::advance_interval_slope(double, double h, std::uint64_t coun
     current[i] = v / r;
     didv[i] = 1.0 / r - v / (r * r) * drdx * (x1.d + x2.d);
   }
+}
+
+void zhao2025_model::advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) {
+  IONSIM_ASSERT(v_device.size() == n_);
+  const zhao2025_step& st = step_for(iv.h());
+  if (!st.noisy()) {
+    for (std::size_t i = 0; i < n_; ++i) st(x1_[i], x2_[i], v_device[i], 0, 0, mu_scale_[i]);
+    return;
+  }
+  const brownian_tree tree(seed_, iv.root);
+  const double inv_sqrt_h = 1.0 / std::sqrt(iv.h());
+  for (std::size_t i = 0; i < n_; ++i) {
+    const auto dw = tree.increment(first_id_ + i, iv.level, iv.index);
+    st(x1_[i], x2_[i], v_device[i], dw[0] * inv_sqrt_h, dw[1] * inv_sqrt_h, mu_scale_[i]);
+  }
+}
+
+void zhao2025_model::event_values(std::size_t k, std::span<double> g) const {
+  IONSIM_ASSERT(k < 2 && g.size() == n_);
+  if (k == 0) return device_model::event_values(0, g);
+  for (std::size_t i = 0; i < n_; ++i) g[i] = x1_[i] + x2_[i] - 1.0;
 }
 
 const zhao2025_step& zhao2025_model::step_for(double h) {

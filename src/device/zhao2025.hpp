@@ -127,6 +127,14 @@ class zhao2025_model final : public device_model {
                               std::span<const double> v_device, std::span<double> current,
                               std::span<double> didv) override;
   double resistance(std::size_t i) const override;
+  std::pair<double, double> resistance_range() const override { return {p_.r_on, p_.r_off}; }
+  // Wiener increments from the virtual Brownian tree (core/brownian.hpp) in place of the
+  // per-step normals: z = dW / sqrt(h).
+  void advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) override;
+  // "on" (the contract's) and "kink": x1 + x2 rising through 1, where the field
+  // 1/(alpha + |1 - x|) has its corner.
+  std::vector<std::string> event_names() const override { return {"on", "kink"}; }
+  void event_values(std::size_t k, std::span<double> g) const override;
   void save_state(std::vector<double>& out) const override;
   void restore_state(const std::vector<double>& in) override;
 

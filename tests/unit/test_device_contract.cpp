@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <set>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "device/registry.hpp"
@@ -92,6 +95,124 @@ TEST(DeviceContract, TypedAccessChecksTheModel) {
   } catch (const input_error& e) {
     EXPECT_TRUE(contains(e.what(), "wang2024")) << e.what();
     EXPECT_TRUE(contains(e.what(), "zhao2025")) << e.what();
+  }
+}
+
+// A configuration of each registered model with its noise on, and a drive that switches it.
+struct noisy_case {
+  device_config config;
+  double volts;  // [V] a drive that switches the device on within a few ms
+};
+std::vector<noisy_case> noisy_cases() {
+  auto z = load_preset("zhao2025-table1");
+  set_param(z, "sigma1", 0.002);
+  set_param(z, "sigma2", 0.002);
+  return {{z, 1.0}, {load_preset("ag-symmetric-fit"), 1.0}, {load_preset("ag-hopping-fit"), 1.0}};
+}
+
+// Driving by a waveform gives the same path however the drive is split into calls: the noise
+// is keyed by the grid's integer indices, not by the calls.
+TEST(DeviceContract, WaveformDriveDoesNotDependOnHowItIsSplit) {
+  const auto square = [](double t, std::span<double> v) {
+    for (double& x : v) x = std::fmod(t, 1e-3) < 5e-4 ? 0.9 : 0.1;
+  };
+  for (const auto& c : noisy_cases()) {
+    SCOPED_TRACE(std::string(c.config.model()));
+    auto a = make_device(c.config, 4, 3, 0), b = make_device(c.config, 4, 3, 0);
+    const double dt = a->default_dt();
+    a->advance_waveform(0, 1000 * dt, 1, square);
+    b->advance_waveform(0, 300 * dt, 1, square);
+    b->advance_waveform(300 * dt, 700 * dt, 1, square);
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(a->resistance(i), b->resistance(i)) << i;
+    EXPECT_THROW(a->advance_waveform(0.3 * dt, dt, 0, square), input_error);
+  }
+}
+
+// Model A's noise on the dyadic grid comes from the virtual Brownian tree: coarser steps follow
+// the same sample path as finer ones, so their end states converge to the fine one (strongly),
+// while a path of another seed stays as far away as the noise makes it.
+TEST(DeviceContract, DyadicStepsOfModelAFollowOneSamplePath) {
+  auto cfg = load_preset("zhao2025-table1");
+  set_param(cfg, "sigma1", 0.05);
+  set_param(cfg, "sigma2", 0.05);
+  constexpr std::size_t n = 100;
+  const double root = 5e-4;  // [s] 0.5 ms at 0.3 V: the state rises but stays below 1
+  const std::vector<double> v(n, 0.3);
+  auto end_state = [&](int level, std::uint64_t seed) {
+    auto d = make_device(cfg, n, seed, 0);
+    for (std::uint64_t k = 0; k < (1u << level); ++k) d->advance_dyadic({root, level, k}, v);
+    std::vector<double> x(n);
+    for (std::size_t i = 0; i < n; ++i) x[i] = d->state(0)[i] + d->state(1)[i];
+    return x;
+  };
+  auto mean_abs_diff = [](const std::vector<double>& a, const std::vector<double>& b) {
+    double s = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) s += std::fabs(a[i] - b[i]);
+    return s / static_cast<double>(a.size());
+  };
+  const auto reference = end_state(12, 1);
+  const double other_path = mean_abs_diff(end_state(12, 2), reference);
+  double previous = other_path;
+  for (int level : {4, 6, 8, 10}) {
+    const double err = mean_abs_diff(end_state(level, 1), reference);
+    std::printf("model A, step %.3g us: mean |x - x_ref| %.3e (another path: %.3e)\n",
+                root / std::ldexp(1.0, level) * 1e6, err, other_path);
+    EXPECT_LT(err, previous) << "level " << level;
+    previous = err;
+  }
+  EXPECT_LT(previous, 0.1 * other_path);
+}
+
+// Every model's "on" event is negative in the initial state and turns positive as a drive
+// switches the device on. Located by a scan on a coarse dyadic grid and bisection to a fine one
+// (noise on: one sample path at every resolution), it converges to the first crossing of fixed
+// stepping on the fine grid as the scan's grid is refined.
+TEST(DeviceContract, OnEventIsLocatedByBisectionOnTheGrid) {
+  constexpr int finest = 10;
+  const double root = 1e-4;  // [s]
+  std::vector<double> g(1);
+  auto event = [&](device_model& m) {
+    m.event_values(0, g);
+    return g[0];
+  };
+  for (const auto& c : noisy_cases()) {
+    SCOPED_TRACE(std::string(c.config.model()));
+    const std::vector<double> v(1, c.volts);
+    ASSERT_EQ(make_device(c.config, 1, 5, 0)->event_names().at(0), "on");
+    // fixed stepping at the finest level: the interval in which the event happens
+    auto f = make_device(c.config, 1, 5, 0);
+    ASSERT_LT(event(*f), 0.0);
+    std::uint64_t fixed = 0;
+    for (; fixed < 200u << finest; ++fixed) {
+      f->advance_dyadic({root, finest, fixed}, v);
+      if (event(*f) >= 0) break;
+    }
+    ASSERT_LT(fixed, 200u << finest) << "the drive did not switch the device on in 20 ms";
+    double previous_error = 1e300;
+    for (int scan : {0, 4, 8}) {
+      auto d = make_device(c.config, 1, 5, 0);
+      std::vector<double> before;
+      std::uint64_t lo = 0;
+      for (d->save_state(before);; ++lo) {
+        d->advance_dyadic({root, scan, lo}, v);
+        if (event(*d) >= 0) break;
+        d->save_state(before);
+      }
+      for (int level = scan; level < finest; ++level) {  // `before`: the state at lo's start
+        d->restore_state(before);
+        d->advance_dyadic({root, level + 1, 2 * lo}, v);  // the left half
+        lo = 2 * lo + (event(*d) < 0 ? 1 : 0);
+        if (lo % 2 == 1) d->save_state(before);
+      }
+      const double error = std::fabs(static_cast<double>(lo) - static_cast<double>(fixed)) /
+                           static_cast<double>(fixed);
+      std::printf("%s scan level %d: event at %llu, fixed %llu, relative error %.2e\n",
+                  std::string(c.config.model()).c_str(), scan, static_cast<unsigned long long>(lo),
+                  static_cast<unsigned long long>(fixed), error);
+      EXPECT_LE(error, previous_error) << "scan level " << scan;
+      previous_error = error;
+    }
+    EXPECT_LT(previous_error, 1e-3);
   }
 }
 
