@@ -26,6 +26,8 @@ run "$bin" run examples/networks/cuba.toml --out "$out/network-cuba" --no-progre
 run "$bin" run examples/networks/dm1t1r_recurrent.toml --out "$out/network-dm1t1r"
 run "$bin" plot raster "$out/network-dm1t1r"
 run "$bin" plot raster "$out/network-cuba" --t1 1
+run "$bin" task run examples/tasks/digits.toml --out "$out/task-digits"
+run "$bin" task run examples/tasks/henon_reservoir.toml --out "$out/task-henon-reservoir"
 echo "Neuron report (the paper's figures beside the simulation): $out/neuron-zhao2025-calibrated/report.md"
 echo "Summaries and plots:"
 for d in "$out"/*/; do

@@ -10,6 +10,7 @@
 #include "apps_network.hpp"
 #include "apps_neuron.hpp"
 #include "apps_plot.hpp"
+#include "apps_task.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -25,6 +26,7 @@ int run(int argc, char** argv) {
   ionsim::cli::neuron_commands neuron(app);
   ionsim::cli::network_commands network(app);
   ionsim::cli::plot_commands plot(app);
+  ionsim::cli::task_commands task(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -34,6 +36,7 @@ int run(int argc, char** argv) {
   if (neuron.parsed()) return neuron.run();
   if (network.parsed()) return network.run();
   if (plot.parsed()) return plot.run();
+  if (task.parsed()) return task.run();
   return cmds.run();
 }
 

@@ -1,0 +1,21 @@
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace ionsim::cli {
+
+// `ionsim task run FILE.toml --out DIR`: a task through a reservoir and a readout, with its
+// baselines (docs/tasks/pipelines.md).
+class task_commands {
+ public:
+  explicit task_commands(CLI::App& app);
+  bool parsed() const;
+  int run();
+
+ private:
+  CLI::App* task_ = nullptr;
+  CLI::App* run_ = nullptr;
+  std::string file_, out_;
+};
+
+}  // namespace ionsim::cli

@@ -1,0 +1,373 @@
+#include "task/pipeline.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/params.hpp"
+#include "core/units.hpp"
+#include "task/dataset.hpp"
+#include "task/generators.hpp"
+#include "task/readout.hpp"
+
+namespace ionsim::task {
+
+namespace {
+
+struct reader {
+  std::string source;
+  [[noreturn]] void fail(const toml::node& n, const std::string& msg) const {
+    throw input_error(fmt::format("{}: {}", where(source, n), msg));
+  }
+  void keys(const toml::table& t, std::initializer_list<std::string_view> known,
+            const std::string& what) const {
+    for (const auto& [k, v] : t)
+      if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
+        std::string list;
+        for (auto x : known) list += fmt::format("{}{}", list.empty() ? "" : ", ", x);
+        fail(v, fmt::format("unknown key '{}' in {} (known: {})", k.str(), what, list));
+      }
+  }
+  double quantity(const toml::node& n, std::string_view key, std::string_view unit) const {
+    if (n.is_integer() || n.is_floating_point()) {
+      const double v = *n.value<double>();
+      if (!std::isfinite(v)) fail(n, fmt::format("{} must be finite", key));
+      return v;
+    }
+    if (auto s = n.value<std::string>())
+      return parse_quantity(*s, unit, fmt::format("{}: {}", where(source, n), key));
+    fail(n, fmt::format("{} must be a number or a quantity in {}", key, unit));
+  }
+  std::int64_t integer(const toml::node& n, std::string_view key, std::int64_t min) const {
+    const auto v = n.value<std::int64_t>();
+    if (!n.is_integer() || !v) fail(n, fmt::format("{} must be an integer", key));
+    if (*v < min) fail(n, fmt::format("{} = {} must be at least {}", key, *v, min));
+    return *v;
+  }
+  std::string text(const toml::node& n, std::string_view key,
+                   std::initializer_list<std::string_view> allowed) const {
+    const auto s = n.value<std::string>();
+    if (!s) fail(n, fmt::format("{} must be a string", key));
+    if (allowed.size() && std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
+      std::string list;
+      for (auto x : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", x);
+      fail(n, fmt::format("{} = '{}' is not one of {}", key, *s, list));
+    }
+    return *s;
+  }
+};
+
+// Min-max scaling fitted on the training part, clipped to [0, 1].
+std::vector<double> unit_scale(const std::vector<double>& u, std::size_t train_end) {
+  const auto [lo, hi] = std::minmax_element(u.begin(), u.begin() + static_cast<long>(train_end));
+  const double a = *lo, span = std::max(*hi - *lo, 1e-300);
+  std::vector<double> out(u.size());
+  for (std::size_t i = 0; i < u.size(); ++i) out[i] = std::clamp((u[i] - a) / span, 0.0, 1.0);
+  return out;
+}
+
+// Rows [washout, n) of the features with the input itself as a last column, split at train_end.
+struct split_features {
+  Eigen::MatrixXd train, test;
+  Eigen::VectorXd y_train, y_test;
+};
+split_features split_rows(const Eigen::MatrixXd& f, const series& s, std::size_t washout,
+                          std::size_t train_end) {
+  split_features out;
+  const auto n = static_cast<Eigen::Index>(s.input.size());
+  Eigen::MatrixXd all(n, f.cols() + 1);
+  all.leftCols(f.cols()) = f;
+  for (Eigen::Index t = 0; t < n; ++t) all(t, f.cols()) = s.input[static_cast<std::size_t>(t)];
+  const auto w = static_cast<Eigen::Index>(washout), e = static_cast<Eigen::Index>(train_end);
+  out.train = all.middleRows(w, e - w);
+  out.test = all.bottomRows(n - e);
+  // features standardised with the training rows' mean and spread, so that one regularisation
+  // fits features of any scale; a feature that barely varies in training (spread below 1e-6 of
+  // its size) carries no information the readout could learn and is dropped (set to 0), so
+  // that its variation in the test rows cannot be amplified
+  for (Eigen::Index k = 0; k < all.cols(); ++k) {
+    const double mean = out.train.col(k).mean();
+    const double sd = std::sqrt((out.train.col(k).array() - mean).square().mean());
+    if (sd > 1e-6 * std::max(1.0, std::fabs(mean))) {
+      out.train.col(k) = (out.train.col(k).array() - mean) / sd;
+      out.test.col(k) = (out.test.col(k).array() - mean) / sd;
+    } else {
+      out.train.col(k).setZero();
+      out.test.col(k).setZero();
+    }
+  }
+  const Eigen::Map<const Eigen::VectorXd> y(s.target.data(), n);
+  out.y_train = y.segment(w, e - w);
+  out.y_test = y.tail(n - e);
+  return out;
+}
+
+// 1e-8 ... 1e4, a factor 10 apart (standardised features: large values are strong smoothing).
+std::vector<double> lambdas() {
+  std::vector<double> l;
+  for (int e = -8; e <= 4; ++e) l.push_back(std::pow(10.0, e));
+  return l;
+}
+
+// Ridge on the features with lambda by cross-validation; NRMSE on the test rows.
+double readout_nrmse(const split_features& d, Eigen::VectorXd* prediction = nullptr) {
+  const ridge_readout r = fit_ridge(d.train, d.y_train, lambdas(), 5);
+  const Eigen::VectorXd p = r.predict(d.test).col(0);
+  if (prediction) *prediction = p;
+  return nrmse(p, d.y_test);
+}
+
+series make_series(const task_config& c, std::uint64_t seed) {
+  if (c.task == "henon") return henon(c.samples);
+  if (c.task == "mackey_glass") return mackey_glass(c.samples, c.horizon);
+  return narma10(c.samples, seed);
+}
+
+// Lagged inputs u(t), ..., u(t - order + 1) as features (the linear autoregressive baseline).
+Eigen::MatrixXd lags(const std::vector<double>& u, int order) {
+  Eigen::MatrixXd f = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(u.size()), order);
+  for (std::size_t t = 0; t < u.size(); ++t)
+    for (int k = 0; k < order && static_cast<std::size_t>(k) <= t; ++k)
+      f(static_cast<Eigen::Index>(t), k) = u[t - static_cast<std::size_t>(k)];
+  return f;
+}
+
+nlohmann::json mean_ci(const std::vector<double>& v) {
+  const double n = static_cast<double>(v.size());
+  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / n;
+  double var = 0;
+  for (double x : v) var += (x - mean) * (x - mean);
+  var = v.size() > 1 ? var / (n - 1) : 0.0;
+  // Student's t quantile (0.975) for n - 1 degrees of freedom, n <= 10; 1.96 beyond
+  static const double t975[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262};
+  const double q = v.size() < 10 ? t975[v.size() - 1] : 1.96;
+  const double half = v.size() > 1 ? q * std::sqrt(var / n) : 0.0;
+  return {{"value", mean}, {"ci95", {mean - half, mean + half}}, {"per_seed", v}};
+}
+
+// The persistence baseline on the test rows: the last observed value of the series (u(t) for
+// the map and Mackey-Glass, whose targets are its future values), y(t - 1) for NARMA10.
+double persistence_nrmse(const series& s, const std::string& task, std::size_t train_end) {
+  const std::size_t n = s.input.size();
+  Eigen::VectorXd p(static_cast<Eigen::Index>(n - train_end)), y(p.size());
+  for (std::size_t t = train_end; t < n; ++t) {
+    p[static_cast<Eigen::Index>(t - train_end)] = task == "narma10" ? s.target[t - 1] : s.input[t];
+    y[static_cast<Eigen::Index>(t - train_end)] = s.target[t];
+  }
+  return nrmse(p, y);
+}
+
+task_result run_temporal(const task_config& c,
+                         const std::function<void(double, const std::string&)>& progress) {
+  const auto train_end =
+      static_cast<std::size_t>(std::llround(c.train_fraction * static_cast<double>(c.samples)));
+  if (train_end <= c.washout + 10 || train_end + 10 >= c.samples)
+    throw input_error(fmt::format("{}: samples {} with washout {} and train_fraction {:g} leave "
+                                  "too few training or test samples",
+                                  c.source, c.samples, c.washout, c.train_fraction));
+  task_result out;
+  std::vector<double> values, esn_values, ar_values, persistence_values, raw_values;
+  nlohmann::json generator;
+  for (std::size_t k = 0; k < c.seeds.size(); ++k) {
+    const std::uint64_t seed = c.seeds[k];
+    if (progress)
+      progress(static_cast<double>(k) / static_cast<double>(c.seeds.size()),
+               fmt::format("seed {}", seed));
+    const series s = make_series(c, seed);
+    if (k == 0) generator = {{"name", s.name}, {"params", s.params}};
+    const std::vector<double> u01 = unit_scale(s.input, train_end);
+    Eigen::MatrixXd f(static_cast<Eigen::Index>(s.input.size()), 0);
+    std::size_t size = c.esn.size;
+    if (c.reservoir == "device") {
+      device_reservoir_settings d = c.device;
+      d.seed = seed;
+      f = device_reservoir_states(u01, d);
+      size = d.devices * static_cast<std::size_t>(d.mask_steps);
+    } else if (c.reservoir == "esn") {
+      esn_settings e = c.esn;
+      e.seed = seed;
+      f = esn_states(u01, e);
+    }
+    Eigen::VectorXd pred;
+    values.push_back(readout_nrmse(split_rows(f, s, c.washout, train_end), &pred));
+    if (k == 0) {
+      out.prediction.assign(pred.data(), pred.data() + pred.size());
+      out.target.assign(s.target.end() - pred.size(), s.target.end());
+    }
+    // baselines of the same series: an ESN of the reservoir's size, AR(10), the input alone,
+    // persistence
+    esn_settings e = c.esn;
+    e.seed = seed;
+    e.size = size;
+    esn_values.push_back(readout_nrmse(split_rows(esn_states(u01, e), s, c.washout, train_end)));
+    ar_values.push_back(readout_nrmse(split_rows(lags(s.input, 10), s, c.washout, train_end)));
+    raw_values.push_back(readout_nrmse(
+        split_rows(Eigen::MatrixXd(static_cast<Eigen::Index>(s.input.size()), 0), s, c.washout,
+                   train_end)));
+    persistence_values.push_back(persistence_nrmse(s, c.task, train_end));
+  }
+  const nlohmann::json m = mean_ci(values);
+  nlohmann::json& r = out.results;
+  r["task"] = c.task;
+  r["metric"] = "nrmse";
+  r["value"] = m["value"];
+  r["ci95"] = m["ci95"];
+  r["per_seed"] = m["per_seed"];
+  r["seeds"] = c.seeds;
+  r["baselines"] = {{"esn_same_size", mean_ci(esn_values)["value"]},
+                    {"ar10_ridge", mean_ci(ar_values)["value"]},
+                    {"ridge_on_input", mean_ci(raw_values)["value"]},
+                    {"persistence", mean_ci(persistence_values)["value"]}};
+  r["generator"] = generator;
+  r["split"] = {{"samples", c.samples}, {"washout", c.washout}, {"train_end", train_end}};
+  nlohmann::json hw = {{"reservoir", c.reservoir}};
+  if (c.reservoir == "device")
+    hw.update({{"model", std::string(c.device.device.model())},
+               {"devices", c.device.devices},
+               {"mask_steps", c.device.mask_steps},
+               {"v_min_V", c.device.v_min},
+               {"v_max_V", c.device.v_max},
+               {"pulse_s", c.device.pulse}});
+  if (c.reservoir == "esn")
+    hw.update({{"size", c.esn.size}, {"spectral_radius", c.esn.spectral_radius},
+               {"input_scaling", c.esn.input_scaling}, {"leak", c.esn.leak}});
+  r["hardware"] = hw;
+  return out;
+}
+
+task_result run_classification(const task_config& c,
+                               const std::function<void(double, const std::string&)>& progress) {
+  dataset train, test;
+  if (c.task == "digits") {
+    const dataset all = load_digits();
+    split(all, c.train_limit > 0 ? c.train_limit : all.rows() / 2, train, test);
+  } else {
+    if (progress) progress(0.0, "reading Fashion-MNIST");
+    train = load_fashion_mnist("train", c.train_limit);
+    test = load_fashion_mnist("test", c.test_limit);
+  }
+  if (progress) progress(0.2, fmt::format("{} readout on {} images", c.readout, train.rows()));
+  const double l2 = 1.0 / static_cast<double>(train.rows());
+  const softmax_readout s = fit_softmax(train.x, train.labels, train.classes, l2);
+  const double soft = accuracy(s.classify(test.x), test.labels);
+  const ridge_readout rr = fit_ridge(train.x, one_hot(train.labels, train.classes), {1.0});
+  const double ridge = accuracy(argmax_rows(rr.predict(test.x)), test.labels);
+  task_result out;
+  nlohmann::json& r = out.results;
+  r["task"] = c.task;
+  r["metric"] = "accuracy";
+  r["value"] = c.readout == "softmax" ? soft : ridge;
+  r["ci95"] = nullptr;  // one deterministic fit: no spread over seeds
+  r["baselines"] = {{"softmax_on_pixels", soft}, {"ridge_on_pixels", ridge}};
+  r["split"] = {{"train", train.rows()}, {"test", test.rows()}, {"source", train.source}};
+  r["hardware"] = {{"reservoir", "none"}, {"readout", c.readout}};
+  // confusion matrix of the reported readout
+  const std::vector<int> pred =
+      c.readout == "softmax" ? s.classify(test.x) : argmax_rows(rr.predict(test.x));
+  std::vector<std::vector<int>> confusion(static_cast<std::size_t>(train.classes),
+                                          std::vector<int>(static_cast<std::size_t>(train.classes)));
+  for (std::size_t i = 0; i < pred.size(); ++i)
+    ++confusion[static_cast<std::size_t>(test.labels[i])][static_cast<std::size_t>(pred[i])];
+  r["confusion"] = confusion;
+  return out;
+}
+
+}  // namespace
+
+task_config parse_task_config(const std::string& text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    throw input_error(fmt::format("{}:{}:{}: {}", source, b.line, b.column, e.description()));
+  }
+  const reader rd{source};
+  task_config c;
+  c.source = source;
+  rd.keys(root,
+          {"task", "samples", "washout", "horizon", "train_fraction", "seeds", "reservoir",
+           "readout", "train_limit", "test_limit"},
+          "the task file");
+  const auto* task = root.get("task");
+  if (!task) throw input_error(fmt::format("{}: the task file needs 'task'", source));
+  c.task = rd.text(*task, "task", {"henon", "mackey_glass", "narma10", "digits", "fashion_mnist"});
+  if (const auto* n = root.get("samples")) c.samples = static_cast<std::size_t>(rd.integer(*n, "samples", 100));
+  if (const auto* n = root.get("washout")) c.washout = static_cast<std::size_t>(rd.integer(*n, "washout", 0));
+  if (const auto* n = root.get("horizon")) c.horizon = static_cast<int>(rd.integer(*n, "horizon", 1));
+  if (const auto* n = root.get("train_fraction")) {
+    c.train_fraction = rd.quantity(*n, "train_fraction", "");
+    if (!(c.train_fraction > 0 && c.train_fraction < 1))
+      rd.fail(*n, "train_fraction must be in (0, 1)");
+  }
+  if (const auto* n = root.get("seeds")) {
+    const auto* a = n->as_array();
+    if (!a || a->empty()) rd.fail(*n, "seeds must be a non-empty array of integers");
+    c.seeds.clear();
+    for (const auto& e : *a) c.seeds.push_back(static_cast<std::uint64_t>(rd.integer(e, "seed", 0)));
+  }
+  if (const auto* n = root.get("readout")) c.readout = rd.text(*n, "readout", {"softmax", "ridge"});
+  if (const auto* n = root.get("train_limit"))
+    c.train_limit = static_cast<std::size_t>(rd.integer(*n, "train_limit", 0));
+  if (const auto* n = root.get("test_limit"))
+    c.test_limit = static_cast<std::size_t>(rd.integer(*n, "test_limit", 0));
+  c.reservoir = c.temporal() ? "device" : "none";
+  if (const auto* n = root.get("reservoir")) {
+    const auto* t = n->as_table();
+    if (!t) rd.fail(*n, "[reservoir] must be a table");
+    rd.keys(*t,
+            {"kind", "preset", "noise", "devices", "mask_steps", "v_min", "v_max", "pulse", "size",
+             "spectral_radius", "input_scaling", "leak"},
+            "[reservoir]");
+    if (const auto* k = t->get("kind")) c.reservoir = rd.text(*k, "kind", {"device", "esn", "none"});
+    if (!c.temporal() && c.reservoir != "none")
+      rd.fail(*n, "classification tasks read the pixels directly: reservoir kind 'none'");
+    std::string preset = "ag-symmetric-fit";
+    if (const auto* k = t->get("preset")) preset = rd.text(*k, "preset", {});
+    try {
+      c.device.device = load_preset(preset);
+    } catch (const input_error& e) {
+      rd.fail(*t->get("preset"), e.what());
+    }
+    if (const auto* k = t->get("noise")) {
+      const auto b = k->value<bool>();
+      if (!b) rd.fail(*k, "noise must be true or false");
+      if (!*b) c.device.device = without_noise(c.device.device);
+    }
+    if (const auto* k = t->get("devices")) c.device.devices = static_cast<std::size_t>(rd.integer(*k, "devices", 1));
+    if (const auto* k = t->get("mask_steps")) c.device.mask_steps = static_cast<int>(rd.integer(*k, "mask_steps", 1));
+    if (const auto* k = t->get("v_min")) c.device.v_min = rd.quantity(*k, "v_min", "V");
+    if (const auto* k = t->get("v_max")) c.device.v_max = rd.quantity(*k, "v_max", "V");
+    if (const auto* k = t->get("pulse")) c.device.pulse = rd.quantity(*k, "pulse", "s");
+    if (c.device.v_max < c.device.v_min) rd.fail(*n, "v_max must be at least v_min");
+    if (!(c.device.pulse > 0)) rd.fail(*n, "pulse must be > 0");
+    if (const auto* k = t->get("size")) c.esn.size = static_cast<std::size_t>(rd.integer(*k, "size", 1));
+    if (const auto* k = t->get("spectral_radius")) c.esn.spectral_radius = rd.quantity(*k, "spectral_radius", "");
+    if (const auto* k = t->get("input_scaling")) c.esn.input_scaling = rd.quantity(*k, "input_scaling", "");
+    if (const auto* k = t->get("leak")) c.esn.leak = rd.quantity(*k, "leak", "");
+  } else {
+    c.device.device = load_preset("ag-symmetric-fit");
+  }
+  return c;
+}
+
+task_config read_task_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw input_error(fmt::format("{}: cannot read the task file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_task_config(ss.str(), path);
+}
+
+task_result run_task(const task_config& c,
+                     const std::function<void(double, const std::string&)>& progress) {
+  return c.temporal() ? run_temporal(c, progress) : run_classification(c, progress);
+}
+
+}  // namespace ionsim::task

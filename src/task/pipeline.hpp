@@ -1,0 +1,47 @@
+#pragma once
+// A task run (`ionsim task run FILE.toml --out DIR`): a data set or generated series, features
+// from a reservoir (memristor devices, or none), a linear readout, the metric with its spread
+// over seeds, and the baselines computed in the same run (docs/tasks/pipelines.md).
+#include <nlohmann/json.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "task/reservoir.hpp"
+
+namespace ionsim::task {
+
+struct task_config {
+  std::string source;  // file name, for messages
+  std::string task;    // henon, mackey_glass, narma10 | digits, fashion_mnist
+  // temporal tasks
+  std::size_t samples = 2000;
+  std::size_t washout = 100;  // samples dropped before the readout sees the features
+  int horizon = 1;            // mackey_glass: samples ahead
+  double train_fraction = 0.5;
+  std::string reservoir = "device";  // device | esn | none
+  device_reservoir_settings device;
+  esn_settings esn;
+  std::vector<std::uint64_t> seeds = {1};
+  // classification
+  std::string readout = "softmax";  // softmax | ridge
+  std::size_t train_limit = 0, test_limit = 0;  // 0: all
+  bool temporal() const { return task == "henon" || task == "mackey_glass" || task == "narma10"; }
+};
+
+// Reads and checks a task file; every problem is an input_error naming the file and line.
+task_config read_task_config(const std::string& path);
+task_config parse_task_config(const std::string& text, const std::string& source);
+
+struct task_result {
+  nlohmann::json results;  // results.json
+  // the first seed's held-out segment (temporal tasks): target and prediction
+  std::vector<double> target, prediction;
+};
+
+// Runs the task; progress(fraction, message) now and then.
+task_result run_task(const task_config& c,
+                     const std::function<void(double, const std::string&)>& progress = {});
+
+}  // namespace ionsim::task

@@ -1,0 +1,81 @@
+#include "task/reservoir.hpp"
+
+#include <fmt/format.h>
+
+#include <Eigen/Eigenvalues>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/random.hpp"
+
+namespace ionsim::task {
+
+Eigen::MatrixXd esn_states(const std::vector<double>& u, const esn_settings& s) {
+  if (s.size == 0 || !(s.spectral_radius > 0) || !(s.leak > 0 && s.leak <= 1) ||
+      !(s.density > 0 && s.density <= 1))
+    throw input_error("echo-state network: size > 0, spectral radius > 0, leak and density in "
+                      "(0, 1] are needed");
+  const auto n = static_cast<Eigen::Index>(s.size);
+  const philox rng(s.seed);
+  Eigen::MatrixXd w = Eigen::MatrixXd::Zero(n, n);
+  Eigen::MatrixXd w_in(n, 2);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < n; j += 2) {
+      const auto z = rng.normals(rng_stream::task_weights, static_cast<std::uint64_t>(i),
+                                 static_cast<std::uint64_t>(j / 2));
+      const auto keep = rng.uniforms(rng_stream::task_weights, static_cast<std::uint64_t>(i),
+                                     (std::uint64_t{1} << 40) + static_cast<std::uint64_t>(j / 2));
+      for (Eigen::Index k = 0; k < 2 && j + k < n; ++k)
+        if (keep[static_cast<std::size_t>(k)] < s.density) w(i, j + k) = z[static_cast<std::size_t>(k)];
+    }
+    const auto v = rng.uniforms(rng_stream::task_weights, static_cast<std::uint64_t>(i),
+                                std::uint64_t{1} << 41);
+    w_in(i, 0) = s.input_scaling * (2 * v[0] - 1);
+    w_in(i, 1) = s.input_scaling * (2 * v[1] - 1);
+  }
+  const double radius = w.eigenvalues().cwiseAbs().maxCoeff();
+  if (radius > 0) w *= s.spectral_radius / radius;
+  Eigen::MatrixXd states(static_cast<Eigen::Index>(u.size()), n);
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(n);
+  for (std::size_t t = 0; t < u.size(); ++t) {
+    const Eigen::VectorXd pre = w * x + w_in.col(0) + w_in.col(1) * u[t];
+    x = (1 - s.leak) * x + s.leak * pre.array().tanh().matrix();
+    states.row(static_cast<Eigen::Index>(t)) = x.transpose();
+  }
+  return states;
+}
+
+Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
+                                        const device_reservoir_settings& s) {
+  if (s.devices == 0 || s.mask_steps < 1 || !(s.pulse > 0) || !(s.v_max >= s.v_min))
+    throw input_error("device reservoir: devices > 0, mask_steps >= 1, pulse > 0 and "
+                      "v_max >= v_min are needed");
+  auto dev = make_device(s.device, s.devices, s.seed, 0);
+  const double dt = dev->default_dt();
+  const int steps = std::max(1, static_cast<int>(std::lround(s.pulse / dt)));
+  const philox rng(s.seed);
+  std::vector<double> mask(s.devices * static_cast<std::size_t>(s.mask_steps));
+  for (std::size_t k = 0; k < mask.size(); ++k)
+    mask[k] = 0.2 + 0.8 * rng.uniforms(rng_stream::task_weights, k, std::uint64_t{1} << 42)[0];
+  const auto nd = static_cast<Eigen::Index>(s.devices);
+  Eigen::MatrixXd features(static_cast<Eigen::Index>(u.size()), nd * s.mask_steps);
+  std::vector<double> v(s.devices), current(s.devices), conductance(s.devices);
+  std::int64_t step = 0;
+  for (std::size_t t = 0; t < u.size(); ++t) {
+    if (!(u[t] >= 0 && u[t] <= 1))
+      throw input_error(fmt::format("device reservoir: input {:g} at sample {} is outside [0, 1]",
+                                    u[t], t));
+    for (int m = 0; m < s.mask_steps; ++m) {
+      for (std::size_t i = 0; i < s.devices; ++i)
+        v[i] = s.v_min + (s.v_max - s.v_min) * u[t] * mask[i * static_cast<std::size_t>(s.mask_steps) + static_cast<std::size_t>(m)];
+      dev->advance(step, steps, dt, v, current, conductance);
+      step += steps;
+      for (std::size_t i = 0; i < s.devices; ++i)
+        features(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(i) * s.mask_steps + m) =
+            std::log10(std::max(conductance[i], 1e-30));
+    }
+  }
+  return features;
+}
+
+}  // namespace ionsim::task

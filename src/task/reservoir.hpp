@@ -1,0 +1,41 @@
+#pragma once
+// Reservoirs that turn an input series into features for a linear readout: a tanh echo-state
+// network (the software reference of the same size), and a physical reservoir of diffusive
+// memristors driven through input masks (time-multiplexed virtual nodes, as in Zhong et al.,
+// Nat. Commun. 12, 408 (2021)), on any registered device model.
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+#include "device/registry.hpp"
+
+namespace ionsim::task {
+
+struct esn_settings {
+  std::size_t size = 100;
+  double spectral_radius = 0.9;
+  double input_scaling = 0.5;
+  double leak = 1.0;  // leaking rate of the state update (1: none)
+  double density = 1.0;  // fraction of nonzero recurrent weights
+  std::uint64_t seed = 1;
+};
+// States x(t) = (1 - leak) x(t-1) + leak tanh(W x(t-1) + W_in [1, u(t)]), W normal with
+// `density`, scaled to the spectral radius, W_in uniform in [-s, s]. Rows: time; columns: size.
+Eigen::MatrixXd esn_states(const std::vector<double>& u, const esn_settings& s);
+
+struct device_reservoir_settings {
+  device_config device;     // the memristor (a preset, with its noise and spreads)
+  std::size_t devices = 20;  // physical devices
+  int mask_steps = 5;        // virtual nodes per device and input sample
+  double v_min = 0.0;        // [V] pulse amplitude for input 0
+  double v_max = 1.0;        // [V] pulse amplitude for input 1 (times the mask)
+  double pulse = 1e-3;       // [s] duration of one mask step
+  std::uint64_t seed = 1;
+};
+// Input u(t) in [0, 1]. For each sample and mask step m, device i is held at
+// v_min + (v_max - v_min) u(t) mask[i][m] (mask uniform in [0.2, 1]) for `pulse`; the feature is
+// log10 of its conductance at the end of the pulse. Rows: time; columns: devices * mask_steps.
+Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
+                                        const device_reservoir_settings& s);
+
+}  // namespace ionsim::task
