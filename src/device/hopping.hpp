@@ -78,6 +78,14 @@ class hopping_model final : public device_model {
                               std::span<double> didv) override;
   double resistance(std::size_t i) const override;
   std::pair<double, double> resistance_range() const override { return {p_.r_on, p_.r_off}; }
+  // The noise follows a clock of physical time: any split of time gives one path.
+  bool advance_dyadic_range(const dyadic_interval& iv, std::span<const double> v_device,
+                            std::size_t first, std::size_t last) override {
+    for (std::size_t i = first; i < last; ++i) step(i, iv.t0(), iv.h(), v_device[i]);
+    return true;
+  }
+  void save_device(std::size_t i, std::vector<double>& out) const override { out.assign({x_[i]}); }
+  void restore_device(std::size_t i, const std::vector<double>& in) override { x_[i] = in[0]; }
   void save_state(std::vector<double>& out) const override { out = x_; }
   void restore_state(const std::vector<double>& in) override { x_ = in; }
   void set_drift_scale(std::size_t i, double s) override { scale_[i] = s; }

@@ -91,6 +91,18 @@ class device_model {
   // a clock of physical time (advance_interval keyed by t0); a model that draws noise per step
   // overrides it.
   virtual void advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device);
+  // Per-device use (adaptive integrators that give each device its own steps): advances only
+  // devices [first, last) over `iv`, v_device indexed like the batch; and one device's whole
+  // state, to retry its step. A model that cannot advance part of its batch returns false and
+  // leaves the state unchanged (its devices then share their steps).
+  virtual bool advance_dyadic_range(const dyadic_interval& /*iv*/,
+                                    std::span<const double> /*v_device*/, std::size_t /*first*/,
+                                    std::size_t /*last*/) {
+    return false;
+  }
+  virtual void save_device(std::size_t /*i*/, std::vector<double>& /*out*/) const {}
+  virtual void restore_device(std::size_t /*i*/, const std::vector<double>& /*in*/) {}
+
   // Two-terminal drive by voltage waveforms from t0 over h [s]: v(t, out) writes each device's
   // voltage [V] at time t. Time is cut into the dyadic intervals of `level` on the grid of the
   // model's default step (root default_dt(); level 0: the step the parameter set was made for),

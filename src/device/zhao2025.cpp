@@ -118,18 +118,25 @@ void zhao2025_model::advance_interval_slope(double, double h, std::uint64_t coun
 }
 
 void zhao2025_model::advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) {
-  IONSIM_ASSERT(v_device.size() == n_);
+  advance_dyadic_range(iv, v_device, 0, n_);
+}
+
+bool zhao2025_model::advance_dyadic_range(const dyadic_interval& iv,
+                                          std::span<const double> v_device, std::size_t first,
+                                          std::size_t last) {
+  IONSIM_ASSERT(v_device.size() == n_ && first <= last && last <= n_);
   const zhao2025_step& st = step_for(iv.h());
   if (!st.noisy()) {
-    for (std::size_t i = 0; i < n_; ++i) st(x1_[i], x2_[i], v_device[i], 0, 0, mu_scale_[i]);
-    return;
+    for (std::size_t i = first; i < last; ++i) st(x1_[i], x2_[i], v_device[i], 0, 0, mu_scale_[i]);
+    return true;
   }
   const brownian_tree tree(seed_, iv.root);
   const double inv_sqrt_h = 1.0 / std::sqrt(iv.h());
-  for (std::size_t i = 0; i < n_; ++i) {
+  for (std::size_t i = first; i < last; ++i) {
     const auto dw = tree.increment(first_id_ + i, iv.level, iv.index);
     st(x1_[i], x2_[i], v_device[i], dw[0] * inv_sqrt_h, dw[1] * inv_sqrt_h, mu_scale_[i]);
   }
+  return true;
 }
 
 void zhao2025_model::event_values(std::size_t k, std::span<double> g) const {

@@ -131,6 +131,15 @@ class zhao2025_model final : public device_model {
   // Wiener increments from the virtual Brownian tree (core/brownian.hpp) in place of the
   // per-step normals: z = dW / sqrt(h).
   void advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) override;
+  bool advance_dyadic_range(const dyadic_interval& iv, std::span<const double> v_device,
+                            std::size_t first, std::size_t last) override;
+  void save_device(std::size_t i, std::vector<double>& out) const override {
+    out.assign({x1_[i], x2_[i]});
+  }
+  void restore_device(std::size_t i, const std::vector<double>& in) override {
+    x1_[i] = in[0];
+    x2_[i] = in[1];
+  }
   // "on" (the contract's) and "kink": x1 + x2 rising through 1, where the field
   // 1/(alpha + |1 - x|) has its corner.
   std::vector<std::string> event_names() const override { return {"on", "kink"}; }

@@ -15,6 +15,7 @@
 // The 1M1T1R neuron (neuron/dm1t1r.hpp) and the memristor-capacitor LIF neuron of the network
 // (network/dm_lif_model.cpp) are such circuits; trial ensembles and network populations run
 // the same batch, whatever the memristor model.
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -44,7 +45,8 @@ class compact_batch {
         spiked_(size, 0),
         switched_(size, 0),
         armed_(size, 1),
-        on_(size, 0) {}
+        on_(size, 0),
+        spike_time_(size, -1.0) {}
 
   std::size_t size() const { return node_.size(); }
   double dt() const { return dt_; }
@@ -82,6 +84,97 @@ class compact_batch {
     }
   }
 
+  // Adaptive integration of step number `step` (from t = step dt over dt, inputs v_in held):
+  // each neuron takes its own dyadic sub-steps of dt, each checked by step doubling (one step
+  // of h against two of h/2 from the same state, the device's noise from the same sample path),
+  // accepted when their node voltages and device resistances agree within the tolerances and
+  // neither moved more than a switching may move in one sub-step (so that switching and spike
+  // are resolved in time, where both estimates could agree on a step that jumps over them), or
+  // at `max_level` (dt / 2^max_level); refined otherwise. A quiescent neuron costs three device evaluations
+  // per step; a switching one resolves its switching and its spike to the sub-step, and
+  // spike_time(i) gives the spike's time within the step. Needs a device model that advances
+  // part of its batch (advance_dyadic_range); false otherwise, with nothing advanced.
+  struct adaptive_options {
+    double node_tol = 1e-5;          // [V] the node voltages of one step and of two half steps
+    double log_r_tol = 1e-4;         // [1] their device resistances, |ln R_1 - ln R_2|
+    double max_node_change = 0.01;   // [V] the most the node may move in one sub-step
+    double max_log_r_change = 0.2;   // [1] the most ln R may move in one sub-step
+    int max_level = 8;               // finest sub-step dt / 2^max_level
+  };
+  bool advance_adaptive(std::int64_t step, std::span<const double> v_in,
+                        const adaptive_options& o) {
+    IONSIM_ASSERT(v_in.size() == size());
+    const std::size_t n = size();
+    if (!dev_->advance_dyadic_range({dt_, 0, 0}, v_d_, 0, 0)) return false;
+    const std::uint64_t finest = std::uint64_t{1} << o.max_level;
+    std::vector<double> saved;
+    for (std::size_t i = 0; i < n; ++i) {
+      spiked_[i] = 0;
+      switched_[i] = 0;
+      spike_time_[i] = -1;
+      const double vi = v_in[i], gn = g_node_[i];
+      std::uint64_t pos = 0;  // in units of the finest sub-step
+      int level = 0;
+      while (pos < finest) {
+        while ((pos & ((finest >> level) - 1)) != 0) ++level;  // aligned to its level
+        const auto index = [&](int l, std::uint64_t p) {
+          return (static_cast<std::uint64_t>(step) << l) + (p >> (o.max_level - l));
+        };
+        const double h = dt_ / static_cast<double>(std::uint64_t{1} << level);
+        dev_->save_device(i, saved);
+        const double r0 = dev_->resistance(i);
+        const double v0 = node_[i];
+        // one step of h
+        v_d_[i] = c_.device_voltage(vi, v0);
+        dev_->advance_dyadic_range({dt_, level, index(level, pos)}, v_d_, i, i + 1);
+        ++evaluations_;
+        const double r_coarse = dev_->resistance(i);
+        const double coarse = c_.node_step(v0, vi, 1.0 / r_coarse, gn, h, nullptr);
+        if (level >= o.max_level) {
+          // finest: accept as is
+          finish_substep(i, vi, v0, coarse, h, level, pos, finest);
+          pos += finest >> level;
+          continue;
+        }
+        dev_->restore_device(i, saved);
+        // two steps of h / 2
+        double v = v0;
+        double mean[2] = {0, 0}, gd[2] = {0, 0}, vh[2] = {0, 0};
+        for (int k = 0; k < 2; ++k) {
+          const std::uint64_t p = pos + static_cast<std::uint64_t>(k) * (finest >> (level + 1));
+          v_d_[i] = c_.device_voltage(vi, v);
+          dev_->advance_dyadic_range({dt_, level + 1, index(level + 1, p)}, v_d_, i, i + 1);
+          ++evaluations_;
+          gd[k] = 1.0 / dev_->resistance(i);
+          v = c_.node_step(v, vi, gd[k], gn, 0.5 * h, &mean[k]);
+          vh[k] = v;
+        }
+        const double r1 = dev_->resistance(i);
+        if (std::fabs(v - coarse) > o.node_tol || std::fabs(std::log(r1 / r_coarse)) > o.log_r_tol ||
+            std::fabs(v - v0) > o.max_node_change || std::fabs(std::log(r1 / r0)) > o.max_log_r_change) {
+          // refine: back to the start, a shorter step
+          dev_->restore_device(i, saved);
+          ++level;
+          continue;
+        }
+        // accept the two halves (their spike checks and energies in order)
+        for (int k = 0; k < 2; ++k) {
+          c_.energy(vi, mean[k], gd[k], gn, 0.5 * h, e_in_[i], e_out_[i]);
+          node_[i] = vh[k];
+          const std::uint64_t end = pos + static_cast<std::uint64_t>(k + 1) * (finest >> (level + 1));
+          record_events(i, gd[k], gn, end, finest);
+        }
+        pos += finest >> level;
+        if (level > 0 && (pos & ((finest >> (level - 1)) - 1)) == 0) --level;  // try longer
+      }
+    }
+    return true;
+  }
+  // The spike's time within the last step [s from the step's start], or -1.
+  double spike_time(std::size_t i) const { return spike_time_[i]; }
+  // Device evaluations of adaptive steps so far, all neurons together.
+  std::uint64_t device_evaluations() const { return evaluations_; }
+
   bool spiked(std::size_t i) const { return spiked_[i] != 0; }
   bool switched_on(std::size_t i) const { return switched_[i] != 0; }
   double node(std::size_t i) const { return node_[i]; }
@@ -96,6 +189,33 @@ class compact_batch {
   double dt_;
   std::vector<double> node_, g_node_, v_d_, e_in_, e_out_;
   std::vector<std::uint8_t> spiked_, switched_, armed_, on_;
+  std::vector<double> spike_time_;
+  std::uint64_t evaluations_ = 0;
+
+  // A finest-level sub-step accepted: its energy, node and events.
+  void finish_substep(std::size_t i, double vi, double v0, double v1, double h, int level,
+                      std::uint64_t pos, std::uint64_t finest) {
+    const double gd = 1.0 / dev_->resistance(i), gn = g_node_[i];
+    double mean = 0;
+    c_.node_step(v0, vi, gd, gn, h, &mean);
+    c_.energy(vi, mean, gd, gn, h, e_in_[i], e_out_[i]);
+    node_[i] = v1;
+    record_events(i, gd, gn, pos + (finest >> level), finest);
+  }
+  // Spike and switching checks at the end of a sub-step ending at `end` (finest units).
+  void record_events(std::size_t i, double gd, double gn, std::uint64_t end, std::uint64_t finest) {
+    if (c_.spike(armed_[i], node_[i], gd, gn) && !spiked_[i]) {
+      spiked_[i] = 1;
+      spike_time_[i] = dt_ * static_cast<double>(end) / static_cast<double>(finest);
+    }
+    const bool sw = !on_[i] && gd > gn;
+    if (sw) {
+      on_[i] = 1;
+      switched_[i] = 1;
+    } else if (on_[i] && 4.0 * gd < gn) {
+      on_[i] = 0;
+    }
+  }
 };
 
 }  // namespace ionsim::neuron
