@@ -48,6 +48,14 @@ struct step_ctx {
   }
 };
 
+// A reactive element's history after an accepted point with charge or flux s_new.
+inline void accept_history(reactive& r, double s_new, const step_ctx& c) {
+  const double sdot = c.dc ? 0.0 : c.alpha() * s_new + c.hist(r);
+  r.s_prev = c.dc ? s_new : r.s;
+  r.s = s_new;
+  r.sdot = sdot;
+}
+
 // What a stamp sees: the unknowns (node voltages [V], then branch currents [A]) it is linearised
 // at, the time, the step, and the right-hand side it adds to.
 struct load_ctx {

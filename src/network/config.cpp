@@ -52,17 +52,7 @@ struct reader {
 
   // A number in SI units, or a string with an engineering suffix and the unit ("20ms").
   double quantity(const toml::node& n, std::string_view key, std::string_view unit) const {
-    if (n.is_integer() || n.is_floating_point()) {
-      const double v = *n.value<double>();
-      if (!std::isfinite(v)) fail(n, fmt::format("{} must be finite", key));
-      return v;
-    }
-    if (auto s = n.value<std::string>())
-      return parse_quantity(*s, unit == "1" ? "" : unit, fmt::format("{}: {}", at(n), key));
-    fail(n, fmt::format("{} must be a number or a quantity in {} (for example \"{}\")", key, unit,
-                        unit == "s"   ? "20ms"
-                        : unit == "V" ? "-50mV"
-                                      : "1.5"));
+    return toml_quantity(n, key, unit, source);
   }
 
   double positive(const toml::node& n, std::string_view key, std::string_view unit,

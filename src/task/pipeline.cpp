@@ -11,7 +11,6 @@
 
 #include "core/error.hpp"
 #include "core/params.hpp"
-#include "core/units.hpp"
 #include "task/dataset.hpp"
 #include "task/generators.hpp"
 #include "task/readout.hpp"
@@ -35,14 +34,7 @@ struct reader {
       }
   }
   double quantity(const toml::node& n, std::string_view key, std::string_view unit) const {
-    if (n.is_integer() || n.is_floating_point()) {
-      const double v = *n.value<double>();
-      if (!std::isfinite(v)) fail(n, fmt::format("{} must be finite", key));
-      return v;
-    }
-    if (auto s = n.value<std::string>())
-      return parse_quantity(*s, unit, fmt::format("{}: {}", where(source, n), key));
-    fail(n, fmt::format("{} must be a number or a quantity in {}", key, unit));
+    return toml_quantity(n, key, unit, source);
   }
   std::int64_t integer(const toml::node& n, std::string_view key, std::int64_t min) const {
     const auto v = n.value<std::int64_t>();

@@ -78,11 +78,14 @@ ridge_readout fit_ridge(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
   return r;
 }
 
-double softmax_objective(const Eigen::MatrixXd& x, const std::vector<int>& labels, int classes,
-                         double l2, const Eigen::MatrixXd& w, Eigen::MatrixXd* gradient) {
-  const Eigen::MatrixXd a = with_intercept(x);
+namespace {
+
+// The objective on features that already carry the intercept column.
+double softmax_objective_augmented(const Eigen::MatrixXd& a, const std::vector<int>& labels,
+                                   double l2, const Eigen::MatrixXd& w,
+                                   Eigen::MatrixXd* gradient) {
   Eigen::MatrixXd z = a * w;  // scores
-  const double n = static_cast<double>(x.rows());
+  const double n = static_cast<double>(a.rows());
   double loss = 0;
   for (Eigen::Index i = 0; i < z.rows(); ++i) {
     const double m = z.row(i).maxCoeff();
@@ -99,8 +102,14 @@ double softmax_objective(const Eigen::MatrixXd& x, const std::vector<int>& label
     *gradient = a.transpose() * z / n;
     gradient->topRows(w.rows() - 1) += l2 * wf;
   }
-  (void)classes;
   return loss;
+}
+
+}  // namespace
+
+double softmax_objective(const Eigen::MatrixXd& x, const std::vector<int>& labels, int /*classes*/,
+                         double l2, const Eigen::MatrixXd& w, Eigen::MatrixXd* gradient) {
+  return softmax_objective_augmented(with_intercept(x), labels, l2, w, gradient);
 }
 
 softmax_readout fit_softmax(const Eigen::MatrixXd& x, const std::vector<int>& labels, int classes,
@@ -115,14 +124,15 @@ softmax_readout fit_softmax(const Eigen::MatrixXd& x, const std::vector<int>& la
   const auto n = static_cast<unsigned>(rows * classes);
   softmax_readout r;
   r.l2 = l2;
+  const Eigen::MatrixXd a = with_intercept(x);  // once, not per evaluation
   struct ctx_t {
-    const Eigen::MatrixXd* x;
+    const Eigen::MatrixXd* a;
     const std::vector<int>* labels;
     int classes;
     double l2;
     Eigen::Index rows;
     int evaluations;
-  } ctx{&x, &labels, classes, l2, rows, 0};
+  } ctx{&a, &labels, classes, l2, rows, 0};
   nlopt::opt opt(nlopt::LD_LBFGS, n);
   opt.set_min_objective(
       [](const std::vector<double>& v, std::vector<double>& grad, void* data) {
@@ -130,8 +140,8 @@ softmax_readout fit_softmax(const Eigen::MatrixXd& x, const std::vector<int>& la
         ++c.evaluations;
         const Eigen::Map<const Eigen::MatrixXd> w(v.data(), c.rows, c.classes);
         Eigen::MatrixXd g;
-        const double f = softmax_objective(*c.x, *c.labels, c.classes, c.l2, w,
-                                           grad.empty() ? nullptr : &g);
+        const double f = softmax_objective_augmented(*c.a, *c.labels, c.l2, w,
+                                                     grad.empty() ? nullptr : &g);
         if (!grad.empty()) Eigen::Map<Eigen::MatrixXd>(grad.data(), c.rows, c.classes) = g;
         return f;
       },
@@ -146,7 +156,7 @@ softmax_readout fit_softmax(const Eigen::MatrixXd& x, const std::vector<int>& la
     // converged to the precision the objective allows
   }
   r.w = Eigen::Map<const Eigen::MatrixXd>(v.data(), rows, classes);
-  r.loss = softmax_objective(x, labels, classes, l2, r.w, nullptr);
+  r.loss = softmax_objective_augmented(a, labels, l2, r.w, nullptr);
   r.iterations = ctx.evaluations;
   if (!r.w.allFinite()) throw run_error("softmax readout: the solution is not finite");
   return r;

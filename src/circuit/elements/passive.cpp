@@ -34,11 +34,7 @@ class capacitor_model final : public element_model {
     rx_.s = rx_.s_prev = el_.value * v0;
   }
   void accept(const double* x, const step_ctx& c) override {
-    const double s_new = el_.value * across(x);
-    const double sdot = c.dc ? 0.0 : c.alpha() * s_new + c.hist(rx_);
-    rx_.s_prev = c.dc ? s_new : rx_.s;
-    rx_.s = s_new;
-    rx_.sdot = sdot;
+    accept_history(rx_, el_.value * across(x), c);
   }
 
  private:
@@ -70,11 +66,7 @@ class inductor_model final : public element_model {
     x[branch] = i0;
   }
   void accept(const double* x, const step_ctx& c) override {
-    const double s_new = el_.value * x[branch];
-    const double sdot = c.dc ? 0.0 : c.alpha() * s_new + c.hist(rx_);
-    rx_.s_prev = c.dc ? s_new : rx_.s;
-    rx_.s = s_new;
-    rx_.sdot = sdot;
+    accept_history(rx_, el_.value * x[branch], c);
   }
 
  private:
