@@ -42,6 +42,16 @@ inline std::string where(const std::string& source, const toml::node& node) {
   return fmt::format("{}:{}", source, b.line);
 }
 
+// A TOML document; a syntax error is one input_error "file:line:column: what".
+inline toml::table parse_toml(std::string_view text, const std::string& source) {
+  try {
+    return toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    throw input_error(fmt::format("{}:{}:{}: {}", source, b.line, b.column, e.description()));
+  }
+}
+
 // A TOML value that is a quantity: a number in SI units, or a string with an engineering suffix
 // and the unit ("20ms"); input_error naming `key` and its location otherwise (unit "1" or "":
 // dimensionless).

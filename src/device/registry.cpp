@@ -90,12 +90,7 @@ device_config default_config(std::string_view model) {
 }
 
 device_config parse_config(std::string_view text, const std::string& source) {
-  toml::table doc;
-  try {
-    doc = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    throw input_error(fmt::format("{}:{}: {}", source, e.source().begin.line, e.description()));
-  }
+  const toml::table doc = parse_toml(text, source);
   device_config c;
   c.source = source;
   std::string model;

@@ -148,16 +148,6 @@ struct model_units {
 
 using units_by_population = std::map<std::string, model_units>;
 
-toml::table parse_toml(const std::string& text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    const auto& b = e.source().begin;
-    throw input_error(fmt::format("{}:{}:{}: {}", source, b.line, b.column, e.description()));
-  }
-  return root;
-}
 
 void read_run(const reader& rd, const toml::table& root, run_spec& run) {
   const auto* n = root.get("run");

@@ -273,13 +273,7 @@ task_result run_classification(const task_config& c,
 }  // namespace
 
 task_config parse_task_config(const std::string& text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    const auto& b = e.source().begin;
-    throw input_error(fmt::format("{}:{}:{}: {}", source, b.line, b.column, e.description()));
-  }
+  const toml::table root = parse_toml(text, source);
   const reader rd{source};
   task_config c;
   c.source = source;
