@@ -8,6 +8,7 @@
 
 #include "core/progress.hpp"
 #include "io/files.hpp"
+#include "report/plot.hpp"
 #include "task/pipeline.hpp"
 
 namespace ionsim::cli {
@@ -17,11 +18,12 @@ task_commands::task_commands(CLI::App& app) {
   task_->require_subcommand(1);
   run_ = task_->add_subcommand(
       "run", "run a task file (henon, mackey_glass, narma10, digits, fashion_mnist); writes "
-             "results.json and, for time series, prediction.csv");
+             "results.json, task.png and, for time series, prediction.csv");
   run_->add_option("file", file_, "task file (TOML; docs/tasks/pipelines.md)")
       ->required()
       ->check(CLI::ExistingFile);
   run_->add_option("--out", out_, "output directory")->required();
+  run_->add_flag("--no-plot", no_plot_, "do not draw task.png");
 }
 
 bool task_commands::parsed() const { return task_->parsed(); }
@@ -50,6 +52,11 @@ int task_commands::run() {
     }
     write_file_atomic(path("prediction.csv"), csv);
   }
+  if (!no_plot_) {
+    std::vector<std::string> args = {path("task.png"), path("results.json")};
+    if (!r.target.empty()) args.push_back(path("prediction.csv"));
+    run_plot("task.py", args);
+  }
   const auto& j = r.results;
   std::cout << fmt::format("{}: {} {:.4g}", c.task, j["metric"].get<std::string>(),
                            j["value"].get<double>());
@@ -60,7 +67,7 @@ int task_commands::run() {
   for (const auto& [name, v] : j["baselines"].items())
     std::cout << fmt::format("  baseline {:<20} {:.4g}\n", name, v.get<double>());
   std::cout << "wrote " << out_ << "/results.json" << (r.target.empty() ? "" : ", prediction.csv")
-            << "\n";
+            << (no_plot_ ? "" : ", task.png") << "\n";
   return 0;
 }
 

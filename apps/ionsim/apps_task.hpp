@@ -16,6 +16,7 @@ class task_commands {
   CLI::App* task_ = nullptr;
   CLI::App* run_ = nullptr;
   std::string file_, out_;
+  bool no_plot_ = false;
 };
 
 }  // namespace ionsim::cli

@@ -78,6 +78,7 @@ TEST(TaskRun, DigitsFromTheCommandLine) {
   EXPECT_EQ(j["metric"], "accuracy");
   EXPECT_NEAR(j["value"].get<double>(), 0.934, 0.01);
   EXPECT_EQ(j["confusion"].size(), 10u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "task.png"));
   std::filesystem::remove_all(dir);
 }
 
