@@ -17,8 +17,9 @@ task_commands::task_commands(CLI::App& app) {
   task_ = app.add_subcommand("task", "tasks on ionic hardware: accuracy or NRMSE with baselines");
   task_->require_subcommand(1);
   run_ = task_->add_subcommand(
-      "run", "run a task file (henon, mackey_glass, narma10, digits, fashion_mnist); writes "
-             "results.json, task.png and, for time series, prediction.csv");
+      "run",
+      "run a task file (henon, mackey_glass, narma10, digits, fashion_mnist); writes "
+      "results.json, task.png and, for time series, prediction.csv");
   run_->add_option("file", file_, "task file (TOML; docs/tasks/pipelines.md)")
       ->required()
       ->check(CLI::ExistingFile);

@@ -25,8 +25,7 @@ const element_type* element_type_for_letter(char letter) {
 
 const element_type* element_type_for_model(const std::string& model_type) {
   for (const element_type* t : element_types())
-    if (std::find(t->model_types.begin(), t->model_types.end(), model_type) !=
-        t->model_types.end())
+    if (std::find(t->model_types.begin(), t->model_types.end(), model_type) != t->model_types.end())
       return t;
   return nullptr;
 }

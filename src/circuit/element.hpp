@@ -189,12 +189,12 @@ struct element_type {
   const char* syntax;  // "R n+ n- value", in messages
   card_form form;
   std::size_t nodes = 2;
-  std::vector<std::string> params = {};  // instance parameters allowed after the fields
-  const char* value_name = "value";      // value form: the name of the value field
-  bool linear_only = false;              // value form: POLY/VALUE/TABLE forms are refused
-  bool (*value_ok)(double) = nullptr;    // value form: the values allowed (nullptr: any)
-  const char* value_rule = "";           // how value_ok reads, in messages: " (must be >= 0)"
-  std::vector<std::string> model_types = {};  // model form: the .model types it takes
+  std::vector<std::string> params = {};        // instance parameters allowed after the fields
+  const char* value_name = "value";            // value form: the name of the value field
+  bool linear_only = false;                    // value form: POLY/VALUE/TABLE forms are refused
+  bool (*value_ok)(double) = nullptr;          // value form: the values allowed (nullptr: any)
+  const char* value_rule = "";                 // how value_ok reads, in messages: " (must be >= 0)"
+  std::vector<std::string> model_types = {};   // model form: the .model types it takes
   std::vector<std::string> model_params = {};  // the model card's numeric parameters (empty:
                                                // checked by the factory)
   bool model_words = false;  // the model card may name things (model=zhao2025), not only numbers

@@ -35,12 +35,12 @@ struct model_card {
 
 struct element {
   const element_type* type = nullptr;  // its card and its engine model (circuit/element.hpp)
-  std::string name;        // lower case, hierarchical for subcircuit instances: "x1.r2"
-  std::string source;      // "file:line"
-  std::vector<int> nodes;  // node indices, 0 = ground; order as in the type's syntax
-  double value = 0;        // value-form elements: R [Ω], C [F], L [H], E gain [1], G [S]
-  waveform wave;           // V and I sources
-  std::string model;       // model-form elements (S, M, Y): lower-case model name
+  std::string name;                    // lower case, hierarchical for subcircuit instances: "x1.r2"
+  std::string source;                  // "file:line"
+  std::vector<int> nodes;              // node indices, 0 = ground; order as in the type's syntax
+  double value = 0;   // value-form elements: R [Ω], C [F], L [H], E gain [1], G [S]
+  waveform wave;      // V and I sources
+  std::string model;  // model-form elements (S, M, Y): lower-case model name
   std::map<std::string, double> params;  // instance parameters (w, l, ic, ...), lower case
 };
 

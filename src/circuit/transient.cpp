@@ -60,14 +60,22 @@ bool solve_small(int n_runtime, double* a, double* b) {
 
 bool solve_dense(int n, double* a, double* b) {
   switch (n) {
-    case 2: return solve_small<2>(n, a, b);
-    case 3: return solve_small<3>(n, a, b);
-    case 4: return solve_small<4>(n, a, b);
-    case 5: return solve_small<5>(n, a, b);
-    case 6: return solve_small<6>(n, a, b);
-    case 7: return solve_small<7>(n, a, b);
-    case 8: return solve_small<8>(n, a, b);
-    default: return solve_small<0>(n, a, b);
+    case 2:
+      return solve_small<2>(n, a, b);
+    case 3:
+      return solve_small<3>(n, a, b);
+    case 4:
+      return solve_small<4>(n, a, b);
+    case 5:
+      return solve_small<5>(n, a, b);
+    case 6:
+      return solve_small<6>(n, a, b);
+    case 7:
+      return solve_small<7>(n, a, b);
+    case 8:
+      return solve_small<8>(n, a, b);
+    default:
+      return solve_small<0>(n, a, b);
   }
 }
 
@@ -135,7 +143,7 @@ class engine {
   std::vector<std::unique_ptr<element_group>> groups_;
   sparse A_;
   vec b_;
-  vec xn_, xp_, x_try_;  // Newton's next iterate; a step's predictor and its corrector
+  vec xn_, xp_, x_try_;        // Newton's next iterate; a step's predictor and its corrector
   std::vector<double> p_now_;  // the elements' powers at the point just accepted
   Eigen::SparseLU<sparse, Eigen::COLAMDOrdering<int>> lu_;
   bool analysed_ = false;

@@ -148,7 +148,6 @@ struct model_units {
 
 using units_by_population = std::map<std::string, model_units>;
 
-
 void read_run(const reader& rd, const toml::table& root, run_spec& run) {
   const auto* n = root.get("run");
   if (!n) return;

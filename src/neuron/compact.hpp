@@ -90,16 +90,16 @@ class compact_batch {
   // accepted when their node voltages and device resistances agree within the tolerances and
   // neither moved more than a switching may move in one sub-step (so that switching and spike
   // are resolved in time, where both estimates could agree on a step that jumps over them), or
-  // at `max_level` (dt / 2^max_level); refined otherwise. A quiescent neuron costs three device evaluations
-  // per step; a switching one resolves its switching and its spike to the sub-step, and
+  // at `max_level` (dt / 2^max_level); refined otherwise. A quiescent neuron costs three device
+  // evaluations per step; a switching one resolves its switching and its spike to the sub-step, and
   // spike_time(i) gives the spike's time within the step. Needs a device model that advances
   // part of its batch (advance_dyadic_range); false otherwise, with nothing advanced.
   struct adaptive_options {
-    double node_tol = 1e-5;          // [V] the node voltages of one step and of two half steps
-    double log_r_tol = 1e-4;         // [1] their device resistances, |ln R_1 - ln R_2|
-    double max_node_change = 0.01;   // [V] the most the node may move in one sub-step
-    double max_log_r_change = 0.2;   // [1] the most ln R may move in one sub-step
-    int max_level = 8;               // finest sub-step dt / 2^max_level
+    double node_tol = 1e-5;         // [V] the node voltages of one step and of two half steps
+    double log_r_tol = 1e-4;        // [1] their device resistances, |ln R_1 - ln R_2|
+    double max_node_change = 0.01;  // [V] the most the node may move in one sub-step
+    double max_log_r_change = 0.2;  // [1] the most ln R may move in one sub-step
+    int max_level = 8;              // finest sub-step dt / 2^max_level
   };
   bool advance_adaptive(std::int64_t step, std::span<const double> v_in,
                         const adaptive_options& o) {
@@ -150,8 +150,10 @@ class compact_batch {
           vh[k] = v;
         }
         const double r1 = dev_->resistance(i);
-        if (std::fabs(v - coarse) > o.node_tol || std::fabs(std::log(r1 / r_coarse)) > o.log_r_tol ||
-            std::fabs(v - v0) > o.max_node_change || std::fabs(std::log(r1 / r0)) > o.max_log_r_change) {
+        if (std::fabs(v - coarse) > o.node_tol ||
+            std::fabs(std::log(r1 / r_coarse)) > o.log_r_tol ||
+            std::fabs(v - v0) > o.max_node_change ||
+            std::fabs(std::log(r1 / r0)) > o.max_log_r_change) {
           // refine: back to the start, a shorter step
           dev_->restore_device(i, saved);
           ++level;
@@ -161,7 +163,8 @@ class compact_batch {
         for (int k = 0; k < 2; ++k) {
           c_.energy(vi, mean[k], gd[k], gn, 0.5 * h, e_in_[i], e_out_[i]);
           node_[i] = vh[k];
-          const std::uint64_t end = pos + static_cast<std::uint64_t>(k + 1) * (finest >> (level + 1));
+          const std::uint64_t end =
+              pos + static_cast<std::uint64_t>(k + 1) * (finest >> (level + 1));
           record_events(i, gd[k], gn, end, finest);
         }
         pos += finest >> level;

@@ -20,7 +20,8 @@ namespace ionsim::task {
 namespace {
 
 // Debian's locations of the packaged data sets (TASKS.md); an environment variable overrides.
-constexpr const char* debian_digits = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
+constexpr const char* debian_digits =
+    "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
 constexpr const char* debian_fashion = "/usr/share/datasets/fashion-mnist";
 
 std::string from_env(const char* var, const char* fallback) {
@@ -102,8 +103,8 @@ dataset from_rows(const std::vector<std::vector<double>>& rows, bool label_colum
     if (label_column) {
       const double l = rows[r].back();
       if (l < 0 || l != std::floor(l))
-        throw input_error(fmt::format("{}: row {}: label {:g} is not an integer >= 0", path,
-                                      r + 1, l));
+        throw input_error(
+            fmt::format("{}: row {}: label {:g} is not an integer >= 0", path, r + 1, l));
       d.labels.push_back(static_cast<int>(l));
       d.classes = std::max(d.classes, static_cast<int>(l) + 1);
     }
@@ -120,8 +121,8 @@ std::uint32_t big_endian(const std::string& s, std::size_t at) {
 // An IDX file (LeCun's MNIST format): magic 0x0000 0x08 ndim, then ndim big-endian sizes.
 std::vector<std::uint32_t> idx_dims(const std::string& data, const std::string& path, int ndim) {
   if (data.size() < 4 || data[0] != 0 || data[1] != 0 || data[2] != 0x08 || data[3] != ndim)
-    throw input_error(fmt::format("{}: not an IDX file of unsigned bytes with {} dimensions",
-                                  path, ndim));
+    throw input_error(
+        fmt::format("{}: not an IDX file of unsigned bytes with {} dimensions", path, ndim));
   std::vector<std::uint32_t> dims;
   std::size_t count = 1;
   for (int k = 0; k < ndim; ++k) {
@@ -176,9 +177,10 @@ dataset load_npy(const std::string& path, bool label_column) {
   const char kind = descr.size() >= 2 ? descr[1] : '?';
   if ((descr[0] != '<' && descr[0] != '|') || !(kind == 'f' || kind == 'i' || kind == 'u') ||
       !(width == 1 || width == 2 || width == 4 || width == 8) || (kind == 'f' && width < 4))
-    throw input_error(fmt::format("{}: element type '{}' is not supported (little-endian float "
-                                  "or integer)",
-                                  path, descr));
+    throw input_error(
+        fmt::format("{}: element type '{}' is not supported (little-endian float "
+                    "or integer)",
+                    path, descr));
   if (data.size() != start + rows * cols * width)
     throw input_error(fmt::format("{}: {} bytes of data where shape ({}) needs {}", path,
                                   data.size() - start, shape, rows * cols * width));
@@ -198,8 +200,10 @@ dataset load_npy(const std::string& path, bool label_column) {
       } else {
         std::uint64_t u = 0;
         std::memcpy(&u, p, width);
-        if (kind == 'i' && width < 8 && (u >> (8 * width - 1)) != 0) u |= ~std::uint64_t{0} << (8 * width);
-        v = kind == 'i' ? static_cast<double>(static_cast<std::int64_t>(u)) : static_cast<double>(u);
+        if (kind == 'i' && width < 8 && (u >> (8 * width - 1)) != 0)
+          u |= ~std::uint64_t{0} << (8 * width);
+        v = kind == 'i' ? static_cast<double>(static_cast<std::int64_t>(u))
+                        : static_cast<double>(u);
       }
       if (!std::isfinite(v))
         throw input_error(fmt::format("{}: element [{}, {}] is not finite", path, r, c));
@@ -227,16 +231,17 @@ dataset load_fashion_mnist(const std::string& split, std::size_t limit, const st
     throw input_error(fmt::format("Fashion-MNIST: split '{}' is neither train nor test", split));
   const std::string base = dir.empty() ? from_env("IONSIM_FASHION_MNIST", debian_fashion) : dir;
   const std::string stem = split == "train" ? "train" : "t10k";
-  const std::string hint = " (Fashion-MNIST: install Debian's dataset-fashion-mnist, or set "
-                           "$IONSIM_FASHION_MNIST to a directory of its IDX files)";
+  const std::string hint =
+      " (Fashion-MNIST: install Debian's dataset-fashion-mnist, or set "
+      "$IONSIM_FASHION_MNIST to a directory of its IDX files)";
   const std::string ipath = base + "/" + stem + "-images-idx3-ubyte.gz";
   const std::string lpath = base + "/" + stem + "-labels-idx1-ubyte.gz";
   const std::string images = read_gz(ipath, hint), labels = read_gz(lpath, hint);
   const auto idims = idx_dims(images, ipath, 3);
   const auto ldims = idx_dims(labels, lpath, 1);
   if (idims[0] != ldims[0])
-    throw input_error(fmt::format("{}: {} images but {} has {} labels", ipath, idims[0], lpath,
-                                  ldims[0]));
+    throw input_error(
+        fmt::format("{}: {} images but {} has {} labels", ipath, idims[0], lpath, ldims[0]));
   const std::size_t n = limit > 0 ? std::min<std::size_t>(limit, idims[0]) : idims[0];
   const std::size_t pixels = std::size_t{idims[1]} * idims[2];
   dataset d;
@@ -275,7 +280,8 @@ dataset load_array(const std::string& path, bool label_column, const std::string
           throw input_error(fmt::format("{}: {}[{}, {}] is not finite", path, h5_dataset, r, c));
       }
     if (rows.empty()) throw input_error(fmt::format("{}: {} is empty", path, h5_dataset));
-    return from_rows(rows, label_column, std::filesystem::path(path).filename().string(), path, 1.0);
+    return from_rows(rows, label_column, std::filesystem::path(path).filename().string(), path,
+                     1.0);
   }
   const auto rows = parse_csv(read_gz(path, ""), path);
   return from_rows(rows, label_column, std::filesystem::path(path).filename().string(), path, 1.0);

@@ -13,16 +13,17 @@ std::vector<spike_times> poisson_encode(std::span<const double> value, double ma
                                         double duration, double dt, std::uint64_t seed,
                                         std::uint64_t sample) {
   if (!(max_rate >= 0) || !(duration > 0) || !(dt > 0) || max_rate * dt > 1)
-    throw input_error(fmt::format("Poisson encoder: rate {:g} Hz, duration {:g} s and step {:g} s "
-                                  "need rate * step <= 1",
-                                  max_rate, duration, dt));
+    throw input_error(
+        fmt::format("Poisson encoder: rate {:g} Hz, duration {:g} s and step {:g} s "
+                    "need rate * step <= 1",
+                    max_rate, duration, dt));
   const philox rng(seed);
   const auto bins = static_cast<std::uint64_t>(std::llround(duration / dt));
   std::vector<spike_times> out(value.size());
   for (std::size_t i = 0; i < value.size(); ++i) {
     if (!(value[i] >= 0 && value[i] <= 1))
-      throw input_error(fmt::format("Poisson encoder: value {:g} of channel {} is outside [0, 1]",
-                                    value[i], i));
+      throw input_error(
+          fmt::format("Poisson encoder: value {:g} of channel {} is outside [0, 1]", value[i], i));
     const double p = max_rate * value[i] * dt;
     if (p == 0) continue;
     // id: sample and channel; counter: the bin, four bins per draw

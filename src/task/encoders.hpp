@@ -26,7 +26,7 @@ std::vector<spike_times> latency_encode(std::span<const double> value, double t_
 // `pulses` rectangular pulses of height v_min + (v_max - v_min) * value[i] [V], width `width`
 // and period `period` [s]. Returns the voltage of each channel at time t.
 struct pulse_train {
-  double v_min = 0.0, v_max = 1.0;  // [V]
+  double v_min = 0.0, v_max = 1.0;     // [V]
   double width = 1e-3, period = 2e-3;  // [s]
   int pulses = 10;
   double voltage(double value, double t) const;

@@ -78,9 +78,16 @@ series mackey_glass(std::size_t n, int horizon, double tau, double dt, double sa
     s.input.push_back(x[(washout + i) * per_sample]);
     s.target.push_back(x[(washout + i + static_cast<std::size_t>(horizon)) * per_sample]);
   }
-  s.params = {{"n", static_cast<double>(n)}, {"horizon", static_cast<double>(horizon)},
-              {"tau", tau},  {"dt", dt}, {"sample", sample}, {"washout", static_cast<double>(washout)},
-              {"beta", beta}, {"gamma", gamma}, {"power", power}, {"x0", x0}};
+  s.params = {{"n", static_cast<double>(n)},
+              {"horizon", static_cast<double>(horizon)},
+              {"tau", tau},
+              {"dt", dt},
+              {"sample", sample},
+              {"washout", static_cast<double>(washout)},
+              {"beta", beta},
+              {"gamma", gamma},
+              {"power", power},
+              {"x0", x0}};
   return s;
 }
 
@@ -96,8 +103,8 @@ series henon(std::size_t n, std::size_t washout) {
     y = b * x;
     x = xn;
   }
-  s.params = {{"n", static_cast<double>(n)}, {"washout", static_cast<double>(washout)},
-              {"a", a}, {"b", b}};
+  s.params = {
+      {"n", static_cast<double>(n)}, {"washout", static_cast<double>(washout)}, {"a", a}, {"b", b}};
   return s;
 }
 

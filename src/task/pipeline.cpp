@@ -160,9 +160,10 @@ task_result run_temporal(const task_config& c,
   const auto train_end =
       static_cast<std::size_t>(std::llround(c.train_fraction * static_cast<double>(c.samples)));
   if (train_end <= c.washout + 10 || train_end + 10 >= c.samples)
-    throw input_error(fmt::format("{}: samples {} with washout {} and train_fraction {:g} leave "
-                                  "too few training or test samples",
-                                  c.source, c.samples, c.washout, c.train_fraction));
+    throw input_error(
+        fmt::format("{}: samples {} with washout {} and train_fraction {:g} leave "
+                    "too few training or test samples",
+                    c.source, c.samples, c.washout, c.train_fraction));
   task_result out;
   std::vector<double> values, esn_values, ar_values, persistence_values, raw_values;
   nlohmann::json generator;
@@ -199,9 +200,8 @@ task_result run_temporal(const task_config& c,
     e.size = size;
     esn_values.push_back(readout_nrmse(split_rows(esn_states(u01, e), s, c.washout, train_end)));
     ar_values.push_back(readout_nrmse(split_rows(lags(s.input, 10), s, c.washout, train_end)));
-    raw_values.push_back(readout_nrmse(
-        split_rows(Eigen::MatrixXd(static_cast<Eigen::Index>(s.input.size()), 0), s, c.washout,
-                   train_end)));
+    raw_values.push_back(readout_nrmse(split_rows(
+        Eigen::MatrixXd(static_cast<Eigen::Index>(s.input.size()), 0), s, c.washout, train_end)));
     persistence_values.push_back(persistence_nrmse(s, c.task, train_end));
   }
   const nlohmann::json m = mean_ci(values);
@@ -227,8 +227,10 @@ task_result run_temporal(const task_config& c,
                {"v_max_V", c.device.v_max},
                {"pulse_s", c.device.pulse}});
   if (c.reservoir == "esn")
-    hw.update({{"size", c.esn.size}, {"spectral_radius", c.esn.spectral_radius},
-               {"input_scaling", c.esn.input_scaling}, {"leak", c.esn.leak}});
+    hw.update({{"size", c.esn.size},
+               {"spectral_radius", c.esn.spectral_radius},
+               {"input_scaling", c.esn.input_scaling},
+               {"leak", c.esn.leak}});
   r["hardware"] = hw;
   return out;
 }
@@ -262,8 +264,9 @@ task_result run_classification(const task_config& c,
   // confusion matrix of the reported readout
   const std::vector<int> pred =
       c.readout == "softmax" ? s.classify(test.x) : argmax_rows(rr.predict(test.x));
-  std::vector<std::vector<int>> confusion(static_cast<std::size_t>(train.classes),
-                                          std::vector<int>(static_cast<std::size_t>(train.classes)));
+  std::vector<std::vector<int>> confusion(
+      static_cast<std::size_t>(train.classes),
+      std::vector<int>(static_cast<std::size_t>(train.classes)));
   for (std::size_t i = 0; i < pred.size(); ++i)
     ++confusion[static_cast<std::size_t>(test.labels[i])][static_cast<std::size_t>(pred[i])];
   r["confusion"] = confusion;
@@ -284,9 +287,12 @@ task_config parse_task_config(const std::string& text, const std::string& source
   const auto* task = root.get("task");
   if (!task) throw input_error(fmt::format("{}: the task file needs 'task'", source));
   c.task = rd.text(*task, "task", {"henon", "mackey_glass", "narma10", "digits", "fashion_mnist"});
-  if (const auto* n = root.get("samples")) c.samples = static_cast<std::size_t>(rd.integer(*n, "samples", 100));
-  if (const auto* n = root.get("washout")) c.washout = static_cast<std::size_t>(rd.integer(*n, "washout", 0));
-  if (const auto* n = root.get("horizon")) c.horizon = static_cast<int>(rd.integer(*n, "horizon", 1));
+  if (const auto* n = root.get("samples"))
+    c.samples = static_cast<std::size_t>(rd.integer(*n, "samples", 100));
+  if (const auto* n = root.get("washout"))
+    c.washout = static_cast<std::size_t>(rd.integer(*n, "washout", 0));
+  if (const auto* n = root.get("horizon"))
+    c.horizon = static_cast<int>(rd.integer(*n, "horizon", 1));
   if (const auto* n = root.get("train_fraction")) {
     c.train_fraction = rd.quantity(*n, "train_fraction", "");
     if (!(c.train_fraction > 0 && c.train_fraction < 1))
@@ -296,7 +302,8 @@ task_config parse_task_config(const std::string& text, const std::string& source
     const auto* a = n->as_array();
     if (!a || a->empty()) rd.fail(*n, "seeds must be a non-empty array of integers");
     c.seeds.clear();
-    for (const auto& e : *a) c.seeds.push_back(static_cast<std::uint64_t>(rd.integer(e, "seed", 0)));
+    for (const auto& e : *a)
+      c.seeds.push_back(static_cast<std::uint64_t>(rd.integer(e, "seed", 0)));
   }
   if (const auto* n = root.get("readout")) c.readout = rd.text(*n, "readout", {"softmax", "ridge"});
   if (const auto* n = root.get("train_limit"))
@@ -311,7 +318,8 @@ task_config parse_task_config(const std::string& text, const std::string& source
             {"kind", "preset", "noise", "devices", "mask_steps", "v_min", "v_max", "pulse", "size",
              "spectral_radius", "input_scaling", "leak"},
             "[reservoir]");
-    if (const auto* k = t->get("kind")) c.reservoir = rd.text(*k, "kind", {"device", "esn", "none"});
+    if (const auto* k = t->get("kind"))
+      c.reservoir = rd.text(*k, "kind", {"device", "esn", "none"});
     if (!c.temporal() && c.reservoir != "none")
       rd.fail(*n, "classification tasks read the pixels directly: reservoir kind 'none'");
     std::string preset = "ag-symmetric-fit";
@@ -326,16 +334,21 @@ task_config parse_task_config(const std::string& text, const std::string& source
       if (!b) rd.fail(*k, "noise must be true or false");
       if (!*b) c.device.device = without_noise(c.device.device);
     }
-    if (const auto* k = t->get("devices")) c.device.devices = static_cast<std::size_t>(rd.integer(*k, "devices", 1));
-    if (const auto* k = t->get("mask_steps")) c.device.mask_steps = static_cast<int>(rd.integer(*k, "mask_steps", 1));
+    if (const auto* k = t->get("devices"))
+      c.device.devices = static_cast<std::size_t>(rd.integer(*k, "devices", 1));
+    if (const auto* k = t->get("mask_steps"))
+      c.device.mask_steps = static_cast<int>(rd.integer(*k, "mask_steps", 1));
     if (const auto* k = t->get("v_min")) c.device.v_min = rd.quantity(*k, "v_min", "V");
     if (const auto* k = t->get("v_max")) c.device.v_max = rd.quantity(*k, "v_max", "V");
     if (const auto* k = t->get("pulse")) c.device.pulse = rd.quantity(*k, "pulse", "s");
     if (c.device.v_max < c.device.v_min) rd.fail(*n, "v_max must be at least v_min");
     if (!(c.device.pulse > 0)) rd.fail(*n, "pulse must be > 0");
-    if (const auto* k = t->get("size")) c.esn.size = static_cast<std::size_t>(rd.integer(*k, "size", 1));
-    if (const auto* k = t->get("spectral_radius")) c.esn.spectral_radius = rd.quantity(*k, "spectral_radius", "");
-    if (const auto* k = t->get("input_scaling")) c.esn.input_scaling = rd.quantity(*k, "input_scaling", "");
+    if (const auto* k = t->get("size"))
+      c.esn.size = static_cast<std::size_t>(rd.integer(*k, "size", 1));
+    if (const auto* k = t->get("spectral_radius"))
+      c.esn.spectral_radius = rd.quantity(*k, "spectral_radius", "");
+    if (const auto* k = t->get("input_scaling"))
+      c.esn.input_scaling = rd.quantity(*k, "input_scaling", "");
     if (const auto* k = t->get("leak")) c.esn.leak = rd.quantity(*k, "leak", "");
   } else {
     c.device.device = load_preset("ag-symmetric-fit");

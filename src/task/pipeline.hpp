@@ -2,9 +2,9 @@
 // A task run (`ionsim task run FILE.toml --out DIR`): a data set or generated series, features
 // from a reservoir (memristor devices, or none), a linear readout, the metric with its spread
 // over seeds, and the baselines computed in the same run (docs/tasks/pipelines.md).
-#include <nlohmann/json.hpp>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -25,7 +25,7 @@ struct task_config {
   esn_settings esn;
   std::vector<std::uint64_t> seeds = {1};
   // classification
-  std::string readout = "softmax";  // softmax | ridge
+  std::string readout = "softmax";              // softmax | ridge
   std::size_t train_limit = 0, test_limit = 0;  // 0: all
   bool temporal() const { return task == "henon" || task == "mackey_glass" || task == "narma10"; }
 };

@@ -22,8 +22,7 @@ Eigen::MatrixXd with_intercept(const Eigen::MatrixXd& x) {
 }
 
 // (A^T A + lambda P) w = A^T Y, P the identity without the intercept's entry.
-Eigen::MatrixXd solve_ridge(const Eigen::MatrixXd& ata, const Eigen::MatrixXd& aty,
-                            double lambda) {
+Eigen::MatrixXd solve_ridge(const Eigen::MatrixXd& ata, const Eigen::MatrixXd& aty, double lambda) {
   Eigen::MatrixXd m = ata;
   m.diagonal().head(m.rows() - 1).array() += lambda;
   return m.ldlt().solve(aty);
@@ -44,8 +43,8 @@ Eigen::MatrixXd ridge_readout::predict(const Eigen::MatrixXd& x) const {
 ridge_readout fit_ridge(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                         const std::vector<double>& lambdas, int folds) {
   if (x.rows() != y.rows() || x.rows() < 2)
-    throw input_error(fmt::format("ridge readout: {} feature rows and {} target rows", x.rows(),
-                                  y.rows()));
+    throw input_error(
+        fmt::format("ridge readout: {} feature rows and {} target rows", x.rows(), y.rows()));
   if (lambdas.empty()) throw input_error("ridge readout: no regularisation values");
   for (double l : lambdas)
     if (!(l >= 0)) throw input_error(fmt::format("ridge readout: lambda {:g} < 0", l));
@@ -82,8 +81,7 @@ namespace {
 
 // The objective on features that already carry the intercept column.
 double softmax_objective_augmented(const Eigen::MatrixXd& a, const std::vector<int>& labels,
-                                   double l2, const Eigen::MatrixXd& w,
-                                   Eigen::MatrixXd* gradient) {
+                                   double l2, const Eigen::MatrixXd& w, Eigen::MatrixXd* gradient) {
   Eigen::MatrixXd z = a * w;  // scores
   const double n = static_cast<double>(a.rows());
   double loss = 0;
@@ -115,8 +113,8 @@ double softmax_objective(const Eigen::MatrixXd& x, const std::vector<int>& label
 softmax_readout fit_softmax(const Eigen::MatrixXd& x, const std::vector<int>& labels, int classes,
                             double l2, int max_iterations) {
   if (static_cast<std::size_t>(x.rows()) != labels.size() || labels.empty())
-    throw input_error(fmt::format("softmax readout: {} feature rows and {} labels", x.rows(),
-                                  labels.size()));
+    throw input_error(
+        fmt::format("softmax readout: {} feature rows and {} labels", x.rows(), labels.size()));
   for (int l : labels)
     if (l < 0 || l >= classes)
       throw input_error(fmt::format("softmax readout: label {} outside 0..{}", l, classes - 1));
@@ -140,8 +138,8 @@ softmax_readout fit_softmax(const Eigen::MatrixXd& x, const std::vector<int>& la
         ++c.evaluations;
         const Eigen::Map<const Eigen::MatrixXd> w(v.data(), c.rows, c.classes);
         Eigen::MatrixXd g;
-        const double f = softmax_objective_augmented(*c.a, *c.labels, c.l2, w,
-                                                     grad.empty() ? nullptr : &g);
+        const double f =
+            softmax_objective_augmented(*c.a, *c.labels, c.l2, w, grad.empty() ? nullptr : &g);
         if (!grad.empty()) Eigen::Map<Eigen::MatrixXd>(grad.data(), c.rows, c.classes) = g;
         return f;
       },

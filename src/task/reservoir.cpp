@@ -13,8 +13,9 @@ namespace ionsim::task {
 Eigen::MatrixXd esn_states(const std::vector<double>& u, const esn_settings& s) {
   if (s.size == 0 || !(s.spectral_radius > 0) || !(s.leak > 0 && s.leak <= 1) ||
       !(s.density > 0 && s.density <= 1))
-    throw input_error("echo-state network: size > 0, spectral radius > 0, leak and density in "
-                      "(0, 1] are needed");
+    throw input_error(
+        "echo-state network: size > 0, spectral radius > 0, leak and density in "
+        "(0, 1] are needed");
   const auto n = static_cast<Eigen::Index>(s.size);
   const philox rng(s.seed);
   Eigen::MatrixXd w = Eigen::MatrixXd::Zero(n, n);
@@ -26,7 +27,8 @@ Eigen::MatrixXd esn_states(const std::vector<double>& u, const esn_settings& s) 
       const auto keep = rng.uniforms(rng_stream::task_weights, static_cast<std::uint64_t>(i),
                                      (std::uint64_t{1} << 40) + static_cast<std::uint64_t>(j / 2));
       for (Eigen::Index k = 0; k < 2 && j + k < n; ++k)
-        if (keep[static_cast<std::size_t>(k)] < s.density) w(i, j + k) = z[static_cast<std::size_t>(k)];
+        if (keep[static_cast<std::size_t>(k)] < s.density)
+          w(i, j + k) = z[static_cast<std::size_t>(k)];
     }
     const auto v = rng.uniforms(rng_stream::task_weights, static_cast<std::uint64_t>(i),
                                 std::uint64_t{1} << 41);
@@ -48,8 +50,9 @@ Eigen::MatrixXd esn_states(const std::vector<double>& u, const esn_settings& s) 
 Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
                                         const device_reservoir_settings& s) {
   if (s.devices == 0 || s.mask_steps < 1 || !(s.pulse > 0) || !(s.v_max >= s.v_min))
-    throw input_error("device reservoir: devices > 0, mask_steps >= 1, pulse > 0 and "
-                      "v_max >= v_min are needed");
+    throw input_error(
+        "device reservoir: devices > 0, mask_steps >= 1, pulse > 0 and "
+        "v_max >= v_min are needed");
   auto dev = make_device(s.device, s.devices, s.seed, 0);
   const double dt = dev->default_dt();
   const int steps = std::max(1, static_cast<int>(std::lround(s.pulse / dt)));
@@ -63,11 +66,13 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
   std::int64_t step = 0;
   for (std::size_t t = 0; t < u.size(); ++t) {
     if (!(u[t] >= 0 && u[t] <= 1))
-      throw input_error(fmt::format("device reservoir: input {:g} at sample {} is outside [0, 1]",
-                                    u[t], t));
+      throw input_error(
+          fmt::format("device reservoir: input {:g} at sample {} is outside [0, 1]", u[t], t));
     for (int m = 0; m < s.mask_steps; ++m) {
       for (std::size_t i = 0; i < s.devices; ++i)
-        v[i] = s.v_min + (s.v_max - s.v_min) * u[t] * mask[i * static_cast<std::size_t>(s.mask_steps) + static_cast<std::size_t>(m)];
+        v[i] = s.v_min +
+               (s.v_max - s.v_min) * u[t] *
+                   mask[i * static_cast<std::size_t>(s.mask_steps) + static_cast<std::size_t>(m)];
       dev->advance(step, steps, dt, v, current, conductance);
       step += steps;
       for (std::size_t i = 0; i < s.devices; ++i)

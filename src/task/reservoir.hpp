@@ -15,7 +15,7 @@ struct esn_settings {
   std::size_t size = 100;
   double spectral_radius = 0.9;
   double input_scaling = 0.5;
-  double leak = 1.0;  // leaking rate of the state update (1: none)
+  double leak = 1.0;     // leaking rate of the state update (1: none)
   double density = 1.0;  // fraction of nonzero recurrent weights
   std::uint64_t seed = 1;
 };
@@ -24,7 +24,7 @@ struct esn_settings {
 Eigen::MatrixXd esn_states(const std::vector<double>& u, const esn_settings& s);
 
 struct device_reservoir_settings {
-  device_config device;     // the memristor (a preset, with its noise and spreads)
+  device_config device;      // the memristor (a preset, with its noise and spreads)
   std::size_t devices = 20;  // physical devices
   int mask_steps = 5;        // virtual nodes per device and input sample
   double v_min = 0.0;        // [V] pulse amplitude for input 0

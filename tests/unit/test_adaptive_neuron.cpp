@@ -65,12 +65,12 @@ TEST(AdaptiveNeuron, MatchesTheConvergedFixedStepReferenceWithTheNoiseOff) {
     // 100 us network steps, sub-steps down to 100 us / 2^8 = 0.39 us (the defaults)
     const auto ad = adaptive_spikes(n, 1e-4, t_end, pulses, &evaluations);
     ASSERT_GE(ad.size(), 2u);
-    std::printf("%s: first spike %.4f ms (reference %.4f), %zu spikes (%zu), mean ISI %.4f ms "
-                "(%.4f), %llu device evaluations (fixed 2 us: %lld)\n",
-                pulses ? "1 V pulses" : "DC 0.8 V", ad[0] * 1e3, ref[0] * 1e3, ad.size(),
-                ref.size(), mean_isi(ad) * 1e3, mean_isi(ref) * 1e3,
-                static_cast<unsigned long long>(evaluations),
-                static_cast<long long>(std::llround(t_end / 2e-6)));
+    std::printf(
+        "%s: first spike %.4f ms (reference %.4f), %zu spikes (%zu), mean ISI %.4f ms "
+        "(%.4f), %llu device evaluations (fixed 2 us: %lld)\n",
+        pulses ? "1 V pulses" : "DC 0.8 V", ad[0] * 1e3, ref[0] * 1e3, ad.size(), ref.size(),
+        mean_isi(ad) * 1e3, mean_isi(ref) * 1e3, static_cast<unsigned long long>(evaluations),
+        static_cast<long long>(std::llround(t_end / 2e-6)));
     EXPECT_NEAR(ad[0], ref[0], 2e-6);
     EXPECT_LE(std::abs(static_cast<long>(ad.size()) - static_cast<long>(ref.size())), 1);
     EXPECT_NEAR(mean_isi(ad), mean_isi(ref), 0.02 * mean_isi(ref));

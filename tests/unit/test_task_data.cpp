@@ -67,7 +67,9 @@ TEST(Generators, MackeyGlassConvergesInItsStepAndStaysOnItsAttractor) {
     e1 = std::max(e1, std::fabs(a.input[i] - b.input[i]));
     e2 = std::max(e2, std::fabs(b.input[i] - c2.input[i]));
   }
-  std::printf("Mackey-Glass over 300 time units: |x(dt 0.1) - x(0.05)| %.2e, |x(0.05) - x(0.025)| %.2e\n", e1, e2);
+  std::printf(
+      "Mackey-Glass over 300 time units: |x(dt 0.1) - x(0.05)| %.2e, |x(0.05) - x(0.025)| %.2e\n",
+      e1, e2);
   EXPECT_GT(e1 / e2, 3.0);
   EXPECT_LT(e1, 3e-4);
   const series c = mackey_glass(2000, 20);
@@ -116,7 +118,8 @@ TEST(Datasets, FashionMnistLoadsItsTestSplit) {
 }
 
 TEST(Datasets, MissingPackagesAreNamed) {
-  const std::string msg = test::input_error_of([] { load_fashion_mnist("test", 1, "/nonexistent"); });
+  const std::string msg =
+      test::input_error_of([] { load_fashion_mnist("test", 1, "/nonexistent"); });
   EXPECT_TRUE(contains(msg, "dataset-fashion-mnist")) << msg;
   const std::string msg2 = test::input_error_of([] { load_digits("/nonexistent/digits.csv.gz"); });
   EXPECT_TRUE(contains(msg2, "python3-sklearn")) << msg2;
@@ -136,11 +139,12 @@ TEST(Datasets, UserArraysInCsvNpyAndHdf5) {
   }
   {
     std::ofstream(dir / "bad.csv") << "1,2\n3,x\n";
-    EXPECT_TRUE(contains(test::input_error_of([&] { load_array((dir / "bad.csv").string(), false); }),
-                         "bad.csv:2"));
+    EXPECT_TRUE(contains(
+        test::input_error_of([&] { load_array((dir / "bad.csv").string(), false); }), "bad.csv:2"));
     std::ofstream(dir / "ragged.csv") << "1,2\n3\n";
-    EXPECT_TRUE(contains(test::input_error_of([&] { load_array((dir / "ragged.csv").string(), false); }),
-                         "ragged.csv:2"));
+    EXPECT_TRUE(
+        contains(test::input_error_of([&] { load_array((dir / "ragged.csv").string(), false); }),
+                 "ragged.csv:2"));
   }
   {
     // numpy.save of np.array([[1.0, 2.0], [3.0, 4.0]]) (format 1.0, little-endian float64)
@@ -157,8 +161,9 @@ TEST(Datasets, UserArraysInCsvNpyAndHdf5) {
     ASSERT_EQ(d.rows(), 2u);
     EXPECT_EQ(d.x(1, 0), 3.0);
     std::ofstream(dir / "short.npy", std::ios::binary) << file.substr(0, file.size() - 8);
-    EXPECT_TRUE(contains(test::input_error_of([&] { load_array((dir / "short.npy").string(), false); }),
-                         "bytes of data"));
+    EXPECT_TRUE(
+        contains(test::input_error_of([&] { load_array((dir / "short.npy").string(), false); }),
+                 "bytes of data"));
   }
   std::filesystem::remove_all(dir);
 }

@@ -1,5 +1,6 @@
 // The diffusive memristor element Y: any registered device model (device/registry.hpp), given
-// by a `.model NAME memristor(model=... | preset=..., parameters...)` card (docs/circuit/netlist.md).
+// by a `.model NAME memristor(model=... | preset=..., parameters...)` card
+// (docs/circuit/netlist.md).
 //
 // Its state variables are not Newton unknowns. In a step of length h from t0 each memristor's
 // state is advanced over [t0, t0 + h] with its voltage held at the Newton iterate; its current
@@ -69,9 +70,9 @@ struct mem_batch {
   std::uint64_t first_id = 0;
   std::unique_ptr<device_model> dev;
   std::vector<const memristor_model*> members;  // in batch order
-  std::vector<double> saved, v, i, g;  // saved state; per device: voltage, current, slope
-  std::vector<double> start;           // [state][device] the states at the step's start
-  std::size_t n_states = 0;            // state variables per device
+  std::vector<double> saved, v, i, g;           // saved state; per device: voltage, current, slope
+  std::vector<double> start;                    // [state][device] the states at the step's start
+  std::size_t n_states = 0;                     // state variables per device
 };
 
 class memristor_group final : public element_group {
@@ -164,9 +165,7 @@ class memristor_model final : public element_model {
   std::vector<std::string> state_names() const override {
     return group_.batch(batch_).dev->state_names();
   }
-  double state(std::size_t k) const override {
-    return group_.batch(batch_).dev->state(k)[index_];
-  }
+  double state(std::size_t k) const override { return group_.batch(batch_).dev->state(k)[index_]; }
   double voltage(const double* x) const { return across(x); }
 
  private:

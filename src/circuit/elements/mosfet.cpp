@@ -1,8 +1,9 @@
 // Level-1 MOSFET (circuit/mosfet.hpp; docs/circuit/engine.md).
+#include "circuit/mosfet.hpp"
+
 #include <fmt/format.h>
 
 #include "circuit/element.hpp"
-#include "circuit/mosfet.hpp"
 #include "core/error.hpp"
 
 namespace ionsim::circuit {
