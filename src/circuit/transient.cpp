@@ -178,9 +178,6 @@ void engine::check_models() const {
         throw input_error(
             fmt::format("{}: model {}: parameter '{}' is not supported (supported: {})", m.source,
                         m.name, key, fmt::join(type->model_params, ", ")));
-    if (!type->model_words && !m.words.empty())
-      throw input_error(fmt::format("{}: model {}: '{}' is not a number", m.source, m.name,
-                                    m.words.begin()->first));
   }
 }
 

@@ -52,27 +52,6 @@ inline toml::table parse_toml(std::string_view text, const std::string& source) 
   }
 }
 
-// A TOML value that is a quantity: a number in SI units, or a string with an engineering suffix
-// and the unit ("20ms"); input_error naming `key` and its location otherwise (unit "1" or "":
-// dimensionless).
-inline double toml_quantity(const toml::node& n, std::string_view key, std::string_view unit,
-                            const std::string& source) {
-  if (n.is_integer() || n.is_floating_point()) {
-    const double v = *n.value<double>();
-    if (!std::isfinite(v))
-      throw input_error(fmt::format("{}: {} must be finite", where(source, n), key));
-    return v;
-  }
-  if (auto s = n.value<std::string>())
-    return parse_quantity(*s, unit == "1" ? "" : unit,
-                          fmt::format("{}: {}", where(source, n), key));
-  throw input_error(fmt::format("{}: {} must be a number or a quantity in {} (for example \"{}\")",
-                                where(source, n), key, unit.empty() ? "1" : unit,
-                                unit == "s"   ? "20ms"
-                                : unit == "V" ? "-50mV"
-                                              : "1.5"));
-}
-
 // Where a named parameter was given ("file.toml:12"), for messages about combinations.
 using param_locator = std::function<std::string(std::string_view name)>;
 

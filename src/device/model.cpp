@@ -35,8 +35,7 @@ void device_model::advance_dyadic(const dyadic_interval& iv, std::span<const dou
 
 void device_model::advance_waveform(double t0, double h, int level,
                                     const std::function<void(double, std::span<double>)>& v) {
-  const dyadic_interval grid{default_dt(), level, 0};
-  const double len = grid.h();
+  const double len = dyadic_interval{default_dt(), level, 0}.h();
   const double first = t0 / len, count = h / len;
   const auto whole = [](double x) {
     return std::fabs(x - std::round(x)) <= 1e-9 * std::max(1.0, x);

@@ -10,75 +10,16 @@
 
 #include "core/error.hpp"
 #include "core/params.hpp"
+#include "core/toml_reader.hpp"
 #include "core/units.hpp"
 
 namespace ionsim::network {
 
 namespace {
 
-struct reader {
-  std::string source;  // file name for messages
-  std::filesystem::path dir;
-
-  std::string at(const toml::node& n) const { return where(source, n); }
-
-  [[noreturn]] void fail(const toml::node& n, const std::string& msg) const {
-    throw input_error(fmt::format("{}: {}", at(n), msg));
-  }
-
-  void keys(const toml::table& t, std::initializer_list<std::string_view> known,
-            const std::string& what) const {
-    for (const auto& [k, v] : t) {
-      bool ok = false;
-      for (auto x : known) ok = ok || x == k.str();
-      if (!ok) {
-        std::string list;
-        for (auto x : known) list += fmt::format("{}{}", list.empty() ? "" : ", ", x);
-        fail(v, fmt::format("unknown key '{}' in {} (known: {})", k.str(), what, list));
-      }
-    }
-  }
-
-  const toml::node& need(const toml::table& t, std::string_view key,
-                         const std::string& what) const {
-    if (const auto* n = t.get(key)) return *n;
-    fail(t, fmt::format("{} needs '{}'", what, key));
-  }
-
-  const toml::table& table(const toml::node& n, std::string_view key) const {
-    if (const auto* t = n.as_table()) return *t;
-    fail(n, fmt::format("{} must be a table", key));
-  }
-
-  // A number in SI units, or a string with an engineering suffix and the unit ("20ms").
-  double quantity(const toml::node& n, std::string_view key, std::string_view unit) const {
-    return toml_quantity(n, key, unit, source);
-  }
-
-  double positive(const toml::node& n, std::string_view key, std::string_view unit,
-                  bool zero_ok = false) const {
-    const double v = quantity(n, key, unit);
-    if (zero_ok ? v < 0 : v <= 0)
-      fail(n, fmt::format("{} = {:g} {} must be {}", key, v, unit, zero_ok ? ">= 0" : "> 0"));
-    return v;
-  }
-
-  std::string text(const toml::node& n, std::string_view key) const {
-    if (auto s = n.value<std::string>()) return *s;
-    fail(n, fmt::format("{} must be a string", key));
-  }
-
-  std::int64_t integer(const toml::node& n, std::string_view key, std::int64_t min) const {
-    auto v = n.value<std::int64_t>();
-    if (!n.is_integer() || !v) fail(n, fmt::format("{} must be an integer", key));
-    if (*v < min) fail(n, fmt::format("{} = {} must be at least {}", key, *v, min));
-    return *v;
-  }
-
-  bool boolean(const toml::node& n, std::string_view key) const {
-    if (auto b = n.value<bool>()) return *b;
-    fail(n, fmt::format("{} must be true or false", key));
-  }
+// The generic readers (core/toml_reader.hpp) and the network file's own.
+struct reader : toml_reader {
+  std::filesystem::path dir;  // relative file names are read from here
 
   // A quantity, or { uniform = [low, high] } or { normal = [mean, sd] }.
   value_dist dist(const toml::node& n, std::string_view key, std::string_view unit) const {
@@ -514,7 +455,7 @@ recorder_spec read_recorder(const reader& rd, const toml::table& t,
 
 network_spec parse_network_config(const std::string& text, const std::string& source,
                                   const model_registry& models) {
-  reader rd{source, std::filesystem::path(source).parent_path()};
+  reader rd{{source}, std::filesystem::path(source).parent_path()};
   // Owned here: reading the populations edits their params tables in place.
   toml::table root = parse_toml(text, source);
   network_spec s;

@@ -75,12 +75,7 @@ class compact_batch {
       node_[i] = v1;
       c_.energy(vi, mean, gd, gn, dt_, e_in_[i], e_out_[i]);
       spiked_[i] = c_.spike(armed_[i], v1, gd, gn);
-      const bool sw = !on_[i] && gd > gn;
-      switched_[i] = sw;
-      if (sw)
-        on_[i] = 1;
-      else if (on_[i] && 4.0 * gd < gn)
-        on_[i] = 0;
+      switched_[i] = track_switching(i, gd, gn);
     }
   }
 
@@ -129,11 +124,13 @@ class compact_batch {
         dev_->advance_dyadic_range({dt_, level, index(level, pos)}, v_d_, i, i + 1);
         ++evaluations_;
         const double r_coarse = dev_->resistance(i);
-        const double coarse = c_.node_step(v0, vi, 1.0 / r_coarse, gn, h, nullptr);
-        if (level >= o.max_level) {
-          // finest: accept as is
-          finish_substep(i, vi, v0, coarse, h, level, pos, finest);
+        double coarse_mean = 0;
+        const double coarse = c_.node_step(v0, vi, 1.0 / r_coarse, gn, h, &coarse_mean);
+        if (level >= o.max_level) {  // the finest: accepted as it is
+          c_.energy(vi, coarse_mean, 1.0 / r_coarse, gn, h, e_in_[i], e_out_[i]);
+          node_[i] = coarse;
           pos += finest >> level;
+          record_events(i, 1.0 / r_coarse, gn, pos, finest);
           continue;
         }
         dev_->restore_device(i, saved);
@@ -195,15 +192,15 @@ class compact_batch {
   std::vector<double> spike_time_;
   std::uint64_t evaluations_ = 0;
 
-  // A finest-level sub-step accepted: its energy, node and events.
-  void finish_substep(std::size_t i, double vi, double v0, double v1, double h, int level,
-                      std::uint64_t pos, std::uint64_t finest) {
-    const double gd = 1.0 / dev_->resistance(i), gn = g_node_[i];
-    double mean = 0;
-    c_.node_step(v0, vi, gd, gn, h, &mean);
-    c_.energy(vi, mean, gd, gn, h, e_in_[i], e_out_[i]);
-    node_[i] = v1;
-    record_events(i, gd, gn, pos + (finest >> level), finest);
+  // Whether device i switched on (R_d fell below 1/g_node) at conductance gd; it re-arms above
+  // 4/g_node.
+  bool track_switching(std::size_t i, double gd, double gn) {
+    if (!on_[i] && gd > gn) {
+      on_[i] = 1;
+      return true;
+    }
+    if (on_[i] && 4.0 * gd < gn) on_[i] = 0;
+    return false;
   }
   // Spike and switching checks at the end of a sub-step ending at `end` (finest units).
   void record_events(std::size_t i, double gd, double gn, std::uint64_t end, std::uint64_t finest) {
@@ -211,13 +208,7 @@ class compact_batch {
       spiked_[i] = 1;
       spike_time_[i] = dt_ * static_cast<double>(end) / static_cast<double>(finest);
     }
-    const bool sw = !on_[i] && gd > gn;
-    if (sw) {
-      on_[i] = 1;
-      switched_[i] = 1;
-    } else if (on_[i] && 4.0 * gd < gn) {
-      on_[i] = 0;
-    }
+    if (track_switching(i, gd, gn)) switched_[i] = 1;
   }
 };
 

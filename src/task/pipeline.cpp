@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/params.hpp"
+#include "core/toml_reader.hpp"
 #include "task/dataset.hpp"
 #include "task/generators.hpp"
 #include "task/readout.hpp"
@@ -18,42 +19,6 @@
 namespace ionsim::task {
 
 namespace {
-
-struct reader {
-  std::string source;
-  [[noreturn]] void fail(const toml::node& n, const std::string& msg) const {
-    throw input_error(fmt::format("{}: {}", where(source, n), msg));
-  }
-  void keys(const toml::table& t, std::initializer_list<std::string_view> known,
-            const std::string& what) const {
-    for (const auto& [k, v] : t)
-      if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
-        std::string list;
-        for (auto x : known) list += fmt::format("{}{}", list.empty() ? "" : ", ", x);
-        fail(v, fmt::format("unknown key '{}' in {} (known: {})", k.str(), what, list));
-      }
-  }
-  double quantity(const toml::node& n, std::string_view key, std::string_view unit) const {
-    return toml_quantity(n, key, unit, source);
-  }
-  std::int64_t integer(const toml::node& n, std::string_view key, std::int64_t min) const {
-    const auto v = n.value<std::int64_t>();
-    if (!n.is_integer() || !v) fail(n, fmt::format("{} must be an integer", key));
-    if (*v < min) fail(n, fmt::format("{} = {} must be at least {}", key, *v, min));
-    return *v;
-  }
-  std::string text(const toml::node& n, std::string_view key,
-                   std::initializer_list<std::string_view> allowed) const {
-    const auto s = n.value<std::string>();
-    if (!s) fail(n, fmt::format("{} must be a string", key));
-    if (allowed.size() && std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
-      std::string list;
-      for (auto x : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", x);
-      fail(n, fmt::format("{} = '{}' is not one of {}", key, *s, list));
-    }
-    return *s;
-  }
-};
 
 // Min-max scaling fitted on the training part, clipped to [0, 1].
 std::vector<double> unit_scale(const std::vector<double>& u, std::size_t train_end) {
@@ -100,16 +65,9 @@ split_features split_rows(const Eigen::MatrixXd& f, const series& s, std::size_t
   return out;
 }
 
-// 1e-8 ... 1e4, a factor 10 apart (standardised features: large values are strong smoothing).
-std::vector<double> lambdas() {
-  std::vector<double> l;
-  for (int e = -8; e <= 4; ++e) l.push_back(std::pow(10.0, e));
-  return l;
-}
-
 // Ridge on the features with lambda by cross-validation; NRMSE on the test rows.
 double readout_nrmse(const split_features& d, Eigen::VectorXd* prediction = nullptr) {
-  const ridge_readout r = fit_ridge(d.train, d.y_train, lambdas(), 5);
+  const ridge_readout r = fit_ridge(d.train, d.y_train, default_lambdas(), 5);
   const Eigen::VectorXd p = r.predict(d.test).col(0);
   if (prediction) *prediction = p;
   return nrmse(p, d.y_test);
@@ -138,7 +96,7 @@ nlohmann::json mean_ci(const std::vector<double>& v) {
   var = v.size() > 1 ? var / (n - 1) : 0.0;
   // Student's t quantile (0.975) for n - 1 degrees of freedom, n <= 10; 1.96 beyond
   static const double t975[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262};
-  const double q = v.size() < 10 ? t975[v.size() - 1] : 1.96;
+  const double q = v.size() <= 10 ? t975[v.size() - 1] : 1.96;
   const double half = v.size() > 1 ? q * std::sqrt(var / n) : 0.0;
   return {{"value", mean}, {"ci95", {mean - half, mean + half}}, {"per_seed", v}};
 }
@@ -194,14 +152,19 @@ task_result run_temporal(const task_config& c,
       out.target.assign(s.target.end() - pred.size(), s.target.end());
     }
     // baselines of the same series: an ESN of the reservoir's size, AR(10), the input alone,
-    // persistence
+    // persistence (the run itself where it is one of them)
     esn_settings e = c.esn;
     e.seed = seed;
     e.size = size;
-    esn_values.push_back(readout_nrmse(split_rows(esn_states(u01, e), s, c.washout, train_end)));
+    esn_values.push_back(c.reservoir == "esn" ? values.back()
+                                              : readout_nrmse(split_rows(esn_states(u01, e), s,
+                                                                         c.washout, train_end)));
     ar_values.push_back(readout_nrmse(split_rows(lags(s.input, 10), s, c.washout, train_end)));
-    raw_values.push_back(readout_nrmse(split_rows(
-        Eigen::MatrixXd(static_cast<Eigen::Index>(s.input.size()), 0), s, c.washout, train_end)));
+    raw_values.push_back(c.reservoir == "none"
+                             ? values.back()
+                             : readout_nrmse(split_rows(
+                                   Eigen::MatrixXd(static_cast<Eigen::Index>(s.input.size()), 0), s,
+                                   c.washout, train_end)));
     persistence_values.push_back(persistence_nrmse(s, c.task, train_end));
   }
   const nlohmann::json m = mean_ci(values);
@@ -248,10 +211,12 @@ task_result run_classification(const task_config& c,
   }
   if (progress) progress(0.2, fmt::format("{} readout on {} images", c.readout, train.rows()));
   const double l2 = 1.0 / static_cast<double>(train.rows());
-  const softmax_readout s = fit_softmax(train.x, train.labels, train.classes, l2);
-  const double soft = accuracy(s.classify(test.x), test.labels);
-  const ridge_readout rr = fit_ridge(train.x, one_hot(train.labels, train.classes), {1.0});
-  const double ridge = accuracy(argmax_rows(rr.predict(test.x)), test.labels);
+  const std::vector<int> soft_pred =
+      fit_softmax(train.x, train.labels, train.classes, l2).classify(test.x);
+  const std::vector<int> ridge_pred =
+      argmax_rows(fit_ridge(train.x, one_hot(train.labels, train.classes), {1.0}).predict(test.x));
+  const double soft = accuracy(soft_pred, test.labels);
+  const double ridge = accuracy(ridge_pred, test.labels);
   task_result out;
   nlohmann::json& r = out.results;
   r["task"] = c.task;
@@ -262,8 +227,7 @@ task_result run_classification(const task_config& c,
   r["split"] = {{"train", train.rows()}, {"test", test.rows()}, {"source", train.source}};
   r["hardware"] = {{"reservoir", "none"}, {"readout", c.readout}};
   // confusion matrix of the reported readout
-  const std::vector<int> pred =
-      c.readout == "softmax" ? s.classify(test.x) : argmax_rows(rr.predict(test.x));
+  const std::vector<int>& pred = c.readout == "softmax" ? soft_pred : ridge_pred;
   std::vector<std::vector<int>> confusion(
       static_cast<std::size_t>(train.classes),
       std::vector<int>(static_cast<std::size_t>(train.classes)));
@@ -277,16 +241,15 @@ task_result run_classification(const task_config& c,
 
 task_config parse_task_config(const std::string& text, const std::string& source) {
   const toml::table root = parse_toml(text, source);
-  const reader rd{source};
+  const toml_reader rd{source};
   task_config c;
   c.source = source;
   rd.keys(root,
           {"task", "samples", "washout", "horizon", "train_fraction", "seeds", "reservoir",
            "readout", "train_limit", "test_limit"},
           "the task file");
-  const auto* task = root.get("task");
-  if (!task) throw input_error(fmt::format("{}: the task file needs 'task'", source));
-  c.task = rd.text(*task, "task", {"henon", "mackey_glass", "narma10", "digits", "fashion_mnist"});
+  c.task = rd.choice(rd.need(root, "task", "the task file"), "task",
+                     {"henon", "mackey_glass", "narma10", "digits", "fashion_mnist"});
   if (const auto* n = root.get("samples"))
     c.samples = static_cast<std::size_t>(rd.integer(*n, "samples", 100));
   if (const auto* n = root.get("washout"))
@@ -305,44 +268,41 @@ task_config parse_task_config(const std::string& text, const std::string& source
     for (const auto& e : *a)
       c.seeds.push_back(static_cast<std::uint64_t>(rd.integer(e, "seed", 0)));
   }
-  if (const auto* n = root.get("readout")) c.readout = rd.text(*n, "readout", {"softmax", "ridge"});
+  if (const auto* n = root.get("readout"))
+    c.readout = rd.choice(*n, "readout", {"softmax", "ridge"});
   if (const auto* n = root.get("train_limit"))
     c.train_limit = static_cast<std::size_t>(rd.integer(*n, "train_limit", 0));
   if (const auto* n = root.get("test_limit"))
     c.test_limit = static_cast<std::size_t>(rd.integer(*n, "test_limit", 0));
   c.reservoir = c.temporal() ? "device" : "none";
+  c.device.device = load_preset("ag-symmetric-fit");
   if (const auto* n = root.get("reservoir")) {
-    const auto* t = n->as_table();
-    if (!t) rd.fail(*n, "[reservoir] must be a table");
+    const toml::table* t = &rd.table(*n, "[reservoir]");
     rd.keys(*t,
             {"kind", "preset", "noise", "devices", "mask_steps", "v_min", "v_max", "pulse", "size",
              "spectral_radius", "input_scaling", "leak"},
             "[reservoir]");
     if (const auto* k = t->get("kind"))
-      c.reservoir = rd.text(*k, "kind", {"device", "esn", "none"});
+      c.reservoir = rd.choice(*k, "kind", {"device", "esn", "none"});
     if (!c.temporal() && c.reservoir != "none")
       rd.fail(*n, "classification tasks read the pixels directly: reservoir kind 'none'");
-    std::string preset = "ag-symmetric-fit";
-    if (const auto* k = t->get("preset")) preset = rd.text(*k, "preset", {});
-    try {
-      c.device.device = load_preset(preset);
-    } catch (const input_error& e) {
-      rd.fail(*t->get("preset"), e.what());
+    if (const auto* k = t->get("preset")) {
+      try {
+        c.device.device = load_preset(rd.text(*k, "preset"));
+      } catch (const input_error& e) {
+        rd.fail(*k, e.what());
+      }
     }
-    if (const auto* k = t->get("noise")) {
-      const auto b = k->value<bool>();
-      if (!b) rd.fail(*k, "noise must be true or false");
-      if (!*b) c.device.device = without_noise(c.device.device);
-    }
+    if (const auto* k = t->get("noise"); k && !rd.boolean(*k, "noise"))
+      c.device.device = without_noise(c.device.device);
     if (const auto* k = t->get("devices"))
       c.device.devices = static_cast<std::size_t>(rd.integer(*k, "devices", 1));
     if (const auto* k = t->get("mask_steps"))
       c.device.mask_steps = static_cast<int>(rd.integer(*k, "mask_steps", 1));
     if (const auto* k = t->get("v_min")) c.device.v_min = rd.quantity(*k, "v_min", "V");
     if (const auto* k = t->get("v_max")) c.device.v_max = rd.quantity(*k, "v_max", "V");
-    if (const auto* k = t->get("pulse")) c.device.pulse = rd.quantity(*k, "pulse", "s");
+    if (const auto* k = t->get("pulse")) c.device.pulse = rd.positive(*k, "pulse", "s");
     if (c.device.v_max < c.device.v_min) rd.fail(*n, "v_max must be at least v_min");
-    if (!(c.device.pulse > 0)) rd.fail(*n, "pulse must be > 0");
     if (const auto* k = t->get("size"))
       c.esn.size = static_cast<std::size_t>(rd.integer(*k, "size", 1));
     if (const auto* k = t->get("spectral_radius"))
@@ -350,8 +310,6 @@ task_config parse_task_config(const std::string& text, const std::string& source
     if (const auto* k = t->get("input_scaling"))
       c.esn.input_scaling = rd.quantity(*k, "input_scaling", "");
     if (const auto* k = t->get("leak")) c.esn.leak = rd.quantity(*k, "leak", "");
-  } else {
-    c.device.device = load_preset("ag-symmetric-fit");
   }
   return c;
 }

@@ -32,7 +32,7 @@ Eigen::MatrixXd solve_ridge(const Eigen::MatrixXd& ata, const Eigen::MatrixXd& a
 
 std::vector<double> default_lambdas() {
   std::vector<double> l;
-  for (int e = -8; e <= 2; ++e) l.push_back(std::pow(10.0, e));
+  for (int e = -8; e <= 4; ++e) l.push_back(std::pow(10.0, e));
   return l;
 }
 
