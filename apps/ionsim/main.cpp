@@ -5,6 +5,7 @@
 #include <iostream>
 #include <new>
 
+#include "apps_analyze.hpp"
 #include "apps_circuit.hpp"
 #include "apps_device.hpp"
 #include "apps_network.hpp"
@@ -27,6 +28,7 @@ int run(int argc, char** argv) {
   ionsim::cli::network_commands network(app);
   ionsim::cli::plot_commands plot(app);
   ionsim::cli::task_commands task(app);
+  ionsim::cli::analyze_command analyze(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -37,6 +39,7 @@ int run(int argc, char** argv) {
   if (network.parsed()) return network.run();
   if (plot.parsed()) return plot.run();
   if (task.parsed()) return task.run();
+  if (analyze.parsed()) return analyze.run();
   return cmds.run();
 }
 

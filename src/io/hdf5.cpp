@@ -231,6 +231,26 @@ std::vector<std::size_t> read_h5_dims(const std::string& path, const std::string
   return open_dataset(path, dataset).dims;
 }
 
+std::vector<std::string> read_h5_strings(const std::string& path, const std::string& dataset) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const open_dataset d(path, dataset);
+  handle type{H5Dget_type(d.set.id), H5Tclose};
+  if (d.dims.size() != 1 || H5Tget_class(type.id) != H5T_STRING || H5Tis_variable_str(type.id) > 0)
+    throw input_error(fmt::format("{}: dataset {} is not 1-D fixed-width text", path, dataset));
+  const std::size_t width = H5Tget_size(type.id);
+  std::vector<char> text(width * d.dims[0] + 1, '\0');
+  handle mem{H5Tcopy(H5T_C_S1), H5Tclose};
+  H5Tset_size(mem.id, width);
+  if (d.dims[0] > 0 && H5Dread(d.set.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
+    throw input_error(fmt::format("{}: cannot read dataset {}", path, dataset));
+  std::vector<std::string> out(d.dims[0]);
+  for (std::size_t j = 0; j < out.size(); ++j) {
+    const char* s = text.data() + j * width;
+    out[j].assign(s, strnlen(s, width));
+  }
+  return out;
+}
+
 double read_h5_attribute(const std::string& path, const std::string& name) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/spike_train.hpp"
+
 namespace ionsim::network {
 
 spike_statistics compute_spike_statistics(std::span<const double> times,
@@ -24,13 +26,8 @@ spike_statistics compute_spike_statistics(std::span<const double> times,
     std::sort(t.begin(), t.end());
     s.rate[i] = static_cast<double>(t.size()) / (t1 - t0);
     s.mean_rate += s.rate[i] / static_cast<double>(n);
-    if (t.size() < min_isi + 1) continue;
-    double m = 0, m2 = 0;
-    const double k = static_cast<double>(t.size() - 1);
-    for (std::size_t j = 1; j < t.size(); ++j) m += (t[j] - t[j - 1]) / k;
-    for (std::size_t j = 1; j < t.size(); ++j)
-      m2 += (t[j] - t[j - 1] - m) * (t[j] - t[j - 1] - m) / k;
-    cv_sum += std::sqrt(m2) / m;
+    if (t.size() < std::max<std::size_t>(min_isi, 2) + 1) continue;  // CV needs 2 intervals
+    cv_sum += analysis::isi_cv(t);
     ++s.cv_neurons;
   }
   if (s.cv_neurons) s.mean_cv = cv_sum / static_cast<double>(s.cv_neurons);
