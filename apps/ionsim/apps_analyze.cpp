@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "apps_output.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "io/files.hpp"
@@ -42,16 +43,6 @@ analyze_command::analyze_command(CLI::App& app) {
 }
 
 bool analyze_command::parsed() const { return cmd_->parsed(); }
-
-namespace {
-
-nlohmann::json number(double v) {
-  return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
-}
-
-std::string cell(double v) { return std::isnan(v) ? std::string() : fmt::format("{:.6g}", v); }
-
-}  // namespace
 
 int analyze_command::run() {
   fs::path h5 = input_;
@@ -147,16 +138,17 @@ int analyze_command::run() {
                      {"seed", o.seed}};
   j["class_boundaries_lvr"] = {0.5, 1.0};
   for (const auto& s : pops) {
-    pop_csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", s.name,
-                           s.neurons, s.spiking, cell(s.rate), cell(s.cv), cell(s.cv2), cell(s.lv),
-                           cell(s.lvr), cell(s.fano), cell(s.chi), cell(s.isi_distance),
-                           cell(s.spike_distance), cell(s.van_rossum), cell(s.regular),
-                           cell(s.random), cell(s.bursty), analysis::population_class(s));
+    pop_csv +=
+        fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", s.name, s.neurons,
+                    s.spiking, csv_cell(s.rate), csv_cell(s.cv), csv_cell(s.cv2), csv_cell(s.lv),
+                    csv_cell(s.lvr), csv_cell(s.fano), csv_cell(s.chi), csv_cell(s.isi_distance),
+                    csv_cell(s.spike_distance), csv_cell(s.van_rossum), csv_cell(s.regular),
+                    csv_cell(s.random), csv_cell(s.bursty), analysis::population_class(s));
     for (std::size_t i = 0; i < s.per_neuron.size(); ++i) {
       const auto& n = s.per_neuron[i];
       neuron_csv += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", s.name, i, n.spikes,
-                                cell(n.rate), cell(n.cv), cell(n.cv2), cell(n.lv), cell(n.lvr),
-                                cell(n.fano), analysis::firing_class(n.lvr));
+                                csv_cell(n.rate), csv_cell(n.cv), csv_cell(n.cv2), csv_cell(n.lv),
+                                csv_cell(n.lvr), csv_cell(n.fano), analysis::firing_class(n.lvr));
     }
     for (std::size_t b = 0; b < s.cross.lag.size(); ++b)
       cc_csv += fmt::format("{},{:.9g},{:g}\n", s.name, s.cross.lag[b], s.cross.count[b]);
@@ -165,16 +157,16 @@ int analyze_command::run() {
         {"spiking", s.spiking},
         {"irregularity_neurons", s.irregularity_neurons},
         {"rate_hz", s.rate},
-        {"cv", number(s.cv)},
-        {"cv2", number(s.cv2)},
-        {"lv", number(s.lv)},
-        {"lvr", number(s.lvr)},
-        {"fano", number(s.fano)},
-        {"chi", number(s.chi)},
+        {"cv", json_number(s.cv)},
+        {"cv2", json_number(s.cv2)},
+        {"lv", json_number(s.lv)},
+        {"lvr", json_number(s.lvr)},
+        {"fano", json_number(s.fano)},
+        {"chi", json_number(s.chi)},
         {"pairs", s.pairs},
-        {"isi_distance", number(s.isi_distance)},
-        {"spike_distance", number(s.spike_distance)},
-        {"van_rossum", number(s.van_rossum)},
+        {"isi_distance", json_number(s.isi_distance)},
+        {"spike_distance", json_number(s.spike_distance)},
+        {"van_rossum", json_number(s.van_rossum)},
         {"fractions", {{"regular", s.regular}, {"random", s.random}, {"bursty", s.bursty}}},
         {"class", analysis::population_class(s)}};
   }

@@ -10,6 +10,7 @@
 #include "apps_device.hpp"
 #include "apps_network.hpp"
 #include "apps_neuron.hpp"
+#include "apps_neuron_brain.hpp"
 #include "apps_plot.hpp"
 #include "apps_task.hpp"
 #include "core/error.hpp"
@@ -25,6 +26,7 @@ int run(int argc, char** argv) {
   ionsim::cli::device_commands cmds(app);
   ionsim::cli::circuit_commands circuit(app);
   ionsim::cli::neuron_commands neuron(app);
+  ionsim::cli::neuron_brain_commands neuron_brain(app);  // adds to `neuron`
   ionsim::cli::network_commands network(app);
   ionsim::cli::plot_commands plot(app);
   ionsim::cli::task_commands task(app);
@@ -35,6 +37,7 @@ int run(int argc, char** argv) {
     return app.exit(e);
   }
   if (circuit.parsed()) return circuit.run();
+  if (neuron_brain.parsed()) return neuron_brain.run();
   if (neuron.parsed()) return neuron.run();
   if (network.parsed()) return network.run();
   if (plot.parsed()) return plot.run();
