@@ -16,7 +16,12 @@ class neuron_brain_commands {
 
  private:
   int run_fingerprint();
+  int run_fit_spikes();
   CLI::App* fingerprint_ = nullptr;
+  CLI::App* fit_spikes_ = nullptr;
+  std::string stimulus_, spikes_, test_stimulus_, test_spikes_, time_unit_,
+      fit_out_ = "fit-spikes", fit_preset_ = "zhao2025-calibrated", segment_, fit_dt_ = "10us";
+  int max_evals_ = 1000;
   std::string preset_ = "zhao2025-calibrated", out_ = "fingerprint", bias_, noise_, r_c_, axis_,
               duration_ = "1s";
   int trials_ = 4;

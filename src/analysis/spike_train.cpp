@@ -281,6 +281,10 @@ coincidence_result coincidence_factor(train data, train model, double delta, dou
     return r;
   }
   const double nu = nm / (t1 - t0);
+  if (!(2 * nu * delta < 1)) {  // windows cover the whole time: chance coincidences only
+    r.gamma = nan;
+    return r;
+  }
   const double expected = 2 * nu * delta * nd;
   r.gamma =
       (static_cast<double>(r.coincidences) - expected) / (0.5 * (nd + nm) * (1 - 2 * nu * delta));

@@ -60,7 +60,8 @@ double spike_distance(train a, train b, double t0, double t1);
 // Gamma = (N_coinc - 2 nu Delta N_data) / (0.5 (N_data + N_model) (1 - 2 nu Delta)), nu the
 // model's rate over [t0, t1]. A coincidence is a data spike with a model spike within +-delta
 // [s]; each model spike counts for one data spike at most (matched in time order). 1 for
-// identical trains, about 0 for a Poisson model of the same rate.
+// identical trains, about 0 for a Poisson model of the same rate. NaN when there are no spikes
+// or when 2 nu delta >= 1 (the windows would cover all time, and the normalisation fails).
 struct coincidence_result {
   double gamma = 0;
   std::size_t coincidences = 0;

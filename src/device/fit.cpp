@@ -254,6 +254,30 @@ device_config minimize_params(const device_config& start, const std::vector<fit_
   return best;
 }
 
+double minimize_bounded(const std::vector<fit_param>& free, std::vector<double>& x,
+                        const std::function<double(const std::vector<double>&)>& objective,
+                        const fit_options& o, int* evaluations) {
+  const codec cd{free};
+  const auto to_search = [&](const std::vector<double>& v) {
+    std::vector<double> y(v.size());
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      const double c = std::clamp(v[k], free[k].lo, free[k].hi);
+      y[k] = free[k].log ? std::log10(c) : c;
+    }
+    return y;
+  };
+  const auto from_search = [&](const std::vector<double>& y) {
+    std::vector<double> v(y.size());
+    for (std::size_t k = 0; k < y.size(); ++k) v[k] = free[k].log ? std::pow(10.0, y[k]) : y[k];
+    return v;
+  };
+  const auto run = optimize(
+      cd, to_search(x), [&](const std::vector<double>& y) { return objective(from_search(y)); }, o);
+  x = from_search(run.best_x);
+  if (evaluations) *evaluations = run.evals;
+  return run.best;
+}
+
 namespace {
 // The free parameters of a fit: the user's, else the model's defaults for the experiment.
 std::vector<fit_param> free_params(const device_config& start, const fit_options& o,

@@ -45,6 +45,13 @@ device_config minimize_params(const device_config& start, const std::vector<fit_
                               const std::function<double(const device_config&)>& objective,
                               const fit_options& o, nlohmann::json& report);
 
+// The same optimizer on any objective of bounded parameters (searched on a log scale where
+// fit_param::log): `x` holds the start, in the parameters' units, and receives the best point
+// found; returns the best objective value. `evaluations` receives the count.
+double minimize_bounded(const std::vector<fit_param>& free, std::vector<double>& x,
+                        const std::function<double(const std::vector<double>&)>& objective,
+                        const fit_options& o, int* evaluations = nullptr);
+
 // A flat JSON object as a TOML table (numbers, strings, booleans, arrays of them).
 toml::table to_toml_table(const nlohmann::json& j);
 

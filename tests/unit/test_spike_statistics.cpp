@@ -106,6 +106,9 @@ TEST(SpikeStatistics, CoincidenceFactor) {
   // Each model spike matches one data spike at most.
   const std::vector<double> d2{1.0, 1.001}, m1{1.0005};
   EXPECT_EQ(coincidence_factor(d2, m1, 2e-3, 0, 10).coincidences, 1u);
+  // 2 nu Delta >= 1: the windows cover all time and Gamma is undefined, not a large number.
+  EXPECT_TRUE(std::isnan(coincidence_factor(data, gamma_train(1, 300, T, 4), 2e-3, 0, T).gamma));
+  EXPECT_TRUE(std::isnan(coincidence_factor({}, {}, 2e-3, 0, T).gamma));
 }
 
 TEST(SpikeStatistics, SynchronyAndCorrelogram) {
