@@ -11,6 +11,7 @@
 #include "apps_network.hpp"
 #include "apps_neuron.hpp"
 #include "apps_neuron_brain.hpp"
+#include "apps_nir.hpp"
 #include "apps_plot.hpp"
 #include "apps_task.hpp"
 #include "core/error.hpp"
@@ -31,6 +32,7 @@ int run(int argc, char** argv) {
   ionsim::cli::plot_commands plot(app);
   ionsim::cli::task_commands task(app);
   ionsim::cli::analyze_command analyze(app);
+  ionsim::cli::nir_commands nir(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -43,6 +45,7 @@ int run(int argc, char** argv) {
   if (plot.parsed()) return plot.run();
   if (task.parsed()) return task.run();
   if (analyze.parsed()) return analyze.run();
+  if (nir.parsed()) return nir.run();
   return cmds.run();
 }
 

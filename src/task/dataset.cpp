@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "io/hdf5.hpp"
+#include "io/npy.hpp"
 
 namespace ionsim::task {
 
@@ -137,78 +138,16 @@ std::vector<std::uint32_t> idx_dims(const std::string& data, const std::string& 
   return dims;
 }
 
-// NPY format version 1-3 (numpy.lib.format): magic, version, header length, a Python dict.
+// An NPY file (io/npy.hpp) of one or two dimensions: rows of features.
 dataset load_npy(const std::string& path, bool label_column) {
-  const std::string data = read_gz(path, "");
-  if (data.size() < 10 || data.compare(0, 6, "\x93NUMPY") != 0)
-    throw input_error(fmt::format("{}: not an NPY file", path));
-  const int major = static_cast<unsigned char>(data[6]);
-  const std::size_t hlen_size = major == 1 ? 2 : 4;
-  std::size_t hlen = 0;
-  for (std::size_t k = 0; k < hlen_size; ++k)
-    hlen |= static_cast<std::size_t>(static_cast<unsigned char>(data[8 + k])) << (8 * k);
-  const std::size_t start = 8 + hlen_size + hlen;
-  if (data.size() < start) throw input_error(fmt::format("{}: truncated NPY header", path));
-  const std::string header = data.substr(8 + hlen_size, hlen);
-  auto field = [&](const std::string& key) {
-    const auto at = header.find("'" + key + "'");
-    if (at == std::string::npos)
-      throw input_error(fmt::format("{}: NPY header has no '{}'", path, key));
-    return header.substr(header.find(':', at) + 1);
-  };
-  if (field("fortran_order").find("True") < field("fortran_order").find(','))
-    throw input_error(fmt::format("{}: Fortran-ordered arrays are not supported", path));
-  const std::string descr_field = field("descr");
-  const auto q1 = descr_field.find('\''), q2 = descr_field.find('\'', q1 + 1);
-  const std::string descr = descr_field.substr(q1 + 1, q2 - q1 - 1);
-  const std::string shape_field = field("shape");
-  const std::string shape = shape_field.substr(shape_field.find('(') + 1,
-                                               shape_field.find(')') - shape_field.find('(') - 1);
-  std::vector<std::size_t> dims;
-  std::istringstream ss(shape);
-  for (std::string part; std::getline(ss, part, ',');) {
-    const auto b = part.find_first_not_of(' ');
-    if (b != std::string::npos) dims.push_back(std::stoul(part.substr(b)));
-  }
-  if (dims.empty() || dims.size() > 2)
-    throw input_error(fmt::format("{}: a 1-D or 2-D array is needed, shape ({})", path, shape));
-  const std::size_t rows = dims[0], cols = dims.size() == 2 ? dims[1] : 1;
-  const std::size_t width = descr.size() >= 3 ? std::stoul(descr.substr(2)) : 0;
-  const char kind = descr.size() >= 2 ? descr[1] : '?';
-  if ((descr[0] != '<' && descr[0] != '|') || !(kind == 'f' || kind == 'i' || kind == 'u') ||
-      !(width == 1 || width == 2 || width == 4 || width == 8) || (kind == 'f' && width < 4))
-    throw input_error(
-        fmt::format("{}: element type '{}' is not supported (little-endian float "
-                    "or integer)",
-                    path, descr));
-  if (data.size() != start + rows * cols * width)
-    throw input_error(fmt::format("{}: {} bytes of data where shape ({}) needs {}", path,
-                                  data.size() - start, shape, rows * cols * width));
+  const npy_array a = parse_npy(read_gz(path, ""), path);
+  if (a.shape.empty() || a.shape.size() > 2)
+    throw input_error(fmt::format("{}: a 1-D or 2-D array is needed, shape has {} dimensions", path,
+                                  a.shape.size()));
+  const std::size_t rows = a.shape[0], cols = a.shape.size() == 2 ? a.shape[1] : 1;
   std::vector<std::vector<double>> out(rows, std::vector<double>(cols));
-  const char* p = data.data() + start;
   for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t c = 0; c < cols; ++c, p += width) {
-      double v = 0;
-      if (kind == 'f') {
-        if (width == 8) {
-          std::memcpy(&v, p, 8);
-        } else {
-          float f = 0;
-          std::memcpy(&f, p, 4);
-          v = f;
-        }
-      } else {
-        std::uint64_t u = 0;
-        std::memcpy(&u, p, width);
-        if (kind == 'i' && width < 8 && (u >> (8 * width - 1)) != 0)
-          u |= ~std::uint64_t{0} << (8 * width);
-        v = kind == 'i' ? static_cast<double>(static_cast<std::int64_t>(u))
-                        : static_cast<double>(u);
-      }
-      if (!std::isfinite(v))
-        throw input_error(fmt::format("{}: element [{}, {}] is not finite", path, r, c));
-      out[r][c] = v;
-    }
+    for (std::size_t c = 0; c < cols; ++c) out[r][c] = a.data[r * cols + c];
   if (out.empty()) throw input_error(fmt::format("{}: empty array", path));
   return from_rows(out, label_column, std::filesystem::path(path).filename().string(), path, 1.0);
 }

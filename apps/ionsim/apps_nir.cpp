@@ -1,0 +1,188 @@
+#include "apps_nir.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/units.hpp"
+#include "io/files.hpp"
+#include "io/hdf5.hpp"
+#include "io/npy.hpp"
+#include "nir/run.hpp"
+
+namespace ionsim::cli {
+
+namespace fs = std::filesystem;
+
+nir_commands::nir_commands(CLI::App& app) {
+  nir_ = app.add_subcommand("nir", "NIR graphs (Neuromorphic Intermediate Representation)");
+  nir_->require_subcommand(1);
+  run_ = nir_->add_subcommand(
+      "run",
+      "import a NIR graph and run it; writes DIR/<node>.spikes.npy, DIR/<node>.v.npy, "
+      "DIR/output.npy and DIR/nir_run.h5");
+  run_->add_option("graph", graph_, "the graph (.nir, HDF5)")->required();
+  run_->add_option("--input", input_,
+                   "input, steps x inputs: .npy, .csv (numbers, comma- or space-separated) or "
+                   ".h5 (dataset /input)")
+      ->required();
+  run_->add_option("--out", out_, "output directory")->required();
+  run_->add_option("--dt", dt_, "time step")->capture_default_str();
+  run_->add_option("--reset", reset_, "reset after a spike: zero or subtract")
+      ->capture_default_str();
+  run_->add_option("--spike", spike_,
+                   "spike representation: unit (height 1 for one step) or area (a pulse of "
+                   "area 1, height 1/dt)")
+      ->capture_default_str();
+  run_->add_option("--method", method_, "discretisation: euler or exact")->capture_default_str();
+  run_->add_option("--latency", latency_,
+                   "0: a spike reaches the next node in the same step; 1: in the next step")
+      ->capture_default_str();
+}
+
+bool nir_commands::parsed() const { return nir_->parsed(); }
+
+namespace {
+
+// Rows of numbers (steps x inputs) from .npy, .csv or .h5; `columns` receives the width.
+std::vector<double> read_input(const std::string& path, std::size_t& columns, std::size_t& rows) {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".npy") {
+    const auto a = read_npy(path);
+    if (a.shape.empty() || a.shape.size() > 2)
+      throw input_error(
+          fmt::format("{}: the input must have 1 or 2 dimensions (steps x inputs)", path));
+    rows = a.shape[0];
+    columns = a.shape.size() == 2 ? a.shape[1] : 1;
+    return a.data;
+  }
+  if (ext == ".h5" || ext == ".hdf5") {
+    std::vector<std::size_t> dims;
+    auto d = read_h5_doubles(path, "/input", &dims);
+    if (dims.empty() || dims.size() > 2)
+      throw input_error(fmt::format("{}: /input must have 1 or 2 dimensions", path));
+    rows = dims[0];
+    columns = dims.size() == 2 ? dims[1] : 1;
+    return d;
+  }
+  if (ext != ".csv")
+    throw input_error(fmt::format("{}: the input must be .npy, .csv or .h5", path));
+  std::ifstream in(path);
+  if (!in) throw input_error(fmt::format("{}: cannot open file", path));
+  std::vector<double> out;
+  std::string line;
+  rows = 0;
+  columns = 0;
+  for (std::size_t lineno = 1; std::getline(in, line); ++lineno) {
+    for (char& c : line)
+      if (c == ',' || c == ';' || c == '\t' || c == '\r') c = ' ';
+    std::istringstream cells(line);
+    std::vector<double> row;
+    for (std::string cell; cells >> cell;) {
+      double v = 0;
+      const auto r = std::from_chars(cell.data(), cell.data() + cell.size(), v);
+      if (r.ec != std::errc() || r.ptr != cell.data() + cell.size()) {
+        if (rows == 0 && lineno == 1) break;  // a header
+        throw input_error(fmt::format("{}:{}: '{}' is not a number", path, lineno, cell));
+      }
+      row.push_back(v);
+    }
+    if (row.empty()) continue;
+    if (columns == 0) columns = row.size();
+    if (row.size() != columns)
+      throw input_error(fmt::format("{}:{}: {} values where the first row has {}", path, lineno,
+                                    row.size(), columns));
+    out.insert(out.end(), row.begin(), row.end());
+    ++rows;
+  }
+  if (rows == 0) throw input_error(fmt::format("{}: no data", path));
+  return out;
+}
+
+std::string file_name(std::string name) {
+  for (char& c : name)
+    if (c == '/' || c == '\\') c = '_';
+  return name;
+}
+
+}  // namespace
+
+int nir_commands::run() {
+  nir::run_options o;
+  o.dt = parse_quantity(dt_, "s", "--dt");
+  if (!(o.dt > 0)) throw input_error("--dt must be positive");
+  if (reset_ != "zero" && reset_ != "subtract")
+    throw input_error(fmt::format("--reset {}: zero or subtract", reset_));
+  o.reset = reset_ == "zero" ? nir::run_options::reset_mode::zero
+                             : nir::run_options::reset_mode::subtract;
+  if (spike_ != "unit" && spike_ != "area")
+    throw input_error(fmt::format("--spike {}: unit or area", spike_));
+  o.spike =
+      spike_ == "unit" ? nir::run_options::spike_mode::unit : nir::run_options::spike_mode::area;
+  if (method_ != "euler" && method_ != "exact")
+    throw input_error(fmt::format("--method {}: euler or exact", method_));
+  o.integration =
+      method_ == "euler" ? nir::run_options::method::euler : nir::run_options::method::exact;
+  if (latency_ != 0 && latency_ != 1) throw input_error("--latency must be 0 or 1");
+  o.latency = latency_;
+
+  const nir::graph g = nir::read_graph(graph_);
+  std::size_t columns = 0, rows = 0;
+  const auto input = read_input(input_, columns, rows);
+  const std::size_t need = nir::input_size(g);
+  if (columns != need)
+    throw input_error(
+        fmt::format("{}: {} input columns where the graph's Input has {}", input_, columns, need));
+  const auto r = nir::run_graph(g, input, rows, o);
+
+  make_output_dir(out_);
+  const auto at = [&](const std::string& name) { return (fs::path(out_) / name).string(); };
+  const std::string h5 = at("nir_run.h5");
+  {
+    h5_writer w(h5 + ".partial");
+    w.group("/nodes");
+    for (const auto& n : r.nodes) {
+      const std::string grp = "/nodes/" + file_name(n.name);
+      w.group(grp);
+      if (n.spiking) {
+        w.append(w.series(grp + "/spikes", h5_writer::type::f64, n.size), n.spikes.data(), r.steps);
+        write_file_atomic(at(file_name(n.name) + ".spikes.npy"),
+                          npy_bytes({r.steps, n.size}, n.spikes));
+      }
+      if (n.stateful) {
+        w.append(w.series(grp + "/v", h5_writer::type::f64, n.size), n.v.data(), r.steps);
+        write_file_atomic(at(file_name(n.name) + ".v.npy"), npy_bytes({r.steps, n.size}, n.v));
+      }
+    }
+    w.append(w.series("/output", h5_writer::type::f64, r.output_size), r.output.data(), r.steps);
+    w.attribute("/", "dt", o.dt);
+    w.attribute("/", "graph", graph_);
+    w.attribute("/", "nir_version", g.version);
+    w.close();
+  }
+  fs::rename(h5 + ".partial", h5);
+  write_file_atomic(at("output.npy"), npy_bytes({r.steps, r.output_size}, r.output));
+
+  std::cout << fmt::format("{} (NIR {}): {} steps of {:g} s\n", graph_, g.version, r.steps, o.dt);
+  for (const auto& n : r.nodes) {
+    if (!n.spiking) continue;
+    std::size_t total = 0;
+    for (double s : n.spikes) total += s != 0;
+    std::cout << fmt::format("  {} ({}, {} neurons): {} spikes", n.name, n.type, n.size, total);
+    if (n.size == 1 && total > 0) {
+      std::cout << " at steps";
+      for (std::size_t t = 0; t < r.steps; ++t)
+        if (n.spikes[t] != 0) std::cout << " " << t;
+    }
+    std::cout << "\n";
+  }
+  std::cout << "wrote " << out_ << "/nir_run.h5, output.npy and the node arrays\n";
+  return 0;
+}
+
+}  // namespace ionsim::cli

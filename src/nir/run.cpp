@@ -1,0 +1,332 @@
+#include "nir/run.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <set>
+
+#include "core/error.hpp"
+
+namespace ionsim::nir {
+
+namespace {
+
+std::size_t product(const array& a) {
+  std::size_t n = 1;
+  for (double v : a.data) n *= static_cast<std::size_t>(v);
+  return n;
+}
+
+[[noreturn]] void fail(const graph& g, const node& n, const std::string& what) {
+  throw input_error(fmt::format("{}: node '{}' ({}): {}", g.source, n.name, n.type, what));
+}
+
+// A node's parameter, broadcast to `size` values (a scalar or one value per element).
+std::vector<double> param(const graph& g, const node& n, const std::string& p, std::size_t size,
+                          std::optional<double> fallback = std::nullopt) {
+  const auto it = n.params.find(p);
+  if (it == n.params.end()) {
+    if (fallback) return std::vector<double>(size, *fallback);
+    fail(g, n, fmt::format("parameter '{}' is missing", p));
+  }
+  const auto& a = it->second;
+  if (a.size() == 1) return std::vector<double>(size, a.data[0]);
+  if (a.size() != size)
+    fail(g, n,
+         fmt::format("parameter '{}' has {} values where the node has {} elements", p, a.size(),
+                     size));
+  return a.data;
+}
+
+const std::set<std::string> spiking_types = {"LIF", "CubaLIF", "IF", "Threshold"};
+const std::set<std::string> stateful_types = {"LIF", "CubaLIF", "IF", "LI", "CubaLI", "I"};
+const std::set<std::string> supported = {"Input", "Output",    "Identity", "Affine",  "Linear",
+                                         "Scale", "Threshold", "LIF",      "CubaLIF", "CubaLI",
+                                         "IF",    "LI",        "I",        "Delay",   "Flatten"};
+
+// The number of elements a node produces, from its own parameters (0: from its input).
+std::size_t own_size(const graph& g, const node& n) {
+  const auto first_of = [&](std::initializer_list<const char*> names) -> std::size_t {
+    for (const char* p : names)
+      if (n.has(p)) return n.params.at(p).size();
+    return 0;
+  };
+  if (n.type == "Input" || n.type == "Output") {
+    if (!n.has("shape")) fail(g, n, "parameter 'shape' is missing");
+    return product(n.params.at("shape"));
+  }
+  if (n.type == "Affine" || n.type == "Linear") {
+    if (!n.has("weight") || n.params.at("weight").shape.size() != 2)
+      fail(g, n, "'weight' must be a matrix (outputs x inputs)");
+    return n.params.at("weight").shape[0];
+  }
+  if (n.type == "Scale") return first_of({"scale"});
+  if (n.type == "Threshold") return first_of({"threshold"});
+  if (n.type == "Delay") return first_of({"delay"});
+  if (n.type == "CubaLIF" || n.type == "CubaLI") return first_of({"tau_mem", "tau_syn", "r"});
+  if (n.type == "LIF" || n.type == "LI") return first_of({"tau", "r", "v_threshold"});
+  if (n.type == "IF" || n.type == "I") return first_of({"r", "v_threshold"});
+  return 0;  // Identity, Flatten: as their input
+}
+
+struct state {
+  const node* n = nullptr;
+  std::size_t size = 0, in_size = 0;
+  bool spiking = false, stateful = false;
+  // parameters, broadcast
+  std::vector<double> tau, tau_syn, r, v_leak, v_th, v_reset, w_in, scale, bias, weight;
+  std::vector<std::size_t> delay_steps;
+  // state
+  std::vector<double> v, i_syn, out, prev_out;
+  std::vector<std::vector<double>> ring;  // Delay: per element, the last delay_steps inputs
+  std::size_t ring_at = 0;
+};
+
+}  // namespace
+
+std::size_t input_size(const graph& g) {
+  const graph f = flatten(g);
+  for (const auto& n : f.nodes)
+    if (n.type == "Input") return own_size(f, n);
+  throw input_error(fmt::format("{}: the graph has no Input node", g.source));
+}
+
+run_result run_graph(const graph& g0, const std::vector<double>& input, std::size_t steps,
+                     const run_options& o) {
+  const graph g = flatten(g0);
+  if (!(o.dt > 0)) throw input_error("the step dt must be positive");
+  std::map<std::string, std::size_t> index;
+  for (std::size_t k = 0; k < g.nodes.size(); ++k) index[g.nodes[k].name] = k;
+  const std::size_t nn = g.nodes.size();
+  std::vector<std::vector<std::size_t>> preds(nn), succs(nn);
+  for (const auto& [a, b] : g.edges) {
+    // flatten() checked the names of nested graphs; the outer graph's are checked here.
+    for (const auto* end : {&a, &b})
+      if (!index.count(*end))
+        throw input_error(fmt::format("{}: edge {} -> {} names a node '{}' the graph does not have",
+                                      g.source, a, b, *end));
+    preds[index[b]].push_back(index[a]);
+    succs[index[a]].push_back(index[b]);
+  }
+  std::size_t in_node = nn, out_node = nn;
+  for (std::size_t k = 0; k < nn; ++k) {
+    const auto& n = g.nodes[k];
+    if (!supported.count(n.type))
+      fail(g, n,
+           fmt::format("node type {} is not supported (supported: {})", n.type,
+                       fmt::join(supported, ", ")));
+    if (n.type == "Input") {
+      if (in_node != nn) fail(g, n, "a second Input node (one is supported)");
+      in_node = k;
+    }
+    if (n.type == "Output") {
+      if (out_node != nn) fail(g, n, "a second Output node (one is supported)");
+      out_node = k;
+    }
+  }
+  if (in_node == nn || out_node == nn)
+    throw input_error(fmt::format("{}: the graph needs an Input and an Output node", g.source));
+
+  // Order of evaluation: depth-first from the Input; an edge to a node already on the path
+  // (a recurrent edge) carries the previous step's value.
+  std::vector<std::size_t> order;
+  std::vector<int> mark(nn, 0);
+  std::function<void(std::size_t)> visit = [&](std::size_t k) {
+    mark[k] = 1;
+    for (std::size_t s : succs[k])
+      if (!mark[s]) visit(s);
+    mark[k] = 2;
+    order.push_back(k);
+  };
+  visit(in_node);
+  for (std::size_t k = 0; k < nn; ++k)
+    if (!mark[k]) visit(k);
+  std::reverse(order.begin(), order.end());
+  std::vector<std::size_t> position(nn);
+  for (std::size_t k = 0; k < nn; ++k) position[order[k]] = k;
+
+  // Sizes: from parameters, else from the input (in order of evaluation).
+  std::vector<state> st(nn);
+  for (std::size_t k = 0; k < nn; ++k) {
+    st[k].n = &g.nodes[k];
+    st[k].size = own_size(g, g.nodes[k]);
+  }
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t k : order) {
+      auto& s = st[k];
+      for (std::size_t p : preds[k])
+        if (st[p].size && !s.in_size) s.in_size = st[p].size;
+      if (!s.size && s.in_size) s.size = s.in_size;
+    }
+  for (std::size_t k : order) {
+    auto& s = st[k];
+    const auto& n = *s.n;
+    if (!s.size) fail(g, n, "its size cannot be inferred (no parameters and no input)");
+    if (n.type == "Affine" || n.type == "Linear") s.in_size = n.params.at("weight").shape[1];
+    if (n.type != "Affine" && n.type != "Linear") s.in_size = s.size;
+    for (std::size_t p : preds[k])
+      if (st[p].size != s.in_size)
+        fail(g, n,
+             fmt::format("its input has {} elements but '{}' sends {}", s.in_size, g.nodes[p].name,
+                         st[p].size));
+    s.spiking = spiking_types.count(n.type) != 0;
+    s.stateful = stateful_types.count(n.type) != 0;
+    const std::size_t m = s.size;
+    if (n.type == "Affine" || n.type == "Linear") {
+      s.weight = n.params.at("weight").data;
+      s.bias = n.type == "Affine" ? param(g, n, "bias", m) : std::vector<double>(m, 0.0);
+    }
+    if (n.type == "Scale") s.scale = param(g, n, "scale", m);
+    if (n.type == "Threshold") s.v_th = param(g, n, "threshold", m);
+    if (n.type == "LIF" || n.type == "LI") s.tau = param(g, n, "tau", m);
+    if (n.type == "CubaLIF" || n.type == "CubaLI") {
+      s.tau = param(g, n, "tau_mem", m);
+      s.tau_syn = param(g, n, "tau_syn", m);
+      s.w_in = param(g, n, "w_in", m, 1.0);
+    }
+    if (s.stateful) {
+      s.r = param(g, n, "r", m);
+      s.v_leak =
+          n.type == "IF" || n.type == "I" ? std::vector<double>(m, 0.0) : param(g, n, "v_leak", m);
+      s.v.assign(m, 0.0);
+      s.i_syn.assign(m, 0.0);
+    }
+    if (s.spiking && n.type != "Threshold") {
+      s.v_th = param(g, n, "v_threshold", m);
+      s.v_reset = param(g, n, "v_reset", m, 0.0);  // NIR 1.0 has it; earlier versions reset to 0
+    }
+    for (const auto* tau : {&s.tau, &s.tau_syn})
+      for (double t : *tau)
+        if (!(t > 0)) fail(g, n, fmt::format("time constant {:g} s must be positive", t));
+    if (n.type == "Delay") {
+      for (double d : param(g, n, "delay", m)) {
+        if (!(d >= 0)) fail(g, n, fmt::format("delay {:g} s must not be negative", d));
+        s.delay_steps.push_back(static_cast<std::size_t>(std::llround(d / o.dt)));
+      }
+      const std::size_t depth = *std::max_element(s.delay_steps.begin(), s.delay_steps.end()) + 1;
+      s.ring.assign(m, std::vector<double>(depth, 0.0));
+    }
+    s.out.assign(m, 0.0);
+    s.prev_out.assign(m, 0.0);
+  }
+  const std::size_t n_in = st[in_node].size;
+  if (input.size() != steps * n_in)
+    throw input_error(
+        fmt::format("{}: the input has {} values where {} steps x {} inputs are "
+                    "needed",
+                    g.source, input.size(), steps, n_in));
+
+  run_result res;
+  res.steps = steps;
+  res.output_size = st[out_node].size;
+  res.output.reserve(steps * res.output_size);
+  std::vector<std::size_t> recorded;
+  for (std::size_t k : order)
+    if (st[k].spiking || st[k].stateful) {
+      node_record r;
+      r.name = g.nodes[k].name;
+      r.type = g.nodes[k].type;
+      r.size = st[k].size;
+      r.spiking = st[k].spiking;
+      r.stateful = st[k].stateful;
+      if (r.spiking) r.spikes.reserve(steps * r.size);
+      if (r.stateful) r.v.reserve(steps * r.size);
+      res.nodes.push_back(std::move(r));
+      recorded.push_back(k);
+    }
+  const double height = o.spike == run_options::spike_mode::area ? 1.0 / o.dt : 1.0;
+  const bool exact = o.integration == run_options::method::exact;
+  std::vector<double> x;
+  for (std::size_t t = 0; t < steps; ++t) {
+    for (auto& s : st) s.prev_out = s.out;
+    for (std::size_t k : order) {
+      auto& s = st[k];
+      const auto& type = s.n->type;
+      // The node's input: the sum of its sources, this step's where already computed.
+      x.assign(s.in_size, 0.0);
+      if (k == in_node) {
+        std::copy_n(input.begin() + static_cast<std::ptrdiff_t>(t * n_in), n_in, x.begin());
+      }
+      for (std::size_t p : preds[k]) {
+        const bool now = position[p] < position[k] && !(o.latency > 0 && st[p].spiking);
+        const auto& src = now ? st[p].out : st[p].prev_out;
+        for (std::size_t e = 0; e < x.size(); ++e) x[e] += src[e];
+      }
+      auto& y = s.out;
+      const std::size_t m = s.size;
+      if (type == "Affine" || type == "Linear") {
+        for (std::size_t i = 0; i < m; ++i) {
+          double acc = s.bias[i];
+          const double* w = s.weight.data() + i * s.in_size;
+          for (std::size_t j = 0; j < s.in_size; ++j) acc += w[j] * x[j];
+          y[i] = acc;
+        }
+      } else if (type == "Scale") {
+        for (std::size_t i = 0; i < m; ++i) y[i] = s.scale[i] * x[i];
+      } else if (type == "Threshold") {
+        for (std::size_t i = 0; i < m; ++i) y[i] = x[i] > s.v_th[i] ? height : 0.0;
+      } else if (type == "Delay") {
+        for (std::size_t i = 0; i < m; ++i) {
+          auto& ring = s.ring[i];
+          ring[s.ring_at % ring.size()] = x[i];
+          y[i] = ring[(s.ring_at + ring.size() - s.delay_steps[i]) % ring.size()];
+        }
+        ++s.ring_at;
+      } else if (s.stateful) {
+        for (std::size_t i = 0; i < m; ++i) {
+          double drive = x[i];
+          const double dt = o.dt;
+          if (type == "CubaLIF" || type == "CubaLI") {
+            const double i_inf = s.w_in[i] * x[i], i0 = s.i_syn[i];
+            if (exact) {
+              const double es = std::exp(-dt / s.tau_syn[i]), em = std::exp(-dt / s.tau[i]);
+              const double v_inf = s.v_leak[i] + s.r[i] * i_inf;
+              const double ts = s.tau_syn[i], tm = s.tau[i];
+              const double cross = std::fabs(ts - tm) > 1e-12 * tm
+                                       ? ts / (ts - tm) * (es - em)
+                                       : dt / tm * em;  // the limit ts -> tm
+              s.v[i] = v_inf + (s.v[i] - v_inf) * em + s.r[i] * (i0 - i_inf) * cross;
+              s.i_syn[i] = i_inf + (i0 - i_inf) * es;
+            } else {
+              s.i_syn[i] = i0 + dt / s.tau_syn[i] * (i_inf - i0);
+              s.v[i] += dt / s.tau[i] * (s.v_leak[i] - s.v[i] + s.r[i] * s.i_syn[i]);
+            }
+          } else if (type == "LIF" || type == "LI") {
+            const double v_inf = s.v_leak[i] + s.r[i] * drive;
+            s.v[i] = exact ? v_inf + (s.v[i] - v_inf) * std::exp(-dt / s.tau[i])
+                           : s.v[i] + dt / s.tau[i] * (v_inf - s.v[i]);
+          } else {  // IF, I: dv/dt = r x
+            s.v[i] += dt * s.r[i] * drive;
+          }
+          if (s.spiking) {
+            const bool fire = s.v[i] > s.v_th[i];
+            if (fire)
+              s.v[i] = o.reset == run_options::reset_mode::zero ? s.v_reset[i] : s.v[i] - s.v_th[i];
+            y[i] = fire ? height : 0.0;
+          } else {
+            y[i] = s.v[i];
+          }
+        }
+      } else {  // Input, Output, Identity, Flatten
+        std::copy(x.begin(), x.end(), y.begin());
+      }
+    }
+    for (std::size_t r = 0; r < recorded.size(); ++r) {
+      const auto& s = st[recorded[r]];
+      auto& rec = res.nodes[r];
+      if (rec.spiking)
+        for (double v : s.out) rec.spikes.push_back(v != 0 ? 1.0 : 0.0);
+      if (rec.stateful) rec.v.insert(rec.v.end(), s.v.begin(), s.v.end());
+    }
+    res.output.insert(res.output.end(), st[out_node].out.begin(), st[out_node].out.end());
+  }
+  return res;
+}
+
+}  // namespace ionsim::nir

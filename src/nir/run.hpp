@@ -1,0 +1,46 @@
+#pragma once
+// Running a flattened NIR graph in discrete time. The choices NIR leaves open are options:
+// the reset, the spike representation, the discretisation and the latency of spikes.
+// docs/nir.md.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "nir/graph.hpp"
+
+namespace ionsim::nir {
+
+struct run_options {
+  double dt = 1e-4;  // [s]
+  enum class reset_mode { zero, subtract } reset = reset_mode::zero;
+  // A spike as height 1 for one step (unit), or as a pulse of area 1 (height 1/dt).
+  enum class spike_mode { unit, area } spike = spike_mode::unit;
+  enum class method { euler, exact } integration = method::euler;
+  // 0: a spike reaches the next node in the step it is emitted; 1: in the following step.
+  int latency = 0;
+};
+
+struct node_record {
+  std::string name, type;
+  std::size_t size = 0;
+  bool spiking = false, stateful = false;
+  std::vector<double> spikes;  // steps x size, 0 or 1 (spiking nodes)
+  std::vector<double> v;       // steps x size, after the step and its reset (stateful nodes)
+};
+
+struct run_result {
+  std::size_t steps = 0, output_size = 0;
+  std::vector<node_record> nodes;  // in the graph's order of evaluation
+  std::vector<double> output;      // steps x output_size
+};
+
+// Runs graph `g` (flattened or not) on `input` (steps x input size, row-major). Throws
+// input_error naming the node for an unsupported node type or parameter, a shape that does not
+// match, or a graph without exactly one Input and one Output.
+run_result run_graph(const graph& g, const std::vector<double>& input, std::size_t steps,
+                     const run_options& o);
+
+// The size of the graph's input (its Input node's shape, flattened).
+std::size_t input_size(const graph& g);
+
+}  // namespace ionsim::nir

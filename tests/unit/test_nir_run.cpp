@@ -1,0 +1,176 @@
+// Running NIR graphs: the node types against their closed forms, recurrent edges, the options
+// NIR leaves open, and `ionsim nir run` with its output layout and its errors.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "io/npy.hpp"
+#include "nir/run.hpp"
+#include "test_support.hpp"
+
+namespace ionsim::nir {
+namespace {
+
+array vec(std::vector<double> v) { return {{v.size()}, std::move(v)}; }
+
+node make(const std::string& name, const std::string& type,
+          std::map<std::string, array> params = {}) {
+  node n;
+  n.name = name;
+  n.type = type;
+  n.params = std::move(params);
+  return n;
+}
+
+// Input(1) -> X -> Output(1).
+graph chain(node x) {
+  graph g;
+  g.source = "test";
+  g.nodes = {make("in", "Input", {{"shape", vec({1})}}), x,
+             make("out", "Output", {{"shape", vec({1})}})};
+  g.edges = {{"in", x.name}, {x.name, "out"}};
+  return g;
+}
+
+TEST(NirRun, LeakyIntegratorClosedForm) {
+  // tau dv/dt = v_leak - v + r x with x = 1: v(t) = r (1 - exp(-t/tau)) exactly, and Euler's
+  // (1 - (1 - dt/tau)^k).
+  const auto g =
+      chain(make("li", "LI", {{"tau", vec({2e-3})}, {"r", vec({3})}, {"v_leak", vec({0})}}));
+  const std::vector<double> x(50, 1.0);
+  run_options o;
+  o.integration = run_options::method::exact;
+  const auto exact = run_graph(g, x, 50, o);
+  o.integration = run_options::method::euler;
+  const auto euler = run_graph(g, x, 50, o);
+  for (std::size_t k = 0; k < 50; ++k) {
+    const double t = (static_cast<double>(k) + 1) * 1e-4;
+    EXPECT_NEAR(exact.output[k], 3 * (1 - std::exp(-t / 2e-3)), 1e-12);
+    EXPECT_NEAR(euler.output[k], 3 * (1 - std::pow(1 - 0.05, static_cast<double>(k) + 1)), 1e-12);
+  }
+}
+
+TEST(NirRun, IntegratorAndIntegrateAndFire) {
+  // I: v = r x t. IF with threshold 1, r = 1, x = 1/(7.5 dt): fires every 8 steps, reset to zero;
+  // by subtraction it keeps the remainder.
+  const auto gi = chain(make("i", "I", {{"r", vec({2})}}));
+  const auto ri = run_graph(gi, std::vector<double>(10, 5.0), 10, run_options{});
+  EXPECT_NEAR(ri.output[9], 2 * 5.0 * 10 * 1e-4, 1e-15);
+  const auto gf = chain(make("f", "IF", {{"r", vec({1})}, {"v_threshold", vec({1})}}));
+  const std::vector<double> x(40, 1 / (7.5e-4));
+  const auto zero = run_graph(gf, x, 40, run_options{});
+  std::vector<std::size_t> steps;
+  for (std::size_t k = 0; k < 40; ++k)
+    if (zero.output[k] != 0) steps.push_back(k);
+  EXPECT_EQ(steps, (std::vector<std::size_t>{7, 15, 23, 31, 39}));
+  run_options sub;
+  sub.reset = run_options::reset_mode::subtract;
+  const auto s = run_graph(gf, x, 40, sub);
+  EXPECT_NEAR(s.nodes[0].v[7], 8 / 7.5 - 1, 1e-12);  // the remainder after the first spike
+  // A spike of area 1 has height 1/dt.
+  sub.spike = run_options::spike_mode::area;
+  EXPECT_DOUBLE_EQ(run_graph(gf, x, 40, sub).output[7], 1e4);
+}
+
+TEST(NirRun, CubaLifClosedForm) {
+  // Exact: a step x = 1 from rest gives I = w (1 - e^(-t/ts)) and
+  // v = r w (1 - (ts e^(-t/ts) - tm e^(-t/tm)) / (ts - tm)); below threshold no spike.
+  const double ts = 1e-3, tm = 4e-3, r = 2, w = 0.5;
+  const auto g = chain(make("c", "CubaLIF",
+                            {{"tau_syn", vec({ts})},
+                             {"tau_mem", vec({tm})},
+                             {"r", vec({r})},
+                             {"w_in", vec({w})},
+                             {"v_leak", vec({0})},
+                             {"v_threshold", vec({10})}}));
+  run_options o;
+  o.integration = run_options::method::exact;
+  const auto res = run_graph(g, std::vector<double>(30, 1.0), 30, o);
+  for (std::size_t k = 0; k < 30; ++k) {
+    const double t = (static_cast<double>(k) + 1) * 1e-4;
+    const double v = r * w * (1 - (ts * std::exp(-t / ts) - tm * std::exp(-t / tm)) / (ts - tm));
+    EXPECT_NEAR(res.nodes[0].v[k], v, 1e-12);
+    EXPECT_EQ(res.output[k], 0.0);
+  }
+}
+
+TEST(NirRun, RecurrentEdgeCarriesThePreviousStep) {
+  // in -> sum(Linear 1) -> out, and out's Scale feedback: y_t = x_t + 0.5 y_{t-1}.
+  graph g;
+  g.source = "test";
+  g.nodes = {make("in", "Input", {{"shape", vec({1})}}),
+             make("lin", "Linear", {{"weight", {{1, 1}, {1}}}}),
+             make("fb", "Scale", {{"scale", vec({0.5})}}),
+             make("out", "Output", {{"shape", vec({1})}})};
+  g.edges = {{"in", "lin"}, {"lin", "out"}, {"lin", "fb"}, {"fb", "lin"}};
+  const auto r = run_graph(g, {1, 0, 0, 0}, 4, run_options{});
+  EXPECT_EQ(r.output, (std::vector<double>{1, 0.5, 0.25, 0.125}));
+}
+
+TEST(NirRun, ShapeAndTypeErrorsNameTheNode) {
+  auto g = chain(make("lin", "Linear", {{"weight", {{2, 3}, {1, 1, 1, 1, 1, 1}}}}));
+  try {
+    (void)run_graph(g, {1}, 1, run_options{});
+    ADD_FAILURE() << "no error";
+  } catch (const input_error& e) {
+    EXPECT_TRUE(
+        test::contains(e.what(), "node 'lin' (Linear): its input has 3 elements but 'in' sends 1"))
+        << e.what();
+  }
+  g = chain(make("x", "Conv3d"));
+  try {
+    (void)run_graph(g, {1}, 1, run_options{});
+    ADD_FAILURE() << "no error";
+  } catch (const input_error& e) {
+    EXPECT_TRUE(test::contains(e.what(), "node 'x' (Conv3d): node type Conv3d is not supported"));
+  }
+  g = chain(
+      make("l", "LIF",
+           {{"tau", vec({-1})}, {"r", vec({1})}, {"v_leak", vec({0})}, {"v_threshold", vec({1})}}));
+  try {
+    (void)run_graph(g, {1}, 1, run_options{});
+    ADD_FAILURE() << "no error";
+  } catch (const input_error& e) {
+    EXPECT_TRUE(test::contains(e.what(), "time constant -1 s must be positive"));
+  }
+}
+
+TEST(NirRun, CommandWritesTheLayout) {
+  const auto file = test::shared_data("nir/lif/lif_norse.nir");
+  IONSIM_REQUIRE_DATA(file);
+  const auto dir = test::fresh_dir("nir-cli");
+  std::string csv;
+  for (int k = 0; k < 100; ++k) csv += (k % 10 < 4 ? "1\n" : "0\n");
+  const auto input = test::write_text(dir / "in.csv", csv);
+  const auto out = dir / "run";
+  const auto run = [&](const std::string& args) {
+    const std::string cmd = std::string("'") + IONSIM_BINARY + "' nir run '" + file + "' " + args +
+                            " >'" + (dir / "o").string() + "' 2>'" + (dir / "e").string() + "'";
+    const int raw = std::system(cmd.c_str());
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  };
+  ASSERT_EQ(run("--input '" + input + "' --out '" + out.string() + "'"), 0)
+      << test::read_text(dir / "e");
+  EXPECT_TRUE(test::contains(test::read_text(dir / "o"), "1 (LIF, 1 neurons)"));
+  const auto spikes = read_npy((out / "1.spikes.npy").string());
+  EXPECT_EQ(spikes.shape, (std::vector<std::size_t>{100, 1}));
+  EXPECT_EQ(read_npy((out / "1.v.npy").string()).shape, (std::vector<std::size_t>{100, 1}));
+  EXPECT_EQ(read_npy((out / "output.npy").string()).data, spikes.data);  // Output follows LIF
+  EXPECT_TRUE(std::filesystem::is_regular_file(out / "nir_run.h5"));
+  // Bad input: one line, exit 2, nothing written.
+  const auto bad = dir / "bad";
+  const auto wide = test::write_text(dir / "wide.csv", "1,0\n0,1\n");
+  EXPECT_EQ(run("--input '" + wide + "' --out '" + bad.string() + "'"), 2);
+  EXPECT_TRUE(
+      test::contains(test::read_text(dir / "e"), "2 input columns where the graph's Input has 1"));
+  EXPECT_EQ(run("--input '" + input + "' --out '" + bad.string() + "' --reset half"), 2);
+  EXPECT_FALSE(std::filesystem::exists(bad));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ionsim::nir
