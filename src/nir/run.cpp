@@ -17,12 +17,6 @@ namespace ionsim::nir {
 
 namespace {
 
-std::size_t product(const array& a) {
-  std::size_t n = 1;
-  for (double v : a.data) n *= static_cast<std::size_t>(v);
-  return n;
-}
-
 [[noreturn]] void fail(const graph& g, const node& n, const std::string& what) {
   throw input_error(fmt::format("{}: node '{}' ({}): {}", g.source, n.name, n.type, what));
 }
@@ -46,38 +40,147 @@ std::vector<double> param(const graph& g, const node& n, const std::string& p, s
 
 const std::set<std::string> spiking_types = {"LIF", "CubaLIF", "IF", "Threshold"};
 const std::set<std::string> stateful_types = {"LIF", "CubaLIF", "IF", "LI", "CubaLI", "I"};
-const std::set<std::string> supported = {"Input", "Output",    "Identity", "Affine",  "Linear",
-                                         "Scale", "Threshold", "LIF",      "CubaLIF", "CubaLI",
-                                         "IF",    "LI",        "I",        "Delay",   "Flatten"};
+const std::set<std::string> supported = {"Input",  "Output",    "Identity",  "Affine",   "Linear",
+                                         "Scale",  "Threshold", "LIF",       "CubaLIF",  "CubaLI",
+                                         "IF",     "LI",        "I",         "Delay",    "Flatten",
+                                         "Conv1d", "Conv2d",    "SumPool2d", "AvgPool2d"};
 
-// The number of elements a node produces, from its own parameters (0: from its input).
-std::size_t own_size(const graph& g, const node& n) {
-  const auto first_of = [&](std::initializer_list<const char*> names) -> std::size_t {
+std::size_t product(const std::vector<std::size_t>& shape) {
+  std::size_t n = 1;
+  for (std::size_t d : shape) n *= d;
+  return n;
+}
+
+// Integer parameter values (kernel sizes, strides, paddings...), `count` of them.
+std::vector<std::size_t> ints(const graph& g, const node& n, const std::string& p,
+                              std::size_t count, std::optional<std::size_t> fallback = {}) {
+  if (!n.has(p)) {
+    if (fallback) return std::vector<std::size_t>(count, *fallback);
+    fail(g, n, fmt::format("parameter '{}' is missing", p));
+  }
+  const auto& a = n.params.at(p);
+  if (a.size() != count && a.size() != 1)
+    fail(g, n, fmt::format("parameter '{}' needs {} values, it has {}", p, count, a.size()));
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < count; ++k) {
+    const double v = a.data[a.size() == 1 ? 0 : k];
+    if (!(v >= 0) || v != std::floor(v))
+      fail(g, n, fmt::format("parameter '{}' must hold whole numbers >= 0, not {:g}", p, v));
+    out.push_back(static_cast<std::size_t>(v));
+  }
+  return out;
+}
+
+// The geometry of a convolution or pooling over `dims` spatial dimensions (1 or 2; a 1-D one is
+// a 2-D one of height 1).
+struct window {
+  std::size_t c_in = 0, c_out = 0, groups = 1;
+  std::size_t in[2] = {1, 1}, out[2] = {1, 1}, k[2] = {1, 1}, stride[2] = {1, 1}, pad[2] = {0, 0},
+              dil[2] = {1, 1};
+};
+
+void finish_window(const graph& g, const node& n, window& w) {
+  for (int d = 0; d < 2; ++d) {
+    const long span = static_cast<long>(w.dil[d] * (w.k[d] - 1) + 1);
+    const long room = static_cast<long>(w.in[d] + 2 * w.pad[d]) - span;
+    if (w.stride[d] == 0 || room < 0)
+      fail(g, n,
+           fmt::format("a kernel of {} does not fit an input of {} with padding {}", w.k[d],
+                       w.in[d], w.pad[d]));
+    w.out[d] = static_cast<std::size_t>(room) / w.stride[d] + 1;
+  }
+}
+
+// A convolution's geometry from its parameters (weight: out x in/groups x kernel...).
+window conv_window(const graph& g, const node& n, int dims) {
+  if (n.text.count("padding"))
+    fail(g, n,
+         fmt::format("padding '{}' given as text is not supported (give numbers)",
+                     n.text.at("padding")));
+  if (!n.has("weight") || n.params.at("weight").shape.size() != static_cast<std::size_t>(dims) + 2)
+    fail(g, n, fmt::format("'weight' must have {} dimensions", dims + 2));
+  const auto& ws = n.params.at("weight").shape;
+  window w;
+  w.groups = ints(g, n, "groups", 1, 1)[0];
+  if (w.groups == 0 || ws[0] % w.groups != 0)
+    fail(g, n, "'groups' must divide the output channels");
+  w.c_out = ws[0];
+  w.c_in = ws[1] * w.groups;
+  const auto in = ints(g, n, "input_shape", static_cast<std::size_t>(dims));
+  const auto stride = ints(g, n, "stride", static_cast<std::size_t>(dims), 1);
+  const auto pad = ints(g, n, "padding", static_cast<std::size_t>(dims), 0);
+  const auto dil = ints(g, n, "dilation", static_cast<std::size_t>(dims), 1);
+  const int off = 2 - dims;  // a 1-D window is the second dimension
+  for (int d = 0; d < dims; ++d) {
+    w.in[d + off] = in[static_cast<std::size_t>(d)];
+    w.k[d + off] = ws[static_cast<std::size_t>(d) + 2];
+    w.stride[d + off] = stride[static_cast<std::size_t>(d)];
+    w.pad[d + off] = pad[static_cast<std::size_t>(d)];
+    w.dil[d + off] = dil[static_cast<std::size_t>(d)];
+  }
+  finish_window(g, n, w);
+  return w;
+}
+
+// A 2-D pooling's geometry on an input of shape (C, H, W).
+window pool_window(const graph& g, const node& n, const std::vector<std::size_t>& in) {
+  if (in.size() != 3)
+    fail(g, n,
+         fmt::format("its input must have shape (channels, height, width), not {} "
+                     "dimensions",
+                     in.size()));
+  window w;
+  w.c_in = w.c_out = in[0];
+  const auto k = ints(g, n, "kernel_size", 2);
+  const auto stride = ints(g, n, "stride", 2, std::nullopt);
+  const auto pad = ints(g, n, "padding", 2, 0);
+  for (int d = 0; d < 2; ++d) {
+    w.in[d] = in[static_cast<std::size_t>(d) + 1];
+    w.k[d] = k[static_cast<std::size_t>(d)];
+    w.stride[d] = stride[static_cast<std::size_t>(d)];
+    w.pad[d] = pad[static_cast<std::size_t>(d)];
+  }
+  finish_window(g, n, w);
+  return w;
+}
+
+// The shape of what a node produces, from its own parameters (empty: from its input).
+std::vector<std::size_t> own_shape(const graph& g, const node& n) {
+  const auto shape_of = [&](std::initializer_list<const char*> names) -> std::vector<std::size_t> {
     for (const char* p : names)
-      if (n.has(p)) return n.params.at(p).size();
-    return 0;
+      if (n.has(p) && n.params.at(p).size() > 1) return n.params.at(p).shape;
+    return {};
   };
   if (n.type == "Input" || n.type == "Output") {
     if (!n.has("shape")) fail(g, n, "parameter 'shape' is missing");
-    return product(n.params.at("shape"));
+    std::vector<std::size_t> out;
+    for (double v : n.params.at("shape").data) out.push_back(static_cast<std::size_t>(v));
+    return out;
   }
   if (n.type == "Affine" || n.type == "Linear") {
     if (!n.has("weight") || n.params.at("weight").shape.size() != 2)
       fail(g, n, "'weight' must be a matrix (outputs x inputs)");
-    return n.params.at("weight").shape[0];
+    return {n.params.at("weight").shape[0]};
   }
-  if (n.type == "Scale") return first_of({"scale"});
-  if (n.type == "Threshold") return first_of({"threshold"});
-  if (n.type == "Delay") return first_of({"delay"});
-  if (n.type == "CubaLIF" || n.type == "CubaLI") return first_of({"tau_mem", "tau_syn", "r"});
-  if (n.type == "LIF" || n.type == "LI") return first_of({"tau", "r", "v_threshold"});
-  if (n.type == "IF" || n.type == "I") return first_of({"r", "v_threshold"});
-  return 0;  // Identity, Flatten: as their input
+  if (n.type == "Conv2d" || n.type == "Conv1d") {
+    const auto w = conv_window(g, n, n.type == "Conv2d" ? 2 : 1);
+    if (n.type == "Conv1d") return {w.c_out, w.out[1]};
+    return {w.c_out, w.out[0], w.out[1]};
+  }
+  if (n.type == "Scale") return shape_of({"scale"});
+  if (n.type == "Threshold") return shape_of({"threshold"});
+  if (n.type == "Delay") return shape_of({"delay"});
+  if (n.type == "CubaLIF" || n.type == "CubaLI") return shape_of({"tau_mem", "tau_syn", "r"});
+  if (n.type == "LIF" || n.type == "LI") return shape_of({"tau", "r", "v_threshold"});
+  if (n.type == "IF" || n.type == "I") return shape_of({"r", "v_threshold"});
+  return {};  // Identity, Flatten, pooling: from the input
 }
 
 struct state {
   const node* n = nullptr;
+  std::vector<std::size_t> shape;
   std::size_t size = 0, in_size = 0;
+  window geometry;  // Conv1d, Conv2d, SumPool2d, AvgPool2d
   bool spiking = false, stateful = false;
   // parameters, broadcast
   std::vector<double> tau, tau_syn, r, v_leak, v_th, v_reset, w_in, scale, bias, weight;
@@ -88,12 +191,62 @@ struct state {
   std::size_t ring_at = 0;
 };
 
+// y[co, i, j] = b[co] + sum over the group's input channels and the kernel of
+// w[co, ci, a, c] x[ci, i s0 + a d0 - p0, j s1 + c d1 - p1] (zero outside the input).
+void convolve(const window& w, const std::vector<double>& weight, const std::vector<double>& bias,
+              const std::vector<double>& x, std::vector<double>& y) {
+  const std::size_t per_group_in = w.c_in / w.groups, per_group_out = w.c_out / w.groups;
+  for (std::size_t co = 0; co < w.c_out; ++co) {
+    const std::size_t g0 = co / per_group_out * per_group_in;
+    for (std::size_t i = 0; i < w.out[0]; ++i)
+      for (std::size_t j = 0; j < w.out[1]; ++j) {
+        double acc = bias[co];
+        for (std::size_t ci = 0; ci < per_group_in; ++ci)
+          for (std::size_t a = 0; a < w.k[0]; ++a) {
+            const long r =
+                static_cast<long>(i * w.stride[0] + a * w.dil[0]) - static_cast<long>(w.pad[0]);
+            if (r < 0 || r >= static_cast<long>(w.in[0])) continue;
+            for (std::size_t c = 0; c < w.k[1]; ++c) {
+              const long q =
+                  static_cast<long>(j * w.stride[1] + c * w.dil[1]) - static_cast<long>(w.pad[1]);
+              if (q < 0 || q >= static_cast<long>(w.in[1])) continue;
+              acc += weight[((co * per_group_in + ci) * w.k[0] + a) * w.k[1] + c] *
+                     x[((g0 + ci) * w.in[0] + static_cast<std::size_t>(r)) * w.in[1] +
+                       static_cast<std::size_t>(q)];
+            }
+          }
+        y[(co * w.out[0] + i) * w.out[1] + j] = acc;
+      }
+  }
+}
+
+// Sum (or mean over the kernel, padding counted) of each window, per channel.
+void pool(const window& w, bool average, const std::vector<double>& x, std::vector<double>& y) {
+  const double norm = average ? 1.0 / static_cast<double>(w.k[0] * w.k[1]) : 1.0;
+  for (std::size_t ch = 0; ch < w.c_out; ++ch)
+    for (std::size_t i = 0; i < w.out[0]; ++i)
+      for (std::size_t j = 0; j < w.out[1]; ++j) {
+        double acc = 0;
+        for (std::size_t a = 0; a < w.k[0]; ++a) {
+          const long r = static_cast<long>(i * w.stride[0] + a) - static_cast<long>(w.pad[0]);
+          if (r < 0 || r >= static_cast<long>(w.in[0])) continue;
+          for (std::size_t c = 0; c < w.k[1]; ++c) {
+            const long q = static_cast<long>(j * w.stride[1] + c) - static_cast<long>(w.pad[1]);
+            if (q < 0 || q >= static_cast<long>(w.in[1])) continue;
+            acc += x[(ch * w.in[0] + static_cast<std::size_t>(r)) * w.in[1] +
+                     static_cast<std::size_t>(q)];
+          }
+        }
+        y[(ch * w.out[0] + i) * w.out[1] + j] = acc * norm;
+      }
+}
+
 }  // namespace
 
 std::size_t input_size(const graph& g) {
   const graph f = flatten(g);
   for (const auto& n : f.nodes)
-    if (n.type == "Input") return own_size(f, n);
+    if (n.type == "Input") return product(own_shape(f, n));
   throw input_error(fmt::format("{}: the graph has no Input node", g.source));
 }
 
@@ -151,25 +304,46 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
   std::vector<std::size_t> position(nn);
   for (std::size_t k = 0; k < nn; ++k) position[order[k]] = k;
 
-  // Sizes: from parameters, else from the input (in order of evaluation).
+  // Shapes: from parameters, else from the input (in order of evaluation).
   std::vector<state> st(nn);
   for (std::size_t k = 0; k < nn; ++k) {
     st[k].n = &g.nodes[k];
-    st[k].size = own_size(g, g.nodes[k]);
+    st[k].shape = own_shape(g, g.nodes[k]);
   }
-  for (int pass = 0; pass < 2; ++pass)
-    for (std::size_t k : order) {
-      auto& s = st[k];
-      for (std::size_t p : preds[k])
-        if (st[p].size && !s.in_size) s.in_size = st[p].size;
-      if (!s.size && s.in_size) s.size = s.in_size;
-    }
   for (std::size_t k : order) {
     auto& s = st[k];
     const auto& n = *s.n;
-    if (!s.size) fail(g, n, "its size cannot be inferred (no parameters and no input)");
-    if (n.type == "Affine" || n.type == "Linear") s.in_size = n.params.at("weight").shape[1];
-    if (n.type != "Affine" && n.type != "Linear") s.in_size = s.size;
+    std::vector<std::size_t> in_shape;
+    for (std::size_t p : preds[k])
+      if (!st[p].shape.empty() && position[p] < position[k]) {
+        in_shape = st[p].shape;
+        break;
+      }
+    const bool pool = n.type == "SumPool2d" || n.type == "AvgPool2d";
+    if (pool) {
+      s.geometry = pool_window(g, n, in_shape);
+      s.shape = {s.geometry.c_out, s.geometry.out[0], s.geometry.out[1]};
+    } else if (n.type == "Flatten") {
+      if (!in_shape.empty()) s.shape = {product(in_shape)};
+    } else if (s.shape.empty()) {
+      s.shape = in_shape;
+    }
+    if (s.shape.empty()) fail(g, n, "its size cannot be inferred (no parameters and no input)");
+    s.size = product(s.shape);
+    if (n.type == "Affine" || n.type == "Linear") {
+      s.in_size = n.params.at("weight").shape[1];
+    } else if (n.type == "Conv2d" || n.type == "Conv1d") {
+      s.geometry = conv_window(g, n, n.type == "Conv2d" ? 2 : 1);
+      s.in_size = s.geometry.c_in * s.geometry.in[0] * s.geometry.in[1];
+    } else if (pool || n.type == "Flatten") {
+      s.in_size = product(in_shape);
+    } else {
+      s.in_size = s.size;
+    }
+  }
+  for (std::size_t k : order) {
+    auto& s = st[k];
+    const auto& n = *s.n;
     for (std::size_t p : preds[k])
       if (st[p].size != s.in_size)
         fail(g, n,
@@ -181,6 +355,11 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
     if (n.type == "Affine" || n.type == "Linear") {
       s.weight = n.params.at("weight").data;
       s.bias = n.type == "Affine" ? param(g, n, "bias", m) : std::vector<double>(m, 0.0);
+    }
+    if (n.type == "Conv2d" || n.type == "Conv1d") {
+      s.weight = n.params.at("weight").data;
+      s.bias = n.has("bias") ? param(g, n, "bias", s.geometry.c_out)
+                             : std::vector<double>(s.geometry.c_out, 0.0);
     }
     if (n.type == "Scale") s.scale = param(g, n, "scale", m);
     if (n.type == "Threshold") s.v_th = param(g, n, "threshold", m);
@@ -267,6 +446,10 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
           for (std::size_t j = 0; j < s.in_size; ++j) acc += w[j] * x[j];
           y[i] = acc;
         }
+      } else if (type == "Conv2d" || type == "Conv1d") {
+        convolve(s.geometry, s.weight, s.bias, x, y);
+      } else if (type == "SumPool2d" || type == "AvgPool2d") {
+        pool(s.geometry, type == "AvgPool2d", x, y);
       } else if (type == "Scale") {
         for (std::size_t i = 0; i < m; ++i) y[i] = s.scale[i] * x[i];
       } else if (type == "Threshold") {

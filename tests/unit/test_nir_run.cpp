@@ -111,6 +111,55 @@ TEST(NirRun, RecurrentEdgeCarriesThePreviousStep) {
   EXPECT_EQ(r.output, (std::vector<double>{1, 0.5, 0.25, 0.125}));
 }
 
+// Input(shape) -> X -> Output(out) for the spatial nodes.
+graph spatial(node x, std::vector<double> in_shape, double out) {
+  graph g;
+  g.source = "test";
+  g.nodes = {make("in", "Input", {{"shape", vec(std::move(in_shape))}}), x,
+             make("out", "Output", {{"shape", vec({out})}})};
+  g.edges = {{"in", x.name}, {x.name, "out"}};
+  return g;
+}
+
+TEST(NirRun, ConvolutionAndPoolingByHand) {
+  const std::vector<double> x = {1, 2, 3, 4, 5, 6, 7, 8, 9};  // one 3 x 3 channel
+  const array ones{{1, 1, 2, 2}, {1, 1, 1, 1}};
+  auto conv = [&](std::map<std::string, array> extra, double out) {
+    std::map<std::string, array> p = {{"weight", ones}, {"input_shape", vec({3, 3})}};
+    for (auto& [k, v] : extra) p[k] = v;
+    return run_graph(spatial(make("c", "Conv2d", p), {1, 3, 3}, out), x, 1, run_options{}).output;
+  };
+  EXPECT_EQ(conv({}, 4), (std::vector<double>{12, 16, 24, 28}));
+  EXPECT_EQ(conv({{"stride", vec({2, 2})}, {"padding", vec({1, 1})}}, 4),
+            (std::vector<double>{1, 5, 11, 28}));
+  EXPECT_EQ(conv({{"dilation", vec({2, 2})}}, 1), (std::vector<double>{20}));
+  EXPECT_EQ(conv({{"bias", vec({0.5})}, {"stride", vec({2, 2})}}, 1), (std::vector<double>{12.5}));
+  // Two groups: each of two channels through its own kernel (1 and -1).
+  std::vector<double> two(x);
+  two.insert(two.end(), x.begin(), x.end());
+  const array split{{2, 1, 1, 1}, {1, -1}};
+  const auto g = spatial(
+      make("c", "Conv2d", {{"weight", split}, {"groups", {{}, {2}}}, {"input_shape", vec({3, 3})}}),
+      {2, 3, 3}, 18);
+  const auto y = run_graph(g, two, 1, run_options{}).output;
+  EXPECT_EQ(y[4], 5);
+  EXPECT_EQ(y[13], -5);
+  // Pooling a 4 x 4 channel in 2 x 2 windows.
+  std::vector<double> p16(16);
+  for (std::size_t k = 0; k < 16; ++k) p16[k] = static_cast<double>(k + 1);
+  const std::map<std::string, array> pp = {{"kernel_size", vec({2, 2})}, {"stride", vec({2, 2})}};
+  EXPECT_EQ(run_graph(spatial(make("p", "SumPool2d", pp), {1, 4, 4}, 4), p16, 1, {}).output,
+            (std::vector<double>{14, 22, 46, 54}));
+  EXPECT_EQ(run_graph(spatial(make("p", "AvgPool2d", pp), {1, 4, 4}, 4), p16, 1, {}).output,
+            (std::vector<double>{3.5, 5.5, 11.5, 13.5}));
+  // Conv1d: a length-5 signal, kernel (1, 1), stride 2.
+  const auto c1 = spatial(
+      make("c", "Conv1d",
+           {{"weight", {{1, 1, 2}, {1, 1}}}, {"input_shape", vec({5})}, {"stride", vec({2})}}),
+      {1, 5}, 2);
+  EXPECT_EQ(run_graph(c1, {1, 2, 3, 4, 5}, 1, {}).output, (std::vector<double>{3, 7}));
+}
+
 TEST(NirRun, ShapeAndTypeErrorsNameTheNode) {
   auto g = chain(make("lin", "Linear", {{"weight", {{2, 3}, {1, 1, 1, 1, 1, 1}}}}));
   try {
