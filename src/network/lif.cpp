@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "network/dm1t1r_model.hpp"
 #include "network/dm_lif_model.hpp"
+#include "network/lif_delta.hpp"
 #include "network/spike_source.hpp"
 
 namespace ionsim::network {
@@ -469,6 +470,7 @@ model_registry builtin_models() {
            return std::unique_ptr<neuron_model>(
                new lif_coba(n, read_checked(t, lif_coba_fields(), source)));
          }});
+  add_lif_delta_model(r);
   add_dm1t1r_model(r);
   add_dm_lif_model(r);
   add_spike_source_model(r);

@@ -118,6 +118,39 @@ TEST(Network, RegularFiringPeriodMatchesTheAnalyticInterval) {
     EXPECT_EQ(c.all[k].step - c.all[k - 1].step, expected) << "interval " << k;
 }
 
+TEST(LifDelta, RegularFiringAndJumps) {
+  // Brunel's neuron (tau_m 20 ms, v_th 20 mV, v_reset 10 mV, t_ref 2 ms) with 25 mV of drive:
+  // the interval is t_ref + tau_m ln((25 - 10) / (25 - 20)), rounded up to the step as for
+  // lif_cuba.
+  auto s = one_population("lif_delta", 1, 0.2);
+  s.populations[0].params = toml::table{{"drive", 0.025}};
+  s.populations[0].init.push_back({"v", "test:2", value_dist::constant(0.01)});
+  const auto models = builtin_models();
+  network net(s, models);
+  collect c;
+  net.run(c);
+  ASSERT_GE(c.all.size(), 3u);
+  const double dt = s.run.dt, T = 20e-3 * std::log(15.0 / 5.0);
+  const auto expected = static_cast<std::int64_t>(std::round(2e-3 / dt)) +
+                        static_cast<std::int64_t>(std::ceil(T / dt)) - 1;
+  for (std::size_t k = 1; k < c.all.size(); ++k)
+    EXPECT_EQ(c.all[k].step - c.all[k - 1].step, expected) << "interval " << k;
+  // Without drive a weight J arriving makes v jump by J, then decay as J e^(-t/tau_m).
+  const auto* entry = models.find("lif_delta");
+  ASSERT_NE(entry, nullptr);
+  auto m = entry->make(1, nullptr, "test");
+  m->prepare(1e-4);
+  std::vector<double> e(1, 0.005), i(1, 0.0);
+  std::array<double*, 2> rec = {e.data(), i.data()};
+  std::vector<std::uint32_t> spiked;
+  step_input in;
+  in.receptor = rec;
+  m->advance(in, 0, 1, spiked);
+  EXPECT_NEAR(m->variable(0)[0], 0.005 * std::exp(-1e-4 / 20e-3), 1e-15);
+  EXPECT_EQ(e[0], 0.0);  // the slot is consumed
+  EXPECT_NEAR(free_run(*m, 1e-4, 99), 0.005 * std::exp(-100e-4 / 20e-3), 1e-15);
+}
+
 TEST(Network, DcStimulusDrivesRegularFiringInItsWindowOnly) {
   // The same interval as a constant drive parameter, but only for the chosen neuron and
   // inside [start, stop).
@@ -497,9 +530,10 @@ TEST(Network, BitIdenticalForOneTwoAndFourThreads) {
 TEST(Network, ErrorsNameTheItem) {
   const auto models = builtin_models();
   auto s = one_population("lif_nope", 3, 0.01);
-  EXPECT_TRUE(test::contains(test::input_error_of([&] { network(s, models); }),
-                             "test:1: unknown model 'lif_nope' (known: lif_cuba, lif_coba, dm1t1r, "
-                             "dm_lif, spike_source)"));
+  EXPECT_TRUE(
+      test::contains(test::input_error_of([&] { network(s, models); }),
+                     "test:1: unknown model 'lif_nope' (known: lif_cuba, lif_coba, lif_delta, "
+                     "dm1t1r, dm_lif, spike_source)"));
   s = one_population("lif_cuba", 3, 0.01);
   auto j = rule(connect_rule::all_to_all, "a", "zz");
   s.projections.push_back(j);

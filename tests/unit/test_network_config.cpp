@@ -134,10 +134,10 @@ TEST(NetworkConfig, EveryProblemNamesKeyAndLine) {
                        "net.toml:32: receptor 'gaba' is not one of the target's (exc, inh)"));
   EXPECT_TRUE(contains(error_of(edit("target = \"inh\"\nrule", "target = \"in\"\nrule")),
                        "'in' is not a population"));
-  EXPECT_TRUE(
-      contains(error_of(edit("model = \"lif_cuba\"\nsize = 100", "model = \"lif\"\nsize = 100")),
-               "net.toml:15: unknown model 'lif' (known: lif_cuba, lif_coba, dm1t1r, dm_lif, "
-               "spike_source)"));
+  EXPECT_TRUE(contains(
+      error_of(edit("model = \"lif_cuba\"\nsize = 100", "model = \"lif\"\nsize = 100")),
+      "net.toml:15: unknown model 'lif' (known: lif_cuba, lif_coba, lif_delta, dm1t1r, dm_lif, "
+      "spike_source)"));
   EXPECT_TRUE(contains(error_of(edit("delay = \"1ms\"", "delay = \"0.01ms\"")),
                        "net.toml:25: delay = 1e-05 s is shorter than one step"));
   EXPECT_TRUE(contains(error_of(edit("size = 100", "size = -1")), "net.toml:16: size = -1"));

@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""Brunel's network (J. Comput. Neurosci. 8, 183 (2000), model A) in its four regimes, ionsim
+beside Brian2 in the same run: rate, ISI CV, LvR and synchrony chi per population, all computed
+by `ionsim analyze` from each simulator's spikes.
+
+Usage: /usr/bin/python3 bench/brunel_regimes.py BUILD_DIR [--duration 1] [--out DIR]
+Writes DIR/<regime>/{ionsim,brian2}/... and prints a Markdown table (docs/benchmarks.md).
+"""
+import argparse
+import json
+import os
+import subprocess
+import time
+
+import h5py
+import numpy as np
+
+REGIMES = [("SR", 3.0, 2.0), ("AI", 6.0, 4.0), ("SI fast", 5.0, 2.0), ("SI slow", 4.5, 0.9)]
+N_E, N_I, C_E, C_I, J, NU_THR = 10000, 2500, 1000, 250, 0.1e-3, 10.0
+
+p = argparse.ArgumentParser()
+p.add_argument("build")
+p.add_argument("--duration", type=float, default=1.0)
+p.add_argument("--out", default="brunel-bench")
+args = p.parse_args()
+here = os.path.dirname(os.path.abspath(__file__))
+ionsim = os.path.join(args.build, "ionsim")
+template = open(os.path.join(here, "..", "examples", "networks", "brunel.toml")).read()
+
+
+def ionsim_config(g, eta):
+    t = template.replace('weight = "-0.6mV"', f'weight = "{-g * J * 1e3:g}mV"')
+    t = t.replace('rate = "40Hz"', f'rate = "{eta * NU_THR:g}Hz"')
+    return t.replace('duration = "1s"', f'duration = "{args.duration:g}s"')
+
+
+def brian2_run(g, eta, out_h5, seed=1):
+    from brian2 import (NeuronGroup, PoissonInput, SpikeMonitor, Synapses, defaultclock, ms,
+                        mV, prefs, run, second, start_scope)
+    from brian2 import seed as b2seed
+    prefs.codegen.target = "numpy"
+    start_scope()
+    b2seed(seed)
+    defaultclock.dt = 0.1 * ms
+    tau, theta, v_r = 20 * ms, 20 * mV, 10 * mV
+    n = NeuronGroup(N_E + N_I, "dv/dt = -v/tau : volt (unless refractory)", threshold="v > theta",
+                    reset="v = v_r", refractory=2 * ms, method="exact",
+                    namespace={"tau": tau, "theta": theta, "v_r": v_r})
+    n.v = "rand() * theta"
+    # Fixed in-degree: every neuron gets C_E excitatory and C_I inhibitory inputs.
+    se = Synapses(n[:N_E], n, on_pre="v += J", delay=1.5 * ms, namespace={"J": J * 1e3 * mV})
+    se.connect(i=f"k for k in sample(N_pre, size={C_E})")
+    si = Synapses(n[N_E:], n, on_pre="v += -g*J", delay=1.5 * ms,
+                  namespace={"J": J * 1e3 * mV, "g": g})
+    si.connect(i=f"k for k in sample(N_pre, size={C_I})")
+    ext = PoissonInput(n, "v", N=C_E, rate=eta * NU_THR * 1e0 / second, weight=J * 1e3 * mV)
+    mon = SpikeMonitor(n)
+    t0 = time.time()
+    run(args.duration * second)
+    wall = time.time() - t0
+    # The spikes in the layout of ionsim's spikes.h5, for `ionsim analyze`.
+    t = np.asarray(mon.t / second)
+    i = np.asarray(mon.i)
+    order = np.argsort(t, kind="stable")
+    with h5py.File(out_h5, "w") as f:
+        f["spikes/times"] = t[order]
+        f["spikes/ids"] = i[order].astype(np.uint32)
+        f["populations/names"] = np.array([b"exc", b"inh"], dtype="S4")
+        f["populations/first_id"] = np.array([0, N_E], dtype=np.uint32)
+        f["populations/size"] = np.array([N_E, N_I], dtype=np.uint32)
+        f.attrs["simulated"] = float(args.duration)
+    return wall
+
+
+def analyze(h5, out):
+    subprocess.run([ionsim, "analyze", h5, "--out", out, "--t0", "0.1", "--bin", "1ms",
+                    "--no-plot"], check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(out, "statistics.json")) as f:
+        return json.load(f)["populations"]
+
+
+rows = []
+for name, g, eta in REGIMES:
+    d = os.path.join(args.out, name.replace(" ", "_"))
+    os.makedirs(d, exist_ok=True)
+    cfg = os.path.join(d, "net.toml")
+    with open(cfg, "w") as f:
+        f.write(ionsim_config(g, eta))
+    t0 = time.time()
+    subprocess.run([ionsim, "run", cfg, "--out", os.path.join(d, "ionsim"), "--no-progress"],
+                   check=True, stdout=subprocess.DEVNULL)
+    ionsim_wall = time.time() - t0
+    b2 = os.path.join(d, "brian2")
+    os.makedirs(b2, exist_ok=True)
+    brian_wall = brian2_run(g, eta, os.path.join(b2, "spikes.h5"))
+    a = analyze(os.path.join(d, "ionsim", "spikes.h5"), os.path.join(d, "ionsim-stats"))
+    b = analyze(os.path.join(b2, "spikes.h5"), os.path.join(d, "brian2-stats"))
+    rows.append((name, g, eta, a, b, ionsim_wall, brian_wall))
+    print(f"{name}: done (ionsim {ionsim_wall:.1f} s, Brian2 {brian_wall:.1f} s)", flush=True)
+
+
+def fmt(v):
+    return "–" if v is None else f"{v:.3g}"
+
+
+print("\n| regime | g | η | simulator | rate exc (Hz) | CV exc | LvR exc | χ exc | rate inh (Hz) | wall (s) |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for name, g, eta, a, b, wa, wb in rows:
+    for sim, s, w in (("ionsim", a, wa), ("Brian2", b, wb)):
+        e, i = s["exc"], s["inh"]
+        print(f"| {name} | {g:g} | {eta:g} | {sim} | {fmt(e['rate_hz'])} | {fmt(e['cv'])} | "
+              f"{fmt(e['lvr'])} | {fmt(e['chi'])} | {fmt(i['rate_hz'])} | {w:.1f} |")
