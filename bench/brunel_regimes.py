@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 
 REGIMES = [("SR", 3.0, 2.0), ("AI", 6.0, 4.0), ("SI fast", 5.0, 2.0), ("SI slow", 4.5, 0.9)]
-N_E, N_I, C_E, C_I, J, NU_THR = 10000, 2500, 1000, 250, 0.1e-3, 10.0
+N_E, N_I, C_E, C_I, J_V, NU_THR = 10000, 2500, 1000, 250, 0.1e-3, 10.0  # J_V in volts
 
 p = argparse.ArgumentParser()
 p.add_argument("build")
@@ -29,7 +29,7 @@ template = open(os.path.join(here, "..", "examples", "networks", "brunel.toml"))
 
 
 def ionsim_config(g, eta):
-    t = template.replace('weight = "-0.6mV"', f'weight = "{-g * J * 1e3:g}mV"')
+    t = template.replace('weight = "-0.6mV"', f'weight = "{-g * J_V * 1e3:g}mV"')
     t = t.replace('rate = "40Hz"', f'rate = "{eta * NU_THR:g}Hz"')
     return t.replace('duration = "1s"', f'duration = "{args.duration:g}s"')
 
@@ -48,12 +48,12 @@ def brian2_run(g, eta, out_h5, seed=1):
                     namespace={"tau": tau, "theta": theta, "v_r": v_r})
     n.v = "rand() * theta"
     # Fixed in-degree: every neuron gets C_E excitatory and C_I inhibitory inputs.
-    se = Synapses(n[:N_E], n, on_pre="v += J", delay=1.5 * ms, namespace={"J": J * 1e3 * mV})
+    se = Synapses(n[:N_E], n, on_pre="v += J", delay=1.5 * ms, namespace={"J": J_V * 1e3 * mV})
     se.connect(i=f"k for k in sample(N_pre, size={C_E})")
     si = Synapses(n[N_E:], n, on_pre="v += -g*J", delay=1.5 * ms,
-                  namespace={"J": J * 1e3 * mV, "g": g})
+                  namespace={"J": J_V * 1e3 * mV, "g": g})
     si.connect(i=f"k for k in sample(N_pre, size={C_I})")
-    ext = PoissonInput(n, "v", N=C_E, rate=eta * NU_THR * 1e0 / second, weight=J * 1e3 * mV)
+    ext = PoissonInput(n, "v", N=C_E, rate=eta * NU_THR / second, weight=J_V * 1e3 * mV)
     mon = SpikeMonitor(n)
     t0 = time.time()
     run(args.duration * second)

@@ -117,10 +117,18 @@ else
   scale_rc=1
 fi
 
+# Brunel's network in its four regimes beside Brian2 (rate, CV, LvR, synchrony; about 25 min,
+# most of it Brian2's numpy target).
+echo
+echo "== network regimes: Brunel (2000), 12 500 neurons, 4 regimes, ionsim vs Brian2"
+brunel_rc=0
+"$py" "$here/brunel_regimes.py" "$build" --out "$build/bench/brunel" 2>/dev/null || brunel_rc=$?
+
 if [ "$peer_rc" -ne 0 ]; then
   echo "run-benchmarks: the PyTorch reference peer did not run (exit $peer_rc); no ratio" >&2
   exit "$peer_rc"
 fi
 [ "$circuit_rc" -ne 0 ] && exit "$circuit_rc"
 [ "$scale_rc" -ne 0 ] && exit "$scale_rc"
+[ "$brunel_rc" -ne 0 ] && exit "$brunel_rc"
 exit "$network_rc"

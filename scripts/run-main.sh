@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job (`make run`): device experiments on the shipped presets, the 1M1T1R neuron
-# characterization (report.md) and two networks (Vogels-Abbott CUBA; recurrent 1M1T1R neurons).
+# characterization (report.md) and firing fingerprint (report.html), two networks
+# (Vogels-Abbott CUBA with its spike statistics; recurrent 1M1T1R neurons), two tasks and a NIR
+# graph when the shared data are beside the repository.
 # Usage: scripts/run-main.sh BUILD/ionsim OUTDIR
 set -euo pipefail
 bin=$1
@@ -22,12 +24,19 @@ run "$bin" device pulse --preset wang2024-pulse --amplitude 1.0V --width 20ms --
   --series 22k --trials 200 --seed 1 --out "$out/pulse-wang2024-pulse"
 run "$bin" neuron characterize --preset zhao2025-calibrated --seed 1 \
   --out "$out/neuron-zhao2025-calibrated"
+run "$bin" neuron fingerprint --preset zhao2025-calibrated --out "$out/neuron-fingerprint"
 run "$bin" run examples/networks/cuba.toml --out "$out/network-cuba" --no-progress
+run "$bin" analyze "$out/network-cuba" --out "$out/network-cuba-statistics"
 run "$bin" run examples/networks/dm1t1r_recurrent.toml --out "$out/network-dm1t1r"
 run "$bin" plot raster "$out/network-dm1t1r"
 run "$bin" plot raster "$out/network-cuba" --t1 1
 run "$bin" task run examples/tasks/digits.toml --out "$out/task-digits"
 run "$bin" task run examples/tasks/henon_reservoir.toml --out "$out/task-henon-reservoir"
+nir=../shared/data/nir/rnn
+if [ -f "$nir/braille_noDelay_bias_zero.nir" ]; then
+  run "$bin" nir run "$nir/braille_noDelay_bias_zero.nir" --input "$nir/braille_test0_input.npy" \
+    --out "$out/nir-braille"
+fi
 echo "Neuron report (the paper's figures beside the simulation): $out/neuron-zhao2025-calibrated/report.md"
 echo "Summaries and plots:"
 for d in "$out"/*/; do

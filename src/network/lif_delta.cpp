@@ -53,9 +53,11 @@ class lif_delta final : public neuron_model {
     pm_ = std::exp(-dt / p_.tau_m);
     hold_ = static_cast<double>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
   }
-  // Weights arriving at a step are added to v, also while it is held (Brian2's on_pre v += J);
-  // a free neuron then relaxes exactly over the step toward e_l + drive and fires above v_th.
-  // `ref` counts the held steps plus one half, as in lif_cuba.
+  // Weights arriving at a step are added to v, then a free neuron relaxes exactly over the step
+  // toward e_l + drive and fires above v_th. A refractory neuron is held at v_reset and the
+  // weights arriving meanwhile are lost (Brunel's model; NEST's iaf_psc_delta and Brian2 with
+  // `(unless refractory)` do the same). `ref` counts the held steps plus one half, as in
+  // lif_cuba.
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override {
     double* xe = in.receptor[0];
@@ -66,7 +68,6 @@ class lif_delta final : public neuron_model {
       xe[i] = 0;
       xi[i] = 0;
       if (ref_[i] >= 1.0) {
-        v_[i] = v;
         ref_[i] -= 1.0;
         continue;
       }

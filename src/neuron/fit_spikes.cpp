@@ -142,6 +142,7 @@ std::vector<double> dm1t1r_response(const neuron_circuit& n, const recording& r,
   c.memristor = without_noise(n.memristor);
   c.r_c = p.r_c;
   c.c_g = p.c_g;
+  if (p.mu_scale != 1) set_param(c.memristor, "mu", get_param(c.memristor, "mu") * p.mu_scale);
   const gate_circuit circuit(c);
   dm1t1r_batch neuron(c.memristor, circuit, 1, 1, 0, dt);
   const held_stimulus s(r, p.tau_in);
@@ -224,14 +225,16 @@ std::vector<model_fit> fit_spikes(const neuron_circuit& n, const recording& trai
     const auto t0 = clock::now();
     const std::vector<fit_param> free = {
         {"v0", 0.3, 1.5, false},       {"gain", 0, 3, false},      {"r_c", 20e6, 2e9, true},
-        {"c_g", 1e-12, 100e-12, true}, {"delay", 0, 10e-3, false}, {"tau_in", 0.1e-3, 20e-3, true}};
+        {"c_g", 1e-12, 100e-12, true}, {"delay", 0, 10e-3, false}, {"tau_in", 0.1e-3, 20e-3, true},
+        {"mu_scale", 0.1, 10, true}};
     const auto decode = [](const std::vector<double>& x) {
-      return dm1t1r_params{x[0], x[1], x[2], x[3], x[4], x[5]};
+      return dm1t1r_params{x[0], x[1], x[2], x[3], x[4], x[5], x[6]};
     };
     dm1t1r_params start;
     start.r_c = n.r_c;
     start.c_g = n.c_g;
-    std::vector<double> x = {start.v0, start.gain, start.r_c, start.c_g, start.delay, start.tau_in};
+    std::vector<double> x = {start.v0,    start.gain,   start.r_c, start.c_g,
+                             start.delay, start.tau_in, 1.0};
     fo.on_progress = [&](int k, double best, const char*) {
       if (o.progress) o.progress("1M1T1R", k, best);
     };
@@ -244,8 +247,8 @@ std::vector<model_fit> fit_spikes(const neuron_circuit& n, const recording& trai
         },
         fo, &f.evaluations);
     const auto p = decode(x);
-    f.params = {{"v0", p.v0},   {"gain", p.gain},   {"r_c", p.r_c},
-                {"c_g", p.c_g}, {"delay", p.delay}, {"tau_in", p.tau_in}};
+    f.params = {{"v0", p.v0},       {"gain", p.gain},     {"r_c", p.r_c},          {"c_g", p.c_g},
+                {"delay", p.delay}, {"tau_in", p.tau_in}, {"mu_scale", p.mu_scale}};
     finish(f, dm1t1r_response(n, train, p, o.dt), dm1t1r_response(n, test, p, o.dt),
            std::chrono::duration<double>(clock::now() - t0).count());
     out.push_back(std::move(f));

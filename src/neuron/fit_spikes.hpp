@@ -50,6 +50,7 @@ struct dm1t1r_params {
   double c_g = 10e-12;           // [F]
   double delay = 2e-3;           // [s]
   double tau_in = 1e-3;          // [s] low-pass filter of the stimulus (0: none)
+  double mu_scale = 1;           // [1] factor on the memristor's drift mobility mu
 };
 // Spike times of the compact 1M1T1R neuron (noise off) driven by V_in = v0 + gain s_f(t - delay),
 // the stimulus held over each sample, stepped at dt [s].
