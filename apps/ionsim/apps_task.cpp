@@ -19,12 +19,12 @@ task_commands::task_commands(CLI::App& app) {
   run_ = task_->add_subcommand(
       "run",
       "run a task file (henon, mackey_glass, narma10, digits, fashion_mnist); writes "
-      "results.json, task.png and, for time series, prediction.csv");
+      "results.json, task.png, report.html and, for time series, prediction.csv");
   run_->add_option("file", file_, "task file (TOML; docs/tasks/pipelines.md)")
       ->required()
       ->check(CLI::ExistingFile);
   run_->add_option("--out", out_, "output directory")->required();
-  run_->add_flag("--no-plot", no_plot_, "do not draw task.png");
+  run_->add_flag("--no-plot", no_plot_, "do not draw task.png and report.html");
 }
 
 bool task_commands::parsed() const { return task_->parsed(); }
@@ -68,7 +68,7 @@ int task_commands::run() {
   for (const auto& [name, v] : j["baselines"].items())
     std::cout << fmt::format("  baseline {:<20} {:.4g}\n", name, v.get<double>());
   std::cout << "wrote " << out_ << "/results.json" << (r.target.empty() ? "" : ", prediction.csv")
-            << (no_plot_ ? "" : ", task.png") << "\n";
+            << (no_plot_ ? "" : ", task.png, report.html") << "\n";
   return 0;
 }
 

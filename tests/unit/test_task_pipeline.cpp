@@ -79,6 +79,9 @@ TEST(TaskRun, DigitsFromTheCommandLine) {
   EXPECT_NEAR(j["value"].get<double>(), 0.934, 0.01);
   EXPECT_EQ(j["confusion"].size(), 10u);
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "task.png"));
+  const std::string report = test::read_text(dir / "out" / "report.html");
+  EXPECT_TRUE(test::contains(report, "Baselines (same run)"));
+  EXPECT_TRUE(test::contains(report, "task.png"));
   std::filesystem::remove_all(dir);
 }
 

@@ -1,7 +1,11 @@
 # A task run's figure: for time series, the first seed's test segment (target and prediction,
-# the first 200 samples) and the error; for classification, the confusion matrix.
+# the first 200 samples) and the error; for classification, the confusion matrix. Beside the
+# figure, report.html: the result with its confidence interval, per seed, the baselines, the
+# settings and the figure.
 # Usage: task.py OUT.png RESULTS.json [PREDICTION.csv]
+import html
 import json
+import os
 import sys
 
 import matplotlib
@@ -43,3 +47,42 @@ else:
     fig.colorbar(im, ax=ax, label="fraction of the true class")
 fig.tight_layout()
 fig.savefig(out, dpi=120)
+
+
+def cell(v):
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, (dict, list)):
+        return html.escape(json.dumps(v))
+    return html.escape(str(v))
+
+
+def table(d):
+    return "<table>" + "".join(f"<tr><th>{html.escape(str(k))}</th><td>{cell(v)}</td></tr>"
+                               for k, v in d.items()) + "</table>"
+
+
+r = results
+better = "lower" if r["metric"] == "nrmse" else "higher"
+ci = r.get("ci95")
+ci_text = f" (95 % CI {ci[0]:.4g} – {ci[1]:.4g})" if isinstance(ci, list) else ""
+seeds = "".join(f"<tr><td>{s}</td><td>{v:.4g}</td></tr>"
+                for s, v in zip(r.get("seeds", []), r.get("per_seed", [])))
+baselines = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>"
+                    for k, v in r.get("baselines", {}).items())
+settings = {k: r[k] for k in ("hardware", "generator", "split") if k in r}
+page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(r["task"])}</title>
+<style>body{{font-family:sans-serif;max-width:900px;margin:auto}}table{{border-collapse:collapse;font-size:13px;margin-bottom:1em}}
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}}</style></head><body>
+<h1>Task {html.escape(r["task"])}</h1>
+<p><b>{html.escape(r["metric"])} {r["value"]:.4g}</b>{ci_text} ({better} is better).</p>
+<h2>Per seed</h2><table><tr><th>seed</th><th>{html.escape(r["metric"])}</th></tr>{seeds}</table>
+<h2>Baselines (same run)</h2><table><tr><th>baseline</th><th>{html.escape(r["metric"])}</th></tr>{baselines}</table>
+<h2>Settings</h2>{"".join(f"<h3>{html.escape(k)}</h3>" + table(v) for k, v in settings.items())}
+<img src="{html.escape(os.path.basename(out))}" width="100%">
+</body></html>
+"""
+report = os.path.join(os.path.dirname(os.path.abspath(out)), "report.html")
+with open(report + ".partial", "w", encoding="utf-8") as f:
+    f.write(page)
+os.replace(report + ".partial", report)
