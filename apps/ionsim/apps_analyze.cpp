@@ -47,23 +47,8 @@ bool analyze_command::parsed() const { return cmd_->parsed(); }
 int analyze_command::run() {
   fs::path h5 = input_;
   if (fs::is_directory(h5)) h5 /= "spikes.h5";
-  if (!fs::is_regular_file(h5))
-    throw input_error(
-        fmt::format("{} does not exist (write it with `ionsim run CONFIG --out DIR` "
-                    "and a [[recorder]] of type \"spikes\")",
-                    h5.string()));
   const std::string path = h5.string();
-  for (const char* d : {"/spikes/times", "/spikes/ids", "/populations/first_id",
-                        "/populations/size", "/populations/names"}) {
-    try {
-      (void)read_h5_dims(path, d);
-    } catch (const input_error&) {
-      throw input_error(fmt::format(
-          "{} is not a spike file of `ionsim run` (no dataset {}; is it HDF5 with a spikes "
-          "recorder?)",
-          path, d));
-    }
-  }
+  check_spike_file(path, fs::is_directory(input_) ? input_ : "DIR");
   auto& o = o_;
   o.t0 = parse_quantity(t0_, "s", "--t0");
   o.t1 = t1_.empty() ? read_h5_attribute(path, "simulated") : parse_quantity(t1_, "s", "--t1");

@@ -1,11 +1,15 @@
 #pragma once
-// Small helpers the commands share for their tables and JSON: NaN (a statistic that is not
-// defined) is null in JSON and an empty cell in CSV.
+// Small helpers the commands share: NaN (a statistic that is not defined) is null in JSON and
+// an empty cell in CSV; the check of a spike file that `ionsim run` wrote.
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "core/error.hpp"
+#include "io/hdf5.hpp"
 
 namespace ionsim::cli {
 
@@ -15,6 +19,27 @@ inline nlohmann::json json_number(double v) {
 
 inline std::string csv_cell(double v) {
   return std::isnan(v) ? std::string() : fmt::format("{:.6g}", v);
+}
+
+// Checks that `h5` is a spike file of `ionsim run` (everything the readers and plot scripts use
+// is there), so that a bad file is one clear line; `out_dir` names the run directory in the hint.
+inline void check_spike_file(const std::string& h5, const std::string& out_dir) {
+  if (!std::filesystem::is_regular_file(h5))
+    throw input_error(
+        fmt::format("{} does not exist (write it with `ionsim run CONFIG --out {}` "
+                    "and a [[recorder]] of type \"spikes\")",
+                    h5, out_dir));
+  for (const char* d : {"/spikes/times", "/spikes/ids", "/populations/first_id",
+                        "/populations/size", "/populations/names"}) {
+    try {
+      (void)read_h5_dims(h5, d);
+    } catch (const input_error&) {
+      throw input_error(fmt::format(
+          "{} is not a spike file of `ionsim run` (no dataset {}; is it HDF5 with a spikes "
+          "recorder?)",
+          h5, d));
+    }
+  }
 }
 
 }  // namespace ionsim::cli

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "apps_output.hpp"
 #include "core/error.hpp"
 #include "io/hdf5.hpp"
 #include "report/plot.hpp"
@@ -34,24 +35,8 @@ bool plot_commands::parsed() const { return plot_->parsed(); }
 int plot_commands::run() {
   namespace fs = std::filesystem;
   const fs::path h5 = fs::path(dir_) / "spikes.h5";
-  if (!fs::is_regular_file(h5))
-    throw input_error(
-        fmt::format("{} does not exist (write it with `ionsim run CONFIG --out {}` "
-                    "and a [[recorder]] of type \"spikes\")",
-                    h5.string(), dir_));
-  // Everything the script reads is checked here, so that a bad file is one clear line.
   const std::string path = h5.string();
-  for (const char* d : {"/spikes/times", "/spikes/ids", "/populations/first_id",
-                        "/populations/size", "/populations/names"}) {
-    try {
-      (void)read_h5_dims(path, d);
-    } catch (const input_error&) {
-      throw input_error(fmt::format(
-          "{} is not a spike file of `ionsim run` (no dataset {}; is it HDF5 with a spikes "
-          "recorder?)",
-          path, d));
-    }
-  }
+  check_spike_file(path, dir_);
   const double simulated = read_h5_attribute(path, "simulated");
   const double t1 = t1_ < 0 ? simulated : t1_;
   if (!(t0_ >= 0) || !(t1 > t0_))

@@ -435,25 +435,6 @@ void lif_coba::advance_loop(const step_input& in, std::size_t first, std::size_t
   }
 }
 
-namespace {
-
-template <class P>
-P read_checked(const toml::table* t, std::span<const param_field<P>> fields,
-               const std::string& source) {
-  P p;
-  if (t) read_params(*t, fields, p, source);
-  if (!(p.v_reset < p.v_th)) {
-    std::string at = source;
-    if (t)
-      if (const auto* n = t->get("v_reset")) at = where(source, *n);
-    throw input_error(
-        fmt::format("{}: v_reset = {:g} V must be below v_th = {:g} V", at, p.v_reset, p.v_th));
-  }
-  return p;
-}
-
-}  // namespace
-
 model_registry builtin_models() {
   model_registry r;
   r.add({"lif_cuba",
@@ -461,14 +442,14 @@ model_registry builtin_models() {
          "CUBA)",
          [](std::size_t n, const toml::table* t, const std::string& source) {
            return std::unique_ptr<neuron_model>(
-               new lif_cuba(n, read_checked(t, lif_cuba_fields(), source)));
+               new lif_cuba(n, read_lif_params(t, lif_cuba_fields(), source)));
          }});
   r.add({"lif_coba",
          "conductance-based LIF with exponential conductances, exponential-Euler integration "
          "(Brette et al. 2007, COBA)",
          [](std::size_t n, const toml::table* t, const std::string& source) {
            return std::unique_ptr<neuron_model>(
-               new lif_coba(n, read_checked(t, lif_coba_fields(), source)));
+               new lif_coba(n, read_lif_params(t, lif_coba_fields(), source)));
          }});
   add_lif_delta_model(r);
   add_dm1t1r_model(r);

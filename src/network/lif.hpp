@@ -56,6 +56,23 @@ struct lif_coba_params {
 std::span<const param_field<lif_cuba_params>> lif_cuba_fields();
 std::span<const param_field<lif_coba_params>> lif_coba_fields();
 
+// A LIF model's parameters from its [population.params] table (null: the defaults), checked
+// against the table `fields` and for v_reset < v_th (the error names v_reset's line).
+template <class P>
+P read_lif_params(const toml::table* t, std::span<const param_field<P>> fields,
+                  const std::string& source) {
+  P p;
+  if (t) read_params(*t, fields, p, source);
+  if (!(p.v_reset < p.v_th)) {
+    std::string at = source;
+    if (t)
+      if (const auto* n = t->get("v_reset")) at = where(source, *n);
+    throw input_error(
+        fmt::format("{}: v_reset = {:g} V must be below v_th = {:g} V", at, p.v_reset, p.v_th));
+  }
+  return p;
+}
+
 // Refractory steps as Brian2 counts them: floor(t_ref / dt) with a 1e-3 dt tolerance.
 std::int64_t refractory_steps(double t_ref, double dt);
 

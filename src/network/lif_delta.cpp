@@ -1,7 +1,5 @@
 #include "network/lif_delta.hpp"
 
-#include <fmt/format.h>
-
 #include <array>
 #include <cmath>
 
@@ -96,12 +94,8 @@ void add_lif_delta_model(model_registry& r) {
          "LIF with delta synapses (a spike makes v jump by the weight), exact integration "
          "(Brunel 2000)",
          [](std::size_t n, const toml::table* t, const std::string& source) {
-           lif_delta_params p;
-           if (t) read_params(*t, lif_delta_fields(), p, source);
-           if (!(p.v_reset < p.v_th))
-             throw input_error(fmt::format("{}: v_reset = {:g} V must be below v_th = {:g} V",
-                                           source, p.v_reset, p.v_th));
-           return std::unique_ptr<neuron_model>(new lif_delta(n, p));
+           return std::unique_ptr<neuron_model>(
+               new lif_delta(n, read_lif_params(t, lif_delta_fields(), source)));
          }});
 }
 

@@ -38,16 +38,23 @@ void classify(fi_curve& c, Rate&& rate) {
   c.excitability_class = c.rate_near_onset < 0.5 * c.rate_above_onset ? 1 : 2;
 }
 
+// Spike trains of `trials` devices of neuron `n` under a constant bias from rest, for t_end [s]
+// (a trial stops after `stop_after` spikes when that is > 0).
+std::vector<trial> constant_input(const neuron_circuit& n, double bias, double r_c, double t_end,
+                                  int trials, std::uint64_t seed, int stop_after = 0) {
+  ensemble_options e;
+  e.t_end = t_end;
+  e.stop_after_spikes = stop_after;
+  e.r_c = r_c;
+  e.seed = seed;
+  return run_ensemble(n, {bias, 0, 0, 0, -1}, trials, e);
+}
+
 // The rate of repetitive firing of the noise-free neuron at a constant bias: 1 / the mean ISI
 // after the first, when three spikes come within t_max; else 0.
 double neuron_rate(const neuron_circuit& quiet, double bias, double r_c, double t_max,
                    std::uint64_t seed) {
-  ensemble_options e;
-  e.t_end = t_max;
-  e.stop_after_spikes = 6;
-  e.r_c = r_c;
-  e.seed = seed;
-  const auto t = run_ensemble(quiet, {bias, 0, 0, 0, -1}, 1, e)[0].spikes;
+  const auto t = constant_input(quiet, bias, r_c, t_max, 1, seed, 6)[0].spikes;
   if (t.size() < 3) return 0;
   return static_cast<double>(t.size() - 2) / (t.back() - t[1]);
 }
@@ -157,11 +164,8 @@ fingerprint_result fingerprint(const neuron_circuit& n, const fingerprint_option
     neuron_circuit c = circuits[ip];
     const bool silent_device = m.noise == 0;
     c.memristor = silent_device ? without_noise(c.memristor) : scale_noise(c.memristor, m.noise);
-    ensemble_options e;
-    e.t_end = o.duration;
-    e.r_c = m.r_c;
-    e.seed = o.seed;
-    const auto trials = run_ensemble(c, {m.bias, 0, 0, 0, -1}, silent_device ? 1 : o.trials, e);
+    const auto trials =
+        constant_input(c, m.bias, m.r_c, o.duration, silent_device ? 1 : o.trials, o.seed);
     double sums[4] = {0, 0, 0, 0};
     std::size_t enough = 0, fano_n = 0;
     for (const auto& tr : trials) {
@@ -202,11 +206,8 @@ fingerprint_result fingerprint(const neuron_circuit& n, const fingerprint_option
         if (std::isnan(off)) {
           neuron_circuit c = circuits[ip];
           c.memristor = without_noise(c.memristor);
-          ensemble_options e;
-          e.t_end = o.duration;
-          e.r_c = o.r_c[ir];
-          e.seed = o.seed;
-          const auto t = after(run_ensemble(c, {o.bias[ib], 0, 0, 0, -1}, 1, e)[0].spikes, o.skip);
+          const auto t = after(
+              constant_input(c, o.bias[ib], o.r_c[ir], o.duration, 1, o.seed)[0].spikes, o.skip);
           off = static_cast<double>(t.size()) / window;
         }
         for (std::size_t in = 0; in < nn; ++in) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "analysis/spike_train.hpp"
@@ -185,73 +186,57 @@ std::vector<model_fit> fit_spikes(const neuron_circuit& n, const recording& trai
   const auto objective = [&](const std::vector<double>& model) {
     return analysis::van_rossum_distance(train.spikes, model, o.objective_tau);
   };
-  const auto finish = [&](model_fit& f, const std::vector<double>& on_train,
-                          std::vector<double> on_test, double seconds) {
-    f.train = score(train.spikes, on_train, train.t0, train.t_end(), o.van_rossum_tau);
-    f.test = score(test.spikes, on_test, test.t0, test.t_end(), o.van_rossum_tau);
-    f.test_spikes = std::move(on_test);
-    f.seconds = seconds;
+  // Fits one model: `response` gives its spikes on a recording for the free parameters' values;
+  // the fit starts from `x`.
+  using response_fn =
+      std::function<std::vector<double>(const std::vector<double>&, const recording&)>;
+  const auto fit_model = [&](const char* name, const std::vector<fit_param>& free,
+                             std::vector<double> x, const response_fn& response) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fo.on_progress = [&](int k, double best, const char*) {
+      if (o.progress) o.progress(name, k, best);
+    };
+    model_fit f;
+    f.model = name;
+    minimize_bounded(
+        free, x, [&](const std::vector<double>& v) { return objective(response(v, train)); }, fo,
+        &f.evaluations);
+    for (std::size_t k = 0; k < free.size(); ++k) f.params.emplace_back(free[k].name, x[k]);
+    f.train = score(train.spikes, response(x, train), train.t0, train.t_end(), o.van_rossum_tau);
+    f.test_spikes = response(x, test);
+    f.test = score(test.spikes, f.test_spikes, test.t0, test.t_end(), o.van_rossum_tau);
+    f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out.push_back(std::move(f));
   };
-  using clock = std::chrono::steady_clock;
 
   if (o.lif) {  // the LIF baseline
-    const auto t0 = clock::now();
-    const std::vector<fit_param> free = {
-        {"a", 0, 30, false},         {"b", 0, 2, false},
-        {"tau", 1e-3, 100e-3, true}, {"t_ref", 0.2e-3, 10e-3, true},
-        {"delay", 0, 10e-3, false},  {"tau_in", 0.1e-3, 20e-3, true}};
-    const auto decode = [](const std::vector<double>& x) {
-      return lif_params{x[0], x[1], x[2], x[3], x[4], x[5]};
-    };
     const lif_params start;
-    std::vector<double> x = {start.a, start.b, start.tau, start.t_ref, start.delay, start.tau_in};
-    fo.on_progress = [&](int k, double best, const char*) {
-      if (o.progress) o.progress("LIF", k, best);
-    };
-    model_fit f;
-    f.model = "LIF";
-    minimize_bounded(
-        free, x,
-        [&](const std::vector<double>& v) { return objective(lif_response(train, decode(v))); }, fo,
-        &f.evaluations);
-    const auto p = decode(x);
-    f.params = {{"a", p.a},         {"b", p.b},         {"tau", p.tau},
-                {"t_ref", p.t_ref}, {"delay", p.delay}, {"tau_in", p.tau_in}};
-    finish(f, lif_response(train, p), lif_response(test, p),
-           std::chrono::duration<double>(clock::now() - t0).count());
-    out.push_back(std::move(f));
+    fit_model("LIF",
+              {{"a", 0, 30, false},
+               {"b", 0, 2, false},
+               {"tau", 1e-3, 100e-3, true},
+               {"t_ref", 0.2e-3, 10e-3, true},
+               {"delay", 0, 10e-3, false},
+               {"tau_in", 0.1e-3, 20e-3, true}},
+              {start.a, start.b, start.tau, start.t_ref, start.delay, start.tau_in},
+              [](const std::vector<double>& x, const recording& r) {
+                return lif_response(r, {x[0], x[1], x[2], x[3], x[4], x[5]});
+              });
   }
   if (o.dm1t1r) {  // the 1M1T1R neuron
-    const auto t0 = clock::now();
-    const std::vector<fit_param> free = {
-        {"v0", 0.3, 1.5, false},       {"gain", 0, 3, false},      {"r_c", 20e6, 2e9, true},
-        {"c_g", 1e-12, 100e-12, true}, {"delay", 0, 10e-3, false}, {"tau_in", 0.1e-3, 20e-3, true},
-        {"mu_scale", 0.1, 10, true}};
-    const auto decode = [](const std::vector<double>& x) {
-      return dm1t1r_params{x[0], x[1], x[2], x[3], x[4], x[5], x[6]};
-    };
-    dm1t1r_params start;
-    start.r_c = n.r_c;
-    start.c_g = n.c_g;
-    std::vector<double> x = {start.v0,    start.gain,   start.r_c, start.c_g,
-                             start.delay, start.tau_in, 1.0};
-    fo.on_progress = [&](int k, double best, const char*) {
-      if (o.progress) o.progress("1M1T1R", k, best);
-    };
-    model_fit f;
-    f.model = "1M1T1R";
-    minimize_bounded(
-        free, x,
-        [&](const std::vector<double>& v) {
-          return objective(dm1t1r_response(n, train, decode(v), o.dt));
-        },
-        fo, &f.evaluations);
-    const auto p = decode(x);
-    f.params = {{"v0", p.v0},       {"gain", p.gain},     {"r_c", p.r_c},          {"c_g", p.c_g},
-                {"delay", p.delay}, {"tau_in", p.tau_in}, {"mu_scale", p.mu_scale}};
-    finish(f, dm1t1r_response(n, train, p, o.dt), dm1t1r_response(n, test, p, o.dt),
-           std::chrono::duration<double>(clock::now() - t0).count());
-    out.push_back(std::move(f));
+    const dm1t1r_params start;
+    fit_model("1M1T1R",
+              {{"v0", 0.3, 1.5, false},
+               {"gain", 0, 3, false},
+               {"r_c", 20e6, 2e9, true},
+               {"c_g", 1e-12, 100e-12, true},
+               {"delay", 0, 10e-3, false},
+               {"tau_in", 0.1e-3, 20e-3, true},
+               {"mu_scale", 0.1, 10, true}},
+              {start.v0, start.gain, n.r_c, n.c_g, start.delay, start.tau_in, start.mu_scale},
+              [&](const std::vector<double>& x, const recording& r) {
+                return dm1t1r_response(n, r, {x[0], x[1], x[2], x[3], x[4], x[5], x[6]}, o.dt);
+              });
   }
   return out;
 }

@@ -244,9 +244,9 @@ void pool(const window& w, bool average, const std::vector<double>& x, std::vect
 }  // namespace
 
 std::size_t input_size(const graph& g) {
-  const graph f = flatten(g);
-  for (const auto& n : f.nodes)
-    if (n.type == "Input") return product(own_shape(f, n));
+  // The graph's Input is one of its own nodes (those of nested graphs pass values through).
+  for (const auto& n : g.nodes)
+    if (n.type == "Input") return product(own_shape(g, n));
   throw input_error(fmt::format("{}: the graph has no Input node", g.source));
 }
 

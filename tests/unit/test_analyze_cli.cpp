@@ -2,7 +2,6 @@
 // library on the same spikes; bad input is one clear error and writes nothing.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -50,35 +49,17 @@ weight = "1mV"
 type = "spikes"
 )";
 
-struct result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-result ionsim_run(const std::string& args) {
-  const fs::path dir = ionsim::test::fresh_dir("analyze-io");
-  const std::string cmd = quote(IONSIM_BINARY) + " " + args + " >" + quote((dir / "o").string()) +
-                          " 2>" + quote((dir / "e").string()) + " </dev/null";
-  const int raw = std::system(cmd.c_str());
-  result r;
-  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
-  r.out = ionsim::test::read_text(dir / "o");
-  r.err = ionsim::test::read_text(dir / "e");
-  fs::remove_all(dir);
-  return r;
-}
+using ionsim::test::quote;
+using ionsim::test::run_cli;
 
 TEST(AnalyzeCli, StatisticsOfARunMatchTheLibrary) {
   const auto dir = ionsim::test::fresh_dir("analyze");
   const auto cfg = ionsim::test::write_text(dir / "net.toml", config);
   const auto run = dir / "run";
-  ASSERT_EQ(ionsim_run("run " + quote(cfg) + " --no-progress --out " + quote(run.string())).status,
-            0);
+  ASSERT_EQ(run_cli("run " + quote(cfg) + " --no-progress --out " + quote(run.string())).status, 0);
   const auto out = dir / "stats";
-  const auto r = ionsim_run("analyze " + quote((run / "spikes.h5").string()) + " --out " +
-                            quote(out.string()) + " --t0 100ms --refractory 2ms");
+  const auto r = run_cli("analyze " + quote((run / "spikes.h5").string()) + " --out " +
+                         quote(out.string()) + " --t0 100ms --refractory 2ms");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "exc"));
   for (const char* f :
@@ -128,7 +109,7 @@ TEST(AnalyzeCli, BadInputIsOneClearErrorAndWritesNothing) {
   const auto dir = ionsim::test::fresh_dir("analyze-bad");
   const auto out = dir / "out";
   const auto missing =
-      ionsim_run("analyze " + quote((dir / "none").string()) + " --out " + quote(out.string()));
+      run_cli("analyze " + quote((dir / "none").string()) + " --out " + quote(out.string()));
   EXPECT_EQ(missing.status, 2);
   EXPECT_TRUE(contains(missing.err, "none does not exist"));
   EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
@@ -136,21 +117,20 @@ TEST(AnalyzeCli, BadInputIsOneClearErrorAndWritesNothing) {
   fs::create_directories(dir / "bad");
   ionsim::test::write_text(dir / "bad" / "spikes.h5", "not an HDF5 file\n");
   const auto bad =
-      ionsim_run("analyze " + quote((dir / "bad").string()) + " --out " + quote(out.string()));
+      run_cli("analyze " + quote((dir / "bad").string()) + " --out " + quote(out.string()));
   EXPECT_EQ(bad.status, 2);
   EXPECT_TRUE(contains(bad.err, "is not a spike file of `ionsim run`"));
 
   const auto cfg = ionsim::test::write_text(dir / "net.toml", config);
   ASSERT_EQ(
-      ionsim_run("run " + quote(cfg) + " --no-progress --out " + quote((dir / "run").string()))
-          .status,
+      run_cli("run " + quote(cfg) + " --no-progress --out " + quote((dir / "run").string())).status,
       0);
-  const auto window = ionsim_run("analyze " + quote((dir / "run").string()) + " --out " +
-                                 quote(out.string()) + " --t0 0.4 --t1 0.2");
+  const auto window = run_cli("analyze " + quote((dir / "run").string()) + " --out " +
+                              quote(out.string()) + " --t0 0.4 --t1 0.2");
   EXPECT_EQ(window.status, 2);
   EXPECT_TRUE(contains(window.err, "do not form a window"));
-  const auto tau = ionsim_run("analyze " + quote((dir / "run").string()) + " --out " +
-                              quote(out.string()) + " --tau -1ms");
+  const auto tau = run_cli("analyze " + quote((dir / "run").string()) + " --out " +
+                           quote(out.string()) + " --tau -1ms");
   EXPECT_EQ(tau.status, 2);
   EXPECT_TRUE(contains(tau.err, "--tau must be positive"));
   EXPECT_FALSE(fs::exists(out));

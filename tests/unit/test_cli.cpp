@@ -1,7 +1,6 @@
 // The command-line tool (apps/ionsim), run as a user runs it: a good run writes its files, a
 // bad input exits non-zero with one line naming the problem and writes nothing.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -18,31 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 using test::contains;
 
-struct run_result {
-  int status = -1;  // exit status, or -1 if it did not exit normally
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs the CLI with `args` (already quoted where needed), capturing stdout and stderr.
-run_result ionsim_cli(const std::string& args) {
-  const fs::path dir = test::fresh_dir("cli-io");
-  const fs::path out = dir / "stdout", err = dir / "stderr";
-  const std::string cmd = quote(IONSIM_BINARY) + " " + args + " >" + quote(out.string()) + " 2>" +
-                          quote(err.string()) + " </dev/null";
-  const int raw = std::system(cmd.c_str());
-  run_result r;
-  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
-  r.out = test::read_text(out);
-  r.err = test::read_text(err);
-  fs::remove_all(dir);
-  return r;
-}
+using test::quote;
+using test::run_cli;
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -63,7 +39,7 @@ const char* sweep2 = "device sweep --cycles 2 --preset wang2024-dc-symmetric --n
 
 TEST(Cli, SweepWritesTraceAndSummary) {
   const fs::path out = test::fresh_dir("cli-sweep") / "out";
-  const auto r = ionsim_cli(std::string(sweep2) + " --out " + quote(out.string()));
+  const auto r = run_cli(std::string(sweep2) + " --out " + quote(out.string()));
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_TRUE(fs::exists(out / "trace.csv"));
   ASSERT_TRUE(fs::exists(out / "summary.json"));
@@ -90,10 +66,8 @@ TEST(Cli, SweepWritesTraceAndSummary) {
 
 TEST(Cli, SameSeedSameTrace) {
   const fs::path base = test::fresh_dir("cli-seed");
-  const auto a =
-      ionsim_cli(std::string(sweep2) + " --seed 5 --out " + quote((base / "a").string()));
-  const auto b =
-      ionsim_cli(std::string(sweep2) + " --seed 5 --out " + quote((base / "b").string()));
+  const auto a = run_cli(std::string(sweep2) + " --seed 5 --out " + quote((base / "a").string()));
+  const auto b = run_cli(std::string(sweep2) + " --seed 5 --out " + quote((base / "b").string()));
   ASSERT_EQ(a.status, 0) << a.err;
   ASSERT_EQ(b.status, 0) << b.err;
   EXPECT_EQ(test::read_text(base / "a" / "trace.csv"), test::read_text(base / "b" / "trace.csv"));
@@ -106,7 +80,7 @@ void expect_clean_failure(const std::string& args, const std::vector<std::string
   SCOPED_TRACE(args);
   const fs::path out = test::fresh_dir("cli-fail") / "out";
   fs::create_directories(out);  // an existing, empty output directory stays empty
-  const auto r = ionsim_cli(args + " --out " + quote(out.string()));
+  const auto r = run_cli(args + " --out " + quote(out.string()));
   EXPECT_NE(r.status, 0);
   EXPECT_GT(r.status, 0) << "the tool crashed instead of exiting";
   const auto err = lines(r.err);
@@ -149,8 +123,8 @@ TEST(Cli, NeuronCharacterizeBadInput) {
 TEST(Cli, UnknownModelNamesTheKnownOnes) {
   expect_clean_failure("device sweep --cycles 2 --model nope --no-plot",
                        {"'nope'", "wang2024", "zhao2025"});
-  const auto r = ionsim_cli("device sweep --cycles 2 --model nope --no-plot --out " +
-                            quote((test::fresh_dir("cli-model") / "out").string()));
+  const auto r = run_cli("device sweep --cycles 2 --model nope --no-plot --out " +
+                         quote((test::fresh_dir("cli-model") / "out").string()));
   EXPECT_EQ(r.status, 2) << "an input error exits with 2";
 }
 
@@ -190,7 +164,7 @@ TEST(Cli, TemperatureOption) {
   double vth[2] = {0, 0};
   for (int k = 0; k < 2; ++k) {
     const fs::path out = dir / (k ? "hot" : "cold");
-    const auto r = ionsim_cli(
+    const auto r = run_cli(
         "device sweep --model hopping --vmax 0.6V --cycles 1 --no-plot "
         "--compliance 1uA --temperature " +
         std::string(k ? "350K" : "300K") + " --out " + quote(out.string()));
@@ -208,7 +182,7 @@ TEST(Cli, TemperatureOption) {
 }
 
 TEST(Cli, PresetsAreListed) {
-  const auto r = ionsim_cli("device presets");
+  const auto r = run_cli("device presets");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "wang2024-dc-symmetric"));
   EXPECT_TRUE(contains(r.out, "zhao2025-table8"));

@@ -2,7 +2,6 @@
 // form, recovery of known parameters from spikes the model itself produced, and the command on
 // the nitime recordings.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -129,15 +128,11 @@ TEST(FitSpikes, CommandOnTheNitimeRecordings) {
                  << " is missing (Debian's python3-nitime)";
   const auto dir = test::fresh_dir("fit-spikes-cli");
   const auto out = dir / "fit";
-  const std::string cmd = std::string("'") + IONSIM_BINARY +
-                          "' neuron fit-spikes --segment 1s --max-evals 30 --no-plot --out '" +
-                          out.string() + "' >'" + (dir / "o").string() + "' 2>'" +
-                          (dir / "e").string() + "'";
-  const int raw = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 0) << test::read_text(dir / "e");
-  const auto text = test::read_text(dir / "o");
-  EXPECT_TRUE(test::contains(text, "LIF"));
-  EXPECT_TRUE(test::contains(text, "1M1T1R"));
+  const auto r = test::run_cli("neuron fit-spikes --segment 1s --max-evals 30 --no-plot --out " +
+                               test::quote(out.string()));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(test::contains(r.out, "LIF"));
+  EXPECT_TRUE(test::contains(r.out, "1M1T1R"));
   const auto j = nlohmann::json::parse(test::read_text(out / "results.json"));
   EXPECT_EQ(j["train"]["spike_count"].get<int>(), 127);  // spikes of recording 1 in its first 1 s
   for (const char* m : {"LIF", "1M1T1R"}) {
@@ -145,12 +140,11 @@ TEST(FitSpikes, CommandOnTheNitimeRecordings) {
     EXPECT_LE(j["models"][m]["evaluations"].get<int>(), 30) << m;
   }
   // Half of the four files is an error, and nothing is written.
-  const std::string bad = std::string("'") + IONSIM_BINARY + "' neuron fit-spikes --stimulus '" +
-                          (data / "grasshopper_stimulus1.txt").string() + "' --out '" +
-                          (dir / "bad").string() + "' 2>'" + (dir / "e2").string() + "'";
-  const int b = std::system(bad.c_str());
-  EXPECT_TRUE(WIFEXITED(b) && WEXITSTATUS(b) == 2);
-  EXPECT_TRUE(test::contains(test::read_text(dir / "e2"), "give all four"));
+  const auto b = test::run_cli("neuron fit-spikes --stimulus " +
+                               test::quote((data / "grasshopper_stimulus1.txt").string()) +
+                               " --out " + test::quote((dir / "bad").string()));
+  EXPECT_EQ(b.status, 2);
+  EXPECT_TRUE(test::contains(b.err, "give all four"));
   EXPECT_FALSE(fs::exists(dir / "bad"));
   fs::remove_all(dir);
 }

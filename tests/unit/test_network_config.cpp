@@ -1,7 +1,6 @@
 // `ionsim run` configuration files and the command itself: every key checked with its line,
 // units, a valid HDF5 file, and a clean stop on SIGTERM.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -151,25 +150,10 @@ TEST(NetworkConfig, EveryProblemNamesKeyAndLine) {
       "net.toml:11: v: uniform needs low < high"));
 }
 
-struct run_result {
-  int status = -1;
-  std::string out, err;
-};
+using test::quote;
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-run_result ionsim_run(const std::string& args, const std::string& prefix = "") {
-  const fs::path dir = test::fresh_dir("net-cli-io");
-  const std::string cmd = prefix + quote(IONSIM_BINARY) + " run " + args + " >" +
-                          quote((dir / "o").string()) + " 2>" + quote((dir / "e").string()) +
-                          " </dev/null";
-  const int raw = std::system(cmd.c_str());
-  run_result r;
-  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
-  r.out = test::read_text(dir / "o");
-  r.err = test::read_text(dir / "e");
-  fs::remove_all(dir);
-  return r;
+test::cli_result ionsim_run(const std::string& args, const std::string& prefix = "") {
+  return test::run_cli("run " + args, prefix);
 }
 
 TEST(NetworkCli, WritesSpikesRatesStatesAndPrintsRates) {

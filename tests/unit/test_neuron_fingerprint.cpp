@@ -1,7 +1,6 @@
 // The firing fingerprint: the Hodgkin-Huxley and LIF references against their known onsets and
 // classes, the noise scaling, and the map's regimes checked against direct runs of the neuron.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -97,31 +96,13 @@ TEST(NeuronFingerprint, MapAgreesWithDirectRuns) {
   }
 }
 
-struct cli_result {
-  int status = -1;
-  std::string out, err;
-};
-
-cli_result ionsim_cli(const std::string& args) {
-  const auto dir = test::fresh_dir("fingerprint-io");
-  const std::string cmd = std::string("'") + IONSIM_BINARY + "' " + args + " >'" +
-                          (dir / "o").string() + "' 2>'" + (dir / "e").string() + "' </dev/null";
-  const int raw = std::system(cmd.c_str());
-  cli_result r;
-  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
-  r.out = test::read_text(dir / "o");
-  r.err = test::read_text(dir / "e");
-  std::filesystem::remove_all(dir);
-  return r;
-}
-
 TEST(NeuronFingerprint, CommandWritesItsResultsAndRejectsBadInput) {
   const auto dir = test::fresh_dir("fingerprint-cli");
   const auto out = (dir / "fp").string();
   const std::string small =
       " --bias 0.7V,0.8V --noise 0,1 --r-c 100meg,250meg --duration 200ms --trials 2 --no-plot";
-  const auto r = ionsim_cli("neuron fingerprint --preset zhao2025-calibrated --out '" + out + "'" +
-                            small + " --axis v_th=0.6,0.658");
+  const auto r = test::run_cli("neuron fingerprint --preset zhao2025-calibrated --out '" + out +
+                               "'" + small + " --axis v_th=0.6,0.658");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(test::contains(r.out, "Hodgkin-Huxley"));
   const auto j =
@@ -137,7 +118,7 @@ TEST(NeuronFingerprint, CommandWritesItsResultsAndRejectsBadInput) {
            {" --axis nope=1", "nope"},
            {" --axis v_th", "write NAME=v1,v2"},
            {" --bias 0.7V,,0.8V", "an empty item"}}) {
-    const auto b = ionsim_cli("neuron fingerprint --out '" + bad_dir + "'" + args);
+    const auto b = test::run_cli("neuron fingerprint --out '" + bad_dir + "'" + args);
     EXPECT_EQ(b.status, 2) << args;
     EXPECT_TRUE(test::contains(b.err, message)) << args << ": " << b.err;
   }

@@ -1,7 +1,6 @@
 // Running NIR graphs: the node types against their closed forms, recurrent edges, the options
 // NIR leaves open, and `ionsim nir run` with its output layout and its errors.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -197,14 +196,11 @@ TEST(NirRun, CommandWritesTheLayout) {
   const auto input = test::write_text(dir / "in.csv", csv);
   const auto out = dir / "run";
   const auto run = [&](const std::string& args) {
-    const std::string cmd = std::string("'") + IONSIM_BINARY + "' nir run '" + file + "' " + args +
-                            " >'" + (dir / "o").string() + "' 2>'" + (dir / "e").string() + "'";
-    const int raw = std::system(cmd.c_str());
-    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    return test::run_cli("nir run " + test::quote(file) + " " + args);
   };
-  ASSERT_EQ(run("--input '" + input + "' --out '" + out.string() + "'"), 0)
-      << test::read_text(dir / "e");
-  EXPECT_TRUE(test::contains(test::read_text(dir / "o"), "1 (LIF, 1 neurons)"));
+  const auto ok = run("--input " + test::quote(input) + " --out " + test::quote(out.string()));
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  EXPECT_TRUE(test::contains(ok.out, "1 (LIF, 1 neurons)"));
   const auto spikes = read_npy((out / "1.spikes.npy").string());
   EXPECT_EQ(spikes.shape, (std::vector<std::size_t>{100, 1}));
   EXPECT_EQ(read_npy((out / "1.v.npy").string()).shape, (std::vector<std::size_t>{100, 1}));
@@ -213,10 +209,13 @@ TEST(NirRun, CommandWritesTheLayout) {
   // Bad input: one line, exit 2, nothing written.
   const auto bad = dir / "bad";
   const auto wide = test::write_text(dir / "wide.csv", "1,0\n0,1\n");
-  EXPECT_EQ(run("--input '" + wide + "' --out '" + bad.string() + "'"), 2);
-  EXPECT_TRUE(
-      test::contains(test::read_text(dir / "e"), "2 input columns where the graph's Input has 1"));
-  EXPECT_EQ(run("--input '" + input + "' --out '" + bad.string() + "' --reset half"), 2);
+  const auto w = run("--input " + test::quote(wide) + " --out " + test::quote(bad.string()));
+  EXPECT_EQ(w.status, 2);
+  EXPECT_TRUE(test::contains(w.err, "2 input columns where the graph's Input has 1"));
+  EXPECT_EQ(
+      run("--input " + test::quote(input) + " --out " + test::quote(bad.string()) + " --reset half")
+          .status,
+      2);
   EXPECT_FALSE(std::filesystem::exists(bad));
   std::filesystem::remove_all(dir);
 }

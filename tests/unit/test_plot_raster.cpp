@@ -1,7 +1,6 @@
 // `ionsim plot raster DIR`: a short network run, then its raster and rate PNG (drawn by
 // Debian's matplotlib, a declared dependency); a missing or invalid file is one clear error.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -45,25 +44,9 @@ weight = "1mV"
 type = "spikes"
 )";
 
-struct result {
-  int status = -1;
-  std::string out, err;
-};
+using ionsim::test::quote;
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-result ionsim(const std::string& args) {
-  const fs::path dir = ionsim::test::fresh_dir("plot-io");
-  const std::string cmd = quote(IONSIM_BINARY) + " " + args + " >" + quote((dir / "o").string()) +
-                          " 2>" + quote((dir / "e").string()) + " </dev/null";
-  const int raw = std::system(cmd.c_str());
-  result r;
-  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
-  r.out = ionsim::test::read_text(dir / "o");
-  r.err = ionsim::test::read_text(dir / "e");
-  fs::remove_all(dir);
-  return r;
-}
+ionsim::test::cli_result ionsim(const std::string& args) { return ionsim::test::run_cli(args); }
 
 // Width and height from a PNG's signature and IHDR chunk; {0, 0} when it is not a PNG.
 std::pair<std::uint32_t, std::uint32_t> png_size(const fs::path& p) {

@@ -1,6 +1,7 @@
 #pragma once
 // Small helpers shared by the unit tests (plain GoogleTest: the suite links gtest_main only).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -79,6 +80,37 @@ inline std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+// A shell word: `s` in single quotes (embedded quotes escaped).
+inline std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+#ifdef IONSIM_BINARY
+// The command-line tool run as a user runs it: `prefix` (environment, a wrapper) before it,
+// `args` (quoted where needed) after it, no input. `status` is the exit status, -1 when it did
+// not exit normally.
+struct cli_result {
+  int status = -1;
+  std::string out, err;
+};
+
+inline cli_result run_cli(const std::string& args, const std::string& prefix = "") {
+  const std::filesystem::path dir = fresh_dir("cli-io");
+  const std::string cmd = prefix + quote(IONSIM_BINARY) + " " + args + " >" +
+                          quote((dir / "stdout").string()) + " 2>" +
+                          quote((dir / "stderr").string()) + " </dev/null";
+  const int raw = std::system(cmd.c_str());
+  cli_result r;
+  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
+  r.out = read_text(dir / "stdout");
+  r.err = read_text(dir / "stderr");
+  std::filesystem::remove_all(dir);
+  return r;
+}
+#endif
 
 // The project's shared data (third-party measurements), read where they are: the folder
 // ../shared/data beside the repository, or $IONSIM_SHARED_DATA.
