@@ -32,7 +32,7 @@ run "$bin" plot raster "$out/network-dm1t1r"
 run "$bin" plot raster "$out/network-cuba" --t1 1
 run "$bin" task run examples/tasks/digits.toml --out "$out/task-digits"
 run "$bin" task run examples/tasks/henon_reservoir.toml --out "$out/task-henon-reservoir"
-nir=../shared/data/nir/rnn
+nir=${IONSIM_DATA_DIR:-../shared/data}/nir/rnn
 if [ -f "$nir/braille_noDelay_bias_zero.nir" ]; then
   run "$bin" nir run "$nir/braille_noDelay_bias_zero.nir" --input "$nir/braille_test0_input.npy" \
     --out "$out/nir-braille"

@@ -1,5 +1,6 @@
 #pragma once
-// Files compiled into the binary (presets, plotting scripts); see cmake/embed.cmake.
+// Files compiled into the binary (presets, plotting scripts, neuron target files); see
+// cmake/embed.cmake.
 #include <cstddef>
 #include <span>
 #include <string_view>
@@ -15,5 +16,6 @@ struct embedded_file {
 
 std::span<const embedded_file> presets();
 std::span<const embedded_file> plot_scripts();
+std::span<const embedded_file> neuron_targets();
 
 }  // namespace ionsim::detail

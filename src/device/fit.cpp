@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -103,9 +104,14 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
       // the best point seen is kept in run.best_x
     }
   }
-  const int n_local = o.max_evals - run.evals;
-  if (n_local > 2 * static_cast<int>(n) + 2) {
-    phase = "local refinement (BOBYQA)";
+  // BOBYQA from the best point; restarted from the new best while it converges early and
+  // still improves (an objective with common random numbers is piecewise constant on a fine
+  // scale, where one run's quadratic model can stall on a step).
+  phase = "local refinement (BOBYQA)";
+  for (int restart = 0; restart < 5; ++restart) {
+    const int n_local = o.max_evals - run.evals;
+    if (n_local <= 2 * static_cast<int>(n) + 2) break;
+    const double before = run.best;
     nlopt::opt l(nlopt::LN_BOBYQA, n);
     l.set_lower_bounds(lo);
     l.set_upper_bounds(hi);
@@ -122,6 +128,7 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
     } catch (const nlopt::roundoff_limited&) {
       // as above: run.best_x holds the best point seen
     }
+    if (!(run.best < before * (1 - 1e-6))) break;
   }
   return run;
 }
@@ -230,6 +237,66 @@ toml::table json_to_toml(const nlohmann::json& j) {
 }
 
 }  // namespace
+
+std::vector<param_interval> laplace_intervals(
+    const std::vector<fit_param>& free, const std::vector<double>& x,
+    const std::function<std::vector<double>(const std::vector<double>&)>& residuals) {
+  const std::size_t n = free.size();
+  const codec cd{free};
+  const auto lo = cd.lower(), hi = cd.upper();
+  std::vector<double> y(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const double c = std::clamp(x[k], free[k].lo, free[k].hi);
+    y[k] = free[k].log ? std::log10(c) : c;
+  }
+  const auto at = [&](const std::vector<double>& yy) {
+    std::vector<double> v(n);
+    for (std::size_t k = 0; k < n; ++k) v[k] = free[k].log ? std::pow(10.0, yy[k]) : yy[k];
+    return residuals(v);
+  };
+  const auto r0 = at(y);
+  Eigen::MatrixXd jac(static_cast<Eigen::Index>(r0.size()), static_cast<Eigen::Index>(n));
+  for (std::size_t k = 0; k < n; ++k) {
+    const double h = 0.02 * (hi[k] - lo[k]);
+    auto up = y, down = y;
+    up[k] = std::min(y[k] + h, hi[k]);
+    down[k] = std::max(y[k] - h, lo[k]);
+    const auto ru = at(up), rd = at(down);
+    if (ru.size() != r0.size() || rd.size() != r0.size())
+      throw run_error("laplace_intervals: the number of residuals changed with the parameters");
+    for (std::size_t i = 0; i < r0.size(); ++i)
+      jac(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k)) =
+          (ru[i] - rd[i]) / (up[k] - down[k]);
+  }
+  const Eigen::MatrixXd jtj = jac.transpose() * jac;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(jtj);
+  const Eigen::VectorXd ev = es.eigenvalues();
+  const double floor = 1e-12 * std::max(ev.cwiseAbs().maxCoeff(), 1e-300);
+  std::vector<double> var(n, 0.0);
+  for (Eigen::Index e = 0; e < ev.size(); ++e)
+    for (std::size_t k = 0; k < n; ++k) {
+      const double c = es.eigenvectors()(static_cast<Eigen::Index>(k), e);
+      if (c * c < 1e-12) continue;
+      var[k] += ev(e) > floor ? c * c / ev(e) : std::numeric_limits<double>::infinity();
+    }
+  std::vector<param_interval> out;
+  for (std::size_t k = 0; k < n; ++k) {
+    const double half = 1.96 * std::sqrt(var[k]);
+    param_interval p;
+    p.name = free[k].name;
+    p.value = x[k];
+    if (free[k].log) {
+      p.lo95 = std::pow(10.0, y[k] - half);
+      p.hi95 = std::pow(10.0, y[k] + half);
+    } else {
+      p.lo95 = y[k] - half;
+      p.hi95 = y[k] + half;
+    }
+    p.identifiable = std::isfinite(half) && p.lo95 > 0 && p.hi95 <= 10 * p.lo95;
+    out.push_back(p);
+  }
+  return out;
+}
 
 toml::table to_toml_table(const nlohmann::json& j) { return json_to_toml(j); }
 

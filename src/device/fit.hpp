@@ -52,6 +52,23 @@ double minimize_bounded(const std::vector<fit_param>& free, std::vector<double>&
                         const std::function<double(const std::vector<double>&)>& objective,
                         const fit_options& o, int* evaluations = nullptr);
 
+// The 95 % interval of a fitted parameter and whether it is identifiable (the interval spans
+// at most a factor of 10).
+struct param_interval {
+  std::string name;
+  double value = 0, lo95 = 0, hi95 = 0;
+  bool identifiable = false;
+};
+
+// Laplace approximation at the optimum `x` (parameter units) of a least-squares objective
+// sum_i r_i(x)^2 whose residuals are already divided by their uncertainties: the covariance is
+// (J^T J)^-1 in the search coordinates (log10 where fit_param::log), J by central differences
+// of 2 % of each parameter's search range (one-sided at a bound). A direction the residuals do
+// not see (a zero eigenvalue of J^T J) makes every parameter in it unidentifiable.
+std::vector<param_interval> laplace_intervals(
+    const std::vector<fit_param>& free, const std::vector<double>& x,
+    const std::function<std::vector<double>(const std::vector<double>&)>& residuals);
+
 // A flat JSON object as a TOML table (numbers, strings, booleans, arrays of them).
 toml::table to_toml_table(const nlohmann::json& j);
 

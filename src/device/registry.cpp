@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <fstream>
 #include <sstream>
 
 #include "core/embedded.hpp"
 #include "core/error.hpp"
+#include "io/files.hpp"
 
 namespace ionsim {
 
@@ -146,11 +146,7 @@ device_config load_preset(std::string_view name) {
 }
 
 device_config load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(fmt::format("{}: cannot open parameter file", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_config(ss.str(), path);
+  return parse_config(read_text_file(path), path);
 }
 
 std::string to_toml(const device_config& c) {

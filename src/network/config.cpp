@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "core/toml_reader.hpp"
 #include "core/units.hpp"
+#include "io/files.hpp"
 
 namespace ionsim::network {
 
@@ -477,11 +476,7 @@ network_spec parse_network_config(const std::string& text, const std::string& so
 }
 
 network_spec read_network_config(const std::string& path, const model_registry& models) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(fmt::format("{}: cannot open the file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_network_config(ss.str(), path, models);
+  return parse_network_config(read_text_file(path), path, models);
 }
 
 }  // namespace ionsim::network

@@ -13,6 +13,7 @@
 #include "core/progress.hpp"
 #include "device/experiment.hpp"
 #include "neuron/paper.hpp"
+#include "neuron/targets.hpp"
 
 namespace ionsim::neuron {
 
@@ -755,6 +756,12 @@ std::string characterize_report(const nlohmann::json& r) {
   for (const auto& row : en["references"])
     md += fmt::format("| {} | {} | {} |\n", row["system"].get<std::string>(),
                       row["figure"].get<std::string>(), row["source"].get<std::string>());
+  if (r.contains("targets")) {
+    const auto& t = r["targets"];
+    md += fmt::format("\n## Targets of {}\n\nCost (sum of squared normalised errors) {:.4g}.\n",
+                      t["file"].get<std::string>(), t["cost"].get<double>());
+    md += targets_markdown(t["targets"]);
+  }
   return md;
 }
 

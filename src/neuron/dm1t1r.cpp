@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.hpp"
 
@@ -27,8 +28,10 @@ double table_value(const toml::table& t, const char* key, double def, const std:
 
 neuron_circuit neuron_from_preset(const std::string& preset) {
   neuron_circuit n;
-  n.memristor = load_preset(preset);
-  const auto where = fmt::format("preset '{}'", preset);
+  // A file (a fitted neuron) or a built-in preset.
+  const bool file = preset.ends_with(".toml") || std::filesystem::is_regular_file(preset);
+  n.memristor = file ? load_config_file(preset) : load_preset(preset);
+  const auto where = file ? preset : fmt::format("preset '{}'", preset);
   const toml::table* c = n.memristor.extra["circuit"].as_table();
   if (!c) throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));
   for (auto&& [key, value] : *c) {

@@ -72,8 +72,9 @@ inline bool rising_edge(std::uint8_t& armed, double v, double level, double rear
   return false;
 }
 
-// The neuron of a preset: its memristor parameters and its [circuit] table (c_g, r_c, r_l,
-// v_dd, vto, kp, c_l; the others keep the defaults above).
+// The neuron of a preset (a built-in name, or a file such as `ionsim neuron fit` writes): its
+// memristor parameters and its [circuit] table (c_g, r_c, r_l, v_dd, vto, kp, c_l; the others
+// keep the defaults above).
 neuron_circuit neuron_from_preset(const std::string& preset);
 
 // Drain current [A] of the output branch (level-1 NMOS, lambda = 0, W/L = 1, source grounded,

@@ -1,8 +1,11 @@
 #pragma once
-// Calibration of the 1M1T1R neuron to the paper's Fig. 2e (pulses to the first spike under
-// 0.8 V, 2 ms, 50 % pulses: 44) and Fig. 3c/d (firing probability of one 15 ms pulse: 5 / 76 /
-// 95 % at 0.8 / 0.9 / 1.0 V) (PHYSICS.md §5), with the foundation's optimizer
-// (device/fit.hpp: CRS2 then BOBYQA, common random numbers) on the compact neuron.
+// Calibration of the 1M1T1R neuron to a list of measured targets (neuron/targets.hpp; by
+// default the paper's Fig. 2e and Fig. 3c/d, data/neuron/zhao2025_given.toml): the weighted
+// sum of squared normalised errors is minimised over the memristor's parameters and any
+// circuit parameter a target frees, with the foundation's optimizer (device/fit.hpp: CRS2 then
+// BOBYQA, common random numbers) on the compact neuron. Each fitted parameter gets a 95 %
+// interval from the objective's curvature (Laplace), and one spanning more than a factor of 10
+// is flagged as unidentifiable. docs/neuron/calibration.md.
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -10,37 +13,47 @@
 
 #include "device/fit.hpp"
 #include "neuron/dm1t1r.hpp"
+#include "neuron/targets.hpp"
 
 namespace ionsim::neuron {
 
-struct calibration_metrics {
-  double pulses_to_first_spike = 0;  // mean over trials; a trial that never fires counts 151
-  std::vector<double> probability;   // at 0.8, 0.9, 1.0 V
-  double cost = 0;
+struct targets_evaluation {
+  std::vector<target_result> results;  // one per target
+  double cost = 0;                     // sum of the targets' costs
 };
 
-// Targets and weights: ((ln(k/44) / ln 1.25)^2 + sum ((P - P_paper) / 0.15)^2), so each
-// calibration target (25 %, 15 points) costs 1.
-calibration_metrics calibration_metrics_of(const neuron_circuit& n, int trials_2e, int trials_p,
-                                           std::uint64_t seed);
+// Every target on neuron `n` (common random numbers under `seed`; `trials` > 0 replaces each
+// target's trial count).
+targets_evaluation evaluate_targets(const neuron_circuit& n, const std::vector<target>& targets,
+                                    std::uint64_t seed, int trials = 0);
+
+// The targets, measured beside simulated, as a JSON array.
+nlohmann::json targets_json(const std::vector<target>& targets, const targets_evaluation& e);
 
 struct neuron_fit_options {
-  std::vector<fit_param> free;  // empty: the memristor model's fit_defaults().neuron
+  std::vector<fit_param> free;  // memristor parameters; empty: the model's fit_defaults().neuron
   int max_evals = 200;
   double global_fraction = 0.4;
-  int trials_2e = 200;  // Fig. 2e trials per evaluation
-  int trials_p = 300;   // trials per amplitude per evaluation
+  int trials = 0;  // > 0: trials per condition for every target (else each target's own)
   std::uint64_t seed = 2024;
+  bool intervals = true;  // the Laplace intervals (2 evaluations per free parameter)
   std::function<void(int, double, const char*)> on_progress;
 };
 
 struct neuron_fit_outcome {
-  neuron_circuit neuron;  // the start with the fitted memristor parameters
-  device_config config;   // as a preset: [params], [circuit] and [fit] tables
-  calibration_metrics before, after;
+  neuron_circuit neuron;        // the start with the fitted parameters
+  device_config config;         // as a preset: [params], [circuit] and [fit] tables
+  std::vector<fit_param> free;  // memristor parameters, then circuit parameters
+  targets_evaluation before, after;
+  std::vector<param_interval> intervals;  // in the order of `free` (empty if not asked)
   nlohmann::json report;
 };
 
-neuron_fit_outcome fit_neuron(const neuron_circuit& start, const neuron_fit_options& o);
+neuron_fit_outcome fit_neuron(const neuron_circuit& start, const std::vector<target>& targets,
+                              const neuron_fit_options& o);
+
+// A Markdown report of a fit: every target measured beside simulated, before and after, and
+// the parameters with their intervals.
+std::string fit_report_markdown(const nlohmann::json& report);
 
 }  // namespace ionsim::neuron

@@ -113,9 +113,9 @@ inline cli_result run_cli(const std::string& args, const std::string& prefix = "
 #endif
 
 // The project's shared data (third-party measurements), read where they are: the folder
-// ../shared/data beside the repository, or $IONSIM_SHARED_DATA.
+// ../shared/data beside the repository, or $IONSIM_DATA_DIR.
 inline std::string shared_data(const std::string& relative) {
-  const char* env = std::getenv("IONSIM_SHARED_DATA");
+  const char* env = std::getenv("IONSIM_DATA_DIR");
   const std::string root =
       env && *env ? std::string(env) : std::string(IONSIM_SOURCE_DIR) + "/../shared/data";
   return root + "/" + relative;
@@ -125,14 +125,22 @@ inline std::string device_data(const char* name) {
   return shared_data(std::string("device/") + name);
 }
 
+// Under IONSIM_REQUIRE_DATA=1 (CI) missing data fail a test instead of skipping it.
+inline bool data_required() {
+  const char* env = std::getenv("IONSIM_REQUIRE_DATA");
+  return env && std::string(env) == "1";
+}
+
 }  // namespace ionsim::test
 
-// Skips the test, naming the file, when a data file it needs is absent.
-#define IONSIM_REQUIRE_DATA(path)                                                           \
-  do {                                                                                      \
-    if (!std::filesystem::exists(path))                                                     \
-      GTEST_SKIP() << "missing data file " << (path)                                        \
-                   << " (the project's shared data; set IONSIM_SHARED_DATA to its folder)"; \
+// Skips the test, naming the file, when a data file it needs is absent (fails it under
+// IONSIM_REQUIRE_DATA=1).
+#define IONSIM_REQUIRE_DATA(path)                                                        \
+  do {                                                                                   \
+    if (!std::filesystem::exists(path)) {                                                \
+      if (::ionsim::test::data_required())                                               \
+        FAIL() << "missing data file " << (path) << " (IONSIM_REQUIRE_DATA=1)";          \
+      GTEST_SKIP() << "missing data file " << (path)                                     \
+                   << " (the project's shared data; set IONSIM_DATA_DIR to its folder)"; \
+    }                                                                                    \
   } while (0)
-
-namespace ionsim::test {}  // namespace ionsim::test
