@@ -115,7 +115,9 @@ device_commands::device_commands(CLI::App& app) {
       "calibrate a model to measured sweep or pulse data (NLopt: CRS2 global search, then "
       "BOBYQA, with common random numbers); writes the parameter file and a fit report");
   fit_->add_option("--model", model_,
-                   fmt::format("model to fit ({})", fmt::join(model_names(), ", ")))
+                   fmt::format("model to fit ({}), or auto: classify the sweeps by polarity, fit "
+                               "every model and structure, choose on the held-out cycles",
+                               fmt::join(model_names(), ", ")))
       ->capture_default_str();
   auto* s = fit_->add_option("--sweep", fit_sweep_,
                              "measured I-V sweeps (cycle,point,voltage_V,current_A)")
@@ -132,8 +134,8 @@ device_commands::device_commands(CLI::App& app) {
                    "measurement, for wang2024 wang2024-dc-symmetric for sweeps and wang2024-pulse "
                    "for pulses; its defaults where it has none)");
   fit_->add_option("--max-evals", max_evals_,
-                   "objective evaluations (each one a full simulated "
-                   "experiment)")
+                   "objective evaluations (each one a full simulated experiment); with "
+                   "--model auto per candidate, default 120 there")
       ->capture_default_str();
   fit_->add_option("--seed", seed_, "seed of the common random numbers")
       ->check(CLI::NonNegativeNumber)
@@ -303,13 +305,23 @@ int device_commands::run_fit() {
   if (fit_sweep_.empty() && fit_pulse_.empty())
     throw input_error("give the measured data: --sweep DATA.csv or --pulse DATA.csv");
   const bool sweep = !fit_sweep_.empty();
-  const auto& fit_of = device_type_named(model_).fit();
+  const bool automatic = model_ == "auto";
+  if (automatic && !sweep)
+    throw input_error("--model auto chooses among models on sweep data: give --sweep DATA.csv");
+  if (automatic && !start_.empty())
+    throw input_error("--model auto starts every candidate from its own preset: drop --start");
+  const auto& fit_of = device_type_named(automatic ? "wang2024" : model_).fit();
   const std::string start_name =
       start_.empty() ? (sweep ? fit_of.sweep_start : fit_of.pulse_start) : start_;
-  const device_config start = start_name.empty() ? default_config(model_) : load_preset(start_name);
-  if (start.model() != model_)
+  const device_config start =
+      automatic ? default_config("wang2024")
+                : (start_name.empty() ? default_config(model_) : load_preset(start_name));
+  if (!automatic && start.model() != model_)
     throw input_error(fmt::format("--start {}: a preset of model {} is needed (--model), not {}",
                                   start_, model_, start.model()));
+  // --model auto fits every candidate with --max-evals; without it, 120 each keeps 4
+  // candidates on 200 cycles within minutes (docs/fits/model-choice.md).
+  if (automatic && fit_->get_option("--max-evals")->count() == 0) max_evals_ = 120;
   if (max_evals_ < 10) throw input_error("--max-evals must be at least 10");
   fit_options o;
   o.max_evals = max_evals_;
@@ -317,6 +329,7 @@ int device_commands::run_fit() {
   o.dwell = quantity(fit_dwell_, "s", "--dwell");
   o.r_series = quantity(fit_series_, "Ohm", "--series");
   progress bar("fit", max_evals_);
+  std::string candidate;
   o.on_progress = [&](int n, double best, const char* phase) {
     bar.update(n, fmt::format("eval {}/{}, best objective {:.4g}, {}", n, max_evals_, best, phase));
   };
@@ -329,7 +342,18 @@ int device_commands::run_fit() {
   fit_outcome r;
   if (sweep) {
     const auto data = read_sweep_csv(fit_sweep_);
-    r = fit_sweep(data, start, o);
+    if (automatic) {
+      o.on_progress = [&](int n, double best, const char* phase) {
+        bar.update(n, fmt::format("{}: eval {}/{}, best objective {:.4g}, {}", candidate, n,
+                                  max_evals_, best, phase));
+      };
+      r = fit_sweep_auto(data, o, [&](const sweep_candidate& c) {
+        candidate = fmt::format("{} {}", c.start.model(), c.structure);
+        bar.update(0, candidate);
+      });
+    } else {
+      r = fit_sweep(data, start, o);
+    }
   } else {
     const auto data = read_pulse_csv(fit_pulse_);
     r = fit_pulse(data, start, o);
@@ -340,7 +364,10 @@ int device_commands::run_fit() {
       "{}\n"
       "# Report: {}\n",
       model_, sweep ? "sweep" : "pulse", sweep ? fit_sweep_ : fit_pulse_,
-      start_name.empty() ? "(the model's defaults)" : start_name, max_evals_, seed_, report);
+      automatic            ? "(each candidate's own)"
+      : start_name.empty() ? "(the model's defaults)"
+                           : start_name,
+      max_evals_, seed_, report);
   make_output_dir(report);
   write_file_atomic(join_path(report, "report.json"), r.report.dump(2) + "\n");
   write_file_atomic(join_path(report, "trace.csv"), r.trace_csv);
@@ -363,6 +390,26 @@ int device_commands::run_fit() {
     row("V_hold", m["vhold"], s["vhold"], 1, "V");
     std::cout << fmt::format("I-V envelope: rms difference {:.3f} decades\n",
                              r.report["envelope"]["rms_decades"].get<double>());
+    std::cout << fmt::format("data: {}\n", r.report["features"].get<std::string>());
+    if (r.report.contains("model_choice"))
+      for (const auto& c : r.report["model_choice"]["candidates"])
+        std::cout << fmt::format("candidate {} {}: objective {:.4g}, on held-out cycles {:.4g}{}\n",
+                                 c["model"].get<std::string>(), c["structure"].get<std::string>(),
+                                 c["objective"].get<double>(),
+                                 c["held_out_objective"].get<double>(),
+                                 c == r.report["model_choice"]["chosen"] ? "  <- chosen" : "");
+    if (r.report.contains("held_out"))
+      std::cout << fmt::format("held-out cycles {}-{}: acceptance {}\n",
+                               r.report["held_out"]["cycles"][0].get<int>(),
+                               r.report["held_out"]["cycles"][1].get<int>() - 1,
+                               r.report["held_out"]["accepted"].get<bool>() ? "met" : "NOT met");
+    if (r.report.contains("parameters"))
+      for (const auto& p : r.report["parameters"])
+        if (!p["identifiable"].get<bool>())
+          std::cout << fmt::format(
+              "{} = {:.4g} is not identifiable (95 % interval spans more "
+              "than a factor of 10)\n",
+              p["name"].get<std::string>(), p["fitted"].get<double>());
   } else {
     row("switching delay", m["delay_s"], s["delay_s"], 1e3, "ms");
     row("relaxation", m["relax_s"], s["relax_s"], 1e3, "ms");

@@ -25,8 +25,19 @@ struct fit_options {
   int trials = 300;              // pulse: trials simulated per evaluation
   double dwell = 10e-3;          // [s] sweep: time at each voltage point
   double r_series = 22e3;        // [Ω] pulse: series resistor of the measurement
+  double holdout = 0.3;          // sweep: share of the last cycles held out of the fit
+  int orientation = 1;           // sweep: -1 applies the data's voltages reversed
+  bool intervals = true;         // sweep: the parameters' 95 % Laplace intervals
   // Called after every evaluation with (evaluation, best objective so far, phase name).
   std::function<void(int, double, const char*)> on_progress;
+};
+
+// The 95 % interval of a fitted parameter and whether it is identifiable (the interval spans
+// at most a factor of 10).
+struct param_interval {
+  std::string name;
+  double value = 0, lo95 = 0, hi95 = 0;
+  bool identifiable = false;
 };
 
 struct fit_outcome {
@@ -34,7 +45,9 @@ struct fit_outcome {
   nlohmann::json report;  // measured against simulated statistics, side by side
   double objective = 0;
   int evaluations = 0;
-  std::string trace_csv;  // the final simulation in the format of the measured file
+  std::string trace_csv;                  // the final simulation in the format of the measured file
+  double held_out_objective = 0;          // sweep: the objective on the held-out cycles
+  std::vector<param_interval> intervals;  // sweep: with o.intervals
 };
 
 // The fits' optimizer for any objective of a config's parameters (CRS2 on a share of
@@ -52,14 +65,6 @@ double minimize_bounded(const std::vector<fit_param>& free, std::vector<double>&
                         const std::function<double(const std::vector<double>&)>& objective,
                         const fit_options& o, int* evaluations = nullptr);
 
-// The 95 % interval of a fitted parameter and whether it is identifiable (the interval spans
-// at most a factor of 10).
-struct param_interval {
-  std::string name;
-  double value = 0, lo95 = 0, hi95 = 0;
-  bool identifiable = false;
-};
-
 // Laplace approximation at the optimum `x` (parameter units) of a least-squares objective
 // sum_i r_i(x)^2 whose residuals are already divided by their uncertainties: the covariance is
 // (J^T J)^-1 in the search coordinates (log10 where fit_param::log), J by central differences
@@ -72,8 +77,25 @@ std::vector<param_interval> laplace_intervals(
 // A flat JSON object as a TOML table (numbers, strings, booleans, arrays of them).
 toml::table to_toml_table(const nlohmann::json& j);
 
-// Infers the protocol from the data (range, points, polarity, compliance) and fits.
+// Infers the protocol from the data (range, points, compliance; the polarity class of
+// device/polarity.hpp) and fits the first cycles, reporting the last o.holdout of them apart
+// ("held_out", with the acceptance of docs/fits/model-choice.md).
 fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const fit_options& o);
+// A model and structure `--model auto` tries on sweep data: every registered model that
+// declares sweep fit parameters, from its sweep_start preset; a model with a `symmetric` flag
+// twice, symmetric and one-sided (oriented so that it switches on the data's switching side).
+struct sweep_candidate {
+  device_config start;
+  std::string structure;  // "symmetric", "asymmetric" or "as declared"
+  int orientation = 1;
+};
+// `skipped` receives the registered models that are not candidates, with why.
+std::vector<sweep_candidate> sweep_candidates(const sweep_data& data,
+                                              std::vector<std::string>* skipped = nullptr);
+// Fits every candidate (o.max_evals each; o.free is ignored) and returns the one with the
+// smallest objective on the held-out cycles, its report with a "model_choice" table.
+fit_outcome fit_sweep_auto(const sweep_data& data, const fit_options& o,
+                           const std::function<void(const sweep_candidate&)>& on_candidate = {});
 // Infers the pulse protocol (amplitude, width, read level, timing) and fits.
 fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const fit_options& o);
 

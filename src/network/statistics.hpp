@@ -1,9 +1,11 @@
 #pragma once
 // Statistics of spike trains used to compare simulators (rates, ISI irregularity) and a
-// two-sample Kolmogorov-Smirnov test for distributions of per-neuron rates.
+// two-sample Kolmogorov-Smirnov test (core/statistics.hpp) for distributions of per-neuron rates.
 #include <cstddef>
 #include <span>
 #include <vector>
+
+#include "core/statistics.hpp"
 
 namespace ionsim::network {
 
@@ -20,9 +22,7 @@ spike_statistics compute_spike_statistics(std::span<const double> times,
                                           std::size_t n, double t0, double t1,
                                           std::size_t min_isi = 4);
 
-// The two-sample Kolmogorov-Smirnov statistic D = sup |F_a - F_b|.
-double ks_statistic(std::vector<double> a, std::vector<double> b);
-// The critical D at level alpha for sample sizes n and m (asymptotic formula).
-double ks_critical(double alpha, std::size_t n, std::size_t m);
+using ::ionsim::ks_critical;
+using ::ionsim::ks_statistic;
 
 }  // namespace ionsim::network

@@ -1,0 +1,84 @@
+// `ionsim device fit --model auto`: every model and structure the device contract knows,
+// fitted to the first cycles of a sweep data set and chosen on the held-out ones
+// (docs/fits/model-choice.md).
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "core/error.hpp"
+#include "device/fit.hpp"
+#include "device/polarity.hpp"
+
+namespace ionsim {
+
+std::vector<sweep_candidate> sweep_candidates(const sweep_data& data,
+                                              std::vector<std::string>* skipped) {
+  const sweep_features f = classify_sweep(data);
+  std::vector<sweep_candidate> out;
+  for (const device_type* t : device_types()) {
+    const auto& fit = t->fit();
+    if (fit.sweep.empty()) {
+      if (skipped)
+        skipped->push_back(fmt::format("{}: declares no free parameters for sweeps", t->name()));
+      continue;
+    }
+    device_config start =
+        fit.sweep_start.empty() ? default_config(t->name()) : load_preset(fit.sweep_start);
+    if (t->find("symmetric")) {
+      // A model whose drive can be one-sided: both structures; the one-sided one with its
+      // switching polarity on the data's switching side.
+      set_param(start, "symmetric", 1);
+      out.push_back({start, "symmetric", 1});
+      set_param(start, "symmetric", 0);
+      out.push_back({start, "asymmetric", f.switching_sign});
+    } else {
+      out.push_back({start, "as declared", 1});
+    }
+  }
+  return out;
+}
+
+fit_outcome fit_sweep_auto(const sweep_data& data, const fit_options& o,
+                           const std::function<void(const sweep_candidate&)>& on_candidate) {
+  const sweep_features f = classify_sweep(data);
+  std::vector<std::string> skipped;
+  const auto candidates = sweep_candidates(data, &skipped);
+  if (candidates.empty()) throw run_error("no registered device model declares a sweep fit");
+  nlohmann::json table = nlohmann::json::array();
+  fit_outcome best;
+  double best_held = std::numeric_limits<double>::infinity();
+  std::size_t chosen = 0;
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    const auto& c = candidates[k];
+    if (on_candidate) on_candidate(c);
+    fit_options co = o;
+    co.free.clear();
+    co.orientation = c.orientation;
+    auto r = fit_sweep(data, c.start, co);
+    nlohmann::json row = {{"model", std::string(c.start.model())},
+                          {"structure", c.structure},
+                          {"orientation", c.orientation},
+                          {"objective", r.objective},
+                          {"held_out_objective", r.held_out_objective},
+                          {"seconds", r.report["fit"]["seconds"]}};
+    if (r.report.contains("held_out")) row["accepted"] = r.report["held_out"]["accepted"];
+    table.push_back(row);
+    if (r.held_out_objective < best_held) {
+      best_held = r.held_out_objective;
+      best = std::move(r);
+      chosen = k;
+    }
+  }
+  best.report["model_choice"] = {{"class", std::string(sweep_class_name(f.kind))},
+                                 {"features", f.reason},
+                                 {"candidates", table},
+                                 {"chosen", table[chosen]},
+                                 {"not_candidates", skipped},
+                                 {"rule", "the smallest objective on the held-out cycles"}};
+  best.config.description =
+      fmt::format("{} ({}, chosen among {} candidates on held-out cycles)", best.config.description,
+                  candidates[chosen].structure, candidates.size());
+  return best;
+}
+
+}  // namespace ionsim
