@@ -157,8 +157,7 @@ struct target_reader {
         if (it == circuit_table.end())
           r.fail(v, fmt::format("unknown circuit parameter '{}' (known: c_g, r_c, r_l, v_dd, vto)",
                                 k.str()));
-        g.circuit.emplace_back(std::string(k.str()),
-                               in_range(v, k.str(), it->unit, 0, it->hi * 1e3));
+        g.circuit.emplace_back(std::string(k.str()), in_range(v, k.str(), it->unit, 0, it->hi));
       }
     }
     if (const auto* n = t.get("free")) {
