@@ -413,6 +413,18 @@ int device_commands::run_fit() {
   } else {
     row("switching delay", m["delay_s"], s["delay_s"], 1e3, "ms");
     row("relaxation", m["relax_s"], s["relax_s"], 1e3, "ms");
+    const auto ks_line = [](const char* what, const nlohmann::json& d) {
+      return fmt::format("{}: KS distance delay {:.3f}, relaxation {:.3f}; acceptance {}\n", what,
+                         d["delay_s"]["ks"].get<double>(), d["relax_s"]["ks"].get<double>(),
+                         d["accepted"].get<bool>() ? "met" : "NOT met");
+    };
+    std::cout << ks_line("fitted trials", r.report["distributions"]);
+    if (r.report.contains("held_out"))
+      std::cout << ks_line(
+          fmt::format("held-out trials {}-{}", r.report["held_out"]["trials"][0].get<int>(),
+                      r.report["held_out"]["trials"][1].get<int>() - 1)
+              .c_str(),
+          r.report["held_out"]);
   }
   std::cout << fmt::format("objective {:.4g} after {} evaluations\n", r.objective, r.evaluations);
   if (!no_plot_) {
