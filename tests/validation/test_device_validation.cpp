@@ -12,6 +12,7 @@
 #include "core/statistics.hpp"
 #include "device/experiment.hpp"
 #include "device/fit.hpp"
+#include "device/polarity.hpp"
 #include "device/registry.hpp"
 #include "device/summary.hpp"
 #include "device/wang2024.hpp"
@@ -222,6 +223,83 @@ TEST(fit_sweep_auto, chooses_the_structure_on_held_out_cycles) {
   const auto both = fit_sweep_auto(bipolar_data(true), o);
   EXPECT_EQ(both.report["model_choice"]["class"], "switching in both polarities");
   EXPECT_EQ(both.report["model_choice"]["chosen"]["structure"], "symmetric");
+}
+
+}  // namespace
+}  // namespace ionsim
+
+namespace ionsim {
+namespace {
+
+// Synthetic data of each polarity class, made by model B with known mu and sigma1 (60-80 cycles
+// of 101 points): the class is recognised, and the fit (from mu 40 % low and twice the noise)
+// recovers each parameter it does not flag as unidentifiable within 15 % (measured: mu within
+// 3 %, sigma1 within 5 %, both identifiable in every class). The held-out acceptance is not
+// asserted: with 18-40 held-out half-sweeps per polarity on a 12 mV grid the data's own
+// sampling error exceeds it (docs/fits/model-choice.md).
+struct class_case {
+  const char* name;
+  sweep_class kind;
+  bool symmetric;
+  std::vector<int> signs;  // per cycle: +1, -1, or 0 for + then -
+};
+
+TEST(fit_sweep, each_polarity_class_is_recognised_and_recovered) {
+  std::vector<int> alternating;
+  for (int k = 0; k < 80; ++k) alternating.push_back(k % 2 ? -1 : 1);
+  const std::vector<class_case> cases = {
+      {"one polarity", sweep_class::unipolar, true, std::vector<int>(80, -1)},
+      {"alternating", sweep_class::alternating, true, alternating},
+      {"both", sweep_class::both_polarities, true, std::vector<int>(60, 0)},
+      {"one-sided", sweep_class::one_sided, false, std::vector<int>(60, 0)},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto truth = load_preset("wang2024-dc-symmetric");
+    set_param(truth, "mu", 45);
+    set_param(truth, "sigma1", 6);
+    set_param(truth, "symmetric", c.symmetric ? 1 : 0);
+    std::vector<std::vector<double>> cycles;
+    for (int s : c.signs) {
+      std::vector<double> cyc;
+      if (s >= 0) cyc = sweep_cycle(0.6, 101);
+      if (s <= 0) {
+        const auto neg = sweep_cycle(-0.6, 101);
+        cyc.insert(cyc.end(), neg.begin(), neg.end());
+      }
+      cycles.push_back(cyc);
+    }
+    auto m = make_device(truth, 1, 21);
+    const auto r = run_sweep(*m, cycles, 10e-3, 1e-3);
+    sweep_data data;
+    data.path = c.name;
+    data.v = r.v;
+    data.i = r.i[0];
+    const auto f = classify_sweep(data);
+    EXPECT_EQ(f.kind, c.kind) << f.reason;
+
+    auto start = truth;
+    set_param(start, "mu", 27);
+    set_param(start, "sigma1", 12);
+    fit_options o;
+    o.free = {{"mu", 5, 500, true}, {"sigma1", 0.5, 20, true}};
+    o.max_evals = 80;
+    o.devices = 2;
+    o.seed = 5;
+    o.orientation = f.switching_sign;
+    const auto out = fit_sweep(data, start, o);
+    ASSERT_EQ(out.intervals.size(), 2u);
+    const double truth_values[] = {45, 6};
+    int identifiable = 0;
+    for (std::size_t k = 0; k < 2; ++k) {
+      const auto& iv = out.intervals[k];
+      if (!iv.identifiable) continue;
+      ++identifiable;
+      EXPECT_NEAR(iv.value / truth_values[k], 1.0, 0.15) << iv.name;
+    }
+    EXPECT_GE(identifiable, 1);
+    EXPECT_TRUE(out.report.contains("held_out"));
+  }
 }
 
 }  // namespace
