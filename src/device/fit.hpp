@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "device/experiment.hpp"
+#include "device/polarity.hpp"
 #include "device/registry.hpp"
 
 namespace ionsim {
@@ -89,8 +90,9 @@ struct sweep_candidate {
   std::string structure;  // "symmetric", "asymmetric" or "as declared"
   int orientation = 1;
 };
-// `skipped` receives the registered models that are not candidates, with why.
-std::vector<sweep_candidate> sweep_candidates(const sweep_data& data,
+// The candidates for data of features `f` (device/polarity.hpp: classify_sweep); `skipped`
+// receives the registered models that are not candidates, with why.
+std::vector<sweep_candidate> sweep_candidates(const sweep_features& f,
                                               std::vector<std::string>* skipped = nullptr);
 // Fits every candidate (o.max_evals each; o.free is ignored) and returns the one with the
 // smallest objective on the held-out cycles, its report with a "model_choice" table.

@@ -11,9 +11,8 @@
 
 namespace ionsim {
 
-std::vector<sweep_candidate> sweep_candidates(const sweep_data& data,
+std::vector<sweep_candidate> sweep_candidates(const sweep_features& f,
                                               std::vector<std::string>* skipped) {
-  const sweep_features f = classify_sweep(data);
   std::vector<sweep_candidate> out;
   for (const device_type* t : device_types()) {
     const auto& fit = t->fit();
@@ -42,7 +41,7 @@ fit_outcome fit_sweep_auto(const sweep_data& data, const fit_options& o,
                            const std::function<void(const sweep_candidate&)>& on_candidate) {
   const sweep_features f = classify_sweep(data);
   std::vector<std::string> skipped;
-  const auto candidates = sweep_candidates(data, &skipped);
+  const auto candidates = sweep_candidates(f, &skipped);
   if (candidates.empty()) throw run_error("no registered device model declares a sweep fit");
   nlohmann::json table = nlohmann::json::array();
   fit_outcome best;

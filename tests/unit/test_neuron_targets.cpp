@@ -121,6 +121,7 @@ TEST(NeuronTargets, BuiltInPaperTargets) {
   EXPECT_EQ(ts[1].measured, (std::vector<double>{0.05, 0.76, 0.95}));
   EXPECT_TRUE(test::contains(test::input_error_of([] { load_targets("no-such-targets"); }),
                              "zhao2025_given"));
+  for (const auto& name : names) EXPECT_FALSE(load_targets(name).empty()) << name;
 }
 
 TEST(NeuronTargets, ErrorsNameFileAndLine) {
