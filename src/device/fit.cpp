@@ -241,6 +241,23 @@ threshold_lists combined(const polarity_thresholds& t) {
   return all;
 }
 
+// One simulated distribution against a measured one: the KS distance and the acceptance of
+// docs/fits/model-choice.md (mean within 5 %, std within 30 %, KS distance at most 0.25);
+// `all` becomes false when it is not met.
+nlohmann::json acceptance_json(const std::vector<double>& sim, const std::vector<double>& meas,
+                               bool& all) {
+  const auto a = describe(sim), b = describe(meas);
+  const double ks = sim.empty() ? 1.0 : ks_statistic(sim, meas);
+  const bool mean_ok = !sim.empty() && std::fabs(a.mean - b.mean) <= 0.05 * std::fabs(b.mean);
+  const bool std_ok = !sim.empty() && std::fabs(a.std - b.std) <= 0.3 * b.std;
+  const bool ks_ok = ks <= 0.25;
+  all = all && mean_ok && std_ok && ks_ok;
+  return {{"ks", ks},
+          {"mean_within_5pc", mean_ok},
+          {"std_within_30pc", std_ok},
+          {"ks_at_most_0.25", ks_ok}};
+}
+
 // Measured beside simulated on held-out cycles, per polarity, with the acceptance of
 // docs/fits/model-choice.md: mean within 5 %, std within 30 %, KS distance at most 0.25.
 nlohmann::json held_out_json(const sweep_stats& sim, const sweep_stats& meas) {
@@ -251,22 +268,8 @@ nlohmann::json held_out_json(const sweep_stats& sim, const sweep_stats& meas) {
     nlohmann::json p = {{"half_sweeps", m.cycles},
                         {"measured", thresholds_json(m)},
                         {"simulated", thresholds_json(s)}};
-    const auto check = [&](const char* key, const std::vector<double>& sv,
-                           const std::vector<double>& mv) {
-      if (mv.size() < 3) return;
-      const auto a = describe(sv), b = describe(mv);
-      const double ks = sv.empty() ? 1.0 : ks_statistic(sv, mv);
-      const bool mean_ok = !sv.empty() && std::fabs(a.mean - b.mean) <= 0.05 * std::fabs(b.mean);
-      const bool std_ok = !sv.empty() && std::fabs(a.std - b.std) <= 0.3 * b.std;
-      const bool ks_ok = ks <= 0.25;
-      p[key] = {{"ks", ks},
-                {"mean_within_5pc", mean_ok},
-                {"std_within_30pc", std_ok},
-                {"ks_at_most_0.25", ks_ok}};
-      all = all && mean_ok && std_ok && ks_ok;
-    };
-    check("vth", s.vth, m.vth);
-    check("vhold", s.vhold, m.vhold);
+    if (m.vth.size() >= 3) p["vth"] = acceptance_json(s.vth, m.vth, all);
+    if (m.vhold.size() >= 3) p["vhold"] = acceptance_json(s.vhold, m.vhold, all);
     j[name] = p;
   };
   side("positive", sim.th.positive, meas.th.positive);
@@ -687,22 +690,10 @@ nlohmann::json pulse_stats_json(const pulse_stats& s) {
 nlohmann::json pulse_distributions_json(const pulse_stats& sim, const pulse_stats& meas) {
   nlohmann::json j;
   bool all = true;
-  const auto one = [&](const char* key, const std::vector<double>& s,
-                       const std::vector<double>& m) {
-    if (m.empty()) return;
-    const auto a = describe(s), b = describe(m);
-    const double ks = s.empty() ? 1.0 : ks_statistic(s, m);
-    const bool mean_ok = !s.empty() && std::fabs(a.mean - b.mean) <= 0.05 * b.mean;
-    const bool std_ok = !s.empty() && std::fabs(a.std - b.std) <= 0.3 * b.std;
-    const bool ks_ok = ks <= 0.25;
-    j[key] = {{"ks", ks},
-              {"mean_within_5pc", mean_ok},
-              {"std_within_30pc", std_ok},
-              {"ks_at_most_0.25", ks_ok}};
-    all = all && mean_ok && std_ok && ks_ok;
-  };
-  one("delay_s", sim.times.delay, meas.times.delay);
-  one("relax_s", sim.times.relax, meas.times.relax);
+  if (!meas.times.delay.empty())
+    j["delay_s"] = acceptance_json(sim.times.delay, meas.times.delay, all);
+  if (!meas.times.relax.empty())
+    j["relax_s"] = acceptance_json(sim.times.relax, meas.times.relax, all);
   j["accepted"] = all;
   return j;
 }
