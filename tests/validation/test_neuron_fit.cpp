@@ -170,7 +170,7 @@ TEST(NeuronFit, RecoversKnownParameters) {
   const auto& defaults = truth.memristor.type->fit().neuron;
   for (const auto& f : defaults)
     if (f.name == "mu" || f.name == "beta" || f.name == "gamma1") o.free.push_back(f);
-  o.max_evals = 80;
+  o.max_evals = 60;
   o.global_fraction = 0;
   o.trials = trials;
   o.seed = seed;
