@@ -258,6 +258,16 @@ nlohmann::json acceptance_json(const std::vector<double>& sim, const std::vector
           {"ks_at_most_0.25", ks_ok}};
 }
 
+// How many of n cycles or trials, in order, are fitted: all of them below `at_least`, else all
+// but the last share `holdout` (at least one fitted).
+std::size_t fitted_count(std::size_t n, double holdout, std::size_t at_least) {
+  if (!(holdout >= 0 && holdout < 1))
+    throw input_error(fmt::format("held-out share {:g} must be in [0, 1)", holdout));
+  if (n < at_least) return n;
+  return std::max<std::size_t>(
+      1, static_cast<std::size_t>(std::lround(static_cast<double>(n) * (1 - holdout))));
+}
+
 // Measured beside simulated on held-out cycles, per polarity, with the acceptance of
 // docs/fits/model-choice.md: mean within 5 %, std within 30 %, KS distance at most 0.25.
 nlohmann::json held_out_json(const sweep_stats& sim, const sweep_stats& meas) {
@@ -458,8 +468,6 @@ double infer_compliance(const sweep_data& data) {
 
 fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const fit_options& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (!(o.holdout >= 0 && o.holdout < 1))
-    throw input_error(fmt::format("held-out share {:g} must be in [0, 1)", o.holdout));
   codec cd{free_params(start, o, start.type->fit().sweep, "sweep")};
   device_config cfg = start;
   const double ic = infer_compliance(data);
@@ -473,11 +481,7 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
   // The first cycles are fitted and the last `holdout` of them held out, in order: devices drift
   // from cycle to cycle.
   const std::size_t n = data.v.size();
-  const std::size_t n_fit =
-      n >= 4
-          ? std::max<std::size_t>(
-                1, static_cast<std::size_t>(std::lround(static_cast<double>(n) * (1 - o.holdout))))
-          : n;
+  const std::size_t n_fit = fitted_count(n, o.holdout, 4);
   const auto first = [&](const std::vector<std::vector<double>>& x) {
     return std::vector<std::vector<double>>(x.begin(), x.begin() + static_cast<long>(n_fit));
   };
@@ -712,11 +716,7 @@ fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const 
   // With at least 10 trials the first 70 % (o.holdout) are fitted and the rest held out, in
   // order, as for sweeps; fewer trials are all fitted (2 held-out trials say nothing).
   const std::size_t n = data.t.size();
-  const std::size_t n_fit =
-      n >= 10
-          ? std::max<std::size_t>(
-                1, static_cast<std::size_t>(std::lround(static_cast<double>(n) * (1 - o.holdout))))
-          : n;
+  const std::size_t n_fit = fitted_count(n, o.holdout, 10);
   const auto part = [&](std::size_t from, std::size_t to) {
     pulse_data d;
     d.path = data.path;

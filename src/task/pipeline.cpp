@@ -5,13 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <numeric>
-#include <sstream>
 
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "core/toml_reader.hpp"
+#include "io/files.hpp"
 #include "task/dataset.hpp"
 #include "task/generators.hpp"
 #include "task/readout.hpp"
@@ -315,11 +314,7 @@ task_config parse_task_config(const std::string& text, const std::string& source
 }
 
 task_config read_task_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw input_error(fmt::format("{}: cannot read the task file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_task_config(ss.str(), path);
+  return parse_task_config(read_text_file(path), path);
 }
 
 task_result run_task(const task_config& c,
