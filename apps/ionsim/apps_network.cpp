@@ -118,6 +118,15 @@ int network_commands::run() {
     bar.finish();
   }
   rec.finish(res);
+  // The learned weights, readable by a from_file projection.
+  std::vector<std::string> weight_files;
+  for (std::size_t j = 0; j < net.projections(); ++j) {
+    if (!net.plasticity(j)) continue;
+    const auto dir = std::filesystem::path(out_) / "weights";
+    std::filesystem::create_directories(dir);
+    weight_files.push_back((dir / (net.projection_name(j) + ".h5")).string());
+    write_weights_h5(weight_files.back(), net, j);
+  }
 
   const double simulated = static_cast<double>(res.steps_done) * dt;
   nlohmann::json j;
@@ -153,7 +162,9 @@ int network_commands::run() {
         sig == SIGTERM ? "SIGTERM" : "SIGINT", simulated, h5, simulated);
     return 128 + sig;
   }
-  std::cout << "wrote " << h5 << ", " << out_ << "/summary.json\n";
+  std::cout << "wrote " << h5 << ", " << out_ << "/summary.json";
+  for (const auto& f : weight_files) std::cout << ", " << f;
+  std::cout << "\n";
   return 0;
 }
 

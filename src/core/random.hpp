@@ -26,6 +26,7 @@ enum class rng_stream : std::uint32_t {
   task_input = 12,        // task layer: generated input series
   task_encoding = 13,     // task layer: spike encoders (Poisson)
   task_weights = 14,      // task layer: random reservoir weights and masks
+  source_spikes = 15,     // network: spikes of poisson_source neurons
 };
 
 // A lognormal factor of mean 1 and relative standard deviation rel_sd, from a standard normal

@@ -73,11 +73,15 @@ hid_t native(h5_writer::type t) {
       return H5T_NATIVE_UINT32;
     case h5_writer::type::i64:
       return H5T_NATIVE_INT64;
+    case h5_writer::type::f32:
+      return H5T_NATIVE_FLOAT;
   }
   return H5T_NATIVE_DOUBLE;
 }
 
-std::size_t type_size(h5_writer::type t) { return t == h5_writer::type::u32 ? 4 : 8; }
+std::size_t type_size(h5_writer::type t) {
+  return t == h5_writer::type::u32 || t == h5_writer::type::f32 ? 4 : 8;
+}
 
 }  // namespace
 

@@ -23,7 +23,7 @@ namespace ionsim {
 // appended so far) whenever the process stops between two calls.
 class h5_writer {
  public:
-  enum class type { f64, u32, i64 };
+  enum class type { f64, u32, i64, f32 };
   explicit h5_writer(const std::string& path);  // creates or truncates
   ~h5_writer();
   h5_writer(const h5_writer&) = delete;

@@ -288,12 +288,89 @@ void read_weight_and_delay(const reader& rd, const toml::table& t, const std::st
   }
 }
 
+// [projection.plasticity]; `unit`: the weight's unit (amplitudes and bounds).
+plasticity_spec read_plasticity(const reader& rd, const toml::table& t, const std::string& unit,
+                                const units_by_population& units, const projection_spec& j) {
+  plasticity_spec p;
+  p.where = rd.at(t);
+  const std::string what = "[projection.plasticity]";
+  const std::string rule =
+      rd.choice(rd.need(t, "rule", what), "rule", {"stdp", "triplet", "reward_stdp"});
+  p.kind = rule == "stdp"      ? plasticity_spec::rule::stdp
+           : rule == "triplet" ? plasticity_spec::rule::triplet
+                               : plasticity_spec::rule::reward_stdp;
+  const bool triplet = p.kind == plasticity_spec::rule::triplet;
+  const bool reward = p.kind == plasticity_spec::rule::reward_stdp;
+  if (triplet)
+    rd.keys(t,
+            {"rule", "pairing", "dependence", "tau_plus", "tau_minus", "tau_x", "tau_y", "a_plus",
+             "a_minus", "a3_plus", "a3_minus", "w_min", "w_max"},
+            "a triplet " + what);
+  else if (reward)
+    rd.keys(t,
+            {"rule", "pairing", "dependence", "tau_plus", "tau_minus", "a_plus", "a_minus", "w_min",
+             "w_max", "tau_c", "tau_d", "reward", "modulator", "modulator_delay"},
+            "a reward_stdp " + what);
+  else
+    rd.keys(t,
+            {"rule", "pairing", "dependence", "tau_plus", "tau_minus", "a_plus", "a_minus", "w_min",
+             "w_max"},
+            "an stdp " + what);
+  if (const auto* x = t.get("pairing"))
+    p.pairs = rd.choice(*x, "pairing", {"all_to_all", "nearest"}) == "nearest"
+                  ? plasticity_spec::pairing::nearest
+                  : plasticity_spec::pairing::all_to_all;
+  if (const auto* x = t.get("dependence"))
+    p.weights = rd.choice(*x, "dependence", {"additive", "multiplicative"}) == "multiplicative"
+                    ? plasticity_spec::dependence::multiplicative
+                    : plasticity_spec::dependence::additive;
+  auto time = [&](const char* key, double& v) {
+    if (const auto* x = t.get(key)) v = rd.positive(*x, key, "s");
+  };
+  auto amount = [&](const char* key, double& v, bool required) {
+    if (const auto* x = t.get(key))
+      v = rd.positive(*x, key, unit, true);
+    else if (required)
+      rd.fail(t, fmt::format("{} needs '{}'", what, key));
+  };
+  time("tau_plus", p.tau_plus);
+  time("tau_minus", p.tau_minus);
+  amount("a_plus", p.a_plus, true);
+  amount("a_minus", p.a_minus, true);
+  if (triplet) {
+    time("tau_x", p.tau_x);
+    time("tau_y", p.tau_y);
+    amount("a3_plus", p.a3_plus, true);
+    amount("a3_minus", p.a3_minus, true);
+  }
+  if (const auto* x = t.get("w_min")) p.w_min = rd.quantity(*x, "w_min", unit);
+  const auto& wn = rd.need(t, "w_max", what);
+  p.w_max = rd.quantity(wn, "w_max", unit);
+  if (!(p.w_max > p.w_min))
+    rd.fail(wn, fmt::format("w_max = {:g} {} must be above w_min = {:g} {}", p.w_max, unit, p.w_min,
+                            unit));
+  if (j.weight.is_constant() && (j.weight.a < p.w_min || j.weight.a > p.w_max))
+    rd.fail(wn, fmt::format("the projection's weight {:g} {} is outside [w_min, w_max] = "
+                            "[{:g}, {:g}] {}",
+                            j.weight.a, unit, p.w_min, p.w_max, unit));
+  if (reward) {
+    time("tau_c", p.tau_c);
+    time("tau_d", p.tau_d);
+    if (const auto* x = t.get("reward")) p.reward = rd.quantity(*x, "reward", "Hz");
+    const auto& mn = rd.need(t, "modulator", what);
+    p.modulator = rd.text(mn, "modulator");
+    target_units(rd, units, mn, p.modulator);
+    time("modulator_delay", p.modulator_delay);
+  }
+  return p;
+}
+
 projection_spec read_projection(const reader& rd, const toml::table& t,
                                 const units_by_population& units, double dt) {
   const std::string what = "[[projection]]";
   rd.keys(t,
           {"name", "source", "target", "rule", "p", "indegree", "outdegree", "autapses",
-           "multapses", "receptor", "weight", "delay", "file", "memristor"},
+           "multapses", "receptor", "weight", "delay", "file", "memristor", "plasticity"},
           what);
   projection_spec j;
   j.where = rd.at(t);
@@ -308,6 +385,15 @@ projection_spec read_projection(const reader& rd, const toml::table& t,
   j.rule = rule_of(rd, rn, rule);
   read_rule_keys(rd, t, rule, j);
   read_weight_and_delay(rd, t, unit, dt, j);
+  if (const auto* x = t.get("plasticity")) {
+    if (j.memristor)
+      rd.fail(*x, "a projection of memristive synapses cannot take an abstract plasticity rule");
+    if (!j.delay.is_constant())
+      rd.fail(*x,
+              "a plastic projection needs one delay for all its synapses (a constant "
+              "'delay')");
+    j.plasticity = read_plasticity(rd, rd.table(*x, "plasticity"), unit, units, j);
+  }
   return j;
 }
 
@@ -413,9 +499,11 @@ void check_recorder_unique(const reader& rd, const toml::table& t,
                            const std::vector<recorder_spec>& recorders, const recorder_spec& r,
                            const std::string& type) {
   for (const auto& o : recorders)
-    if (o.kind == r.kind && r.kind != recorder_kind::state)
+    if (o.kind == r.kind && r.kind == recorder_kind::weights && o.name == r.name)
+      rd.fail(t, fmt::format("two weights recorders of projection '{}'", r.name));
+    else if (o.kind == r.kind && r.kind != recorder_kind::state && r.kind != recorder_kind::weights)
       rd.fail(t, fmt::format("only one {} recorder is allowed (list its populations)", type));
-    else if (o.kind == r.kind && o.name == r.name)
+    else if (o.kind == r.kind && r.kind == recorder_kind::state && o.name == r.name)
       rd.fail(t, fmt::format("two state recorders named '{}' (give one a 'name')", r.name));
 }
 
@@ -441,11 +529,22 @@ recorder_spec read_recorder(const reader& rd, const toml::table& t,
   } else if (type == "state") {
     r.kind = recorder_kind::state;
     read_state_recorder(rd, t, units, s.run.dt, what, r);
+  } else if (type == "weights") {
+    r.kind = recorder_kind::weights;
+    rd.keys(t, {"type", "projection", "interval"}, "a weights [[recorder]]");
+    const auto& pn = rd.need(t, "projection", what);
+    r.projection = rd.text(pn, "projection");
+    if (std::none_of(s.projections.begin(), s.projections.end(),
+                     [&](const projection_spec& j) { return j.name == r.projection; }))
+      rd.fail(pn, fmt::format("no [[projection]] has name = '{}'", r.projection));
+    r.name = r.projection;
+    r.interval = 0;  // the start and the end of the run
+    if (const auto* x = t.get("interval")) r.interval = rd.positive(*x, "interval", "s");
   } else {
-    rd.fail(tn, fmt::format("type '{}' is not one of spikes, state, rate", type));
+    rd.fail(tn, fmt::format("type '{}' is not one of spikes, state, rate, weights", type));
   }
   check_recorder_unique(rd, t, s.recorders, r, type);
-  if (r.kind != recorder_kind::state && r.populations.empty())
+  if ((r.kind == recorder_kind::spikes || r.kind == recorder_kind::rate) && r.populations.empty())
     for (const auto& p : s.populations) r.populations.push_back(p.name);
   return r;
 }

@@ -110,8 +110,8 @@ class model_registry {
   std::vector<model_entry> entries_;
 };
 
-// The models shipped with the engine: lif_cuba, lif_coba, lif_delta, dm1t1r, dm_lif and
-// spike_source.
+// The models shipped with the engine: lif_cuba, lif_coba, lif_delta, dm1t1r, dm_lif,
+// spike_source and poisson_source.
 model_registry builtin_models();
 
 }  // namespace ionsim::network

@@ -279,6 +279,25 @@ void network::build_projections(const network_spec& spec) {
     const auto lo = pr.table.min_delay(), hi = pr.table.max_delay();
     min_delay = min_delay == 0 ? lo : std::min(min_delay, lo);
     max_delay = std::max(max_delay, hi);
+    if (js.plasticity) {
+      const auto& ps = *js.plasticity;
+      if (js.memristor)
+        throw input_error(fmt::format(
+            "{}: a projection of memristive synapses cannot take an abstract plasticity rule",
+            ps.where));
+      pr.plastic = std::make_unique<plastic_projection>(
+          ps, pr.table, pops_[pr.target].model->size(), dt, static_cast<std::size_t>(threads_));
+      keep_ = std::max<std::int64_t>(keep_, pr.table.uniform_delay);
+      if (pr.plastic->rewarded()) {
+        pr.modulator = find_pop(spec, ps.modulator, ps.where, "modulator");
+        const auto dm = delay_steps(ps.modulator_delay, dt, ps.where + ": modulator_delay");
+        pr.modulator_delay = dm;
+        min_delay = std::min(min_delay, dm);
+        keep_ = std::max<std::int64_t>(keep_, dm);
+      }
+      plastic_in_.resize(pops_.size());
+      plastic_in_[pr.target].push_back(j);
+    }
     out_projs_[pr.source].push_back(j);
     projs_.push_back(std::move(pr));
   }
@@ -368,6 +387,16 @@ void network::build_recorders(const network_spec& spec) {
       if (pr.interval < 1)
         throw input_error(fmt::format("{}: interval must be at least one step dt", rs.where));
       probes_.push_back(std::move(pr));
+    } else if (rs.kind == recorder_kind::weights) {
+      weight_probe wp;
+      wp.projection = spec.projections.size();
+      for (std::size_t j = 0; j < spec.projections.size(); ++j)
+        if (spec.projections[j].name == rs.projection) wp.projection = j;
+      if (wp.projection == spec.projections.size())
+        throw input_error(fmt::format("{}: no projection is named '{}'", rs.where, rs.projection));
+      wp.interval = rs.interval > 0 ? std::max<std::int64_t>(1, steps_of(rs.interval, spec.run.dt))
+                                    : std::max<std::int64_t>(1, n_steps_);
+      weight_probes_.push_back(wp);
     } else {
       for (const auto& name : rs.populations) find_pop(spec, name, rs.where, "population");
     }
@@ -384,8 +413,58 @@ std::uint64_t network::synapses() const {
 
 std::uint64_t network::synapse_bytes() const {
   std::uint64_t n = 0;
-  for (const auto& p : projs_) n += p.table.bytes();
+  for (const auto& p : projs_) n += p.table.bytes() + (p.plastic ? p.plastic->bytes() : 0);
   return n;
+}
+
+std::string network::projection_name(std::size_t j) const {
+  const auto& name = spec_.projections[j].name;
+  return name.empty() ? fmt::format("projection{}", j) : name;
+}
+
+void network::spikes_at(std::size_t p, std::int64_t n, std::vector<std::uint32_t>& out) const {
+  out.clear();
+  const std::uint32_t first = pops_[p].first;
+  const auto last = static_cast<std::uint32_t>(first + pops_[p].model->size());
+  auto it = std::lower_bound(history_.begin(), history_.end(), spike{n, first},
+                             [](const spike& a, const spike& b) {
+                               return a.step != b.step ? a.step < b.step : a.id < b.id;
+                             });
+  for (; it != history_.end() && it->step == n && it->id < last; ++it)
+    out.push_back(it->id - first);
+}
+
+void network::plastic_arrivals(std::size_t t, std::size_t p, std::int64_t n, std::uint32_t f,
+                               std::uint32_t l, std::span<double* const> rec) {
+  if (plastic_in_.empty()) return;
+  auto& arriving = scratch_[t].arriving;
+  for (const std::size_t j : plastic_in_[p]) {
+    auto& pr = projs_[j];
+    spikes_at(pr.source, n - pr.table.uniform_delay, arriving);
+    if (!arriving.empty()) pr.plastic->arrive(t, pr.table, arriving, f, l, rec[pr.receptor]);
+  }
+}
+
+void network::plastic_after(std::size_t t, std::size_t p, std::int64_t n, std::int64_t s0,
+                            std::uint32_t f, std::uint32_t l,
+                            std::span<const std::uint32_t> local) {
+  if (plastic_in_.empty()) return;
+  for (const std::size_t j : plastic_in_[p]) {
+    auto& pr = projs_[j];
+    if (!local.empty()) pr.plastic->post(t, pr.table, local);
+    const double d = pr.d.empty() ? 0.0 : pr.d[static_cast<std::size_t>(n - s0)];
+    pr.plastic->end_step(t, pr.table, f, l, d);
+  }
+}
+
+void network::snapshot_weights(epoch_sink& sink, bool last) {
+  for (std::size_t k = 0; k < weight_probes_.size(); ++k) {
+    auto& wp = weight_probes_[k];
+    if (wp.last == done_ || (done_ < wp.next && !last)) continue;
+    sink.weights(k, done_, projs_[wp.projection].table.weight);
+    wp.last = done_;
+    wp.next = (done_ / wp.interval + 1) * wp.interval;
+  }
 }
 
 void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
@@ -469,6 +548,8 @@ void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
         }
       }
 
+      plastic_arrivals(t, p, n, static_cast<std::uint32_t>(f), static_cast<std::uint32_t>(l), rec);
+
       for (std::size_t r = 0; r < probes_.size(); ++r) {
         const auto& pr = probes_[r];
         if (pr.population != p || n % pr.interval != 0) continue;
@@ -492,6 +573,8 @@ void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
       local.clear();
       pop.model->advance(in, f, l, local);
       for (auto i : local) out.push_back({n, pop.first + i});
+      plastic_after(t, p, n, s0, static_cast<std::uint32_t>(f), static_cast<std::uint32_t>(l),
+                    local);
     }
   }
 }
@@ -511,6 +594,7 @@ void network::deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
         const std::size_t s = id - pops_[p].first;
         for (const std::size_t j : out_projs_[p]) {
           const auto& pr = projs_[j];
+          if (pr.plastic) continue;  // delivered when the spike arrives (step_block)
           auto& tp = pops_[pr.target];
           const std::size_t size = tp.model->size();
           if (b <= tp.first || a >= tp.first + size) continue;
@@ -563,8 +647,19 @@ run_result network::run(epoch_sink& sink, const std::atomic<bool>* stop,
   std::vector<std::size_t> merge_cur;
   run_result res;
 
+  snapshot_weights(sink, n_steps_ == done_);
+  std::vector<std::uint32_t> arriving, counts;
   while (done_ < n_steps_) {
     const std::int64_t s0 = done_, s1 = std::min(done_ + epoch_, n_steps_);
+    for (auto& pr : projs_) {  // the modulators' values over the epoch, known in advance
+      if (!pr.plastic || !pr.plastic->rewarded()) continue;
+      counts.clear();
+      for (std::int64_t n = s0; n < s1; ++n) {
+        spikes_at(pr.modulator, n - pr.modulator_delay, arriving);
+        counts.push_back(static_cast<std::uint32_t>(arriving.size()));
+      }
+      pr.plastic->modulator_steps(counts, pr.d);
+    }
     for (std::size_t r = 0; r < probes_.size(); ++r) {
       const auto iv = probes_[r].interval;
       probe_steps_[r].clear();
@@ -598,9 +693,17 @@ run_result network::run(epoch_sink& sink, const std::atomic<bool>* stop,
       ++spike_count_[p];
     }
     sink.spikes(s0, s1, merged);
+    if (keep_ > 0) {
+      history_.insert(history_.end(), merged.begin(), merged.end());
+      const auto old_end =
+          std::lower_bound(history_.begin(), history_.end(), s1 - keep_,
+                           [](const spike& a, std::int64_t step) { return a.step < step; });
+      history_.erase(history_.begin(), old_end);
+    }
     for (std::size_t r = 0; r < probes_.size(); ++r)
       if (!probe_steps_[r].empty()) sink.samples(r, probe_steps_[r], probe_values_[r]);
     done_ = s1;
+    snapshot_weights(sink, done_ == n_steps_);
     if (on_epoch) on_epoch(done_);
     if (stop && stop->load(std::memory_order_relaxed) && done_ < n_steps_) {
       res.interrupted = true;

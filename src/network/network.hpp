@@ -20,6 +20,7 @@
 
 #include "core/random.hpp"
 #include "network/model.hpp"
+#include "network/plasticity.hpp"
 #include "network/spec.hpp"
 #include "network/synapses.hpp"
 
@@ -40,6 +41,9 @@ class epoch_sink {
   // recorder's variables, each over its neurons).
   virtual void samples(std::size_t r, std::span<const std::int64_t> steps,
                        std::span<const double> values) = 0;
+  // Weights recorder r: the weights of its projection (in the order of the synapse table) as
+  // they are at the start of `step`.
+  virtual void weights(std::size_t /*r*/, std::int64_t /*step*/, std::span<const float> /*w*/) {}
 };
 
 // An epoch_sink that keeps everything in memory: spikes in order, and each state recorder's
@@ -55,6 +59,11 @@ struct memory_sink : epoch_sink {
                std::span<const double> v) override {
     steps[r].insert(steps[r].end(), st.begin(), st.end());
     values[r].insert(values[r].end(), v.begin(), v.end());
+  }
+  // Per weights recorder: (step, weights) snapshots.
+  std::map<std::size_t, std::vector<std::pair<std::int64_t, std::vector<float>>>> snapshots;
+  void weights(std::size_t r, std::int64_t step, std::span<const float> w) override {
+    snapshots[r].emplace_back(step, std::vector<float>(w.begin(), w.end()));
   }
 };
 
@@ -82,7 +91,15 @@ class network {
   std::int64_t epoch_steps() const { return epoch_; }
   std::uint64_t synapses() const;
   std::uint64_t synapse_bytes() const;
+  std::size_t projections() const { return projs_.size(); }
   const synapse_table& projection(std::size_t j) const { return projs_[j].table; }
+  // The rule of projection j, or null when its weights are static.
+  const plastic_projection* plasticity(std::size_t j) const { return projs_[j].plastic.get(); }
+  // Projection j's name: its `name`, or "projection<j>" (j counted from 0 in file order).
+  std::string projection_name(std::size_t j) const;
+  // Weights recorder k (in the order of the weights recorders): its projection.
+  std::size_t weight_probe_projection(std::size_t k) const { return weight_probes_[k].projection; }
+  std::size_t weight_probes() const { return weight_probes_.size(); }
   double build_seconds() const { return build_seconds_; }
   int threads() const { return threads_; }
 
@@ -110,6 +127,14 @@ class network {
   struct projection_data {
     std::size_t source = 0, target = 0, receptor = 0;
     synapse_table table;
+    std::unique_ptr<plastic_projection> plastic;  // null: static weights
+    std::size_t modulator = 0;                    // reward_stdp: the modulator population
+    std::int64_t modulator_delay = 0;             // [steps]
+    std::vector<double> d;                        // reward_stdp: modulator per step of the epoch
+  };
+  struct weight_probe {
+    std::size_t projection = 0;
+    std::int64_t interval = 1, next = 0, last = -1;  // [steps]
   };
   struct stimulus {
     stimulus_kind kind;
@@ -132,13 +157,26 @@ class network {
   void build_recorders(const network_spec& spec);
 
   void step_block(std::size_t t, std::int64_t s0, std::int64_t s1);
+  // The plastic projections onto population p at step n, before (arrivals) and after (post
+  // spikes `local`, trace decay) its neurons advance over [f, l).
+  void plastic_arrivals(std::size_t t, std::size_t p, std::int64_t n, std::uint32_t f,
+                        std::uint32_t l, std::span<double* const> rec);
+  void plastic_after(std::size_t t, std::size_t p, std::int64_t n, std::int64_t s0, std::uint32_t f,
+                     std::uint32_t l, std::span<const std::uint32_t> local);
+  // The local indices of population p's neurons that spiked at step n (from history_).
+  void spikes_at(std::size_t p, std::int64_t n, std::vector<std::uint32_t>& out) const;
+  void snapshot_weights(epoch_sink& sink, bool last);
   void deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1);
 
   network_spec spec_;
   philox rng_;
   std::vector<population_data> pops_;
   std::vector<projection_data> projs_;
-  std::vector<std::vector<std::size_t>> out_projs_;  // per source population
+  std::vector<std::vector<std::size_t>> out_projs_;   // per source population
+  std::vector<std::vector<std::size_t>> plastic_in_;  // per target population
+  std::vector<weight_probe> weight_probes_;
+  std::vector<spike> history_;  // spikes of the last keep_ steps (plastic projections)
+  std::int64_t keep_ = 0;
   std::vector<stimulus> stims_;
   std::vector<state_probe> probes_;
   std::size_t n_total_ = 0;
@@ -154,6 +192,7 @@ class network {
     std::vector<std::uint32_t> local;
     std::vector<double*> rec;
     std::vector<std::size_t> cur;
+    std::vector<std::uint32_t> arriving;
   };
   std::vector<scratch> scratch_;  // per thread, kept across epochs (no allocation per step)
   std::vector<std::vector<double>> probe_values_;  // per probe: rows x columns of the epoch

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 
 namespace ionsim::network {
 
@@ -58,6 +59,21 @@ h5_recording::h5_recording(const std::string& path, network& net)
       rate_time_series_ = out_.series("/rates/time", h5_writer::type::f64);
       rate_series_ = out_.series("/rates/rate", h5_writer::type::f64, rate_pops_.size());
       out_.attribute("/rates", "bin", static_cast<double>(bin_) * dt_);
+    } else if (r.kind == recorder_kind::weights) {
+      const std::size_t j = net.weight_probe_projection(weight_series_.size());
+      const auto& t = net.projection(j);
+      const std::string g = "/weights/" + net.projection_name(j);
+      if (weight_series_.empty()) out_.group("/weights");
+      out_.group(g);
+      std::vector<std::uint32_t> source(t.size());
+      for (std::size_t s = 0; s < t.sources(); ++s)
+        for (auto q = t.row[s]; q < t.row[s + 1]; ++q) source[q] = static_cast<std::uint32_t>(s);
+      out_.array(g + "/source", h5_writer::type::u32, source.data(), source.size());
+      out_.array(g + "/target", h5_writer::type::u32, t.target.data(), t.size());
+      weight_series_.emplace_back(out_.series(g + "/time", h5_writer::type::f64),
+                                  out_.series(g + "/w", h5_writer::type::f32, t.size()));
+      out_.attribute(g, "source", net.spec().projections[j].source);
+      out_.attribute(g, "target", net.spec().projections[j].target);
     } else {
       const auto& pr = net.probes()[probe++];
       const std::string g = "/state/" + r.name;
@@ -128,6 +144,12 @@ void h5_recording::samples(std::size_t r, std::span<const std::int64_t> steps,
   }
 }
 
+void h5_recording::weights(std::size_t r, std::int64_t step, std::span<const float> w) {
+  const double t = static_cast<double>(step) * dt_;
+  out_.append(weight_series_[r].first, &t, 1);
+  if (!w.empty()) out_.append(weight_series_[r].second, w.data(), 1);
+}
+
 void h5_recording::flush() {
   if (!spike_t_.empty()) {
     out_.append(times_, spike_t_.data(), spike_t_.size());
@@ -167,6 +189,30 @@ void h5_recording::finish(const run_result& r) {
   out_.attribute("/", "simulated", static_cast<double>(r.steps_done) * dt_);
   out_.attribute("/", "complete", r.interrupted ? 0.0 : 1.0);
   out_.close();
+}
+
+void write_weights_h5(const std::string& path, const network& net, std::size_t j) {
+  const auto& t = net.projection(j);
+  std::vector<std::uint32_t> source(t.size());
+  std::vector<double> delay(t.size());
+  const double dt = net.spec().run.dt;
+  for (std::size_t s = 0; s < t.sources(); ++s)
+    for (auto q = t.row[s]; q < t.row[s + 1]; ++q) {
+      source[q] = static_cast<std::uint32_t>(s);
+      delay[q] = static_cast<double>(t.delay.empty() ? t.uniform_delay : t.delay[q]) * dt;
+    }
+  const std::string tmp = path + ".part";
+  {
+    h5_writer out(tmp);
+    out.array("/source", h5_writer::type::u32, source.data(), source.size());
+    out.array("/target", h5_writer::type::u32, t.target.data(), t.size());
+    out.array("/weight", h5_writer::type::f32, t.weight.data(), t.size());
+    out.array("/delay", h5_writer::type::f64, delay.data(), delay.size());
+    out.attribute("/", "source", net.spec().projections[j].source);
+    out.attribute("/", "target", net.spec().projections[j].target);
+    out.close();
+  }
+  std::filesystem::rename(tmp, path);
 }
 
 }  // namespace ionsim::network

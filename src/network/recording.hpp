@@ -4,6 +4,8 @@
 //   /populations/names, first_id, size: how global indices map to populations;
 //   /state/<name>/time [s], /state/<name>/<variable> [samples x neurons], /state/<name>/neurons;
 //   /rates/time [s] (bin starts), /rates/rate [Hz] [bins x populations], /rates/populations;
+//   /weights/<projection>/time [s], /weights/<projection>/w [snapshots x synapses] (float, the
+//   weight's unit), /weights/<projection>/source, /target (local indices of each synapse);
 //   root attributes: source, dt, duration, seed, threads, simulated (s), complete (1 when the
 //   run reached its end, 0 while running or when it was interrupted).
 #include <chrono>
@@ -23,6 +25,7 @@ class h5_recording final : public epoch_sink {
   void spikes(std::int64_t first, std::int64_t last, std::span<const spike> s) override;
   void samples(std::size_t r, std::span<const std::int64_t> steps,
                std::span<const double> values) override;
+  void weights(std::size_t r, std::int64_t step, std::span<const float> w) override;
   // Writes what is buffered, the final attributes, and closes the file.
   void finish(const run_result& r);
 
@@ -51,7 +54,13 @@ class h5_recording final : public epoch_sink {
     std::vector<std::vector<double>> rows;  // per variable, row-major
   };
   std::vector<probe_out> probes_;
+  std::vector<std::pair<std::size_t, std::size_t>> weight_series_;  // (time, w) per recorder
   std::chrono::steady_clock::time_point last_flush_;
 };
+
+// The synapses of projection j as a file that a `from_file` projection reads back: 1-D
+// datasets source, target (local indices), weight (the weight's unit), delay [s]. Written to
+// a temporary name and renamed, so `path` is whole or absent.
+void write_weights_h5(const std::string& path, const network& net, std::size_t j);
 
 }  // namespace ionsim::network

@@ -44,6 +44,36 @@ struct population_spec {
   std::vector<init_value> param_dists;
 };
 
+// [projection.plasticity]: a spike-timing-dependent rule on the projection's weights
+// (network/plasticity.hpp). Amplitudes and bounds are in the weight's unit.
+struct plasticity_spec {
+  enum class rule { stdp, triplet, reward_stdp };
+  enum class pairing { all_to_all, nearest };
+  enum class dependence { additive, multiplicative };
+  rule kind = rule::stdp;
+  pairing pairs = pairing::all_to_all;
+  dependence weights = dependence::additive;
+  double tau_plus = 20e-3;   // [s] presynaptic trace r1
+  double tau_minus = 20e-3;  // [s] postsynaptic trace o1
+  double a_plus = 0;         // [weight unit] potentiation per unit of r1 (triplet: A2+)
+  double a_minus = 0;        // [weight unit] depression per unit of o1 (triplet: A2-)
+  double tau_x = 101e-3;     // [s] triplet: presynaptic trace r2
+  double tau_y = 125e-3;     // [s] triplet: postsynaptic trace o2
+  double a3_plus = 0;        // [weight unit] triplet: potentiation per unit of r1 o2
+  double a3_minus = 0;       // [weight unit] triplet: depression per unit of o1 r2
+  double w_min = 0;          // [weight unit]
+  double w_max = 0;          // [weight unit]
+  // reward_stdp: the STDP amounts go to an eligibility trace c (decay tau_c); the weight
+  // follows dw/dt = c d, where d (decay tau_d) jumps by `reward` at every spike of the
+  // `modulator` population, `modulator_delay` after it.
+  double tau_c = 1.0;             // [s]
+  double tau_d = 0.2;             // [s]
+  double reward = 1.0;            // [1/s] jump of d per modulator spike
+  std::string modulator;          // population name
+  double modulator_delay = 1e-3;  // [s]
+  std::string where;
+};
+
 enum class connect_rule {
   all_to_all,
   one_to_one,
@@ -66,6 +96,7 @@ struct projection_spec {
   // Memristive synapses (network/memristive.hpp): `weight` is then a conductance [S].
   std::optional<toml::table> memristor;  // [projection.memristor] keys, checked when built
   std::string memristor_source;          // file name for its messages
+  std::optional<plasticity_spec> plasticity;
 };
 
 enum class stimulus_kind { poisson, dc, pulse, spike_train };
@@ -86,7 +117,7 @@ struct stimulus_spec {
   std::string file;                  // spike_train: CSV with time (s), neuron (local index)
 };
 
-enum class recorder_kind { spikes, state, rate };
+enum class recorder_kind { spikes, state, rate, weights };
 
 struct recorder_spec {
   recorder_kind kind = recorder_kind::spikes;
@@ -94,7 +125,8 @@ struct recorder_spec {
   std::vector<std::string> populations;  // spikes, rate: empty means all
   std::vector<std::string> variables;    // state
   std::vector<std::size_t> neurons;      // state: local indices
-  double interval = 1e-4;                // [s] state sampling interval
+  std::string projection;                // weights: the projection's name
+  double interval = 1e-4;                // [s] state sampling interval; weights snapshots
   double bin = 1e-3;                     // [s] rate bin
 };
 

@@ -533,7 +533,7 @@ TEST(Network, ErrorsNameTheItem) {
   EXPECT_TRUE(
       test::contains(test::input_error_of([&] { network(s, models); }),
                      "test:1: unknown model 'lif_nope' (known: lif_cuba, lif_coba, lif_delta, "
-                     "dm1t1r, dm_lif, spike_source)"));
+                     "dm1t1r, dm_lif, spike_source, poisson_source)"));
   s = one_population("lif_cuba", 3, 0.01);
   auto j = rule(connect_rule::all_to_all, "a", "zz");
   s.projections.push_back(j);

@@ -136,7 +136,7 @@ TEST(NetworkConfig, EveryProblemNamesKeyAndLine) {
   EXPECT_TRUE(contains(
       error_of(edit("model = \"lif_cuba\"\nsize = 100", "model = \"lif\"\nsize = 100")),
       "net.toml:15: unknown model 'lif' (known: lif_cuba, lif_coba, lif_delta, dm1t1r, dm_lif, "
-      "spike_source)"));
+      "spike_source, poisson_source)"));
   EXPECT_TRUE(contains(error_of(edit("delay = \"1ms\"", "delay = \"0.01ms\"")),
                        "net.toml:25: delay = 1e-05 s is shorter than one step"));
   EXPECT_TRUE(contains(error_of(edit("size = 100", "size = -1")), "net.toml:16: size = -1"));

@@ -1,0 +1,88 @@
+#pragma once
+// Plastic synapses: spike-timing-dependent rules acting on the weights of one projection
+// (docs/network/plasticity.md).
+//
+// Traces, one per neuron (not per synapse), each a sum of unit jumps at the neuron's spikes
+// decaying exponentially; with `nearest` pairing a spike sets the trace to 1 instead of
+// adding 1, so that only the nearest spike pairs:
+//   r1 (tau_plus), r2 (tau_x) of the presynaptic neuron, jumping when its spike ARRIVES
+//   (after the projection's delay); o1 (tau_minus), o2 (tau_y) of the postsynaptic neuron.
+// Updates (Pfister & Gerstner, J. Neurosci. 26, 9673 (2006), eqs. 3-4; pair STDP is the case
+// a3_plus = a3_minus = 0, Song, Miller & Abbott, Nat. Neurosci. 3, 919 (2000)):
+//   at an arrival:    w -= o1 (a_minus + a3_minus r2)   with r2 before this spike's jump
+//   at a post spike:  w += r1 (a_plus + a3_plus o2)     with o2 before this spike's jump
+// then clipped to [w_min, w_max]. `multiplicative` scales potentiation by
+// (w_max - w)/(w_max - w_min) and depression by (w - w_min)/(w_max - w_min) (soft bounds,
+// van Rossum, Bi & Turrigiano, J. Neurosci. 20, 8812 (2000)).
+// reward_stdp (Izhikevich, Cereb. Cortex 17, 2443 (2007)): the same amounts go to an
+// eligibility trace c per synapse (decay tau_c), and dw/dt = c d, where the modulator d
+// (decay tau_d) jumps by `reward` at every modulator spike. c and d are exponentials between
+// steps, so each step adds exactly c d tau_cd (1 - exp(-dt / tau_cd)), 1/tau_cd = 1/tau_c +
+// 1/tau_d.
+//
+// Order within a step (Brian2's: the pre pathway before the post pathway): arrivals of step
+// n transmit the weight they find, then update it; the neurons advance; the post spikes of
+// step n update the weights; the modulator's term of step n is added; every trace decays by
+// one step. Weights stay float (8 bytes per synapse as for static synapses) and the synapses
+// of each target are listed in a uint32 index (4 bytes more): 12 bytes per synapse for the
+// pair and triplet rules; reward_stdp adds 16 (its eligibility and a double weight).
+//
+// Threads: the engine's thread t owns targets [lo, hi) and touches only their synapses and
+// postsynaptic traces; presynaptic traces are kept once per thread (each copy sees the same
+// arrivals), so the weights do not depend on the number of threads.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "network/spec.hpp"
+#include "network/synapses.hpp"
+
+namespace ionsim::network {
+
+class plastic_projection {
+ public:
+  // `t`: the projection's synapses (their weights are the plastic ones); `threads`: the
+  // engine's block count. input_error (naming spec.where) for what the rule cannot take.
+  plastic_projection(const plasticity_spec& spec, const synapse_table& t, std::size_t n_target,
+                     double dt, std::size_t threads);
+
+  const plasticity_spec& spec() const { return p_; }
+  bool rewarded() const { return p_.kind == plasticity_spec::rule::reward_stdp; }
+  // Bytes beyond the synapse table (index, eligibility traces, neuron traces).
+  std::size_t bytes() const;
+
+  // Arrivals at step n of the presynaptic neurons `sources` (ascending): adds each synapse's
+  // weight to input[target] for targets in [lo, hi), then applies the depression.
+  void arrive(std::size_t thread, synapse_table& t, std::span<const std::uint32_t> sources,
+              std::uint32_t lo, std::uint32_t hi, double* input);
+  // Post spikes of step n (local target indices, each in the calling thread's range).
+  void post(std::size_t thread, synapse_table& t, std::span<const std::uint32_t> spiked);
+  // The end of step n for targets [lo, hi): the modulator's term (reward_stdp, with `d` the
+  // modulator's value during the step) and the decay of every trace.
+  void end_step(std::size_t thread, synapse_table& t, std::uint32_t lo, std::uint32_t hi, double d);
+
+  // reward_stdp: the modulator's value in each step of an epoch, given the number of
+  // modulator spikes arriving at each (computed once per epoch, before the threads run).
+  void modulator_steps(std::span<const std::uint32_t> arriving, std::vector<double>& d);
+
+ private:
+  double potentiate(double w, double amount) const;
+  double depress(double w, double amount) const;
+
+  plasticity_spec p_;
+  // Synapses of target i: syn_[col_[i] .. col_[i+1]) (indices into the table, ascending).
+  std::vector<std::uint64_t> col_;
+  std::vector<std::uint32_t> syn_;
+  // reward_stdp, per synapse: the eligibility, and the weight in double precision (the
+  // modulated term adds a small amount every step; rounding each sum to float would lose
+  // 1e-3 of a typical change). The float weight the synapses transmit follows it.
+  std::vector<double> c_, w_;
+  std::vector<double> o1_, o2_;         // per target
+  std::vector<std::vector<double>> r_;  // per thread: r1, r2 interleaved per source
+  double e_plus_ = 0, e_minus_ = 0, e_x_ = 0, e_y_ = 0, e_c_ = 0, e_d_ = 0, k_cd_ = 0;
+  double d_ = 0;  // modulator at the start of the next epoch
+  bool triplet_ = false, nearest_ = false, mult_ = false;
+};
+
+}  // namespace ionsim::network

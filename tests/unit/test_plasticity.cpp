@@ -1,0 +1,290 @@
+// Plastic synapses (network/plasticity.hpp): the reward-modulated rule against its closed
+// form, thread identity, the weights written and read back, the configuration's errors, and
+// the poisson_source population.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "io/hdf5.hpp"
+#include "network/config.hpp"
+#include "network/network.hpp"
+#include "network/recording.hpp"
+#include "test_support.hpp"
+
+namespace ionsim::network {
+namespace {
+
+namespace fs = std::filesystem;
+
+network_spec parse(const std::string& text, const fs::path& dir) {
+  const std::string path = (dir / "net.toml").string();
+  test::write_text(path, text);
+  return read_network_config(path, builtin_models());
+}
+
+// Three synapses onto one neuron whose only spike is at 111 ms: source 0 arrives 10 ms before
+// it (potentiation), source 1 5 ms after it (depression), source 2 never spikes. One
+// modulator spike at 499 ms arrives at 500 ms. Nothing else happens, so the weight change is
+// c(t_r) R tau_cd (1 - exp(-(T - t_r) / tau_cd)), with c(t_r) the eligibility left at t_r.
+TEST(RewardStdp, DelayedRewardGivesTheClosedFormChange) {
+  const auto dir = test::fresh_dir("reward");
+  test::write_text(dir / "pre.csv", "time,neuron\n0.1,0\n0.115,1\n");
+  test::write_text(dir / "post.csv", "time,neuron\n0.111,0\n");
+  test::write_text(dir / "mod.csv", "time,neuron\n0.499,0\n");
+  const double a_plus = 0.1, a_minus = 0.12, tau_plus = 0.02, tau_minus = 0.03;
+  const double tau_c = 1.0, tau_d = 0.2, reward = 5.0, w0 = 0.5, t_end = 2.0;
+  const auto spec =
+      parse(fmt::format(R"(
+[run]
+dt = "0.1ms"
+duration = "{}s"
+[[population]]
+name = "pre"
+model = "spike_source"
+size = 3
+params = {{ file = "pre.csv" }}
+[[population]]
+name = "post"
+model = "spike_source"
+size = 1
+params = {{ file = "post.csv" }}
+[[population]]
+name = "da"
+model = "spike_source"
+size = 1
+params = {{ file = "mod.csv" }}
+[[projection]]
+name = "syn"
+source = "pre"
+target = "post"
+rule = "all_to_all"
+receptor = "in"
+weight = {}
+delay = "1ms"
+plasticity = {{ rule = "reward_stdp", a_plus = {}, a_minus = {}, tau_plus = "{}s", tau_minus = "{}s", tau_c = "{}s", tau_d = "{}s", reward = "{}Hz", modulator = "da", modulator_delay = "1ms", w_max = 1 }}
+[[recorder]]
+type = "weights"
+projection = "syn"
+)",
+                        t_end, w0, a_plus, a_minus, tau_plus, tau_minus, tau_c, tau_d, reward),
+            dir);
+  network net(spec, builtin_models());
+  memory_sink sink;
+  net.run(sink);
+  const auto& w = sink.snapshots[0].back().second;
+  ASSERT_EQ(w.size(), 3u);
+  const double t_post = 0.111, t_r = 0.5;
+  const double tau_cd = tau_c * tau_d / (tau_c + tau_d);
+  const double tail = reward * tau_cd * -std::expm1(-(t_end - t_r) / tau_cd);
+  const double c_plus = a_plus * std::exp(-(t_post - 0.101) / tau_plus);
+  const double c_minus = -a_minus * std::exp(-(0.116 - t_post) / tau_minus);
+  const double dw_plus = c_plus * std::exp(-(t_r - t_post) / tau_c) * tail;
+  const double dw_minus = c_minus * std::exp(-(t_r - 0.116) / tau_c) * tail;
+  std::printf("closed form: %+.7f %+.7f; simulated %+.7f %+.7f\n", dw_plus, dw_minus, w[0] - w0,
+              w[1] - w0);
+  // The weights accumulate in double and are read as float: 1e-7 absolute (half a float step
+  // at 0.5 is 3e-8).
+  EXPECT_NEAR(w[0] - w0, dw_plus, 1e-7);
+  EXPECT_NEAR(w[1] - w0, dw_minus, 1e-7);
+  EXPECT_GT(dw_plus, 0.01);
+  EXPECT_LT(dw_minus, -0.01);
+  EXPECT_EQ(w[2], static_cast<float>(w0));
+  // No change before the reward arrives.
+  for (const auto& [step, ws] : sink.snapshots[0])
+    if (step <= 5000) EXPECT_EQ(ws[0], static_cast<float>(w0));
+}
+
+std::string recurrent_text(int threads) {
+  return fmt::format(R"(
+[run]
+dt = "0.1ms"
+duration = "0.3s"
+seed = 5
+threads = {}
+[[population]]
+name = "exc"
+model = "lif_cuba"
+size = 400
+init = {{ v = {{ uniform = ["-60mV", "-50mV"] }} }}
+[[projection]]
+name = "ee"
+source = "exc"
+target = "exc"
+rule = "fixed_probability"
+p = 0.1
+receptor = "exc"
+weight = {{ uniform = ["0mV", "1mV"] }}
+delay = "1ms"
+plasticity = {{ rule = "triplet", a_plus = "0.05mV", a_minus = "0.06mV", a3_plus = "0.02mV", a3_minus = "0.01mV", w_max = "1mV" }}
+[[stimulus]]
+type = "poisson"
+target = "exc"
+receptor = "exc"
+rate = "2kHz"
+weight = "0.6mV"
+[[recorder]]
+type = "weights"
+projection = "ee"
+interval = "0.1s"
+)",
+                     threads);
+}
+
+TEST(Plasticity, IdenticalForAnyThreadCount) {
+  const auto dir = test::fresh_dir("threads");
+  std::vector<memory_sink> sinks(3);
+  const int threads[] = {1, 2, 4};
+  for (int k = 0; k < 3; ++k) {
+    network net(parse(recurrent_text(threads[k]), dir), builtin_models());
+    net.run(sinks[static_cast<std::size_t>(k)]);
+  }
+  const auto& a = sinks[0];
+  ASSERT_GT(a.all.size(), 1000u);
+  ASSERT_EQ(a.snapshots.at(0).size(), 4u);
+  double moved = 0;
+  for (std::size_t q = 0; q < a.snapshots.at(0)[0].second.size(); ++q)
+    moved = std::max(moved, std::abs(static_cast<double>(a.snapshots.at(0)[3].second[q] -
+                                                         a.snapshots.at(0)[0].second[q])));
+  EXPECT_GT(moved, 1e-4);  // 0.1 of w_max: the rule acted
+  for (int k = 1; k < 3; ++k) {
+    const auto& b = sinks[static_cast<std::size_t>(k)];
+    ASSERT_EQ(a.all.size(), b.all.size()) << threads[k] << " threads";
+    for (std::size_t i = 0; i < a.all.size(); ++i) {
+      ASSERT_EQ(a.all[i].step, b.all[i].step);
+      ASSERT_EQ(a.all[i].id, b.all[i].id);
+    }
+    for (std::size_t s = 0; s < a.snapshots.at(0).size(); ++s)
+      ASSERT_EQ(a.snapshots.at(0)[s].second, b.snapshots.at(0)[s].second) << threads[k];
+  }
+}
+
+TEST(Plasticity, LearnedWeightsAreWrittenAndReadBack) {
+  const auto dir = test::fresh_dir("save");
+  const auto models = builtin_models();
+  network net(parse(recurrent_text(1), dir), models);
+  memory_sink sink;
+  net.run(sink);
+  // 12 bytes per plastic synapse, plus the rows and the per-neuron traces.
+  EXPECT_LE(static_cast<double>(net.synapse_bytes()) / static_cast<double>(net.synapses()), 14.0);
+  const auto file = dir / "ee.h5";
+  write_weights_h5(file.string(), net, 0);
+  ASSERT_TRUE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(file.string() + ".part"));
+  // The same network with the projection read from the file and no rule.
+  std::string text = recurrent_text(1);
+  const auto from = text.find("rule = \"fixed_probability\"");
+  const auto to = text.find("[[stimulus]]");
+  text.replace(
+      from, to - from,
+      fmt::format("rule = \"from_file\"\nfile = \"{}\"\nreceptor = \"exc\"\n\n", file.string()));
+  text.replace(text.find("[[recorder]]"), std::string::npos, "");
+  network again(parse(text, dir), models);
+  const auto& a = net.projection(0);
+  const auto& b = again.projection(0);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(a.row, b.row);
+  EXPECT_EQ(a.target, b.target);
+  EXPECT_EQ(a.weight, b.weight);
+  ASSERT_EQ(b.delay.size(), b.size());  // from_file keeps a delay per synapse
+  for (const auto d : b.delay) ASSERT_EQ(d, a.uniform_delay);
+  EXPECT_EQ(again.plasticity(0), nullptr);
+  EXPECT_EQ(a.weight, sink.snapshots.at(0).back().second);
+}
+
+TEST(Plasticity, SnapshotsGoToTheRecording) {
+  const auto dir = test::fresh_dir("h5");
+  network net(parse(recurrent_text(1), dir), builtin_models());
+  const auto h5 = (dir / "spikes.h5").string();
+  {
+    h5_recording rec(h5, net);
+    rec.finish(net.run(rec));
+  }
+  std::vector<std::size_t> dims;
+  const auto w = read_h5_doubles(h5, "/weights/ee/w", &dims);
+  ASSERT_EQ(dims.size(), 2u);
+  EXPECT_EQ(dims[0], 4u);  // 0, 0.1, 0.2, 0.3 s
+  EXPECT_EQ(dims[1], net.synapses());
+  EXPECT_EQ(read_h5_doubles(h5, "/weights/ee/time"), (std::vector<double>{0, 0.1, 0.2, 0.3}));
+  const auto target = read_h5_doubles(h5, "/weights/ee/target");
+  ASSERT_EQ(target.size(), net.synapses());
+  EXPECT_EQ(target[5], net.projection(0).target[5]);
+  EXPECT_FLOAT_EQ(static_cast<float>(w[3 * dims[1] + 7]), net.projection(0).weight[7]);
+}
+
+TEST(Plasticity, ConfigurationErrorsNameTheLine) {
+  const auto dir = test::fresh_dir("errors");
+  const std::string base = recurrent_text(1);
+  const std::string rule =
+      R"(plasticity = { rule = "triplet", a_plus = "0.05mV", a_minus = "0.06mV", a3_plus = "0.02mV", a3_minus = "0.01mV", w_max = "1mV" })";
+  const auto with = [&](const std::string& plasticity) {
+    std::string t = base;
+    t.replace(t.find(rule), rule.size(), plasticity);
+    return t;
+  };
+  const auto err = [&](const std::string& text) {
+    return test::input_error_of([&] { network(parse(text, dir), builtin_models()); });
+  };
+  EXPECT_TRUE(test::contains(
+      err(with(
+          R"(plasticity = { rule = "stdp", a_plus = "0.05mV", a_minus = "0.06mV", w_max = "1mV", a3_plus = 1 })")),
+      "net.toml:21: unknown key 'a3_plus' in an stdp [projection.plasticity]"));
+  EXPECT_TRUE(test::contains(
+      err(with(R"(plasticity = { rule = "hebb", a_plus = 1, a_minus = 1, w_max = 1 })")),
+      "rule = 'hebb' is not one of stdp, triplet, reward_stdp"));
+  EXPECT_TRUE(test::contains(
+      err(with(
+          R"(plasticity = { rule = "stdp", a_plus = "0.05mV", a_minus = "0.06mV", w_max = "-1mV" })")),
+      "w_max = -0.001 V must be above w_min = 0 V"));
+  EXPECT_TRUE(test::contains(
+      err(with(
+          R"(plasticity = { rule = "stdp", a_plus = "0.05mV", a_minus = "-0.06mV", w_max = "1mV" })")),
+      "a_minus = -6e-05 V must be >= 0"));
+  EXPECT_TRUE(test::contains(
+      err(with(R"(plasticity = { rule = "stdp", a_plus = "0.05mV", w_max = "1mV" })")),
+      "[projection.plasticity] needs 'a_minus'"));
+  EXPECT_TRUE(test::contains(
+      err(with(
+          R"(plasticity = { rule = "reward_stdp", a_plus = "0.05mV", a_minus = "0.06mV", w_max = "1mV", modulator = "da" })")),
+      "'da' is not a population"));
+  std::string heavy = base;
+  heavy.replace(heavy.find(R"(weight = { uniform = ["0mV", "1mV"] })"), 37, R"(weight = "2mV")");
+  EXPECT_TRUE(
+      test::contains(err(heavy), "the projection's weight 0.002 V is outside [w_min, w_max]"));
+  std::string uneven = base;
+  uneven.replace(uneven.find("delay = \"1ms\""), 13, R"(delay = { uniform = ["1ms", "2ms"] })");
+  EXPECT_TRUE(test::contains(err(uneven), "a plastic projection needs one delay"));
+  std::string unknown = base;
+  unknown.replace(unknown.find("projection = \"ee\""), 17, "projection = \"ie\"");
+  EXPECT_TRUE(test::contains(err(unknown), "no [[projection]] has name = 'ie'"));
+}
+
+TEST(PoissonSource, FiresAtItsRate) {
+  const auto dir = test::fresh_dir("poisson");
+  network net(parse(R"(
+[run]
+duration = "1s"
+[[population]]
+name = "in"
+model = "poisson_source"
+size = 1000
+params = { rate = "15Hz" }
+)",
+                    dir),
+              builtin_models());
+  memory_sink sink;
+  net.run(sink);
+  // 15 000 expected; the count's standard deviation is about 122.
+  EXPECT_NEAR(static_cast<double>(sink.all.size()), 15000.0, 500.0);
+  const auto err = test::input_error_of([&] {
+    parse(
+        "[[population]]\nname = \"in\"\nmodel = \"poisson_source\"\nsize = 3\nparams = { rate = "
+        "\"-1Hz\" }\n",
+        dir);
+  });
+  EXPECT_TRUE(test::contains(err, "rate = -1 Hz must be >= 0"));
+}
+
+}  // namespace
+}  // namespace ionsim::network
