@@ -132,5 +132,102 @@ TEST(PlasticityBrian2, WeightTrajectoriesAgree) {
   fs::remove_all(dir);
 }
 
+// Brian2's STDP example (Song, Miller & Abbott 2000; tests/validation/brian2_stdp_song.py):
+// 1000 Poisson inputs at 15 Hz onto one lif_coba neuron, additive all-to-all STDP, 100 s.
+// Both simulators run four independent replicas in one run, and the final weights (divided by
+// g_max) are compared by replica averages: the mean within 0.02 and the fractions above 0.9
+// and below 0.1 within 0.03 each. Brian2's replicas differ among themselves by up to 0.004 in
+// the mean and 0.03 in the fractions (seed 1), so these bounds are about its own spread.
+TEST(PlasticityBrian2, SongAbbottWeightDistribution) {
+  constexpr int replicas = 4;
+  const auto dir = test::fresh_dir("stdp-song");
+  const std::string cmd = fmt::format(
+      "cd '{}' && /usr/bin/python3 '{}/tests/validation/brian2_stdp_song.py' --duration 100 "
+      "--replicas {} --seed 1 --out w.csv --standalone '{}' >'{}' 2>&1",
+      dir.string(), IONSIM_SOURCE_DIR, replicas, (dir / "build").string(), (dir / "log").string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0)
+      << "Brian2 (C++ standalone) did not run: " << test::read_text(dir / "log");
+  const auto brian = read_csv((dir / "w.csv").string(), {});
+
+  std::string text = "[run]\ndt = \"0.1ms\"\nduration = \"100s\"\nseed = 1\n";
+  for (int r = 0; r < replicas; ++r)
+    text += fmt::format(R"(
+[[population]]
+name = "input{0}"
+model = "poisson_source"
+size = 1000
+params = {{ rate = "15Hz" }}
+[[population]]
+name = "neuron{0}"
+model = "lif_coba"
+size = 1
+params = {{ tau_m = "10ms", tau_e = "5ms", v_th = "-54mV", v_reset = "-60mV", e_l = "-74mV", e_e = "0mV", t_ref = "0ms", drive = "0mV" }}
+[[projection]]
+name = "stdp{0}"
+source = "input{0}"
+target = "neuron{0}"
+rule = "all_to_all"
+receptor = "exc"
+weight = {{ uniform = [0, 0.01] }}
+delay = "0.1ms"
+plasticity = {{ rule = "stdp", tau_plus = "20ms", tau_minus = "20ms", a_plus = 1e-4, a_minus = 1.05e-4, w_max = 0.01 }}
+)",
+                        r);
+  const std::string path = (dir / "song.toml").string();
+  test::write_text(path, text);
+  const auto models = builtin_models();
+  network net(read_network_config(path, models), models);
+  memory_sink sink;
+  net.run(sink);
+
+  struct summary {
+    double mean = 0, high = 0, low = 0;
+  };
+  auto summarize = [](const std::vector<double>& w) {
+    summary s;
+    for (const double x : w) {
+      s.mean += x / static_cast<double>(w.size());
+      s.high += (x > 0.9) / static_cast<double>(w.size());
+      s.low += (x < 0.1) / static_cast<double>(w.size());
+    }
+    return s;
+  };
+  summary a, b;
+  double spread_mean = 0, spread_frac = 0;
+  std::vector<summary> bs;
+  for (int r = 0; r < replicas; ++r) {
+    const auto& wt = net.projection(static_cast<std::size_t>(r)).weight;
+    std::vector<double> w(wt.begin(), wt.end());
+    for (auto& x : w) x /= 0.01;
+    const summary sa = summarize(w), sb = summarize(brian.columns[static_cast<std::size_t>(r)]);
+    std::printf(
+        "replica %d: mean %.3f / %.3f, above 0.9 %.3f / %.3f, below 0.1 %.3f / %.3f "
+        "(ionsim / Brian2)\n",
+        r, sa.mean, sb.mean, sa.high, sb.high, sa.low, sb.low);
+    for (auto* s : {&a, &b}) {
+      const summary& x = s == &a ? sa : sb;
+      s->mean += x.mean / replicas;
+      s->high += x.high / replicas;
+      s->low += x.low / replicas;
+    }
+    for (const auto& o : bs) {
+      spread_mean = std::max(spread_mean, std::abs(o.mean - sb.mean));
+      spread_frac = std::max({spread_frac, std::abs(o.high - sb.high), std::abs(o.low - sb.low)});
+    }
+    bs.push_back(sb);
+  }
+  std::printf(
+      "averages: mean %.4f / %.4f, above 0.9 %.4f / %.4f, below 0.1 %.4f / %.4f; Brian2 "
+      "replica to replica: mean %.4f, fractions %.4f\n",
+      a.mean, b.mean, a.high, b.high, a.low, b.low, spread_mean, spread_frac);
+  // The rule acted: the uniform start has 10 % of the weights in each tail.
+  EXPECT_GT(b.high, 0.15);
+  EXPECT_GT(b.low, 0.15);
+  EXPECT_NEAR(a.mean, b.mean, 0.02);
+  EXPECT_NEAR(a.high, b.high, 0.03);
+  EXPECT_NEAR(a.low, b.low, 0.03);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace ionsim::network
