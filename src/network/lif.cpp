@@ -24,15 +24,17 @@ constexpr std::array<model_quantity, 2> coba_receptors = {{
     {"exc", "1", "adds the weight to ge (in units of the leak conductance)"},
     {"inh", "1", "adds the weight to gi (in units of the leak conductance)"},
 }};
-constexpr std::array<model_quantity, 3> cuba_state = {{
+constexpr std::array<model_quantity, 4> cuba_state = {{
     {"v", "V", "membrane potential"},
     {"ge", "V", "excitatory synaptic input"},
     {"gi", "V", "inhibitory synaptic input"},
+    {"theta", "V", "adaptation of the threshold (v_th + theta)"},
 }};
-constexpr std::array<model_quantity, 3> coba_state = {{
+constexpr std::array<model_quantity, 4> coba_state = {{
     {"v", "V", "membrane potential"},
     {"ge", "1", "excitatory conductance / leak conductance"},
     {"gi", "1", "inhibitory conductance / leak conductance"},
+    {"theta", "V", "adaptation of the threshold (v_th + theta)"},
 }};
 
 // The synaptic-current part of the exact CUBA propagator: the change of v over dt caused by
@@ -115,6 +117,10 @@ std::span<const param_field<lif_cuba_params>> lif_cuba_fields() {
       {"e_l", "V", &P::e_l, -inf, inf, false, "leak reversal potential"},
       {"t_ref", "s", &P::t_ref, 0, inf, false, "refractory period"},
       {"drive", "V", &P::drive, -inf, inf, false, "constant depolarization added to e_l"},
+      {"theta_plus", "V", &P::theta_plus, 0, inf, false, "threshold jump per spike (adaptation)"},
+      {"tau_theta", "s", &P::tau_theta, 0, inf, true, "decay time of the threshold adaptation"},
+      {"target_rate", "Hz", &P::target_rate, 0, inf, false,
+       "rate the threshold adaptation drives toward (0: none)"},
   };
   return f;
 }
@@ -132,18 +138,69 @@ std::span<const param_field<lif_coba_params>> lif_coba_fields() {
       {"e_i", "V", &P::e_i, -inf, inf, false, "inhibitory reversal potential"},
       {"t_ref", "s", &P::t_ref, 0, inf, false, "refractory period"},
       {"drive", "V", &P::drive, -inf, inf, false, "constant depolarization added to e_l"},
+      {"theta_plus", "V", &P::theta_plus, 0, inf, false, "threshold jump per spike (adaptation)"},
+      {"tau_theta", "s", &P::tau_theta, 0, inf, true, "decay time of the threshold adaptation"},
+      {"target_rate", "Hz", &P::target_rate, 0, inf, false,
+       "rate the threshold adaptation drives toward (0: none)"},
   };
   return f;
 }
 
+void threshold_adaptation::after_step(std::size_t first, std::size_t last,
+                                      const std::vector<std::uint32_t>& spiked, std::size_t from,
+                                      std::vector<double>& theta, std::vector<double>& v_th) const {
+  for (std::size_t i = first; i < last; ++i) theta[i] = theta[i] * decay[i] - drift[i];
+  for (std::size_t k = from; k < spiked.size(); ++k) theta[spiked[k]] += jump[spiked[k]];
+  for (std::size_t i = first; i < last; ++i) v_th[i] = v_th0[i] + theta[i];
+}
+
+namespace {
+
+// Whether a population needs the per-neuron kernel: a parameter varies, or the threshold
+// adapts (then the thresholds differ).
+template <class P>
+bool needs_per_neuron(const P& p, const std::vector<std::vector<double>>& values) {
+  return p.theta_plus > 0 ||
+         std::any_of(values.begin(), values.end(), [](const auto& v) { return !v.empty(); });
+}
+
+// The adaptation of a population of fields `f`, or null when no neuron adapts; `v_th`: the
+// per-neuron thresholds without adaptation.
+template <class P>
+std::unique_ptr<threshold_adaptation> make_adaptation(
+    std::span<const param_field<P>> f, const P& p, const std::vector<std::vector<double>>& values,
+    const std::vector<double>& v_th, double dt) {
+  const std::size_t n = v_th.size();
+  auto a = std::make_unique<threshold_adaptation>();
+  a->decay.resize(n);
+  a->drift.resize(n);
+  a->jump.resize(n);
+  bool any = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto x = [&](std::string_view name) { return value_of(f, p, values, name, i); };
+    a->jump[i] = x("theta_plus");
+    a->decay[i] = std::exp(-dt / x("tau_theta"));
+    a->drift[i] = x("theta_plus") * x("target_rate") * dt;
+    any = any || a->jump[i] > 0;
+  }
+  if (!any) return nullptr;
+  a->v_th0 = v_th;
+  return a;
+}
+
+}  // namespace
+
 lif_cuba::lif_cuba(std::size_t n, const lif_cuba_params& p)
-    : p_(p), v_(n, p.e_l), ge_(n, 0.0), gi_(n, 0.0), ref_(n, 0.0) {}
+    : p_(p), v_(n, p.e_l), ge_(n, 0.0), gi_(n, 0.0), theta_(n, 0.0), ref_(n, 0.0) {}
 
 std::span<const model_quantity> lif_cuba::receptors() const { return cuba_receptors; }
 std::span<const model_quantity> lif_cuba::state_variables() const { return cuba_state; }
 
 std::span<double> lif_cuba::variable(std::size_t k) {
-  return k == 0 ? std::span<double>(v_) : k == 1 ? std::span<double>(ge_) : std::span<double>(gi_);
+  return k == 0   ? std::span<double>(v_)
+         : k == 1 ? std::span<double>(ge_)
+         : k == 2 ? std::span<double>(gi_)
+                  : std::span<double>(theta_);
 }
 
 std::span<const model_quantity> lif_cuba::per_neuron_parameters() const {
@@ -165,8 +222,8 @@ void lif_cuba::prepare(double dt) {
   ai_ = coupling(dt, p_.tau_m, p_.tau_i);
   hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
   per_.reset();
-  if (std::none_of(values_.begin(), values_.end(), [](const auto& v) { return !v.empty(); }))
-    return;
+  adapt_.reset();
+  if (!needs_per_neuron(p_, values_)) return;
   per_ = std::make_unique<per_neuron>();
   const std::size_t n = size();
   for (auto* a : {&per_->base, &per_->pm, &per_->pe, &per_->pi, &per_->ae, &per_->ai, &per_->v_th,
@@ -187,6 +244,9 @@ void lif_cuba::prepare(double dt) {
     per_->hold[i] =
         static_cast<double>(std::max<std::int64_t>(refractory_steps(x("t_ref"), dt) - 1, 0));
   }
+  adapt_ = make_adaptation(f, p_, values_, per_->v_th, dt);
+  if (adapt_)
+    for (std::size_t i = 0; i < n; ++i) per_->v_th[i] = adapt_->v_th0[i] + theta_[i];
 }
 
 namespace {
@@ -327,9 +387,11 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void collect_spikes
 void lif_cuba::advance(const step_input& in, std::size_t first, std::size_t last,
                        std::vector<std::uint32_t>& spiked) {
   if (per_) {
+    const std::size_t from = spiked.size();
     cuba_step_per_neuron(*per_, v_.data(), ge_.data(), gi_.data(), ref_.data(), in.receptor[0],
                          in.receptor[1], in.drive, first, last);
     collect_spikes_per_neuron(ref_.data(), per_->hold.data(), first, last, spiked);
+    if (adapt_) adapt_->after_step(first, last, spiked, from, theta_, per_->v_th);
     return;
   }
   const cuba_constants c{p_.e_l + p_.drive,         pm_, pe_, pi_, ae_, ai_, p_.v_th, p_.v_reset,
@@ -339,13 +401,16 @@ void lif_cuba::advance(const step_input& in, std::size_t first, std::size_t last
 }
 
 lif_coba::lif_coba(std::size_t n, const lif_coba_params& p)
-    : p_(p), v_(n, p.e_l), ge_(n, 0.0), gi_(n, 0.0), ref_(n, 0) {}
+    : p_(p), v_(n, p.e_l), ge_(n, 0.0), gi_(n, 0.0), theta_(n, 0.0), ref_(n, 0) {}
 
 std::span<const model_quantity> lif_coba::receptors() const { return coba_receptors; }
 std::span<const model_quantity> lif_coba::state_variables() const { return coba_state; }
 
 std::span<double> lif_coba::variable(std::size_t k) {
-  return k == 0 ? std::span<double>(v_) : k == 1 ? std::span<double>(ge_) : std::span<double>(gi_);
+  return k == 0   ? std::span<double>(v_)
+         : k == 1 ? std::span<double>(ge_)
+         : k == 2 ? std::span<double>(gi_)
+                  : std::span<double>(theta_);
 }
 
 std::span<const model_quantity> lif_coba::per_neuron_parameters() const {
@@ -365,8 +430,8 @@ void lif_coba::prepare(double dt) {
   pi_ = std::exp(-dt / p_.tau_i);
   hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
   per_.reset();
-  if (std::none_of(values_.begin(), values_.end(), [](const auto& v) { return !v.empty(); }))
-    return;
+  adapt_.reset();
+  if (!needs_per_neuron(p_, values_)) return;
   per_ = std::make_unique<per_neuron>();
   const std::size_t n = size();
   for (auto* a : {&per_->dt_over_tau_m, &per_->pe, &per_->pi, &per_->base, &per_->e_e, &per_->e_i,
@@ -387,14 +452,20 @@ void lif_coba::prepare(double dt) {
     per_->hold[i] =
         static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(x("t_ref"), dt) - 1, 0));
   }
+  adapt_ = make_adaptation(f, p_, values_, per_->v_th, dt);
+  if (adapt_)
+    for (std::size_t i = 0; i < n; ++i) per_->v_th[i] = adapt_->v_th0[i] + theta_[i];
 }
 
 void lif_coba::advance(const step_input& in, std::size_t first, std::size_t last,
                        std::vector<std::uint32_t>& spiked) {
-  if (per_)
+  if (per_) {
+    const std::size_t from = spiked.size();
     advance_loop<true>(in, first, last, spiked);
-  else
+    if (adapt_) adapt_->after_step(first, last, spiked, from, theta_, per_->v_th);
+  } else {
     advance_loop<false>(in, first, last, spiked);
+  }
 }
 
 template <bool varying>

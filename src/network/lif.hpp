@@ -19,6 +19,14 @@
 // begins t_ref after that (Brian2's conventions).
 // Any parameter may vary from neuron to neuron (a distribution in [population.params]); the
 // kernels then read per-neuron derived constants, and keep the scalar path otherwise.
+// Adaptive threshold (both models, off while theta_plus = 0): the threshold is v_th + theta,
+//   dtheta/dt = -theta / tau_theta - theta_plus target_rate + theta_plus sum_k delta(t - t_k),
+// a jump of theta_plus at each spike (Diehl & Cook, Front. Comput. Neurosci. 9, 99 (2015),
+// with tau_theta) and, with target_rate > 0, a constant downward drift: with tau_theta
+// infinite the mean rate settles at target_rate (homeostasis). Per step, after the spikes of
+// the step: theta <- theta exp(-dt / tau_theta) - theta_plus target_rate dt (+ theta_plus if
+// the neuron spiked); the threshold of a step uses theta as the previous step left it. An
+// adapting population runs the per-neuron kernel (its thresholds differ).
 #include <memory>
 #include <span>
 #include <string>
@@ -38,6 +46,9 @@ struct lif_cuba_params {
   double e_l = -49e-3;      // [V] leak reversal (resting) potential
   double t_ref = 5e-3;      // [s] refractory period
   double drive = 0;         // [V] constant depolarization added to e_l (Brian2's I)
+  double theta_plus = 0;    // [V] threshold jump per spike (0: no adaptation)
+  double tau_theta = inf;   // [s] decay of the threshold's adaptation
+  double target_rate = 0;   // [Hz] rate the adaptation drives toward (0: none)
 };
 
 struct lif_coba_params {
@@ -51,6 +62,18 @@ struct lif_coba_params {
   double e_i = -80e-3;      // [V] inhibitory reversal potential
   double t_ref = 5e-3;      // [s]
   double drive = 20e-3;     // [V] constant depolarization (Brian2's COBA benchmark: I = 20 mV)
+  double theta_plus = 0;    // [V]
+  double tau_theta = inf;   // [s]
+  double target_rate = 0;   // [Hz]
+};
+
+// The adaptive threshold's state and per-neuron constants (see above), shared by both models.
+struct threshold_adaptation {
+  std::vector<double> v_th0, decay, drift, jump;  // per neuron
+  // After a step over [first, last): decay and drift of theta, jumps for the spikes from
+  // spiked[from], and the thresholds v_th = v_th0 + theta.
+  void after_step(std::size_t first, std::size_t last, const std::vector<std::uint32_t>& spiked,
+                  std::size_t from, std::vector<double>& theta, std::vector<double>& v_th) const;
 };
 
 std::span<const param_field<lif_cuba_params>> lif_cuba_fields();
@@ -99,8 +122,9 @@ class lif_cuba final : public neuron_model {
 
  private:
   lif_cuba_params p_;
-  std::vector<double> v_, ge_, gi_;
+  std::vector<double> v_, ge_, gi_, theta_;
   std::vector<double> ref_;  // held steps left + 0.5 after a spike (see cuba_step)
+  std::unique_ptr<threshold_adaptation> adapt_;  // null without adaptation
   double pm_ = 0, pe_ = 0, pi_ = 0, ae_ = 0, ai_ = 0;
   std::int32_t hold_ = 0;
   std::vector<std::vector<double>> values_;  // per parameter field: per neuron, or empty
@@ -134,8 +158,9 @@ class lif_coba final : public neuron_model {
                     std::vector<std::uint32_t>& spiked);
 
   lif_coba_params p_;
-  std::vector<double> v_, ge_, gi_;
+  std::vector<double> v_, ge_, gi_, theta_;
   std::vector<std::int32_t> ref_;
+  std::unique_ptr<threshold_adaptation> adapt_;
   double dt_over_tau_m_ = 0, pe_ = 0, pi_ = 0;
   std::int32_t hold_ = 0;
   std::vector<std::vector<double>> values_;

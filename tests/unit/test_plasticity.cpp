@@ -260,6 +260,70 @@ TEST(Plasticity, ConfigurationErrorsNameTheLine) {
   EXPECT_TRUE(test::contains(err(unknown), "no [[projection]] has name = 'ie'"));
 }
 
+// Homeostasis: an adaptive threshold with a target rate (network/lif.hpp) brings neurons
+// driven far too hard (over 100 Hz without it) and too little (under 5 Hz) to 10 Hz, within
+// 10 %.
+TEST(AdaptiveThreshold, SettlesAtTheTargetRate) {
+  const auto dir = test::fresh_dir("homeostasis");
+  for (const char* model : {"lif_cuba", "lif_coba"}) {
+    network net(parse(fmt::format(R"(
+[run]
+duration = "40s"
+[[population]]
+name = "hard"
+model = "{0}"
+size = 10
+params = {{ drive = "60mV", theta_plus = "1mV", target_rate = "10Hz" }}
+[[population]]
+name = "soft"
+model = "{0}"
+size = 10
+params = {{ drive = {{ uniform = ["-8mV", "-5mV"] }}, theta_plus = "1mV", target_rate = "10Hz" }}
+[[population]]
+name = "plain"
+model = "{0}"
+size = 10
+params = {{ drive = "60mV" }}
+[[population]]
+name = "plain_soft"
+model = "{0}"
+size = 10
+params = {{ drive = {{ uniform = ["-8mV", "-5mV"] }} }}
+[[stimulus]]
+type = "poisson"
+target = "soft"
+receptor = "exc"
+rate = "1kHz"
+weight = {1}
+[[stimulus]]
+type = "poisson"
+target = "plain_soft"
+receptor = "exc"
+rate = "1kHz"
+weight = {1}
+)",
+                                  model, std::string(model) == "lif_cuba" ? "\"0.5mV\"" : "0.02"),
+                      dir),
+                builtin_models());
+    memory_sink sink;
+    net.run(sink);
+    // Rates over the last 20 s.
+    std::vector<double> count(4, 0);
+    for (const auto& sp : sink.all)
+      if (sp.step >= 200000) count[sp.id / 10] += 1;
+    const double hard = count[0] / 200, soft = count[1] / 200, plain = count[2] / 200;
+    const double plain_soft = count[3] / 200;
+    std::printf(
+        "%s: driven hard %.2f Hz, weakly %.2f Hz; without adaptation %.1f Hz and %.2f "
+        "Hz\n",
+        model, hard, soft, plain, plain_soft);
+    EXPECT_GT(plain, 100.0);
+    EXPECT_LT(plain_soft, 5.0);
+    EXPECT_NEAR(hard, 10.0, 1.0);
+    EXPECT_NEAR(soft, 10.0, 1.0);
+  }
+}
+
 TEST(PoissonSource, FiresAtItsRate) {
   const auto dir = test::fresh_dir("poisson");
   network net(parse(R"(
