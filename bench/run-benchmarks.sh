@@ -79,6 +79,13 @@ echo "== network: CUBA 4000 neurons, 10 s, ionsim vs Brian2 C++ standalone (one 
 network_rc=0
 "$py" "$here/network_vs_brian2.py" "$build" || network_rc=$?
 
+# The cost of plasticity: CUBA with pair STDP on exc->exc against the static network, beside
+# Brian2's C++ standalone mode doing the same.
+echo
+echo "== plasticity: CUBA with pair STDP on exc->exc, ionsim vs Brian2 C++ standalone (one thread)"
+plasticity_rc=0
+"$py" "$here/plasticity_vs_brian2.py" "$build" || plasticity_rc=$?
+
 # The 10^8-synapse network (bench_network_scale): build time, peak memory, bytes per synapse,
 # synaptic events per second, real-time factor, on 1 and 2 threads (one process each, so that
 # ru_maxrss is the peak of one run). IONSIM_BENCH_SCALE_ARGS adds options (for example
@@ -131,4 +138,5 @@ fi
 [ "$circuit_rc" -ne 0 ] && exit "$circuit_rc"
 [ "$scale_rc" -ne 0 ] && exit "$scale_rc"
 [ "$brunel_rc" -ne 0 ] && exit "$brunel_rc"
+[ "$plasticity_rc" -ne 0 ] && exit "$plasticity_rc"
 exit "$network_rc"

@@ -139,6 +139,10 @@ int network_commands::run() {
   j["simulated_seconds"] = simulated;
   j["real_time_factor"] = res.wall_seconds > 0 ? simulated / res.wall_seconds : 0.0;
   j["threads"] = net.threads();
+  for (std::size_t k = 0; k < net.projections(); ++k)
+    j["projections"][net.projection_name(k)] = {{"synapses", net.projection(k).size()},
+                                                {"bytes", net.projection_bytes(k)},
+                                                {"plastic", net.plasticity(k) != nullptr}};
   j["interrupted"] = res.interrupted;
   std::cout << fmt::format("simulated {:g} s in {:.2f} s wall ({:.3g}x real time)\n", simulated,
                            res.wall_seconds,

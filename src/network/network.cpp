@@ -413,8 +413,13 @@ std::uint64_t network::synapses() const {
 
 std::uint64_t network::synapse_bytes() const {
   std::uint64_t n = 0;
-  for (const auto& p : projs_) n += p.table.bytes() + (p.plastic ? p.plastic->bytes() : 0);
+  for (std::size_t j = 0; j < projs_.size(); ++j) n += projection_bytes(j);
   return n;
+}
+
+std::uint64_t network::projection_bytes(std::size_t j) const {
+  const auto& p = projs_[j];
+  return p.table.bytes() + (p.plastic ? p.plastic->bytes() : 0);
 }
 
 std::string network::projection_name(std::size_t j) const {
@@ -441,7 +446,7 @@ void network::plastic_arrivals(std::size_t t, std::size_t p, std::int64_t n, std
   for (const std::size_t j : plastic_in_[p]) {
     auto& pr = projs_[j];
     spikes_at(pr.source, n - pr.table.uniform_delay, arriving);
-    if (!arriving.empty()) pr.plastic->arrive(t, pr.table, arriving, f, l, rec[pr.receptor]);
+    if (!arriving.empty()) pr.plastic->arrive(t, n, pr.table, arriving, f, l, rec[pr.receptor]);
   }
 }
 
@@ -451,9 +456,9 @@ void network::plastic_after(std::size_t t, std::size_t p, std::int64_t n, std::i
   if (plastic_in_.empty()) return;
   for (const std::size_t j : plastic_in_[p]) {
     auto& pr = projs_[j];
-    if (!local.empty()) pr.plastic->post(t, pr.table, local);
-    const double d = pr.d.empty() ? 0.0 : pr.d[static_cast<std::size_t>(n - s0)];
-    pr.plastic->end_step(t, pr.table, f, l, d);
+    if (!local.empty()) pr.plastic->post(t, n, pr.table, local);
+    if (pr.plastic->rewarded())
+      pr.plastic->end_step(pr.table, f, l, pr.d[static_cast<std::size_t>(n - s0)]);
   }
 }
 

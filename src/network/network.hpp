@@ -91,6 +91,8 @@ class network {
   std::int64_t epoch_steps() const { return epoch_; }
   std::uint64_t synapses() const;
   std::uint64_t synapse_bytes() const;
+  // The bytes of projection j's synapses: the table and, when plastic, the rule's state.
+  std::uint64_t projection_bytes(std::size_t j) const;
   std::size_t projections() const { return projs_.size(); }
   const synapse_table& projection(std::size_t j) const { return projs_[j].table; }
   // The rule of projection j, or null when its weights are static.

@@ -23,10 +23,12 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
   triplet_ = spec.kind == plasticity_spec::rule::triplet;
   nearest_ = spec.pairs == plasticity_spec::pairing::nearest;
   mult_ = spec.weights == plasticity_spec::dependence::multiplicative;
-  e_plus_ = std::exp(-dt / spec.tau_plus);
-  e_minus_ = std::exp(-dt / spec.tau_minus);
-  e_x_ = std::exp(-dt / spec.tau_x);
-  e_y_ = std::exp(-dt / spec.tau_y);
+  d_plus_.init(dt, spec.tau_plus);
+  d_minus_.init(dt, spec.tau_minus);
+  if (triplet_) {
+    d_x_.init(dt, spec.tau_x);
+    d_y_.init(dt, spec.tau_y);
+  }
   if (rewarded()) {
     e_c_ = std::exp(-dt / spec.tau_c);
     e_d_ = std::exp(-dt / spec.tau_d);
@@ -43,16 +45,23 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
   std::vector<std::uint64_t> at(col_.begin(), col_.end() - 1);
   for (std::uint64_t q = 0; q < t.size(); ++q)
     syn_[at[t.target[q]]++] = static_cast<std::uint32_t>(q);
-  o1_.assign(n_target, 0.0);
-  o2_.assign(n_target, 0.0);
-  r_.assign(threads, std::vector<double>(2 * t.sources(), 0.0));
+  o_.assign(n_target, trace{});
+  r_.assign(threads, std::vector<trace>(t.sources()));
+}
+
+void plastic_projection::decay_table::init(double dt, double tau) {
+  rate = dt / tau;
+  // Up to the step where the factor falls below 1e-300, at most 2^16 entries.
+  const auto n = static_cast<std::size_t>(std::min(65536.0, std::ceil(700.0 / rate)));
+  f.resize(n);
+  for (std::size_t k = 0; k < n; ++k) f[k] = std::exp(-static_cast<double>(k) * rate);
 }
 
 std::size_t plastic_projection::bytes() const {
-  std::size_t n =
-      col_.capacity() * sizeof(std::uint64_t) + syn_.capacity() * sizeof(std::uint32_t) +
-      (c_.capacity() + w_.capacity() + o1_.capacity() + o2_.capacity()) * sizeof(double);
-  for (const auto& r : r_) n += r.capacity() * sizeof(double);
+  std::size_t n = col_.capacity() * sizeof(std::uint64_t) +
+                  syn_.capacity() * sizeof(std::uint32_t) +
+                  (c_.capacity() + w_.capacity()) * sizeof(double) + o_.capacity() * sizeof(trace);
+  for (const auto& r : r_) n += r.capacity() * sizeof(trace);
   return n;
 }
 
@@ -66,82 +75,112 @@ double plastic_projection::depress(double w, double amount) const {
   return amount;
 }
 
-void plastic_projection::arrive(std::size_t thread, synapse_table& t,
+void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_table& t,
                                 std::span<const std::uint32_t> sources, std::uint32_t lo,
                                 std::uint32_t hi, double* input) {
   auto& r = r_[thread];
   const std::uint32_t* tg = t.target.data();
   float* w = t.weight.data();
   for (const std::uint32_t s : sources) {
-    const double r2 = r[2 * s + 1];  // before this spike's jump
+    auto& x = r[s];
+    const double r2 = triplet_ && x.step >= 0 ? x.b * d_x_(n - x.step) : 0.0;  // before the jump
     std::uint64_t q = t.row[s];
     const std::uint64_t q1 = t.row[s + 1];
     if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
     for (; q < q1 && tg[q] < hi; ++q) {
       const std::uint32_t i = tg[q];
       input[i] += w[q];
-      const double o1 = o1_[i];
-      if (o1 == 0) continue;
+      const trace& o = o_[i];
+      if (o.step < 0) continue;
+      const double o1 = o.a * d_minus_(n - o.step);
       const double amount = depress(w[q], o1 * (p_.a_minus + (triplet_ ? p_.a3_minus * r2 : 0.0)));
       if (rewarded())
         c_[q] -= amount;
       else
         w[q] = static_cast<float>(std::clamp(w[q] - amount, p_.w_min, p_.w_max));
     }
-    r[2 * s] = nearest_ ? 1.0 : r[2 * s] + 1.0;
-    r[2 * s + 1] = nearest_ ? 1.0 : r2 + 1.0;
+    const double r1 = x.step >= 0 ? x.a * d_plus_(n - x.step) : 0.0;
+    x.a = nearest_ ? 1.0 : r1 + 1.0;
+    x.b = nearest_ ? 1.0 : r2 + 1.0;
+    x.step = n;
   }
 }
 
-void plastic_projection::post(std::size_t thread, synapse_table& t,
+namespace {
+
+// The source of synapse q in rows `row` (n_source + 1 offsets): the last s with row[s] <= q.
+// Rows of random connectivity have similar lengths, so the guess q n_source / size is a few
+// rows off: gallop from it to bracket the row, then bisect without branches (a plain binary
+// search over all rows was half of a plastic CUBA run: its branches mispredict).
+std::size_t source_of(const std::uint64_t* row, std::size_t n_source, std::uint64_t q) {
+  const std::uint64_t size = row[n_source];
+  std::size_t lo = static_cast<std::size_t>(static_cast<unsigned __int128>(q) * n_source /
+                                            size);  // q < size: lo < n_source
+  std::size_t hi = 0;
+  if (row[lo] > q) {
+    hi = lo;
+    for (std::size_t step = 1;; step *= 2) {
+      lo = hi > step ? hi - step : 0;
+      if (row[lo] <= q) break;  // row[0] = 0 <= q ends it
+      hi = lo;
+    }
+  } else {
+    for (std::size_t step = 1;; step *= 2) {
+      hi = std::min(lo + step, n_source);
+      if (row[hi] > q) break;  // row[n_source] = size > q ends it
+      lo = hi;
+    }
+  }
+  // row[lo] <= q < row[hi]
+  std::size_t len = hi - lo;
+  while (len > 1) {
+    const std::size_t half = len / 2;
+    lo = row[lo + half] <= q ? lo + half : lo;
+    len -= half;
+  }
+  return lo;
+}
+
+}  // namespace
+
+void plastic_projection::post(std::size_t thread, std::int64_t n, synapse_table& t,
                               std::span<const std::uint32_t> spiked) {
   const auto& r = r_[thread];
   float* w = t.weight.data();
   const std::uint64_t* row = t.row.data();
   const std::size_t n_source = t.sources();
   for (const std::uint32_t i : spiked) {
-    const double o2 = o2_[i];  // before this spike's jump
+    trace& o = o_[i];
+    const double o2 = triplet_ && o.step >= 0 ? o.b * d_y_(n - o.step) : 0.0;  // before the jump
     const double gain = p_.a_plus + (triplet_ ? p_.a3_plus * o2 : 0.0);
-    std::size_t s = 0;
     for (std::uint64_t k = col_[i]; k < col_[i + 1]; ++k) {
       const std::uint32_t q = syn_[k];
-      // The source of synapse q: its row (sources ascend along the column).
-      s = static_cast<std::size_t>(std::upper_bound(row + s, row + n_source + 1, q) - row) - 1;
-      const double r1 = r[2 * s];
-      if (r1 == 0) continue;
-      const double amount = potentiate(w[q], r1 * gain);
+      const std::size_t s = source_of(row, n_source, q);
+      const trace& x = r[s];
+      if (x.step < 0) continue;
+      const double amount = potentiate(w[q], x.a * d_plus_(n - x.step) * gain);
       if (rewarded())
         c_[q] += amount;
       else
         w[q] = static_cast<float>(std::clamp(w[q] + amount, p_.w_min, p_.w_max));
     }
-    o1_[i] = nearest_ ? 1.0 : o1_[i] + 1.0;
-    o2_[i] = nearest_ ? 1.0 : o2 + 1.0;
+    const double o1 = o.step >= 0 ? o.a * d_minus_(n - o.step) : 0.0;
+    o.a = nearest_ ? 1.0 : o1 + 1.0;
+    o.b = nearest_ ? 1.0 : o2 + 1.0;
+    o.step = n;
   }
 }
 
-void plastic_projection::end_step(std::size_t thread, synapse_table& t, std::uint32_t lo,
-                                  std::uint32_t hi, double d) {
-  if (rewarded()) {
-    float* w = t.weight.data();
-    const double k = d * k_cd_;
-    for (std::uint64_t j = col_[lo]; j < col_[hi]; ++j) {
-      const std::uint32_t q = syn_[j];
-      if (k != 0 && c_[q] != 0) {
-        w_[q] = std::clamp(w_[q] + c_[q] * k, p_.w_min, p_.w_max);
-        w[q] = static_cast<float>(w_[q]);
-      }
-      c_[q] *= e_c_;
+void plastic_projection::end_step(synapse_table& t, std::uint32_t lo, std::uint32_t hi, double d) {
+  float* w = t.weight.data();
+  const double k = d * k_cd_;
+  for (std::uint64_t j = col_[lo]; j < col_[hi]; ++j) {
+    const std::uint32_t q = syn_[j];
+    if (k != 0 && c_[q] != 0) {
+      w_[q] = std::clamp(w_[q] + c_[q] * k, p_.w_min, p_.w_max);
+      w[q] = static_cast<float>(w_[q]);
     }
-  }
-  for (std::uint32_t i = lo; i < hi; ++i) {
-    o1_[i] *= e_minus_;
-    o2_[i] *= e_y_;
-  }
-  auto& r = r_[thread];
-  for (std::size_t s = 0; s < r.size(); s += 2) {
-    r[s] *= e_plus_;
-    r[s + 1] *= e_x_;
+    c_[q] *= e_c_;
   }
 }
 

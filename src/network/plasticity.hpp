@@ -22,14 +22,15 @@
 //
 // Order within a step (Brian2's: the pre pathway before the post pathway): arrivals of step
 // n transmit the weight they find, then update it; the neurons advance; the post spikes of
-// step n update the weights; the modulator's term of step n is added; every trace decays by
-// one step. Weights stay float (8 bytes per synapse as for static synapses) and the synapses
-// of each target are listed in a uint32 index (4 bytes more): 12 bytes per synapse for the
-// pair and triplet rules; reward_stdp adds 16 (its eligibility and a double weight).
+// step n update the weights; the modulator's term of step n is added. Weights stay float
+// (8 bytes per synapse as for static synapses) and the synapses of each target are listed
+// in a uint32 index (4 bytes more): 12 bytes per synapse for the pair and triplet rules;
+// reward_stdp adds 16 (its eligibility and a double weight).
 //
 // Threads: the engine's thread t owns targets [lo, hi) and touches only their synapses and
 // postsynaptic traces; presynaptic traces are kept once per thread (each copy sees the same
 // arrivals), so the weights do not depend on the number of threads.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -54,13 +55,15 @@ class plastic_projection {
 
   // Arrivals at step n of the presynaptic neurons `sources` (ascending): adds each synapse's
   // weight to input[target] for targets in [lo, hi), then applies the depression.
-  void arrive(std::size_t thread, synapse_table& t, std::span<const std::uint32_t> sources,
-              std::uint32_t lo, std::uint32_t hi, double* input);
+  void arrive(std::size_t thread, std::int64_t n, synapse_table& t,
+              std::span<const std::uint32_t> sources, std::uint32_t lo, std::uint32_t hi,
+              double* input);
   // Post spikes of step n (local target indices, each in the calling thread's range).
-  void post(std::size_t thread, synapse_table& t, std::span<const std::uint32_t> spiked);
-  // The end of step n for targets [lo, hi): the modulator's term (reward_stdp, with `d` the
-  // modulator's value during the step) and the decay of every trace.
-  void end_step(std::size_t thread, synapse_table& t, std::uint32_t lo, std::uint32_t hi, double d);
+  void post(std::size_t thread, std::int64_t n, synapse_table& t,
+            std::span<const std::uint32_t> spiked);
+  // reward_stdp, the end of a step for targets [lo, hi): the modulator's term, with `d` the
+  // modulator's value during the step, and the eligibility's decay.
+  void end_step(synapse_table& t, std::uint32_t lo, std::uint32_t hi, double d);
 
   // reward_stdp: the modulator's value in each step of an epoch, given the number of
   // modulator spikes arriving at each (computed once per epoch, before the threads run).
@@ -78,9 +81,25 @@ class plastic_projection {
   // modulated term adds a small amount every step; rounding each sum to float would lose
   // 1e-3 of a typical change). The float weight the synapses transmit follows it.
   std::vector<double> c_, w_;
-  std::vector<double> o1_, o2_;         // per target
-  std::vector<std::vector<double>> r_;  // per thread: r1, r2 interleaved per source
-  double e_plus_ = 0, e_minus_ = 0, e_x_ = 0, e_y_ = 0, e_c_ = 0, e_d_ = 0, k_cd_ = 0;
+  // Traces are kept lazily: the value just after their last jump, decayed when read by a
+  // table of exp(-k dt / tau) (computed directly beyond the table).
+  struct trace {
+    double a = 0, b = 0;     // r1, r2 or o1, o2 just after the last jump
+    std::int64_t step = -1;  // of the last jump; -1: never
+  };
+  struct decay_table {
+    std::vector<double> f;
+    double rate = 0;  // dt / tau
+    void init(double dt, double tau);
+    double operator()(std::int64_t k) const {
+      return k < static_cast<std::int64_t>(f.size()) ? f[static_cast<std::size_t>(k)]
+                                                     : std::exp(-static_cast<double>(k) * rate);
+    }
+  };
+  std::vector<trace> o_;               // per target: o1, o2
+  std::vector<std::vector<trace>> r_;  // per thread, per source: r1, r2
+  decay_table d_plus_, d_minus_, d_x_, d_y_;
+  double e_c_ = 0, e_d_ = 0, k_cd_ = 0;
   double d_ = 0;  // modulator at the start of the next epoch
   bool triplet_ = false, nearest_ = false, mult_ = false;
 };
