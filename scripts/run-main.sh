@@ -32,6 +32,8 @@ run "$bin" plot raster "$out/network-dm1t1r"
 run "$bin" plot raster "$out/network-cuba" --t1 1
 run "$bin" task run examples/tasks/digits.toml --out "$out/task-digits"
 run "$bin" task run examples/tasks/henon_reservoir.toml --out "$out/task-henon-reservoir"
+run "$bin" run examples/networks/stdp_song.toml --out "$out/network-stdp-song" --no-progress
+run "$bin" learn examples/learning/digits_stdp.toml --out "$out/learn-digits"
 nir=${IONSIM_DATA_DIR:-../shared/data}/nir/rnn
 if [ -f "$nir/braille_noDelay_bias_zero.nir" ]; then
   run "$bin" nir run "$nir/braille_noDelay_bias_zero.nir" --input "$nir/braille_test0_input.npy" \

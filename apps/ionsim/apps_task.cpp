@@ -8,7 +8,9 @@
 
 #include "core/progress.hpp"
 #include "io/files.hpp"
+#include "io/npy.hpp"
 #include "report/plot.hpp"
+#include "task/learn.hpp"
 #include "task/pipeline.hpp"
 
 namespace ionsim::cli {
@@ -69,6 +71,64 @@ int task_commands::run() {
     std::cout << fmt::format("  baseline {:<20} {:.4g}\n", name, v.get<double>());
   std::cout << "wrote " << out_ << "/results.json" << (r.target.empty() ? "" : ", prediction.csv")
             << (no_plot_ ? "" : ", task.png, report.html") << "\n";
+  return 0;
+}
+
+learn_command::learn_command(CLI::App& app) {
+  learn_ = app.add_subcommand(
+      "learn",
+      "unsupervised learning of images by STDP (Diehl & Cook 2015): trains, labels the neurons, "
+      "tests; writes results.json, weights.npy, learn.png");
+  learn_->add_option("file", file_, "learning file (TOML; docs/tasks/learning.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  learn_->add_option("--out", out_, "output directory")->required();
+  learn_->add_flag("--no-plot", no_plot_, "do not draw learn.png");
+}
+
+bool learn_command::parsed() const { return learn_->parsed(); }
+
+int learn_command::run() {
+  const task::learn_config c = task::read_learn_config(file_);  // all input checked first
+  progress bar("learn " + c.dataset, 1.0);
+  const task::learn_result r =
+      task::run_learning(c, [&](double f, const std::string& note) { bar.update(f, note); });
+  bar.update(1.0);
+  bar.finish();
+  make_output_dir(out_);
+  const auto path = [&](const char* name) { return (std::filesystem::path(out_) / name).string(); };
+  nlohmann::json j = r.results;
+  j["assignment"] = r.assignment;
+  std::vector<std::vector<int>> confusion;
+  for (Eigen::Index a = 0; a < r.confusion.rows(); ++a) {
+    confusion.emplace_back();
+    for (Eigen::Index b = 0; b < r.confusion.cols(); ++b)
+      confusion.back().push_back(r.confusion(a, b));
+  }
+  j["confusion"] = confusion;
+  j["weight_histograms"] = {{"images", r.w_hist_t}, {"bins", 20}};
+  for (const auto& h : r.w_hist)
+    j["weight_histograms"]["counts"].push_back(std::vector<double>(h.data(), h.data() + h.size()));
+  j["image_shape"] = {r.image_rows, r.image_cols};
+  write_file_atomic(path("results.json"), j.dump(2) + "\n");
+  std::vector<double> w(r.weights.size());
+  for (Eigen::Index a = 0; a < r.weights.rows(); ++a)
+    for (Eigen::Index b = 0; b < r.weights.cols(); ++b)
+      w[static_cast<std::size_t>(a * r.weights.cols() + b)] = r.weights(a, b);
+  write_file_atomic(path("weights.npy"), npy_bytes({static_cast<std::size_t>(r.weights.rows()),
+                                                    static_cast<std::size_t>(r.weights.cols())},
+                                                   w));
+  if (!no_plot_)
+    run_plot("learn.py", {path("learn.png"), path("results.json"), path("weights.npy")});
+  std::cout << fmt::format(
+      "{}: accuracy {:.4f} on {} test images, {} neurons, {} training "
+      "images x {} epochs, {:.0f} s\n",
+      j["dataset"].get<std::string>(), j["accuracy"].get<double>(),
+      j["test_images"].get<std::size_t>(), j["neurons"].get<std::size_t>(),
+      j["train_images"].get<std::size_t>(), j["epochs"].get<std::size_t>(),
+      j["seconds"].get<double>());
+  std::cout << "wrote " << out_ << "/results.json, weights.npy" << (no_plot_ ? "" : ", learn.png")
+            << "\n";
   return 0;
 }
 

@@ -19,4 +19,18 @@ class task_commands {
   bool no_plot_ = false;
 };
 
+// `ionsim learn FILE.toml --out DIR`: unsupervised learning of images by STDP
+// (docs/tasks/learning.md).
+class learn_command {
+ public:
+  explicit learn_command(CLI::App& app);
+  bool parsed() const;
+  int run();
+
+ private:
+  CLI::App* learn_ = nullptr;
+  std::string file_, out_;
+  bool no_plot_ = false;
+};
+
 }  // namespace ionsim::cli

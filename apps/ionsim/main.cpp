@@ -31,6 +31,7 @@ int run(int argc, char** argv) {
   ionsim::cli::network_commands network(app);
   ionsim::cli::plot_commands plot(app);
   ionsim::cli::task_commands task(app);
+  ionsim::cli::learn_command learn(app);
   ionsim::cli::analyze_command analyze(app);
   ionsim::cli::nir_commands nir(app);
   try {
@@ -44,6 +45,7 @@ int run(int argc, char** argv) {
   if (network.parsed()) return network.run();
   if (plot.parsed()) return plot.run();
   if (task.parsed()) return task.run();
+  if (learn.parsed()) return learn.run();
   if (analyze.parsed()) return analyze.run();
   if (nir.parsed()) return nir.run();
   return cmds.run();

@@ -391,7 +391,7 @@ void lif_cuba::advance(const step_input& in, std::size_t first, std::size_t last
     cuba_step_per_neuron(*per_, v_.data(), ge_.data(), gi_.data(), ref_.data(), in.receptor[0],
                          in.receptor[1], in.drive, first, last);
     collect_spikes_per_neuron(ref_.data(), per_->hold.data(), first, last, spiked);
-    if (adapt_) adapt_->after_step(first, last, spiked, from, theta_, per_->v_th);
+    if (adapt_ && adapting_) adapt_->after_step(first, last, spiked, from, theta_, per_->v_th);
     return;
   }
   const cuba_constants c{p_.e_l + p_.drive,         pm_, pe_, pi_, ae_, ai_, p_.v_th, p_.v_reset,
@@ -462,7 +462,7 @@ void lif_coba::advance(const step_input& in, std::size_t first, std::size_t last
   if (per_) {
     const std::size_t from = spiked.size();
     advance_loop<true>(in, first, last, spiked);
-    if (adapt_) adapt_->after_step(first, last, spiked, from, theta_, per_->v_th);
+    if (adapt_ && adapting_) adapt_->after_step(first, last, spiked, from, theta_, per_->v_th);
   } else {
     advance_loop<false>(in, first, last, spiked);
   }

@@ -111,6 +111,7 @@ class lif_cuba final : public neuron_model {
   std::span<const model_quantity> per_neuron_parameters() const override;
   void set_per_neuron(std::string_view name, std::span<const double> values,
                       const std::string& where) override;
+  void set_adaptation(bool on) override { adapting_ = on; }
   void prepare(double dt) override;
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override;
@@ -125,6 +126,7 @@ class lif_cuba final : public neuron_model {
   std::vector<double> v_, ge_, gi_, theta_;
   std::vector<double> ref_;  // held steps left + 0.5 after a spike (see cuba_step)
   std::unique_ptr<threshold_adaptation> adapt_;  // null without adaptation
+  bool adapting_ = true;
   double pm_ = 0, pe_ = 0, pi_ = 0, ae_ = 0, ai_ = 0;
   std::int32_t hold_ = 0;
   std::vector<std::vector<double>> values_;  // per parameter field: per neuron, or empty
@@ -143,6 +145,7 @@ class lif_coba final : public neuron_model {
   std::span<const model_quantity> per_neuron_parameters() const override;
   void set_per_neuron(std::string_view name, std::span<const double> values,
                       const std::string& where) override;
+  void set_adaptation(bool on) override { adapting_ = on; }
   void prepare(double dt) override;
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override;
@@ -161,6 +164,7 @@ class lif_coba final : public neuron_model {
   std::vector<double> v_, ge_, gi_, theta_;
   std::vector<std::int32_t> ref_;
   std::unique_ptr<threshold_adaptation> adapt_;
+  bool adapting_ = true;
   double dt_over_tau_m_ = 0, pe_ = 0, pi_ = 0;
   std::int32_t hold_ = 0;
   std::vector<std::vector<double>> values_;

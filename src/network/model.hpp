@@ -62,6 +62,9 @@ class neuron_model {
   // `where` for a value out of the parameter's range.
   virtual void set_per_neuron(std::string_view name, std::span<const double> values,
                               const std::string& where);
+  // Switches the model's own adaptation (an adaptive threshold) on or off; while off, its
+  // adaptive state stays as it is (to test a trained network). No-op for models without.
+  virtual void set_adaptation(bool /*on*/) {}
   // Fixes the time step; called once before the first advance (derived constants).
   virtual void prepare(double dt) = 0;
   // Advances local neurons [first, last) by one step and appends the local indices of those

@@ -271,9 +271,8 @@ void network::build_projections(const network_spec& spec) {
     pr.source = find_pop(spec, js.source, js.where, "source");
     pr.target = find_pop(spec, js.target, js.where, "target");
     pr.receptor = find_receptor(*pops_[pr.target].model, js.receptor, js.where);
-    pr.table =
-        build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
-                       pops_[pr.target].model->size(), pr.source == pr.target, dt, rng_, threads_);
+    pr.table = build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
+                              pops_[pr.target].model->size(), dt, rng_, threads_);
     if (js.memristor)
       program_memristors(pr.table, js, spec.source, static_cast<std::uint32_t>(j), rng_);
     const auto lo = pr.table.min_delay(), hi = pr.table.max_delay();
@@ -420,6 +419,28 @@ std::uint64_t network::synapse_bytes() const {
 std::uint64_t network::projection_bytes(std::size_t j) const {
   const auto& p = projs_[j];
   return p.table.bytes() + (p.plastic ? p.plastic->bytes() : 0);
+}
+
+run_result network::run_more(std::int64_t steps, epoch_sink& sink, const std::atomic<bool>* stop) {
+  n_steps_ = done_ + steps;
+  return run(sink, stop);
+}
+
+void network::set_learning(bool on) {
+  for (auto& pr : projs_)
+    if (pr.plastic) pr.plastic->freeze(!on);
+  for (auto& pop : pops_) pop.model->set_adaptation(on);
+}
+
+void network::normalize_incoming(std::size_t j, double total) {
+  auto& t = projs_[j].table;
+  const std::size_t n_target = pops_[projs_[j].target].model->size();
+  std::vector<double> sum(n_target, 0.0);
+  for (std::uint64_t q = 0; q < t.size(); ++q) sum[t.target[q]] += t.weight[q];
+  for (auto& s : sum) s = s > 0 ? total / s : 1.0;
+  for (std::uint64_t q = 0; q < t.size(); ++q)
+    t.weight[q] = static_cast<float>(t.weight[q] * sum[t.target[q]]);
+  if (projs_[j].plastic) projs_[j].plastic->weights_set(t);
 }
 
 std::string network::projection_name(std::size_t j) const {

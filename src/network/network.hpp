@@ -118,6 +118,18 @@ class network {
   // epoch), handing each epoch to `sink`; `on_epoch(step)` is called after each epoch.
   run_result run(epoch_sink& sink, const std::atomic<bool>* stop = nullptr,
                  const std::function<void(std::int64_t)>& on_epoch = {});
+  // Runs `steps` more steps beyond the current end (a driver presenting one sample after the
+  // other); the run's duration grows by as much.
+  run_result run_more(std::int64_t steps, epoch_sink& sink,
+                      const std::atomic<bool>* stop = nullptr);
+  std::int64_t steps_done() const { return done_; }
+
+  // Learning on or off: plastic projections freeze (they only transmit) and models stop
+  // their own adaptation (an adaptive threshold), so that a trained network can be tested.
+  void set_learning(bool on);
+  // Scales the weights of projection j so that each target's incoming weights sum to `total`
+  // (Diehl & Cook's normalization); targets without input or with a zero sum are left alone.
+  void normalize_incoming(std::size_t j, double total);
 
  private:
   struct population_data {

@@ -81,6 +81,15 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
   auto& r = r_[thread];
   const std::uint32_t* tg = t.target.data();
   float* w = t.weight.data();
+  if (frozen_) {
+    for (const std::uint32_t s : sources) {
+      std::uint64_t q = t.row[s];
+      const std::uint64_t q1 = t.row[s + 1];
+      if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
+      for (; q < q1 && tg[q] < hi; ++q) input[tg[q]] += w[q];
+    }
+    return;
+  }
   for (const std::uint32_t s : sources) {
     auto& x = r[s];
     const double r2 = triplet_ && x.step >= 0 ? x.b * d_x_(n - x.step) : 0.0;  // before the jump
@@ -145,6 +154,7 @@ std::size_t source_of(const std::uint64_t* row, std::size_t n_source, std::uint6
 
 void plastic_projection::post(std::size_t thread, std::int64_t n, synapse_table& t,
                               std::span<const std::uint32_t> spiked) {
+  if (frozen_) return;
   const auto& r = r_[thread];
   float* w = t.weight.data();
   const std::uint64_t* row = t.row.data();
@@ -172,6 +182,7 @@ void plastic_projection::post(std::size_t thread, std::int64_t n, synapse_table&
 }
 
 void plastic_projection::end_step(synapse_table& t, std::uint32_t lo, std::uint32_t hi, double d) {
+  if (frozen_) return;
   float* w = t.weight.data();
   const double k = d * k_cd_;
   for (std::uint64_t j = col_[lo]; j < col_[hi]; ++j) {

@@ -52,6 +52,13 @@ class plastic_projection {
   bool rewarded() const { return p_.kind == plasticity_spec::rule::reward_stdp; }
   // Bytes beyond the synapse table (index, eligibility traces, neuron traces).
   std::size_t bytes() const;
+  // The table's weights were set from outside (reward_stdp keeps a double copy).
+  void weights_set(const synapse_table& t) {
+    if (!w_.empty()) w_.assign(t.weight.begin(), t.weight.end());
+  }
+  // While frozen the synapses only transmit: no trace, eligibility or weight changes.
+  void freeze(bool frozen) { frozen_ = frozen; }
+  bool frozen() const { return frozen_; }
 
   // Arrivals at step n of the presynaptic neurons `sources` (ascending): adds each synapse's
   // weight to input[target] for targets in [lo, hi), then applies the depression.
@@ -101,7 +108,7 @@ class plastic_projection {
   decay_table d_plus_, d_minus_, d_x_, d_y_;
   double e_c_ = 0, e_d_ = 0, k_cd_ = 0;
   double d_ = 0;  // modulator at the start of the next epoch
-  bool triplet_ = false, nearest_ = false, mult_ = false;
+  bool triplet_ = false, nearest_ = false, mult_ = false, frozen_ = false;
 };
 
 }  // namespace ionsim::network

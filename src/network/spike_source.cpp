@@ -101,7 +101,7 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   return std::make_unique<spike_source>(size, std::move(ev));
 }
 
-class poisson_source final : public neuron_model {
+class poisson_source final : public neuron_model, public rate_driven {
  public:
   poisson_source(std::size_t size, double rate) : size_(size), rate_(rate) {}
   std::string_view model_name() const override { return "poisson_source"; }
@@ -115,14 +115,32 @@ class poisson_source final : public neuron_model {
     first_ = first_id;
   }
   void prepare(double dt) override {
+    dt_ = dt;
     const double p = rate_ * dt;
     if (!(p < 1))
       throw input_error(fmt::format("poisson_source: rate = {:g} Hz must be below 1/dt = {:g} Hz",
                                     rate_, 1 / dt));
-    log_q_ = std::log1p(-p);
+    log_q_.assign(size_, std::log1p(-p));
     next_.resize(size_);
     count_.assign(size_, 0);
     for (std::size_t i = 0; i < size_; ++i) next_[i] = gap(i) - 1;
+  }
+  // A Bernoulli process has no memory: from `step` on, each neuron's next spike is drawn anew
+  // at its new rate.
+  void set_rates(std::span<const double> rates, std::int64_t step) override {
+    if (rates.size() != size_)
+      throw input_error(
+          fmt::format("poisson_source: {} rates for {} neurons", rates.size(), size_));
+    for (std::size_t i = 0; i < size_; ++i) {
+      const double p = rates[i] * dt_;
+      if (!(p >= 0 && p < 1))
+        throw input_error(
+            fmt::format("poisson_source: rate {:g} Hz of neuron {} is not in [0, "
+                        "1/dt)",
+                        rates[i], i));
+      log_q_[i] = std::log1p(-p);
+      next_[i] = step + gap(i) - 1;
+    }
   }
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override {
@@ -138,15 +156,16 @@ class poisson_source final : public neuron_model {
   // Steps to neuron i's next spike: geometric on {1, 2, ...} with success probability
   // rate dt (the gaps of one Bernoulli draw per step), from its own draw number count_[i].
   std::int64_t gap(std::size_t i) {
-    if (log_q_ == 0) return std::numeric_limits<std::int64_t>::max() / 2;
+    if (log_q_[i] == 0) return std::numeric_limits<std::int64_t>::max() / 2;
     const double u = rng_.uniforms(rng_stream::source_spikes, first_ + i, count_[i]++)[0];
-    const double k = std::floor(std::log(u) / log_q_);
+    const double k = std::floor(std::log(u) / log_q_[i]);
     return k < 1e15 ? static_cast<std::int64_t>(k) + 1
                     : std::numeric_limits<std::int64_t>::max() / 2;
   }
 
   std::size_t size_;
-  double rate_, log_q_ = 0;
+  double rate_, dt_ = 0;
+  std::vector<double> log_q_;  // log(1 - rate dt) per neuron
   philox rng_{0};
   std::uint64_t first_ = 0;
   std::vector<std::int64_t> next_;    // step of each neuron's next spike

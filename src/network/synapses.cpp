@@ -468,11 +468,12 @@ std::uint32_t delay_steps(double delay, double dt, const std::string& what) {
 }
 
 synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, std::size_t n_source,
-                             std::size_t n_target, bool same_population, double dt,
-                             const philox& rng, int threads) {
+                             std::size_t n_target, double dt, const philox& rng, int threads) {
   threads = std::max(1, threads);
   synapse_table t;
-  const bool no_self = same_population && !spec.autapses;
+  // autapses = false: no pair (i, i), a neuron onto itself (same population) or onto the
+  // neuron of the same index (Diehl & Cook's lateral inhibition, all but one-to-one).
+  const bool no_self = !spec.autapses;
   std::vector<double> file_weight, file_delay;  // from_file, in synapse order once sorted
 
   switch (spec.rule) {

@@ -37,10 +37,11 @@ struct synapse_table {
 // key) from a population of n_source to one of n_target neurons. Random draws are keyed by
 // (seed, stream, projection and neuron, draw number), so the result is bit-identical for any
 // number of `threads` (OpenMP, used for the generated rules; from_file reads serially).
-// input_error (naming spec.where) for an impossible specification.
+// input_error (naming spec.where) for an impossible specification. With spec.autapses false
+// no pair (i, i) is made: in one population a neuron onto itself, between two the neuron of
+// the same index.
 synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, std::size_t n_source,
-                             std::size_t n_target, bool same_population, double dt,
-                             const philox& rng, int threads = 1);
+                             std::size_t n_target, double dt, const philox& rng, int threads = 1);
 
 // Delay in whole steps of dt (Brian2's rounding), checked to be at least one step and to fit
 // the ring buffer; `what` names the key for messages.

@@ -229,7 +229,7 @@ TEST(Synapses, FixedProbabilityCountSortedRowsAndNoAutapses) {
   auto j = rule(connect_rule::fixed_probability);
   j.p = 0.02;
   j.autapses = false;
-  const auto t = build_synapses(j, 0, 3000, 3000, true, 1e-4, rng);
+  const auto t = build_synapses(j, 0, 3000, 3000, 1e-4, rng);
   const double mean = 0.02 * 3000 * 2999, sd = std::sqrt(mean * 0.98);
   EXPECT_NEAR(static_cast<double>(t.size()), mean, 5 * sd);
   for (std::size_t s = 0; s < t.sources(); ++s) {
@@ -248,7 +248,7 @@ TEST(Synapses, FixedInAndOutDegreeAreExact) {
   auto in = rule(connect_rule::fixed_indegree);
   in.degree = 50;
   in.multapses = false;
-  const auto t = build_synapses(in, 1, 400, 300, false, 1e-4, rng);
+  const auto t = build_synapses(in, 1, 400, 300, 1e-4, rng);
   std::vector<std::set<std::uint32_t>> sources(300);
   std::vector<int> count(300, 0);
   for (std::size_t s = 0; s < t.sources(); ++s)
@@ -264,7 +264,7 @@ TEST(Synapses, FixedInAndOutDegreeAreExact) {
   out.degree = 30;
   out.multapses = false;
   out.autapses = false;
-  const auto u = build_synapses(out, 2, 200, 200, true, 1e-4, rng);
+  const auto u = build_synapses(out, 2, 200, 200, 1e-4, rng);
   for (std::size_t s = 0; s < 200; ++s) {
     ASSERT_EQ(u.row[s + 1] - u.row[s], 30u);
     std::set<std::uint32_t> seen(u.target.begin() + static_cast<long>(u.row[s]),
@@ -274,7 +274,7 @@ TEST(Synapses, FixedInAndOutDegreeAreExact) {
   }
   in.degree = 401;
   EXPECT_TRUE(test::contains(
-      test::input_error_of([&] { build_synapses(in, 1, 400, 300, false, 1e-4, rng); }), "test:9"));
+      test::input_error_of([&] { build_synapses(in, 1, 400, 300, 1e-4, rng); }), "test:9"));
 }
 
 TEST(Synapses, AllToAllOneToOneAndWeightDistribution) {
@@ -282,7 +282,7 @@ TEST(Synapses, AllToAllOneToOneAndWeightDistribution) {
   auto a = rule(connect_rule::all_to_all);
   a.autapses = false;
   a.weight = {value_dist::kind::normal, 2.0, 0.5};
-  const auto t = build_synapses(a, 0, 300, 300, true, 1e-4, rng);
+  const auto t = build_synapses(a, 0, 300, 300, 1e-4, rng);
   EXPECT_EQ(t.size(), 300u * 299u);
   double m = 0, m2 = 0;
   for (float w : t.weight) {
@@ -293,12 +293,11 @@ TEST(Synapses, AllToAllOneToOneAndWeightDistribution) {
   const double sd = std::sqrt(m2 / static_cast<double>(t.size()) - m * m);
   EXPECT_NEAR(m, 2.0, 5 * 0.5 / std::sqrt(static_cast<double>(t.size())));
   EXPECT_NEAR(sd, 0.5, 0.01);
-  const auto o = build_synapses(rule(connect_rule::one_to_one), 0, 10, 10, false, 1e-4, rng);
+  const auto o = build_synapses(rule(connect_rule::one_to_one), 0, 10, 10, 1e-4, rng);
   ASSERT_EQ(o.size(), 10u);
   for (std::uint32_t s = 0; s < 10; ++s) EXPECT_EQ(o.target[o.row[s]], s);
   EXPECT_TRUE(test::contains(test::input_error_of([&] {
-                               build_synapses(rule(connect_rule::one_to_one), 0, 10, 11, false,
-                                              1e-4, rng);
+                               build_synapses(rule(connect_rule::one_to_one), 0, 10, 11, 1e-4, rng);
                              }),
                              "equal size"));
 }
@@ -331,11 +330,11 @@ TEST(Synapses, BuildIsBitIdenticalForOneTwoAndFourThreads) {
   specs.push_back(all);
   for (std::size_t k = 0; k < specs.size(); ++k) {
     const auto idx = static_cast<std::uint32_t>(k);
-    const auto one = build_synapses(specs[k], idx, 2345, 2345, true, 1e-4, rng, 1);
+    const auto one = build_synapses(specs[k], idx, 2345, 2345, 1e-4, rng, 1);
     ASSERT_GT(one.size(), 10000u) << k;
     EXPECT_EQ(one.row.back(), one.size());
     for (int threads : {2, 4}) {
-      const auto t = build_synapses(specs[k], idx, 2345, 2345, true, 1e-4, rng, threads);
+      const auto t = build_synapses(specs[k], idx, 2345, 2345, 1e-4, rng, threads);
       EXPECT_EQ(t.row, one.row) << k << ", " << threads << " threads";
       EXPECT_EQ(t.target, one.target) << k << ", " << threads << " threads";
       EXPECT_EQ(0, std::memcmp(t.weight.data(), one.weight.data(), one.weight.size() * 4)) << k;
@@ -355,16 +354,16 @@ TEST(Synapses, FromFileSortsAndNamesBadLines) {
   auto j = rule(connect_rule::from_file);
   j.file = test::write_text(
       dir / "c.csv", "source,target,weight,delay\n2,1,0.5,0.002\n0,3,0.25,0.001\n2,0,1,0.003\n");
-  const auto t = build_synapses(j, 0, 3, 4, false, 1e-4, philox(1));
+  const auto t = build_synapses(j, 0, 3, 4, 1e-4, philox(1));
   ASSERT_EQ(t.size(), 3u);
   EXPECT_EQ(t.row, (std::vector<std::uint64_t>{0, 1, 1, 3}));
   EXPECT_EQ(t.target, (std::vector<std::uint32_t>{3, 0, 1}));
   EXPECT_EQ(t.weight, (std::vector<float>{0.25f, 1.0f, 0.5f}));
   EXPECT_EQ(t.delay, (std::vector<std::uint16_t>{10, 30, 20}));
   j.file = test::write_text(dir / "bad.csv", "source,target\n0,1\n0,4\n");
-  EXPECT_TRUE(test::contains(
-      test::input_error_of([&] { build_synapses(j, 0, 3, 4, false, 1e-4, philox(1)); }),
-      "bad.csv:3: target = 4"));
+  EXPECT_TRUE(
+      test::contains(test::input_error_of([&] { build_synapses(j, 0, 3, 4, 1e-4, philox(1)); }),
+                     "bad.csv:3: target = 4"));
 }
 
 // A 1-D double dataset `name` in the HDF5 file `path` (created or extended).
@@ -389,7 +388,7 @@ TEST(Synapses, FromHdf5IsTheSameAsFromCsv) {
   h5_column(j.file, "target", {1, 3, 0});
   h5_column(j.file, "weight", {0.5, 0.25, 1});
   h5_column(j.file, "delay", {0.002, 0.001, 0.003});
-  const auto t = build_synapses(j, 0, 3, 4, false, 1e-4, philox(1));
+  const auto t = build_synapses(j, 0, 3, 4, 1e-4, philox(1));
   EXPECT_EQ(t.row, (std::vector<std::uint64_t>{0, 1, 1, 3}));
   EXPECT_EQ(t.target, (std::vector<std::uint32_t>{3, 0, 1}));
   EXPECT_EQ(t.weight, (std::vector<float>{0.25f, 1.0f, 0.5f}));
@@ -398,19 +397,19 @@ TEST(Synapses, FromHdf5IsTheSameAsFromCsv) {
   j.file = (dir / "bad.h5").string();
   h5_column(j.file, "source", {0, 0});
   h5_column(j.file, "target", {1, 4});
-  EXPECT_TRUE(test::contains(
-      test::input_error_of([&] { build_synapses(j, 0, 3, 4, false, 1e-4, philox(1)); }),
-      "bad.h5: entry 1: target = 4"));
+  EXPECT_TRUE(
+      test::contains(test::input_error_of([&] { build_synapses(j, 0, 3, 4, 1e-4, philox(1)); }),
+                     "bad.h5: entry 1: target = 4"));
   j.file = (dir / "short.h5").string();
   h5_column(j.file, "source", {0, 0});
   h5_column(j.file, "target", {1});
-  EXPECT_TRUE(test::contains(
-      test::input_error_of([&] { build_synapses(j, 0, 3, 4, false, 1e-4, philox(1)); }),
-      "must have the same length"));
+  EXPECT_TRUE(
+      test::contains(test::input_error_of([&] { build_synapses(j, 0, 3, 4, 1e-4, philox(1)); }),
+                     "must have the same length"));
   j.file = (dir / "none.h5").string();
   h5_column(j.file, "source", {0});
   EXPECT_TRUE(test::contains(
-      test::input_error_of([&] { build_synapses(j, 0, 3, 4, false, 1e-4, philox(1)); }), "target"));
+      test::input_error_of([&] { build_synapses(j, 0, 3, 4, 1e-4, philox(1)); }), "target"));
 }
 
 // A spike train forces neuron i of population a to fire at 1 ms; one-to-one projections with

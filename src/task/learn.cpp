@@ -1,0 +1,397 @@
+#include "task/learn.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/toml_reader.hpp"
+#include "io/files.hpp"
+#include "network/config.hpp"
+#include "network/network.hpp"
+#include "network/spike_source.hpp"
+#include "task/dataset.hpp"
+
+namespace ionsim::task {
+
+namespace {
+
+// A number of the learning file: section, key, unit, where it goes, lower bound.
+struct number_key {
+  const char* section;
+  const char* key;
+  const char* unit;
+  double learn_config::*member;
+  double min;
+  bool min_exclusive;
+};
+
+constexpr number_key numbers[] = {
+    {"encoding", "max_rate", "Hz", &learn_config::max_rate, 0, true},
+    {"encoding", "present", "s", &learn_config::present, 0, true},
+    {"encoding", "rest", "s", &learn_config::rest, 0, false},
+    {"network", "dt", "s", &learn_config::dt, 0, true},
+    {"network", "w_exc_inh", "1", &learn_config::w_exc_inh, 0, false},
+    {"network", "w_inh_exc", "1", &learn_config::w_inh_exc, 0, false},
+    {"network", "theta_plus", "V", &learn_config::theta_plus, 0, false},
+    {"network", "tau_theta", "s", &learn_config::tau_theta, 0, true},
+    {"plasticity", "nu_pre", "1", &learn_config::nu_pre, 0, false},
+    {"plasticity", "nu_post", "1", &learn_config::nu_post, 0, false},
+    {"plasticity", "tau_pre", "s", &learn_config::tau_pre, 0, true},
+    {"plasticity", "tau_post", "s", &learn_config::tau_post, 0, true},
+    {"plasticity", "tau_post2", "s", &learn_config::tau_post2, 0, true},
+    {"plasticity", "w_max", "1", &learn_config::w_max, 0, true},
+    {"plasticity", "w_init", "1", &learn_config::w_init, 0, true},
+    {"plasticity", "norm", "1", &learn_config::norm, 0, true},
+};
+
+// Counts each excitatory neuron's spikes (global ids [first, first + n)).
+struct counter : network::epoch_sink {
+  std::uint32_t first = 0;
+  std::vector<double> count;
+  void spikes(std::int64_t, std::int64_t, std::span<const network::spike> s) override {
+    for (const auto& x : s)
+      if (x.id >= first && x.id - first < count.size()) count[x.id - first] += 1;
+  }
+  void samples(std::size_t, std::span<const std::int64_t>, std::span<const double>) override {}
+};
+
+// The network file of the learning network (checked by the network engine's reader).
+std::string network_text(const learn_config& c, std::size_t inputs) {
+  return fmt::format(R"(
+[run]
+dt = {dt}
+duration = 0
+seed = {seed}
+
+[[population]]
+name = "input"
+model = "poisson_source"
+size = {inputs}
+params = {{ rate = 0 }}
+
+# Diehl & Cook's excitatory neurons: tau_m = 100 ms, conductances of 1 and 2 ms, inhibitory
+# reversal at -100 mV, threshold -52 mV plus the adaptation theta, reset -65 mV, 5 ms refractory.
+[[population]]
+name = "exc"
+model = "lif_coba"
+size = {n}
+params = {{ tau_m = 0.1, tau_e = 1e-3, tau_i = 2e-3, v_th = -52e-3, v_reset = -65e-3, e_l = -65e-3, e_e = 0, e_i = -100e-3, t_ref = 5e-3, drive = 0, theta_plus = {theta_plus}, tau_theta = {tau_theta} }}
+
+[[population]]
+name = "inh"
+model = "lif_coba"
+size = {n}
+params = {{ tau_m = 0.01, tau_e = 1e-3, tau_i = 2e-3, v_th = -40e-3, v_reset = -45e-3, e_l = -60e-3, e_e = 0, e_i = -85e-3, t_ref = 2e-3, drive = 0 }}
+
+[[projection]]
+name = "input_exc"
+source = "input"
+target = "exc"
+rule = "all_to_all"
+receptor = "exc"
+weight = {{ uniform = [0, {w_init}] }}
+delay = {dt}
+plasticity = {{ rule = "triplet", pairing = "nearest", tau_plus = {tau_pre}, tau_minus = {tau_post}, tau_x = {tau_pre}, tau_y = {tau_post2}, a_plus = 0, a_minus = {nu_pre}, a3_plus = {nu_post}, a3_minus = 0, w_max = {w_max} }}
+
+[[projection]]
+source = "exc"
+target = "inh"
+rule = "one_to_one"
+receptor = "exc"
+weight = {w_exc_inh}
+delay = {dt}
+
+[[projection]]
+source = "inh"
+target = "exc"
+rule = "all_to_all"
+autapses = false
+receptor = "inh"
+weight = {w_inh_exc}
+delay = {dt}
+)",
+                     fmt::arg("dt", c.dt), fmt::arg("seed", c.seed), fmt::arg("inputs", inputs),
+                     fmt::arg("n", c.neurons), fmt::arg("theta_plus", c.theta_plus),
+                     fmt::arg("tau_theta", c.tau_theta), fmt::arg("w_init", c.w_init),
+                     fmt::arg("tau_pre", c.tau_pre), fmt::arg("tau_post", c.tau_post),
+                     fmt::arg("tau_post2", c.tau_post2), fmt::arg("nu_pre", c.nu_pre),
+                     fmt::arg("nu_post", c.nu_post), fmt::arg("w_max", c.w_max),
+                     fmt::arg("w_exc_inh", c.w_exc_inh), fmt::arg("w_inh_exc", c.w_inh_exc));
+}
+
+}  // namespace
+
+learn_config parse_learn_config(const std::string& text, const std::string& source) {
+  const toml::table root = parse_toml(text, source);
+  const toml_reader rd{source};
+  learn_config c;
+  c.source = source;
+  rd.keys(root, {"data", "encoding", "network", "plasticity", "training"}, "the learning file");
+  auto section = [&](const char* name) -> const toml::table* {
+    const auto* n = root.get(name);
+    return n ? &rd.table(*n, name) : nullptr;
+  };
+  const auto* data = section("data");
+  const auto* encoding = section("encoding");
+  const auto* net = section("network");
+  const auto* plast = section("plasticity");
+  const auto* training = section("training");
+  auto keys_of = [](const char* s) {
+    std::vector<std::string_view> k;
+    for (const auto& n : numbers)
+      if (std::string_view(n.section) == s) k.push_back(n.key);
+    return k;
+  };
+  auto check_keys = [&](const toml::table* t, const char* name,
+                        std::vector<std::string_view> extra) {
+    if (!t) return;
+    auto known = keys_of(name);
+    known.insert(known.end(), extra.begin(), extra.end());
+    for (const auto& [k, v] : *t)
+      if (std::find(known.begin(), known.end(), k.str()) == known.end())
+        rd.fail(v, fmt::format("unknown key '{}' in [{}] (known: {})", k.str(), name,
+                               fmt::join(known, ", ")));
+  };
+  check_keys(data, "data", {"dataset", "train", "test"});
+  check_keys(encoding, "encoding", {"min_spikes"});
+  check_keys(net, "network", {"neurons"});
+  check_keys(plast, "plasticity", {});
+  check_keys(training, "training", {"epochs", "seed"});
+  for (const auto& n : numbers) {
+    const auto* t = std::string_view(n.section) == "encoding"     ? encoding
+                    : std::string_view(n.section) == "network"    ? net
+                    : std::string_view(n.section) == "plasticity" ? plast
+                                                                  : nullptr;
+    if (!t) continue;
+    if (const auto* x = t->get(n.key)) {
+      const double v = rd.quantity(*x, n.key, n.unit);
+      if (n.min_exclusive ? !(v > n.min) : !(v >= n.min))
+        rd.fail(*x, fmt::format("{} = {:g} {} must be {} {:g}", n.key, v, n.unit,
+                                n.min_exclusive ? ">" : ">=", n.min));
+      c.*(n.member) = v;
+    }
+  }
+  if (data) {
+    if (const auto* x = data->get("dataset"))
+      c.dataset = rd.choice(*x, "dataset", {"digits", "fashion_mnist"});
+    if (const auto* x = data->get("train"))
+      c.train = static_cast<std::size_t>(rd.integer(*x, "train", 1));
+    if (const auto* x = data->get("test"))
+      c.test = static_cast<std::size_t>(rd.integer(*x, "test", 1));
+  }
+  if (encoding)
+    if (const auto* x = encoding->get("min_spikes"))
+      c.min_spikes = static_cast<int>(rd.integer(*x, "min_spikes", 0));
+  if (net)
+    if (const auto* x = net->get("neurons"))
+      c.neurons = static_cast<std::size_t>(rd.integer(*x, "neurons", 1));
+  if (training) {
+    if (const auto* x = training->get("epochs"))
+      c.epochs = static_cast<std::size_t>(rd.integer(*x, "epochs", 1));
+    if (const auto* x = training->get("seed"))
+      c.seed = static_cast<std::uint64_t>(rd.integer(*x, "seed", 0));
+  }
+  if (c.w_init > c.w_max)
+    throw input_error(
+        fmt::format("{}: w_init = {:g} is above w_max = {:g}", source, c.w_init, c.w_max));
+  return c;
+}
+
+learn_config read_learn_config(const std::string& path) {
+  return parse_learn_config(read_text_file(path), path);
+}
+
+learn_result run_learning(const learn_config& c,
+                          const std::function<void(double, const std::string&)>& progress) {
+  // The data.
+  dataset train, test;
+  if (c.dataset == "digits") {
+    const dataset all = load_digits();
+    const std::size_t half = all.rows() / 2;
+    split(all, half, train, test);
+  } else {
+    train = load_fashion_mnist("train", c.train);
+    test = load_fashion_mnist("test", c.test);
+  }
+  auto first = [](dataset& d, std::size_t n) {
+    if (n == 0 || n >= d.rows()) return;
+    d.x.conservativeResize(static_cast<Eigen::Index>(n), Eigen::NoChange);
+    d.labels.resize(n);
+  };
+  first(train, c.train);
+  first(test, c.test);
+  const auto inputs = static_cast<std::size_t>(train.x.cols());
+  const int classes = std::max(train.classes, test.classes);
+
+  // The network.
+  const auto models = network::builtin_models();
+  const auto spec = network::parse_network_config(network_text(c, inputs), c.source, models);
+  network::network net(spec, models);
+  auto* input = dynamic_cast<network::rate_driven*>(&net.model(0));
+  IONSIM_ASSERT(input);
+  const std::size_t n = c.neurons;
+  counter count;
+  count.first = net.first_id(1);
+  count.count.assign(n, 0.0);
+  const auto present = static_cast<std::int64_t>(std::llround(c.present / c.dt));
+  const auto rest = static_cast<std::int64_t>(std::llround(c.rest / c.dt));
+  const double total = c.norm * static_cast<double>(inputs);
+  std::vector<double> rates(inputs, 0.0), silent(inputs, 0.0);
+
+  // One image: shown until it draws min_spikes excitatory spikes (the rate growing by half its
+  // start each time), then rest; returns the spike counts of the showing that counted.
+  std::size_t showings = 0;
+  auto show = [&](const Eigen::VectorXd& x, bool learning) {
+    double gain = 1.0;
+    for (int attempt = 0;; ++attempt) {
+      if (learning) net.normalize_incoming(0, total);
+      for (std::size_t i = 0; i < inputs; ++i)
+        rates[i] = x[static_cast<Eigen::Index>(i)] * c.max_rate * gain;
+      std::fill(count.count.begin(), count.count.end(), 0.0);
+      input->set_rates(rates, net.steps_done());
+      net.run_more(present, count);
+      input->set_rates(silent, net.steps_done());
+      const std::vector<double> got = count.count;
+      if (rest > 0) net.run_more(rest, count);
+      ++showings;
+      const double spikes = std::accumulate(got.begin(), got.end(), 0.0);
+      // Give up raising the rate at 10 times the start (an image the network cannot see).
+      if (spikes >= c.min_spikes || attempt >= 18) return got;
+      gain += 0.5;
+    }
+  };
+
+  learn_result out;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::size_t n_train = train.rows(), n_test = test.rows();
+  const double work = static_cast<double>(c.epochs * n_train + n_train + n_test);
+  double done = 0;
+  auto tick = [&](const std::string& what) {
+    done += 1;
+    if (progress) progress(done / work, what);
+  };
+  auto histogram = [&]() {
+    Eigen::VectorXd h = Eigen::VectorXd::Zero(20);
+    for (const float w : net.projection(0).weight) {
+      const auto b = std::min<Eigen::Index>(19, static_cast<Eigen::Index>(w / c.w_max * 20));
+      h[std::max<Eigen::Index>(0, b)] += 1;
+    }
+    return h;
+  };
+  out.w_hist_t.push_back(0);
+  out.w_hist.push_back(histogram());
+  // Training.
+  net.set_learning(true);
+  for (std::size_t e = 0; e < c.epochs; ++e)
+    for (std::size_t k = 0; k < n_train; ++k) {
+      show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), true);
+      tick(fmt::format("training, epoch {}, image {}", e + 1, k + 1));
+      const std::size_t seen = e * n_train + k + 1;
+      if (seen % std::max<std::size_t>(1, c.epochs * n_train / 10) == 0) {
+        out.w_hist_t.push_back(static_cast<double>(seen));
+        out.w_hist.push_back(histogram());
+      }
+    }
+  net.normalize_incoming(0, total);
+  const double train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // Labels: each neuron's mean answer per class over the training images, learning off.
+  net.set_learning(false);
+  Eigen::MatrixXd answer = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), classes);
+  std::vector<double> per_class(static_cast<std::size_t>(classes), 0.0);
+  for (std::size_t k = 0; k < n_train; ++k) {
+    const auto got = show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
+    const int y = train.labels[k];
+    per_class[static_cast<std::size_t>(y)] += 1;
+    for (std::size_t i = 0; i < n; ++i) answer(static_cast<Eigen::Index>(i), y) += got[i];
+    tick(fmt::format("labelling, image {}", k + 1));
+  }
+  out.assignment.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    double best = -1;
+    for (int y = 0; y < classes; ++y) {
+      const double m =
+          per_class[static_cast<std::size_t>(y)] > 0
+              ? answer(static_cast<Eigen::Index>(i), y) / per_class[static_cast<std::size_t>(y)]
+              : 0.0;
+      if (m > best) {
+        best = m;
+        out.assignment[i] = y;
+      }
+    }
+  }
+  std::vector<double> members(static_cast<std::size_t>(classes), 0.0);
+  for (const int y : out.assignment) members[static_cast<std::size_t>(y)] += 1;
+
+  // Test.
+  out.confusion = Eigen::MatrixXi::Zero(classes, classes);
+  std::size_t correct = 0;
+  for (std::size_t k = 0; k < n_test; ++k) {
+    const auto got = show(test.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
+    std::vector<double> vote(static_cast<std::size_t>(classes), 0.0);
+    for (std::size_t i = 0; i < n; ++i) vote[static_cast<std::size_t>(out.assignment[i])] += got[i];
+    int best = 0;
+    for (int y = 0; y < classes; ++y) {
+      const auto u = static_cast<std::size_t>(y);
+      vote[u] = members[u] > 0 ? vote[u] / members[u] : 0.0;
+      if (vote[u] > vote[static_cast<std::size_t>(best)]) best = y;
+    }
+    out.confusion(test.labels[k], best) += 1;
+    correct += best == test.labels[k];
+    tick(fmt::format("testing, image {}", k + 1));
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // The learned weights as [input][neuron].
+  const auto& t = net.projection(0);
+  out.weights =
+      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(inputs), static_cast<Eigen::Index>(n));
+  for (std::size_t s = 0; s < t.sources(); ++s)
+    for (auto q = t.row[s]; q < t.row[s + 1]; ++q)
+      out.weights(static_cast<Eigen::Index>(s), t.target[q]) = t.weight[q];
+  out.image_rows = out.image_cols = static_cast<std::size_t>(std::lround(std::sqrt(inputs)));
+
+  const double accuracy = n_test ? static_cast<double>(correct) / static_cast<double>(n_test) : 0;
+  auto& j = out.results;
+  j["dataset"] = c.dataset == "digits" ? train.name : "fashion-mnist";
+  j["data_source"] = train.source;
+  j["train_images"] = n_train;
+  j["test_images"] = n_test;
+  j["epochs"] = c.epochs;
+  j["neurons"] = n;
+  j["inputs"] = inputs;
+  j["accuracy"] = accuracy;
+  j["train_seconds"] = train_seconds;
+  j["seconds"] = seconds;
+  j["showings"] = showings;
+  j["simulated_seconds"] = static_cast<double>(net.steps_done()) * c.dt;
+  j["neurons_per_class"] = members;
+  j["settings"] = {{"max_rate_hz", c.max_rate},
+                   {"present_s", c.present},
+                   {"rest_s", c.rest},
+                   {"min_spikes", c.min_spikes},
+                   {"dt_s", c.dt},
+                   {"w_exc_inh", c.w_exc_inh},
+                   {"w_inh_exc", c.w_inh_exc},
+                   {"theta_plus_v", c.theta_plus},
+                   {"tau_theta_s", c.tau_theta},
+                   {"nu_pre", c.nu_pre},
+                   {"nu_post", c.nu_post},
+                   {"tau_pre_s", c.tau_pre},
+                   {"tau_post_s", c.tau_post},
+                   {"tau_post2_s", c.tau_post2},
+                   {"w_max", c.w_max},
+                   {"w_init", c.w_init},
+                   {"norm", c.norm},
+                   {"seed", c.seed}};
+  return out;
+}
+
+}  // namespace ionsim::task

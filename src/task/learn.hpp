@@ -1,0 +1,78 @@
+#pragma once
+// Unsupervised learning of images by spike-timing-dependent plasticity, after Diehl & Cook,
+// "Unsupervised learning of digit recognition using spike-timing-dependent plasticity",
+// Front. Comput. Neurosci. 9, 99 (2015) (`ionsim learn FILE.toml --out DIR`,
+// docs/tasks/learning.md).
+//
+// The network (built with the network engine): Poisson inputs, one per pixel, at a rate
+// proportional to the pixel; an excitatory layer (lif_coba with an adaptive threshold) fed by
+// all inputs through plastic synapses (the rule: nearest-spike triplet STDP as Diehl & Cook
+// write it); an inhibitory layer, one neuron per excitatory neuron, that inhibits all the
+// other excitatory neurons (lateral inhibition: winner takes most). Each image is shown for
+// `present`, then the inputs fall silent for `rest`; an image that drew fewer than
+// `min_spikes` excitatory spikes is shown again at a higher rate. Before each image every
+// excitatory neuron's input weights are scaled to a fixed sum.
+//
+// After training, learning stops (weights and thresholds fixed), the training images are
+// shown once more and each neuron is labelled with the class it answers most to; a test image
+// is classified by the class whose neurons answer most on average.
+#include <Eigen/Core>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace ionsim::task {
+
+struct learn_config {
+  std::string source;  // the file, for messages
+  // [data]
+  std::string dataset = "digits";  // digits | fashion_mnist
+  std::size_t train = 0;           // images to train on (0: digits the first half, Fashion all)
+  std::size_t test = 0;            // images to test on (0: digits the second half, Fashion all)
+  // [encoding]
+  double max_rate = 63.75;  // [Hz] rate of a pixel of value 1
+  double present = 0.35;    // [s]
+  double rest = 0.15;       // [s]
+  int min_spikes = 5;       // excitatory spikes an image must draw
+  // [network]
+  std::size_t neurons = 100;    // excitatory neurons (as many inhibitory)
+  double dt = 0.5e-3;           // [s]
+  double w_exc_inh = 10.4;      // [1] excitatory to its inhibitory partner
+  double w_inh_exc = 17.0;      // [1] inhibitory to every other excitatory neuron
+  double theta_plus = 0.05e-3;  // [V] threshold jump per spike
+  double tau_theta = 1e4;       // [s] threshold decay
+  // [plasticity]: w -= nu_pre o1 at an input spike; w += nu_post r1 o2 at an excitatory spike
+  double nu_pre = 1e-4;
+  double nu_post = 1e-2;
+  double tau_pre = 20e-3;    // [s] r1
+  double tau_post = 20e-3;   // [s] o1
+  double tau_post2 = 40e-3;  // [s] o2
+  double w_max = 1.0;
+  double w_init = 0.3;  // initial weights uniform in [0, w_init]
+  double norm = 0.1;    // mean input weight after normalization (Diehl & Cook: 78 / 784)
+  // [training]
+  std::size_t epochs = 1;
+  std::uint64_t seed = 1;
+};
+
+// Reads and checks a learning file; every problem is an input_error naming the file and line.
+learn_config read_learn_config(const std::string& path);
+learn_config parse_learn_config(const std::string& text, const std::string& source);
+
+struct learn_result {
+  nlohmann::json results;               // results.json
+  Eigen::MatrixXd weights;              // [input][neuron] learned weights
+  std::vector<int> assignment;          // class of each excitatory neuron
+  Eigen::MatrixXi confusion;            // [true][predicted] on the test images
+  std::vector<double> w_hist_t;         // [images] when the weight histograms were taken
+  std::vector<Eigen::VectorXd> w_hist;  // weight histograms (20 bins over [0, w_max])
+  std::size_t image_rows = 0, image_cols = 0;
+};
+
+// Trains, labels and tests; progress(fraction, message) now and then.
+learn_result run_learning(const learn_config& c,
+                          const std::function<void(double, const std::string&)>& progress = {});
+
+}  // namespace ionsim::task
