@@ -139,10 +139,19 @@ int network_commands::run() {
   j["simulated_seconds"] = simulated;
   j["real_time_factor"] = res.wall_seconds > 0 ? simulated / res.wall_seconds : 0.0;
   j["threads"] = net.threads();
-  for (std::size_t k = 0; k < net.projections(); ++k)
-    j["projections"][net.projection_name(k)] = {{"synapses", net.projection(k).size()},
-                                                {"bytes", net.projection_bytes(k)},
-                                                {"plastic", net.plasticity(k) != nullptr}};
+  for (std::size_t k = 0; k < net.projections(); ++k) {
+    auto& pj = j["projections"][net.projection_name(k)];
+    pj = {{"synapses", net.projection(k).size()},
+          {"bytes", net.projection_bytes(k)},
+          {"plastic", net.plasticity(k) != nullptr}};
+    if (net.plasticity(k) && !net.plasticity(k)->spec().device.empty()) {
+      const auto p = net.plasticity(k)->pulses();
+      pj["device"] = net.plasticity(k)->spec().device;
+      pj["pulses_up"] = p.up;
+      pj["pulses_down"] = p.down;
+      pj["programming_energy_j"] = p.energy;
+    }
+  }
   j["interrupted"] = res.interrupted;
   std::cout << fmt::format("simulated {:g} s in {:.2f} s wall ({:.3g}x real time)\n", simulated,
                            res.wall_seconds,

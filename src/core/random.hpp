@@ -27,6 +27,7 @@ enum class rng_stream : std::uint32_t {
   task_encoding = 13,     // task layer: spike encoders (Poisson)
   task_weights = 14,      // task layer: random reservoir weights and masks
   source_spikes = 15,     // network: spikes of poisson_source neurons
+  synapse_program = 16,   // network: programming noise and pulse rounding of device synapses
 };
 
 // A lognormal factor of mean 1 and relative standard deviation rel_sd, from a standard normal

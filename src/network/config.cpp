@@ -11,6 +11,7 @@
 #include "core/toml_reader.hpp"
 #include "core/units.hpp"
 #include "io/files.hpp"
+#include "network/device_update.hpp"
 
 namespace ionsim::network {
 
@@ -304,7 +305,8 @@ plasticity_spec read_plasticity(const reader& rd, const toml::table& t, const st
   if (triplet)
     rd.keys(t,
             {"rule", "pairing", "dependence", "tau_plus", "tau_minus", "tau_x", "tau_y", "a_plus",
-             "a_minus", "a3_plus", "a3_minus", "w_min", "w_max"},
+             "a_minus", "a3_plus", "a3_minus", "w_min", "w_max", "device", "device_c2c",
+             "pulse_rounding"},
             "a triplet " + what);
   else if (reward)
     rd.keys(t,
@@ -314,8 +316,26 @@ plasticity_spec read_plasticity(const reader& rd, const toml::table& t, const st
   else
     rd.keys(t,
             {"rule", "pairing", "dependence", "tau_plus", "tau_minus", "a_plus", "a_minus", "w_min",
-             "w_max"},
+             "w_max", "device", "device_c2c", "pulse_rounding"},
             "an stdp " + what);
+  if (const auto* x = t.get("device")) {
+    p.device = rd.text(*x, "device");
+    if (!find_programmed_device(p.device)) {
+      std::string known;
+      for (const auto& d : programmed_devices())
+        known += (known.empty() ? "" : ", ") + std::string(d.name);
+      rd.fail(*x, fmt::format("device '{}' is not one of {}", p.device, known));
+    }
+  }
+  if (const auto* x = t.get("device_c2c")) {
+    if (p.device.empty()) rd.fail(*x, "'device_c2c' needs a 'device'");
+    p.device_c2c = rd.positive(*x, "device_c2c", "1", true);
+  }
+  if (const auto* x = t.get("pulse_rounding")) {
+    if (p.device.empty()) rd.fail(*x, "'pulse_rounding' needs a 'device'");
+    p.stochastic_pulses =
+        rd.choice(*x, "pulse_rounding", {"nearest", "stochastic"}) == "stochastic";
+  }
   if (const auto* x = t.get("pairing"))
     p.pairs = rd.choice(*x, "pairing", {"all_to_all", "nearest"}) == "nearest"
                   ? plasticity_spec::pairing::nearest

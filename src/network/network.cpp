@@ -285,7 +285,8 @@ void network::build_projections(const network_spec& spec) {
             "{}: a projection of memristive synapses cannot take an abstract plasticity rule",
             ps.where));
       pr.plastic = std::make_unique<plastic_projection>(
-          ps, pr.table, pops_[pr.target].model->size(), dt, static_cast<std::size_t>(threads_));
+          ps, pr.table, pops_[pr.target].model->size(), dt, static_cast<std::size_t>(threads_),
+          spec.run.seed, static_cast<std::uint32_t>(j));
       keep_ = std::max<std::int64_t>(keep_, pr.table.uniform_delay);
       if (pr.plastic->rewarded()) {
         pr.modulator = find_pop(spec, ps.modulator, ps.where, "modulator");

@@ -6,12 +6,14 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "network/memristive.hpp"
 
 namespace ionsim::network {
 
 plastic_projection::plastic_projection(const plasticity_spec& spec, const synapse_table& t,
-                                       std::size_t n_target, double dt, std::size_t threads)
-    : p_(spec) {
+                                       std::size_t n_target, double dt, std::size_t threads,
+                                       std::uint64_t seed, std::uint32_t index)
+    : p_(spec), rng_(seed), index_(index) {
   if (t.size() > 0xffffffffull)
     throw input_error(fmt::format("{}: a plastic projection holds at most 2^32 synapses ({})",
                                   spec.where, t.size()));
@@ -45,6 +47,20 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
   std::vector<std::uint64_t> at(col_.begin(), col_.end() - 1);
   for (std::uint64_t q = 0; q < t.size(); ++q)
     syn_[at[t.target[q]]++] = static_cast<std::uint32_t>(q);
+  if (!spec.device.empty()) {
+    device_ = find_programmed_device(spec.device);
+    if (!device_) {
+      std::string known;
+      for (const auto& d : programmed_devices())
+        known += fmt::format("{}{}", known.empty() ? "" : ", ", d.name);
+      throw input_error(
+          fmt::format("{}: device '{}' is not one of {}", spec.where, spec.device, known));
+    }
+    programmed_device d = *device_;
+    if (spec.device_c2c >= 0) d.c2c = spec.device_c2c;
+    curve_ = pulse_curve(d, d.nl_ltp, d.nl_ltd);
+  }
+  pulses_.assign(threads, pulse_count{});
   o_.assign(n_target, trace{});
   r_.assign(threads, std::vector<trace>(t.sources()));
 }
@@ -63,6 +79,43 @@ std::size_t plastic_projection::bytes() const {
                   (c_.capacity() + w_.capacity()) * sizeof(double) + o_.capacity() * sizeof(trace);
   for (const auto& r : r_) n += r.capacity() * sizeof(trace);
   return n;
+}
+
+plastic_projection::pulse_count plastic_projection::pulses() const {
+  pulse_count sum;
+  for (const auto& p : pulses_) {
+    sum.up += p.up;
+    sum.down += p.down;
+    sum.energy += p.energy;
+  }
+  return sum;
+}
+
+double plastic_projection::change(std::size_t thread, std::uint64_t q, std::int64_t n, double w,
+                                  double amount) {
+  if (!device_) return std::clamp(w + amount, p_.w_min, p_.w_max);
+  const bool up = amount > 0;
+  const double span = p_.w_max - p_.w_min;
+  const double pulses = std::fabs(amount) / span * (up ? device_->levels_ltp : device_->levels_ltd);
+  const auto key = synapse_key(index_, q);
+  const auto counter = static_cast<std::uint64_t>(n) * 2 + (up ? 1 : 0);
+  const auto u = rng_.uniforms(rng_stream::synapse_program, key, counter);
+  const int k =
+      static_cast<int>(p_.stochastic_pulses ? std::floor(pulses + u[0]) : std::floor(pulses + 0.5));
+  if (k == 0) return w;
+  const double g0 = curve_.g_min(), g_span = curve_.g_max() - g0;
+  const double g = g0 + (w - p_.w_min) / span * g_span;
+  const double z = rng_.normals(rng_stream::synapse_program, key, counter)[0];
+  const double g_new = curve_.apply(g, up ? k : -k, z);
+  auto& c = pulses_[thread];
+  if (up) {
+    c.up += static_cast<std::uint64_t>(k);
+    c.energy += k * device_->v_ltp * device_->v_ltp * g * device_->t_ltp;
+  } else {
+    c.down += static_cast<std::uint64_t>(k);
+    c.energy += k * device_->v_ltd * device_->v_ltd * g * device_->t_ltd;
+  }
+  return p_.w_min + (g_new - g0) / g_span * span;
 }
 
 double plastic_projection::potentiate(double w, double amount) const {
@@ -106,7 +159,7 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
       if (rewarded())
         c_[q] -= amount;
       else
-        w[q] = static_cast<float>(std::clamp(w[q] - amount, p_.w_min, p_.w_max));
+        w[q] = static_cast<float>(change(thread, q, n, w[q], -amount));
     }
     const double r1 = x.step >= 0 ? x.a * d_plus_(n - x.step) : 0.0;
     x.a = nearest_ ? 1.0 : r1 + 1.0;
@@ -172,7 +225,7 @@ void plastic_projection::post(std::size_t thread, std::int64_t n, synapse_table&
       if (rewarded())
         c_[q] += amount;
       else
-        w[q] = static_cast<float>(std::clamp(w[q] + amount, p_.w_min, p_.w_max));
+        w[q] = static_cast<float>(change(thread, q, n, w[q], amount));
     }
     const double o1 = o.step >= 0 ? o.a * d_minus_(n - o.step) : 0.0;
     o.a = nearest_ ? 1.0 : o1 + 1.0;

@@ -36,6 +36,8 @@
 #include <span>
 #include <vector>
 
+#include "core/random.hpp"
+#include "network/device_update.hpp"
 #include "network/spec.hpp"
 #include "network/synapses.hpp"
 
@@ -45,13 +47,23 @@ class plastic_projection {
  public:
   // `t`: the projection's synapses (their weights are the plastic ones); `threads`: the
   // engine's block count. input_error (naming spec.where) for what the rule cannot take.
+  // `seed`, `index`: the run's seed and the projection's number, keys of a device's
+  // programming noise.
   plastic_projection(const plasticity_spec& spec, const synapse_table& t, std::size_t n_target,
-                     double dt, std::size_t threads);
+                     double dt, std::size_t threads, std::uint64_t seed = 1,
+                     std::uint32_t index = 0);
 
   const plasticity_spec& spec() const { return p_; }
   bool rewarded() const { return p_.kind == plasticity_spec::rule::reward_stdp; }
   // Bytes beyond the synapse table (index, eligibility traces, neuron traces).
   std::size_t bytes() const;
+  // A programmed device's pulses so far (up, down) and their energy [J] (V^2 G t per pulse,
+  // the device alone), summed over threads.
+  struct pulse_count {
+    std::uint64_t up = 0, down = 0;
+    double energy = 0;
+  };
+  pulse_count pulses() const;
   // The table's weights were set from outside (reward_stdp keeps a double copy).
   void weights_set(const synapse_table& t) {
     if (!w_.empty()) w_.assign(t.weight.begin(), t.weight.end());
@@ -79,6 +91,9 @@ class plastic_projection {
  private:
   double potentiate(double w, double amount) const;
   double depress(double w, double amount) const;
+  // The weight after a change of `amount` (> 0 up, < 0 down) of synapse q at step n: clipped
+  // to the bounds, or through the programmed device.
+  double change(std::size_t thread, std::uint64_t q, std::int64_t n, double w, double amount);
 
   plasticity_spec p_;
   // Synapses of target i: syn_[col_[i] .. col_[i+1]) (indices into the table, ascending).
@@ -107,7 +122,12 @@ class plastic_projection {
   std::vector<std::vector<trace>> r_;  // per thread, per source: r1, r2
   decay_table d_plus_, d_minus_, d_x_, d_y_;
   double e_c_ = 0, e_d_ = 0, k_cd_ = 0;
-  double d_ = 0;  // modulator at the start of the next epoch
+  const programmed_device* device_ = nullptr;
+  pulse_curve curve_;
+  philox rng_{1};
+  std::uint32_t index_ = 0;
+  std::vector<pulse_count> pulses_;  // per thread
+  double d_ = 0;                     // modulator at the start of the next epoch
   bool triplet_ = false, nearest_ = false, mult_ = false, frozen_ = false;
 };
 

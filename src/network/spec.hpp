@@ -71,6 +71,13 @@ struct plasticity_spec {
   double reward = 1.0;            // [1/s] jump of d per modulator spike
   std::string modulator;          // population name
   double modulator_delay = 1e-3;  // [s]
+  // A programmed device (network/device_update.hpp): each weight change becomes that many
+  // identical pulses (|dw| / (w_max - w_min) of the device's levels, rounded to the nearest
+  // or stochastically), and the weight follows the device's conductance, mapped linearly
+  // from [G_min, G_max] to [w_min, w_max]. Empty: the abstract change.
+  std::string device;
+  double device_c2c = -1;          // [1] overrides the device's cycle-to-cycle spread (>= 0)
+  bool stochastic_pulses = false;  // round the pulse count stochastically
   std::string where;
 };
 
