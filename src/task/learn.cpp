@@ -161,7 +161,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   check_keys(encoding, "encoding", {"min_spikes"});
   check_keys(net, "network", {"neurons"});
   check_keys(plast, "plasticity", {});
-  check_keys(training, "training", {"epochs", "seed"});
+  check_keys(training, "training", {"epochs", "seed", "label_images"});
   for (const auto& n : numbers) {
     const auto* t = std::string_view(n.section) == "encoding"     ? encoding
                     : std::string_view(n.section) == "network"    ? net
@@ -195,6 +195,8 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
       c.epochs = static_cast<std::size_t>(rd.integer(*x, "epochs", 1));
     if (const auto* x = training->get("seed"))
       c.seed = static_cast<std::uint64_t>(rd.integer(*x, "seed", 0));
+    if (const auto* x = training->get("label_images"))
+      c.label_images = static_cast<std::size_t>(rd.integer(*x, "label_images", 1));
   }
   if (c.w_init > c.w_max)
     throw input_error(
@@ -269,7 +271,8 @@ learn_result run_learning(const learn_config& c,
   learn_result out;
   const auto t0 = std::chrono::steady_clock::now();
   const std::size_t n_train = train.rows(), n_test = test.rows();
-  const double work = static_cast<double>(c.epochs * n_train + n_train + n_test);
+  const std::size_t n_label = c.label_images == 0 ? n_train : std::min(c.label_images, n_train);
+  const double work = static_cast<double>(c.epochs * n_train + n_label + n_test);
   double done = 0;
   auto tick = [&](const std::string& what) {
     done += 1;
@@ -305,7 +308,7 @@ learn_result run_learning(const learn_config& c,
   net.set_learning(false);
   Eigen::MatrixXd answer = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), classes);
   std::vector<double> per_class(static_cast<std::size_t>(classes), 0.0);
-  for (std::size_t k = 0; k < n_train; ++k) {
+  for (std::size_t k = n_train - n_label; k < n_train; ++k) {
     const auto got = show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
     const int y = train.labels[k];
     per_class[static_cast<std::size_t>(y)] += 1;
@@ -363,6 +366,7 @@ learn_result run_learning(const learn_config& c,
   j["dataset"] = c.dataset == "digits" ? train.name : "fashion-mnist";
   j["data_source"] = train.source;
   j["train_images"] = n_train;
+  j["label_images"] = n_label;
   j["test_images"] = n_test;
   j["epochs"] = c.epochs;
   j["neurons"] = n;

@@ -55,6 +55,7 @@ struct learn_config {
   // [training]
   std::size_t epochs = 1;
   std::uint64_t seed = 1;
+  std::size_t label_images = 0;  // the last ones of the training set label the neurons (0: all)
 };
 
 // Reads and checks a learning file; every problem is an input_error naming the file and line.
