@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "apps_output.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/units.hpp"
@@ -19,35 +20,6 @@
 #include "network/recording.hpp"
 
 namespace ionsim::cli {
-
-namespace {
-
-std::atomic<bool> stop_requested{false};
-std::atomic<int> stop_signal{0};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-extern "C" void on_stop_signal(int sig) {
-  stop_signal.store(sig);
-  stop_requested.store(true);
-  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
-}
-
-// SIGINT and SIGTERM stop the run at the end of the current epoch while this is alive.
-struct signal_scope {
-  using handler = void (*)(int);
-  handler old_int, old_term;
-  signal_scope() {
-    stop_requested = false;
-    old_int = std::signal(SIGINT, on_stop_signal);
-    old_term = std::signal(SIGTERM, on_stop_signal);
-  }
-  ~signal_scope() {
-    std::signal(SIGINT, old_int);
-    std::signal(SIGTERM, old_term);
-  }
-};
-
-}  // namespace
 
 network_commands::network_commands(CLI::App& app) {
   run_ = app.add_subcommand(

@@ -1,9 +1,12 @@
 #pragma once
 // Small helpers the commands share: NaN (a statistic that is not defined) is null in JSON and
-// an empty cell in CSV; the check of a spike file that `ionsim run` wrote.
+// an empty cell in CSV; the check of a spike file that `ionsim run` wrote; stopping on a
+// signal.
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,6 +15,35 @@
 #include "io/hdf5.hpp"
 
 namespace ionsim::cli {
+
+// SIGINT and SIGTERM: a long command checks stop_requested at safe points (the end of an
+// epoch, of an image) while a signal_scope is alive, and stops there with what it has; a
+// second signal ends the process at once.
+inline std::atomic<bool> stop_requested{false};
+inline std::atomic<int> stop_signal{0};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" inline void on_stop_signal(int sig) {
+  stop_signal.store(sig);
+  stop_requested.store(true);
+  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+}
+
+struct signal_scope {
+  using handler = void (*)(int);
+  handler old_int, old_term;
+  signal_scope() {
+    stop_requested = false;
+    old_int = std::signal(SIGINT, on_stop_signal);
+    old_term = std::signal(SIGTERM, on_stop_signal);
+  }
+  ~signal_scope() {
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+  }
+  signal_scope(const signal_scope&) = delete;
+  signal_scope& operator=(const signal_scope&) = delete;
+};
 
 inline nlohmann::json json_number(double v) {
   return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);

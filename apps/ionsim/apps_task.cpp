@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "apps_output.hpp"
 #include "core/progress.hpp"
 #include "io/files.hpp"
 #include "io/npy.hpp"
@@ -91,9 +92,13 @@ bool learn_command::parsed() const { return learn_->parsed(); }
 int learn_command::run() {
   const task::learn_config c = task::read_learn_config(file_);  // all input checked first
   progress bar("learn " + c.dataset, 1.0);
-  const task::learn_result r =
-      task::run_learning(c, [&](double f, const std::string& note) { bar.update(f, note); });
-  bar.update(1.0);
+  task::learn_result r;
+  {
+    signal_scope signals;
+    r = task::run_learning(
+        c, [&](double f, const std::string& note) { bar.update(f, note); }, &stop_requested);
+  }
+  if (!r.interrupted) bar.update(1.0);
   bar.finish();
   make_output_dir(out_);
   const auto path = [&](const char* name) { return (std::filesystem::path(out_) / name).string(); };
@@ -118,6 +123,14 @@ int learn_command::run() {
   write_file_atomic(path("weights.npy"), npy_bytes({static_cast<std::size_t>(r.weights.rows()),
                                                     static_cast<std::size_t>(r.weights.cols())},
                                                    w));
+  if (r.interrupted) {
+    const int sig = stop_signal.load();
+    std::cerr << fmt::format(
+        "ionsim: interrupted by {} after {} training images; {}/weights.npy holds the weights "
+        "learned so far and results.json says interrupted (no accuracy)\n",
+        sig == SIGTERM ? "SIGTERM" : "SIGINT", j["trained_images"].get<std::size_t>(), out_);
+    return 128 + sig;
+  }
   if (!no_plot_)
     run_plot("learn.py", {path("learn.png"), path("results.json"), path("weights.npy")});
   std::cout << fmt::format(

@@ -46,6 +46,12 @@ const programmed_device* find_programmed_device(std::string_view name) {
   return nullptr;
 }
 
+std::string programmed_device_names() {
+  std::string out;
+  for (const auto& d : devices) out += (out.empty() ? "" : ", ") + std::string(d.name);
+  return out;
+}
+
 double normalized_a(double label) {
   if (!(label > 0)) return 0;  // linear
   const double target = 0.07 * std::sqrt(2.0) * label;

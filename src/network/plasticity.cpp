@@ -49,13 +49,9 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
     syn_[at[t.target[q]]++] = static_cast<std::uint32_t>(q);
   if (!spec.device.empty()) {
     device_ = find_programmed_device(spec.device);
-    if (!device_) {
-      std::string known;
-      for (const auto& d : programmed_devices())
-        known += fmt::format("{}{}", known.empty() ? "" : ", ", d.name);
-      throw input_error(
-          fmt::format("{}: device '{}' is not one of {}", spec.where, spec.device, known));
-    }
+    if (!device_)
+      throw input_error(fmt::format("{}: device '{}' is not one of {}", spec.where, spec.device,
+                                    programmed_device_names()));
     programmed_device d = *device_;
     if (spec.device_c2c >= 0) d.c2c = spec.device_c2c;
     curve_ = pulse_curve(d, d.nl_ltp, d.nl_ltd);
@@ -67,16 +63,19 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
 
 void plastic_projection::decay_table::init(double dt, double tau) {
   rate = dt / tau;
-  // Up to the step where the factor falls below 1e-300, at most 2^16 entries.
-  const auto n = static_cast<std::size_t>(std::min(65536.0, std::ceil(700.0 / rate)));
-  f.resize(n);
-  for (std::size_t k = 0; k < n; ++k) f[k] = std::exp(-static_cast<double>(k) * rate);
+  lo.resize(4096);
+  hi.resize(16);
+  for (std::size_t k = 0; k < lo.size(); ++k) lo[k] = std::exp(-static_cast<double>(k) * rate);
+  for (std::size_t k = 0; k < hi.size(); ++k)
+    hi[k] = std::exp(-static_cast<double>(k * 4096) * rate);
 }
 
 std::size_t plastic_projection::bytes() const {
   std::size_t n = col_.capacity() * sizeof(std::uint64_t) +
                   syn_.capacity() * sizeof(std::uint32_t) +
                   (c_.capacity() + w_.capacity()) * sizeof(double) + o_.capacity() * sizeof(trace);
+  for (const auto* d : {&d_plus_, &d_minus_, &d_x_, &d_y_})
+    n += (d->lo.capacity() + d->hi.capacity()) * sizeof(double);
   for (const auto& r : r_) n += r.capacity() * sizeof(trace);
   return n;
 }
@@ -93,7 +92,6 @@ plastic_projection::pulse_count plastic_projection::pulses() const {
 
 double plastic_projection::change(std::size_t thread, std::uint64_t q, std::int64_t n, double w,
                                   double amount) {
-  if (!device_) return std::clamp(w + amount, p_.w_min, p_.w_max);
   const bool up = amount > 0;
   const double span = p_.w_max - p_.w_min;
   const double pulses = std::fabs(amount) / span * (up ? device_->levels_ltp : device_->levels_ltd);
@@ -159,7 +157,8 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
       if (rewarded())
         c_[q] -= amount;
       else
-        w[q] = static_cast<float>(change(thread, q, n, w[q], -amount));
+        w[q] = static_cast<float>(device_ ? change(thread, q, n, w[q], -amount)
+                                          : std::clamp(w[q] - amount, p_.w_min, p_.w_max));
     }
     const double r1 = x.step >= 0 ? x.a * d_plus_(n - x.step) : 0.0;
     x.a = nearest_ ? 1.0 : r1 + 1.0;
@@ -176,8 +175,10 @@ namespace {
 // search over all rows was half of a plastic CUBA run: its branches mispredict).
 std::size_t source_of(const std::uint64_t* row, std::size_t n_source, std::uint64_t q) {
   const std::uint64_t size = row[n_source];
-  std::size_t lo = static_cast<std::size_t>(static_cast<unsigned __int128>(q) * n_source /
-                                            size);  // q < size: lo < n_source
+  // q < size: the guess is below n_source (double is exact enough for a guess).
+  std::size_t lo = std::min(
+      n_source - 1, static_cast<std::size_t>(static_cast<double>(q) / static_cast<double>(size) *
+                                             static_cast<double>(n_source)));
   std::size_t hi = 0;
   if (row[lo] > q) {
     hi = lo;
@@ -225,7 +226,8 @@ void plastic_projection::post(std::size_t thread, std::int64_t n, synapse_table&
       if (rewarded())
         c_[q] += amount;
       else
-        w[q] = static_cast<float>(change(thread, q, n, w[q], amount));
+        w[q] = static_cast<float>(device_ ? change(thread, q, n, w[q], amount)
+                                          : std::clamp(w[q] + amount, p_.w_min, p_.w_max));
     }
     const double o1 = o.step >= 0 ? o.a * d_minus_(n - o.step) : 0.0;
     o.a = nearest_ ? 1.0 : o1 + 1.0;

@@ -103,19 +103,22 @@ class plastic_projection {
   // modulated term adds a small amount every step; rounding each sum to float would lose
   // 1e-3 of a typical change). The float weight the synapses transmit follows it.
   std::vector<double> c_, w_;
-  // Traces are kept lazily: the value just after their last jump, decayed when read by a
-  // table of exp(-k dt / tau) (computed directly beyond the table).
+  // Traces are kept lazily: the value just after their last jump, decayed when read by
+  // exp(-k dt / tau) from two tables, f_lo[k mod 4096] f_hi[k / 4096] (one rounding more than
+  // a direct exp), computed directly from k = 2^16 on.
   struct trace {
     double a = 0, b = 0;     // r1, r2 or o1, o2 just after the last jump
     std::int64_t step = -1;  // of the last jump; -1: never
   };
   struct decay_table {
-    std::vector<double> f;
-    double rate = 0;  // dt / tau
+    std::vector<double> lo, hi;  // 4096 and 16 entries
+    double rate = 0;             // dt / tau
     void init(double dt, double tau);
     double operator()(std::int64_t k) const {
-      return k < static_cast<std::int64_t>(f.size()) ? f[static_cast<std::size_t>(k)]
-                                                     : std::exp(-static_cast<double>(k) * rate);
+      if (k < 4096) return lo[static_cast<std::size_t>(k)];
+      if (k < 65536)
+        return lo[static_cast<std::size_t>(k & 4095)] * hi[static_cast<std::size_t>(k >> 12)];
+      return std::exp(-static_cast<double>(k) * rate);
     }
   };
   std::vector<trace> o_;               // per target: o1, o2

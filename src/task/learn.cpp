@@ -209,7 +209,8 @@ learn_config read_learn_config(const std::string& path) {
 }
 
 learn_result run_learning(const learn_config& c,
-                          const std::function<void(double, const std::string&)>& progress) {
+                          const std::function<void(double, const std::string&)>& progress,
+                          const std::atomic<bool>* stop) {
   // The data.
   dataset train, test;
   if (c.dataset == "digits") {
@@ -288,11 +289,17 @@ learn_result run_learning(const learn_config& c,
   };
   out.w_hist_t.push_back(0);
   out.w_hist.push_back(histogram());
+  auto stopped = [&] {
+    if (stop && stop->load(std::memory_order_relaxed)) out.interrupted = true;
+    return out.interrupted;
+  };
+  std::size_t trained = 0;
   // Training.
   net.set_learning(true);
-  for (std::size_t e = 0; e < c.epochs; ++e)
-    for (std::size_t k = 0; k < n_train; ++k) {
+  for (std::size_t e = 0; e < c.epochs && !stopped(); ++e)
+    for (std::size_t k = 0; k < n_train && !stopped(); ++k) {
       show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), true);
+      ++trained;
       tick(fmt::format("training, epoch {}, image {}", e + 1, k + 1));
       const std::size_t seen = e * n_train + k + 1;
       if (seen % std::max<std::size_t>(1, c.epochs * n_train / 10) == 0) {
@@ -308,7 +315,7 @@ learn_result run_learning(const learn_config& c,
   net.set_learning(false);
   Eigen::MatrixXd answer = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), classes);
   std::vector<double> per_class(static_cast<std::size_t>(classes), 0.0);
-  for (std::size_t k = n_train - n_label; k < n_train; ++k) {
+  for (std::size_t k = n_train - n_label; k < n_train && !stopped(); ++k) {
     const auto got = show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
     const int y = train.labels[k];
     per_class[static_cast<std::size_t>(y)] += 1;
@@ -335,7 +342,7 @@ learn_result run_learning(const learn_config& c,
   // Test.
   out.confusion = Eigen::MatrixXi::Zero(classes, classes);
   std::size_t correct = 0;
-  for (std::size_t k = 0; k < n_test; ++k) {
+  for (std::size_t k = 0; k < n_test && !stopped(); ++k) {
     const auto got = show(test.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
     std::vector<double> vote(static_cast<std::size_t>(classes), 0.0);
     for (std::size_t i = 0; i < n; ++i) vote[static_cast<std::size_t>(out.assignment[i])] += got[i];
@@ -371,7 +378,9 @@ learn_result run_learning(const learn_config& c,
   j["epochs"] = c.epochs;
   j["neurons"] = n;
   j["inputs"] = inputs;
-  j["accuracy"] = accuracy;
+  j["accuracy"] = out.interrupted ? nlohmann::json(nullptr) : nlohmann::json(accuracy);
+  j["interrupted"] = out.interrupted;
+  j["trained_images"] = trained;
   j["train_seconds"] = train_seconds;
   j["seconds"] = seconds;
   j["showings"] = showings;

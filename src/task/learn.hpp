@@ -17,6 +17,7 @@
 // shown once more and each neuron is labelled with the class it answers most to; a test image
 // is classified by the class whose neurons answer most on average.
 #include <Eigen/Core>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -70,10 +71,14 @@ struct learn_result {
   std::vector<double> w_hist_t;         // [images] when the weight histograms were taken
   std::vector<Eigen::VectorXd> w_hist;  // weight histograms (20 bins over [0, w_max])
   std::size_t image_rows = 0, image_cols = 0;
+  bool interrupted = false;
 };
 
-// Trains, labels and tests; progress(fraction, message) now and then.
+// Trains, labels and tests; progress(fraction, message) now and then. When `stop` becomes
+// true (checked after each image) it returns at once with what it has: the weights learned so
+// far, results["interrupted"] = true, and no accuracy (null) unless the test was complete.
 learn_result run_learning(const learn_config& c,
-                          const std::function<void(double, const std::string&)>& progress = {});
+                          const std::function<void(double, const std::string&)>& progress = {},
+                          const std::atomic<bool>* stop = nullptr);
 
 }  // namespace ionsim::task
