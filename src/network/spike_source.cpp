@@ -31,7 +31,21 @@ namespace {
 constexpr model_quantity discard_receptor[] = {
     {"in", "1", "input discarded (a projection onto a source only learns)"}};
 
-class spike_source final : public neuron_model {
+// What both sources share: no state, one receptor that discards its input.
+class source_model : public neuron_model {
+ public:
+  explicit source_model(std::size_t size) : size_(size) {}
+  std::size_t size() const override { return size_; }
+  std::span<const model_quantity> receptors() const override { return discard_receptor; }
+  std::span<const model_quantity> state_variables() const override { return {}; }
+  std::string_view drive_unit() const override { return "1"; }
+  std::span<double> variable(std::size_t) override { return {}; }
+
+ protected:
+  std::size_t size_;
+};
+
+class spike_source final : public source_model {
  public:
   struct entry {
     double time;
@@ -39,13 +53,8 @@ class spike_source final : public neuron_model {
     std::string where;  // file:line
   };
   spike_source(std::size_t size, std::vector<entry> events)
-      : size_(size), times_(std::move(events)) {}
+      : source_model(size), times_(std::move(events)) {}
   std::string_view model_name() const override { return "spike_source"; }
-  std::size_t size() const override { return size_; }
-  std::span<const model_quantity> receptors() const override { return discard_receptor; }
-  std::span<const model_quantity> state_variables() const override { return {}; }
-  std::string_view drive_unit() const override { return "1"; }
-  std::span<double> variable(std::size_t) override { return {}; }
   void prepare(double dt) override {
     // Checked here, not when made: the configuration reader makes a one-neuron probe of
     // every model to learn its receptors.
@@ -71,7 +80,6 @@ class spike_source final : public neuron_model {
   }
 
  private:
-  std::size_t size_;
   std::vector<entry> times_;
   std::vector<std::pair<std::int64_t, std::uint32_t>> events_;
 };
@@ -101,15 +109,10 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   return std::make_unique<spike_source>(size, std::move(ev));
 }
 
-class poisson_source final : public neuron_model, public rate_driven {
+class poisson_source final : public source_model, public rate_driven {
  public:
-  poisson_source(std::size_t size, double rate) : size_(size), rate_(rate) {}
+  poisson_source(std::size_t size, double rate) : source_model(size), rate_(rate) {}
   std::string_view model_name() const override { return "poisson_source"; }
-  std::size_t size() const override { return size_; }
-  std::span<const model_quantity> receptors() const override { return discard_receptor; }
-  std::span<const model_quantity> state_variables() const override { return {}; }
-  std::string_view drive_unit() const override { return "1"; }
-  std::span<double> variable(std::size_t) override { return {}; }
   void set_identity(std::uint64_t seed, std::uint64_t first_id) override {
     rng_ = philox(seed);
     first_ = first_id;
@@ -163,7 +166,6 @@ class poisson_source final : public neuron_model, public rate_driven {
                     : std::numeric_limits<std::int64_t>::max() / 2;
   }
 
-  std::size_t size_;
   double rate_, dt_ = 0;
   std::vector<double> log_q_;  // log(1 - rate dt) per neuron
   philox rng_{0};
