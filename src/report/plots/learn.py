@@ -40,11 +40,10 @@ ax = fig.add_subplot(grid[half + 1:, side + 1:])
 h = r["weight_histograms"]
 edges = np.linspace(0, 1, h["bins"] + 1)
 for images, counts in zip(h["images"], h["counts"]):
-    ax.step(edges[:-1], np.array(counts) / max(sum(counts), 1), where="post",
-            label=f"after {int(images)} images")
+    ax.stairs(np.array(counts) / max(sum(counts), 1), edges, label=f"after {int(images)} images")
 ax.set_xlabel("weight / w_max")
 ax.set_ylabel("fraction of synapses")
 ax.set_yscale("log")
-ax.legend(fontsize=6)
+ax.legend(fontsize=6, loc="upper center", ncol=2)
 fig.suptitle(f"receptive fields of {show} of {n} neurons (title: assigned class)", x=0.3)
 fig.savefig(out, dpi=110, bbox_inches="tight")
