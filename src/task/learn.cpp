@@ -12,6 +12,7 @@
 #include "core/toml_reader.hpp"
 #include "io/files.hpp"
 #include "network/config.hpp"
+#include "network/device_update.hpp"
 #include "network/network.hpp"
 #include "network/spike_source.hpp"
 #include "task/dataset.hpp"
@@ -62,7 +63,8 @@ struct counter : network::epoch_sink {
 
 // The network file of the learning network (checked by the network engine's reader).
 std::string network_text(const learn_config& c, std::size_t inputs) {
-  return fmt::format(R"(
+  return fmt::format(
+      R"(
 [run]
 dt = {dt}
 duration = 0
@@ -96,7 +98,7 @@ rule = "all_to_all"
 receptor = "exc"
 weight = {{ uniform = [0, {w_init}] }}
 delay = {dt}
-plasticity = {{ rule = "triplet", pairing = "nearest", tau_plus = {tau_pre}, tau_minus = {tau_post}, tau_x = {tau_pre}, tau_y = {tau_post2}, a_plus = 0, a_minus = {nu_pre}, a3_plus = {nu_post}, a3_minus = 0, w_max = {w_max} }}
+plasticity = {{ rule = "triplet", pairing = "nearest", tau_plus = {tau_pre}, tau_minus = {tau_post}, tau_x = {tau_pre}, tau_y = {tau_post2}, a_plus = 0, a_minus = {nu_pre}, a3_plus = {nu_post}, a3_minus = 0, w_max = {w_max}{device} }}
 
 [[projection]]
 source = "exc"
@@ -115,13 +117,19 @@ receptor = "inh"
 weight = {w_inh_exc}
 delay = {dt}
 )",
-                     fmt::arg("dt", c.dt), fmt::arg("seed", c.seed), fmt::arg("inputs", inputs),
-                     fmt::arg("n", c.neurons), fmt::arg("theta_plus", c.theta_plus),
-                     fmt::arg("tau_theta", c.tau_theta), fmt::arg("w_init", c.w_init),
-                     fmt::arg("tau_pre", c.tau_pre), fmt::arg("tau_post", c.tau_post),
-                     fmt::arg("tau_post2", c.tau_post2), fmt::arg("nu_pre", c.nu_pre),
-                     fmt::arg("nu_post", c.nu_post), fmt::arg("w_max", c.w_max),
-                     fmt::arg("w_exc_inh", c.w_exc_inh), fmt::arg("w_inh_exc", c.w_inh_exc));
+      fmt::arg("dt", c.dt), fmt::arg("seed", c.seed), fmt::arg("inputs", inputs),
+      fmt::arg("n", c.neurons), fmt::arg("theta_plus", c.theta_plus),
+      fmt::arg("tau_theta", c.tau_theta), fmt::arg("w_init", c.w_init),
+      fmt::arg("tau_pre", c.tau_pre), fmt::arg("tau_post", c.tau_post),
+      fmt::arg("tau_post2", c.tau_post2), fmt::arg("nu_pre", c.nu_pre),
+      fmt::arg("nu_post", c.nu_post), fmt::arg("w_max", c.w_max),
+      fmt::arg("w_exc_inh", c.w_exc_inh), fmt::arg("w_inh_exc", c.w_inh_exc),
+      fmt::arg("device",
+               c.device.empty()
+                   ? std::string()
+                   : fmt::format(", device = \"{}\", pulse_rounding = "
+                                 "\"{}\"",
+                                 c.device, c.stochastic_pulses ? "stochastic" : "nearest")));
 }
 
 }  // namespace
@@ -160,7 +168,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   check_keys(data, "data", {"dataset", "train", "test"});
   check_keys(encoding, "encoding", {"min_spikes"});
   check_keys(net, "network", {"neurons"});
-  check_keys(plast, "plasticity", {});
+  check_keys(plast, "plasticity", {"device", "pulse_rounding"});
   check_keys(training, "training", {"epochs", "seed", "label_images"});
   for (const auto& n : numbers) {
     const auto* t = std::string_view(n.section) == "encoding"     ? encoding
@@ -190,6 +198,19 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   if (net)
     if (const auto* x = net->get("neurons"))
       c.neurons = static_cast<std::size_t>(rd.integer(*x, "neurons", 1));
+  if (plast) {
+    if (const auto* x = plast->get("device")) {
+      c.device = rd.text(*x, "device");
+      if (!network::find_programmed_device(c.device))
+        rd.fail(*x, fmt::format("device '{}' is not one of {}", c.device,
+                                network::programmed_device_names()));
+    }
+    if (const auto* x = plast->get("pulse_rounding")) {
+      if (c.device.empty()) rd.fail(*x, "'pulse_rounding' needs a 'device'");
+      c.stochastic_pulses =
+          rd.choice(*x, "pulse_rounding", {"nearest", "stochastic"}) == "stochastic";
+    }
+  }
   if (training) {
     if (const auto* x = training->get("epochs"))
       c.epochs = static_cast<std::size_t>(rd.integer(*x, "epochs", 1));
@@ -386,6 +407,16 @@ learn_result run_learning(const learn_config& c,
   j["showings"] = showings;
   j["simulated_seconds"] = static_cast<double>(net.steps_done()) * c.dt;
   j["neurons_per_class"] = members;
+  if (!c.device.empty()) {
+    const auto p = net.plasticity(0)->pulses();
+    const double updates = static_cast<double>(p.up + p.down);
+    j["device"] = c.device;
+    j["pulses_up"] = p.up;
+    j["pulses_down"] = p.down;
+    j["programming_energy_j"] = p.energy;
+    j["energy_per_pulse_j"] = updates > 0 ? p.energy / updates : 0.0;
+    j["pulses_per_training_image"] = trained ? updates / static_cast<double>(trained) : 0.0;
+  }
   j["settings"] = {{"max_rate_hz", c.max_rate},
                    {"present_s", c.present},
                    {"rest_s", c.rest},

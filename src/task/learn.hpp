@@ -53,6 +53,10 @@ struct learn_config {
   double w_max = 1.0;
   double w_init = 0.3;  // initial weights uniform in [0, w_init]
   double norm = 0.1;    // mean input weight after normalization (Diehl & Cook: 78 / 784)
+  // A programmed device for the input synapses (network/device_update.hpp): the changes become
+  // pulses; empty: abstract weights.
+  std::string device;
+  bool stochastic_pulses = false;
   // [training]
   std::size_t epochs = 1;
   std::uint64_t seed = 1;

@@ -21,6 +21,10 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_TRUE(test::contains(err("[plasticity]\nw_init = 2\n"), "w_init = 2 is above w_max = 1"));
   EXPECT_TRUE(test::contains(err("[training]\nepochs = 0\n"), "epochs = 0 must be at least 1"));
   EXPECT_TRUE(test::contains(err("[trainig]\n"), "unknown key 'trainig'"));
+  EXPECT_TRUE(test::contains(err("[plasticity]\ndevice = \"gold\"\n"),
+                             "l.toml:2: device 'gold' is not one of ag-a-si"));
+  EXPECT_TRUE(test::contains(err("[plasticity]\npulse_rounding = \"nearest\"\n"),
+                             "'pulse_rounding' needs a 'device'"));
   const auto c = parse_learn_config(
       "[network]\nneurons = 7\ntheta_plus = \"0.1mV\"\n[plasticity]\nnu_post = 0.02\n", "l.toml");
   EXPECT_EQ(c.neurons, 7u);
