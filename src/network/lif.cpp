@@ -426,6 +426,7 @@ void lif_coba::set_per_neuron(std::string_view name, std::span<const double> val
 
 void lif_coba::prepare(double dt) {
   dt_over_tau_m_ = dt / p_.tau_m;
+  em_ = std::exp(-dt_over_tau_m_);
   pe_ = std::exp(-dt / p_.tau_e);
   pi_ = std::exp(-dt / p_.tau_i);
   hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
@@ -434,14 +435,15 @@ void lif_coba::prepare(double dt) {
   if (!needs_per_neuron(p_, values_)) return;
   per_ = std::make_unique<per_neuron>();
   const std::size_t n = size();
-  for (auto* a : {&per_->dt_over_tau_m, &per_->pe, &per_->pi, &per_->base, &per_->e_e, &per_->e_i,
-                  &per_->v_th, &per_->v_reset})
+  for (auto* a : {&per_->dt_over_tau_m, &per_->em, &per_->pe, &per_->pi, &per_->base, &per_->e_e,
+                  &per_->e_i, &per_->v_th, &per_->v_reset})
     a->resize(n);
   per_->hold.resize(n);
   const auto f = lif_coba_fields();
   for (std::size_t i = 0; i < n; ++i) {
     auto x = [&](std::string_view name) { return value_of(f, p_, values_, name, i); };
     per_->dt_over_tau_m[i] = dt / x("tau_m");
+    per_->em[i] = std::exp(-per_->dt_over_tau_m[i]);
     per_->pe[i] = std::exp(-dt / x("tau_e"));
     per_->pi[i] = std::exp(-dt / x("tau_i"));
     per_->base[i] = x("e_l") + x("drive");
@@ -481,8 +483,11 @@ void lif_coba::advance_loop(const step_input& in, std::size_t first, std::size_t
     const double gi = gi_[i] + xi[i];
     xe[i] = 0;
     xi[i] = 0;
-    ge_[i] = ge * pe;
-    gi_[i] = gi * pi;
+    // A conductance decayed below 1e-30 of the leak's is set to 0 (its effect on v is below
+    // 1e-31 V): the step of a neuron without input then needs no exp, and no denormals arise.
+    const double ge_next = ge * pe, gi_next = gi * pi;
+    ge_[i] = std::fabs(ge_next) < 1e-30 ? 0.0 : ge_next;
+    gi_[i] = std::fabs(gi_next) < 1e-30 ? 0.0 : gi_next;
     if (ref_[i] > 0) {
       --ref_[i];
       continue;
@@ -495,7 +500,9 @@ void lif_coba::advance_loop(const step_input& in, std::size_t first, std::size_t
     const double rest = in.drive ? base + in.drive[i] : base;
     const double g = 1.0 + ge + gi;
     const double vinf = (rest + ge * e_e + gi * e_i) / g;
-    const double v = vinf + (v_[i] - vinf) * std::exp(-g * k);
+    // exp(-k) is exp(-g k) for g = 1 bit for bit: precomputed.
+    const double decay = g == 1.0 ? (varying ? per_->em[i] : em_) : std::exp(-g * k);
+    const double v = vinf + (v_[i] - vinf) * decay;
     if (v > (varying ? per_->v_th[i] : p_.v_th)) {
       v_[i] = varying ? per_->v_reset[i] : p_.v_reset;
       ref_[i] = varying ? per_->hold[i] : hold_;

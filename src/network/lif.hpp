@@ -12,7 +12,8 @@
 // lif_coba:  tau_m dv/dt = (e_l + drive - v) + ge (e_e - v) + gi (e_i - v)
 //   (ge, gi dimensionless, in units of the leak conductance). v is integrated exactly with
 //   the conductances held at their values at the start of the step (exponential Euler, as
-//   Brian2's 'exponential_euler'); ge and gi decay exactly.
+//   Brian2's 'exponential_euler'); ge and gi decay exactly, and are set to 0 once below 1e-30
+//   (their effect on v is then below 1e-31 V; a neuron without input then needs no exp).
 // Both: a spike when v > v_th outside the refractory period, then v = v_reset; v is clamped
 // during t_ref after the spike (the synaptic variables keep decaying). The spike of the step
 // from t_n to t_n + dt is stamped t_n, and the membrane integrates again from the step that
@@ -151,7 +152,7 @@ class lif_coba final : public neuron_model {
                std::vector<std::uint32_t>& spiked) override;
 
   struct per_neuron {
-    std::vector<double> dt_over_tau_m, pe, pi, base, e_e, e_i, v_th, v_reset;
+    std::vector<double> dt_over_tau_m, em, pe, pi, base, e_e, e_i, v_th, v_reset;
     std::vector<std::int32_t> hold;
   };
 
@@ -165,7 +166,7 @@ class lif_coba final : public neuron_model {
   std::vector<std::int32_t> ref_;
   std::unique_ptr<threshold_adaptation> adapt_;
   bool adapting_ = true;
-  double dt_over_tau_m_ = 0, pe_ = 0, pi_ = 0;
+  double dt_over_tau_m_ = 0, em_ = 0, pe_ = 0, pi_ = 0;  // em_ = exp(-dt / tau_m)
   std::int32_t hold_ = 0;
   std::vector<std::vector<double>> values_;
   std::unique_ptr<per_neuron> per_;
