@@ -7,8 +7,8 @@
 // adding 1, so that only the nearest spike pairs:
 //   r1 (tau_plus), r2 (tau_x) of the presynaptic neuron, jumping when its spike ARRIVES
 //   (after the projection's delay); o1 (tau_minus), o2 (tau_y) of the postsynaptic neuron.
-// Updates (Pfister & Gerstner, J. Neurosci. 26, 9673 (2006), eqs. 3-4; pair STDP is the case
-// a3_plus = a3_minus = 0, Song, Miller & Abbott, Nat. Neurosci. 3, 919 (2000)):
+// Updates (the triplet rule of Pfister & Gerstner, J. Neurosci. 26, 9673 (2006); pair STDP
+// is the case a3_plus = a3_minus = 0, Song, Miller & Abbott, Nat. Neurosci. 3, 919 (2000)):
 //   at an arrival:    w -= o1 (a_minus + a3_minus r2)   with r2 before this spike's jump
 //   at a post spike:  w += r1 (a_plus + a3_plus o2)     with o2 before this spike's jump
 // then clipped to [w_min, w_max]. `multiplicative` scales potentiation by
