@@ -306,7 +306,7 @@ plasticity_spec read_plasticity(const reader& rd, const toml::table& t, const st
     rd.keys(t,
             {"rule", "pairing", "dependence", "tau_plus", "tau_minus", "tau_x", "tau_y", "a_plus",
              "a_minus", "a3_plus", "a3_minus", "w_min", "w_max", "device", "device_c2c",
-             "pulse_rounding"},
+             "device_d2d", "pulse_rounding"},
             "a triplet " + what);
   else if (reward)
     rd.keys(t,
@@ -316,7 +316,7 @@ plasticity_spec read_plasticity(const reader& rd, const toml::table& t, const st
   else
     rd.keys(t,
             {"rule", "pairing", "dependence", "tau_plus", "tau_minus", "a_plus", "a_minus", "w_min",
-             "w_max", "device", "device_c2c", "pulse_rounding"},
+             "w_max", "device", "device_c2c", "device_d2d", "pulse_rounding"},
             "an stdp " + what);
   if (const auto* x = t.get("device")) {
     p.device = rd.text(*x, "device");
@@ -326,6 +326,10 @@ plasticity_spec read_plasticity(const reader& rd, const toml::table& t, const st
   if (const auto* x = t.get("device_c2c")) {
     if (p.device.empty()) rd.fail(*x, "'device_c2c' needs a 'device'");
     p.device_c2c = rd.positive(*x, "device_c2c", "1", true);
+  }
+  if (const auto* x = t.get("device_d2d")) {
+    if (p.device.empty()) rd.fail(*x, "'device_d2d' needs a 'device'");
+    p.device_d2d = rd.positive(*x, "device_d2d", "1", true);
   }
   if (const auto* x = t.get("pulse_rounding")) {
     if (p.device.empty()) rd.fail(*x, "'pulse_rounding' needs a 'device'");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace ionsim::network {
 
@@ -66,14 +67,33 @@ double normalized_a(double label) {
   return std::exp(0.5 * (lo + hi));
 }
 
-pulse_curve::pulse_curve(const programmed_device& d, double nl_ltp, double nl_ltd)
+double normalized_a_tabulated(double label) {
+  constexpr double lo = 1e-3, hi = 10.0;
+  constexpr int n = 8001;
+  static const std::vector<double> table = [] {
+    std::vector<double> t(n);
+    for (int k = 0; k < n; ++k)
+      t[static_cast<std::size_t>(k)] =
+          std::log(normalized_a(lo * std::pow(hi / lo, static_cast<double>(k) / (n - 1))));
+    return t;
+  }();
+  if (!(label >= lo && label <= hi)) return normalized_a(label);
+  const double x = std::log(label / lo) / std::log(hi / lo) * (n - 1);
+  const auto k = std::min(n - 2, static_cast<int>(x));
+  const double f = x - k;
+  return std::exp(table[static_cast<std::size_t>(k)] * (1 - f) +
+                  table[static_cast<std::size_t>(k) + 1] * f);
+}
+
+pulse_curve::pulse_curve(const programmed_device& d, double nl_ltp, double nl_ltd, bool tabulated)
     : g_min_(d.g_min),
       g_max_(d.g_max),
       sigma_(d.c2c * (d.g_max - d.g_min)),
       p_up_(d.levels_ltp),
       p_down_(d.levels_ltd) {
   auto curve = [&](double label, int p, double& a, double& b) {
-    const double na = normalized_a(std::fabs(label));
+    const double na =
+        tabulated ? normalized_a_tabulated(std::fabs(label)) : normalized_a(std::fabs(label));
     if (na == 0) {
       a = b = 0;
       return;

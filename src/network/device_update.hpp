@@ -11,7 +11,8 @@
 // write adds cycle-to-cycle noise N(0, c2c (G_max - G_min)) sqrt(|n|) and is clipped to
 // [G_min, G_max] (NeuroSim's RealDevice::Write). A = a P_max, with a the normalized A of the
 // device's nonlinearity label (NeuroSim's getParamA table, computed here: see normalized_a).
-// Device-to-device variation adds N(0, d2d) to each device's labels (NeuroSim's sigmaDtoD).
+// Device-to-device variation adds N(0, d2d) to each device's labels (NeuroSim's sigmaDtoD,
+// in label units), drawn once per device (keyed by seed, projection and synapse).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -45,13 +46,17 @@ std::string programmed_device_names();
 // ours: it reproduces NeuroSim's 900-entry table (labels 0.01 ... 9) to 2e-5 relative. Labels
 // of 0 give a linear device (a = infinity).
 double normalized_a(double label);
+// The same from a table (log-log interpolation over labels 0.001 ... 10, within 1e-4 of
+// normalized_a; exact outside): for curves made per write (device-to-device spread).
+double normalized_a_tabulated(double label);
 
 // One device's two curves.
 class pulse_curve {
  public:
   pulse_curve() = default;
-  // `nl_ltp`, `nl_ltd`: this device's labels (the preset's plus its variation).
-  pulse_curve(const programmed_device& d, double nl_ltp, double nl_ltd);
+  // `nl_ltp`, `nl_ltd`: this device's labels (the preset's plus its variation); `tabulated`:
+  // normalized A from normalized_a_tabulated.
+  pulse_curve(const programmed_device& d, double nl_ltp, double nl_ltd, bool tabulated = false);
   // The conductance after n pulses (n > 0 up, n < 0 down) from g, with the standard normal z
   // of its cycle-to-cycle noise.
   double apply(double g, int n, double z) const;

@@ -52,9 +52,10 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
     if (!device_)
       throw input_error(fmt::format("{}: device '{}' is not one of {}", spec.where, spec.device,
                                     programmed_device_names()));
-    programmed_device d = *device_;
-    if (spec.device_c2c >= 0) d.c2c = spec.device_c2c;
-    curve_ = pulse_curve(d, d.nl_ltp, d.nl_ltd);
+    dev_ = *device_;
+    if (spec.device_c2c >= 0) dev_.c2c = spec.device_c2c;
+    dev_.d2d = spec.device_d2d;
+    curve_ = pulse_curve(dev_, dev_.nl_ltp, dev_.nl_ltd);
   }
   pulses_.assign(threads, pulse_count{});
   o_.assign(n_target, trace{});
@@ -104,7 +105,14 @@ double plastic_projection::change(std::size_t thread, std::uint64_t q, std::int6
   const double g0 = curve_.g_min(), g_span = curve_.g_max() - g0;
   const double g = g0 + (w - p_.w_min) / span * g_span;
   const double z = rng_.normals(rng_stream::synapse_program, key, counter)[0];
-  const double g_new = curve_.apply(g, up ? k : -k, z);
+  double g_new;
+  if (dev_.d2d > 0) {  // this device's own labels, the same at every write
+    const auto v = rng_.normals(rng_stream::synapse_variation, key, 0);
+    const pulse_curve own(dev_, dev_.nl_ltp + dev_.d2d * v[0], dev_.nl_ltd + dev_.d2d * v[1], true);
+    g_new = own.apply(g, up ? k : -k, z);
+  } else {
+    g_new = curve_.apply(g, up ? k : -k, z);
+  }
   auto& c = pulses_[thread];
   if (up) {
     c.up += static_cast<std::uint64_t>(k);

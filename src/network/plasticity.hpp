@@ -126,7 +126,8 @@ class plastic_projection {
   decay_table d_plus_, d_minus_, d_x_, d_y_;
   double e_c_ = 0, e_d_ = 0, k_cd_ = 0;
   const programmed_device* device_ = nullptr;
-  pulse_curve curve_;
+  programmed_device dev_;  // the device with the projection's overrides
+  pulse_curve curve_;      // its curves without device-to-device spread
   philox rng_{1};
   std::uint32_t index_ = 0;
   std::vector<pulse_count> pulses_;  // per thread

@@ -77,6 +77,7 @@ struct plasticity_spec {
   // from [G_min, G_max] to [w_min, w_max]. Empty: the abstract change.
   std::string device;
   double device_c2c = -1;          // [1] overrides the device's cycle-to-cycle spread (>= 0)
+  double device_d2d = 0;           // [1] device-to-device spread of the nonlinearity labels
   bool stochastic_pulses = false;  // round the pulse count stochastically
   std::string where;
 };

@@ -69,6 +69,13 @@ TEST(ProgrammedDevice, AgASiUpdateCurves) {
   EXPECT_NEAR(c.apply(mid, 4, 1.0) - c.apply(mid, 4, 0.0), 0.035 * span * 2, 1e-9 * span);
 }
 
+TEST(ProgrammedDevice, TabulatedNormalizedAMatchesTheRule) {
+  double worst = 0;
+  for (double label = 0.005; label < 9.5; label *= 1.013)  // NeuroSim tabulates up to 9
+    worst = std::max(worst, std::fabs(normalized_a_tabulated(label) / normalized_a(label) - 1));
+  EXPECT_LT(worst, 1e-4);
+}
+
 TEST(ProgrammedDevice, EveryPresetReachesItsBounds) {
   for (const auto& d : programmed_devices()) {
     const pulse_curve c(d, d.nl_ltp, d.nl_ltd);
@@ -140,6 +147,19 @@ plasticity = { rule = "stdp", a_plus = 0.05, a_minus = 0.01, w_max = 1, device =
     EXPECT_NEAR(*it, w[static_cast<std::size_t>(i)], 1e-6) << "synapse " << i << " off the levels";
   }
   EXPECT_GT(pulses.energy, 0);
+
+  // Device-to-device spread of the labels: the same pulses land on different levels.
+  std::string spread = test::read_text(path);
+  spread.replace(spread.find("device_c2c = 0"), 14, "device_c2c = 0, device_d2d = 1");
+  test::write_text(path, spread);
+  network varied(read_network_config(path, models), models);
+  memory_sink sink2;
+  varied.run(sink2);
+  const auto& wv = varied.projection(0).weight;
+  EXPECT_EQ(varied.plasticity(0)->pulses().up, 160u);  // the same pulses
+  std::set<float> distinct(wv.begin(), wv.end());
+  EXPECT_EQ(distinct.size(), 4u);
+  for (const float x : wv) EXPECT_NEAR(x, w[0], 0.15);  // labels 2.4 +- 1: curves nearby
 
   std::string bad = test::read_text(path);
   bad.replace(bad.find("\"ag-a-si\""), 9, "\"gold\"");
