@@ -320,8 +320,7 @@ plasticity_spec read_plasticity(const reader& rd, const toml::table& t, const st
             "an stdp " + what);
   if (const auto* x = t.get("device")) {
     p.device = rd.text(*x, "device");
-    if (!find_programmed_device(p.device))
-      rd.fail(*x, fmt::format("device '{}' is not one of {}", p.device, programmed_device_names()));
+    programmed_device_named(p.device, rd.at(*x));
   }
   if (const auto* x = t.get("device_c2c")) {
     if (p.device.empty()) rd.fail(*x, "'device_c2c' needs a 'device'");

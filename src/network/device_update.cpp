@@ -1,8 +1,12 @@
 #include "network/device_update.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include "core/error.hpp"
 
 namespace ionsim::network {
 
@@ -47,10 +51,11 @@ const programmed_device* find_programmed_device(std::string_view name) {
   return nullptr;
 }
 
-std::string programmed_device_names() {
-  std::string out;
-  for (const auto& d : devices) out += (out.empty() ? "" : ", ") + std::string(d.name);
-  return out;
+const programmed_device& programmed_device_named(std::string_view name, const std::string& where) {
+  if (const auto* d = find_programmed_device(name)) return *d;
+  std::string known;
+  for (const auto& d : devices) known += (known.empty() ? "" : ", ") + std::string(d.name);
+  throw input_error(fmt::format("{}: device '{}' is not one of {}", where, name, known));
 }
 
 double normalized_a(double label) {

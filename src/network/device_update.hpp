@@ -37,8 +37,8 @@ struct programmed_device {
 std::span<const programmed_device> programmed_devices();
 // The device named `name`, or null.
 const programmed_device* find_programmed_device(std::string_view name);
-// Their names, comma-separated (for messages).
-std::string programmed_device_names();
+// The device named `name`; input_error "`where`: device '...' is not one of ..." otherwise.
+const programmed_device& programmed_device_named(std::string_view name, const std::string& where);
 
 // NeuroSim's normalized A (P_max = 1) of a nonlinearity label L > 0: the a whose curve
 // (1 - exp(-x/a)) / (1 - exp(-1/a)) lies at most 0.07 L from the diagonal (perpendicular

@@ -48,10 +48,7 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
   for (std::uint64_t q = 0; q < t.size(); ++q)
     syn_[at[t.target[q]]++] = static_cast<std::uint32_t>(q);
   if (!spec.device.empty()) {
-    device_ = find_programmed_device(spec.device);
-    if (!device_)
-      throw input_error(fmt::format("{}: device '{}' is not one of {}", spec.where, spec.device,
-                                    programmed_device_names()));
+    device_ = &programmed_device_named(spec.device, spec.where);
     dev_ = *device_;
     if (spec.device_c2c >= 0) dev_.c2c = spec.device_c2c;
     dev_.d2d = spec.device_d2d;
@@ -140,15 +137,6 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
   auto& r = r_[thread];
   const std::uint32_t* tg = t.target.data();
   float* w = t.weight.data();
-  if (frozen_) {
-    for (const std::uint32_t s : sources) {
-      std::uint64_t q = t.row[s];
-      const std::uint64_t q1 = t.row[s + 1];
-      if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
-      for (; q < q1 && tg[q] < hi; ++q) input[tg[q]] += w[q];
-    }
-    return;
-  }
   for (const std::uint32_t s : sources) {
     auto& x = r[s];
     const double r2 = triplet_ && x.step >= 0 ? x.b * d_x_(n - x.step) : 0.0;  // before the jump
@@ -159,7 +147,7 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
       const std::uint32_t i = tg[q];
       input[i] += w[q];
       const trace& o = o_[i];
-      if (o.step < 0) continue;
+      if (frozen_ || o.step < 0) continue;  // frozen: the synapses only transmit
       const double o1 = o.a * d_minus_(n - o.step);
       const double amount = depress(w[q], o1 * (p_.a_minus + (triplet_ ? p_.a3_minus * r2 : 0.0)));
       if (rewarded())
@@ -168,6 +156,7 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
         w[q] = static_cast<float>(device_ ? change(thread, q, n, w[q], -amount)
                                           : std::clamp(w[q] - amount, p_.w_min, p_.w_max));
     }
+    if (frozen_) continue;
     const double r1 = x.step >= 0 ? x.a * d_plus_(n - x.step) : 0.0;
     x.a = nearest_ ? 1.0 : r1 + 1.0;
     x.b = nearest_ ? 1.0 : r2 + 1.0;

@@ -201,9 +201,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   if (plast) {
     if (const auto* x = plast->get("device")) {
       c.device = rd.text(*x, "device");
-      if (!network::find_programmed_device(c.device))
-        rd.fail(*x, fmt::format("device '{}' is not one of {}", c.device,
-                                network::programmed_device_names()));
+      network::programmed_device_named(c.device, rd.at(*x));
     }
     if (const auto* x = plast->get("pulse_rounding")) {
       if (c.device.empty()) rd.fail(*x, "'pulse_rounding' needs a 'device'");
