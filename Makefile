@@ -9,7 +9,7 @@ OUT ?= out
 
 all: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DIONSIM_TESTS=ON >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS) --target ionsim
+	@cmake --build $(BUILD) -j $(JOBS) --target programs
 
 deps:
 	@scripts/setup-deps.sh build

@@ -2,7 +2,8 @@
 # The main job (`make run`): device experiments on the shipped presets, the 1M1T1R neuron
 # characterization (report.md) and firing fingerprint (report.html), two networks
 # (Vogels-Abbott CUBA with its spike statistics; recurrent 1M1T1R neurons), two tasks and a NIR
-# graph when the shared data are beside the repository.
+# graph when the shared data are beside the repository, and a parameter sweep of the neuron
+# from Python (the module, built beside the tool).
 # Usage: scripts/run-main.sh BUILD/ionsim OUTDIR
 set -euo pipefail
 bin=$1
@@ -38,6 +39,11 @@ nir=${IONSIM_DATA_DIR:-../shared/data}/nir/rnn
 if [ -f "$nir/braille_noDelay_bias_zero.nir" ]; then
   run "$bin" nir run "$nir/braille_noDelay_bias_zero.nir" --input "$nir/braille_test0_input.npy" \
     --out "$out/nir-braille"
+fi
+module="$(dirname "$bin")/python"
+if [ -d "$module/ionsim" ]; then
+  run env PYTHONPATH="$module" /usr/bin/python3 examples/python/neuron_sweep.py \
+    "$out/python-neuron-sweep"
 fi
 echo "Neuron report (the paper's figures beside the simulation): $out/neuron-zhao2025-calibrated/report.md"
 echo "Summaries and plots:"

@@ -422,9 +422,10 @@ std::uint64_t network::projection_bytes(std::size_t j) const {
   return p.table.bytes() + (p.plastic ? p.plastic->bytes() : 0);
 }
 
-run_result network::run_more(std::int64_t steps, epoch_sink& sink, const std::atomic<bool>* stop) {
+run_result network::run_more(std::int64_t steps, epoch_sink& sink, const std::atomic<bool>* stop,
+                             const std::function<void(std::int64_t)>& on_epoch) {
   n_steps_ = done_ + steps;
-  return run(sink, stop);
+  return run(sink, stop, on_epoch);
 }
 
 void network::set_learning(bool on) {

@@ -120,8 +120,8 @@ class network {
                  const std::function<void(std::int64_t)>& on_epoch = {});
   // Runs `steps` more steps beyond the current end (a driver presenting one sample after the
   // other); the run's duration grows by as much.
-  run_result run_more(std::int64_t steps, epoch_sink& sink,
-                      const std::atomic<bool>* stop = nullptr);
+  run_result run_more(std::int64_t steps, epoch_sink& sink, const std::atomic<bool>* stop = nullptr,
+                      const std::function<void(std::int64_t)>& on_epoch = {});
   std::int64_t steps_done() const { return done_; }
 
   // Learning on or off: plastic projections freeze (they only transmit) and models stop

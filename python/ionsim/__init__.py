@@ -1,0 +1,48 @@
+"""ionsim: simulation of ionic neuromorphic hardware, from one memristor to networks.
+
+The layers of the library, as in the command-line tool (docs/python.md):
+
+- devices: ``Devices`` (a batch of memristors advanced by voltage arrays; ``sweep``,
+  ``pulse``), ``fit``, ``presets``, ``models``, ``model_parameters``;
+- circuits: ``circuit_run`` (a SPICE netlist's transient, traces as arrays);
+- neurons: ``characterize`` (the 1M1T1R neuron through the paper's protocols),
+  ``neuron_trials`` (trials of the compact neuron under one input);
+- networks: ``Network`` (from a TOML file or dicts; ``run`` in chunks), ``network_toml``;
+- NIR: ``nir_run``.
+
+Quantities are SI units (V, A, s, Ω, F, K) unless a docstring says otherwise. Input errors
+raise ``InputError``, a ``ValueError``, with the command line's message; Ctrl-C raises
+``KeyboardInterrupt``. The C++ code runs without the GIL.
+"""
+
+from ._core import (  # noqa: F401
+    Devices,
+    InputError,
+    Network,
+    RunError,
+    characterize,
+    circuit_run,
+    fit,
+    model_parameters,
+    models,
+    network_toml,
+    neuron_trials,
+    nir_run,
+    presets,
+)
+
+__all__ = [
+    "Devices",
+    "InputError",
+    "Network",
+    "RunError",
+    "characterize",
+    "circuit_run",
+    "fit",
+    "model_parameters",
+    "models",
+    "network_toml",
+    "neuron_trials",
+    "nir_run",
+    "presets",
+]

@@ -1,0 +1,541 @@
+// The Python module `ionsim` (its compiled part, ionsim._core): devices, circuits, neurons and
+// NIR graphs here, networks in network.cpp. A thin layer over the library, like apps/ionsim:
+// each function checks its arguments as the command line does and raises ionsim.InputError (a
+// ValueError) with the command line's message.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "circuit/netlist.hpp"
+#include "circuit/transient.hpp"
+#include "common.hpp"
+#include "core/error.hpp"
+#include "device/experiment.hpp"
+#include "device/fit.hpp"
+#include "device/registry.hpp"
+#include "device/summary.hpp"
+#include "neuron/characterize.hpp"
+#include "neuron/dm1t1r.hpp"
+#include "nir/graph.hpp"
+#include "nir/run.hpp"
+
+namespace ionsim::python {
+
+void bind_network(py::module_& m);
+
+namespace {
+
+// A device config from a preset name, a parameter file or a model's defaults, with parameter
+// overrides; as the command line's --preset/--params/--model.
+device_config make_config(const std::string& preset, const std::string& model,
+                          const py::dict& params, const py::object& temperature) {
+  device_config c = preset.empty() ? default_config(model)
+                    : preset.ends_with(".toml") || std::filesystem::is_regular_file(preset)
+                        ? load_config_file(preset)
+                        : load_preset(preset);
+  for (auto [k, v] : params) set_param(c, k.cast<std::string>(), v.cast<double>());
+  if (!temperature.is_none()) set_temperature(c, temperature.cast<double>(), "temperature");
+  return c;
+}
+
+py::dict config_dict(const device_config& c) {
+  py::dict d;
+  for (const auto& [name, value] : param_values(c)) d[py::str(name)] = value;
+  return d;
+}
+
+// A batch of devices of one configuration, advanced by the caller's voltages.
+class devices {
+ public:
+  devices(const std::string& preset, const std::string& model, std::size_t n, std::uint64_t seed,
+          const py::dict& params, const py::object& temperature)
+      : cfg_(make_config(preset, model, params, temperature)), seed_(seed) {
+    if (n < 1) throw input_error("n must be at least 1");
+    dev_ = make_device(cfg_, n, seed);
+  }
+
+  std::string model() const { return std::string(cfg_.model()); }
+  std::size_t size() const { return dev_->size(); }
+  double dt() const { return config_dt(cfg_); }
+  double time() const { return static_cast<double>(step_) * dt(); }
+  py::dict parameters() const { return config_dict(cfg_); }
+  std::vector<std::string> state_names() const { return dev_->state_names(); }
+
+  // Advances `steps` steps of dt holding v (one voltage, or one per device).
+  py::tuple advance(const py::array_t<double, py::array::c_style | py::array::forcecast>& v,
+                    int steps, const py::object& dt_arg) {
+    const double dt = dt_arg.is_none() ? this->dt() : dt_arg.cast<double>();
+    if (!(dt > 0)) throw input_error("dt must be positive");
+    if (steps < 1) throw input_error("steps must be at least 1");
+    if (!dt_arg.is_none() && dt != this->dt() && step_ > 0 && dt != dt_used_)
+      throw input_error("dt cannot change between calls (the step counter keys the noise)");
+    dt_used_ = dt;
+    const std::size_t n = size();
+    std::vector<double> va(n);
+    if (v.size() == 1)
+      std::fill(va.begin(), va.end(), *v.data());
+    else if (static_cast<std::size_t>(v.size()) == n)
+      std::copy(v.data(), v.data() + n, va.begin());
+    else
+      throw input_error(
+          fmt::format("v has {} values for {} devices (give one, or one per device)", v.size(), n));
+    std::vector<double> cur(n), g(n);
+    {
+      py::gil_scoped_release release;
+      dev_->advance(step_, steps, dt, va, cur, g);
+    }
+    step_ += steps;
+    return py::make_tuple(to_array(cur), to_array(g));
+  }
+
+  py::array_t<double> resistance() const {
+    std::vector<double> r(size());
+    for (std::size_t i = 0; i < r.size(); ++i) r[i] = dev_->resistance(i);
+    return to_array(r);
+  }
+
+  py::array_t<double> state(const std::string& name) const {
+    const auto names = dev_->state_names();
+    for (std::size_t k = 0; k < names.size(); ++k)
+      if (names[k] == name) return to_array(dev_->state(k));
+    throw input_error(fmt::format("model {} has no state '{}' (it has: {})", model(), name,
+                                  fmt::join(names, ", ")));
+  }
+
+  void reset() {
+    dev_->reset();
+    step_ = 0;
+  }
+
+  py::dict sweep(double vmax, int points, double dwell, int cycles, const py::object& dt_arg) {
+    if (vmax == 0) throw input_error("vmax must not be zero");
+    if (cycles < 1) throw input_error("cycles must be at least 1");
+    const double dt = dt_arg.is_none() ? this->dt() : dt_arg.cast<double>();
+    if (!(dt > 0)) throw input_error("dt must be positive");
+    const std::vector<std::vector<double>> cyc(static_cast<std::size_t>(cycles),
+                                               sweep_cycle(vmax, points));
+    interrupt_poll poll;
+    reset();
+    const auto r = without_gil(poll, [&] {
+      return run_sweep(*dev_, cyc, dwell, dt, [&](double) {
+        if (poll.poll()) throw interrupted();
+      });
+    });
+    const auto th = sweep_thresholds(r);
+    const std::size_t np = cyc.front().size(), nd = size();
+    std::vector<double> i;
+    i.reserve(nd * cyc.size() * np);
+    for (const auto& dev : r.i)
+      for (const auto& c : dev) i.insert(i.end(), c.begin(), c.end());
+    py::dict d;
+    d["v"] = to_array(cyc.front());
+    d["i"] = to_array(i, {static_cast<py::ssize_t>(nd), static_cast<py::ssize_t>(cycles),
+                          static_cast<py::ssize_t>(np)});
+    d["vth"] = to_array(th.vth);
+    d["vhold"] = to_array(th.vhold);
+    d["summary"] = to_python(thresholds_json(th));
+    return d;
+  }
+
+  py::dict pulse(double amplitude, double width, double read, double pre, double post,
+                 std::size_t record, double sample, const py::object& dt_arg) {
+    const double dt = dt_arg.is_none() ? this->dt() : dt_arg.cast<double>();
+    if (!(dt > 0)) throw input_error("dt must be positive");
+    if (std::fabs(amplitude) <= std::fabs(read))
+      throw input_error("amplitude must exceed the read level in magnitude");
+    if (record > size())
+      throw input_error(fmt::format("record: {} trials of {} devices", record, size()));
+    pulse_protocol p{amplitude, width, read, pre, post};
+    interrupt_poll poll;
+    reset();
+    const auto r = without_gil(poll, [&] {
+      return run_pulse(*dev_, p, dt, record, sample, [&](double) {
+        if (poll.poll()) throw interrupted();
+      });
+    });
+    std::vector<double> delay, relax, i;
+    for (const auto& t : r.times) {
+      delay.push_back(t.delay.value_or(NAN));
+      relax.push_back(t.relax.value_or(NAN));
+    }
+    for (const auto& trace : r.i) i.insert(i.end(), trace.begin(), trace.end());
+    py::dict d;
+    d["t"] = to_array(r.t);
+    d["v"] = to_array(r.v);
+    d["i"] =
+        to_array(i, {static_cast<py::ssize_t>(r.i.size()), static_cast<py::ssize_t>(r.t.size())});
+    d["delay"] = to_array(delay);
+    d["relax"] = to_array(relax);
+    d["i_on"] = to_array(r.i_on);
+    d["summary"] = to_python(pulse_json(pulse_times_of(r.times)));
+    return d;
+  }
+
+ private:
+  device_config cfg_;
+  std::uint64_t seed_;
+  std::unique_ptr<device_model> dev_;
+  std::int64_t step_ = 0;
+  double dt_used_ = 0;
+};
+
+py::dict fit(const std::string& sweep, const std::string& pulse, const std::string& model,
+             const std::string& start, int max_evals, std::uint64_t seed, double dwell,
+             double series) {
+  if (sweep.empty() == pulse.empty())
+    throw input_error("give the measured data: sweep=FILE or pulse=FILE (one of them)");
+  const bool automatic = model == "auto";
+  if (automatic && sweep.empty())
+    throw input_error("model='auto' chooses among models on sweep data: give sweep=FILE");
+  if (automatic && !start.empty())
+    throw input_error("model='auto' starts every candidate from its own preset: drop start");
+  if (max_evals < 10) throw input_error("max_evals must be at least 10");
+  const auto& defaults = device_type_named(automatic ? "wang2024" : model).fit();
+  const std::string start_name =
+      start.empty() ? (sweep.empty() ? defaults.pulse_start : defaults.sweep_start) : start;
+  const device_config from = automatic            ? default_config("wang2024")
+                             : start_name.empty() ? default_config(model)
+                                                  : load_preset(start_name);
+  if (!automatic && from.model() != model)
+    throw input_error(fmt::format("start {}: a preset of model {} is needed, not {}", start_name,
+                                  model, from.model()));
+  fit_options o;
+  o.max_evals = max_evals;
+  o.seed = seed;
+  o.dwell = dwell;
+  o.r_series = series;
+  interrupt_poll poll;
+  o.on_progress = [&](int, double, const char*) {
+    if (poll.poll()) throw interrupted();
+  };
+  const auto r = without_gil(poll, [&] {
+    if (!sweep.empty()) {
+      const auto data = read_sweep_csv(sweep);
+      return automatic ? fit_sweep_auto(data, o, {}) : fit_sweep(data, from, o);
+    }
+    return fit_pulse(read_pulse_csv(pulse), from, o);
+  });
+  poll.raise_if_pending();  // an optimizer that stopped on the interrupt without throwing
+  py::dict d;
+  d["model"] = std::string(r.config.model());
+  d["parameters"] = config_dict(r.config);
+  d["toml"] = to_toml(r.config);
+  d["objective"] = r.objective;
+  d["evaluations"] = r.evaluations;
+  d["report"] = to_python(r.report);
+  return d;
+}
+
+py::dict circuit_run(const std::string& netlist, std::uint64_t seed, std::uint64_t instance) {
+  const bool text = netlist.find('\n') != std::string::npos;
+  if (!text && !std::filesystem::is_regular_file(netlist))
+    throw input_error(
+        fmt::format("{}: no such netlist file (a netlist given as text has more "
+                    "than one line)",
+                    netlist));
+  const circuit::netlist nl =
+      text ? circuit::parse_netlist(netlist, "netlist") : circuit::read_netlist(netlist);
+  if (!nl.tran) throw input_error("the netlist has no .tran card: nothing to simulate");
+  circuit::run_options o;
+  o.seed = seed;
+  o.instance = instance;
+  interrupt_poll poll;
+  o.progress = [&](double) {
+    if (poll.poll()) throw interrupted();
+  };
+  const auto r = without_gil(poll, [&] { return circuit::run_transient(nl, o); });
+  py::dict traces;
+  for (std::size_t k = 0; k < r.names.size(); ++k)
+    traces[py::str(r.names[k])] = to_array(r.values[k]);
+  py::dict energy;
+  for (const auto& e : r.energy) energy[py::str(e.element)] = e.joules;
+  py::dict summary;
+  summary["title"] = nl.title;
+  summary["tstop_s"] = nl.tran->tstop;
+  summary["accepted"] = r.accepted;
+  summary["rejected"] = r.rejected;
+  summary["newton_iterations"] = r.newton_iterations;
+  summary["wall_s"] = r.wall_s;
+  summary["energy_j"] = energy;
+  py::dict d;
+  d["t"] = to_array(r.t);
+  d["traces"] = traces;
+  d["summary"] = summary;
+  return d;
+}
+
+// A neuron preset with [circuit] overrides (c_g, r_c, r_l, v_dd, vto, kp, c_l).
+neuron::neuron_circuit make_neuron(const std::string& preset, const py::dict& circuit,
+                                   const py::object& temperature) {
+  auto n = neuron::neuron_from_preset(preset);
+  for (auto [k, v] : circuit) {
+    const auto key = k.cast<std::string>();
+    const double x = v.cast<double>();
+    double* field = key == "c_g"    ? &n.c_g
+                    : key == "r_c"  ? &n.r_c
+                    : key == "r_l"  ? &n.r_l
+                    : key == "v_dd" ? &n.v_dd
+                    : key == "vto"  ? &n.vto
+                    : key == "kp"   ? &n.kp
+                    : key == "c_l"  ? &n.c_l
+                                    : nullptr;
+    if (!field)
+      throw input_error(
+          fmt::format("circuit: unknown key '{}' (known: c_g, r_c, r_l, v_dd, vto, kp, c_l)", key));
+    if (!std::isfinite(x) || x < 0 || (x == 0 && key != "c_l"))
+      throw input_error(fmt::format("circuit: {} = {:g} must be positive", key, x));
+    *field = x;
+  }
+  neuron::set_spike_levels(n);
+  if (!temperature.is_none())
+    set_temperature(n.memristor, temperature.cast<double>(), "temperature");
+  return n;
+}
+
+py::object characterize(const std::string& preset, int trials, int threshold_trials, double d2d,
+                        std::uint64_t seed, const py::dict& circuit,
+                        const py::object& temperature) {
+  if (trials < 1 || threshold_trials < 1)
+    throw input_error("trials and threshold_trials must be at least 1");
+  if (!(d2d >= 0 && d2d < 1))
+    throw input_error(fmt::format("d2d {:g}: the relative spread must be in [0, 1)", d2d));
+  const auto n = make_neuron(preset, circuit, temperature);
+  neuron::characterize_options o;
+  o.trials = trials;
+  o.threshold_trials = threshold_trials;
+  o.d2d = d2d;
+  o.seed = seed;
+  interrupt_poll poll;
+  o.on_step = [&](const std::string&) {
+    if (poll.poll()) throw interrupted();
+  };
+  const auto results = without_gil(poll, [&] { return neuron::characterize(n, o); });
+  return to_python(results);
+}
+
+py::list neuron_trials(const std::string& preset, double amplitude, double width, double period,
+                       double start, int count, int trials, double t_end, int stop_after_spikes,
+                       double d2d, std::uint64_t seed, const py::object& dt,
+                       const py::dict& circuit, const py::object& temperature) {
+  if (trials < 1) throw input_error("trials must be at least 1");
+  if (!(t_end > 0)) throw input_error("t_end must be positive");
+  if (!(d2d >= 0 && d2d < 1))
+    throw input_error(fmt::format("d2d {:g}: the relative spread must be in [0, 1)", d2d));
+  const auto n = make_neuron(preset, circuit, temperature);
+  neuron::pulse_input in{amplitude, width, period, start, count};
+  neuron::ensemble_options o;
+  o.t_end = t_end;
+  o.stop_after_spikes = stop_after_spikes;
+  o.d2d = d2d;
+  o.seed = seed;
+  if (!dt.is_none()) {
+    o.dt = dt.cast<double>();
+    if (!(o.dt > 0)) throw input_error("dt must be positive");
+  }
+  interrupt_poll poll;
+  const auto r = without_gil(poll, [&] { return neuron::run_ensemble(n, in, trials, o); });
+  py::list out;
+  for (const auto& t : r) {
+    py::dict d;
+    d["spikes"] = to_array(t.spikes);
+    d["switch_on"] = to_array(t.switch_on);
+    d["energy_input"] = t.energy_input;
+    d["energy_supply"] = t.energy_supply;
+    d["t_end"] = t.t_end;
+    out.append(d);
+  }
+  return out;
+}
+
+py::dict nir_run(const std::string& graph_path,
+                 const py::array_t<double, py::array::c_style | py::array::forcecast>& input,
+                 double dt, const std::string& reset, const std::string& spike,
+                 const std::string& method, int latency) {
+  nir::run_options o;
+  if (!(dt > 0)) throw input_error("dt must be positive");
+  o.dt = dt;
+  if (reset != "zero" && reset != "subtract")
+    throw input_error(fmt::format("reset '{}': zero or subtract", reset));
+  if (spike != "unit" && spike != "area")
+    throw input_error(fmt::format("spike '{}': unit or area", spike));
+  if (method != "euler" && method != "exact")
+    throw input_error(fmt::format("method '{}': euler or exact", method));
+  if (latency != 0 && latency != 1) throw input_error("latency must be 0 or 1");
+  o.reset =
+      reset == "zero" ? nir::run_options::reset_mode::zero : nir::run_options::reset_mode::subtract;
+  o.spike =
+      spike == "unit" ? nir::run_options::spike_mode::unit : nir::run_options::spike_mode::area;
+  o.integration =
+      method == "euler" ? nir::run_options::method::euler : nir::run_options::method::exact;
+  o.latency = latency;
+  const nir::graph g = nir::read_graph(graph_path);
+  if (input.ndim() < 1 || input.ndim() > 2)
+    throw input_error(fmt::format("input has {} dimensions: give (steps, inputs)", input.ndim()));
+  const auto steps = static_cast<std::size_t>(input.shape(0));
+  const std::size_t columns = input.ndim() == 2 ? static_cast<std::size_t>(input.shape(1)) : 1;
+  const std::size_t need = nir::input_size(g);
+  if (columns != need)
+    throw input_error(
+        fmt::format("input has {} columns where the graph's Input has {}", columns, need));
+  const std::vector<double> x(input.data(), input.data() + input.size());
+  interrupt_poll poll;
+  const auto r = without_gil(poll, [&] { return nir::run_graph(g, x, steps, o); });
+  py::dict nodes;
+  const auto rows = static_cast<py::ssize_t>(r.steps);
+  for (const auto& n : r.nodes) {
+    py::dict d;
+    d["type"] = n.type;
+    if (n.spiking) d["spikes"] = to_array(n.spikes, {rows, static_cast<py::ssize_t>(n.size)});
+    if (n.stateful) d["v"] = to_array(n.v, {rows, static_cast<py::ssize_t>(n.size)});
+    nodes[py::str(n.name)] = d;
+  }
+  py::dict d;
+  d["version"] = g.version;
+  d["output"] = to_array(r.output, {rows, static_cast<py::ssize_t>(r.output_size)});
+  d["nodes"] = nodes;
+  return d;
+}
+
+py::list presets() {
+  py::list out;
+  for (const auto& name : preset_names()) {
+    const auto c = load_preset(name);
+    py::dict d;
+    d["name"] = name;
+    d["model"] = std::string(c.model());
+    d["description"] = c.description;
+    out.append(d);
+  }
+  return out;
+}
+
+py::list model_parameters(const std::string& model) {
+  py::list out;
+  for (const auto& f : device_type_named(model).params()) {
+    py::dict d;
+    d["name"] = std::string(f.name);
+    d["unit"] = std::string(f.unit);
+    d["default"] = f.default_value;
+    d["min"] = f.min;
+    d["max"] = f.max;
+    d["description"] = std::string(f.description);
+    out.append(d);
+  }
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "ionsim's library: devices, circuits, neurons, networks and NIR graphs";
+  // Input errors are ValueErrors, with the command line's one-line message; a run that cannot
+  // proceed is a RuntimeError.
+  static py::exception<input_error> input_exc(m, "InputError", PyExc_ValueError);
+  static py::exception<run_error> run_exc(m, "RunError", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const input_error& e) {
+      input_exc(e.what());
+    } catch (const run_error& e) {
+      run_exc(e.what());
+    } catch (const toml::parse_error& e) {
+      input_exc(e.what());
+    }
+  });
+
+  m.def("models", &model_names, "The registered device models' names.");
+  m.def("presets", &presets,
+        "The built-in parameter sets: a list of dicts (name, model, description).");
+  m.def("model_parameters", &model_parameters, py::arg("model"),
+        "A model's parameter table: a list of dicts (name, unit (SI), default, min, max, "
+        "description).");
+
+  py::class_<devices>(m, "Devices", R"(A batch of n independent devices of one parameter set.
+
+preset: a built-in preset name (ionsim.presets()) or a parameter file (TOML, as
+    ionsim.fit or `ionsim device fit` writes); model: a model's defaults when no preset is
+    given; params: {name: value} overrides in the parameter table's SI units
+    (ionsim.model_parameters(model)); temperature [K] for models that have one. Device i draws
+    the noise of device id i under `seed`: the same seed gives the same result.)")
+      .def(py::init<const std::string&, const std::string&, std::size_t, std::uint64_t,
+                    const py::dict&, const py::object&>(),
+           py::arg("preset") = "", py::arg("model") = "wang2024", py::arg("n") = 1,
+           py::arg("seed") = 1, py::arg("params") = py::dict(), py::arg("temperature") = py::none())
+      .def_property_readonly("model", &devices::model, "The device model's name.")
+      .def_property_readonly("n", &devices::size, "Number of devices.")
+      .def_property_readonly("dt", &devices::dt, "The parameter set's integration step [s].")
+      .def_property_readonly(
+          "time", &devices::time,
+          "Time advanced since the start or the last reset [s] (in steps of dt).")
+      .def_property_readonly("parameters", &devices::parameters,
+                             "Every parameter as {name: value} (SI units).")
+      .def_property_readonly("state_names", &devices::state_names,
+                             "Names of the internal state variables.")
+      .def("advance", &devices::advance, py::arg("v"), py::arg("steps") = 1,
+           py::arg("dt") = py::none(),
+           "Advances `steps` steps of dt [s] (default: the parameter set's) holding the applied "
+           "voltage v [V] (one value, or one per device; through the parameter set's series "
+           "resistor and compliance). Returns (current [A], conductance [S]) arrays at the end.")
+      .def("resistance", &devices::resistance, "Present resistance of each device [Ω].")
+      .def("state", &devices::state, py::arg("name"), "One state variable of every device.")
+      .def("reset", &devices::reset, "Puts every device in its initial state, at time 0.")
+      .def("sweep", &devices::sweep, py::arg("vmax") = 0.5, py::arg("points") = 201,
+           py::arg("dwell") = 1e-3, py::arg("cycles") = 1, py::arg("dt") = py::none(),
+           "Triangular I-V sweeps 0 -> vmax [V] -> 0 (points per cycle, dwell [s] at each), from "
+           "the initial state. Returns {'v': (points,) [V], 'i': (n, cycles, points) [A], 'vth', "
+           "'vhold': thresholds [V] over all cycles and devices, 'summary': their statistics}.")
+      .def("pulse", &devices::pulse, py::arg("amplitude") = 1.0, py::arg("width") = 20e-3,
+           py::arg("read") = 0.1, py::arg("pre") = 1e-3, py::arg("post") = 30e-3,
+           py::arg("record") = 1, py::arg("sample") = 1e-5, py::arg("dt") = py::none(),
+           "One voltage pulse per device (amplitude [V], width [s], read level [V] for pre and "
+           "post [s]), through the series resistor. Returns {'t' [s], 'v' [V], 'i': (record, "
+           "samples) [A], 'delay', 'relax': per device [s] (NaN where none), 'i_on' [A], "
+           "'summary'}.");
+
+  m.def("fit", &fit, py::arg("sweep") = "", py::arg("pulse") = "", py::arg("model") = "wang2024",
+        py::arg("start") = "", py::arg("max_evals") = 400, py::arg("seed") = 1,
+        py::arg("dwell") = 10e-3, py::arg("series") = 22e3,
+        R"(Calibrates a model to measured sweeps (sweep=CSV: cycle,point,voltage_V,current_A) or
+pulse trials (pulse=CSV: trial,time_s,voltage_V,current_A), as `ionsim device fit`: model
+'auto' classifies the sweeps and chooses among models on held-out cycles. dwell [s]: the
+sweep's time per point; series [Ω]: the pulse measurement's resistor. Returns {'model',
+'parameters', 'toml' (a parameter file for Devices(preset=FILE)), 'objective', 'evaluations',
+'report'}.)");
+
+  m.def("circuit_run", &circuit_run, py::arg("netlist"), py::arg("seed") = 1,
+        py::arg("instance") = 0,
+        R"(Runs a SPICE netlist's .tran (a path, or the netlist's text). Returns {'t': [s],
+'traces': {signal: array} (V for v(...), A for i(...)), 'summary': {steps, Newton iterations,
+wall_s, energy_j per element}}.)");
+
+  m.def("characterize", &characterize, py::arg("preset") = "zhao2025-calibrated",
+        py::arg("trials") = 100, py::arg("threshold_trials") = 200, py::arg("d2d") = 0.1,
+        py::arg("seed") = 1, py::arg("circuit") = py::dict(), py::arg("temperature") = py::none(),
+        R"(The 1M1T1R neuron through the paper's protocols, as `ionsim neuron characterize`.
+circuit: overrides of the preset's [circuit] table (c_g [F], r_c, r_l [Ω], v_dd, vto [V],
+kp [A/V²], c_l [F]). Returns the results dict (results.json).)");
+
+  m.def("neuron_trials", &neuron_trials, py::arg("preset") = "zhao2025-calibrated",
+        py::arg("amplitude") = 0.8, py::arg("width") = 0.0, py::arg("period") = 0.0,
+        py::arg("start") = 0.0, py::arg("count") = -1, py::arg("trials") = 1,
+        py::arg("t_end") = 0.3, py::arg("stop_after_spikes") = 0, py::arg("d2d") = 0.0,
+        py::arg("seed") = 1, py::arg("dt") = py::none(), py::arg("circuit") = py::dict(),
+        py::arg("temperature") = py::none(),
+        R"(Independent trials of the compact 1M1T1R neuron under one input: `count` pulses of
+amplitude [V] and width [s], one every period [s], from start [s] (width 0: a constant level;
+count -1: no end), for t_end [s]. Trial k uses device id k's noise under seed. Returns a list
+of dicts: 'spikes' [s], 'switch_on' [s], 'energy_input', 'energy_supply' [J], 't_end' [s].)");
+
+  m.def("nir_run", &nir_run, py::arg("graph"), py::arg("input"), py::arg("dt") = 1e-4,
+        py::arg("reset") = "zero", py::arg("spike") = "unit", py::arg("method") = "euler",
+        py::arg("latency") = 0,
+        R"(Imports a NIR graph (HDF5) and runs it on input (steps, inputs), as `ionsim nir run`,
+with the options that NIR leaves open (docs/nir.md). Returns {'output': (steps, outputs),
+'nodes': {name: {'type', 'spikes', 'v'}}, 'version'}.)");
+
+  bind_network(m);
+}
+
+}  // namespace ionsim::python

@@ -1,0 +1,31 @@
+"""NIR graphs from Python, against the command line and the data's reference spikes."""
+
+import numpy as np
+import pytest
+
+import ionsim
+from conftest import shared_data
+
+
+def test_single_lif_spike_steps(cli, tmp_path):
+    graph = shared_data("nir/lif/lif_norse.nir")
+    x = np.loadtxt(shared_data("nir/lif/lif_norse.csv"), delimiter=",", ndmin=2)[:, :1]
+    r = ionsim.nir_run(graph, x, dt=1e-4)
+    assert r["version"] == "0.1.1"
+    spikes = r["nodes"]["1"]["spikes"]
+    assert spikes.shape == (1000, 1)
+    # the steps on which the exact solver, Norse and snnTorch agree, each within one step
+    steps = np.flatnonzero(spikes[:, 0])
+    assert len(steps) == 4 and np.all(np.abs(steps - [460, 510, 710, 760]) <= 1)
+    np.save(tmp_path / "x.npy", x)
+    code, _, err = cli("nir", "run", graph, "--input", "x.npy", "--out", "o")
+    assert code == 0, err
+    np.testing.assert_array_equal(np.load(tmp_path / "o" / "output.npy"), r["output"])
+
+
+def test_bad_input_shape():
+    graph = shared_data("nir/lif/lif_norse.nir")
+    with pytest.raises(ionsim.InputError, match="3 columns where the graph's Input has 1"):
+        ionsim.nir_run(graph, np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="reset 'half'"):
+        ionsim.nir_run(graph, np.zeros((10, 1)), reset="half")
