@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job (`make run`): device experiments on the shipped presets, the 1M1T1R neuron
 # characterization (report.md) and firing fingerprint (report.html), two networks
-# (Vogels-Abbott CUBA with its spike statistics; recurrent 1M1T1R neurons), two tasks and a NIR
-# graph when the shared data are beside the repository, and a parameter sweep of the neuron
-# from Python (the module, built beside the tool).
+# (Vogels-Abbott CUBA with its spike statistics; recurrent 1M1T1R neurons), two tasks, a NIR
+# graph when the shared data are beside the repository, a LIF network exported to NIR and run
+# from the graph, and a parameter sweep of the neuron from Python (the module, built beside the
+# tool).
 # Usage: scripts/run-main.sh BUILD/ionsim OUTDIR
 set -euo pipefail
 bin=$1
@@ -40,6 +41,10 @@ if [ -f "$nir/braille_noDelay_bias_zero.nir" ]; then
   run "$bin" nir run "$nir/braille_noDelay_bias_zero.nir" --input "$nir/braille_test0_input.npy" \
     --out "$out/nir-braille"
 fi
+run "$bin" nir export examples/networks/lif_to_nir/net.toml "$out/nir-export/net.nir" \
+  --input "$out/nir-export/input.npy"
+run "$bin" nir run "$out/nir-export/net.nir" --input "$out/nir-export/input.npy" --spike area \
+  --method exact --out "$out/nir-export/run"
 module="$(dirname "$bin")/python"
 if [ -d "$module/ionsim" ]; then
   run env PYTHONPATH="$module" /usr/bin/python3 examples/python/neuron_sweep.py \

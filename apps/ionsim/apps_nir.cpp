@@ -13,6 +13,9 @@
 #include "io/files.hpp"
 #include "io/hdf5.hpp"
 #include "io/npy.hpp"
+#include "network/config.hpp"
+#include "network/network.hpp"
+#include "nir/export.hpp"
 #include "nir/run.hpp"
 
 namespace ionsim::cli {
@@ -43,9 +46,25 @@ nir_commands::nir_commands(CLI::App& app) {
   run_->add_option("--latency", latency_,
                    "0: a spike reaches the next node in the same step; 1: in the next step")
       ->capture_default_str();
+
+  export_ = nir_->add_subcommand(
+      "export",
+      "write a network of LIF neurons (lif_cuba, t_ref = 0) with static current-based synapses, "
+      "driven by a spike_source population, as a NIR graph; run it with --spike area --method "
+      "exact");
+  export_->add_option("config", config_, "network description (TOML)")->required();
+  export_->add_option("graph", nir_out_, "the graph to write (.nir)")->required();
+  export_->add_option("--output", output_pop_,
+                      "population whose spikes the Output node carries (default: the last)");
+  export_->add_option("--input", input_out_,
+                      "also write the spike_source's spikes over the run's duration as the "
+                      "graph's input (.npy, steps x neurons; a spike is 1/dt for one step, a "
+                      "pulse of area 1)");
 }
 
 bool nir_commands::parsed() const { return nir_->parsed(); }
+
+int nir_commands::run() { return export_->parsed() ? export_network() : run_graph(); }
 
 namespace {
 
@@ -112,7 +131,49 @@ std::string file_name(std::string name) {
 
 }  // namespace
 
-int nir_commands::run() {
+int nir_commands::export_network() {
+  const auto models = network::builtin_models();
+  const network::network_spec spec = network::read_network_config(config_, models);
+  network::network net(spec, models);
+  nir::export_info info;
+  const nir::graph g = nir::export_network(net, output_pop_, &info);
+  std::size_t steps = 0, width = 0;
+  std::vector<double> input;
+  if (!input_out_.empty()) {
+    if (fs::path(input_out_).extension() != ".npy")
+      throw input_error(fmt::format("--input {}: the input is written as .npy", input_out_));
+    // The spike_source's spikes as the engine emits them: step n is row n.
+    std::size_t p = 0;
+    while (net.population_name(p) != info.input_population) ++p;
+    network::memory_sink sink;
+    net.run(sink);
+    steps = static_cast<std::size_t>(net.steps_done());
+    width = net.population_size(p);
+    input.assign(steps * width, 0.0);
+    const std::uint32_t first = net.first_id(p);
+    for (const auto& sp : sink.all)
+      if (sp.id >= first && sp.id < first + width)
+        input[static_cast<std::size_t>(sp.step) * width + (sp.id - first)] = 1.0 / spec.run.dt;
+  }
+  const auto parent = fs::path(nir_out_).parent_path();
+  if (!parent.empty()) make_output_dir(parent.string());
+  nir::write_graph(g, nir_out_);
+  if (!input_out_.empty()) write_file_atomic(input_out_, npy_bytes({steps, width}, input));
+  std::size_t linear = 0;
+  for (const auto& n : g.nodes) linear += n.type == "Linear";
+  std::cout << fmt::format(
+      "{}: {} nodes ({} Linear), {} edges; Input: population {}, Output: population {}\n", nir_out_,
+      g.nodes.size(), linear, g.edges.size(), info.input_population, info.output_population);
+  if (!input_out_.empty())
+    std::cout << fmt::format("{}: {} steps x {} inputs\n", input_out_, steps, width);
+  std::cout << fmt::format(
+      "run it with: ionsim nir run {} --dt {:g} --spike area --method exact "
+      "--input ...\n",
+      nir_out_, spec.run.dt);
+  return 0;
+}
+
+int nir_commands::run_graph() {
   nir::run_options o;
   o.dt = parse_quantity(dt_, "s", "--dt");
   if (!(o.dt > 0)) throw input_error("--dt must be positive");

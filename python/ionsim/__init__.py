@@ -8,7 +8,7 @@ The layers of the library, as in the command-line tool (docs/python.md):
 - neurons: ``characterize`` (the 1M1T1R neuron through the paper's protocols),
   ``neuron_trials`` (trials of the compact neuron under one input);
 - networks: ``Network`` (from a TOML file or dicts; ``run`` in chunks), ``network_toml``;
-- NIR: ``nir_run``.
+- NIR: ``nir_run``, ``nir_export``.
 
 Quantities are SI units (V, A, s, Ω, F, K) unless a docstring says otherwise. Input errors
 raise ``InputError``, a ``ValueError``, with the command line's message; Ctrl-C raises
@@ -27,6 +27,7 @@ from ._core import (  # noqa: F401
     models,
     network_toml,
     neuron_trials,
+    nir_export,
     nir_run,
     presets,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "models",
     "network_toml",
     "neuron_trials",
+    "nir_export",
     "nir_run",
     "presets",
 ]

@@ -11,6 +11,7 @@
 #include "common.hpp"
 #include "core/error.hpp"
 #include "network/config.hpp"
+#include "nir/export.hpp"
 
 namespace ionsim::python {
 
@@ -64,20 +65,42 @@ struct python_sink : nw::epoch_sink {
   }
 };
 
+// A network description from a TOML file's path or from dicts with the same keys.
+nw::network_spec read_spec(const py::object& config, const nw::model_registry& models) {
+  if (!py::isinstance<py::dict>(config))
+    return nw::read_network_config(py::str(config).cast<std::string>(), models);
+  const std::string text = network_toml(config.cast<py::dict>());
+  try {
+    return nw::parse_network_config(text, "dict", models);
+  } catch (const input_error& e) {
+    throw input_error(fmt::format("{} (lines of ionsim.network_toml(config))", e.what()));
+  }
+}
+
+py::dict nir_export(const py::object& config, const std::string& path, const std::string& output) {
+  const auto models = nw::builtin_models();
+  const auto spec = read_spec(config, models);
+  nir::export_info info;
+  nir::graph g;
+  {
+    py::gil_scoped_release release;
+    const nw::network net(spec, models);
+    g = nir::export_network(net, output, &info);
+    nir::write_graph(g, path);
+  }
+  py::dict nodes;
+  for (const auto& n : g.nodes) nodes[py::str(n.name)] = n.type;
+  py::dict d;
+  d["input_population"] = info.input_population;
+  d["output_population"] = info.output_population;
+  d["nodes"] = nodes;
+  return d;
+}
+
 class network_handle {
  public:
   network_handle(const py::object& config, int threads) : models_(nw::builtin_models()) {
-    nw::network_spec spec;
-    if (py::isinstance<py::dict>(config)) {
-      const std::string text = network_toml(config.cast<py::dict>());
-      try {
-        spec = nw::parse_network_config(text, "dict", models_);
-      } catch (const input_error& e) {
-        throw input_error(fmt::format("{} (lines of ionsim.network_toml(config))", e.what()));
-      }
-    } else {
-      spec = nw::read_network_config(py::str(config).cast<std::string>(), models_);
-    }
+    nw::network_spec spec = read_spec(config, models_);
     if (threads < 0) throw input_error("threads must be at least 1 (0: the file's [run] threads)");
     if (threads > 0) spec.run.threads = threads;
     {
@@ -283,6 +306,12 @@ void bind_network(py::module_& m) {
   m.def("network_toml", &network_toml, py::arg("config"),
         "The TOML text of a network given as dicts, as ionsim.Network reads it (its error "
         "messages name lines of this text).");
+  m.def("nir_export", &nir_export, py::arg("config"), py::arg("path"), py::arg("output") = "",
+        R"(Writes a network of lif_cuba neurons (no refractory period) with static synapses,
+driven by one spike_source population, as a NIR graph, as `ionsim nir export` (docs/nir.md).
+config: a TOML path or dicts; output: the population of the Output node (default: the last).
+Returns {'input_population', 'output_population', 'nodes': {name: NIR type}}. Run the graph
+with nir_run(..., spike='area', method='exact').)");
   py::class_<network_handle>(m, "Network", R"(A spiking network (docs/network/engine.md).
 
 config: the path of a network TOML file, or a dict with the same keys ({'run': {...},

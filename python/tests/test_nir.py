@@ -29,3 +29,26 @@ def test_bad_input_shape():
         ionsim.nir_run(graph, np.zeros((10, 3)))
     with pytest.raises(ValueError, match="reset 'half'"):
         ionsim.nir_run(graph, np.zeros((10, 1)), reset="half")
+
+
+def test_export_and_run_give_the_networks_spike_counts(tmp_path):
+    from conftest import REPO
+
+    config = str(REPO / "examples" / "networks" / "lif_to_nir" / "net.toml")
+    info = ionsim.nir_export(config, str(tmp_path / "net.nir"))
+    assert info["input_population"] == "in" and info["output_population"] == "out"
+    assert info["nodes"]["hidden"] == "LIF" and info["nodes"]["hidden.exc"] == "LI"
+    assert info["nodes"]["out"] == "CubaLIF" and info["nodes"]["in"] == "Input"
+    net = ionsim.Network(config)
+    net.run(0.5)
+    steps = round(0.5 / net.dt)
+    t, ids = net.spikes("in")
+    x = np.zeros((steps, 20))
+    x[np.round(t / net.dt).astype(int), ids] = 1 / net.dt  # pulses of area 1
+    r = ionsim.nir_run(str(tmp_path / "net.nir"), x, dt=net.dt, spike="area", method="exact")
+    for pop in ("hidden", "gate", "out"):
+        assert r["nodes"][pop]["spikes"].sum() == len(net.spikes(pop)[0]) > 10
+    # the CUBA benchmark starts from random potentials, which NIR cannot hold
+    with pytest.raises(ionsim.InputError, match="population 'exc': an initial state"):
+        ionsim.nir_export(str(REPO / "examples" / "networks" / "cuba.toml"), str(tmp_path / "b.nir"))
+    assert not (tmp_path / "b.nir").exists()

@@ -259,7 +259,8 @@ struct cuba_constants {
 // AVX2 and for the baseline, chosen at load time. Both clones do the same IEEE operations in
 // the same order (no contraction into FMA under -std=c++20), so results do not depend on it.
 // `ref` counts the held steps plus one half: a neuron that fires gets hold + 0.5, is held
-// while ref >= 1, and is recognized as just fired by ref > hold.
+// while ref >= 1, is set to 0 once free, and is recognized as just fired by ref > hold (also
+// with hold = 0, t_ref under two steps: a free neuron's 0 is not above it).
 template <bool with_drive>
 inline void cuba_loop(const cuba_constants& c, double* __restrict v, double* __restrict ge,
                       double* __restrict gi, double* __restrict ref, double* __restrict xe,
@@ -293,7 +294,7 @@ inline void cuba_loop(const cuba_constants& c, double* __restrict v, double* __r
       const double held = free ? vn : vo;
       v[i] = fire ? v_reset : held;
       const double rm = r - 1.0;
-      const double rr = free ? r : rm;
+      const double rr = free ? 0.0 : rm;
       ref[i] = fire ? fired : rr;
       any |= static_cast<int>(fire);
     }
@@ -352,7 +353,7 @@ inline void cuba_loop_per_neuron(const lif_cuba::per_neuron& c, double* __restri
     const double held = free ? vn : vo;
     v[i] = fire ? vr : held;
     const double rm = r - 1.0;
-    const double rr = free ? r : rm;
+    const double rr = free ? 0.0 : rm;
     ref[i] = fire ? fired : rr;
   }
 }

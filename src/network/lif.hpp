@@ -117,6 +117,14 @@ class lif_cuba final : public neuron_model {
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override;
 
+  // The population's parameters (where none varies from neuron to neuron: varies() false).
+  const lif_cuba_params& params() const { return p_; }
+  bool varies() const {
+    for (const auto& v : values_)
+      if (!v.empty()) return true;
+    return false;
+  }
+
   // Derived constants per neuron, used (instead of the scalar ones) once any parameter varies.
   struct per_neuron {
     std::vector<double> base, pm, pe, pi, ae, ai, v_th, v_reset, hold;

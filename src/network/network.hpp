@@ -87,6 +87,7 @@ class network {
   std::uint32_t first_id(std::size_t p) const { return pops_[p].first; }
   std::size_t neurons() const { return n_total_; }
   neuron_model& model(std::size_t p) { return *pops_[p].model; }
+  const neuron_model& model(std::size_t p) const { return *pops_[p].model; }
   std::int64_t total_steps() const { return n_steps_; }
   std::int64_t epoch_steps() const { return epoch_; }
   std::uint64_t synapses() const;

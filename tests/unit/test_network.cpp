@@ -185,6 +185,40 @@ TEST(Network, DcStimulusDrivesRegularFiringInItsWindowOnly) {
     EXPECT_EQ(c.all[k].step - c.all[k - 1].step, expected);
 }
 
+// Without a refractory period (t_ref under two steps), a neuron that fired once is reported
+// again only when it fires again, not whenever a neighbour of its block of 64 fires; with the
+// scalar constants and with per-neuron ones.
+TEST(LifCuba, WithoutRefractoryPeriodEachSpikeIsReportedOnce) {
+  for (const bool per_neuron : {false, true}) {
+    SCOPED_TRACE(per_neuron ? "per-neuron constants" : "scalar constants");
+    auto s = one_population("lif_cuba", 2, 0.3);
+    s.populations[0].params = toml::table{{"e_l", -0.06}, {"t_ref", 0.0}};
+    if (per_neuron)
+      s.populations[0].param_dists.push_back(
+          {"tau_m", "t", value_dist{value_dist::kind::uniform, 0.02, 0.0200001}});
+    // neuron 0 starts above the threshold and fires once; neuron 1 fires on a dc drive
+    s.populations[0].init.push_back({"v", "t", value_dist::constant(-0.06)});
+    stimulus_spec st;
+    st.kind = stimulus_kind::dc;
+    st.target = "a";
+    st.amplitude = 0.022;
+    st.neurons = {1};
+    s.stimuli.push_back(st);
+    stimulus_spec kick = st;
+    kick.amplitude = 5.0;  // [V] -60 mV to about -35 mV in one step
+    kick.neurons = {0};
+    kick.stop = 1e-4;
+    s.stimuli.push_back(kick);
+    network net(s, builtin_models());
+    collect c;
+    net.run(c);
+    std::size_t n0 = 0, n1 = 0;
+    for (const auto& sp : c.all) (sp.id == 0 ? n0 : n1) += 1;
+    EXPECT_EQ(n0, 1u);
+    EXPECT_GE(n1, 10u);
+  }
+}
+
 TEST(Network, PoissonStimulusCountsHaveTheirMeanAndVariance) {
   // tau_e of 10^6 s: ge keeps the sum of all arriving weights, i.e. the Poisson count.
   auto s = one_population("lif_cuba", 2000, 0.1);
