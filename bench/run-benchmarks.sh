@@ -124,6 +124,13 @@ else
   scale_rc=1
 fi
 
+# NIR graphs (the Braille RNN, a 784-500-10 LIF network) beside a plain-torch loop of the same
+# equations, batch 1 and 256, one thread.
+echo
+echo "== NIR graphs: ionsim vs a plain-torch loop (one thread)"
+nir_rc=0
+"$py" "$here/nir_vs_torch.py" "$build" --out "$build/bench/nir_vs_torch.jsonl" || nir_rc=$?
+
 # Brunel's network in its four regimes beside Brian2 (rate, CV, LvR, synchrony; about 25 min,
 # most of it Brian2's numpy target).
 echo
@@ -139,4 +146,5 @@ fi
 [ "$scale_rc" -ne 0 ] && exit "$scale_rc"
 [ "$brunel_rc" -ne 0 ] && exit "$brunel_rc"
 [ "$plasticity_rc" -ne 0 ] && exit "$plasticity_rc"
+[ "$nir_rc" -ne 0 ] && exit "$nir_rc"
 exit "$network_rc"

@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config libgtest-dev libbenchmark-dev librandom12
       python3-brian ccache zlib1g-dev python3-sklearn dataset-fashion-mnist python3-pyspike
       python3-nitime pybind11-dev python3-pytest)
 if [ "${1:-build}" = bench ]; then
-  pkgs+=(python3-torch git)
+  pkgs+=(python3-torch libopenblas0-pthread git)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

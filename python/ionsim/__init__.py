@@ -8,7 +8,8 @@ The layers of the library, as in the command-line tool (docs/python.md):
 - neurons: ``characterize`` (the 1M1T1R neuron through the paper's protocols),
   ``neuron_trials`` (trials of the compact neuron under one input);
 - networks: ``Network`` (from a TOML file or dicts; ``run`` in chunks), ``network_toml``;
-- NIR: ``nir_run``, ``nir_export``.
+- NIR: ``NirGraph`` (a graph read once, run on inputs or batches), ``nir_run``,
+  ``nir_export``.
 
 Quantities are SI units (V, A, s, Ω, F, K) unless a docstring says otherwise. Input errors
 raise ``InputError``, a ``ValueError``, with the command line's message; Ctrl-C raises
@@ -19,6 +20,7 @@ from ._core import (  # noqa: F401
     Devices,
     InputError,
     Network,
+    NirGraph,
     RunError,
     characterize,
     circuit_run,
@@ -36,6 +38,7 @@ __all__ = [
     "Devices",
     "InputError",
     "Network",
+    "NirGraph",
     "RunError",
     "characterize",
     "circuit_run",

@@ -348,11 +348,10 @@ py::list neuron_trials(const std::string& preset, double amplitude, double width
   return out;
 }
 
-py::dict nir_run(const std::string& graph_path,
-                 const py::array_t<double, py::array::c_style | py::array::forcecast>& input,
-                 double dt, const std::string& reset, const std::string& spike,
-                 const std::string& method, int latency) {
+nir::run_options nir_options(double dt, const std::string& reset, const std::string& spike,
+                             const std::string& method, int latency, bool record_v) {
   nir::run_options o;
+  o.record_state = record_v;
   if (!(dt > 0)) throw input_error("dt must be positive");
   o.dt = dt;
   if (reset != "zero" && reset != "subtract")
@@ -369,32 +368,105 @@ py::dict nir_run(const std::string& graph_path,
   o.integration =
       method == "euler" ? nir::run_options::method::euler : nir::run_options::method::exact;
   o.latency = latency;
-  const nir::graph g = nir::read_graph(graph_path);
-  if (input.ndim() < 1 || input.ndim() > 2)
-    throw input_error(fmt::format("input has {} dimensions: give (steps, inputs)", input.ndim()));
-  const auto steps = static_cast<std::size_t>(input.shape(0));
-  const std::size_t columns = input.ndim() == 2 ? static_cast<std::size_t>(input.shape(1)) : 1;
-  const std::size_t need = nir::input_size(g);
-  if (columns != need)
-    throw input_error(
-        fmt::format("input has {} columns where the graph's Input has {}", columns, need));
-  const std::vector<double> x(input.data(), input.data() + input.size());
-  interrupt_poll poll;
-  const auto r = without_gil(poll, [&] { return nir::run_graph(g, x, steps, o); });
-  py::dict nodes;
-  const auto rows = static_cast<py::ssize_t>(r.steps);
-  for (const auto& n : r.nodes) {
+  return o;
+}
+
+// A NIR graph read once and made ready to run, for running many inputs.
+class nir_graph {
+ public:
+  nir_graph(const std::string& path, double dt, const std::string& reset, const std::string& spike,
+            const std::string& method, int latency, bool record_v)
+      : g_(nir::read_graph(path)),
+        runner_(g_, nir_options(dt, reset, spike, method, latency, record_v)) {}
+
+  std::string version() const { return g_.version; }
+  std::size_t input_size() const { return runner_.input_size(); }
+
+  py::dict run(const py::array_t<double, py::array::c_style | py::array::forcecast>& input) {
+    if (input.ndim() < 1 || input.ndim() > 3)
+      throw input_error(fmt::format(
+          "input has {} dimensions: give (steps, inputs) or (batch, steps, inputs)", input.ndim()));
+    const bool batched = input.ndim() == 3;
+    const auto batch = batched ? static_cast<std::size_t>(input.shape(0)) : 1;
+    const auto steps = static_cast<std::size_t>(input.shape(batched ? 1 : 0));
+    const std::size_t columns =
+        input.ndim() >= 2 ? static_cast<std::size_t>(input.shape(input.ndim() - 1)) : 1;
+    if (columns != input_size())
+      throw input_error(fmt::format("input has {} columns where the graph's Input has {}", columns,
+                                    input_size()));
+    if (batch == 0) throw input_error("the batch is empty");
+    const double* data = input.data();
+    // The arrays first (batch first for a batch), then every sample written into its slice.
+    const auto records = runner_.records();
+    const auto array_of = [&](std::size_t width) {
+      std::vector<py::ssize_t> shape = {static_cast<py::ssize_t>(steps),
+                                        static_cast<py::ssize_t>(width)};
+      if (batched) shape.insert(shape.begin(), static_cast<py::ssize_t>(batch));
+      return py::array_t<double>(shape);
+    };
+    std::vector<py::array_t<double>> spikes(records.size()), v(records.size());
+    std::vector<double*> spikes_at(records.size(), nullptr), v_at(records.size(), nullptr);
+    for (std::size_t k = 0; k < records.size(); ++k) {
+      if (records[k].spiking) {
+        spikes[k] = array_of(records[k].size);
+        spikes_at[k] = spikes[k].mutable_data();
+      }
+      if (records[k].stateful) {
+        v[k] = array_of(records[k].size);
+        v_at[k] = v[k].mutable_data();
+      }
+    }
+    auto output = array_of(runner_.output_size());
+    double* output_at = output.mutable_data();
+    interrupt_poll poll;
+    without_gil(poll, [&] {
+      const auto one = [&](nir::runner& r, std::size_t b) {
+        std::vector<double*> sp(spikes_at), vv(v_at);
+        for (std::size_t k = 0; k < records.size(); ++k) {
+          if (sp[k]) sp[k] += b * steps * records[k].size;
+          if (vv[k]) vv[k] += b * steps * records[k].size;
+        }
+        r.run_into(data + b * steps * columns, steps, sp, vv,
+                   output_at + b * steps * runner_.output_size());
+      };
+      if (batch == 1) {
+        one(runner_, 0);
+        return 0;
+      }
+      // Samples are independent copies of the network: one runner per thread.
+#pragma omp parallel
+      {
+        nir::runner mine(runner_);
+#pragma omp for schedule(dynamic)
+        for (std::size_t b = 0; b < batch; ++b) one(mine, b);
+      }
+      return 0;
+    });
+    py::dict nodes;
+    for (std::size_t k = 0; k < records.size(); ++k) {
+      py::dict d;
+      d["type"] = records[k].type;
+      if (records[k].spiking) d["spikes"] = spikes[k];
+      if (records[k].stateful) d["v"] = v[k];
+      nodes[py::str(records[k].name)] = d;
+    }
     py::dict d;
-    d["type"] = n.type;
-    if (n.spiking) d["spikes"] = to_array(n.spikes, {rows, static_cast<py::ssize_t>(n.size)});
-    if (n.stateful) d["v"] = to_array(n.v, {rows, static_cast<py::ssize_t>(n.size)});
-    nodes[py::str(n.name)] = d;
+    d["version"] = g_.version;
+    d["output"] = output;
+    d["nodes"] = nodes;
+    return d;
   }
-  py::dict d;
-  d["version"] = g.version;
-  d["output"] = to_array(r.output, {rows, static_cast<py::ssize_t>(r.output_size)});
-  d["nodes"] = nodes;
-  return d;
+
+ private:
+  nir::graph g_;
+  nir::runner runner_;
+};
+
+py::dict nir_run(const std::string& path,
+                 const py::array_t<double, py::array::c_style | py::array::forcecast>& input,
+                 double dt, const std::string& reset, const std::string& spike,
+                 const std::string& method, int latency) {
+  return nir_graph(path, dt, reset, spike, method, latency, true).run(input);
 }
 
 py::list presets() {
@@ -528,12 +600,29 @@ amplitude [V] and width [s], one every period [s], from start [s] (width 0: a co
 count -1: no end), for t_end [s]. Trial k uses device id k's noise under seed. Returns a list
 of dicts: 'spikes' [s], 'switch_on' [s], 'energy_input', 'energy_supply' [J], 't_end' [s].)");
 
+  py::class_<nir_graph>(m, "NirGraph", R"(A NIR graph (HDF5) read once and made ready to run many
+inputs, with the options that NIR leaves open (docs/nir.md): dt [s], reset 'zero' or
+'subtract', spike 'unit' (height 1 for one step) or 'area' (area 1, height 1/dt), method
+'euler' or 'exact', latency 0 or 1; record_v False keeps only the spikes and the output.)")
+      .def(py::init<const std::string&, double, const std::string&, const std::string&,
+                    const std::string&, int, bool>(),
+           py::arg("graph"), py::arg("dt") = 1e-4, py::arg("reset") = "zero",
+           py::arg("spike") = "unit", py::arg("method") = "euler", py::arg("latency") = 0,
+           py::arg("record_v") = true)
+      .def_property_readonly("version", &nir_graph::version, "The file's NIR version.")
+      .def_property_readonly("input_size", &nir_graph::input_size, "Elements of the Input node.")
+      .def("run", &nir_graph::run, py::arg("input"),
+           "Runs the graph from rest on input (steps, inputs), or on a batch (batch, steps, "
+           "inputs), each sample an independent copy of the network (in parallel on the OpenMP "
+           "threads). Returns {'output': (steps, outputs), 'nodes': {name: {'type', 'spikes', "
+           "'v'}}, 'version'}, with the batch first for a batch.");
+
   m.def("nir_run", &nir_run, py::arg("graph"), py::arg("input"), py::arg("dt") = 1e-4,
         py::arg("reset") = "zero", py::arg("spike") = "unit", py::arg("method") = "euler",
         py::arg("latency") = 0,
-        R"(Imports a NIR graph (HDF5) and runs it on input (steps, inputs), as `ionsim nir run`,
-with the options that NIR leaves open (docs/nir.md). Returns {'output': (steps, outputs),
-'nodes': {name: {'type', 'spikes', 'v'}}, 'version'}.)");
+        R"(Imports a NIR graph and runs it once, as `ionsim nir run`: NirGraph(graph, dt, reset,
+spike, method, latency).run(input). Returns {'output': (steps, outputs), 'nodes': {name:
+{'type', 'spikes', 'v'}}, 'version'}.)");
 
   bind_network(m);
 }

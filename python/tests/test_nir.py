@@ -52,3 +52,20 @@ def test_export_and_run_give_the_networks_spike_counts(tmp_path):
     with pytest.raises(ionsim.InputError, match="population 'exc': an initial state"):
         ionsim.nir_export(str(REPO / "examples" / "networks" / "cuba.toml"), str(tmp_path / "b.nir"))
     assert not (tmp_path / "b.nir").exists()
+
+
+def test_a_batch_is_independent_copies():
+    graph = ionsim.NirGraph(shared_data("nir/rnn/braille_noDelay_bias_zero.nir"))
+    x = np.load(shared_data("nir/rnn/braille_test0_input.npy"))  # (256 steps, 12)
+    one = graph.run(x)
+    rng = np.random.default_rng(1)
+    batch = np.stack([x, rng.permutation(x), x])
+    many = graph.run(batch)
+    assert many["output"].shape == (3,) + one["output"].shape
+    # each sample starts from rest: the first and the third are the single run's
+    for k in (0, 2):
+        np.testing.assert_array_equal(many["output"][k], one["output"])
+        for name, node in one["nodes"].items():
+            if "spikes" in node:
+                np.testing.assert_array_equal(many["nodes"][name]["spikes"][k], node["spikes"])
+    assert not np.array_equal(many["output"][1], one["output"])

@@ -176,14 +176,48 @@ std::vector<std::size_t> own_shape(const graph& g, const node& n) {
   return {};  // Identity, Flatten, pooling: from the input
 }
 
+// The node types the step distinguishes, resolved once (not by name in every step).
+enum class kind {
+  pass,
+  affine,
+  conv,
+  sum_pool,
+  avg_pool,
+  scale,
+  threshold,
+  delay,
+  cuba,
+  leaky,
+  integrator
+};
+
+kind kind_of(const std::string& type) {
+  if (type == "Affine" || type == "Linear") return kind::affine;
+  if (type == "Conv2d" || type == "Conv1d") return kind::conv;
+  if (type == "SumPool2d") return kind::sum_pool;
+  if (type == "AvgPool2d") return kind::avg_pool;
+  if (type == "Scale") return kind::scale;
+  if (type == "Threshold") return kind::threshold;
+  if (type == "Delay") return kind::delay;
+  if (type == "CubaLIF" || type == "CubaLI") return kind::cuba;
+  if (type == "LIF" || type == "LI") return kind::leaky;
+  if (type == "IF" || type == "I") return kind::integrator;
+  return kind::pass;  // Input, Output, Identity, Flatten
+}
+
 struct state {
   const node* n = nullptr;
+  kind k = kind::pass;
   std::vector<std::size_t> shape;
   std::size_t size = 0, in_size = 0;
   window geometry;  // Conv1d, Conv2d, SumPool2d, AvgPool2d
   bool spiking = false, stateful = false;
   // parameters, broadcast
   std::vector<double> tau, tau_syn, r, v_leak, v_th, v_reset, w_in, scale, bias, weight;
+  std::vector<double> weight_t;  // Affine, Linear: the weights by input (in x out)
+  // Per step of dt, computed once: dt / tau and exp(-dt / tau) of the membrane and the synapse,
+  // and CubaLIF's exact coupling of the current into v over the step.
+  std::vector<double> mem_rate, syn_rate, mem_decay, syn_decay, cross;
   std::vector<std::size_t> delay_steps;
   // state
   std::vector<double> v, i_syn, out, prev_out;
@@ -250,14 +284,61 @@ std::size_t input_size(const graph& g) {
   throw input_error(fmt::format("{}: the graph has no Input node", g.source));
 }
 
-run_result run_graph(const graph& g0, const std::vector<double>& input, std::size_t steps,
+struct runner::impl {
+  graph g;
+  run_options o;
+  std::vector<state> st;
+  std::vector<std::size_t> order, position;
+  std::vector<std::vector<std::size_t>> preds;
+  std::size_t in_node = 0, out_node = 0;
+
+  impl(const graph& g0, const run_options& opts);
+  impl(const impl& other) : impl(other, 0) {}
+  // A copy whose states point into its own graph.
+  impl(const impl& other, int)
+      : g(other.g),
+        o(other.o),
+        st(other.st),
+        order(other.order),
+        position(other.position),
+        preds(other.preds),
+        in_node(other.in_node),
+        out_node(other.out_node) {
+    for (std::size_t k = 0; k < st.size(); ++k) st[k].n = &g.nodes[k];
+  }
+  run_result run(const std::vector<double>& input, std::size_t steps);
+  std::vector<node_record> records() const;
+  void run_into(const double* input, std::size_t steps, const std::vector<double*>& spikes_out,
+                const std::vector<double*>& v_out, double* output);
+};
+
+runner::runner(const graph& g, const run_options& o) : p_(std::make_unique<impl>(g, o)) {}
+runner::runner(const runner& other) : p_(std::make_unique<impl>(*other.p_)) {}
+runner::~runner() = default;
+std::size_t runner::input_size() const { return p_->st[p_->in_node].size; }
+run_result runner::run(const std::vector<double>& input, std::size_t steps) {
+  return p_->run(input, steps);
+}
+std::vector<node_record> runner::records() const { return p_->records(); }
+std::size_t runner::output_size() const { return p_->st[p_->out_node].size; }
+void runner::run_into(const double* input, std::size_t steps,
+                      const std::vector<double*>& spikes_out, const std::vector<double*>& v_out,
+                      double* output) {
+  p_->run_into(input, steps, spikes_out, v_out, output);
+}
+
+run_result run_graph(const graph& g, const std::vector<double>& input, std::size_t steps,
                      const run_options& o) {
-  const graph g = flatten(g0);
+  return runner(g, o).run(input, steps);
+}
+
+runner::impl::impl(const graph& g0, const run_options& opts) : g(flatten(g0)), o(opts) {
   if (!(o.dt > 0)) throw input_error("the step dt must be positive");
   std::map<std::string, std::size_t> index;
   for (std::size_t k = 0; k < g.nodes.size(); ++k) index[g.nodes[k].name] = k;
   const std::size_t nn = g.nodes.size();
-  std::vector<std::vector<std::size_t>> preds(nn), succs(nn);
+  preds.assign(nn, {});
+  std::vector<std::vector<std::size_t>> succs(nn);
   for (const auto& [a, b] : g.edges) {
     // flatten() checked the names of nested graphs; the outer graph's are checked here.
     for (const auto* end : {&a, &b})
@@ -267,7 +348,8 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
     preds[index[b]].push_back(index[a]);
     succs[index[a]].push_back(index[b]);
   }
-  std::size_t in_node = nn, out_node = nn;
+  in_node = nn;
+  out_node = nn;
   for (std::size_t k = 0; k < nn; ++k) {
     const auto& n = g.nodes[k];
     if (!supported.count(n.type))
@@ -288,7 +370,6 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
 
   // Order of evaluation: depth-first from the Input; an edge to a node already on the path
   // (a recurrent edge) carries the previous step's value.
-  std::vector<std::size_t> order;
   std::vector<int> mark(nn, 0);
   std::function<void(std::size_t)> visit = [&](std::size_t k) {
     mark[k] = 1;
@@ -301,13 +382,14 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
   for (std::size_t k = 0; k < nn; ++k)
     if (!mark[k]) visit(k);
   std::reverse(order.begin(), order.end());
-  std::vector<std::size_t> position(nn);
+  position.assign(nn, 0);
   for (std::size_t k = 0; k < nn; ++k) position[order[k]] = k;
 
   // Shapes: from parameters, else from the input (in order of evaluation).
-  std::vector<state> st(nn);
+  st.assign(nn, {});
   for (std::size_t k = 0; k < nn; ++k) {
     st[k].n = &g.nodes[k];
+    st[k].k = kind_of(g.nodes[k].type);
     st[k].shape = own_shape(g, g.nodes[k]);
   }
   for (std::size_t k : order) {
@@ -355,6 +437,10 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
     if (n.type == "Affine" || n.type == "Linear") {
       s.weight = n.params.at("weight").data;
       s.bias = n.type == "Affine" ? param(g, n, "bias", m) : std::vector<double>(m, 0.0);
+      s.weight_t.resize(s.weight.size());
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < s.in_size; ++j)
+          s.weight_t[j * m + i] = s.weight[i * s.in_size + j];
     }
     if (n.type == "Conv2d" || n.type == "Conv1d") {
       s.weight = n.params.at("weight").data;
@@ -383,6 +469,19 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
     for (const auto* tau : {&s.tau, &s.tau_syn})
       for (double t : *tau)
         if (!(t > 0)) fail(g, n, fmt::format("time constant {:g} s must be positive", t));
+    const double dt = o.dt;
+    for (double tm : s.tau) {
+      s.mem_rate.push_back(dt / tm);
+      s.mem_decay.push_back(std::exp(-dt / tm));
+    }
+    for (std::size_t i = 0; i < s.tau_syn.size(); ++i) {
+      const double ts = s.tau_syn[i], tm = s.tau[i];
+      const double es = std::exp(-dt / ts), em = s.mem_decay[i];
+      s.syn_rate.push_back(dt / ts);
+      s.syn_decay.push_back(es);
+      s.cross.push_back(std::fabs(ts - tm) > 1e-12 * tm ? ts / (ts - tm) * (es - em)
+                                                        : dt / tm * em);  // the limit ts -> tm
+    }
     if (n.type == "Delay") {
       for (double d : param(g, n, "delay", m)) {
         if (!(d >= 0)) fail(g, n, fmt::format("delay {:g} s must not be negative", d));
@@ -394,43 +493,78 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
     s.out.assign(m, 0.0);
     s.prev_out.assign(m, 0.0);
   }
+}
+
+// The recorded nodes (spiking, or stateful with record_state), in order of evaluation, without
+// data; the same for every run.
+std::vector<node_record> runner::impl::records() const {
+  std::vector<node_record> out;
+  for (std::size_t k : order)
+    if (st[k].spiking || (st[k].stateful && o.record_state)) {
+      node_record r;
+      r.name = g.nodes[k].name;
+      r.type = g.nodes[k].type;
+      r.size = st[k].size;
+      r.spiking = st[k].spiking;
+      r.stateful = st[k].stateful && o.record_state;
+      out.push_back(std::move(r));
+    }
+  return out;
+}
+
+run_result runner::impl::run(const std::vector<double>& input, std::size_t steps) {
   const std::size_t n_in = st[in_node].size;
   if (input.size() != steps * n_in)
     throw input_error(
         fmt::format("{}: the input has {} values where {} steps x {} inputs are "
                     "needed",
                     g.source, input.size(), steps, n_in));
-
   run_result res;
   res.steps = steps;
   res.output_size = st[out_node].size;
-  res.output.reserve(steps * res.output_size);
+  res.output.resize(steps * res.output_size);
+  res.nodes = records();
+  std::vector<double*> spikes, v;
+  for (auto& r : res.nodes) {
+    if (r.spiking) r.spikes.resize(steps * r.size);
+    if (r.stateful) r.v.resize(steps * r.size);
+    spikes.push_back(r.spiking ? r.spikes.data() : nullptr);
+    v.push_back(r.stateful ? r.v.data() : nullptr);
+  }
+  run_into(input.data(), steps, spikes, v, res.output.data());
+  return res;
+}
+
+void runner::impl::run_into(const double* input, std::size_t steps,
+                            const std::vector<double*>& spikes_out,
+                            const std::vector<double*>& v_out, double* output) {
+  // Every run starts from rest.
+  for (auto& s : st) {
+    std::fill(s.v.begin(), s.v.end(), 0.0);
+    std::fill(s.i_syn.begin(), s.i_syn.end(), 0.0);
+    std::fill(s.out.begin(), s.out.end(), 0.0);
+    std::fill(s.prev_out.begin(), s.prev_out.end(), 0.0);
+    for (auto& r : s.ring) std::fill(r.begin(), r.end(), 0.0);
+    s.ring_at = 0;
+  }
+  const std::size_t n_in = st[in_node].size;
   std::vector<std::size_t> recorded;
   for (std::size_t k : order)
-    if (st[k].spiking || st[k].stateful) {
-      node_record r;
-      r.name = g.nodes[k].name;
-      r.type = g.nodes[k].type;
-      r.size = st[k].size;
-      r.spiking = st[k].spiking;
-      r.stateful = st[k].stateful;
-      if (r.spiking) r.spikes.reserve(steps * r.size);
-      if (r.stateful) r.v.reserve(steps * r.size);
-      res.nodes.push_back(std::move(r));
-      recorded.push_back(k);
-    }
+    if (st[k].spiking || (st[k].stateful && o.record_state)) recorded.push_back(k);
+  IONSIM_ASSERT(recorded.size() == spikes_out.size() && recorded.size() == v_out.size());
   const double height = o.spike == run_options::spike_mode::area ? 1.0 / o.dt : 1.0;
   const bool exact = o.integration == run_options::method::exact;
   std::vector<double> x;
   for (std::size_t t = 0; t < steps; ++t) {
-    for (auto& s : st) s.prev_out = s.out;
+    // Every node writes all of its output in a step: the previous one is kept by a swap.
+    for (auto& s : st) std::swap(s.prev_out, s.out);
     for (std::size_t k : order) {
       auto& s = st[k];
-      const auto& type = s.n->type;
+      const kind type = s.k;
       // The node's input: the sum of its sources, this step's where already computed.
       x.assign(s.in_size, 0.0);
       if (k == in_node) {
-        std::copy_n(input.begin() + static_cast<std::ptrdiff_t>(t * n_in), n_in, x.begin());
+        std::copy_n(input + t * n_in, n_in, x.begin());
       }
       for (std::size_t p : preds[k]) {
         const bool now = position[p] < position[k] && !(o.latency > 0 && st[p].spiking);
@@ -439,22 +573,37 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
       }
       auto& y = s.out;
       const std::size_t m = s.size;
-      if (type == "Affine" || type == "Linear") {
-        for (std::size_t i = 0; i < m; ++i) {
-          double acc = s.bias[i];
-          const double* w = s.weight.data() + i * s.in_size;
-          for (std::size_t j = 0; j < s.in_size; ++j) acc += w[j] * x[j];
-          y[i] = acc;
+      if (type == kind::affine) {
+        // Spikes are mostly zeros: with few nonzero inputs, the columns of those inputs only.
+        // Either way y[i] = b[i] + sum over j in increasing order of w[i, j] x[j] (a skipped
+        // term adds an exact zero), so both give the same values.
+        std::size_t nonzero = 0;
+        for (double v : x) nonzero += v != 0;
+        if (4 * nonzero < s.in_size) {
+          std::copy(s.bias.begin(), s.bias.end(), y.begin());
+          for (std::size_t j = 0; j < s.in_size; ++j) {
+            if (x[j] == 0) continue;
+            const double xj = x[j];
+            const double* w = s.weight_t.data() + j * m;
+            for (std::size_t i = 0; i < m; ++i) y[i] += w[i] * xj;
+          }
+        } else {
+          for (std::size_t i = 0; i < m; ++i) {
+            double acc = s.bias[i];
+            const double* w = s.weight.data() + i * s.in_size;
+            for (std::size_t j = 0; j < s.in_size; ++j) acc += w[j] * x[j];
+            y[i] = acc;
+          }
         }
-      } else if (type == "Conv2d" || type == "Conv1d") {
+      } else if (type == kind::conv) {
         convolve(s.geometry, s.weight, s.bias, x, y);
-      } else if (type == "SumPool2d" || type == "AvgPool2d") {
-        pool(s.geometry, type == "AvgPool2d", x, y);
-      } else if (type == "Scale") {
+      } else if (type == kind::sum_pool || type == kind::avg_pool) {
+        pool(s.geometry, type == kind::avg_pool, x, y);
+      } else if (type == kind::scale) {
         for (std::size_t i = 0; i < m; ++i) y[i] = s.scale[i] * x[i];
-      } else if (type == "Threshold") {
+      } else if (type == kind::threshold) {
         for (std::size_t i = 0; i < m; ++i) y[i] = x[i] > s.v_th[i] ? height : 0.0;
-      } else if (type == "Delay") {
+      } else if (type == kind::delay) {
         for (std::size_t i = 0; i < m; ++i) {
           auto& ring = s.ring[i];
           ring[s.ring_at % ring.size()] = x[i];
@@ -465,25 +614,21 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
         for (std::size_t i = 0; i < m; ++i) {
           double drive = x[i];
           const double dt = o.dt;
-          if (type == "CubaLIF" || type == "CubaLI") {
+          if (type == kind::cuba) {
             const double i_inf = s.w_in[i] * x[i], i0 = s.i_syn[i];
             if (exact) {
-              const double es = std::exp(-dt / s.tau_syn[i]), em = std::exp(-dt / s.tau[i]);
+              const double es = s.syn_decay[i], em = s.mem_decay[i];
               const double v_inf = s.v_leak[i] + s.r[i] * i_inf;
-              const double ts = s.tau_syn[i], tm = s.tau[i];
-              const double cross = std::fabs(ts - tm) > 1e-12 * tm
-                                       ? ts / (ts - tm) * (es - em)
-                                       : dt / tm * em;  // the limit ts -> tm
-              s.v[i] = v_inf + (s.v[i] - v_inf) * em + s.r[i] * (i0 - i_inf) * cross;
+              s.v[i] = v_inf + (s.v[i] - v_inf) * em + s.r[i] * (i0 - i_inf) * s.cross[i];
               s.i_syn[i] = i_inf + (i0 - i_inf) * es;
             } else {
-              s.i_syn[i] = i0 + dt / s.tau_syn[i] * (i_inf - i0);
-              s.v[i] += dt / s.tau[i] * (s.v_leak[i] - s.v[i] + s.r[i] * s.i_syn[i]);
+              s.i_syn[i] = i0 + s.syn_rate[i] * (i_inf - i0);
+              s.v[i] += s.mem_rate[i] * (s.v_leak[i] - s.v[i] + s.r[i] * s.i_syn[i]);
             }
-          } else if (type == "LIF" || type == "LI") {
+          } else if (type == kind::leaky) {
             const double v_inf = s.v_leak[i] + s.r[i] * drive;
-            s.v[i] = exact ? v_inf + (s.v[i] - v_inf) * std::exp(-dt / s.tau[i])
-                           : s.v[i] + dt / s.tau[i] * (v_inf - s.v[i]);
+            s.v[i] = exact ? v_inf + (s.v[i] - v_inf) * s.mem_decay[i]
+                           : s.v[i] + s.mem_rate[i] * (v_inf - s.v[i]);
           } else {  // IF, I: dv/dt = r x
             s.v[i] += dt * s.r[i] * drive;
           }
@@ -502,14 +647,13 @@ run_result run_graph(const graph& g0, const std::vector<double>& input, std::siz
     }
     for (std::size_t r = 0; r < recorded.size(); ++r) {
       const auto& s = st[recorded[r]];
-      auto& rec = res.nodes[r];
-      if (rec.spiking)
-        for (double v : s.out) rec.spikes.push_back(v != 0 ? 1.0 : 0.0);
-      if (rec.stateful) rec.v.insert(rec.v.end(), s.v.begin(), s.v.end());
+      if (double* sp = spikes_out[r])
+        for (std::size_t i = 0; i < s.size; ++i) sp[t * s.size + i] = s.out[i] != 0 ? 1.0 : 0.0;
+      if (double* vv = v_out[r]) std::copy(s.v.begin(), s.v.end(), vv + t * s.size);
     }
-    res.output.insert(res.output.end(), st[out_node].out.begin(), st[out_node].out.end());
+    const auto& y = st[out_node].out;
+    std::copy(y.begin(), y.end(), output + t * y.size());
   }
-  return res;
 }
 
 }  // namespace ionsim::nir

@@ -3,6 +3,7 @@
 // the reset, the spike representation, the discretisation and the latency of spikes.
 // docs/nir.md.
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct run_options {
   enum class method { euler, exact } integration = method::euler;
   // 0: a spike reaches the next node in the step it is emitted; 1: in the following step.
   int latency = 0;
+  bool record_state = true;  // the v of every stateful node (node_record::v)
 };
 
 struct node_record {
@@ -25,7 +27,8 @@ struct node_record {
   std::size_t size = 0;
   bool spiking = false, stateful = false;
   std::vector<double> spikes;  // steps x size, 0 or 1 (spiking nodes)
-  std::vector<double> v;       // steps x size, after the step and its reset (stateful nodes)
+  std::vector<double> v;       // steps x size, after the step and its reset (stateful nodes,
+                               // with record_state)
 };
 
 struct run_result {
@@ -39,6 +42,30 @@ struct run_result {
 // match, or a graph without exactly one Input and one Output.
 run_result run_graph(const graph& g, const std::vector<double>& input, std::size_t steps,
                      const run_options& o);
+
+// A graph made ready to run (flattened, ordered, checked, its parameters read), for running
+// many inputs: each run starts from rest. Copies are independent (one per thread).
+class runner {
+ public:
+  runner(const graph& g, const run_options& o);
+  runner(const runner& other);
+  runner& operator=(const runner&) = delete;
+  ~runner();
+  std::size_t input_size() const;
+  // input: steps x input_size() values.
+  run_result run(const std::vector<double>& input, std::size_t steps);
+  // The same run written into the caller's arrays (steps x size each, C order): for each of
+  // records() (the recorded nodes, without data) its spikes and v (nullptr: not written), and
+  // the output (steps x output_size()). `input` holds steps x input_size() values.
+  std::vector<node_record> records() const;
+  std::size_t output_size() const;
+  void run_into(const double* input, std::size_t steps, const std::vector<double*>& spikes_out,
+                const std::vector<double*>& v_out, double* output);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
 
 // The size of the graph's input (its Input node's shape, flattened).
 std::size_t input_size(const graph& g);
