@@ -8,6 +8,8 @@ The layers of the library, as in the command-line tool (docs/python.md):
 - neurons: ``characterize`` (the 1M1T1R neuron through the paper's protocols),
   ``neuron_trials`` (trials of the compact neuron under one input);
 - networks: ``Network`` (from a TOML file or dicts; ``run`` in chunks), ``network_toml``;
+- spike-train statistics: ``train_statistics``, ``pair_distances``, ``analyze`` (a
+  population from (times, ids) arrays);
 - NIR: ``NirGraph`` (a graph read once, run on inputs or batches), ``nir_run``,
   ``nir_export``.
 
@@ -22,6 +24,7 @@ from ._core import (  # noqa: F401
     Network,
     NirGraph,
     RunError,
+    analyze,
     characterize,
     circuit_run,
     fit,
@@ -31,7 +34,9 @@ from ._core import (  # noqa: F401
     neuron_trials,
     nir_export,
     nir_run,
+    pair_distances,
     presets,
+    train_statistics,
 )
 
 __all__ = [
@@ -40,6 +45,7 @@ __all__ = [
     "Network",
     "NirGraph",
     "RunError",
+    "analyze",
     "characterize",
     "circuit_run",
     "fit",
@@ -49,5 +55,7 @@ __all__ = [
     "neuron_trials",
     "nir_export",
     "nir_run",
+    "pair_distances",
     "presets",
+    "train_statistics",
 ]

@@ -23,6 +23,7 @@
 namespace ionsim::python {
 
 void bind_network(py::module_& m);
+void bind_analysis(py::module_& m);
 
 namespace {
 
@@ -625,6 +626,7 @@ spike, method, latency).run(input). Returns {'output': (steps, outputs), 'nodes'
 {'type', 'spikes', 'v'}}, 'version'}.)");
 
   bind_network(m);
+  bind_analysis(m);
 }
 
 }  // namespace ionsim::python
