@@ -1,10 +1,8 @@
 #include "nir/export.hpp"
 
 #include <fmt/format.h>
-#include <hdf5.h>
 
 #include <cmath>
-#include <filesystem>
 #include <set>
 
 #include "core/error.hpp"
@@ -208,109 +206,6 @@ graph export_network(const nw::network& net, const std::string& output, export_i
     info->output_population = net.population_name(out);
   }
   return g;
-}
-
-namespace {
-
-// Owns an HDF5 identifier.
-struct h5 {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  h5(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
-  h5(const h5&) = delete;
-  h5& operator=(const h5&) = delete;
-  ~h5() {
-    if (id >= 0) close(id);
-  }
-};
-
-struct writer {
-  std::string path;
-
-  void check(hid_t id, const std::string& what) const {
-    if (id < 0) throw run_error(fmt::format("{}: cannot write {}", path, what));
-  }
-
-  // Variable-length UTF-8 strings, as h5py writes Python str: a scalar, or an array of shape.
-  void strings(hid_t loc, const std::string& name, const std::vector<std::string>& values,
-               const std::vector<hsize_t>& shape) const {
-    h5 type{H5Tcopy(H5T_C_S1), H5Tclose};
-    H5Tset_size(type.id, H5T_VARIABLE);
-    H5Tset_cset(type.id, H5T_CSET_UTF8);
-    h5 space{shape.empty()
-                 ? H5Screate(H5S_SCALAR)
-                 : H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
-             H5Sclose};
-    h5 set{H5Dcreate2(loc, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-           H5Dclose};
-    check(set.id, name);
-    std::vector<const char*> raw;
-    for (const auto& v : values) raw.push_back(v.c_str());
-    if (H5Dwrite(set.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) check(-1, name);
-  }
-
-  void numbers(hid_t loc, const std::string& name, const array& a, bool integer) const {
-    std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
-    h5 space{H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose};
-    h5 set{H5Dcreate2(loc, name.c_str(), integer ? H5T_STD_I64LE : H5T_IEEE_F64LE, space.id,
-                      H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-           H5Dclose};
-    check(set.id, name);
-    herr_t ok = 0;
-    if (integer) {
-      std::vector<std::int64_t> v(a.data.begin(), a.data.end());
-      ok = H5Dwrite(set.id, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-    } else {
-      ok = H5Dwrite(set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data.data());
-    }
-    if (ok < 0) check(-1, name);
-  }
-
-  void graph_group(hid_t loc, const graph& g) const {
-    strings(loc, "type", {"NIRGraph"}, {});
-    h5 nodes{H5Gcreate2(loc, "nodes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
-    check(nodes.id, "nodes");
-    for (const auto& n : g.nodes) {
-      h5 ng{H5Gcreate2(nodes.id, n.name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
-      check(ng.id, "node " + n.name);
-      if (n.subgraph) {
-        graph_group(ng.id, *n.subgraph);
-        continue;
-      }
-      strings(ng.id, "type", {n.type}, {});
-      for (const auto& [k, a] : n.params)
-        numbers(ng.id, k, a, (n.type == "Input" || n.type == "Output") && k == "shape");
-      for (const auto& [k, s] : n.text) strings(ng.id, k, {s}, {});
-    }
-    std::vector<std::string> flat;
-    for (const auto& [a, b] : g.edges) {
-      flat.push_back(a);
-      flat.push_back(b);
-    }
-    strings(loc, "edges", flat, {static_cast<hsize_t>(g.edges.size()), 2});
-  }
-};
-
-}  // namespace
-
-void write_graph(const graph& g, const std::string& path) {
-  const std::string partial = path + ".partial";
-  {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    h5 file{H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
-    const writer w{path};
-    w.check(file.id, "the file");
-    try {
-      w.strings(file.id, "version", {g.version}, {});
-      h5 root{H5Gcreate2(file.id, "node", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
-      w.check(root.id, "/node");
-      w.graph_group(root.id, g);
-    } catch (...) {
-      std::filesystem::remove(partial);
-      throw;
-    }
-  }
-  std::filesystem::rename(partial, path);
 }
 
 }  // namespace ionsim::nir

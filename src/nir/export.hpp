@@ -29,9 +29,4 @@ struct export_info {
 // states, per-neuron parameters, stimuli.
 graph export_network(const network::network& net, const std::string& output, export_info* info);
 
-// Writes a graph as a NIR file (HDF5, NIR 0.2.0 layout: /version, /node/type = NIRGraph,
-// /node/nodes/<name>/{type, parameters}, /node/edges); written beside `path` and renamed, so
-// that an error leaves no file.
-void write_graph(const graph& g, const std::string& path);
-
 }  // namespace ionsim::nir

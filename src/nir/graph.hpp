@@ -37,6 +37,11 @@ struct graph {
 // Reads a .nir file; input_error naming the file and the object at fault.
 graph read_graph(const std::string& path);
 
+// Writes a graph as a NIR file (HDF5, NIR 0.2.0 layout: /version, /node/type = NIRGraph,
+// /node/nodes/<name>/{type, parameters}, /node/edges; strings variable-length UTF-8 as h5py
+// writes them); written beside `path` and renamed, so that an error leaves no file.
+void write_graph(const graph& g, const std::string& path);
+
 // The graph with every nested NIRGraph inlined: its nodes named "<outer>.<inner>", edges into
 // the subgraph node going to its Input node(s) and edges out of it leaving from its Output
 // node(s). An edge that names no node is an input_error naming the edge and the graph.
