@@ -35,6 +35,7 @@ run "$bin" plot raster "$out/network-cuba" --t1 1
 run "$bin" task run examples/tasks/digits.toml --out "$out/task-digits"
 run "$bin" task run examples/tasks/henon_reservoir.toml --out "$out/task-henon-reservoir"
 run "$bin" run examples/networks/stdp_song.toml --out "$out/network-stdp-song" --no-progress
+run "$bin" plot weights "$out/network-stdp-song"
 run "$bin" learn examples/learning/digits_stdp.toml --out "$out/learn-digits"
 nir=${IONSIM_DATA_DIR:-../shared/data}/nir/rnn
 if [ -f "$nir/braille_noDelay_bias_zero.nir" ]; then

@@ -1,7 +1,9 @@
 #include "apps_plot.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -28,6 +30,16 @@ plot_commands::plot_commands(CLI::App& app) {
                    "neurons shown in the raster at most (the first of each population in "
                    "proportion to its size; the rates use every neuron; default 1000)")
       ->check(CLI::PositiveNumber);
+  weights_ = plot_->add_subcommand(
+      "weights",
+      "the weight snapshots of DIR/spikes.h5 (a `weights` recorder): per projection the "
+      "distribution at the first and the last snapshot, its percentiles over time and some "
+      "synapses' trajectories");
+  weights_->add_option("dir", dir_, "output directory of `ionsim run` (holds spikes.h5)")
+      ->required();
+  weights_->add_option("--projection", projections_,
+                       "projection(s) to plot (default: every recorded one)");
+  weights_->add_option("--out", out_, "PNG file (default: DIR/weights.png)");
 }
 
 bool plot_commands::parsed() const { return plot_->parsed(); }
@@ -37,6 +49,30 @@ int plot_commands::run() {
   const fs::path h5 = fs::path(dir_) / "spikes.h5";
   const std::string path = h5.string();
   check_spike_file(path, dir_);
+  if (weights_->parsed()) {
+    std::vector<std::string> recorded;
+    try {
+      recorded = read_h5_members(path, "/weights");
+    } catch (const input_error&) {
+      throw input_error(
+          fmt::format("{}: no weights were recorded (add [[recorder]] type = \"weights\" with the "
+                      "projection to the network file)",
+                      path));
+    }
+    auto chosen = projections_.empty() ? recorded : projections_;
+    for (const auto& p : chosen)
+      if (std::find(recorded.begin(), recorded.end(), p) == recorded.end())
+        throw input_error(
+            fmt::format("--projection {}: its weights were not recorded in {} "
+                        "(recorded: {})",
+                        p, path, fmt::join(recorded, ", ")));
+    const std::string out = out_.empty() ? (fs::path(dir_) / "weights.png").string() : out_;
+    std::vector<std::string> args = {out, path};
+    args.insert(args.end(), chosen.begin(), chosen.end());
+    run_plot("weights.py", args);
+    std::cout << "wrote " << out << "\n";
+    return 0;
+  }
   const double simulated = read_h5_attribute(path, "simulated");
   const double t1 = t1_ < 0 ? simulated : t1_;
   if (!(t0_ >= 0) || !(t1 > t0_))

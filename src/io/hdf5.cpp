@@ -255,6 +255,27 @@ std::vector<std::string> read_h5_strings(const std::string& path, const std::str
   return out;
 }
 
+std::vector<std::string> read_h5_members(const std::string& path, const std::string& group) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+  if (file.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", path));
+  const handle g{H5Gopen2(file.id, group.c_str(), H5P_DEFAULT), H5Gclose};
+  if (g.id < 0) throw input_error(fmt::format("{}: no group {}", path, group));
+  H5G_info_t info;
+  if (H5Gget_info(g.id, &info) < 0)
+    throw input_error(fmt::format("{}: cannot list {}", path, group));
+  std::vector<std::string> out;
+  for (hsize_t k = 0; k < info.nlinks; ++k) {
+    const ssize_t n =
+        H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, k, nullptr, 0, H5P_DEFAULT);
+    std::string name(static_cast<std::size_t>(std::max<ssize_t>(n, 0)), '\0');
+    H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, k, name.data(), name.size() + 1,
+                       H5P_DEFAULT);
+    out.push_back(name);
+  }
+  return out;
+}
+
 double read_h5_attribute(const std::string& path, const std::string& name) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   handle file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};

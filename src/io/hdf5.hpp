@@ -61,6 +61,9 @@ std::vector<double> read_h5_doubles(const std::string& path, const std::string& 
 std::vector<std::size_t> read_h5_dims(const std::string& path, const std::string& dataset);
 // A 1-D dataset of fixed-width strings (as h5_writer::strings writes them).
 std::vector<std::string> read_h5_strings(const std::string& path, const std::string& dataset);
+// The names of the members of a group, in name order; input_error when the file is not HDF5 or
+// the group is missing.
+std::vector<std::string> read_h5_members(const std::string& path, const std::string& group);
 // A scalar attribute of the file root, as a double.
 double read_h5_attribute(const std::string& path, const std::string& name);
 

@@ -1,5 +1,6 @@
 // `ionsim plot raster DIR`: a short network run, then its raster and rate PNG (drawn by
 // Debian's matplotlib, a declared dependency); a missing or invalid file is one clear error.
+// `ionsim plot weights DIR`: the recorded weights of a plastic projection.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -128,6 +129,34 @@ TEST(PlotRaster, EmptyWindowIsAnError) {
   const auto w = ionsim("plot raster " + quote(out.string()) + " --t0 0.15 --t1 0.1");
   EXPECT_EQ(w.status, 2);
   EXPECT_TRUE(contains(w.err, "do not form a window"));
+}
+
+TEST(PlotWeights, DrawsTheRecordedWeightsAndNamesWhatIsMissing) {
+  const auto dir = ionsim::test::fresh_dir("plot-weights");
+  std::string text = config;
+  text.replace(text.find("weight = \"1mV\"\n[[stimulus]]"), 15,
+               "weight = \"1mV\"\nname = \"e_i\"\nplasticity = { rule = \"stdp\", tau_plus "
+               "= \"20ms\", tau_minus = \"20ms\", a_plus = 1e-5, a_minus = 1e-5, w_max = 0.002 "
+               "}\n");
+  const auto cfg = ionsim::test::write_text(dir / "net.toml", text);
+  const auto out = dir / "run";
+  ASSERT_EQ(ionsim("run " + quote(cfg) + " --no-progress --out " + quote(out.string())).status, 0);
+  // No weights recorder: one line saying what to add, no PNG.
+  const auto none = ionsim("plot weights " + quote(out.string()));
+  EXPECT_EQ(none.status, 2);
+  EXPECT_TRUE(contains(none.err, "no weights were recorded"));
+  EXPECT_FALSE(fs::exists(out / "weights.png"));
+
+  text += "[[recorder]]\ntype = \"weights\"\nprojection = \"e_i\"\ninterval = \"20ms\"\n";
+  ionsim::test::write_text(dir / "net.toml", text);
+  ASSERT_EQ(ionsim("run " + quote(cfg) + " --no-progress --out " + quote(out.string())).status, 0);
+  const auto w = ionsim("plot weights " + quote(out.string()));
+  ASSERT_EQ(w.status, 0) << w.err;
+  EXPECT_EQ(png_size(out / "weights.png"), (std::pair<std::uint32_t, std::uint32_t>{1430, 374}));
+  const auto bad = ionsim("plot weights " + quote(out.string()) + " --projection x");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_TRUE(contains(bad.err, "--projection x: its weights were not recorded"));
+  EXPECT_TRUE(contains(bad.err, "(recorded: e_i)"));
 }
 
 }  // namespace
