@@ -31,6 +31,10 @@ network_commands::network_commands(CLI::App& app) {
   run_->add_option("--threads", threads_, "OpenMP threads (overrides [run] threads)")
       ->check(CLI::PositiveNumber);
   run_->add_flag("--no-progress", no_progress_, "no progress line on stderr");
+  run_->add_option("--max-memory", max_memory_,
+                   "memory the network may take, e.g. 8GB or 512MiB (default: the memory "
+                   "available); a network whose estimate exceeds it is refused before it is "
+                   "built");
   run_->add_option("--temperature", temperature_,
                    "device temperature [K], e.g. 350K, of every population built on a device "
                    "model with a temperature parameter (unless its params give one)");
@@ -43,6 +47,7 @@ int network_commands::run() {
   const auto models = builtin_models();
   network_spec spec = read_network_config(config_, models);
   if (threads_ > 0) spec.run.threads = threads_;
+  if (!max_memory_.empty()) spec.run.max_memory = parse_bytes(max_memory_, "--max-memory");
   if (!temperature_.empty()) {
     const double kelvin = parse_quantity(temperature_, "K", "--temperature");
     bool any = false;

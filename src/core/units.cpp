@@ -30,6 +30,38 @@ bool unit_matches(std::string_view rest, std::string_view unit) {
 
 }  // namespace
 
+double parse_bytes(std::string_view text, std::string_view what) {
+  std::size_t end = 0;
+  double value = 0;
+  const std::string t(text);
+  try {
+    value = std::stod(t, &end);
+  } catch (...) {
+    throw input_error(fmt::format("{}: cannot read '{}' as a size in bytes", what, text));
+  }
+  std::string unit = t.substr(end);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  static const std::pair<const char*, double> units[] = {{"", 1},
+                                                         {"B", 1},
+                                                         {"kB", 1e3},
+                                                         {"KB", 1e3},
+                                                         {"MB", 1e6},
+                                                         {"GB", 1e9},
+                                                         {"TB", 1e12},
+                                                         {"KiB", 1024.0},
+                                                         {"MiB", 1048576.0},
+                                                         {"GiB", 1073741824.0},
+                                                         {"TiB", 1099511627776.0}};
+  for (const auto& [name, factor] : units)
+    if (unit == name) {
+      if (!(value > 0) || !std::isfinite(value))
+        throw input_error(fmt::format("{}: {} must be a positive size", what, text));
+      return value * factor;
+    }
+  throw input_error(fmt::format(
+      "{}: unknown unit '{}' in '{}' (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)", what, unit, text));
+}
+
 double parse_quantity(std::string_view text, std::string_view unit, std::string_view what) {
   auto fail = [&](std::string_view why) -> double {
     throw input_error(fmt::format("{}: cannot read '{}' as a quantity{}: {}", what, text,

@@ -11,6 +11,10 @@ namespace ionsim {
 // `what` names the option or field in the error message.
 double parse_quantity(std::string_view text, std::string_view unit, std::string_view what);
 
+// A size in bytes: a number with an optional unit B, kB, MB, GB, TB (powers of 1000) or KiB,
+// MiB, GiB, TiB (powers of 1024), for example "8GB", "512MiB", "1e9". `what` names the option.
+double parse_bytes(std::string_view text, std::string_view what);
+
 // Formats a value with an engineering suffix, for example 2.2e4 -> "22k".
 std::string format_quantity(double value, std::string_view unit);
 

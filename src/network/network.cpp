@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "io/csv.hpp"
 #include "network/memristive.hpp"
+#include "network/resources.hpp"
 
 namespace ionsim::network {
 
@@ -227,6 +228,7 @@ network::network(const network_spec& spec, const model_registry& models)
   if (!(dt > 0)) throw input_error(fmt::format("{}: dt must be positive", src));
   if (!(spec.run.duration >= 0)) throw input_error(fmt::format("{}: duration must be >= 0", src));
   n_steps_ = steps_of(spec.run.duration, dt);
+  check_resources(spec, models);  // before anything is allocated
   build_populations(spec, models);
   build_projections(spec);
   allocate_rings();

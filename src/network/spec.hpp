@@ -27,6 +27,7 @@ struct run_spec {
   double duration = 1.0;   // [s]
   std::uint64_t seed = 1;  //
   int threads = 1;         //
+  double max_memory = 0;   // [bytes] the build's memory limit (0: the memory available)
 };
 
 struct population_spec {

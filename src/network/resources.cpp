@@ -1,0 +1,170 @@
+#include "network/resources.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace ionsim::network {
+
+namespace {
+
+const population_spec* population_named(const network_spec& spec, const std::string& name) {
+  for (const auto& p : spec.populations)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+// The largest value a distribution gives (a uniform's upper bound, a normal's mean + 6 sd).
+double largest(const value_dist& d) {
+  switch (d.k) {
+    case value_dist::kind::uniform:
+      return d.b;
+    case value_dist::kind::normal:
+      return d.a + 6 * d.b;
+    default:
+      return d.a;
+  }
+}
+
+std::string gigabytes(double bytes) {
+  return bytes >= 1e9   ? fmt::format("{:.1f} GB", bytes / 1e9)
+         : bytes >= 1e6 ? fmt::format("{:.1f} MB", bytes / 1e6)
+                        : fmt::format("{:.0f} kB", bytes / 1e3);
+}
+
+// A number from a file of one value ("max" or bytes), or -1.
+double read_number(const std::string& path) {
+  std::ifstream in(path);
+  std::string s;
+  if (!(in >> s) || s == "max") return -1;
+  try {
+    return std::stod(s);
+  } catch (...) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+memory_estimate estimate_memory(const network_spec& spec, const model_registry& models) {
+  memory_estimate e;
+  const double dt = spec.run.dt;
+  // The longest delay onto each population, in steps.
+  std::vector<double> longest(spec.populations.size(), 1.0);
+  for (std::size_t j = 0; j < spec.projections.size(); ++j) {
+    const auto& pr = spec.projections[j];
+    const auto* src = population_named(spec, pr.source);
+    const auto* tgt = population_named(spec, pr.target);
+    if (!src || !tgt) continue;  // the build names the missing population
+    const auto t = static_cast<std::size_t>(tgt - spec.populations.data());
+    longest[t] = std::max(longest[t], std::round(largest(pr.delay) / dt));
+    const double ns = static_cast<double>(src->size), nt = static_cast<double>(tgt->size);
+    double n = 0;
+    switch (pr.rule) {
+      case connect_rule::all_to_all:
+        n = ns * nt;
+        break;
+      case connect_rule::one_to_one:
+        n = std::min(ns, nt);
+        break;
+      case connect_rule::fixed_probability:
+        n = pr.p * ns * nt;
+        break;
+      case connect_rule::fixed_indegree:
+        n = static_cast<double>(pr.degree) * nt;
+        break;
+      case connect_rule::fixed_outdegree:
+        n = static_cast<double>(pr.degree) * ns;
+        break;
+      case connect_rule::from_file:
+        n = 0;
+        break;
+    }
+    double per = 8 + (pr.delay.is_constant() ? 0 : 2);
+    if (pr.plasticity) per += pr.plasticity->kind == plasticity_spec::rule::reward_stdp ? 20 : 4;
+    const std::string name = pr.name.empty() ? fmt::format("projection{}", j) : pr.name;
+    e.parts.emplace_back(fmt::format("projection '{}' ({:.3g} synapses)", name, n),
+                         n * per + 8 * (ns + 1));
+  }
+  for (std::size_t p = 0; p < spec.populations.size(); ++p) {
+    const auto& ps = spec.populations[p];
+    const model_entry* m = models.find(ps.model);
+    if (!m || ps.size == 0) continue;  // the build names these
+    // A model of one neuron tells its variables and receptors.
+    const toml::table* params = ps.params ? &*ps.params : nullptr;
+    std::size_t vars = 4, receptors = 2;
+    try {
+      const auto one = m->make(1, params, ps.params_source);
+      vars = one->state_variables().size();
+      receptors = one->receptors().size();
+    } catch (const input_error&) {
+      // a bad parameter: the build reports it
+    }
+    const double n = static_cast<double>(ps.size);
+    // Each state variable, a few per-neuron work arrays, and a device's own state.
+    const double per = 8.0 * static_cast<double>(vars + 4) + (m->device_backed ? 8.0 * 24 : 0.0);
+    e.parts.emplace_back(fmt::format("population '{}' ({:.3g} neurons)", ps.name, n),
+                         n * per + n * static_cast<double>(receptors) * (longest[p] + 1) * 8);
+  }
+  std::sort(e.parts.begin(), e.parts.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [what, bytes] : e.parts) e.total += bytes;
+  return e;
+}
+
+double memory_available(std::string* source) {
+  double best = std::numeric_limits<double>::infinity();
+  std::string from = "unknown";
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string line; std::getline(meminfo, line);) {
+    if (line.rfind("MemAvailable:", 0) != 0) continue;
+    std::istringstream in(line.substr(13));
+    double kb = 0;
+    if (in >> kb) {
+      best = kb * 1024;
+      from = "MemAvailable";
+    }
+  }
+  // cgroup v2, then v1.
+  for (const auto& [limit, usage] :
+       {std::pair{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},
+        std::pair{"/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                  "/sys/fs/cgroup/memory/memory.usage_in_bytes"}}) {
+    const double l = read_number(limit), u = read_number(usage);
+    if (l > 0 && l < 1e18 && u >= 0 && l - u < best) {
+      best = std::max(0.0, l - u);
+      from = "the cgroup's memory limit";
+    }
+  }
+  if (source) *source = from;
+  return best;
+}
+
+void check_resources(const network_spec& spec, const model_registry& models) {
+  double neurons = 0;
+  for (const auto& p : spec.populations) neurons += static_cast<double>(p.size);
+  if (neurons > 4294967295.0)
+    throw input_error(fmt::format(
+        "{}: {:.4g} neurons in all, beyond the 2^32 - 1 that the engine's 32-bit neuron index "
+        "counts",
+        spec.source, neurons));
+  const memory_estimate e = estimate_memory(spec, models);
+  std::string source = "--max-memory";
+  const double limit = spec.run.max_memory > 0 ? spec.run.max_memory : memory_available(&source);
+  if (e.total <= limit) return;
+  std::string parts;
+  for (std::size_t k = 0; k < std::min<std::size_t>(3, e.parts.size()); ++k)
+    parts += fmt::format("{}{} {}", k ? ", " : "", e.parts[k].first, gigabytes(e.parts[k].second));
+  throw input_error(fmt::format(
+      "{}: the network needs about {} ({}), more than the {} available ({}); make it smaller{}",
+      spec.source, gigabytes(e.total), parts, gigabytes(limit), source,
+      spec.run.max_memory > 0 ? " or raise --max-memory" : ""));
+}
+
+}  // namespace ionsim::network
