@@ -132,6 +132,6 @@ def test_the_gil_is_released():
     while worker.is_alive():
         n += 1
         time.sleep(0.001)
-    elapsed = time.perf_counter() - start
-    # Python ran beside the network: about one loop per millisecond of the run
-    assert elapsed > 0.05 and n > 0.3 * elapsed / 0.001
+    # Python ran beside the network (with the GIL held by the run, the loop could not have
+    # turned while the worker was alive)
+    assert n >= 10, (n, time.perf_counter() - start)
