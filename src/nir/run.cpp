@@ -298,11 +298,12 @@ struct runner::impl {
   std::vector<std::size_t> order, position;
   std::vector<std::vector<std::size_t>> preds;
   std::size_t in_node = 0, out_node = 0;
+  // The recorded nodes (spiking, or stateful with record_state), in order of evaluation.
+  std::vector<std::size_t> recorded;
 
   impl(const graph& g0, const run_options& opts);
-  impl(const impl& other) : impl(other, 0) {}
   // A copy whose states point into its own graph.
-  impl(const impl& other, int)
+  impl(const impl& other)
       : g(other.g),
         o(other.o),
         st(other.st),
@@ -310,7 +311,8 @@ struct runner::impl {
         position(other.position),
         preds(other.preds),
         in_node(other.in_node),
-        out_node(other.out_node) {
+        out_node(other.out_node),
+        recorded(other.recorded) {
     for (std::size_t k = 0; k < st.size(); ++k) st[k].n = &g.nodes[k];
   }
   run_result run(const std::vector<double>& input, std::size_t steps);
@@ -500,22 +502,22 @@ runner::impl::impl(const graph& g0, const run_options& opts) : g(flatten(g0)), o
     s.out.assign(m, 0.0);
     s.prev_out.assign(m, 0.0);
   }
+  for (std::size_t k : order)
+    if (st[k].spiking || (st[k].stateful && o.record_state)) recorded.push_back(k);
 }
 
-// The recorded nodes (spiking, or stateful with record_state), in order of evaluation, without
-// data; the same for every run.
+// The recorded nodes without data; the same for every run.
 std::vector<node_record> runner::impl::records() const {
   std::vector<node_record> out;
-  for (std::size_t k : order)
-    if (st[k].spiking || (st[k].stateful && o.record_state)) {
-      node_record r;
-      r.name = g.nodes[k].name;
-      r.type = g.nodes[k].type;
-      r.size = st[k].size;
-      r.spiking = st[k].spiking;
-      r.stateful = st[k].stateful && o.record_state;
-      out.push_back(std::move(r));
-    }
+  for (std::size_t k : recorded) {
+    node_record r;
+    r.name = g.nodes[k].name;
+    r.type = g.nodes[k].type;
+    r.size = st[k].size;
+    r.spiking = st[k].spiking;
+    r.stateful = st[k].stateful && o.record_state;
+    out.push_back(std::move(r));
+  }
   return out;
 }
 
@@ -555,9 +557,6 @@ void runner::impl::run_into(const double* input, std::size_t steps,
     s.ring_at = 0;
   }
   const std::size_t n_in = st[in_node].size;
-  std::vector<std::size_t> recorded;
-  for (std::size_t k : order)
-    if (st[k].spiking || (st[k].stateful && o.record_state)) recorded.push_back(k);
   IONSIM_ASSERT(recorded.size() == spikes_out.size() && recorded.size() == v_out.size());
   const double height = o.spike == run_options::spike_mode::area ? 1.0 / o.dt : 1.0;
   const bool exact = o.integration == run_options::method::exact;
