@@ -16,6 +16,7 @@
 #include "network/config.hpp"
 #include "network/network.hpp"
 #include "nir/export.hpp"
+#include "nir/hardware.hpp"
 #include "nir/run.hpp"
 
 namespace ionsim::cli {
@@ -45,6 +46,41 @@ nir_commands::nir_commands(CLI::App& app) {
   run_->add_option("--method", method_, "discretisation: euler or exact")->capture_default_str();
   run_->add_option("--latency", latency_,
                    "0: a spike reaches the next node in the same step; 1: in the next step")
+      ->capture_default_str();
+  run_->add_option("--hardware", hardware_,
+                   "map the graph onto ionic hardware: 1m1t1r (dm1t1r neurons, differential "
+                   "crossbar pairs); writes DIR/hardware.json with the mapping")
+      ->check(CLI::IsMember({"1m1t1r"}));
+  run_->add_option("--tau-in", tau_in_,
+                   "hardware: integrator time constant that the shortest filter time constant "
+                   "becomes (sets the dilation)")
+      ->capture_default_str();
+  run_->add_option("--dilation", dilation_,
+                   "hardware: seconds of hardware per second of the graph (0: from --tau-in)")
+      ->capture_default_str();
+  run_->add_option("--hardware-dt", hw_dt_, "hardware: step")->capture_default_str();
+  run_->add_option("--gain", gain_,
+                   "hardware: integrator volts per threshold (0: half the range over which the "
+                   "neuron's spike count rises)")
+      ->capture_default_str();
+  run_->add_option("--noise", noise_, "hardware: the memristors' stochastic switching, on or off")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  run_->add_option("--g-min", g_min_, "hardware: lowest conductance [S]")->capture_default_str();
+  run_->add_option("--g-max", g_max_, "hardware: highest conductance [S]")->capture_default_str();
+  run_->add_option("--levels", levels_, "hardware: levels per device (0: continuous)")
+      ->capture_default_str();
+  run_->add_option("--d2d", d2d_, "hardware: device-to-device relative spread of G")
+      ->capture_default_str();
+  run_->add_option("--read-noise", read_noise_, "hardware: relative std of each read")
+      ->capture_default_str();
+  run_->add_option(
+      "--calibrate", calibrate_,
+      "hardware: inputs (.npy, samples x steps x inputs) on which each node's input is "
+      "scaled so that its spike count is the ideal graph's");
+  run_->add_option("--seed", seed_, "hardware: seed of the noise and the D2D draws")
+      ->capture_default_str();
+  run_->add_option("--threads", threads_, "hardware: calibration samples run side by side")
       ->capture_default_str();
 
   export_ = nir_->add_subcommand(
@@ -173,6 +209,38 @@ int nir_commands::export_network() {
   return 0;
 }
 
+// The graph mapped onto 1M1T1R hardware, calibrated, run on `input`; `mapping` gets the
+// mapping's description.
+nir::run_result nir_commands::run_on_hardware(const nir::graph& g, const nir::run_options& o,
+                                              const std::vector<double>& input, std::size_t rows,
+                                              std::string& mapping) const {
+  nir::hardware_options h;
+  h.tau_in = parse_quantity(tau_in_, "s", "--tau-in");
+  h.dt = parse_quantity(hw_dt_, "s", "--hardware-dt");
+  h.dilation = dilation_;
+  h.gain = gain_;
+  h.noise = noise_ == "on";
+  h.g_min = g_min_;
+  h.g_max = g_max_;
+  h.levels = levels_;
+  h.d2d = d2d_;
+  h.read_noise = read_noise_;
+  h.seed = seed_;
+  h.threads = threads_;
+  nir::hardware_mapping m(g, o, h, rows);
+  if (!calibrate_.empty()) {
+    const auto a = read_npy(calibrate_);
+    if (a.shape.size() != 3 || a.shape[1] != rows || a.shape[2] != m.input_size())
+      throw input_error(fmt::format("{}: --calibrate needs samples x {} steps x {} inputs",
+                                    calibrate_, rows, m.input_size()));
+    m.calibrate(a.data, a.shape[0]);
+  }
+  mapping = m.describe();
+  std::cout << fmt::format("mapped onto 1M1T1R hardware: dilation {:g} ({:g} s per step)\n",
+                           m.dilation(), m.dilation() * o.dt);
+  return m.run(input.data());
+}
+
 int nir_commands::run_graph() {
   nir::run_options o;
   o.dt = parse_quantity(dt_, "s", "--dt");
@@ -199,7 +267,9 @@ int nir_commands::run_graph() {
   if (columns != need)
     throw input_error(
         fmt::format("{}: {} input columns where the graph's Input has {}", input_, columns, need));
-  const auto r = nir::run_graph(g, input, rows, o);
+  std::string mapping;
+  const auto r = hardware_.empty() ? nir::run_graph(g, input, rows, o)
+                                   : run_on_hardware(g, o, input, rows, mapping);
 
   make_output_dir(out_);
   const auto at = [&](const std::string& name) { return (fs::path(out_) / name).string(); };
@@ -228,12 +298,13 @@ int nir_commands::run_graph() {
   }
   fs::rename(h5 + ".partial", h5);
   write_file_atomic(at("output.npy"), npy_bytes({r.steps, r.output_size}, r.output));
+  if (!mapping.empty()) write_file_atomic(at("hardware.json"), mapping + "\n");
 
   std::cout << fmt::format("{} (NIR {}): {} steps of {:g} s\n", graph_, g.version, r.steps, o.dt);
   for (const auto& n : r.nodes) {
     if (!n.spiking) continue;
     std::size_t total = 0;
-    for (double s : n.spikes) total += s != 0;
+    for (double s : n.spikes) total += static_cast<std::size_t>(s);
     std::cout << fmt::format("  {} ({}, {} neurons): {} spikes", n.name, n.type, n.size, total);
     if (n.size == 1 && total > 0) {
       std::cout << " at steps";

@@ -1,6 +1,10 @@
 #pragma once
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
+#include <vector>
+
+#include "nir/run.hpp"
 
 namespace ionsim::cli {
 
@@ -15,6 +19,9 @@ class nir_commands {
  private:
   int run_graph();
   int export_network();
+  nir::run_result run_on_hardware(const nir::graph& g, const nir::run_options& o,
+                                  const std::vector<double>& input, std::size_t rows,
+                                  std::string& mapping) const;
 
   CLI::App* nir_ = nullptr;
   CLI::App* run_ = nullptr;
@@ -23,6 +30,12 @@ class nir_commands {
   std::string graph_, input_, out_, dt_ = "0.1ms", reset_ = "zero", spike_ = "unit",
                                     method_ = "euler";
   int latency_ = 0;
+  // --hardware 1m1t1r
+  std::string hardware_, calibrate_, tau_in_ = "50ms", hw_dt_ = "5us", noise_ = "off";
+  double dilation_ = 0, gain_ = 0, g_min_ = 1e-6, g_max_ = 100e-6, levels_ = 0, d2d_ = 0,
+         read_noise_ = 0;
+  int threads_ = 1;
+  std::uint64_t seed_ = 1;
 };
 
 }  // namespace ionsim::cli

@@ -69,3 +69,25 @@ def test_a_batch_is_independent_copies():
             if "spikes" in node:
                 np.testing.assert_array_equal(many["nodes"][name]["spikes"][k], node["spikes"])
     assert not np.array_equal(many["output"][1], one["output"])
+
+
+def test_fixed_width_names_that_fill_their_width(tmp_path):
+    # numpy's "S" strings are padded with nulls, not terminated: 'output' in an S6 array
+    # fills its six bytes and must keep its last letter.
+    import h5py
+
+    with h5py.File(tmp_path / "g.nir", "w") as f:
+        f["version"] = np.bytes_("0.2.0")
+        f["node/type"] = np.bytes_("NIRGraph")
+        f["node/edges"] = np.array([("input", "lif"), ("lif", "output")], dtype="S")
+        f["node/nodes/input/type"] = np.bytes_("Input")
+        f["node/nodes/input/shape"] = np.array([1])
+        f["node/nodes/output/type"] = np.bytes_("Output")
+        f["node/nodes/output/shape"] = np.array([1])
+        n = f.create_group("node/nodes/lif")
+        n["type"] = np.bytes_("LIF")
+        for k, v in {"tau": 1e-3, "r": 1.0, "v_leak": 0.0, "v_threshold": 0.5}.items():
+            n[k] = np.array([v])
+    r = ionsim.nir_run(str(tmp_path / "g.nir"), np.ones((3, 1)), dt=1e-3)
+    # Euler with dt = tau: v = x = 1 > 0.5 on every step
+    np.testing.assert_array_equal(r["output"][:, 0], [1, 1, 1])

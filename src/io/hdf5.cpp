@@ -245,6 +245,9 @@ std::vector<std::string> read_h5_strings(const std::string& path, const std::str
   std::vector<char> text(width * d.dims[0] + 1, '\0');
   handle mem{H5Tcopy(H5T_C_S1), H5Tclose};
   H5Tset_size(mem.id, width);
+  // Padded with nulls, as numpy's fixed-width strings are: a string that fills its width
+  // keeps its last character (a null-terminated memory type would drop it).
+  H5Tset_strpad(mem.id, H5T_STR_NULLPAD);
   if (d.dims[0] > 0 && H5Dread(d.set.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
     throw input_error(fmt::format("{}: cannot read dataset {}", path, dataset));
   std::vector<std::string> out(d.dims[0]);

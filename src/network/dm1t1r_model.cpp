@@ -22,6 +22,7 @@ struct circuit_params {
   double c_g, r_c, r_l, v_dd, vto, kp;
   double tau_in = 1e-3;  // [s] time constant of the input integrator (R_f C_f)
   double v_max = 2.0;    // [V] output range of the input integrator
+  double v_rest = 0.0;   // [V] rest of the integrator's output (a bias current into its input)
 };
 
 std::span<const param_field<circuit_params>> circuit_fields() {
@@ -35,6 +36,7 @@ std::span<const param_field<circuit_params>> circuit_fields() {
       {"kp", "A/V²", &P::kp, 0, inf, true, "NMOS transconductance parameter"},
       {"tau_in", "s", &P::tau_in, 0, inf, true, "time constant of the input integrator"},
       {"v_max", "V", &P::v_max, 0, inf, true, "output range of the input integrator"},
+      {"v_rest", "V", &P::v_rest, 0, inf, false, "rest of the integrator's output (bias)"},
   };
   return f;
 }
@@ -75,6 +77,9 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   n.memristor = cfg;
   circuit_params c{n.c_g, n.r_c, n.r_l, n.v_dd, n.vto, n.kp};
   read_params(circ, circuit_fields(), c, source);
+  if (c.v_rest > c.v_max)
+    throw input_error(
+        fmt::format("{}: v_rest = {:g} V is above v_max = {:g} V", source, c.v_rest, c.v_max));
   n.c_g = c.c_g;
   n.r_c = c.r_c;
   n.r_l = c.r_l;
@@ -85,7 +90,8 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   n.memristor.source = fmt::format("{} (preset '{}')", source, preset);
   const memristive_population_spec spec{"dm1t1r", {"v_g", "V", "gate node"},
                                         "r_c",    {"r_c", "Ω", "gate resistor to ground"},
-                                        c.tau_in, c.v_max};
+                                        c.tau_in, c.v_max,
+                                        c.v_rest};
   return std::make_unique<memristive_population<neuron::gate_circuit>>(
       spec, n.memristor, neuron::gate_circuit(n), size);
 }

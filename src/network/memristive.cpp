@@ -20,6 +20,8 @@ std::span<const param_field<memristive_params>> memristive_fields() {
       {"v_read", "V", &P::v_read, 0, inf, true, "read pulse amplitude"},
       {"t_read", "s", &P::t_read, 0, inf, true, "read pulse width"},
       {"c_f", "F", &P::c_f, 0, inf, true, "feedback capacitor of the target's input integrator"},
+      {"sign", "1", &P::sign, -1, 1, false,
+       "+1, or -1 for the minus column of a differential pair (its charge subtracted)"},
   };
   return f;
 }
@@ -32,6 +34,8 @@ void memristive_check(const memristive_params& m, const std::string& source) {
   if (m.levels != std::floor(m.levels) || m.levels == 1)
     throw input_error(fmt::format("{}: levels = {:g} must be 0 (continuous) or an integer >= 2",
                                   source, m.levels));
+  if (m.sign != 1 && m.sign != -1)
+    throw input_error(fmt::format("{}: sign = {:g} must be 1 or -1", source, m.sign));
 }
 
 double program_conductance(const memristive_params& m, double g, std::uint64_t id,
@@ -55,7 +59,7 @@ void program_memristive(synapse_table& t, const memristive_params& m, std::uint3
         fmt::format("memristive projection {}: at most 65536 projections of 2^40 "
                     "synapses each",
                     projection));
-  const double scale = m.v_read * m.t_read / m.c_f;
+  const double scale = m.sign * m.v_read * m.t_read / m.c_f;
   const auto n = static_cast<std::int64_t>(t.size());
 #pragma omp parallel for schedule(static) if (n > 100000)
   for (std::int64_t q = 0; q < n; ++q) {

@@ -28,6 +28,7 @@ struct memristive_params {
   double v_read = 0.2;    // [V] read pulse amplitude
   double t_read = 10e-6;  // [s] read pulse width
   double c_f = 100e-12;   // [F] feedback capacitor of the target's input integrator
+  double sign = 1;        // [1] +1, or -1 for the minus column of a differential pair
 };
 
 std::span<const param_field<memristive_params>> memristive_fields();

@@ -1,7 +1,7 @@
 #pragma once
 // A population of compact memristive neurons (neuron/compact.hpp) on any registered device
 // model, behind the input integrator of network/dm1t1r_model.hpp (V_in += weight, clipped to
-// [0, v_max], decaying with tau_in; DC and pulse drives added to it).
+// [0, v_max], relaxing to v_rest with tau_in; DC and pulse drives added to it).
 //
 // The engine always advances the same ranges of a population, each from one thread, so each
 // range gets its own batch (created on first use; only that needs the lock). Devices key their
@@ -37,6 +37,7 @@ struct memristive_population_spec {
   model_quantity node_resistor_quantity{};
   double tau_in = 1e-3;  // [s] time constant of the input integrator
   double v_max = 2.0;    // [V] output range of the input integrator
+  double v_rest = 0.0;   // [V] where the integrator relaxes to (a bias current into its input)
 };
 
 template <class Circuit>
@@ -47,7 +48,7 @@ class memristive_population final : public neuron_model {
       : spec_(spec),
         mem_(memristor),
         c_(c),
-        v_in_(size, 0.0),
+        v_in_(size, spec.v_rest),
         node_(size, 0.0),
         g_node_(size, c.g_node),
         drift_scale_(size, 1.0) {
@@ -125,7 +126,7 @@ class memristive_population final : public neuron_model {
                   device_state_[k].begin() + static_cast<long>(first));
     for (std::size_t i = first; i < last; ++i) {
       node_[i] = b.batch->node(i - first);
-      v_in_[i] *= decay_;
+      v_in_[i] = spec_.v_rest + (v_in_[i] - spec_.v_rest) * decay_;
       if (b.batch->spiked(i - first)) spiked.push_back(static_cast<std::uint32_t>(i));
     }
   }

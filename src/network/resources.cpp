@@ -83,7 +83,7 @@ memory_estimate estimate_memory(const network_spec& spec, const model_registry& 
         n = static_cast<double>(pr.degree) * ns;
         break;
       case connect_rule::from_file:
-        n = 0;
+        n = static_cast<double>(pr.list_source.size());
         break;
     }
     double per = 8 + (pr.delay.is_constant() ? 0 : 2);

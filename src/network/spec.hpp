@@ -102,6 +102,10 @@ struct projection_spec {
   value_dist weight;       // [receptor unit]
   value_dist delay = value_dist::constant(1e-4);  // [s]
   std::string file;  // from_file: CSV with source,target[,weight][,delay]
+  // from_file without a file: the list itself (a program building a network in memory), one
+  // entry per synapse; weight may be empty (then `weight` is drawn).
+  std::vector<std::uint32_t> list_source, list_target;
+  std::vector<double> list_weight;
   // Memristive synapses (network/memristive.hpp): `weight` is then a conductance [S].
   std::optional<toml::table> memristor;  // [projection.memristor] keys, checked when built
   std::string memristor_source;          // file name for its messages

@@ -390,7 +390,17 @@ void connect_from_file(synapse_table& t, const projection_spec& spec, std::size_
                        std::size_t n_target, double dt, std::vector<double>& file_weight,
                        std::vector<double>& file_delay) {
   std::vector<std::vector<std::uint32_t>> rows(n_source);
-  const synapse_list l = read_synapse_list(spec.file);
+  synapse_list l;
+  if (spec.file.empty()) {
+    l.file = fmt::format("projection {} -> {}", spec.source, spec.target);
+    l.source.assign(spec.list_source.begin(), spec.list_source.end());
+    l.target.assign(spec.list_target.begin(), spec.list_target.end());
+    l.weight = spec.list_weight;
+    IONSIM_ASSERT(l.source.size() == l.target.size() &&
+                  (l.weight.empty() || l.weight.size() == l.source.size()));
+  } else {
+    l = read_synapse_list(spec.file);
+  }
   const bool has_w = !l.weight.empty(), has_d = !l.delay.empty();
   for (const auto& x : file_entries(l, n_source, n_target, dt)) {
     rows[x.s].push_back(x.t);

@@ -77,6 +77,9 @@ struct reader {
       std::vector<char> text(width * n + 1, '\0');
       handle mem{H5Tcopy(H5T_C_S1), H5Tclose};
       H5Tset_size(mem.id, width);
+      // Padded with nulls, as numpy's fixed-width strings are: a string that fills its width
+      // keeps its last character (a null-terminated memory type would drop it).
+      H5Tset_strpad(mem.id, H5T_STR_NULLPAD);
       if (n > 0 && H5Dread(set.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
         fail(where + "/" + name, "cannot be read");
       for (std::size_t k = 0; k < n; ++k) {

@@ -3,6 +3,7 @@
 // configuration errors, and bit-identical results for 1, 2 and 4 threads with noise on.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <vector>
@@ -197,6 +198,74 @@ TEST(NetworkMemristive, ConfigurationErrorsNameTheKey) {
   EXPECT_TRUE(test::contains(err("c_f = \"100pF\"", "c_x = \"100pF\""), "unknown parameter 'c_x'"));
   EXPECT_TRUE(test::contains(
       err("weight = { uniform = [\"20uS\", \"80uS\"] }", "weight = \"0.5V\""), "weight"));
+  EXPECT_TRUE(test::contains(err("c_f = \"100pF\"", "c_f = \"100pF\", sign = 0.5"),
+                             "sign = 0.5 must be 1 or -1"));
+  EXPECT_TRUE(test::contains(err("tau_in = \"1ms\"", "v_max = 1, v_rest = 1.5"),
+                             "v_rest = 1.5 V is above v_max = 1 V"));
+}
+
+// The minus column of a differential pair subtracts its charge: G+ and G- of the same
+// conductance cancel, and the integrator (with a bias) relaxes to v_rest, where it starts.
+TEST(NetworkMemristive, DifferentialPairAndIntegratorRest) {
+  memristive_params m;
+  m.sign = -1;
+  synapse_table t;
+  t.target = {0};
+  t.weight = {50e-6f};
+  program_memristive(t, m, 0, philox(1));
+  EXPECT_NEAR(t.weight[0], -50e-6 * 0.2 * 10e-6 / 100e-12, 1e-6);
+
+  // One input spike through a pair (G+ = 80 uS, G- = 30 uS: 0.1 V net) onto a neuron resting
+  // at 0.5 V, listed in memory rather than in a file.
+  const auto dir = test::fresh_dir("pair");
+  const std::string csv = test::write_text(dir / "spikes.csv", "time,neuron\n0.001,0\n");
+  std::string text = R"([run]
+dt = "5us"
+duration = "3ms"
+[[population]]
+name = "in"
+model = "spike_source"
+size = 1
+params = { file = "FILE" }
+[[population]]
+name = "n"
+model = "dm1t1r"
+size = 1
+params = { tau_in = "1ms", v_rest = "0.5V", sigma1 = 0, sigma2 = 0 }
+[[recorder]]
+type = "state"
+population = "n"
+variables = ["v_in"]
+neurons = [0]
+interval = "5us"
+)";
+  text.replace(text.find("FILE"), 4, csv);
+  network_spec spec = parse(text);
+  for (const double sign : {1.0, -1.0}) {
+    projection_spec j;
+    j.source = "in";
+    j.target = "n";
+    j.receptor = "in";
+    j.rule = connect_rule::from_file;
+    j.list_source = {0};
+    j.list_target = {0};
+    j.list_weight = {sign > 0 ? 80e-6 : 30e-6};
+    j.delay = value_dist::constant(5e-6);
+    j.memristor = toml::table{{"t_read", 1e-6}, {"c_f", 100e-12}, {"sign", sign}};
+    spec.projections.push_back(j);
+  }
+  const auto models = builtin_models();
+  network net(spec, models);
+  collect sink;
+  net.run(sink);
+  const auto& v = sink.values[0];
+  ASSERT_EQ(v.size(), 600u);
+  EXPECT_DOUBLE_EQ(v[0], 0.5);    // starts at rest
+  EXPECT_DOUBLE_EQ(v[150], 0.5);  // stays there without input
+  // 50 uS x 0.2 V x 1 us / 100 pF = 0.1 V, then back towards 0.5 V with tau_in
+  const double peak = *std::max_element(v.begin(), v.end());
+  EXPECT_NEAR(peak, 0.6, 0.001);
+  EXPECT_NEAR(v.back(), 0.5 + 0.1 * std::exp(-(0.003 - 0.001 - 5e-6 * 2) / 1e-3), 0.002);
 }
 
 TEST(NetworkMemristive, Dm1t1rWithTheModelBMemristor) {

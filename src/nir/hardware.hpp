@@ -1,0 +1,106 @@
+#pragma once
+// A NIR graph mapped onto ionic hardware: every spiking node (LIF, CubaLIF) becomes a population
+// of 1M1T1R `dm1t1r` neurons behind their input integrators, every weight matrix (Affine,
+// Linear) a crossbar of differential conductance pairs (G+ - G-) with the memristive-synapse
+// options, and the graph's time runs `dilation` times slower on the hardware. docs/nir.md.
+#include <toml++/toml.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nir/graph.hpp"
+#include "nir/run.hpp"
+
+namespace ionsim::nir {
+
+struct hardware_options {
+  std::string preset = "zhao2025-calibrated";  // device preset of the neurons' memristors
+  // [s] The integrator time constant that the graph's shortest filter time constant (LIF tau,
+  // CubaLIF tau_syn) becomes; it sets the dilation.
+  double tau_in = 50e-3;
+  double dilation = 0;  // [1] hardware seconds per graph second; 0: tau_in / shortest filter tau
+  double dt = 5e-6;     // [s] the hardware's step
+  // [V] integrator volts per threshold (u = v / v_threshold); 0: half the range over which
+  // the neuron's spike count rises (from v_on to the top, above which the memristor stays on)
+  double gain = 0;
+  bool noise = false;  // the memristors' stochastic switching
+  // The crossbar (docs/network/engine.md, memristive synapses).
+  double g_min = 1e-6;    // [S]
+  double g_max = 100e-6;  // [S]
+  double levels = 0;      // [1] programmable levels per device (0: continuous)
+  double d2d = 0;         // [1] device-to-device relative spread of G
+  double read_noise = 0;  // [1] relative standard deviation of each read
+  double v_read = 0.2;    // [V]
+  double t_read = 10e-6;  // [s]
+  std::uint64_t seed = 1;
+  int threads = 1;  // samples run side by side
+};
+
+// How one spiking node was mapped.
+struct hardware_node {
+  std::string name, type;
+  std::size_t size = 0;
+  double tau_f = 0;   // [s] the node's filter time constant (LIF tau, CubaLIF tau_syn)
+  double tau_in = 0;  // [s] its integrators' time constant, dilation x tau_f
+  double gain = 0;    // [V] integrator volts per unit of the LIF's drive v_inf / v_threshold
+  double v_rest = 0;  // [V] the integrators' rest (the drive's offset and the node's leak)
+  double v_max = 0;   // [V] the integrators' range: the top of the neuron's rising count curve
+  double v_on = 0;    // [V] the neuron's lowest voltage that fires within a sample
+  double c_f = 0;     // [F] the integrators' feedback capacitor
+  double volts_per_weight = 0;  // [V] integrator jump per unit of weight x r w_in / v_threshold
+  double g_per_weight = 0;      // [S] conductance difference per the same unit
+  double calibration = 1;       // [1] gain factor found from data (calibrate)
+  double ideal_spikes = -1;     // mean spikes per sample in the ideal graph (calibrate; -1: not)
+  double mapped_spikes = -1;    // the same on the hardware after calibration
+};
+
+class hardware_mapping {
+ public:
+  // Maps graph `g` for samples of `steps` steps run with options `o` (the ideal graph's). An
+  // input_error names the node that cannot be mapped: node types other than Input, Output,
+  // Affine, Linear, LIF and CubaLIF; time constants or offsets that differ within a node; a
+  // preset whose neuron does not fire repeatedly under constant drive.
+  hardware_mapping(const graph& g, const run_options& o, const hardware_options& h,
+                   std::size_t steps);
+  double dilation() const { return dilation_; }
+  std::size_t steps() const { return steps_; }
+  std::size_t input_size() const { return n_in_; }
+  const std::vector<hardware_node>& nodes() const { return nodes_; }
+  // Scales each node's gain (in the order of the graph) so that its spike count, summed over
+  // `samples` inputs (samples x steps x inputs), matches the ideal graph's.
+  void calibrate(const std::vector<double>& inputs, std::size_t samples);
+  // One sample (steps x inputs, values 0 or the spike height): the spikes of every spiking
+  // node (in the order of nodes()) counted per graph step (steps x size) and the Output's
+  // values (spikes x height), in the layout of run_graph. `sample` keys the noise.
+  run_result run(const double* input, std::uint64_t sample = 0) const;
+  // Many samples (samples x steps x inputs) side by side, sample s keyed by s.
+  std::vector<run_result> run_many(const std::vector<double>& inputs, std::size_t samples) const;
+  // The mapping as JSON (dilation, per node its scales, per crossbar its conductances).
+  std::string describe() const;
+
+ private:
+  struct projection {
+    std::string name;
+    std::size_t source = 0;  // index into spiking_ (npos: the Input)
+    std::size_t target = 0;  // index into nodes_
+    std::vector<std::uint32_t> src, tgt;
+    std::vector<double> weight;  // graph weight x the target's per-neuron factor
+  };
+  graph g_;
+  run_options o_;
+  hardware_options h_;
+  std::size_t steps_ = 0, n_in_ = 0, out_node_ = 0;
+  double dilation_ = 1, height_ = 1;
+  std::vector<hardware_node> nodes_;
+  std::vector<projection> projections_;
+  std::vector<std::pair<std::string, double>> memristor_overrides_;  // noise off
+  double v_on_ = 0, v_top_ = 0;
+  std::vector<double> offset_;  // per node: u at rest (v_leak and bias)
+
+  void set_scales();
+  toml::table crossbar(double c_f, double sign) const;
+};
+
+}  // namespace ionsim::nir

@@ -1,0 +1,113 @@
+// The 1M1T1R mapping of NIR graphs (nir/hardware.hpp): what it refuses, with one line naming the
+// node, and the scales it reports. Its agreement with the ideal graphs is checked in
+// tests/validation/test_nir_hardware.cpp.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "nir/hardware.hpp"
+#include "test_support.hpp"
+
+namespace ionsim::nir {
+namespace {
+
+array values(std::vector<double> v, std::vector<std::size_t> shape = {}) {
+  array a;
+  a.shape = shape.empty() ? std::vector<std::size_t>{v.size()} : shape;
+  a.data = std::move(v);
+  return a;
+}
+
+// Input(2) -> Linear -> LIF(2) -> Output.
+graph two_lif() {
+  graph g;
+  g.source = "g.nir";
+  g.nodes.push_back({"in", "Input", {{"shape", values({2})}}, {}, nullptr});
+  g.nodes.push_back({"fc", "Linear", {{"weight", values({2, -1, 0.5, 1}, {2, 2})}}, {}, nullptr});
+  g.nodes.push_back({"lif",
+                     "LIF",
+                     {{"tau", values({0.01, 0.01})},
+                      {"r", values({1, 1})},
+                      {"v_leak", values({0, 0})},
+                      {"v_threshold", values({1, 2})}},
+                     {},
+                     nullptr});
+  g.nodes.push_back({"out", "Output", {{"shape", values({2})}}, {}, nullptr});
+  g.edges = {{"in", "fc"}, {"fc", "lif"}, {"lif", "out"}};
+  return g;
+}
+
+run_options millisecond() {
+  run_options o;
+  o.dt = 1e-3;
+  return o;
+}
+
+std::string error_of(const graph& g) {
+  return test::input_error_of([&] { hardware_mapping m(g, millisecond(), {}, 20); });
+}
+
+TEST(NirHardware, ScalesOfTheMapping) {
+  const hardware_mapping m(two_lif(), millisecond(), {}, 20);
+  EXPECT_DOUBLE_EQ(m.dilation(), 5.0);  // 50 ms / 10 ms
+  ASSERT_EQ(m.nodes().size(), 1u);
+  const auto& n = m.nodes()[0];
+  EXPECT_NEAR(n.tau_in, 0.05, 1e-12);
+  // the threshold sits on the neuron's onset, the rest one threshold (the gain) below it
+  EXPECT_GT(n.v_on, 0.6);
+  EXPECT_LT(n.v_on, n.v_max);
+  EXPECT_NEAR(n.gain, 0.5 * (n.v_max - n.v_on), 1e-12);
+  EXPECT_NEAR(n.v_rest, n.v_on - n.gain, 1e-12);
+  // one spike of weight w moves u by w r / v_threshold x dt / tau: the gain times that
+  EXPECT_NEAR(n.volts_per_weight, n.gain * 0.1, 1e-12);
+  // C_f: the largest jump (the reset, one gain, here) uses the whole conductance range
+  EXPECT_NEAR(n.c_f, 99e-6 * 0.2 * 10e-6 / n.gain, 1e-18);
+  EXPECT_TRUE(test::contains(m.describe(), "\"dilation\": 5.0"));
+}
+
+TEST(NirHardware, RefusesWhatItCannotMap) {
+  auto g = two_lif();
+  g.nodes[2].type = "IF";
+  EXPECT_TRUE(test::contains(error_of(g), "node 'lif': type IF has no 1M1T1R mapping"));
+  g = two_lif();
+  g.nodes[2].params["tau"] = values({0.01, 0.02});
+  EXPECT_TRUE(test::contains(error_of(g), "node 'lif': the time constant differs"));
+  g = two_lif();
+  g.nodes[2].params["v_leak"] = values({0.5, 0});
+  EXPECT_TRUE(test::contains(error_of(g), "node 'lif': the offset"));
+  g = two_lif();
+  g.edges = {{"in", "lif"}, {"lif", "out"}};
+  EXPECT_TRUE(test::contains(error_of(g), "its input 'in' is a Input"));
+  g = two_lif();
+  g.nodes[1].params["weight"] = values({1, 2, 3}, {1, 3});
+  EXPECT_TRUE(test::contains(error_of(g), "node 'fc': weight must be 2 x 2"));
+  // the input must be spikes
+  const hardware_mapping m(two_lif(), millisecond(), {}, 20);
+  std::vector<double> x(40, 0.0);
+  x[7] = 0.5;
+  EXPECT_TRUE(test::contains(test::input_error_of([&] { m.run(x.data()); }),
+                             "input step 3, column 1: 0.5 is not a spike (0 or 1)"));
+}
+
+// A strong input makes the mapped neuron spike; the output carries the spikes x height.
+TEST(NirHardware, StrongInputFires) {
+  const hardware_mapping m(two_lif(), millisecond(), {}, 20);
+  std::vector<double> x(40, 0.0);
+  for (std::size_t t = 0; t < 20; ++t) x[2 * t] = 1;  // input 0 on every step: u -> 2 and 1
+  const auto r = m.run(x.data());
+  ASSERT_EQ(r.nodes.size(), 1u);
+  double n0 = 0, n1 = 0, out = 0;
+  for (std::size_t t = 0; t < 20; ++t) {
+    n0 += r.nodes[0].spikes[2 * t];
+    n1 += r.nodes[0].spikes[2 * t + 1];
+  }
+  for (double v : r.output) out += v;
+  EXPECT_GE(n0, 1);  // u_inf = 2 thresholds: fires
+  EXPECT_EQ(n1, 0);  // u_inf = 0.5 / 2: silent
+  EXPECT_EQ(out, n0 + n1);
+}
+
+}  // namespace
+}  // namespace ionsim::nir

@@ -1,0 +1,130 @@
+// The 1M1T1R mapping of NIR graphs (nir/hardware.hpp) against the ideal graphs, noise off: the
+// mapped network's output class agrees with the ideal graph's on at least 95 % of samples, on
+// a feed-forward graph trained on sklearn's digits (data/nir/digits_ff.nir, made by
+// scripts/train_nir_digits.py) and on the single LIF of the NIR paper (shared data).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../unit/test_support.hpp"
+#include "core/random.hpp"
+#include "nir/hardware.hpp"
+#include "nir/run.hpp"
+#include "task/dataset.hpp"
+
+namespace ionsim::nir {
+namespace {
+
+// The class: the output neuron with the most spikes over the sample, the first on a tie.
+std::size_t output_class(const std::vector<double>& output, std::size_t n) {
+  std::vector<double> count(n, 0.0);
+  for (std::size_t k = 0; k < output.size(); ++k) count[k % n] += output[k];
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if (count[i] > count[best]) best = i;
+  return best;
+}
+
+// scripts/train_nir_digits.py's encoding: pixel p in [0, 1] spikes at step t when
+// floor((t + 1) p r) > floor(t p r), r = 0.25 spikes per step.
+std::vector<double> encode(const task::dataset& d, std::size_t first, std::size_t count,
+                           std::size_t steps) {
+  std::vector<double> x;
+  for (std::size_t s = first; s < first + count; ++s)
+    for (std::size_t t = 0; t < steps; ++t)
+      for (Eigen::Index j = 0; j < d.x.cols(); ++j) {
+        const double r = d.x(static_cast<Eigen::Index>(s), j) * 0.25;
+        x.push_back(std::floor((t + 1) * r) > std::floor(t * r) ? 1.0 : 0.0);
+      }
+  return x;
+}
+
+TEST(NirHardware, TrainedDigitsGraphKeepsItsClasses) {
+  const char* env = std::getenv("IONSIM_DIGITS");
+  const std::string digits =
+      env && *env ? env : "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
+  if (!std::filesystem::exists(digits))
+    GTEST_SKIP() << "missing " << digits << " (install Debian's python3-sklearn)";
+  const auto data = task::load_digits(digits);
+  const graph g = read_graph(std::string(IONSIM_SOURCE_DIR) + "/data/nir/digits_ff.nir");
+  run_options o;
+  o.dt = 1e-3;
+  o.record_state = false;
+  const std::size_t steps = 30, n_test = 120;
+  hardware_options h;
+  h.threads = 2;
+  hardware_mapping m(g, o, h, steps);
+  EXPECT_DOUBLE_EQ(m.dilation(), 5.0);               // 50 ms / tau 10 ms
+  const auto x = encode(data, 1437, n_test, steps);  // test images
+  runner ideal(g, o);
+  std::vector<std::size_t> ideal_class;
+  std::size_t ideal_right = 0;
+  for (std::size_t s = 0; s < n_test; ++s) {
+    const std::vector<double> xs(x.begin() + static_cast<long>(s * steps * 64),
+                                 x.begin() + static_cast<long>((s + 1) * steps * 64));
+    ideal_class.push_back(output_class(ideal.run(xs, steps).output, 10));
+    ideal_right += static_cast<int>(ideal_class.back()) == data.labels[1437 + s];
+  }
+  auto evaluate = [&](const char* what) {
+    const auto hw = m.run_many(x, n_test);
+    std::size_t agree = 0, right = 0;
+    for (std::size_t s = 0; s < n_test; ++s) {
+      const std::size_t c = output_class(hw[s].output, 10);
+      agree += c == ideal_class[s];
+      right += static_cast<int>(c) == data.labels[1437 + s];
+    }
+    std::printf("%zu test digits, %s: classes agree on %zu; accuracy %.3f ideal, %.3f mapped\n",
+                n_test, what, agree, double(ideal_right) / n_test, double(right) / n_test);
+    return agree;
+  };
+  EXPECT_GE(evaluate("uncalibrated"), 0.95 * n_test);
+  m.calibrate(encode(data, 0, 16, steps), 16);  // 16 training images
+  std::printf("%s\n", m.describe().c_str());
+  for (const auto& n : m.nodes())
+    EXPECT_NEAR(n.mapped_spikes, n.ideal_spikes, 0.05 * n.ideal_spikes) << n.name;
+  EXPECT_GE(evaluate("calibrated on 16 training images"), 0.95 * n_test);
+}
+
+// The NIR paper's single LIF (tau 2.5 ms, threshold 0.1, each input spike 0.4 threshold at
+// dt = 0.1 ms): regular input trains, one sample per period from 3 to 22 steps, 200 steps each.
+// Class: whether the neuron fires (it does for periods up to about 11 steps).
+TEST(NirHardware, SingleLifFiresWhereTheIdealDoes) {
+  const std::string path = test::shared_data("nir/lif/lif_norse.nir");
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "missing " << path;
+  const graph g = read_graph(path);
+  run_options o;
+  o.dt = 1e-4;
+  const std::size_t steps = 200, samples = 20;
+  std::vector<double> x(samples * steps, 0.0);
+  for (std::size_t s = 0; s < samples; ++s)
+    for (std::size_t t = 0; t < steps; t += 3 + s) x[s * steps + t] = 1;
+  hardware_options h;
+  h.threads = 2;
+  hardware_mapping m(g, o, h, steps);
+  const auto hw = m.run_many(x, samples);
+  runner ideal(g, o);
+  std::size_t agree = 0, fired = 0;
+  for (std::size_t s = 0; s < samples; ++s) {
+    const std::vector<double> xs(x.begin() + static_cast<long>(s * steps),
+                                 x.begin() + static_cast<long>((s + 1) * steps));
+    double a = 0, b = 0;
+    for (double v : ideal.run(xs, steps).output) a += v;
+    for (double v : hw[s].output) b += v;
+    std::printf("period %zu: %g ideal, %g mapped\n", 3 + s, a, b);
+    agree += (a > 0) == (b > 0);
+    fired += a > 0;
+  }
+  std::printf("single LIF, %zu periods: fires in %zu, classes agree on %zu\n%s\n", samples, fired,
+              agree, m.describe().c_str());
+  EXPECT_GE(fired, 5u);
+  EXPECT_LE(fired, 15u);
+  EXPECT_GE(agree, 0.95 * samples);
+}
+
+}  // namespace
+}  // namespace ionsim::nir
