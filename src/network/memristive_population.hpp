@@ -49,6 +49,7 @@ class memristive_population final : public neuron_model {
         mem_(memristor),
         c_(c),
         v_in_(size, spec.v_rest),
+        v_rest_(size, spec.v_rest),
         node_(size, 0.0),
         g_node_(size, c.g_node),
         drift_scale_(size, 1.0) {
@@ -63,6 +64,7 @@ class memristive_population final : public neuron_model {
     for (const auto& n : device_names_) state_.push_back({n, "1", "memristor state (read only)"});
     device_state_.assign(device_names_.size(), std::vector<double>(size, 0.0));
     if (!spec.node_resistor.empty()) per_neuron_.push_back(spec.node_resistor_quantity);
+    per_neuron_.push_back({"v_rest", "V", "rest of the input integrator (a bias current)"});
     if (mem_.type->find("mu"))
       per_neuron_.push_back({"mu", "1/(V·s)",
                              "drift mobility of the memristor (device-to-device "
@@ -83,6 +85,17 @@ class memristive_population final : public neuron_model {
   void set_per_neuron(std::string_view name, std::span<const double> values,
                       const std::string& where) override {
     IONSIM_ASSERT(values.size() == size());
+    if (name == "v_rest") {  // the integrator also starts there
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (!(values[i] >= 0 && values[i] <= spec_.v_max))
+          throw input_error(
+              fmt::format("{}: v_rest of neuron {} is {:g} V: it must be in [0, "
+                          "v_max = {:g} V]",
+                          where, i, values[i], spec_.v_max));
+        v_rest_[i] = v_in_[i] = values[i];
+      }
+      return;
+    }
     const double mu = name == "mu" ? get_param(mem_, "mu") : 0.0;
     if (name == "mu" && !(mu > 0))
       throw input_error(fmt::format("{}: a per-neuron mu needs the preset's mu > 0", where));
@@ -126,7 +139,7 @@ class memristive_population final : public neuron_model {
                   device_state_[k].begin() + static_cast<long>(first));
     for (std::size_t i = first; i < last; ++i) {
       node_[i] = b.batch->node(i - first);
-      v_in_[i] = spec_.v_rest + (v_in_[i] - spec_.v_rest) * decay_;
+      v_in_[i] = v_rest_[i] + (v_in_[i] - v_rest_[i]) * decay_;
       if (b.batch->spiked(i - first)) spiked.push_back(static_cast<std::uint32_t>(i));
     }
   }
@@ -179,7 +192,7 @@ class memristive_population final : public neuron_model {
   std::uint64_t seed_ = 1, first_id_ = 0;
   std::vector<std::string> device_names_;
   std::vector<model_quantity> state_, per_neuron_;
-  std::vector<double> v_in_, node_, g_node_, drift_scale_;
+  std::vector<double> v_in_, v_rest_, node_, g_node_, drift_scale_;
   std::vector<std::vector<double>> device_state_;
   std::map<std::pair<std::size_t, std::size_t>, block> blocks_;
   std::mutex mutex_;

@@ -2,9 +2,11 @@
 //
 // A LIF node's neuron j, with membrane u = v / v_threshold, becomes a dm1t1r neuron whose input
 // integrator holds V_in = v_on + gain (u - 1):
-// - the integrator, of time constant dilation x the node's filter time constant (LIF tau,
-//   CubaLIF tau_syn), is the membrane and its leak; it rests at u = v_leak / v_threshold (with
-//   an Affine's bias);
+// - the integrator, of time constant dilation x the node's membrane time constant (LIF tau,
+//   CubaLIF tau_mem), is the membrane and its leak; it rests at u = v_leak / v_threshold (with
+//   an Affine's bias r w_in / v_threshold), each neuron at its own rest; a CubaLIF's synaptic
+//   current is not modelled: a spike's charge reaches the integrator at once (its integral
+//   over the current's decay, the same change of the membrane where tau_syn << tau_mem);
 // - the threshold u = 1 sits at v_on, the lowest constant voltage at which the neuron fires
 //   within one sample from rest, or within four integrator time constants if that is shorter
 //   (the neuron's count curve, measured by the network engine when the mapping is made); the
@@ -14,7 +16,7 @@
 // - the integrator is clipped at v_top, where the neuron's count in a sample is highest (above
 //   it the memristor stays on and the neuron stops spiking).
 // A spike of the graph moves u of its targets by weight x r w_in / v_threshold x height x the
-// filter's share of one step (dt / tau, or 1 - exp(-dt / tau) with the exact method): the
+// membrane's share of one step (dt / tau, or 1 - exp(-dt / tau) with the exact method): the
 // crossbar's charge per read, (G+ - G-) v_read t_read / C_f, is gain times that. `calibrate`
 // can then scale what each node receives so that its spike count over given inputs is the
 // ideal graph's (data-based normalization, as in ANN-to-SNN conversion: Rueckauer et al.,
@@ -164,7 +166,7 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
   if (order.empty()) throw input_error(fmt::format("{}: no spiking node to map", g.source));
   // Per spiking node: its neurons' factor from a graph weight to a change of u, and its offset.
   std::vector<std::vector<double>> factor;
-  std::vector<double> offset;
+  std::vector<std::vector<double>> offset;
   double tau_min = INFINITY;
   for (std::size_t k : order) {
     const auto& n = g.nodes[k];
@@ -174,8 +176,7 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
     hn.type = n.type;
     hn.size = m;
     const bool cuba = n.type == "CubaLIF";
-    hn.tau_f = uniform(g, n, values(g, n, cuba ? "tau_syn" : "tau", m), "the time constant");
-    if (cuba) uniform(g, n, values(g, n, "tau_mem", m), "tau_mem");
+    hn.tau_f = uniform(g, n, values(g, n, cuba ? "tau_mem" : "tau", m), "the time constant");
     const auto r = values(g, n, "r", m), th = values(g, n, "v_threshold", m);
     const auto leak = values(g, n, "v_leak", m, 0.0), w_in = values(g, n, "w_in", m, 1.0);
     if (o.reset == run_options::reset_mode::zero)
@@ -222,7 +223,7 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
         }
       projections_.push_back(std::move(pr));
     }
-    offset.push_back(uniform(g, n, u0, "the offset v_leak / v_threshold (with the bias)"));
+    offset.push_back(std::move(u0));
     tau_min = std::min(tau_min, hn.tau_f);
     node_of[k] = nodes_.size();
     nodes_.push_back(hn);
@@ -317,8 +318,10 @@ void hardware_mapping::set_scales() {
     auto& hn = nodes_[k];
     // u = 1 (the threshold) at v_on; the calibration scales what arrives through the
     // crossbar, not the rest nor the reset.
-    hn.v_rest = std::clamp(hn.v_on + hn.gain * (offset_[k] - 1), 0.0, hn.v_max);
-    // One input spike moves u by weight x height x (the filter's share of one step).
+    hn.v_rest.resize(hn.size);
+    for (std::size_t j = 0; j < hn.size; ++j)
+      hn.v_rest[j] = std::clamp(hn.v_on + hn.gain * (offset_[k][j] - 1), 0.0, hn.v_max);
+    // One input spike moves u by weight x height x (the membrane's share of one step).
     const double share = exact ? 1 - std::exp(-o_.dt / hn.tau_f) : o_.dt / hn.tau_f;
     hn.volts_per_weight = hn.gain * hn.calibration * height_ * share;
     double w_max = 0;  // [V] the largest jump: a weight's, or the reset's
@@ -383,8 +386,7 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample) cons
     p.name = "node " + hn.name;
     p.model = "dm1t1r";
     p.size = hn.size;
-    toml::table params{
-        {"preset", h_.preset}, {"tau_in", hn.tau_in}, {"v_max", hn.v_max}, {"v_rest", hn.v_rest}};
+    toml::table params{{"preset", h_.preset}, {"tau_in", hn.tau_in}, {"v_max", hn.v_max}};
     for (const auto& [k, v] : memristor_overrides_) params.insert_or_assign(k, v);
     p.params = params;
     p.params_source = spec.source;
@@ -430,6 +432,8 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample) cons
       spec.projections.push_back(std::move(j));
     }
   network::network net(spec, models);
+  for (std::size_t k = 0; k < nodes_.size(); ++k)
+    net.model(k + 1).set_per_neuron("v_rest", nodes_[k].v_rest, spec.source);
   network::memory_sink sink;
   net.run(sink);
   // Spikes counted per graph step: the result in the ideal graph's layout.
@@ -562,7 +566,8 @@ std::string hardware_mapping::describe() const {
     n["gain_V"] = hn.gain * hn.calibration;
     n["calibration"] = hn.calibration;
     n["v_threshold_V"] = hn.v_on;
-    n["v_rest_V"] = hn.v_rest;
+    const auto [lo, hi] = std::minmax_element(hn.v_rest.begin(), hn.v_rest.end());
+    n["v_rest_V"] = *lo == *hi ? nlohmann::ordered_json(*lo) : nlohmann::ordered_json({*lo, *hi});
     n["v_max_V"] = hn.v_max;
     n["c_f_F"] = hn.c_f;
     n["g_per_weight_S"] = hn.g_per_weight;

@@ -17,10 +17,10 @@ namespace ionsim::nir {
 
 struct hardware_options {
   std::string preset = "zhao2025-calibrated";  // device preset of the neurons' memristors
-  // [s] The integrator time constant that the graph's shortest filter time constant (LIF tau,
-  // CubaLIF tau_syn) becomes; it sets the dilation.
+  // [s] The integrator time constant that the graph's shortest membrane time constant (LIF
+  // tau, CubaLIF tau_mem) becomes; it sets the dilation.
   double tau_in = 50e-3;
-  double dilation = 0;  // [1] hardware seconds per graph second; 0: tau_in / shortest filter tau
+  double dilation = 0;  // [1] hardware seconds per graph second; 0: tau_in / shortest membrane tau
   double dt = 5e-6;     // [s] the hardware's step
   // [V] integrator volts per threshold (u = v / v_threshold); 0: half the range over which
   // the neuron's spike count rises (from v_on to the top, above which the memristor stays on)
@@ -42,13 +42,13 @@ struct hardware_options {
 struct hardware_node {
   std::string name, type;
   std::size_t size = 0;
-  double tau_f = 0;   // [s] the node's filter time constant (LIF tau, CubaLIF tau_syn)
+  double tau_f = 0;   // [s] the node's membrane time constant (LIF tau, CubaLIF tau_mem)
   double tau_in = 0;  // [s] its integrators' time constant, dilation x tau_f
   double gain = 0;    // [V] integrator volts per unit of the LIF's drive v_inf / v_threshold
-  double v_rest = 0;  // [V] the integrators' rest (the drive's offset and the node's leak)
-  double v_max = 0;   // [V] the integrators' range: the top of the neuron's rising count curve
-  double v_on = 0;    // [V] the neuron's lowest voltage that fires within a sample
-  double c_f = 0;     // [F] the integrators' feedback capacitor
+  std::vector<double> v_rest;  // [V] per neuron: the integrator's rest (v_leak, bias)
+  double v_max = 0;  // [V] the integrators' range: the top of the neuron's rising count curve
+  double v_on = 0;   // [V] the neuron's lowest voltage that fires within a sample
+  double c_f = 0;    // [F] the integrators' feedback capacitor
   double volts_per_weight = 0;  // [V] integrator jump per unit of weight x r w_in / v_threshold
   double g_per_weight = 0;      // [S] conductance difference per the same unit
   double calibration = 1;       // [1] gain factor found from data (calibrate)
@@ -97,7 +97,7 @@ class hardware_mapping {
   std::vector<projection> projections_;
   std::vector<std::pair<std::string, double>> memristor_overrides_;  // noise off
   double v_on_ = 0, v_top_ = 0;
-  std::vector<double> offset_;  // per node: u at rest (v_leak and bias)
+  std::vector<std::vector<double>> offset_;  // per node and neuron: u at rest (v_leak, bias)
 
   void set_scales();
   toml::table crossbar(double c_f, double sign) const;

@@ -59,7 +59,15 @@ TEST(NirHardware, ScalesOfTheMapping) {
   EXPECT_GT(n.v_on, 0.6);
   EXPECT_LT(n.v_on, n.v_max);
   EXPECT_NEAR(n.gain, 0.5 * (n.v_max - n.v_on), 1e-12);
-  EXPECT_NEAR(n.v_rest, n.v_on - n.gain, 1e-12);
+  ASSERT_EQ(n.v_rest.size(), 2u);
+  EXPECT_NEAR(n.v_rest[0], n.v_on - n.gain, 1e-12);
+  EXPECT_NEAR(n.v_rest[1], n.v_on - n.gain, 1e-12);
+  // each neuron rests at its own v_leak / v_threshold
+  auto g = two_lif();
+  g.nodes[2].params["v_leak"] = values({0.5, 0.5});
+  const hardware_mapping leaky(g, millisecond(), {}, 20);
+  EXPECT_NEAR(leaky.nodes()[0].v_rest[0], n.v_on - 0.5 * n.gain, 1e-12);
+  EXPECT_NEAR(leaky.nodes()[0].v_rest[1], n.v_on - 0.75 * n.gain, 1e-12);
   // one spike of weight w moves u by w r / v_threshold x dt / tau: the gain times that
   EXPECT_NEAR(n.volts_per_weight, n.gain * 0.1, 1e-12);
   // C_f: the largest jump (the reset, one gain, here) uses the whole conductance range
@@ -74,9 +82,6 @@ TEST(NirHardware, RefusesWhatItCannotMap) {
   g = two_lif();
   g.nodes[2].params["tau"] = values({0.01, 0.02});
   EXPECT_TRUE(test::contains(error_of(g), "node 'lif': the time constant differs"));
-  g = two_lif();
-  g.nodes[2].params["v_leak"] = values({0.5, 0});
-  EXPECT_TRUE(test::contains(error_of(g), "node 'lif': the offset"));
   g = two_lif();
   g.edges = {{"in", "lif"}, {"lif", "out"}};
   EXPECT_TRUE(test::contains(error_of(g), "its input 'in' is a Input"));
