@@ -41,6 +41,9 @@ nir=${IONSIM_DATA_DIR:-../shared/data}/nir/rnn
 if [ -f "$nir/braille_noDelay_bias_zero.nir" ]; then
   run "$bin" nir run "$nir/braille_noDelay_bias_zero.nir" --input "$nir/braille_test0_input.npy" \
     --out "$out/nir-braille"
+  # the same graph mapped onto 1M1T1R neurons and differential crossbar pairs
+  run "$bin" nir run "$nir/braille_noDelay_bias_zero.nir" --input "$nir/braille_test0_input.npy" \
+    --hardware 1m1t1r --out "$out/nir-braille-1m1t1r"
 fi
 run "$bin" nir export examples/networks/lif_to_nir/net.toml "$out/nir-export/net.nir" \
   --input "$out/nir-export/input.npy"

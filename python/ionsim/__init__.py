@@ -11,7 +11,7 @@ The layers of the library, as in the command-line tool (docs/python.md):
 - spike-train statistics: ``train_statistics``, ``pair_distances``, ``analyze`` (a
   population from (times, ids) arrays);
 - NIR: ``NirGraph`` (a graph read once, run on inputs or batches), ``nir_run``,
-  ``nir_export``.
+  ``nir_export``, ``NirHardware`` (a graph mapped onto 1M1T1R neurons and crossbars).
 
 Quantities are SI units (V, A, s, Ω, F, K) unless a docstring says otherwise. Input errors
 raise ``InputError``, a ``ValueError``, with the command line's message; Ctrl-C raises
@@ -23,6 +23,7 @@ from ._core import (  # noqa: F401
     InputError,
     Network,
     NirGraph,
+    NirHardware,
     RunError,
     analyze,
     characterize,

@@ -18,6 +18,7 @@
 #include "neuron/characterize.hpp"
 #include "neuron/dm1t1r.hpp"
 #include "nir/graph.hpp"
+#include "nir/hardware.hpp"
 #include "nir/run.hpp"
 
 namespace ionsim::python {
@@ -461,6 +462,119 @@ class nir_graph {
   nir::runner runner_;
 };
 
+// A NIR graph mapped onto 1M1T1R hardware (nir/hardware.hpp).
+class nir_hardware {
+ public:
+  nir_hardware(const std::string& path, std::size_t steps, double dt, const std::string& reset,
+               const std::string& spike, const std::string& method, const py::kwargs& options)
+      : m_(nir::read_graph(path), nir_options(dt, reset, spike, method, 0, false),
+           hardware_options(options), steps) {}
+
+  double dilation() const { return m_.dilation(); }
+  py::object mapping() const { return py::module_::import("json").attr("loads")(m_.describe()); }
+
+  void calibrate(const py::array_t<double, py::array::c_style | py::array::forcecast>& batch) {
+    const auto b = samples_of(batch, true);
+    const std::vector<double> x(batch.data(), batch.data() + batch.size());
+    py::gil_scoped_release release;
+    m_.calibrate(x, b);
+  }
+
+  py::dict run(const py::array_t<double, py::array::c_style | py::array::forcecast>& input) {
+    const bool batched = input.ndim() == 3;
+    const std::size_t b = samples_of(input, false);
+    const std::vector<double> x(input.data(), input.data() + input.size());
+    interrupt_poll poll;
+    const auto results = without_gil(
+        poll, [&] { return m_.run_many(x, b, [&](std::size_t) { return !poll.poll(); }); });
+    const auto array_of =
+        [&](const std::vector<double>& (*field)(const nir::run_result&, std::size_t), std::size_t k,
+            std::size_t width) {
+          std::vector<py::ssize_t> shape = {static_cast<py::ssize_t>(m_.steps()),
+                                            static_cast<py::ssize_t>(width)};
+          if (batched) shape.insert(shape.begin(), static_cast<py::ssize_t>(b));
+          py::array_t<double> a(shape);
+          double* at = a.mutable_data();
+          for (const auto& r : results) at = std::copy(field(r, k).begin(), field(r, k).end(), at);
+          return a;
+        };
+    py::dict nodes;
+    for (std::size_t k = 0; k < m_.nodes().size(); ++k) {
+      py::dict d;
+      d["type"] = m_.nodes()[k].type;
+      d["spikes"] =
+          array_of([](const nir::run_result& r,
+                      std::size_t j) -> const std::vector<double>& { return r.nodes[j].spikes; },
+                   k, m_.nodes()[k].size);
+      nodes[py::str(m_.nodes()[k].name)] = d;
+    }
+    py::dict d;
+    d["output"] = array_of([](const nir::run_result& r,
+                              std::size_t) -> const std::vector<double>& { return r.output; },
+                           0, results.front().output_size);
+    d["nodes"] = nodes;
+    return d;
+  }
+
+ private:
+  nir::hardware_mapping m_;
+
+  static nir::hardware_options hardware_options(const py::kwargs& kw) {
+    nir::hardware_options h;
+    for (const auto& [key, value] : kw) {
+      const auto k = py::cast<std::string>(key);
+      if (k == "preset")
+        h.preset = py::cast<std::string>(value);
+      else if (k == "noise")
+        h.noise = py::cast<bool>(value);
+      else if (k == "seed")
+        h.seed = py::cast<std::uint64_t>(value);
+      else if (k == "threads")
+        h.threads = py::cast<int>(value);
+      else {
+        double* field = k == "tau_in"        ? &h.tau_in
+                        : k == "dilation"    ? &h.dilation
+                        : k == "dt_hardware" ? &h.dt
+                        : k == "gain"        ? &h.gain
+                        : k == "g_min"       ? &h.g_min
+                        : k == "g_max"       ? &h.g_max
+                        : k == "levels"      ? &h.levels
+                        : k == "d2d"         ? &h.d2d
+                        : k == "read_noise"  ? &h.read_noise
+                        : k == "v_read"      ? &h.v_read
+                        : k == "t_read"      ? &h.t_read
+                                             : nullptr;
+        if (!field)
+          throw input_error(fmt::format(
+              "unknown hardware option '{}' (known: preset, tau_in, dilation, dt_hardware, gain, "
+              "noise, g_min, g_max, levels, d2d, read_noise, v_read, t_read, seed, threads)",
+              k));
+        *field = py::cast<double>(value);
+      }
+    }
+    return h;
+  }
+
+  std::size_t samples_of(const py::array_t<double, py::array::c_style | py::array::forcecast>& a,
+                         bool batch_only) const {
+    const bool batched = a.ndim() == 3;
+    if (!batched && (batch_only || a.ndim() != 2))
+      throw input_error(fmt::format(
+          "input has {} dimensions: give {}", a.ndim(),
+          batch_only ? "(batch, steps, inputs)" : "(steps, inputs) or (batch, steps, inputs)"));
+    const auto steps = static_cast<std::size_t>(a.shape(batched ? 1 : 0));
+    const auto columns = static_cast<std::size_t>(a.shape(a.ndim() - 1));
+    if (steps != m_.steps() || columns != m_.input_size())
+      throw input_error(
+          fmt::format("input has {} steps x {} inputs where the mapping was made "
+                      "for {} x {}",
+                      steps, columns, m_.steps(), m_.input_size()));
+    const std::size_t b = batched ? static_cast<std::size_t>(a.shape(0)) : 1;
+    if (b == 0) throw input_error("the batch is empty");
+    return b;
+  }
+};
+
 py::dict nir_run(const std::string& path,
                  const py::array_t<double, py::array::c_style | py::array::forcecast>& input,
                  double dt, const std::string& reset, const std::string& spike,
@@ -614,6 +728,29 @@ inputs, with the options that NIR leaves open (docs/nir.md): dt [s], reset 'zero
            "inputs), each sample an independent copy of the network (in parallel on the OpenMP "
            "threads). Returns {'output': (steps, outputs), 'nodes': {name: {'type', 'spikes', "
            "'v'}}, 'version'}, with the batch first for a batch.");
+
+  py::class_<nir_hardware>(m, "NirHardware",
+                           R"(A NIR graph mapped onto 1M1T1R hardware, as `ionsim nir
+run --hardware 1m1t1r` (docs/nir.md): LIF and CubaLIF nodes become dm1t1r populations, weight
+matrices differential crossbar pairs, run by the network engine `dilation` times slower.
+steps: the samples' length; dt, reset, spike, method: the ideal graph's options. Hardware
+options (keywords, SI units): preset, tau_in, dilation, dt_hardware, gain, noise (bool), g_min,
+g_max, levels, d2d, read_noise, v_read, t_read, seed, threads (samples side by side).)")
+      .def(py::init<const std::string&, std::size_t, double, const std::string&, const std::string&,
+                    const std::string&, const py::kwargs&>(),
+           py::arg("graph"), py::arg("steps"), py::arg("dt") = 1e-4, py::arg("reset") = "zero",
+           py::arg("spike") = "unit", py::arg("method") = "euler")
+      .def_property_readonly("dilation", &nir_hardware::dilation,
+                             "Seconds of hardware per second of the graph.")
+      .def_property_readonly("mapping", &nir_hardware::mapping,
+                             "The mapping as a dict (hardware.json of the command line).")
+      .def("calibrate", &nir_hardware::calibrate, py::arg("batch"),
+           "Scales what each node receives so that its spike count over the batch (batch, "
+           "steps, inputs) is the ideal graph's.")
+      .def("run", &nir_hardware::run, py::arg("input"),
+           "Runs (steps, inputs) or a batch (batch, steps, inputs), each sample from rest. "
+           "Returns {'output': (steps, outputs), 'nodes': {name: {'type', 'spikes'}}}: spikes "
+           "counted per graph step, batch first for a batch.");
 
   m.def("nir_run", &nir_run, py::arg("graph"), py::arg("input"), py::arg("dt") = 1e-4,
         py::arg("reset") = "zero", py::arg("spike") = "unit", py::arg("method") = "euler",

@@ -91,3 +91,28 @@ def test_fixed_width_names_that_fill_their_width(tmp_path):
     r = ionsim.nir_run(str(tmp_path / "g.nir"), np.ones((3, 1)), dt=1e-3)
     # Euler with dt = tau: v = x = 1 > 0.5 on every step
     np.testing.assert_array_equal(r["output"][:, 0], [1, 1, 1])
+
+
+def test_hardware_mapping_as_the_command_line(cli, tmp_path):
+    from conftest import REPO
+
+    graph = str(REPO / "data" / "nir" / "digits_ff.nir")
+    rng = np.random.default_rng(1)
+    x = (rng.random((3, 30, 64)) < 0.15).astype(float)
+    hw = ionsim.NirHardware(graph, 30, dt=1e-3, threads=2)
+    assert hw.dilation == 5.0
+    assert hw.mapping["nodes"]["lif1"]["tau_in_s"] == pytest.approx(0.05)
+    r = hw.run(x)
+    assert r["output"].shape == (3, 30, 10) and r["nodes"]["lif1"]["spikes"].shape == (3, 30, 32)
+    assert r["nodes"]["lif1"]["spikes"].sum() > 0
+    one = hw.run(x[0])
+    np.testing.assert_array_equal(one["output"], r["output"][0])
+    np.save(tmp_path / "x.npy", x[0])
+    code, _, err = cli("nir", "run", graph, "--input", "x.npy", "--dt", "1ms", "--hardware",
+                       "1m1t1r", "--out", "o")
+    assert code == 0, err
+    np.testing.assert_array_equal(np.load(tmp_path / "o" / "output.npy"), one["output"])
+    with pytest.raises(ionsim.InputError, match="0.5 is not a spike"):
+        hw.run(np.full((30, 64), 0.5))
+    with pytest.raises(ionsim.InputError, match="unknown hardware option 'levles'"):
+        ionsim.NirHardware(graph, 30, dt=1e-3, levles=16)

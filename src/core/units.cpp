@@ -88,26 +88,37 @@ double parse_quantity(std::string_view text, std::string_view unit, std::string_
     // "MOhm" or "M" alone: refuse to guess.
     return fail("'M' is ambiguous; write 'meg' for 1e6 or 'm' for 1e-3");
   }
-  static const std::array<std::pair<std::string_view, double>, 10> suffixes = {{
-      {"meg", 1e6},
-      {"\xc2\xb5", 1e-6},  // µ
-      {"f", 1e-15},
-      {"p", 1e-12},
-      {"n", 1e-9},
-      {"u", 1e-6},
-      {"m", 1e-3},
-      {"k", 1e3},
-      {"g", 1e9},
-      {"t", 1e12},
+  // The scale is a power of ten, applied to the number's text so that "5us" is the double
+  // nearest to 5e-6, as "5e-6" would be (5 * 1e-6 is one unit in the last place off).
+  static const std::array<std::pair<std::string_view, int>, 10> suffixes = {{
+      {"meg", 6},
+      {"\xc2\xb5", -6},  // µ
+      {"f", -15},
+      {"p", -12},
+      {"n", -9},
+      {"u", -6},
+      {"m", -3},
+      {"k", 3},
+      {"g", 9},
+      {"t", 12},
   }};
+  const auto scaled = [&](int exponent) {
+    const std::string_view digits(num.data(), static_cast<std::size_t>(res.ptr - num.data()));
+    double v = value * std::pow(10.0, exponent);
+    if (digits.find_first_of("eE") == std::string_view::npos) {
+      const std::string exact = fmt::format("{}e{}", digits, exponent);
+      std::from_chars(exact.data(), exact.data() + exact.size(), v);
+    }
+    return v;
+  };
   // Text that is exactly the unit is the unit ("1F" is one farad; write "1fF" for 1e-15 F).
   // Otherwise a scale suffix comes first and what follows it must be empty or the unit.
   if (unit_matches(rest, unit)) return value;
   const std::string lr = lower(rest);
-  for (const auto& [suf, sc] : suffixes) {
+  for (const auto& [suf, exponent] : suffixes) {
     if (lr.compare(0, suf.size(), suf) == 0) {
       const std::string_view after = rest.substr(suf.size());
-      if (after.empty() || unit_matches(after, unit)) return value * sc;
+      if (after.empty() || unit_matches(after, unit)) return scaled(exponent);
       return fail(fmt::format("unexpected unit '{}' after the '{}' prefix (expected {})", after,
                               rest.substr(0, suf.size()), unit.empty() ? "nothing" : unit));
     }

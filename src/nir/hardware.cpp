@@ -24,8 +24,10 @@
 #include "nir/hardware.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <exception>
 #include <map>
@@ -464,8 +466,9 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample) cons
   return res;
 }
 
-std::vector<run_result> hardware_mapping::run_many(const std::vector<double>& inputs,
-                                                   std::size_t samples) const {
+std::vector<run_result> hardware_mapping::run_many(
+    const std::vector<double>& inputs, std::size_t samples,
+    const std::function<bool(std::size_t)>& progress) const {
   if (inputs.size() != samples * steps_ * n_in_)
     throw input_error(
         fmt::format("{}: {} input values where {} samples x {} steps x {} inputs "
@@ -473,18 +476,27 @@ std::vector<run_result> hardware_mapping::run_many(const std::vector<double>& in
                     g_.source, inputs.size(), samples, steps_, n_in_));
   std::vector<run_result> out(samples);
   std::exception_ptr error;
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> done{0};
   const auto n = static_cast<std::int64_t>(samples);
 #pragma omp parallel for num_threads(std::max(h_.threads, 1)) schedule(dynamic, 1)
   for (std::int64_t s = 0; s < n; ++s) {
+    if (stop) continue;
     try {
       const auto u = static_cast<std::size_t>(s);
       out[u] = run(inputs.data() + u * steps_ * n_in_, u);
+      ++done;
+      // The callback runs on the first thread only (it may need the caller's locks).
+      if (progress && omp_get_thread_num() == 0 && !progress(done)) stop = true;
     } catch (...) {
 #pragma omp critical(ionsim_nir_hardware)
       if (!error) error = std::current_exception();
+      stop = true;
     }
   }
   if (error) std::rethrow_exception(error);
+  if (stop)
+    throw run_error(fmt::format("interrupted after {} of {} samples", done.load(), samples));
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -76,7 +77,10 @@ class hardware_mapping {
   // values (spikes x height), in the layout of run_graph. `sample` keys the noise.
   run_result run(const double* input, std::uint64_t sample = 0) const;
   // Many samples (samples x steps x inputs) side by side, sample s keyed by s.
-  std::vector<run_result> run_many(const std::vector<double>& inputs, std::size_t samples) const;
+  // progress(samples done), called on the first thread after each of its samples, stops the
+  // run by returning false (then run_error).
+  std::vector<run_result> run_many(const std::vector<double>& inputs, std::size_t samples,
+                                   const std::function<bool(std::size_t)>& progress = {}) const;
   // The mapping as JSON (dilation, per node its scales, per crossbar its conductances).
   std::string describe() const;
 

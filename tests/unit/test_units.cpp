@@ -45,6 +45,16 @@ TEST(ParseQuantity, EverySuffix) {
   EXPECT_DOUBLE_EQ(parse_quantity("3K", "", "x"), 3e3);
 }
 
+// A scaled value is the double nearest to the decimal it names, as the same text with an
+// exponent gives (5 * 1e-6 and 0.1 * 1e-3 are each one unit in the last place off).
+TEST(ParseQuantity, ScaledValueIsTheNearestDouble) {
+  EXPECT_EQ(parse_quantity("5us", "s", "x"), 5e-6);
+  EXPECT_EQ(parse_quantity("0.1ms", "s", "x"), 1e-4);
+  EXPECT_EQ(parse_quantity("-2.2kOhm", "Ohm", "x"), -2.2e3);
+  EXPECT_EQ(parse_quantity("50ms", "s", "x"), 50e-3);
+  EXPECT_EQ(parse_quantity("1.5e3m", "", "x"), 1.5);  // an exponent of its own: multiplied
+}
+
 TEST(ParseQuantity, PlainNumbersSignsExponentsAndWhitespace) {
   EXPECT_DOUBLE_EQ(parse_quantity("1e-3", "s", "x"), 1e-3);
   EXPECT_DOUBLE_EQ(parse_quantity("2.5e3V", "V", "x"), 2500.0);
