@@ -260,6 +260,7 @@ int nir_commands::run_graph() {
   if (latency_ != 0 && latency_ != 1) throw input_error("--latency must be 0 or 1");
   o.latency = latency_;
 
+  probe_in_child(graph_, "the HDF5 library", [&] { nir::read_graph(graph_); });
   const nir::graph g = nir::read_graph(graph_);
   std::size_t columns = 0, rows = 0;
   const auto input = read_input(input_, columns, rows);

@@ -52,6 +52,20 @@ struct reader {
     return o.id >= 0 && H5Iget_type(o.id) == H5I_GROUP;
   }
 
+  // Before memory is set aside for a dataset's `count` elements of `bytes` each: a contiguous
+  // or compact dataset stores them all, and no NIR parameter comes near 2^28 elements; a
+  // damaged file whose dataspace claims more is refused here rather than exhausting memory.
+  void check_size(hid_t set, std::size_t count, std::size_t bytes, const std::string& where) const {
+    if (count > (std::size_t{1} << 28))
+      fail(where, fmt::format("claims {} elements, more than a NIR graph holds", count));
+    handle plist{H5Dget_create_plist(set), H5Pclose};
+    const H5D_layout_t layout = H5Pget_layout(plist.id);
+    const hsize_t stored = H5Dget_storage_size(set);
+    if ((layout == H5D_CONTIGUOUS || layout == H5D_COMPACT) && stored < count * bytes)
+      fail(where,
+           fmt::format("claims {} elements of {} bytes but stores {} bytes", count, bytes, stored));
+  }
+
   // All strings of a dataset (scalar or any shape), variable- or fixed-length.
   std::vector<std::string> strings(hid_t loc, const std::string& name,
                                    const std::string& where) const {
@@ -67,13 +81,18 @@ struct reader {
       handle mem{H5Tcopy(H5T_C_S1), H5Tclose};
       H5Tset_size(mem.id, H5T_VARIABLE);
       H5Tset_cset(mem.id, H5Tget_cset(type.id));
+      check_size(set.id, n, H5Tget_size(type.id), where + "/" + name);
       std::vector<char*> raw(n, nullptr);
-      if (n > 0 && H5Dread(set.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
+      if (n > 0 && H5Dread(set.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) {
+        // A read that failed part way may have allocated some of the strings.
+        H5Dvlen_reclaim(mem.id, space.id, H5P_DEFAULT, raw.data());
         fail(where + "/" + name, "cannot be read");
+      }
       for (char* s : raw) out.emplace_back(s ? s : "");
       if (n > 0) H5Dvlen_reclaim(mem.id, space.id, H5P_DEFAULT, raw.data());
     } else {
       const std::size_t width = H5Tget_size(type.id);
+      check_size(set.id, n, width, where + "/" + name);
       std::vector<char> text(width * n + 1, '\0');
       handle mem{H5Tcopy(H5T_C_S1), H5Tclose};
       H5Tset_size(mem.id, width);
@@ -111,8 +130,11 @@ struct reader {
     std::size_t count = 1;
     for (hsize_t d : dims) {
       a.shape.push_back(static_cast<std::size_t>(d));
-      count *= static_cast<std::size_t>(d);
+      // saturating: a damaged dataspace may multiply beyond any size
+      const std::size_t limit = std::size_t{1} << 40;
+      count = d != 0 && count > limit / d ? limit : count * static_cast<std::size_t>(d);
     }
+    check_size(set.id, count, H5Tget_size(type.id), where + "/" + name);
     a.data.resize(count);
     if (count > 0 &&
         H5Dread(set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data.data()) < 0)
