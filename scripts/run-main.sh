@@ -34,6 +34,7 @@ run "$bin" plot raster "$out/network-dm1t1r"
 run "$bin" plot raster "$out/network-cuba" --t1 1
 run "$bin" task run examples/tasks/digits.toml --out "$out/task-digits"
 run "$bin" task run examples/tasks/henon_reservoir.toml --out "$out/task-henon-reservoir"
+run "$bin" task run examples/tasks/digits_snn_hw.toml --out "$out/task-digits-snn-hw"
 run "$bin" run examples/networks/stdp_song.toml --out "$out/network-stdp-song" --no-progress
 run "$bin" plot weights "$out/network-stdp-song"
 run "$bin" learn examples/learning/digits_stdp.toml --out "$out/learn-digits"

@@ -9,8 +9,8 @@
 //   over the current's decay, the same change of the membrane where tau_syn << tau_mem);
 // - the threshold u = 1 sits at v_on, the lowest constant voltage at which the neuron fires
 //   within one sample from rest, or within four integrator time constants if that is shorter
-//   (the neuron's count curve, measured by the network engine when the mapping is made); the
-//   memristor switches and the neuron spikes;
+//   (the neuron's count curve, measured without noise by the network engine when the mapping
+//   is made); the memristor switches and the neuron spikes;
 // - the spike reads a differential pair on the neuron's own column that takes one threshold
 //   (gain volts) from its integrator: the reset, by subtraction;
 // - the integrator is clipped at v_top, where the neuron's count in a sample is highest (above
@@ -166,8 +166,7 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
       if (g.nodes[k].type == "LIF" || g.nodes[k].type == "CubaLIF") order.push_back(k);
   }
   if (order.empty()) throw input_error(fmt::format("{}: no spiking node to map", g.source));
-  // Per spiking node: its neurons' factor from a graph weight to a change of u, and its offset.
-  std::vector<std::vector<double>> factor;
+  // Per spiking node and neuron: u at rest (v_leak and an Affine's bias).
   std::vector<std::vector<double>> offset;
   double tau_min = INFINITY;
   for (std::size_t k : order) {
@@ -229,7 +228,6 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
     tau_min = std::min(tau_min, hn.tau_f);
     node_of[k] = nodes_.size();
     nodes_.push_back(hn);
-    factor.push_back(std::move(f));
   }
   for (auto& pr : projections_)
     if (pr.source != SIZE_MAX) {
@@ -243,21 +241,25 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
   dilation_ = h.dilation > 0 ? h.dilation : h.tau_in / tau_min;
 
   // The memristor without noise: the parameters that the device contract's noise-off form
-  // changes, as overrides of the population's preset.
-  const device_config dev = load_preset(h.preset);
-  if (!h.noise) {
+  // changes, as overrides of the population's preset. The count curve is always measured
+  // without noise (the mapping is designed for the device's deterministic behaviour; its noise
+  // is a non-ideality of the run).
+  std::vector<std::pair<std::string, double>> quiet_overrides;
+  {
+    const device_config dev = load_preset(h.preset);
     const device_config quiet = without_noise(dev);
     for (std::size_t k = 0; k < dev.values.size(); ++k)
       if (quiet.values[k] != dev.values[k])
-        memristor_overrides_.emplace_back(std::string(dev.type->params()[k].name), quiet.values[k]);
+        quiet_overrides.emplace_back(std::string(dev.type->params()[k].name), quiet.values[k]);
   }
+  if (!h.noise) memristor_overrides_ = quiet_overrides;
 
   // The neuron's count curve: one population, each neuron under its own constant voltage, over
   // the sample's duration or four of the fastest integrator's time constants if shorter.
   const double window =
       std::min(static_cast<double>(steps) * dilation_ * o.dt, 4 * dilation_ * tau_min);
   std::vector<double> grid;
-  for (double v = 0.3; v <= 1.5 + 1e-9; v += 0.005) grid.push_back(v);
+  for (int i = 0; i <= 240; ++i) grid.push_back(0.3 + 0.005 * i);  // [V]
   network::network_spec spec;
   spec.source = "the 1M1T1R mapping's count curve";
   spec.run.dt = h.dt;
@@ -268,7 +270,7 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
   pop.model = "dm1t1r";
   pop.size = grid.size();
   toml::table params{{"preset", h.preset}};
-  for (const auto& [k, v] : memristor_overrides_) params.insert_or_assign(k, v);
+  for (const auto& [k, v] : quiet_overrides) params.insert_or_assign(k, v);
   pop.params = params;
   pop.params_source = spec.source;
   spec.populations.push_back(pop);

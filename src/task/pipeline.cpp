@@ -1,16 +1,20 @@
 #include "task/pipeline.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <numeric>
 
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "core/toml_reader.hpp"
 #include "io/files.hpp"
+#include "nir/graph.hpp"
+#include "nir/run.hpp"
 #include "task/dataset.hpp"
 #include "task/generators.hpp"
 #include "task/readout.hpp"
@@ -236,6 +240,137 @@ task_result run_classification(const task_config& c,
   return out;
 }
 
+// Images as regular spike trains (samples x steps x pixels): pixel value p in [0, 1] spikes at
+// step t when floor((t + 1) p r) > floor(t p r), r = max_rate spikes per step.
+std::vector<double> spike_encode(const dataset& d, std::size_t first, std::size_t count,
+                                 std::size_t steps, double max_rate) {
+  std::vector<double> x;
+  x.reserve(count * steps * static_cast<std::size_t>(d.x.cols()));
+  for (std::size_t s = first; s < first + count; ++s)
+    for (std::size_t t = 0; t < steps; ++t)
+      for (Eigen::Index j = 0; j < d.x.cols(); ++j) {
+        const double r = d.x(static_cast<Eigen::Index>(s), j) * max_rate;
+        x.push_back(std::floor(static_cast<double>(t + 1) * r) >
+                            std::floor(static_cast<double>(t) * r)
+                        ? 1.0
+                        : 0.0);
+      }
+  return x;
+}
+
+// The class of each sample: the output neuron with the most spikes, the first on a tie.
+std::vector<int> spike_classes(const std::vector<nir::run_result>& runs) {
+  std::vector<int> out;
+  for (const auto& r : runs) {
+    std::vector<double> count(r.output_size, 0.0);
+    for (std::size_t k = 0; k < r.output.size(); ++k) count[k % r.output_size] += r.output[k];
+    out.push_back(static_cast<int>(std::max_element(count.begin(), count.end()) - count.begin()));
+  }
+  return out;
+}
+
+// Classification by a spiking network given as NIR: the ideal graph, and the graph mapped onto
+// 1M1T1R hardware (nir/hardware.hpp), with an optional sweep of one non-ideality.
+task_result run_snn(const task_config& c,
+                    const std::function<void(double, const std::string&)>& progress) {
+  dataset train, test;
+  if (c.task == "digits") {
+    const dataset all = load_digits();
+    split(all, c.train_limit > 0 ? c.train_limit : all.rows() / 2, train, test);
+  } else {
+    train = load_fashion_mnist("train", c.train_limit);
+    test = load_fashion_mnist("test", c.test_limit);
+  }
+  const std::size_t n_test = c.test_limit > 0 ? std::min(c.test_limit, test.rows()) : test.rows();
+  const auto& s = c.snn;
+  const nir::graph g = nir::read_graph(s.graph);
+  nir::run_options o;
+  o.dt = s.dt;
+  o.record_state = false;
+  const std::vector<double> x = spike_encode(test, 0, n_test, s.steps, s.max_rate);
+  const std::size_t width = static_cast<std::size_t>(test.x.cols());
+  if (nir::input_size(g) != width)
+    throw input_error(fmt::format("{}: the graph's Input has {} elements where the images have {}",
+                                  s.graph, nir::input_size(g), width));
+  // The ideal graph
+  if (progress) progress(0.0, fmt::format("ideal graph on {} images", n_test));
+  std::vector<nir::run_result> ideal_runs(n_test);
+  {
+    nir::runner r(g, o);
+    for (std::size_t k = 0; k < n_test; ++k)
+      ideal_runs[k] =
+          r.run(std::vector<double>(x.begin() + static_cast<long>(k * s.steps * width),
+                                    x.begin() + static_cast<long>((k + 1) * s.steps * width)),
+                s.steps);
+  }
+  const std::vector<int> ideal = spike_classes(ideal_runs);
+  const std::vector<int> labels(test.labels.begin(),
+                                test.labels.begin() + static_cast<long>(n_test));
+  const auto agreement = [&](const std::vector<int>& p) { return accuracy(p, ideal); };
+  std::vector<int> pred = ideal;
+  task_result out;
+  nlohmann::json& r = out.results;
+  nlohmann::json hw = {{"classifier", "snn"},
+                       {"graph", s.graph},
+                       {"steps", s.steps},
+                       {"dt_s", s.dt},
+                       {"max_rate_per_step", s.max_rate},
+                       {"kind", s.hardware}};
+  // The classes on hardware with options h; `mapping` receives the mapping's description.
+  const auto run_mapped = [&](const nir::hardware_options& h, std::string* mapping) {
+    nir::hardware_mapping m(g, o, h, s.steps);
+    if (s.calibrate > 0) {
+      const std::size_t n_cal = std::min(s.calibrate, train.rows());
+      m.calibrate(spike_encode(train, 0, n_cal, s.steps, s.max_rate), n_cal);
+    }
+    const auto classes = spike_classes(m.run_many(x, n_test, [&](std::size_t done) {
+      if (progress)
+        progress(0.1 + 0.9 * static_cast<double>(done) / static_cast<double>(n_test),
+                 fmt::format("{} of {} images on hardware", done, n_test));
+      return true;
+    }));
+    if (mapping) *mapping = m.describe();
+    return classes;
+  };
+  if (s.hardware == "1m1t1r") {
+    nir::hardware_options h = s.options;
+    h.threads = std::max(1, omp_get_max_threads());  // images side by side
+    std::string mapping;
+    pred = run_mapped(h, &mapping);
+    hw["mapping"] = nlohmann::json::parse(mapping);
+    hw["calibration_images"] = s.calibrate;
+    r["agreement_with_ideal"] = agreement(pred);
+    if (!s.sweep.empty()) {
+      nlohmann::json sweep = nlohmann::json::array();
+      for (double v : s.sweep_values) {
+        nir::hardware_options hv = h;
+        if (s.sweep == "levels") hv.levels = v;
+        if (s.sweep == "read_noise") hv.read_noise = v;
+        if (s.sweep == "d2d") hv.d2d = v;
+        if (s.sweep == "noise") hv.noise = v != 0;
+        const auto p = run_mapped(hv, nullptr);
+        sweep.push_back({{"value", v},
+                         {"accuracy", accuracy(p, labels)},
+                         {"agreement_with_ideal", agreement(p)}});
+      }
+      r["sweep"] = {{"nonideality", s.sweep}, {"points", sweep}};
+    }
+  }
+  r["task"] = c.task;
+  r["metric"] = "accuracy";
+  r["value"] = accuracy(pred, labels);
+  r["ci95"] = nullptr;
+  r["baselines"] = {{"ideal_graph", accuracy(ideal, labels)}};
+  r["split"] = {{"train", train.rows()}, {"test", n_test}, {"source", test.source}};
+  r["hardware"] = hw;
+  std::vector<std::vector<int>> confusion(static_cast<std::size_t>(test.classes),
+                                          std::vector<int>(static_cast<std::size_t>(test.classes)));
+  for (std::size_t i = 0; i < pred.size(); ++i)
+    ++confusion[static_cast<std::size_t>(labels[i])][static_cast<std::size_t>(pred[i])];
+  r["confusion"] = confusion;
+  return out;
+}
+
 }  // namespace
 
 task_config parse_task_config(const std::string& text, const std::string& source) {
@@ -245,7 +380,7 @@ task_config parse_task_config(const std::string& text, const std::string& source
   c.source = source;
   rd.keys(root,
           {"task", "samples", "washout", "horizon", "train_fraction", "seeds", "reservoir",
-           "readout", "train_limit", "test_limit"},
+           "readout", "train_limit", "test_limit", "snn"},
           "the task file");
   c.task = rd.choice(rd.need(root, "task", "the task file"), "task",
                      {"henon", "mackey_glass", "narma10", "digits", "fashion_mnist"});
@@ -310,6 +445,53 @@ task_config parse_task_config(const std::string& text, const std::string& source
       c.esn.input_scaling = rd.quantity(*k, "input_scaling", "");
     if (const auto* k = t->get("leak")) c.esn.leak = rd.quantity(*k, "leak", "");
   }
+  if (const auto* n = root.get("snn")) {
+    if (c.temporal()) rd.fail(*n, "[snn] classifies images: task digits or fashion_mnist");
+    const toml::table& t = rd.table(*n, "[snn]");
+    rd.keys(t,
+            {"graph", "steps", "dt", "max_rate", "hardware", "tau_in", "levels", "read_noise",
+             "d2d", "noise", "g_min", "g_max", "seed", "calibrate", "sweep", "sweep_values"},
+            "[snn]");
+    auto& s = c.snn;
+    std::filesystem::path graph(rd.text(rd.need(t, "graph", "[snn]"), "graph"));
+    if (graph.is_relative()) graph = std::filesystem::path(source).parent_path() / graph;
+    s.graph = graph.string();
+    if (const auto* k = t.get("steps"))
+      s.steps = static_cast<std::size_t>(rd.integer(*k, "steps", 1));
+    if (const auto* k = t.get("dt")) s.dt = rd.positive(*k, "dt", "s");
+    if (const auto* k = t.get("max_rate")) {
+      s.max_rate = rd.quantity(*k, "max_rate", "");
+      if (!(s.max_rate > 0 && s.max_rate <= 1)) rd.fail(*k, "max_rate must be in (0, 1]");
+    }
+    if (const auto* k = t.get("hardware"))
+      s.hardware = rd.choice(*k, "hardware", {"1m1t1r", "ideal"});
+    auto& h = s.options;
+    if (const auto* k = t.get("tau_in")) h.tau_in = rd.positive(*k, "tau_in", "s");
+    if (const auto* k = t.get("levels"))
+      h.levels = static_cast<double>(rd.integer(*k, "levels", 0));
+    if (const auto* k = t.get("read_noise")) h.read_noise = rd.positive(*k, "read_noise", "", true);
+    if (const auto* k = t.get("d2d")) h.d2d = rd.positive(*k, "d2d", "", true);
+    if (const auto* k = t.get("noise")) h.noise = rd.boolean(*k, "noise");
+    if (const auto* k = t.get("g_min")) h.g_min = rd.positive(*k, "g_min", "S", true);
+    if (const auto* k = t.get("g_max")) h.g_max = rd.positive(*k, "g_max", "S");
+    if (const auto* k = t.get("seed"))
+      h.seed = static_cast<std::uint64_t>(rd.integer(*k, "seed", 0));
+    if (const auto* k = t.get("calibrate"))
+      s.calibrate = static_cast<std::size_t>(rd.integer(*k, "calibrate", 0));
+    if (const auto* k = t.get("sweep")) {
+      s.sweep = rd.choice(*k, "sweep", {"levels", "read_noise", "d2d", "noise"});
+      const auto* v = t.get("sweep_values");
+      const auto* a = v ? v->as_array() : nullptr;
+      if (!a || a->empty()) rd.fail(*k, "a sweep needs sweep_values, a non-empty array");
+      for (const auto& e : *a)
+        s.sweep_values.push_back(e.is_boolean() ? (*e.value<bool>() ? 1.0 : 0.0)
+                                                : rd.positive(e, "sweep_values", "", true));
+    } else if (const auto* v = t.get("sweep_values")) {
+      rd.fail(*v, "sweep_values without a sweep");
+    }
+    if (s.hardware == "ideal" && (s.calibrate > 0 || !s.sweep.empty()))
+      rd.fail(*n, "calibrate and sweep need hardware = \"1m1t1r\"");
+  }
   return c;
 }
 
@@ -319,7 +501,8 @@ task_config read_task_config(const std::string& path) {
 
 task_result run_task(const task_config& c,
                      const std::function<void(double, const std::string&)>& progress) {
-  return c.temporal() ? run_temporal(c, progress) : run_classification(c, progress);
+  if (c.temporal()) return run_temporal(c, progress);
+  return c.snn.graph.empty() ? run_classification(c, progress) : run_snn(c, progress);
 }
 
 }  // namespace ionsim::task

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "nir/hardware.hpp"
 #include "task/reservoir.hpp"
 
 namespace ionsim::task {
@@ -27,6 +28,18 @@ struct task_config {
   // classification
   std::string readout = "softmax";              // softmax | ridge
   std::size_t train_limit = 0, test_limit = 0;  // 0: all
+  // classification by a spiking network given as a NIR graph ([snn]), ideal or on hardware
+  struct snn_settings {
+    std::string graph;                // the .nir file ("" : no [snn] table)
+    std::size_t steps = 30;           // per image
+    double dt = 1e-3;                 // [s] the graph's step
+    double max_rate = 0.25;           // input spikes per step at pixel value 1 (regular trains)
+    std::string hardware = "1m1t1r";  // 1m1t1r | ideal
+    nir::hardware_options options;    // levels, read_noise, d2d, noise, ...
+    std::size_t calibrate = 0;        // training images for the calibration (0: none)
+    std::string sweep;                // one non-ideality swept: levels | read_noise | d2d | noise
+    std::vector<double> sweep_values;
+  } snn;
   bool temporal() const { return task == "henon" || task == "mackey_glass" || task == "narma10"; }
 };
 

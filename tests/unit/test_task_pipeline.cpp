@@ -30,6 +30,16 @@ TEST(TaskConfig, ProblemsNameTheFileAndLine) {
   EXPECT_TRUE(contains(err("task = \"henon\"\n[reservoir]\npulse = \"-1ms\"\n"), "pulse"));
   EXPECT_TRUE(contains(err("task = \"digits\"\n[reservoir]\nkind = \"esn\"\n"), "none"));
   EXPECT_TRUE(contains(err("task = \"henon\"\ntrain_fraction = 1.5\n"), "t.toml:2"));
+  // a spiking network given as NIR
+  const std::string snn = "task = \"digits\"\n[snn]\ngraph = \"g.nir\"\n";
+  EXPECT_TRUE(contains(err("task = \"digits\"\n[snn]\nsteps = 3\n"), "[snn] needs 'graph'"));
+  EXPECT_TRUE(contains(err(snn + "levle = 4\n"), "t.toml:4: unknown key 'levle'"));
+  EXPECT_TRUE(contains(err(snn + "sweep = \"levels\"\n"), "needs sweep_values"));
+  EXPECT_TRUE(contains(err(snn + "sweep = \"gain\"\n"), "levels, read_noise, d2d, noise"));
+  EXPECT_TRUE(contains(err(snn + "max_rate = 2\n"), "max_rate must be in (0, 1]"));
+  EXPECT_TRUE(contains(err(snn + "hardware = \"ideal\"\ncalibrate = 4\n"), "need hardware"));
+  EXPECT_TRUE(contains(err("task = \"henon\"\n[snn]\ngraph = \"g.nir\"\n"), "classifies images"));
+  EXPECT_EQ(parse_task_config(snn, "dir/t.toml").snn.graph, "dir/g.nir");  // beside the file
 }
 
 TEST(TaskRun, HenonThroughAnEchoStateNetwork) {
@@ -83,6 +93,26 @@ TEST(TaskRun, DigitsFromTheCommandLine) {
   EXPECT_TRUE(test::contains(report, "Baselines (same run)"));
   EXPECT_TRUE(test::contains(report, "task.png"));
   std::filesystem::remove_all(dir);
+}
+
+// The shipped digits graph run ideally by the task layer: the accuracy the training script
+// reported for the same 360 test images (0.892; tests/validation/test_nir_hardware.cpp runs it
+// on hardware).
+TEST(TaskRun, SpikingNetworkGivenAsNir) {
+  const char* env = std::getenv("IONSIM_DIGITS");
+  const std::string digits =
+      env && *env ? env : "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
+  if (!std::filesystem::exists(digits))
+    GTEST_SKIP() << "missing " << digits << " (install Debian's python3-sklearn)";
+  const auto c = parse_task_config(
+      "task = \"digits\"\ntrain_limit = 1437\n[snn]\ngraph = \"data/nir/digits_ff.nir\"\n"
+      "hardware = \"ideal\"\n",
+      std::string(IONSIM_SOURCE_DIR) + "/t.toml");
+  const auto r = run_task(c).results;
+  EXPECT_EQ(r["split"]["test"], 360);
+  EXPECT_NEAR(r["value"].get<double>(), 0.892, 0.004);  // within an image or so
+  EXPECT_EQ(r["value"], r["baselines"]["ideal_graph"]);
+  EXPECT_EQ(r["hardware"]["kind"], "ideal");
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -96,7 +98,7 @@ TEST(NirHardware, TrainedDigitsGraphKeepsItsClasses) {
 // Class: whether the neuron fires (it does for periods up to about 11 steps).
 TEST(NirHardware, SingleLifFiresWhereTheIdealDoes) {
   const std::string path = test::shared_data("nir/lif/lif_norse.nir");
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "missing " << path;
+  IONSIM_REQUIRE_DATA(path);
   const graph g = read_graph(path);
   run_options o;
   o.dt = 1e-4;
@@ -147,8 +149,8 @@ double cosine(const std::vector<double>& a, const std::vector<double>& b) {
 TEST(NirHardware, RecurrentBrailleGraphKeepsItsClass) {
   const std::string path = test::shared_data("nir/rnn/braille_noDelay_bias_zero.nir");
   const std::string input = test::shared_data("nir/rnn/braille_test0_input.npy");
-  for (const auto& f : {path, input})
-    if (!std::filesystem::exists(f)) GTEST_SKIP() << "missing " << f;
+  IONSIM_REQUIRE_DATA(path);
+  IONSIM_REQUIRE_DATA(input);
   const auto a = read_npy(input);
   ASSERT_EQ(a.shape.size(), 2u);
   const std::size_t steps = a.shape[0];
@@ -176,6 +178,33 @@ TEST(NirHardware, RecurrentBrailleGraphKeepsItsClass) {
   EXPECT_EQ(ci, ch);
   EXPECT_GE(output, 0.98);
   EXPECT_GE(hidden, 0.9);
+}
+
+// The task layer's hardware inference, as a user runs it: examples/tasks/digits_snn_hw.toml
+// (120 test digits, 16 levels and 1 % read noise, a sweep of the levels) writes results.json
+// with the accuracy, the ideal graph's, the agreement and the sweep, and its figure and report.
+TEST(NirHardware, TaskRunOfTheDigitsGraphOnHardware) {
+  const char* env = std::getenv("IONSIM_DIGITS");
+  const std::string digits =
+      env && *env ? env : "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
+  if (!std::filesystem::exists(digits))
+    GTEST_SKIP() << "missing " << digits << " (install Debian's python3-sklearn)";
+  const auto dir = test::fresh_dir("task-snn");
+  const auto r = test::run_cli(
+      "task run " +
+      test::quote(std::string(IONSIM_SOURCE_DIR) + "/examples/tasks/digits_snn_hw.toml") +
+      " --out " + test::quote((dir / "out").string()));
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream in(dir / "out" / "results.json");
+  const auto j = nlohmann::json::parse(in);
+  std::printf("%s\n", j.dump(1).substr(0, 1500).c_str());
+  EXPECT_GE(j["agreement_with_ideal"].get<double>(), 0.95);
+  EXPECT_NEAR(j["value"].get<double>(), j["baselines"]["ideal_graph"].get<double>(), 0.05);
+  ASSERT_EQ(j["sweep"]["points"].size(), 3u);
+  EXPECT_EQ(j["sweep"]["nonideality"], "levels");
+  EXPECT_EQ(j["hardware"]["mapping"]["crossbar"]["levels"], 16.0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "task.png"));
+  EXPECT_TRUE(test::contains(test::read_text(dir / "out" / "report.html"), "ideal graph"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 # A task run's figure: for time series, the first seed's test segment (target and prediction,
-# the first 200 samples) and the error; for classification, the confusion matrix. Beside the
+# the first 200 samples) and the error; for classification, the confusion matrix (and, for a
+# spiking network on hardware with a sweep, accuracy against the swept non-ideality). Beside the
 # figure, report.html: the result with its confidence interval, per seed, the baselines, the
 # settings and the figure.
 # Usage: task.py OUT.png RESULTS.json [PREDICTION.csv]
@@ -33,7 +34,23 @@ if len(sys.argv) > 3:
         ax.grid(alpha=0.3)
 else:
     c = np.array(results["confusion"], dtype=float)
-    fig, ax = plt.subplots(figsize=(5.5, 5))
+    sweep = results.get("sweep")
+    if sweep:  # a spiking network on hardware: the confusion matrix and the swept non-ideality
+        fig, (ax, sx) = plt.subplots(1, 2, figsize=(11, 5))
+        pts = sweep["points"]
+        xs = np.arange(len(pts))
+        sx.plot(xs, [p["accuracy"] for p in pts], "o-", label="on hardware")
+        sx.plot(xs, [p["agreement_with_ideal"] for p in pts], "s--", label="class as the ideal graph's")
+        sx.axhline(results["baselines"]["ideal_graph"], color="gray", ls=":", label="ideal graph")
+        cont = sweep["nonideality"] == "levels"
+        sx.set_xticks(xs, ["continuous" if cont and p["value"] == 0 else f"{p['value']:g}"
+                           for p in pts])
+        sx.set_xlabel(sweep["nonideality"])
+        sx.set_ylabel("fraction of test images")
+        sx.grid(alpha=0.3)
+        sx.legend(loc="lower left", fontsize=8)
+    else:
+        fig, ax = plt.subplots(figsize=(5.5, 5))
     im = ax.imshow(c / np.maximum(c.sum(axis=1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1)
     for i in range(c.shape[0]):
         for j in range(c.shape[1]):
@@ -70,7 +87,10 @@ seeds = "".join(f"<tr><td>{s}</td><td>{v:.4g}</td></tr>"
                 for s, v in zip(r.get("seeds", []), r.get("per_seed", [])))
 baselines = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>"
                     for k, v in r.get("baselines", {}).items())
-settings = {k: r[k] for k in ("hardware", "generator", "split") if k in r}
+settings = {k: r[k] for k in ("hardware", "generator", "split", "sweep") if k in r}
+if "agreement_with_ideal" in r:
+    ci_text += f"; the class is the ideal graph's on {r['agreement_with_ideal']:.1%} of the images"
+
 page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(r["task"])}</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:auto}}table{{border-collapse:collapse;font-size:13px;margin-bottom:1em}}
 td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}}</style></head><body>
