@@ -55,32 +55,33 @@ nir_commands::nir_commands(CLI::App& app) {
                    "hardware: integrator time constant that the shortest filter time constant "
                    "becomes (sets the dilation)")
       ->capture_default_str();
-  run_->add_option("--dilation", dilation_,
+  run_->add_option("--dilation", hw_.dilation,
                    "hardware: seconds of hardware per second of the graph (0: from --tau-in)")
       ->capture_default_str();
   run_->add_option("--hardware-dt", hw_dt_, "hardware: step")->capture_default_str();
-  run_->add_option("--gain", gain_,
+  run_->add_option("--gain", hw_.gain,
                    "hardware: integrator volts per threshold (0: half the range over which the "
                    "neuron's spike count rises)")
       ->capture_default_str();
   run_->add_option("--noise", noise_, "hardware: the memristors' stochastic switching, on or off")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
-  run_->add_option("--g-min", g_min_, "hardware: lowest conductance [S]")->capture_default_str();
-  run_->add_option("--g-max", g_max_, "hardware: highest conductance [S]")->capture_default_str();
-  run_->add_option("--levels", levels_, "hardware: levels per device (0: continuous)")
+  run_->add_option("--g-min", hw_.g_min, "hardware: lowest conductance [S]")->capture_default_str();
+  run_->add_option("--g-max", hw_.g_max, "hardware: highest conductance [S]")
       ->capture_default_str();
-  run_->add_option("--d2d", d2d_, "hardware: device-to-device relative spread of G")
+  run_->add_option("--levels", hw_.levels, "hardware: levels per device (0: continuous)")
       ->capture_default_str();
-  run_->add_option("--read-noise", read_noise_, "hardware: relative std of each read")
+  run_->add_option("--d2d", hw_.d2d, "hardware: device-to-device relative spread of G")
+      ->capture_default_str();
+  run_->add_option("--read-noise", hw_.read_noise, "hardware: relative std of each read")
       ->capture_default_str();
   run_->add_option(
       "--calibrate", calibrate_,
       "hardware: inputs (.npy, samples x steps x inputs) on which each node's input is "
       "scaled so that its spike count is the ideal graph's");
-  run_->add_option("--seed", seed_, "hardware: seed of the noise and the D2D draws")
+  run_->add_option("--seed", hw_.seed, "hardware: seed of the noise and the D2D draws")
       ->capture_default_str();
-  run_->add_option("--threads", threads_, "hardware: calibration samples run side by side")
+  run_->add_option("--threads", hw_.threads, "hardware: calibration samples run side by side")
       ->capture_default_str();
 
   export_ = nir_->add_subcommand(
@@ -214,19 +215,11 @@ int nir_commands::export_network() {
 nir::run_result nir_commands::run_on_hardware(const nir::graph& g, const nir::run_options& o,
                                               const std::vector<double>& input, std::size_t rows,
                                               std::string& mapping) const {
-  nir::hardware_options h;
+  // The numeric options are bound to hw_'s fields, so their defaults are the library's.
+  nir::hardware_options h = hw_;
   h.tau_in = parse_quantity(tau_in_, "s", "--tau-in");
   h.dt = parse_quantity(hw_dt_, "s", "--hardware-dt");
-  h.dilation = dilation_;
-  h.gain = gain_;
   h.noise = noise_ == "on";
-  h.g_min = g_min_;
-  h.g_max = g_max_;
-  h.levels = levels_;
-  h.d2d = d2d_;
-  h.read_noise = read_noise_;
-  h.seed = seed_;
-  h.threads = threads_;
   nir::hardware_mapping m(g, o, h, rows);
   if (!calibrate_.empty()) {
     const auto a = read_npy(calibrate_);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "nir/hardware.hpp"
 #include "nir/run.hpp"
 
 namespace ionsim::cli {
@@ -32,10 +33,7 @@ class nir_commands {
   int latency_ = 0;
   // --hardware 1m1t1r
   std::string hardware_, calibrate_, tau_in_ = "50ms", hw_dt_ = "5us", noise_ = "off";
-  double dilation_ = 0, gain_ = 0, g_min_ = 1e-6, g_max_ = 100e-6, levels_ = 0, d2d_ = 0,
-         read_noise_ = 0;
-  int threads_ = 1;
-  std::uint64_t seed_ = 1;
+  nir::hardware_options hw_;  // the numeric --hardware options
 };
 
 }  // namespace ionsim::cli

@@ -191,6 +191,16 @@ std::unique_ptr<neuron_model> make_poisson(std::size_t size, const toml::table* 
 
 }  // namespace
 
+std::unique_ptr<neuron_model> make_spike_source(
+    std::size_t size, const std::vector<std::pair<double, std::uint32_t>>& spikes) {
+  std::vector<spike_source::entry> ev;
+  ev.reserve(spikes.size());
+  for (std::size_t k = 0; k < spikes.size(); ++k)
+    ev.push_back({spikes[k].first, static_cast<double>(spikes[k].second),
+                  fmt::format("spike {} given in memory", k)});
+  return std::make_unique<spike_source>(size, std::move(ev));
+}
+
 void add_spike_source_model(model_registry& r) {
   r.add({"spike_source", "neurons that emit the spikes of a CSV file (time, neuron)", make});
   r.add({"poisson_source", "neurons that spike at a rate (Bernoulli per step)", make_poisson});

@@ -40,40 +40,11 @@
 #include "network/model.hpp"
 #include "network/network.hpp"
 #include "network/spec.hpp"
+#include "network/spike_source.hpp"
 
 namespace ionsim::nir {
 
 namespace {
-
-using events_t = std::vector<std::pair<std::int64_t, std::uint32_t>>;
-
-constexpr network::model_quantity input_receptor[] = {{"in", "1", "input discarded"}};
-
-// The graph's Input on the hardware: row drivers that fire the given events.
-class input_source final : public network::neuron_model {
- public:
-  input_source(std::size_t size, std::shared_ptr<const events_t> ev)
-      : size_(size), ev_(std::move(ev)) {}
-  std::string_view model_name() const override { return "nir_input"; }
-  std::size_t size() const override { return size_; }
-  std::span<const network::model_quantity> receptors() const override { return input_receptor; }
-  std::span<const network::model_quantity> state_variables() const override { return {}; }
-  std::string_view drive_unit() const override { return "1"; }
-  std::span<double> variable(std::size_t) override { return {}; }
-  void prepare(double) override {}
-  void advance(const network::step_input& in, std::size_t first, std::size_t last,
-               std::vector<std::uint32_t>& spiked) override {
-    std::fill(in.receptor[0] + first, in.receptor[0] + last, 0.0);
-    auto it = std::lower_bound(ev_->begin(), ev_->end(),
-                               std::make_pair(in.step, static_cast<std::uint32_t>(first)));
-    for (; it != ev_->end() && it->first == in.step && it->second < last; ++it)
-      spiked.push_back(it->second);
-  }
-
- private:
-  std::size_t size_;
-  std::shared_ptr<const events_t> ev_;
-};
 
 [[noreturn]] void fail(const graph& g, const std::string& node, const std::string& what) {
   throw input_error(fmt::format("{}: node '{}': {} (--hardware 1m1t1r)", g.source, node, what));
@@ -353,9 +324,9 @@ toml::table hardware_mapping::crossbar(double c_f, double sign) const {
 }
 
 run_result hardware_mapping::run(const double* input, std::uint64_t sample) const {
-  // The input's spikes at the start of their graph step, in hardware steps.
-  auto ev = std::make_shared<events_t>();
-  const double steps_per = dilation_ * o_.dt / h_.dt;  // hardware steps per graph step
+  // The input's spikes at the start of their graph step, on the hardware's time.
+  std::vector<std::pair<double, std::uint32_t>> spikes;
+  const double step_time = dilation_ * o_.dt;  // [s] of hardware per graph step
   for (std::size_t t = 0; t < steps_; ++t)
     for (std::size_t j = 0; j < n_in_; ++j) {
       const double x = input[t * n_in_ + j];
@@ -365,16 +336,15 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample) cons
             "{}: input step {}, column {}: {:g} is not a spike (0 or {:g}); the 1M1T1R mapping "
             "drives its crossbar rows with spikes",
             g_.source, t, j, x, height_));
-      ev->emplace_back(std::llround(static_cast<double>(t) * steps_per),
-                       static_cast<std::uint32_t>(j));
+      spikes.emplace_back(static_cast<double>(t) * step_time, static_cast<std::uint32_t>(j));
     }
-  std::sort(ev->begin(), ev->end());
   auto models = network::builtin_models();
-  models.add({"nir_input", "the mapped graph's Input",
-              [ev](std::size_t size, const toml::table*, const std::string&) {
-                return std::make_unique<input_source>(size, ev);
+  models.add({"nir_input", "the mapped graph's Input: a spike_source of its spikes",
+              [&spikes](std::size_t size, const toml::table*, const std::string&) {
+                return network::make_spike_source(size, spikes);
               },
               false});
+  const double steps_per = step_time / h_.dt;  // hardware steps per graph step
   network::network_spec spec;
   spec.source = g_.source + " (1M1T1R mapping)";
   spec.run.dt = h_.dt;

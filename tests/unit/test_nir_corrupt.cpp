@@ -15,17 +15,13 @@
 #include <vector>
 
 #include "nir/graph.hpp"
+#include "nir_test_support.hpp"
 #include "test_support.hpp"
 
 namespace ionsim::nir {
 namespace {
 
-array values(std::vector<double> v, std::vector<std::size_t> shape = {}) {
-  array a;
-  a.shape = shape.empty() ? std::vector<std::size_t>{v.size()} : shape;
-  a.data = std::move(v);
-  return a;
-}
+using test_graphs::values;
 
 // Input(3) -> Affine -> LIF(2) -> Output, with a recurrent Linear on the LIF.
 graph small_graph() {

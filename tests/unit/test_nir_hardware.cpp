@@ -8,17 +8,13 @@
 #include <vector>
 
 #include "nir/hardware.hpp"
+#include "nir_test_support.hpp"
 #include "test_support.hpp"
 
 namespace ionsim::nir {
 namespace {
 
-array values(std::vector<double> v, std::vector<std::size_t> shape = {}) {
-  array a;
-  a.shape = shape.empty() ? std::vector<std::size_t>{v.size()} : shape;
-  a.data = std::move(v);
-  return a;
-}
+using test_graphs::values;
 
 // Input(2) -> Linear -> LIF(2) -> Output.
 graph two_lif() {

@@ -145,7 +145,7 @@ double cosine(const std::vector<double>& a, const std::vector<double>& b) {
 // cosine >= 0.98 and the hidden layer's time-averaged activity at cosine >= 0.9 to the ideal
 // graph's (the NIR paper's metric; its platforms agree with each other at 0.80-0.999). The
 // recurrent layer amplifies small differences: over hardware steps of 2-5 us and tau_in of
-// 45-55 ms the hidden cosine was 0.92-0.97, the output cosine 0.990-0.996, the class the same.
+// 45-55 ms the hidden cosine was 0.92-0.97, the output cosine 0.989-0.996, the class the same.
 TEST(NirHardware, RecurrentBrailleGraphKeepsItsClass) {
   const std::string path = test::shared_data("nir/rnn/braille_noDelay_bias_zero.nir");
   const std::string input = test::shared_data("nir/rnn/braille_test0_input.npy");
