@@ -37,6 +37,7 @@
 
 #include "core/error.hpp"
 #include "device/registry.hpp"
+#include "network/memristive.hpp"
 #include "network/model.hpp"
 #include "network/network.hpp"
 #include "network/spec.hpp"
@@ -88,6 +89,17 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
   if (steps == 0) throw input_error(fmt::format("{}: a sample needs at least one step", g.source));
   if (!(h.dt > 0) || !(h.tau_in > 0) || !(h.dilation >= 0))
     throw input_error("--hardware: dt, tau_in must be positive and the dilation not negative");
+  {  // the crossbar's options, checked before anything is built
+    network::memristive_params m;
+    m.g_min = h.g_min;
+    m.g_max = h.g_max;
+    m.levels = h.levels;
+    m.d2d = h.d2d;
+    m.read_noise = h.read_noise;
+    m.v_read = h.v_read;
+    m.t_read = h.t_read;
+    network::memristive_check(m, "--hardware 1m1t1r: the crossbar");
+  }
   height_ = o.spike == run_options::spike_mode::area ? 1.0 / o.dt : 1.0;
   std::map<std::string, std::size_t> index;
   for (std::size_t k = 0; k < g.nodes.size(); ++k) index[g.nodes[k].name] = k;
@@ -386,6 +398,7 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample) cons
       j.delay = network::value_dist::constant(h_.dt);
       j.memristor = crossbar(hn.c_f, sign);
       j.memristor_source = spec.source;
+      j.where = fmt::format("{}: crossbar of '{}'", g_.source, j.name);
       spec.projections.push_back(std::move(j));
     }
   }
@@ -403,6 +416,7 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample) cons
       j.delay = network::value_dist::constant(h_.dt);
       j.memristor = crossbar(hn.c_f, sign);
       j.memristor_source = spec.source;
+      j.where = fmt::format("{}: crossbar of '{}'", g_.source, j.name);
       spec.projections.push_back(std::move(j));
     }
   network::network net(spec, models);

@@ -84,6 +84,11 @@ TEST(NirHardware, RefusesWhatItCannotMap) {
   g = two_lif();
   g.nodes[1].params["weight"] = values({1, 2, 3}, {1, 3});
   EXPECT_TRUE(test::contains(error_of(g), "node 'fc': weight must be 2 x 2"));
+  hardware_options bad;
+  bad.levels = 1;
+  EXPECT_TRUE(test::contains(
+      test::input_error_of([&] { hardware_mapping m(two_lif(), millisecond(), bad, 20); }),
+      "--hardware 1m1t1r: the crossbar: levels = 1 must be 0 (continuous) or an integer >= 2"));
   // the input must be spikes
   const hardware_mapping m(two_lif(), millisecond(), {}, 20);
   std::vector<double> x(40, 0.0);
