@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "io/hdf5.hpp"
 #include "io/npy.hpp"
 #include "network/config.hpp"
+#include "network/memristive.hpp"
 #include "network/network.hpp"
 #include "nir/export.hpp"
 #include "nir/hardware.hpp"
@@ -66,20 +68,21 @@ nir_commands::nir_commands(CLI::App& app) {
   run_->add_option("--noise", noise_, "hardware: the memristors' stochastic switching, on or off")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
-  run_->add_option("--g-min", hw_.g_min, "hardware: lowest conductance [S]")->capture_default_str();
-  run_->add_option("--g-max", hw_.g_max, "hardware: highest conductance [S]")
-      ->capture_default_str();
-  run_->add_option("--levels", hw_.levels, "hardware: levels per device (0: continuous)")
-      ->capture_default_str();
-  run_->add_option("--d2d", hw_.d2d, "hardware: device-to-device relative spread of G")
-      ->capture_default_str();
-  run_->add_option("--read-noise", hw_.read_noise, "hardware: relative std of each read")
-      ->capture_default_str();
+  // The crossbar's options: the memristive synapses' own table (units as documented there).
+  for (const auto& f : network::memristive_fields()) {
+    if (!nir::crossbar_option(f.name)) continue;
+    std::string flag = "--" + std::string(f.name);
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    run_->add_option(flag, hw_.crossbar.*(f.member),
+                     fmt::format("hardware, crossbar: {} [{}]", f.description, f.unit))
+        ->capture_default_str();
+  }
   run_->add_option(
       "--calibrate", calibrate_,
       "hardware: inputs (.npy, samples x steps x inputs) on which each node's input is "
       "scaled so that its spike count is the ideal graph's");
-  run_->add_option("--seed", hw_.seed, "hardware: seed of the noise and the D2D draws")
+  run_->add_option("--seed", hw_.seed,
+                   "hardware: seed of the chip (its programmed state) and of the noise")
       ->capture_default_str();
   run_->add_option("--threads", hw_.threads, "hardware: calibration samples run side by side")
       ->capture_default_str();

@@ -1,7 +1,7 @@
 """A trained spiking network on simulated ionic hardware: accuracy against each non-ideality.
 
 The feed-forward graph data/nir/digits_ff.nir (64 -> 32 LIF -> 10 LIF, trained in torch by
-scripts/train_nir_digits.py) runs ideal (ionsim.NirGraph) and mapped onto 1M1T1R neurons and
+scripts/train_nir_snn.py) runs ideal (ionsim.NirGraph) and mapped onto 1M1T1R neurons and
 differential crossbar pairs (ionsim.NirHardware, docs/nir.md) on sklearn's test digits, with
 one non-ideality at a time: conductance levels per device, read noise, device-to-device spread
 of the conductances, and the memristors' stochastic switching. Writes nir_hardware_sweep.png

@@ -536,19 +536,15 @@ class nir_hardware {
                         : k == "dilation"    ? &h.dilation
                         : k == "dt_hardware" ? &h.dt
                         : k == "gain"        ? &h.gain
-                        : k == "g_min"       ? &h.g_min
-                        : k == "g_max"       ? &h.g_max
-                        : k == "levels"      ? &h.levels
-                        : k == "d2d"         ? &h.d2d
-                        : k == "read_noise"  ? &h.read_noise
-                        : k == "v_read"      ? &h.v_read
-                        : k == "t_read"      ? &h.t_read
                                              : nullptr;
+        std::string known = "preset, tau_in, dilation, dt_hardware, gain, noise, seed, threads";
+        for (const auto& f : network::memristive_fields()) {  // the crossbar's options
+          if (!nir::crossbar_option(f.name)) continue;
+          if (k == f.name) field = &(h.crossbar.*(f.member));
+          known += fmt::format(", {}", f.name);
+        }
         if (!field)
-          throw input_error(fmt::format(
-              "unknown hardware option '{}' (known: preset, tau_in, dilation, dt_hardware, gain, "
-              "noise, g_min, g_max, levels, d2d, read_noise, v_read, t_read, seed, threads)",
-              k));
+          throw input_error(fmt::format("unknown hardware option '{}' (known: {})", k, known));
         *field = py::cast<double>(value);
       }
     }
@@ -734,8 +730,10 @@ inputs, with the options that NIR leaves open (docs/nir.md): dt [s], reset 'zero
 run --hardware 1m1t1r` (docs/nir.md): LIF and CubaLIF nodes become dm1t1r populations, weight
 matrices differential crossbar pairs, run by the network engine `dilation` times slower.
 steps: the samples' length; dt, reset, spike, method: the ideal graph's options. Hardware
-options (keywords, SI units): preset, tau_in, dilation, dt_hardware, gain, noise (bool), g_min,
-g_max, levels, d2d, read_noise, v_read, t_read, seed, threads (samples side by side).)")
+options (keywords, SI units): preset, tau_in, dilation, dt_hardware, gain, noise (bool), seed
+(the chip's programmed state and the noise), threads (samples side by side), and the crossbar's
+(docs/network/engine.md, memristive synapses): g_min, g_max, levels, d2d, read_noise,
+prog_noise, stuck_off, stuck_on, drift_nu, drift_nu_std, drift_time, drift_t0, v_read, t_read.)")
       .def(py::init<const std::string&, std::size_t, double, const std::string&, const std::string&,
                     const std::string&, const py::kwargs&>(),
            py::arg("graph"), py::arg("steps"), py::arg("dt") = 1e-4, py::arg("reset") = "zero",

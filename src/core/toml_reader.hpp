@@ -27,9 +27,9 @@ struct toml_reader {
     throw input_error(fmt::format("{}: {}", at(n), msg));
   }
 
-  // Every key of t is one of `known`.
-  void keys(const toml::table& t, std::initializer_list<std::string_view> known,
-            const std::string& what) const {
+  // Every key of t is one of `known` (a braced list, or any range of strings).
+  template <class Names = std::initializer_list<std::string_view>>
+  void keys(const toml::table& t, const Names& known, const std::string& what) const {
     for (const auto& [k, v] : t)
       if (std::find(known.begin(), known.end(), k.str()) == known.end())
         fail(v, fmt::format("unknown key '{}' in {} (known: {})", k.str(), what,
@@ -77,9 +77,9 @@ struct toml_reader {
     fail(n, fmt::format("{} must be a string", key));
   }
 
-  // A string that is one of `allowed`.
-  std::string choice(const toml::node& n, std::string_view key,
-                     std::initializer_list<std::string_view> allowed) const {
+  // A string that is one of `allowed` (a braced list, or any range of strings).
+  template <class Names = std::initializer_list<std::string_view>>
+  std::string choice(const toml::node& n, std::string_view key, const Names& allowed) const {
     std::string s = text(n, key);
     if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
       fail(n, fmt::format("{} = '{}' is not one of {}", key, s, fmt::join(allowed, ", ")));

@@ -5,11 +5,18 @@
 // flows into the target's input integrator (network/dm1t1r_model.hpp), whose feedback
 // capacitor c_f turns the charge into a voltage step
 //   w = G v_read t_read / c_f   [V].
-// G is programmed from the projection's drawn `weight` (in S): clipped to [g_min, g_max],
-// quantized to `levels` equally spaced levels (0: continuous), then multiplied by a fixed
-// device-to-device factor (lognormal, mean 1, relative spread d2d). Each read multiplies it by
-// (1 + read_noise z), z standard normal keyed by (seed, synapse, step). Plasticity, when added,
-// changes G in place: the programmed conductance is what the table keeps, scaled.
+// G is programmed from the projection's drawn `weight` (in S), in this order:
+// - clipped to [g_min, g_max] and quantized to `levels` equally spaced levels (0: continuous);
+// - programming error: + N(0, prog_noise g_max), then at least 0 (a write-verify's residual,
+//   absolute in g_max as aihwkit and the analog in-memory literature state it);
+// - a fixed device-to-device factor (lognormal, mean 1, relative spread d2d);
+// - stuck-at faults: a fraction stuck_off of the devices at g_min, stuck_on at g_max;
+// - drift: G (drift_time / drift_t0)^-nu, nu ~ N(drift_nu, drift_nu_std) per device, at the
+//   inference time drift_time after programming (the power law of Joshi et al., Nat. Commun.
+//   11, 2473 (2020)); off when drift_time <= drift_t0 or drift_nu = drift_nu_std = 0.
+// Each of these draws is keyed by (program_seed, projection, synapse): the same chip for every
+// run of that seed; program_seed < 0 takes the run's seed. Each read multiplies G by
+// (1 + read_noise z), z standard normal keyed by (run seed, synapse, step).
 #include <cstdint>
 #include <span>
 
@@ -20,15 +27,23 @@
 namespace ionsim::network {
 
 struct memristive_params {
-  double g_min = 1e-6;    // [S] lowest programmable conductance
-  double g_max = 1e-4;    // [S] highest programmable conductance
-  double levels = 0;      // [1] programmable levels, 0 for continuous
-  double d2d = 0;         // [1] device-to-device relative spread of G
-  double read_noise = 0;  // [1] relative standard deviation of each read
-  double v_read = 0.2;    // [V] read pulse amplitude
-  double t_read = 10e-6;  // [s] read pulse width
-  double c_f = 100e-12;   // [F] feedback capacitor of the target's input integrator
-  double sign = 1;        // [1] +1, or -1 for the minus column of a differential pair
+  double g_min = 1e-6;       // [S] lowest programmable conductance
+  double g_max = 1e-4;       // [S] highest programmable conductance
+  double levels = 0;         // [1] programmable levels, 0 for continuous
+  double d2d = 0;            // [1] device-to-device relative spread of G
+  double read_noise = 0;     // [1] relative standard deviation of each read
+  double v_read = 0.2;       // [V] read pulse amplitude
+  double t_read = 10e-6;     // [s] read pulse width
+  double c_f = 100e-12;      // [F] feedback capacitor of the target's input integrator
+  double sign = 1;           // [1] +1, or -1 for the minus column of a differential pair
+  double prog_noise = 0;     // [1] programming error's standard deviation / g_max
+  double stuck_off = 0;      // [1] fraction of devices stuck at g_min
+  double stuck_on = 0;       // [1] fraction of devices stuck at g_max
+  double drift_nu = 0;       // [1] mean drift exponent
+  double drift_nu_std = 0;   // [1] its device-to-device standard deviation
+  double drift_time = 0;     // [s] time from programming to the reads
+  double drift_t0 = 1;       // [s] reference time of the drift law
+  double program_seed = -1;  // [1] key of the programmed state; < 0: the run's seed
 };
 
 std::span<const param_field<memristive_params>> memristive_fields();

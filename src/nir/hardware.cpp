@@ -82,6 +82,10 @@ std::size_t size_of(const node& n) {
 
 }  // namespace
 
+bool crossbar_option(std::string_view name) {
+  return name != "c_f" && name != "sign" && name != "program_seed";
+}
+
 hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
                                    const hardware_options& h, std::size_t steps)
     : g_(flatten(g_in)), o_(o), h_(h), steps_(steps) {
@@ -89,17 +93,7 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
   if (steps == 0) throw input_error(fmt::format("{}: a sample needs at least one step", g.source));
   if (!(h.dt > 0) || !(h.tau_in > 0) || !(h.dilation >= 0))
     throw input_error("--hardware: dt, tau_in must be positive and the dilation not negative");
-  {  // the crossbar's options, checked before anything is built
-    network::memristive_params m;
-    m.g_min = h.g_min;
-    m.g_max = h.g_max;
-    m.levels = h.levels;
-    m.d2d = h.d2d;
-    m.read_noise = h.read_noise;
-    m.v_read = h.v_read;
-    m.t_read = h.t_read;
-    network::memristive_check(m, "--hardware 1m1t1r: the crossbar");
-  }
+  network::memristive_check(h.crossbar, "--hardware 1m1t1r: the crossbar");  // before building
   height_ = o.spike == run_options::spike_mode::area ? 1.0 / o.dt : 1.0;
   std::map<std::string, std::size_t> index;
   for (std::size_t k = 0; k < g.nodes.size(); ++k) index[g.nodes[k].name] = k;
@@ -317,22 +311,22 @@ void hardware_mapping::set_scales() {
         for (double w : pr.weight) w_max = std::max(w_max, std::fabs(w) * hn.volts_per_weight);
     w_max = std::max(w_max, hn.gain);
     // The largest jump uses the whole conductance range; C_f makes it that many volts.
-    hn.c_f = (h_.g_max - h_.g_min) * h_.v_read * h_.t_read / w_max;
-    hn.g_per_weight = (h_.g_max - h_.g_min) / w_max * hn.volts_per_weight;
+    const auto& x = h_.crossbar;
+    hn.c_f = (x.g_max - x.g_min) * x.v_read * x.t_read / w_max;
+    hn.g_per_weight = (x.g_max - x.g_min) / w_max * hn.volts_per_weight;
   }
 }
 
 // The memristive-synapse table of one column of a differential pair.
 toml::table hardware_mapping::crossbar(double c_f, double sign) const {
-  return toml::table{{"g_min", h_.g_min},
-                     {"g_max", h_.g_max},
-                     {"levels", h_.levels},
-                     {"d2d", h_.d2d},
-                     {"read_noise", h_.read_noise},
-                     {"v_read", h_.v_read},
-                     {"t_read", h_.t_read},
-                     {"c_f", c_f},
-                     {"sign", sign}};
+  network::memristive_params m = h_.crossbar;
+  m.c_f = c_f;
+  m.sign = sign;
+  m.program_seed = static_cast<double>(h_.seed);
+  toml::table t;
+  for (const auto& f : network::memristive_fields())
+    t.insert(f.name, m.*(f.member));  // every key: the table is complete
+  return t;
 }
 
 run_result hardware_mapping::run(const double* input, std::uint64_t sample) const {
@@ -390,10 +384,10 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample) cons
       j.list_source = pr.src;
       j.list_target = pr.tgt;
       j.list_weight.resize(pr.weight.size());
-      const double g_per_volt = hn.c_f / (h_.v_read * h_.t_read);
+      const double g_per_volt = hn.c_f / (h_.crossbar.v_read * h_.crossbar.t_read);
       for (std::size_t q = 0; q < pr.weight.size(); ++q) {
         const double volts = pr.weight[q] * hn.volts_per_weight;
-        j.list_weight[q] = h_.g_min + std::max(sign * volts, 0.0) * g_per_volt;
+        j.list_weight[q] = h_.crossbar.g_min + std::max(sign * volts, 0.0) * g_per_volt;
       }
       j.delay = network::value_dist::constant(h_.dt);
       j.memristor = crossbar(hn.c_f, sign);
@@ -411,8 +405,9 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample) cons
       j.source = j.target = "node " + hn.name;
       j.receptor = "in";
       j.rule = network::connect_rule::one_to_one;
-      const double g_per_volt = hn.c_f / (h_.v_read * h_.t_read);
-      j.weight = network::value_dist::constant(h_.g_min + (sign < 0 ? hn.gain * g_per_volt : 0));
+      const double g_per_volt = hn.c_f / (h_.crossbar.v_read * h_.crossbar.t_read);
+      j.weight =
+          network::value_dist::constant(h_.crossbar.g_min + (sign < 0 ? hn.gain * g_per_volt : 0));
       j.delay = network::value_dist::constant(h_.dt);
       j.memristor = crossbar(hn.c_f, sign);
       j.memristor_source = spec.source;
@@ -552,9 +547,12 @@ std::string hardware_mapping::describe() const {
   j["sample_steps"] = steps_;
   j["neuron_v_on_V"] = v_on_;
   j["neuron_v_top_V"] = v_top_;
-  j["crossbar"] = {{"g_min_S", h_.g_min},  {"g_max_S", h_.g_max},         {"levels", h_.levels},
-                   {"d2d", h_.d2d},        {"read_noise", h_.read_noise}, {"v_read_V", h_.v_read},
-                   {"t_read_s", h_.t_read}};
+  for (const auto& f : network::memristive_fields())
+    if (crossbar_option(f.name)) {  // keys with their unit, as the rest of the description
+      std::string key(f.name);
+      if (f.unit != "1") key += fmt::format("_{}", f.unit);
+      j["crossbar"][key] = h_.crossbar.*(f.member);
+    }
   for (const auto& hn : nodes_) {
     nlohmann::ordered_json n;
     n["type"] = hn.type;

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "network/memristive.hpp"
 #include "nir/graph.hpp"
 #include "nir/run.hpp"
 
@@ -27,17 +29,16 @@ struct hardware_options {
   // the neuron's spike count rises (from v_on to the top, above which the memristor stays on)
   double gain = 0;
   bool noise = false;  // the memristors' stochastic switching
-  // The crossbar (docs/network/engine.md, memristive synapses).
-  double g_min = 1e-6;    // [S]
-  double g_max = 100e-6;  // [S]
-  double levels = 0;      // [1] programmable levels per device (0: continuous)
-  double d2d = 0;         // [1] device-to-device relative spread of G
-  double read_noise = 0;  // [1] relative standard deviation of each read
-  double v_read = 0.2;    // [V]
-  double t_read = 10e-6;  // [s]
-  std::uint64_t seed = 1;
-  int threads = 1;  // samples run side by side
+  // The crossbar: the memristive synapses' options (docs/network/engine.md) but c_f and sign,
+  // which the mapping sets, and program_seed, which is `seed` (one chip for every sample).
+  network::memristive_params crossbar;
+  std::uint64_t seed = 1;  // the chip's programmed state, and with the sample the run's noise
+  int threads = 1;         // samples run side by side
 };
+
+// Whether memristive option `name` is one the mapping takes from the user (the crossbar's
+// non-idealities and read pulse: not c_f, sign or program_seed).
+bool crossbar_option(std::string_view name);
 
 // How one spiking node was mapped.
 struct hardware_node {

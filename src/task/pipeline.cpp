@@ -13,6 +13,7 @@
 #include "core/params.hpp"
 #include "core/toml_reader.hpp"
 #include "io/files.hpp"
+#include "network/memristive.hpp"
 #include "nir/graph.hpp"
 #include "nir/run.hpp"
 #include "task/dataset.hpp"
@@ -270,6 +271,13 @@ std::vector<double> spike_encode(const dataset& d, std::size_t first, std::size_
   return x;
 }
 
+// The crossbar option `name` of h.
+double* sweep_field(nir::hardware_options& h, const std::string& name) {
+  for (const auto& f : network::memristive_fields())
+    if (f.name == name) return &(h.crossbar.*(f.member));
+  return nullptr;
+}
+
 // The class of each sample: the output neuron with the most spikes, the first on a tie.
 std::vector<int> spike_classes(const std::vector<nir::run_result>& runs) {
   std::vector<int> out;
@@ -350,12 +358,12 @@ task_result run_snn(const task_config& c,
       nlohmann::json sweep = nlohmann::json::array();
       for (double v : s.sweep_values) {
         nir::hardware_options hv = h;
-        if (s.sweep == "levels") hv.levels = v;
-        if (s.sweep == "read_noise") hv.read_noise = v;
-        if (s.sweep == "d2d") hv.d2d = v;
-        if (s.sweep == "noise") hv.noise = v != 0;
-        const bool same = hv.levels == h.levels && hv.read_noise == h.read_noise &&
-                          hv.d2d == h.d2d && hv.noise == h.noise;
+        double* field = s.sweep == "noise" ? nullptr : sweep_field(hv, s.sweep);
+        if (field)
+          *field = v;
+        else
+          hv.noise = v != 0;
+        const bool same = field ? *field == *sweep_field(h, s.sweep) : hv.noise == h.noise;
         const auto p = same ? pred : run_mapped(hv, nullptr);  // the main run's setting
         sweep.push_back({{"value", v},
                          {"accuracy", accuracy(p, labels)},
@@ -452,10 +460,16 @@ task_config parse_task_config(const std::string& text, const std::string& source
   if (const auto* n = root.get("snn")) {
     if (c.temporal()) rd.fail(*n, "[snn] classifies images: task digits or fashion_mnist");
     const toml::table& t = rd.table(*n, "[snn]");
-    rd.keys(t,
-            {"graph", "steps", "dt", "max_rate", "hardware", "tau_in", "levels", "read_noise",
-             "d2d", "noise", "g_min", "g_max", "seed", "calibrate", "sweep", "sweep_values"},
-            "[snn]");
+    std::vector<std::string> keys = {"graph",     "steps",  "dt",          "max_rate",
+                                     "hardware",  "tau_in", "noise",       "seed",
+                                     "calibrate", "sweep",  "sweep_values"};
+    std::vector<std::string> sweepable = {"noise"};
+    for (const auto& f : network::memristive_fields())
+      if (nir::crossbar_option(f.name)) {
+        keys.emplace_back(f.name);
+        sweepable.emplace_back(f.name);
+      }
+    rd.keys(t, keys, "[snn]");
     auto& s = c.snn;
     std::filesystem::path graph(rd.text(rd.need(t, "graph", "[snn]"), "graph"));
     if (graph.is_relative()) graph = std::filesystem::path(source).parent_path() / graph;
@@ -471,25 +485,37 @@ task_config parse_task_config(const std::string& text, const std::string& source
       s.hardware = rd.choice(*k, "hardware", {"1m1t1r", "ideal"});
     auto& h = s.options;
     if (const auto* k = t.get("tau_in")) h.tau_in = rd.positive(*k, "tau_in", "s");
-    if (const auto* k = t.get("levels"))
-      h.levels = static_cast<double>(rd.integer(*k, "levels", 0));
-    if (const auto* k = t.get("read_noise")) h.read_noise = rd.positive(*k, "read_noise", "", true);
-    if (const auto* k = t.get("d2d")) h.d2d = rd.positive(*k, "d2d", "", true);
     if (const auto* k = t.get("noise")) h.noise = rd.boolean(*k, "noise");
-    if (const auto* k = t.get("g_min")) h.g_min = rd.positive(*k, "g_min", "S", true);
-    if (const auto* k = t.get("g_max")) h.g_max = rd.positive(*k, "g_max", "S");
+    for (const auto& f : network::memristive_fields())  // the crossbar's options
+      if (const auto* k = t.get(f.name); k && nir::crossbar_option(f.name))
+        h.crossbar.*(f.member) = rd.quantity(*k, f.name, f.unit == "1" ? "" : f.unit);
+    try {
+      network::memristive_check(h.crossbar, "[snn]");
+    } catch (const input_error& e) {
+      rd.fail(t, e.what());
+    }
     if (const auto* k = t.get("seed"))
       h.seed = static_cast<std::uint64_t>(rd.integer(*k, "seed", 0));
     if (const auto* k = t.get("calibrate"))
       s.calibrate = static_cast<std::size_t>(rd.integer(*k, "calibrate", 0));
     if (const auto* k = t.get("sweep")) {
-      s.sweep = rd.choice(*k, "sweep", {"levels", "read_noise", "d2d", "noise"});
+      s.sweep = rd.choice(*k, "sweep", sweepable);
       const auto* v = t.get("sweep_values");
       const auto* a = v ? v->as_array() : nullptr;
       if (!a || a->empty()) rd.fail(*k, "a sweep needs sweep_values, a non-empty array");
-      for (const auto& e : *a)
+      for (const auto& e : *a) {
         s.sweep_values.push_back(e.is_boolean() ? (*e.value<bool>() ? 1.0 : 0.0)
                                                 : rd.positive(e, "sweep_values", "", true));
+        nir::hardware_options hv = h;  // each point a valid crossbar
+        if (double* field = sweep_field(hv, s.sweep)) {
+          *field = s.sweep_values.back();
+          try {
+            network::memristive_check(hv.crossbar, fmt::format("[snn] sweep of {}", s.sweep));
+          } catch (const input_error& err) {
+            rd.fail(e, err.what());
+          }
+        }
+      }
     } else if (const auto* v = t.get("sweep_values")) {
       rd.fail(*v, "sweep_values without a sweep");
     }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 #include <vector>
@@ -116,6 +117,80 @@ TEST(NetworkMemristive, ProgrammingClipsQuantizesAndSpreads) {
   EXPECT_NEAR(t.weight[0], 20e-6 * 0.2 * 10e-6 / 100e-12, 1e-6);
   EXPECT_NEAR(t.weight[1], 80e-6 * 0.2 * 10e-6 / 100e-12, 1e-6);
   EXPECT_TRUE(t.memristive);
+}
+
+TEST(NetworkMemristive, ProgrammingNoiseFaultsDriftAndTheChipSeed) {
+  const philox rng(1);
+  const int n = 20000;
+  const auto stats = [&](const memristive_params& m, double g0) {
+    double sum = 0, sq = 0;
+    int at_min = 0, at_max = 0;
+    for (int q = 0; q < n; ++q) {
+      const double g = program_conductance(m, g0, static_cast<std::uint64_t>(q), rng);
+      sum += g;
+      sq += g * g;
+      at_min += g == m.g_min;
+      at_max += g == m.g_max;
+    }
+    const double mean = sum / n;
+    return std::array<double, 4>{mean, std::sqrt(sq / n - mean * mean),
+                                 static_cast<double>(at_min) / n, static_cast<double>(at_max) / n};
+  };
+  memristive_params m;
+  m.g_min = 1e-6;
+  m.g_max = 100e-6;
+  // programming error: additive, sigma = prog_noise g_max (here 2 uS), after quantization
+  m.prog_noise = 0.02;
+  m.levels = 11;  // steps of 9.9 uS: 50 uS programs to 50.5 uS
+  auto s = stats(m, 50e-6);
+  EXPECT_NEAR(s[0], 50.5e-6, 4 * 2e-6 / std::sqrt(n));
+  EXPECT_NEAR(s[1], 2e-6, 0.05e-6);  // the standard error of a spread is sd / sqrt(2n): 0.01 uS
+  // clipped at zero: near G = 0 the mean rises above the target
+  m.levels = 0;
+  m.g_min = 0;
+  EXPECT_GT(stats(m, 0.0)[0], 0.7e-6);  // E max(0, N(0, 2 uS)) = 0.80 uS
+  // stuck-at faults: the given fractions at g_min and g_max (binomial, 4 standard errors)
+  m = memristive_params{};
+  m.stuck_off = 0.05;
+  m.stuck_on = 0.02;
+  s = stats(m, 50e-6);
+  EXPECT_NEAR(s[2], 0.05, 4 * std::sqrt(0.05 * 0.95 / n));
+  EXPECT_NEAR(s[3], 0.02, 4 * std::sqrt(0.02 * 0.98 / n));
+  // drift: G (t / t0)^-nu; with a spread of nu, the log of G has spread nu_std ln(t / t0)
+  m = memristive_params{};
+  m.drift_nu = 0.05;
+  m.drift_time = 1e4;  // [s] with t0 = 1 s
+  EXPECT_NEAR(program_conductance(m, 50e-6, 7, rng), 50e-6 * std::pow(1e4, -0.05), 1e-18);
+  m.drift_nu_std = 0.02;
+  double sum = 0, sq = 0;
+  for (int q = 0; q < n; ++q) {
+    const double l = std::log(program_conductance(m, 50e-6, static_cast<std::uint64_t>(q), rng));
+    sum += l;
+    sq += l * l;
+  }
+  const double mean = sum / n, sd = std::sqrt(sq / n - mean * mean);
+  EXPECT_NEAR(mean, std::log(50e-6) - 0.05 * std::log(1e4), 0.006);  // 4.5 standard errors
+  EXPECT_NEAR(sd, 0.02 * std::log(1e4), 0.01);  // 0.184; its standard error 0.001
+  // the programmed state follows program_seed, not the run's seed: the same chip in every run
+  m = memristive_params{};
+  m.prog_noise = 0.05;
+  m.program_seed = 7;
+  synapse_table a, b;
+  a.target = b.target = {0, 1, 2};
+  a.weight = b.weight = {20e-6f, 50e-6f, 80e-6f};
+  program_memristive(a, m, 0, philox(1));
+  program_memristive(b, m, 0, philox(2));
+  EXPECT_EQ(a.weight, b.weight);
+  m.program_seed = -1;  // the run's seed
+  b.weight = {20e-6f, 50e-6f, 80e-6f};
+  program_memristive(b, m, 0, philox(2));
+  EXPECT_NE(a.weight, b.weight);
+  // impossible combinations are refused, naming the source
+  m = memristive_params{};
+  m.stuck_off = 0.6;
+  m.stuck_on = 0.6;
+  EXPECT_NE(test::input_error_of([&] { memristive_check(m, "crossbar"); }).find("exceeds 1"),
+            std::string::npos);
 }
 
 TEST(NetworkMemristive, ReadNoiseHasTheGivenSpread) {

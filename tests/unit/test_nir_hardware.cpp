@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numeric>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,7 +87,7 @@ TEST(NirHardware, RefusesWhatItCannotMap) {
   g.nodes[1].params["weight"] = values({1, 2, 3}, {1, 3});
   EXPECT_TRUE(test::contains(error_of(g), "node 'fc': weight must be 2 x 2"));
   hardware_options bad;
-  bad.levels = 1;
+  bad.crossbar.levels = 1;
   EXPECT_TRUE(test::contains(
       test::input_error_of([&] { hardware_mapping m(two_lif(), millisecond(), bad, 20); }),
       "--hardware 1m1t1r: the crossbar: levels = 1 must be 0 (continuous) or an integer >= 2"));
@@ -113,6 +115,30 @@ TEST(NirHardware, StrongInputFires) {
   EXPECT_GE(n0, 1);  // u_inf = 2 thresholds: fires
   EXPECT_EQ(n1, 0);  // u_inf = 0.5 / 2: silent
   EXPECT_EQ(out, n0 + n1);
+}
+
+// The programmed state (D2D, programming noise, faults) is the chip of the seed: every sample
+// runs on it, and another seed is another chip.
+TEST(NirHardware, EverySampleRunsOnTheSameChip) {
+  std::vector<double> x(40, 0.0);
+  for (std::size_t t = 0; t < 20; ++t) x[2 * t] = 1;
+  std::set<double> across_chips;
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    hardware_options h;
+    h.crossbar.d2d = 0.5;
+    h.crossbar.prog_noise = 0.2;
+    h.seed = seed;
+    const hardware_mapping m(two_lif(), millisecond(), h, 20);
+    std::vector<double> counts;
+    for (std::uint64_t sample = 0; sample < 3; ++sample) {
+      const auto r = m.run(x.data(), sample);
+      counts.push_back(std::accumulate(r.output.begin(), r.output.end(), 0.0));
+    }
+    EXPECT_EQ(counts[0], counts[1]) << "seed " << seed;
+    EXPECT_EQ(counts[0], counts[2]) << "seed " << seed;
+    across_chips.insert(counts[0]);
+  }
+  EXPECT_GT(across_chips.size(), 1u);  // the chips differ
 }
 
 }  // namespace

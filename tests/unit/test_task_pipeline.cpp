@@ -35,7 +35,11 @@ TEST(TaskConfig, ProblemsNameTheFileAndLine) {
   EXPECT_TRUE(contains(err("task = \"digits\"\n[snn]\nsteps = 3\n"), "[snn] needs 'graph'"));
   EXPECT_TRUE(contains(err(snn + "levle = 4\n"), "t.toml:4: unknown key 'levle'"));
   EXPECT_TRUE(contains(err(snn + "sweep = \"levels\"\n"), "needs sweep_values"));
-  EXPECT_TRUE(contains(err(snn + "sweep = \"gain\"\n"), "levels, read_noise, d2d, noise"));
+  EXPECT_TRUE(contains(err(snn + "sweep = \"gain\"\n"), "noise, g_min, g_max, levels, d2d"));
+  EXPECT_TRUE(contains(err(snn + "prog_noise = -0.1\n"), "t.toml:2: [snn]: prog_noise"));
+  EXPECT_TRUE(contains(err(snn + "stuck_on = 0.7\nstuck_off = 0.7\n"), "exceeds 1"));
+  EXPECT_TRUE(contains(err(snn + "sweep = \"levels\"\nsweep_values = [16, 1]\n"),
+                       "t.toml:5: [snn] sweep of levels: levels = 1 must be 0"));
   EXPECT_TRUE(contains(err(snn + "max_rate = 2\n"), "max_rate must be in (0, 1]"));
   EXPECT_TRUE(contains(err(snn + "hardware = \"ideal\"\ncalibrate = 4\n"), "need hardware"));
   EXPECT_TRUE(contains(err("task = \"henon\"\n[snn]\ngraph = \"g.nir\"\n"), "classifies images"));

@@ -1,7 +1,7 @@
 // The 1M1T1R mapping of NIR graphs (nir/hardware.hpp) against the ideal graphs, noise off: the
 // mapped network's output class agrees with the ideal graph's on at least 95 % of samples, on
 // a feed-forward graph trained on sklearn's digits (data/nir/digits_ff.nir, made by
-// scripts/train_nir_digits.py) and on the single LIF of the NIR paper (shared data); and the
+// scripts/train_nir_snn.py) and on the single LIF of the NIR paper (shared data); and the
 // NIR paper's recurrent Braille graph keeps its class on its stored sample.
 #include <gtest/gtest.h>
 
@@ -33,7 +33,7 @@ std::size_t output_class(const std::vector<double>& output, std::size_t n) {
   return best;
 }
 
-// scripts/train_nir_digits.py's encoding: pixel p in [0, 1] spikes at step t when
+// scripts/train_nir_snn.py's encoding: pixel p in [0, 1] spikes at step t when
 // floor((t + 1) p r) > floor(t p r), r = 0.25 spikes per step.
 std::vector<double> encode(const task::dataset& d, std::size_t first, std::size_t count,
                            std::size_t steps) {

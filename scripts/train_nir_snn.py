@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""Trains a feed-forward spiking network on sklearn's 8x8 digits or on Fashion-MNIST with surrogate
+gradients (PyTorch, CPU) and writes it as a NIR graph: Input -> Linear -> LIF(hidden) [-> Linear
+-> LIF(hidden 2) ...] -> Linear -> LIF(10) -> Output. The discrete-time model is exactly what
+`ionsim nir run` computes with its defaults (forward Euler, reset to zero, spikes of height 1,
+latency 0), so the graph runs in ionsim as it was trained.
+
+Input encoding (the same as the task layer's `[snn]` and tests/validation/test_nir_hardware.cpp):
+pixel value p in [0, 1] becomes a regular spike train of p * max_rate spikes per step; input j
+spikes at step t when floor((t + 1) r) > floor(t r). The class is the output neuron with the most
+spikes over the sample (the first on a tie). Digits: the first 1437 images train, the last 360
+test (as the task layer splits the set); Fashion-MNIST: its own 60 000 / 10 000 split.
+
+Noise-aware training (--weight-noise S): every forward pass of training adds N(0, S * max|W|) to
+each weight of each matrix W, as programming noise of S * g_max adds to a differential pair
+mapped with g_max at max|W| (docs/nir.md, hardware mapping).
+
+Run (Debian's python3-torch, python3-h5py, python3-numpy):
+  /usr/bin/python3 scripts/train_nir_snn.py --dataset digits --out data/nir/digits_ff.nir
+  /usr/bin/python3 scripts/train_nir_snn.py --dataset fashion --out data/nir/fashion_ff.nir
+The digits come from python3-sklearn's digits.csv.gz (or $IONSIM_DIGITS), Fashion-MNIST from
+Debian's dataset-fashion-mnist (or $IONSIM_FASHION_MNIST, a directory of its IDX files).
+"""
+import argparse
+import gzip
+import hashlib
+import os
+import time
+
+import h5py
+import numpy as np
+import torch
+
+DIGITS = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+# Per data set: the defaults that differ.
+DEFAULTS = {
+    "digits": dict(hidden="32", steps=30, max_rate=0.25, epochs=60, batch=64, lr=1e-2, init=0.5,
+                   loss_scale=0.5),
+    "fashion": dict(hidden="256", steps=25, max_rate=0.5, epochs=12, batch=128, lr=2e-3,
+                    init=0.1, loss_scale=0.5),
+}
+
+
+def load_digits():
+    path = os.environ.get("IONSIM_DIGITS", DIGITS)
+    with gzip.open(path, "rt") as f:
+        a = np.loadtxt(f, delimiter=",")
+    x, y = a[:, :64] / 16.0, a[:, 64].astype(int)
+    return (x[:1437], y[:1437]), (x[1437:], y[1437:])
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def load_fashion():
+    d = os.environ.get("IONSIM_FASHION_MNIST", FASHION)
+    out = []
+    for split in ("train", "t10k"):
+        x = read_idx(os.path.join(d, f"{split}-images-idx3-ubyte.gz"))
+        y = read_idx(os.path.join(d, f"{split}-labels-idx1-ubyte.gz"))
+        out.append((x.reshape(len(x), -1) / 255.0, y.astype(int)))
+    return out[0], out[1]
+
+
+def encode(x, steps, max_rate):
+    """x: (samples, inputs) in [0, 1], a float64 tensor -> (samples, steps, inputs) of 0/1 as
+    float32, computed in double precision as the task layer computes it."""
+    r = x[:, None, :] * max_rate
+    t = torch.arange(steps, dtype=torch.float64)[None, :, None]
+    return (torch.floor((t + 1) * r) > torch.floor(t * r)).float()
+
+
+class Spike(torch.autograd.Function):
+    """Heaviside forward, fast-sigmoid surrogate backward (Zenke & Ganguli 2018)."""
+
+    @staticmethod
+    def forward(ctx, v):
+        ctx.save_for_backward(v)
+        return (v > 0).float()
+
+    @staticmethod
+    def backward(ctx, g):
+        (v,) = ctx.saved_tensors
+        return g / (1 + 10 * v.abs()) ** 2
+
+
+def run(ws, x, a, theta):
+    """Forward Euler LIF layers with reset to zero, latency 0; x: (batch, steps, inputs).
+    Returns the output layer's spike counts."""
+    b, steps, n_in = x.shape
+    vs = [torch.zeros(b, w.shape[0]) for w in ws]
+    count = torch.zeros(b, ws[-1].shape[0])
+    drive = (x.reshape(b * steps, n_in) @ ws[0].T).reshape(b, steps, -1)  # the input layer's
+    for t in range(steps):
+        s = None
+        for k, w in enumerate(ws):
+            vs[k] = vs[k] + a * ((drive[:, t] if k == 0 else s @ w.T) - vs[k])
+            s = Spike.apply(vs[k] - theta)
+            vs[k] = vs[k] * (1 - s)
+        count = count + s
+    return count
+
+
+def noisy(ws, sigma):
+    """The weights with programming noise of sigma * max|W| (a fresh draw per call)."""
+    if sigma <= 0:
+        return ws
+    return [w + sigma * w.detach().abs().max() * torch.randn_like(w) for w in ws]
+
+
+def accuracy(ws, x, ys, a, theta, steps, max_rate):
+    right = 0
+    with torch.no_grad():
+        for i in range(0, len(ys), 1000):
+            c = run(ws, encode(x[i : i + 1000], steps, max_rate), a, theta)
+            right += (c.argmax(1) == ys[i : i + 1000]).sum().item()
+    return right / len(ys)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dataset", choices=DEFAULTS, default="digits")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--hidden", help="hidden layer sizes, comma-separated")
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--dt", type=float, default=1e-3, help="[s]")
+    ap.add_argument("--tau", type=float, default=10e-3, help="[s] membrane time constant")
+    ap.add_argument("--max-rate", type=float, help="input spikes per step at pixel value 1")
+    ap.add_argument("--epochs", type=int)
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--lr", type=float, help="Adam's learning rate")
+    ap.add_argument("--lr-decay", type=float, default=1.0, help="learning-rate factor per epoch")
+    ap.add_argument("--init", type=float, help="standard deviation of the initial weights")
+    ap.add_argument("--loss-scale", type=float, help="spike count to logit factor")
+    ap.add_argument("--weight-noise", type=float, default=0.0,
+                    help="noise-aware training: N(0, S max|W|) on every weight per batch")
+    ap.add_argument("--train-limit", type=int, default=0, help="use only the first N images")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    for k, v in DEFAULTS[args.dataset].items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    (x_train, y_train), (x_test, y_test) = load_digits() if args.dataset == "digits" else load_fashion()
+    if args.train_limit > 0:
+        x_train, y_train = x_train[: args.train_limit], y_train[: args.train_limit]
+    n_train, n_in = x_train.shape
+    # pixels kept as values; each batch is encoded when it is used (60 000 encoded images
+    # would take 4.7 GB)
+    xs, ys = torch.tensor(x_train), torch.tensor(y_train)
+    xt, yt = torch.tensor(x_test), torch.tensor(y_test)
+    a, theta = args.dt / args.tau, 1.0
+    sizes = [n_in] + [int(h) for h in args.hidden.split(",")] + [10]
+    ws = [torch.nn.Parameter(torch.randn(sizes[k + 1], sizes[k]) * args.init)
+          for k in range(len(sizes) - 1)]
+    opt = torch.optim.Adam(ws, lr=args.lr)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, args.lr_decay)
+    t0 = time.time()
+    for epoch in range(args.epochs):
+        perm = torch.randperm(n_train)
+        for i in range(0, n_train, args.batch):
+            idx = perm[i : i + args.batch]
+            count = run(noisy(ws, args.weight_noise), encode(xs[idx], args.steps, args.max_rate),
+                        a, theta)
+            loss = torch.nn.functional.cross_entropy(count * args.loss_scale, ys[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+        if args.dataset != "digits" or epoch % 10 == 9 or epoch == args.epochs - 1:
+            acc = accuracy(ws, xt, yt, a, theta, args.steps, args.max_rate)
+            print(f"epoch {epoch + 1}: loss {loss.item():.3f}, test accuracy {acc:.4f} "
+                  f"({time.time() - t0:.0f} s)", flush=True)
+    nodes = {"input": {"type": "Input", "shape": np.array([n_in])}}
+    edges = []
+    prev = "input"
+    for k, w in enumerate(ws):
+        n = w.shape[0]
+        fc, lif = f"fc{k + 1}", f"lif{k + 1}"
+        nodes[fc] = {"type": "Linear", "weight": w.detach().double().numpy()}
+        nodes[lif] = {"type": "LIF", "tau": np.full(n, args.tau), "r": np.ones(n),
+                      "v_leak": np.zeros(n), "v_threshold": np.full(n, theta)}
+        edges += [(prev, fc), (fc, lif)]
+        prev = lif
+    nodes["output"] = {"type": "Output", "shape": np.array([10])}
+    edges.append((prev, "output"))
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with h5py.File(args.out, "w") as f:
+        f["version"] = "0.2.0"
+        g = f.create_group("node")
+        g["type"] = "NIRGraph"
+        g["edges"] = np.array(edges, dtype="S")
+        for name, params in nodes.items():
+            n = g.create_group(f"nodes/{name}")
+            for k, v in params.items():
+                n[k] = v
+    with open(args.out, "rb") as f:
+        print(f"wrote {args.out}, sha256 {hashlib.sha256(f.read()).hexdigest()}")
+
+
+if __name__ == "__main__":
+    main()
