@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -70,6 +71,14 @@ int task_commands::run() {
   std::cout << "\n";
   for (const auto& [name, v] : j["baselines"].items())
     std::cout << fmt::format("  baseline {:<20} {:.4g}\n", name, v.get<double>());
+  if (j.contains("energy_per_inference_J") && j["energy_per_inference_J"].is_number())
+    std::cout << fmt::format(
+        "  energy per inference {:.3g} J ({:.3g} J per synaptic operation), area {:.3g} mm^2\n",
+        j["energy_per_inference_J"].get<double>(),
+        j["energy_per_synaptic_operation_J"].is_number()
+            ? j["energy_per_synaptic_operation_J"].get<double>()
+            : NAN,
+        j["area_m2"].get<double>() * 1e6);
   std::cout << "wrote " << out_ << "/results.json" << (r.target.empty() ? "" : ", prediction.csv")
             << (no_plot_ ? "" : ", task.png, report.html") << "\n";
   return 0;

@@ -56,6 +56,14 @@ struct characterize_options {
 // Runs the protocols and returns every number (results.json).
 nlohmann::json characterize(const neuron_circuit& n, const characterize_options& o);
 
+// Energy per spike of one circuit configuration at circuit level (circuit engine, noise off; one
+// input pulse ending at 1.1 x the first-spike time, then rest): "table1" (the measured circuit,
+// 0.45 V), "65nm" (Supplementary Table 7, 0.5 V), "3nm" (Table 8, 0.7 V: a projection),
+// "calibrated" (zhao2025-calibrated, 1 V). The row of results.json's energy.circuit:
+// per_spike_J (input and supplies), input_per_spike_J, half_cg_vin2_J (the paper's convention),
+// per element. An input_error names the known configurations.
+nlohmann::json spike_energy(const std::string& configuration, std::uint64_t seed = 1);
+
 // A Markdown report of the results, with the paper's measured values beside the simulated ones.
 std::string characterize_report(const nlohmann::json& results);
 

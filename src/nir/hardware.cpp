@@ -199,6 +199,8 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
           pr.tgt.push_back(static_cast<std::uint32_t>(j));
           pr.weight.push_back(w.data[j * n_src + i] * f[j]);
         }
+      pr.nonzero.assign(n_src, 0.0);
+      for (std::size_t q = 0; q < pr.weight.size(); ++q) pr.nonzero[pr.src[q]] += pr.weight[q] != 0;
       projections_.push_back(std::move(pr));
     }
     offset.push_back(std::move(u0));
@@ -292,6 +294,13 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
   set_scales();
 }
 
+std::size_t hardware_mapping::devices() const {
+  std::size_t n = 0;
+  for (const auto& pr : projections_) n += 2 * pr.weight.size();
+  for (const auto& hn : nodes_) n += 2 * hn.size;
+  return n;
+}
+
 // Rest, integrator capacitor and conductance scale of every node from its present gain.
 void hardware_mapping::set_scales() {
   const bool exact = o_.integration == run_options::method::exact;
@@ -329,7 +338,20 @@ toml::table hardware_mapping::crossbar(double c_f, double sign) const {
   return t;
 }
 
-run_result hardware_mapping::run(const double* input, std::uint64_t sample) const {
+hardware_activity& hardware_activity::operator+=(const hardware_activity& o) {
+  duration += o.duration;
+  input_spikes += o.input_spikes;
+  neuron_spikes += o.neuron_spikes;
+  row_activations += o.row_activations;
+  device_reads += o.device_reads;
+  synaptic_operations += o.synaptic_operations;
+  read_energy += o.read_energy;
+  integrator_charge += o.integrator_charge;
+  return *this;
+}
+
+run_result hardware_mapping::run(const double* input, std::uint64_t sample,
+                                 hardware_activity* activity) const {
   // The input's spikes at the start of their graph step, on the hardware's time.
   std::vector<std::pair<double, std::uint32_t>> spikes;
   const double step_time = dilation_ * o_.dt;  // [s] of hardware per graph step
@@ -441,21 +463,67 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample) cons
     auto& r = res.nodes[p - 1];
     r.spikes[t * r.size + (s.id - net.first_id(p))] += 1;
   }
+  if (activity) *activity = count_activity(net, spec, sink);
   const auto& out = res.nodes[out_node_].spikes;
   res.output.resize(out.size());
   for (std::size_t i = 0; i < out.size(); ++i) res.output[i] = out[i] * height_;
   return res;
 }
 
-std::vector<run_result> hardware_mapping::run_many(
-    const std::vector<double>& inputs, std::size_t samples,
-    const std::function<bool(std::size_t)>& progress) const {
+// The counts of one run: every projection of the mapped network is a memristive crossbar
+// column, its table's read weights |w| = G v_read t_read / C_f.
+hardware_activity hardware_mapping::count_activity(const network::network& net,
+                                                   const network::network_spec& spec,
+                                                   const network::memory_sink& sink) const {
+  hardware_activity a;
+  a.duration = spec.run.duration;
+  std::vector<double> spikes(net.neurons(), 0.0);
+  for (const auto& s : sink.all) spikes[s.id] += 1;
+  for (std::uint32_t i = 0; i < net.first_id(1); ++i) a.input_spikes += spikes[i];
+  for (std::size_t i = net.first_id(1); i < spikes.size(); ++i) a.neuron_spikes += spikes[i];
+  const double v_read = h_.crossbar.v_read;
+  for (std::size_t j = 0; j < net.projections(); ++j) {
+    const auto& js = spec.projections[j];
+    std::size_t src = 0, tgt = 0;
+    for (std::size_t p = 0; p < net.populations(); ++p) {
+      if (net.population_name(p) == js.source) src = p;
+      if (net.population_name(p) == js.target) tgt = p;
+    }
+    const double c_f = nodes_[tgt - 1].c_f;
+    const auto& t = net.projection(j);
+    for (std::size_t s = 0; s + 1 < t.row.size(); ++s) {
+      const double n = spikes[net.first_id(src) + s];
+      if (n == 0) continue;
+      double sum = 0;
+      for (std::uint64_t q = t.row[s]; q < t.row[s + 1]; ++q) sum += std::fabs(t.weight[q]);
+      a.read_energy += n * sum * c_f * v_read;
+      a.integrator_charge += n * sum * c_f;
+      a.device_reads += n * static_cast<double>(t.row[s + 1] - t.row[s]);
+    }
+  }
+  // Rows and synaptic operations per weight matrix (its G+ and G- columns share the row).
+  for (const auto& pr : projections_) {
+    const std::size_t first = pr.source == SIZE_MAX ? 0 : net.first_id(pr.source + 1);
+    for (std::size_t s = 0; s < pr.nonzero.size(); ++s) {
+      a.row_activations += spikes[first + s];
+      a.synaptic_operations += spikes[first + s] * pr.nonzero[s];
+    }
+  }
+  a.row_activations += a.neuron_spikes;  // each spike reads its reset pair
+  return a;
+}
+
+std::vector<run_result> hardware_mapping::run_many(const std::vector<double>& inputs,
+                                                   std::size_t samples,
+                                                   const std::function<bool(std::size_t)>& progress,
+                                                   std::vector<hardware_activity>* activity) const {
   if (inputs.size() != samples * steps_ * n_in_)
     throw input_error(
         fmt::format("{}: {} input values where {} samples x {} steps x {} inputs "
                     "are needed",
                     g_.source, inputs.size(), samples, steps_, n_in_));
   std::vector<run_result> out(samples);
+  if (activity) activity->assign(samples, {});
   std::exception_ptr error;
   std::atomic<bool> stop{false};
   std::atomic<std::size_t> done{0};
@@ -465,7 +533,7 @@ std::vector<run_result> hardware_mapping::run_many(
     if (stop) continue;
     try {
       const auto u = static_cast<std::size_t>(s);
-      out[u] = run(inputs.data() + u * steps_ * n_in_, u);
+      out[u] = run(inputs.data() + u * steps_ * n_in_, u, activity ? &(*activity)[u] : nullptr);
       ++done;
       // The callback runs on the first thread only (it may need the caller's locks).
       if (progress && omp_get_thread_num() == 0 && !progress(done)) stop = true;

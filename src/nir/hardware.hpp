@@ -16,6 +16,12 @@
 #include "nir/graph.hpp"
 #include "nir/run.hpp"
 
+namespace ionsim::network {
+class network;
+struct network_spec;
+struct memory_sink;
+}  // namespace ionsim::network
+
 namespace ionsim::nir {
 
 struct hardware_options {
@@ -31,7 +37,13 @@ struct hardware_options {
   bool noise = false;  // the memristors' stochastic switching
   // The crossbar: the memristive synapses' options (docs/network/engine.md) but c_f and sign,
   // which the mapping sets, and program_seed, which is `seed` (one chip for every sample).
-  network::memristive_params crossbar;
+  // Reads are 10 ns pulses (NeuroSim's default read pulse, DNN_NeuroSim V1.3 Param.cpp): the
+  // read weights do not depend on t_read (C_f follows it), the read energy does.
+  network::memristive_params crossbar = [] {
+    network::memristive_params m;
+    m.t_read = 10e-9;
+    return m;
+  }();
   std::uint64_t seed = 1;  // the chip's programmed state, and with the sample the run's noise
   int threads = 1;         // samples run side by side
 };
@@ -58,6 +70,22 @@ struct hardware_node {
   double mapped_spikes = -1;    // the same on the hardware after calibration
 };
 
+// What one sample did on the hardware: the counts an energy model needs (task/energy.hpp).
+// Expected values over the read noise (a read's energy is linear in G, the noise of mean 0).
+struct hardware_activity {
+  double duration = 0;             // [s] of hardware time
+  double input_spikes = 0;         // spikes of the Input
+  double neuron_spikes = 0;        // spikes of every mapped neuron
+  double row_activations = 0;      // crossbar rows driven: one per spike and weight matrix it
+                                   // feeds, and one per neuron spike for its reset pair
+  double device_reads = 0;         // memristor reads, each device of a pair counted
+  double synaptic_operations = 0;  // reads of nonzero graph weights (a pair's two devices one
+                                   // operation; resets not counted): NeuroBench's count
+  double read_energy = 0;          // [J] sum over reads of G v_read^2 t_read
+  double integrator_charge = 0;    // [C] sum over reads of G v_read t_read
+  hardware_activity& operator+=(const hardware_activity& o);
+};
+
 class hardware_mapping {
  public:
   // Maps graph `g` for samples of `steps` steps run with options `o` (the ideal graph's). An
@@ -70,18 +98,23 @@ class hardware_mapping {
   std::size_t steps() const { return steps_; }
   std::size_t input_size() const { return n_in_; }
   const std::vector<hardware_node>& nodes() const { return nodes_; }
+  // Memristors of the mapped network: two per weight and two per neuron (its reset pair).
+  std::size_t devices() const;
   // Scales each node's gain (in the order of the graph) so that its spike count, summed over
   // `samples` inputs (samples x steps x inputs), matches the ideal graph's.
   void calibrate(const std::vector<double>& inputs, std::size_t samples);
   // One sample (steps x inputs, values 0 or the spike height): the spikes of every spiking
   // node (in the order of nodes()) counted per graph step (steps x size) and the Output's
   // values (spikes x height), in the layout of run_graph. `sample` keys the noise.
-  run_result run(const double* input, std::uint64_t sample = 0) const;
+  run_result run(const double* input, std::uint64_t sample = 0,
+                 hardware_activity* activity = nullptr) const;
   // Many samples (samples x steps x inputs) side by side, sample s keyed by s.
   // progress(samples done), called on the first thread after each of its samples, stops the
   // run by returning false (then run_error).
+  // activity, when given, receives each sample's counts.
   std::vector<run_result> run_many(const std::vector<double>& inputs, std::size_t samples,
-                                   const std::function<bool(std::size_t)>& progress = {}) const;
+                                   const std::function<bool(std::size_t)>& progress = {},
+                                   std::vector<hardware_activity>* activity = nullptr) const;
   // The mapping as JSON (dilation, per node its scales, per crossbar its conductances).
   std::string describe() const;
 
@@ -91,7 +124,8 @@ class hardware_mapping {
     std::size_t source = 0;  // index into spiking_ (npos: the Input)
     std::size_t target = 0;  // index into nodes_
     std::vector<std::uint32_t> src, tgt;
-    std::vector<double> weight;  // graph weight x the target's per-neuron factor
+    std::vector<double> weight;   // graph weight x the target's per-neuron factor
+    std::vector<double> nonzero;  // per source neuron: its nonzero weights
   };
   graph g_;
   run_options o_;
@@ -105,6 +139,8 @@ class hardware_mapping {
   std::vector<std::vector<double>> offset_;  // per node and neuron: u at rest (v_leak, bias)
 
   void set_scales();
+  hardware_activity count_activity(const network::network& net, const network::network_spec& spec,
+                                   const network::memory_sink& sink) const;
   toml::table crossbar(double c_f, double sign) const;
 };
 

@@ -14,9 +14,11 @@
 #include "core/toml_reader.hpp"
 #include "io/files.hpp"
 #include "network/memristive.hpp"
+#include "neuron/characterize.hpp"
 #include "nir/graph.hpp"
 #include "nir/run.hpp"
 #include "task/dataset.hpp"
+#include "task/energy.hpp"
 #include "task/generators.hpp"
 #include "task/readout.hpp"
 
@@ -322,6 +324,7 @@ task_result run_snn(const task_config& c,
                                 test.labels.begin() + static_cast<long>(n_test));
   const auto agreement = [&](const std::vector<int>& p) { return accuracy(p, ideal); };
   std::vector<int> pred = ideal;
+  std::vector<nir::run_result> hardware_runs;
   task_result out;
   nlohmann::json& r = out.results;
   nlohmann::json hw = {{"classifier", "snn"},
@@ -331,27 +334,44 @@ task_result run_snn(const task_config& c,
                        {"max_rate_per_step", s.max_rate},
                        {"kind", s.hardware}};
   // The classes on hardware with options h; `mapping` receives the mapping's description.
-  const auto run_mapped = [&](const nir::hardware_options& h, std::string* mapping) {
+  // `activity` receives each image's counts and `devices` the memristor count.
+  const auto run_mapped = [&](const nir::hardware_options& h, std::string* mapping,
+                              std::vector<nir::hardware_activity>* activity = nullptr,
+                              std::size_t* devices = nullptr) {
     nir::hardware_mapping m(g, o, h, s.steps);
+    if (devices) *devices = m.devices();
     if (s.calibrate > 0) {
       const std::size_t n_cal = std::min(s.calibrate, train.rows());
       m.calibrate(spike_encode(train, 0, n_cal, s.steps, s.max_rate), n_cal);
     }
-    const auto classes = spike_classes(m.run_many(x, n_test, [&](std::size_t done) {
-      if (progress)
-        progress(0.1 + 0.9 * static_cast<double>(done) / static_cast<double>(n_test),
-                 fmt::format("{} of {} images on hardware", done, n_test));
-      return true;
-    }));
+    auto runs = m.run_many(
+        x, n_test,
+        [&](std::size_t done) {
+          if (progress)
+            progress(0.1 + 0.9 * static_cast<double>(done) / static_cast<double>(n_test),
+                     fmt::format("{} of {} images on hardware", done, n_test));
+          return true;
+        },
+        activity);
     if (mapping) *mapping = m.describe();
+    auto classes = spike_classes(runs);
+    if (activity) hardware_runs = std::move(runs);  // the main run's, for NeuroBench's counts
     return classes;
   };
+  nlohmann::json energy;
   if (s.hardware == "1m1t1r") {
     nir::hardware_options h = s.options;
     h.threads = std::max(1, omp_get_max_threads());  // images side by side
     std::string mapping;
-    pred = run_mapped(h, &mapping);
+    std::vector<nir::hardware_activity> activity;
+    std::size_t devices = 0;
+    pred = run_mapped(h, &mapping, &activity, &devices);
+    if (progress) progress(1.0, "energy per spike of the neuron (circuit engine)");
     hw["mapping"] = nlohmann::json::parse(mapping);
+    double neurons = 0;
+    for (const auto& node : hw["mapping"]["nodes"]) neurons += node["size"].get<double>();
+    energy = hardware_energy(activity, s.energy, neurons, static_cast<double>(devices),
+                             h.crossbar.v_read, neuron::spike_energy(s.energy.neuron));
     hw["calibration_images"] = s.calibrate;
     r["agreement_with_ideal"] = agreement(pred);
     if (!s.sweep.empty()) {
@@ -378,6 +398,24 @@ task_result run_snn(const task_config& c,
   r["ci95"] = nullptr;
   r["baselines"] = {{"ideal_graph", accuracy(ideal, labels)}};
   r["split"] = {{"train", train.rows()}, {"test", n_test}, {"source", test.source}};
+  // NeuroBench's metrics of the network as run (on hardware when mapped), and of the ideal graph
+  const nlohmann::json nb_ideal = neurobench_counts(g, x, ideal_runs);
+  const nlohmann::json nb =
+      hardware_runs.empty() ? nb_ideal : neurobench_counts(g, x, hardware_runs);
+  for (const char* k :
+       {"synaptic_operations", "activation_sparsity", "connection_sparsity", "footprint_bytes"})
+    r[k] = nb[k];
+  r["neurobench_ideal_graph"] = nb_ideal;
+  r["energy_per_inference_J"] = nullptr;  // ideal graph: no circuit
+  r["area_m2"] = nullptr;
+  if (!energy.is_null()) {
+    for (const char* k : {"energy_per_inference_J", "energy_breakdown_J", "area_m2",
+                          "area_breakdown_m2", "energy_per_synaptic_operation_J"})
+      r[k] = energy[k];
+    r["energy"] = {{"activity_per_inference", energy["activity_per_inference"]},
+                   {"model", energy["energy_model"]},
+                   {"references", energy["references"]}};
+  }
   r["hardware"] = hw;
   r["confusion"] = confusion_matrix(pred, labels, test.classes);
   return out;
@@ -460,9 +498,9 @@ task_config parse_task_config(const std::string& text, const std::string& source
   if (const auto* n = root.get("snn")) {
     if (c.temporal()) rd.fail(*n, "[snn] classifies images: task digits or fashion_mnist");
     const toml::table& t = rd.table(*n, "[snn]");
-    std::vector<std::string> keys = {"graph",     "steps",  "dt",          "max_rate",
-                                     "hardware",  "tau_in", "noise",       "seed",
-                                     "calibrate", "sweep",  "sweep_values"};
+    std::vector<std::string> keys = {"graph",     "steps",  "dt",           "max_rate",
+                                     "hardware",  "tau_in", "noise",        "seed",
+                                     "calibrate", "sweep",  "sweep_values", "energy"};
     std::vector<std::string> sweepable = {"noise"};
     for (const auto& f : network::memristive_fields())
       if (nir::crossbar_option(f.name)) {
@@ -518,6 +556,30 @@ task_config parse_task_config(const std::string& text, const std::string& source
       }
     } else if (const auto* v = t.get("sweep_values")) {
       rd.fail(*v, "sweep_values without a sweep");
+    }
+    if (const auto* k = t.get("energy")) {
+      const toml::table& e = rd.table(*k, "[snn.energy]");
+      rd.keys(e,
+              {"neuron", "feature", "cell_f2", "e_driver", "c_wire", "v_integrator", "p_static",
+               "a_integrator"},
+              "[snn.energy]");
+      auto& m = s.energy;
+      if (const auto* v = e.get("neuron"))
+        m.neuron = rd.choice(*v, "neuron", {"table1", "65nm", "3nm", "calibrated"});
+      if (const auto* v = e.get("feature")) m.feature = rd.positive(*v, "feature", "m", true);
+      if (const auto* v = e.get("cell_f2")) m.cell_f2 = rd.positive(*v, "cell_f2", "");
+      if (const auto* v = e.get("e_driver")) m.e_driver = rd.positive(*v, "e_driver", "J", true);
+      if (const auto* v = e.get("c_wire")) m.c_wire = rd.positive(*v, "c_wire", "F/m", true);
+      if (const auto* v = e.get("v_integrator"))
+        m.v_integrator = rd.positive(*v, "v_integrator", "V", true);
+      if (const auto* v = e.get("p_static")) m.p_static = rd.positive(*v, "p_static", "W", true);
+      if (const auto* v = e.get("a_integrator"))
+        m.a_integrator = rd.positive(*v, "a_integrator", "m^2", true);
+      try {
+        check_energy_model(m, "[snn.energy]");
+      } catch (const input_error& err) {
+        rd.fail(e, err.what());
+      }
     }
     if (s.hardware == "ideal" && (s.calibrate > 0 || !s.sweep.empty()))
       rd.fail(*n, "calibrate and sweep need hardware = \"1m1t1r\"");

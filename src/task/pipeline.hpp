@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nir/hardware.hpp"
+#include "task/energy.hpp"
 #include "task/reservoir.hpp"
 
 namespace ionsim::task {
@@ -39,6 +40,7 @@ struct task_config {
     std::size_t calibrate = 0;        // training images for the calibration (0: none)
     std::string sweep;                // one non-ideality swept: levels | read_noise | d2d | noise
     std::vector<double> sweep_values;
+    energy_model energy;  // [snn.energy]
   } snn;
   bool temporal() const { return task == "henon" || task == "mackey_glass" || task == "narma10"; }
 };

@@ -69,7 +69,7 @@ TEST(NirHardware, ScalesOfTheMapping) {
   // one spike of weight w moves u by w r / v_threshold x dt / tau: the gain times that
   EXPECT_NEAR(n.volts_per_weight, n.gain * 0.1, 1e-12);
   // C_f: the largest jump (the reset, one gain, here) uses the whole conductance range
-  EXPECT_NEAR(n.c_f, 99e-6 * 0.2 * 10e-6 / n.gain, 1e-18);
+  EXPECT_NEAR(n.c_f, 99e-6 * 0.2 * 10e-9 / n.gain, 1e-21);  // 10 ns reads
   EXPECT_TRUE(test::contains(m.describe(), "\"dilation\": 5.0"));
 }
 
@@ -115,6 +115,30 @@ TEST(NirHardware, StrongInputFires) {
   EXPECT_GE(n0, 1);  // u_inf = 2 thresholds: fires
   EXPECT_EQ(n1, 0);  // u_inf = 0.5 / 2: silent
   EXPECT_EQ(out, n0 + n1);
+}
+
+// The counts for the energy model, by hand: each spike of input 0 reads both columns of both
+// targets' pairs (weights 2 and 0.5 x r / v_threshold = 0.25), each neuron spike its reset pair.
+TEST(NirHardware, ActivityCountsReadsAndTheirEnergy) {
+  const hardware_mapping m(two_lif(), millisecond(), {}, 20);
+  std::vector<double> x(40, 0.0);
+  for (std::size_t t = 0; t < 20; ++t) x[2 * t] = 1;
+  hardware_activity a;
+  const auto r = m.run(x.data(), 0, &a);
+  const double k = std::accumulate(r.output.begin(), r.output.end(), 0.0);  // neuron spikes
+  const auto& n = m.nodes()[0];
+  const hardware_options h;
+  const double v = h.crossbar.v_read, t = h.crossbar.t_read, g_min = h.crossbar.g_min;
+  EXPECT_EQ(a.input_spikes, 20);
+  EXPECT_EQ(a.neuron_spikes, k);
+  EXPECT_EQ(a.synaptic_operations, 40);  // 20 spikes x 2 nonzero weights
+  EXPECT_EQ(a.row_activations, 20 + k);
+  EXPECT_EQ(a.device_reads, 20 * 4 + k * 2);
+  const double input = 20 * v * v * t * (4 * g_min + 2.25 * n.g_per_weight);
+  const double reset = k * (2 * g_min * v * v * t + n.gain * n.c_f * v);
+  EXPECT_NEAR(a.read_energy, input + reset, 1e-6 * (input + reset));  // float read weights
+  EXPECT_NEAR(a.integrator_charge, a.read_energy / v, 1e-12 * a.read_energy);
+  EXPECT_NEAR(a.duration, 20 * 5e-3, 1e-12);  // 20 steps of 1 ms, dilation 5
 }
 
 // The programmed state (D2D, programming noise, faults) is the chip of the seed: every sample

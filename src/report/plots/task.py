@@ -1,6 +1,7 @@
 # A task run's figure: for time series, the first seed's test segment (target and prediction,
 # the first 200 samples) and the error; for classification, the confusion matrix (and, for a
-# spiking network on hardware with a sweep, accuracy against the swept non-ideality). Beside the
+# spiking network on hardware, accuracy against the swept non-ideality and the energy per
+# inference by component). Beside the
 # figure, report.html: the result with its confidence interval, per seed, the baselines, the
 # settings and the figure.
 # Usage: task.py OUT.png RESULTS.json [PREDICTION.csv]
@@ -8,6 +9,7 @@ import html
 import json
 import os
 import sys
+import textwrap
 
 import matplotlib
 matplotlib.use("Agg")
@@ -35,8 +37,13 @@ if len(sys.argv) > 3:
 else:
     c = np.array(results["confusion"], dtype=float)
     sweep = results.get("sweep")
-    if sweep:  # a spiking network on hardware: the confusion matrix and the swept non-ideality
-        fig, (ax, sx) = plt.subplots(1, 2, figsize=(11, 5))
+    energy = results.get("energy_breakdown_J")
+    panels = 1 + bool(sweep) + bool(energy)
+    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 5))
+    axes = list(np.atleast_1d(axes))
+    ax = axes.pop(0)
+    if sweep:  # a spiking network on hardware: accuracy against the swept non-ideality
+        sx = axes.pop(0)
         pts = sweep["points"]
         xs = np.arange(len(pts))
         sx.plot(xs, [p["accuracy"] for p in pts], "o-", label="on hardware")
@@ -49,8 +56,25 @@ else:
         sx.set_ylabel("fraction of test images")
         sx.grid(alpha=0.3)
         sx.legend(loc="lower left", fontsize=8)
-    else:
-        fig, ax = plt.subplots(figsize=(5.5, 5))
+    if energy:  # energy per inference by component, and per synaptic operation beside anchors
+        ex = axes.pop(0)
+        names = list(energy)
+        vals = [energy[k] for k in names]
+        ex.barh(names, vals, color="C0")
+        ex.set_xscale("log")
+        ex.set_xlabel("energy per inference [J]")
+        total = results["energy_per_inference_J"]
+        title_e = f"energy per inference {total:.3g} J"
+        per_op = results.get("energy_per_synaptic_operation_J")
+        if per_op:
+            title_e += f"; {per_op:.3g} J per synaptic operation (anchors:"
+            refs = results.get("energy", {}).get("references", [])
+            for r in refs:
+                if "synaptic" in r["per"] or "MAC" in r["per"]:
+                    title_e += f" {r['system'].split(' (')[0]} {r['energy_J']:.3g},"
+            title_e = title_e.rstrip(",") + ")"
+        ex.set_title("\n".join(textwrap.wrap(title_e, 70)), fontsize=7)
+        ex.grid(alpha=0.3, axis="x")
     im = ax.imshow(c / np.maximum(c.sum(axis=1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1)
     for i in range(c.shape[0]):
         for j in range(c.shape[1]):
@@ -88,6 +112,11 @@ seeds = "".join(f"<tr><td>{s}</td><td>{v:.4g}</td></tr>"
 baselines = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>"
                     for k, v in r.get("baselines", {}).items())
 settings = {k: r[k] for k in ("hardware", "generator", "split", "sweep") if k in r}
+metrics = {k: r[k] for k in ("energy_per_inference_J", "energy_per_synaptic_operation_J",
+                             "energy_breakdown_J", "area_m2", "area_breakdown_m2",
+                             "synaptic_operations", "activation_sparsity", "connection_sparsity",
+                             "footprint_bytes") if r.get(k) is not None}
+energy_model = r.get("energy", {})
 if "agreement_with_ideal" in r:
     ci_text += f"; the class is the ideal graph's on {r['agreement_with_ideal']:.1%} of the images"
 
@@ -98,6 +127,9 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}}</style></head><bo
 <p><b>{html.escape(r["metric"])} {r["value"]:.4g}</b>{ci_text} ({better} is better).</p>
 <h2>Per seed</h2><table><tr><th>seed</th><th>{html.escape(r["metric"])}</th></tr>{seeds}</table>
 <h2>Baselines (same run)</h2><table><tr><th>baseline</th><th>{html.escape(r["metric"])}</th></tr>{baselines}</table>
+{"<h2>Energy, area and NeuroBench metrics</h2>" + table(metrics) if metrics else ""}
+{"<h3>Energy model</h3>" + table(energy_model.get("model", {})) if energy_model else ""}
+{"<h3>Anchors (published figures)</h3><table><tr><th>system</th><th>energy [J]</th><th>per</th><th>source</th></tr>" + "".join(f"<tr><td>{html.escape(x['system'])}</td><td>{x['energy_J']:.3g}</td><td>{html.escape(x['per'])}</td><td>{html.escape(x['source'])}</td></tr>" for x in energy_model.get("references", [])) + "</table>" if energy_model else ""}
 <h2>Settings</h2>{"".join(f"<h3>{html.escape(k)}</h3>" + table(v) for k, v in settings.items())}
 <img src="{html.escape(os.path.basename(out))}" width="100%">
 </body></html>
