@@ -3,8 +3,9 @@
 The feed-forward graph data/nir/digits_ff.nir (64 -> 32 LIF -> 10 LIF, trained in torch by
 scripts/train_nir_snn.py) runs ideal (ionsim.NirGraph) and mapped onto 1M1T1R neurons and
 differential crossbar pairs (ionsim.NirHardware, docs/nir.md) on sklearn's test digits, with
-one non-ideality at a time: conductance levels per device, read noise, device-to-device spread
-of the conductances, and the memristors' stochastic switching. Writes nir_hardware_sweep.png
+one non-ideality at a time: conductance levels per device, programming noise, read noise,
+device-to-device spread of the conductances, stuck-at faults, conductance drift, and the
+memristors' stochastic switching. Writes nir_hardware_sweep.png
 and nir_hardware_sweep.csv (accuracy and agreement with the ideal graph's class).
 
 Usage: /usr/bin/python3 examples/python/nir_hardware_sweep.py [OUTDIR] [--samples N]
@@ -53,14 +54,18 @@ ideal = classes(ionsim.NirGraph(graph, dt=1e-3).run(batch)["output"])
 # %% One non-ideality at a time
 sweeps = {
     "levels": [0, 64, 16, 8, 4],
+    "prog_noise": [0, 0.01, 0.02, 0.05, 0.1],
     "read_noise": [0, 0.01, 0.03, 0.1, 0.3],
     "d2d": [0, 0.05, 0.1, 0.2, 0.4],
+    "stuck_off": [0, 0.01, 0.05, 0.1],
+    "drift_time": [0, 1e2, 1e4, 1e6],  # [s] with drift_nu 0.05 +- 0.02
     "noise": [False, True],
 }
+extra = {"drift_time": {"drift_nu": 0.05, "drift_nu_std": 0.02}}
 rows = []
 for name, values in sweeps.items():
     for v in values:
-        hw = ionsim.NirHardware(graph, steps, dt=1e-3, threads=2, **{name: v})
+        hw = ionsim.NirHardware(graph, steps, dt=1e-3, threads=2, **{name: v}, **extra.get(name, {}))
         c = classes(hw.run(batch)["output"])
         rows.append((name, float(v), (c == y).mean(), (c == ideal).mean()))
         print(f"{name} = {v}: accuracy {rows[-1][2]:.3f}, agreement {rows[-1][3]:.3f}", flush=True)
@@ -71,11 +76,14 @@ with open(out / "nir_hardware_sweep.csv", "w") as f:
         f.write(f"{r[0]},{r[1]:g},{r[2]:.4f},{r[3]:.4f}\n")
 
 # %% Plot: accuracy against each non-ideality, the ideal graph's as a line
-fig, axes = plt.subplots(1, len(sweeps), figsize=(13, 3.2), sharey=True)
+fig, axes = plt.subplots(1, len(sweeps), figsize=(21, 3.4), sharey=True)
 labels = {
     "levels": "levels per device (0: continuous)",
     "read_noise": "read noise (relative σ)",
     "d2d": "D2D spread of G (relative σ)",
+    "prog_noise": "programming noise (σ / g_max)",
+    "stuck_off": "devices stuck at g_min",
+    "drift_time": "time after programming [s]\n(drift ν = 0.05 ± 0.02)",
     "noise": "memristor switching noise",
 }
 for ax, name in zip(axes, sweeps):

@@ -32,6 +32,8 @@ std::span<const param_field<memristive_params>> memristive_fields() {
        "device-to-device standard deviation of the drift exponent"},
       {"drift_time", "s", &P::drift_time, 0, inf, false, "time from programming to the reads"},
       {"drift_t0", "s", &P::drift_t0, 0, inf, true, "reference time of the drift law"},
+      {"r_wire", "Ohm", &P::r_wire, 0, inf, false,
+       "line resistance per cell (IR drop: each row read alone, ladder model)"},
       {"program_seed", "1", &P::program_seed, -1, 9007199254740992.0, false,
        "key of the programmed state (programming noise, D2D, faults, drift); -1: the run's "
        "seed"},
@@ -87,6 +89,91 @@ double program_conductance(const memristive_params& m, double g, std::uint64_t i
   return g;
 }
 
+void crossbar_ir_drop(std::vector<double>& g, const synapse_table& t, double r_wire) {
+  if (r_wire <= 0 || t.size() == 0) return;
+  const std::size_t m = t.sources();
+  std::size_t cols = 0;
+  for (std::uint32_t k : t.target) cols = std::max<std::size_t>(cols, k + std::size_t{1});
+  // The columns' synapses in row order (a transposed index).
+  std::vector<std::uint64_t> start(cols + 1, 0), entry(t.size());
+  for (std::uint32_t k : t.target) ++start[k + 1];
+  for (std::size_t k = 0; k < cols; ++k) start[k + 1] += start[k];
+  std::vector<std::size_t> row_of(t.size());
+  {
+    std::vector<std::uint64_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t s = 0; s < m; ++s)
+      for (auto q = t.row[s]; q < t.row[s + 1]; ++q) {
+        entry[fill[t.target[q]]++] = q;
+        row_of[q] = s;
+      }
+  }
+  const auto inv = [](double y) { return y > 0 ? 1 / y : INFINITY; };
+  // Per synapse: the admittance of its column line at its node (up and down) and the fraction
+  // of the current entering there that reaches the integrator.
+  std::vector<double> y_col(t.size()), reach(t.size());
+  for (std::size_t k = 0; k < cols; ++k) {
+    const auto e0 = start[k], e1 = start[k + 1];
+    if (e0 == e1) continue;
+    const std::size_t n = e1 - e0;
+    std::vector<double> above(n), below(n);
+    for (std::size_t j = 0; j < n; ++j) {  // from row 0 down: the idle devices above
+      if (j == 0) {
+        above[j] = 0;
+      } else {
+        const double y_at = g[entry[e0 + j - 1]] + above[j - 1];
+        const double seg =
+            r_wire * static_cast<double>(row_of[entry[e0 + j]] - row_of[entry[e0 + j - 1]]);
+        above[j] = 1 / (seg + inv(y_at));
+      }
+    }
+    double pass = 1;  // share of the current below entry j that reaches the integrator
+    for (std::size_t j = n; j-- > 0;) {
+      const std::size_t i = row_of[entry[e0 + j]];
+      if (j + 1 == n) {
+        below[j] = 1 / (r_wire * static_cast<double>(m - i));
+      } else {
+        const double g1 = g[entry[e0 + j + 1]];
+        const double y_node = g1 + below[j + 1];
+        below[j] = 1 / (r_wire * static_cast<double>(row_of[entry[e0 + j + 1]] - i) + 1 / y_node);
+        pass *= below[j + 1] / y_node;
+      }
+      const auto q = entry[e0 + j];
+      y_col[q] = above[j] + below[j];
+      reach[q] = below[j] / y_col[q] * pass;
+    }
+  }
+  // Each row's line as a ladder: node k at its k-th device, -a_k u_{k-1} + (a_k + a_{k+1} +
+  // y_k) u_k - a_{k+1} u_{k+1} = 0 with a_k the conductance of the segments before node k, y_k
+  // the device in series with its column line, u_{-1} = 1 (the drive); Thomas' algorithm.
+  std::vector<double> a, y, c, d;
+  for (std::size_t s = 0; s < m; ++s) {
+    const auto q0 = t.row[s];
+    const std::size_t n = t.row[s + 1] - q0;
+    if (n == 0) continue;
+    a.assign(n + 1, 0.0);
+    y.resize(n);
+    c.resize(n);
+    d.resize(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto q = q0 + k;
+      const double segments =
+          k == 0 ? t.target[q] + 1.0 : static_cast<double>(t.target[q] - t.target[q - 1]);
+      a[k] = 1 / (r_wire * std::max(segments, 1.0));
+      y[k] = g[q] > 0 ? 1 / (1 / g[q] + 1 / y_col[q]) : 0.0;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      const double diag = a[k] + a[k + 1] + y[k] - (k == 0 ? 0.0 : a[k] * c[k - 1]);
+      c[k] = a[k + 1] / diag;
+      d[k] = (k == 0 ? a[0] : a[k] * d[k - 1]) / diag;
+    }
+    double u = 0;
+    for (std::size_t k = n; k-- > 0;) {
+      u = d[k] + c[k] * u;
+      g[q0 + k] = y[k] * u * reach[q0 + k];
+    }
+  }
+}
+
 void program_memristive(synapse_table& t, const memristive_params& m, std::uint32_t projection,
                         const philox& rng) {
   // synapse_key packs the projection above bit 40 of a 56-bit id.
@@ -98,12 +185,14 @@ void program_memristive(synapse_table& t, const memristive_params& m, std::uint3
   const double scale = m.sign * m.v_read * m.t_read / m.c_f;
   const philox program = programming_rng(m, rng);
   const auto n = static_cast<std::int64_t>(t.size());
+  std::vector<double> g(t.size());
 #pragma omp parallel for schedule(static) if (n > 100000)
   for (std::int64_t q = 0; q < n; ++q) {
     const auto u = static_cast<std::size_t>(q);
-    t.weight[u] = static_cast<float>(
-        scale * program_conductance(m, t.weight[u], synapse_key(projection, u), program));
+    g[u] = program_conductance(m, t.weight[u], synapse_key(projection, u), program);
   }
+  crossbar_ir_drop(g, t, m.r_wire);  // the lines' IR drop (none without r_wire)
+  for (std::size_t q = 0; q < t.size(); ++q) t.weight[q] = static_cast<float>(scale * g[q]);
   t.read_noise = static_cast<float>(m.read_noise);
   t.memristive = true;
 }

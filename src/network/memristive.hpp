@@ -15,10 +15,14 @@
 //   inference time drift_time after programming (the power law of Joshi et al., Nat. Commun.
 //   11, 2473 (2020)); off when drift_time <= drift_t0 or drift_nu = drift_nu_std = 0.
 // Each of these draws is keyed by (program_seed, projection, synapse): the same chip for every
-// run of that seed; program_seed < 0 takes the run's seed. Each read multiplies G by
-// (1 + read_noise z), z standard normal keyed by (run seed, synapse, step).
+// run of that seed; program_seed < 0 takes the run's seed. With r_wire > 0 the read sees the IR
+// drop of the lines: each row (presynaptic neuron) read alone, its line driven from the side of
+// column 0, each column (target) led to its integrator past the rows of higher index, every
+// cell's segment of a line r_wire (crossbar_ir_drop); a projection is one crossbar of its own. Each
+// read multiplies G by (1 + read_noise z), z standard normal keyed by (run seed, synapse, step).
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "core/params.hpp"
 #include "core/random.hpp"
@@ -44,6 +48,7 @@ struct memristive_params {
   double drift_time = 0;     // [s] time from programming to the reads
   double drift_t0 = 1;       // [s] reference time of the drift law
   double program_seed = -1;  // [1] key of the programmed state; < 0: the run's seed
+  double r_wire = 0;         // [Ω] line resistance per cell (0: ideal lines)
 };
 
 std::span<const param_field<memristive_params>> memristive_fields();
@@ -53,6 +58,16 @@ void memristive_check(const memristive_params& m, const std::string& source);
 // The programmed conductance [S] of a drawn value g for synapse `id` (global synapse key).
 double program_conductance(const memristive_params& m, double g, std::uint64_t id,
                            const philox& rng);
+
+// IR drop of a crossbar whose rows are read one at a time (the fast model, checked against the
+// circuit engine in tests). Row s (a source) is a line driven at its start, reaching the device
+// of column k after k + 1 segments of r_wire; column k (a target) is a line from row 0 down to
+// its integrator (virtual ground) after the last row, one segment per row. Exact for the active
+// row's line and for every column line with the idle rows' devices hanging from it, whose row
+// lines are taken at 0 V (their drivers' potential: their own line resistance is left out).
+// g holds each synapse's conductance in the table's order and becomes the current per volt of
+// the drive that reaches its target's integrator.
+void crossbar_ir_drop(std::vector<double>& g, const synapse_table& t, double r_wire);
 
 // Converts a table whose weights are drawn conductances [S] into read weights [V].
 void program_memristive(synapse_table& t, const memristive_params& m, std::uint32_t projection,
