@@ -227,11 +227,7 @@ learn_config read_learn_config(const std::string& path) {
   return parse_learn_config(read_text_file(path), path);
 }
 
-learn_result run_learning(const learn_config& c,
-                          const std::function<void(double, const std::string&)>& progress,
-                          const std::atomic<bool>* stop) {
-  // The data.
-  dataset train, test;
+void learn_data(const learn_config& c, dataset& train, dataset& test) {
   if (c.dataset == "digits") {
     const dataset all = load_digits();
     const std::size_t half = all.rows() / 2;
@@ -247,6 +243,13 @@ learn_result run_learning(const learn_config& c,
   };
   first(train, c.train);
   first(test, c.test);
+}
+
+learn_result run_learning(const learn_config& c,
+                          const std::function<void(double, const std::string&)>& progress,
+                          const std::atomic<bool>* stop) {
+  dataset train, test;
+  learn_data(c, train, test);
   const auto inputs = static_cast<std::size_t>(train.x.cols());
   const int classes = std::max(train.classes, test.classes);
 

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "task/dataset.hpp"
+
 namespace ionsim::task {
 
 struct learn_config {
@@ -66,6 +68,10 @@ struct learn_config {
 // Reads and checks a learning file; every problem is an input_error naming the file and line.
 learn_config read_learn_config(const std::string& path);
 learn_config parse_learn_config(const std::string& text, const std::string& source);
+
+// The training and test images of c: digits split in halves, Fashion-MNIST's own split, each
+// cut to c.train and c.test images.
+void learn_data(const learn_config& c, dataset& train, dataset& test);
 
 struct learn_result {
   nlohmann::json results;               // results.json

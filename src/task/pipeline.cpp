@@ -20,6 +20,7 @@
 #include "task/dataset.hpp"
 #include "task/energy.hpp"
 #include "task/generators.hpp"
+#include "task/learn.hpp"
 #include "task/readout.hpp"
 
 namespace ionsim::task {
@@ -421,6 +422,50 @@ task_result run_snn(const task_config& c,
   return out;
 }
 
+// On-chip learning: `ionsim learn`'s unsupervised STDP network (task/learn.hpp) on the task's
+// images, reported with the task layer's metrics beside linear readouts of the same pixels.
+task_result run_learn(const task_config& c,
+                      const std::function<void(double, const std::string&)>& progress) {
+  const learn_config lc = read_learn_config(c.learn);
+  const learn_result lr = run_learning(lc, progress);
+  dataset train, test;
+  learn_data(lc, train, test);
+  const double l2 = 1.0 / static_cast<double>(train.rows());
+  const double soft =
+      accuracy(fit_softmax(train.x, train.labels, train.classes, l2).classify(test.x), test.labels);
+  task_result out;
+  nlohmann::json& r = out.results;
+  const auto& j = lr.results;
+  r["task"] = c.task;
+  r["metric"] = "accuracy";
+  r["value"] = j["accuracy"];
+  r["ci95"] = nullptr;  // one seed
+  r["baselines"] = {{"softmax_on_pixels", soft}};
+  r["split"] = {{"train", train.rows()}, {"test", test.rows()}, {"source", train.source}};
+  // NeuroBench's static counts of the learned network's input layer
+  double zeros = 0;
+  for (Eigen::Index i = 0; i < lr.weights.size(); ++i) zeros += lr.weights.data()[i] == 0;
+  const auto weights = static_cast<double>(lr.weights.size());
+  r["connection_sparsity"] = weights > 0 ? zeros / weights : 0.0;
+  r["footprint_bytes"] = weights * 4;
+  r["synaptic_operations"] = nullptr;  // not counted by the learning run
+  r["activation_sparsity"] = nullptr;
+  r["energy_per_inference_J"] = nullptr;  // LIF neurons: no circuit to take it from
+  r["area_m2"] = nullptr;
+  if (j.contains("programming_energy_j"))
+    r["energy_per_training_image_J"] =
+        j["programming_energy_j"].get<double>() / std::max(1.0, j["trained_images"].get<double>());
+  r["hardware"] = {{"learning", c.learn}, {"run", j}};
+  std::vector<std::vector<int>> confusion(
+      static_cast<std::size_t>(lr.confusion.rows()),
+      std::vector<int>(static_cast<std::size_t>(lr.confusion.cols())));
+  for (Eigen::Index i = 0; i < lr.confusion.rows(); ++i)
+    for (Eigen::Index k = 0; k < lr.confusion.cols(); ++k)
+      confusion[static_cast<std::size_t>(i)][static_cast<std::size_t>(k)] = lr.confusion(i, k);
+  r["confusion"] = confusion;
+  return out;
+}
+
 }  // namespace
 
 task_config parse_task_config(const std::string& text, const std::string& source) {
@@ -430,7 +475,7 @@ task_config parse_task_config(const std::string& text, const std::string& source
   c.source = source;
   rd.keys(root,
           {"task", "samples", "washout", "horizon", "train_fraction", "seeds", "reservoir",
-           "readout", "train_limit", "test_limit", "snn"},
+           "readout", "train_limit", "test_limit", "snn", "learn"},
           "the task file");
   c.task = rd.choice(rd.need(root, "task", "the task file"), "task",
                      {"henon", "mackey_glass", "narma10", "digits", "fashion_mnist"});
@@ -584,6 +629,24 @@ task_config parse_task_config(const std::string& text, const std::string& source
     if (s.hardware == "ideal" && (s.calibrate > 0 || !s.sweep.empty()))
       rd.fail(*n, "calibrate and sweep need hardware = \"1m1t1r\"");
   }
+  if (const auto* n = root.get("learn")) {
+    if (c.temporal()) rd.fail(*n, "[learn] classifies images: task digits or fashion_mnist");
+    if (root.get("snn")) rd.fail(*n, "a task has [snn] or [learn], not both");
+    const toml::table& t = rd.table(*n, "[learn]");
+    rd.keys(t, {"config"}, "[learn]");
+    std::filesystem::path file(rd.text(rd.need(t, "config", "[learn]"), "config"));
+    if (file.is_relative()) file = std::filesystem::path(source).parent_path() / file;
+    c.learn = file.string();
+    learn_config lc;
+    try {
+      lc = read_learn_config(c.learn);
+    } catch (const input_error& e) {
+      rd.fail(t, e.what());
+    }
+    if ((lc.dataset == "digits") != (c.task == "digits"))
+      rd.fail(t,
+              fmt::format("the learning file learns {} where the task is {}", lc.dataset, c.task));
+  }
   return c;
 }
 
@@ -594,6 +657,7 @@ task_config read_task_config(const std::string& path) {
 task_result run_task(const task_config& c,
                      const std::function<void(double, const std::string&)>& progress) {
   if (c.temporal()) return run_temporal(c, progress);
+  if (!c.learn.empty()) return run_learn(c, progress);
   return c.snn.graph.empty() ? run_classification(c, progress) : run_snn(c, progress);
 }
 

@@ -42,6 +42,8 @@ struct task_config {
     std::vector<double> sweep_values;
     energy_model energy;  // [snn.energy]
   } snn;
+  // on-chip learning ([learn]): the learning file that `ionsim learn` runs ("": none)
+  std::string learn;
   bool temporal() const { return task == "henon" || task == "mackey_glass" || task == "narma10"; }
 };
 

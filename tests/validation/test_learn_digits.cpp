@@ -8,6 +8,7 @@
 
 #include "../unit/test_support.hpp"
 #include "task/learn.hpp"
+#include "task/pipeline.hpp"
 
 namespace ionsim::task {
 namespace {
@@ -49,6 +50,36 @@ epochs = 2
   EXPECT_EQ(trained.weights.cols(), 50);
   // Every neuron's input weights sum to norm x inputs after training (normalized).
   EXPECT_NEAR(trained.weights.col(3).sum(), 0.5 * 64, 1e-3);
+}
+
+// The same learning through the task layer ([learn] in a task file): the learning run's accuracy
+// reported as the task's value, beside a softmax on the same pixels, with its confusion matrix.
+TEST(Learn, ThroughTheTaskLayer) {
+  if (!std::filesystem::exists(digits_path()))
+    GTEST_SKIP() << "missing " << digits_path() << " (install Debian's python3-sklearn)";
+  const auto dir = test::fresh_dir("task-learn");
+  test::write_text(dir / "l.toml",
+                   "[data]\ndataset = \"digits\"\ntrain = 300\ntest = 300\n[network]\n"
+                   "neurons = 50\n[plasticity]\nnorm = 0.5\nnu_post = 0.05\nnu_pre = 5e-4\n");
+  const auto c = parse_task_config("task = \"digits\"\n[learn]\nconfig = \"l.toml\"\n",
+                                   (dir / "t.toml").string());
+  const auto r = run_task(c).results;
+  const auto direct = run_learning(read_learn_config((dir / "l.toml").string()));
+  EXPECT_EQ(r["value"].get<double>(), direct.results["accuracy"].get<double>());
+  EXPECT_GT(r["baselines"]["softmax_on_pixels"].get<double>(), 0.8);  // 300 digits
+  EXPECT_EQ(r["split"]["test"], 300);
+  int total = 0;
+  for (const auto& row : r["confusion"])
+    for (const auto& v : row) total += v.get<int>();
+  EXPECT_EQ(total, 300);
+  EXPECT_EQ(r["footprint_bytes"].get<double>(), 64 * 50 * 4);
+  // a task whose images are not the learning file's is refused, naming the file and line
+  EXPECT_TRUE(
+      test::contains(test::input_error_of([&] {
+                       parse_task_config("task = \"fashion_mnist\"\n[learn]\nconfig = \"l.toml\"\n",
+                                         (dir / "t.toml").string());
+                     }),
+                     "t.toml:2: the learning file learns digits where the task is fashion_mnist"));
 }
 
 }  // namespace
