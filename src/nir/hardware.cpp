@@ -12,7 +12,8 @@
 //   (the neuron's count curve, measured without noise by the network engine when the mapping
 //   is made); the memristor switches and the neuron spikes;
 // - the spike reads a differential pair on the neuron's own column that takes one threshold
-//   (gain volts) from its integrator: the reset, by subtraction;
+//   (gain volts) from its integrator: the reset, by subtraction, with a read pulse
+//   `reset_pulse` times the weights' (the largest weight's jump sets the conductance scale);
 // - the integrator is clipped at v_top, where the neuron's count in a sample is highest (above
 //   it the memristor stays on and the neuron stops spiking).
 // A spike of the graph moves u of its targets by weight x r w_in / v_threshold x height x the
@@ -314,12 +315,16 @@ void hardware_mapping::set_scales() {
     // One input spike moves u by weight x height x (the membrane's share of one step).
     const double share = exact ? 1 - std::exp(-o_.dt / hn.tau_f) : o_.dt / hn.tau_f;
     hn.volts_per_weight = hn.gain * hn.calibration * height_ * share;
-    double w_max = 0;  // [V] the largest jump: a weight's, or the reset's
+    double w_max = 0;  // [V] the largest jump of a weight
     for (const auto& pr : projections_)
       if (pr.target == k)
         for (double w : pr.weight) w_max = std::max(w_max, std::fabs(w) * hn.volts_per_weight);
-    w_max = std::max(w_max, hn.gain);
-    // The largest jump uses the whole conductance range; C_f makes it that many volts.
+    if (w_max == 0) w_max = hn.gain;
+    // The reset (one threshold, gain volts) is usually several weights' jumps: its pair is read
+    // with a pulse that many times longer, so that it too fits the conductance range and the
+    // weights keep all of it (their levels, their programming error relative to g_max).
+    hn.reset_pulse = std::max(1.0, hn.gain / w_max);
+    // The largest weight uses the whole conductance range; C_f makes it that many volts.
     const auto& x = h_.crossbar;
     hn.c_f = (x.g_max - x.g_min) * x.v_read * x.t_read / w_max;
     hn.g_per_weight = (x.g_max - x.g_min) / w_max * hn.volts_per_weight;
@@ -327,8 +332,9 @@ void hardware_mapping::set_scales() {
 }
 
 // The memristive-synapse table of one column of a differential pair.
-toml::table hardware_mapping::crossbar(double c_f, double sign) const {
+toml::table hardware_mapping::crossbar(double c_f, double sign, double pulse) const {
   network::memristive_params m = h_.crossbar;
+  m.t_read *= pulse;
   m.c_f = c_f;
   m.sign = sign;
   m.program_seed = static_cast<double>(h_.seed);
@@ -427,11 +433,11 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample,
       j.source = j.target = "node " + hn.name;
       j.receptor = "in";
       j.rule = network::connect_rule::one_to_one;
-      const double g_per_volt = hn.c_f / (h_.crossbar.v_read * h_.crossbar.t_read);
+      const double g_per_volt = hn.c_f / (h_.crossbar.v_read * h_.crossbar.t_read * hn.reset_pulse);
       j.weight =
           network::value_dist::constant(h_.crossbar.g_min + (sign < 0 ? hn.gain * g_per_volt : 0));
       j.delay = network::value_dist::constant(h_.dt);
-      j.memristor = crossbar(hn.c_f, sign);
+      j.memristor = crossbar(hn.c_f, sign, hn.reset_pulse);
       j.memristor_source = spec.source;
       j.where = fmt::format("{}: crossbar of '{}'", g_.source, j.name);
       spec.projections.push_back(std::move(j));
@@ -634,6 +640,7 @@ std::string hardware_mapping::describe() const {
     n["v_rest_V"] = *lo == *hi ? nlohmann::ordered_json(*lo) : nlohmann::ordered_json({*lo, *hi});
     n["v_max_V"] = hn.v_max;
     n["c_f_F"] = hn.c_f;
+    n["reset_pulse"] = hn.reset_pulse;
     n["g_per_weight_S"] = hn.g_per_weight;
     if (hn.ideal_spikes >= 0) {
       n["ideal_spikes_per_sample"] = hn.ideal_spikes;

@@ -60,9 +60,10 @@ struct hardware_node {
   double tau_in = 0;  // [s] its integrators' time constant, dilation x tau_f
   double gain = 0;    // [V] integrator volts per unit of the LIF's drive v_inf / v_threshold
   std::vector<double> v_rest;  // [V] per neuron: the integrator's rest (v_leak, bias)
-  double v_max = 0;  // [V] the integrators' range: the top of the neuron's rising count curve
-  double v_on = 0;   // [V] the neuron's lowest voltage that fires within a sample
-  double c_f = 0;    // [F] the integrators' feedback capacitor
+  double v_max = 0;        // [V] the integrators' range: the top of the neuron's rising count curve
+  double v_on = 0;         // [V] the neuron's lowest voltage that fires within a sample
+  double c_f = 0;          // [F] the integrators' feedback capacitor
+  double reset_pulse = 1;  // [1] the reset pair's read pulse / t_read (its jump fits the range)
   double volts_per_weight = 0;  // [V] integrator jump per unit of weight x r w_in / v_threshold
   double g_per_weight = 0;      // [S] conductance difference per the same unit
   double calibration = 1;       // [1] gain factor found from data (calibrate)
@@ -141,7 +142,8 @@ class hardware_mapping {
   void set_scales();
   hardware_activity count_activity(const network::network& net, const network::network_spec& spec,
                                    const network::memory_sink& sink) const;
-  toml::table crossbar(double c_f, double sign) const;
+  // pulse: the read pulse in units of the crossbar's t_read
+  toml::table crossbar(double c_f, double sign, double pulse = 1) const;
 };
 
 }  // namespace ionsim::nir

@@ -68,8 +68,10 @@ TEST(NirHardware, ScalesOfTheMapping) {
   EXPECT_NEAR(leaky.nodes()[0].v_rest[1], n.v_on - 0.75 * n.gain, 1e-12);
   // one spike of weight w moves u by w r / v_threshold x dt / tau: the gain times that
   EXPECT_NEAR(n.volts_per_weight, n.gain * 0.1, 1e-12);
-  // C_f: the largest jump (the reset, one gain, here) uses the whole conductance range
-  EXPECT_NEAR(n.c_f, 99e-6 * 0.2 * 10e-9 / n.gain, 1e-21);  // 10 ns reads
+  // C_f: the largest weight's jump (2 x 0.1 gain) uses the whole conductance range; the reset,
+  // 5 such jumps, is read with a 5 times longer pulse
+  EXPECT_NEAR(n.c_f, 99e-6 * 0.2 * 10e-9 / (0.2 * n.gain), 1e-21);  // 10 ns reads
+  EXPECT_NEAR(n.reset_pulse, 5, 1e-12);
   EXPECT_TRUE(test::contains(m.describe(), "\"dilation\": 5.0"));
 }
 
@@ -135,7 +137,7 @@ TEST(NirHardware, ActivityCountsReadsAndTheirEnergy) {
   EXPECT_EQ(a.row_activations, 20 + k);
   EXPECT_EQ(a.device_reads, 20 * 4 + k * 2);
   const double input = 20 * v * v * t * (4 * g_min + 2.25 * n.g_per_weight);
-  const double reset = k * (2 * g_min * v * v * t + n.gain * n.c_f * v);
+  const double reset = k * (2 * g_min * v * v * t * n.reset_pulse + n.gain * n.c_f * v);
   EXPECT_NEAR(a.read_energy, input + reset, 1e-6 * (input + reset));  // float read weights
   EXPECT_NEAR(a.integrator_charge, a.read_energy / v, 1e-12 * a.read_energy);
   EXPECT_NEAR(a.duration, 20 * 5e-3, 1e-12);  // 20 steps of 1 ms, dilation 5

@@ -23,14 +23,9 @@ TEST(TaskEnergy, BreakdownFromTheCountsAndTheModel) {
   a.synaptic_operations = 150;
   a.read_energy = 2e-12;
   a.integrator_charge = 1e-11;
-  nir::hardware_activity b = a;  // a second image with twice the activity
-  b.duration = 0.1;
-  b.neuron_spikes = 20;
-  b.row_activations = 60;
-  b.device_reads = 800;
-  b.synaptic_operations = 300;
-  b.read_energy = 4e-12;
-  b.integrator_charge = 2e-11;
+  nir::hardware_activity b = a;  // a second image with twice the activity, as long
+  b += a;
+  b.duration = a.duration;
   energy_model m;  // 65 nm, 48 F^2 cells
   m.p_static = 1e-9;
   m.a_integrator = 1e-10;
