@@ -77,10 +77,12 @@ int network_commands::run() {
                net.build_seconds(), static_cast<long long>(net.total_steps()), net.threads(),
                static_cast<long long>(net.epoch_steps()));
 
+  // SIGINT/SIGTERM from here on stop the run at an epoch with the file valid (a signal while
+  // the file is being created used to kill the process before the handler was installed).
+  signal_scope signals;
   h5_recording rec(h5, net);
   run_result res;
   {
-    signal_scope signals;
     const auto start = std::chrono::steady_clock::now();
     // Shown only once a run has lasted a second (short runs stay quiet).
     progress bar("run", static_cast<double>(net.total_steps()) * dt, !no_progress_);

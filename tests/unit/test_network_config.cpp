@@ -200,12 +200,15 @@ TEST(NetworkCli, BadConfigExitsNonZeroAndWritesNothing) {
 
 TEST(NetworkCli, SigtermStopsAtAnEpochAndLeavesAValidFile) {
   const auto dir = test::fresh_dir("net-cli-term");
-  // 1000 s of biological time: far longer than the one second before the signal.
+  // 1000 s of biological time: far longer than the two seconds before the signal (two, so that
+  // a loaded machine has run some epochs by then). --foreground: timeout sends TERM to the
+  // command only; without it, it also signals its process group, so the command could get a
+  // second TERM, which ends it at once (as it should for a user's second Ctrl-C).
   const auto cfg =
       test::write_text(dir / "net.toml", edit("duration = \"200ms\"", "duration = \"1000s\""));
   const auto out = dir / "out";
   const auto r = ionsim_run(quote(cfg) + " --no-progress --out " + quote(out.string()),
-                            "timeout --preserve-status -s TERM 1 ");
+                            "timeout --foreground --preserve-status -s TERM 2 ");
   EXPECT_EQ(r.status, 128 + SIGTERM) << r.err;
   EXPECT_TRUE(contains(r.err, "interrupted by SIGTERM"));
   const std::string h5 = (out / "spikes.h5").string();
