@@ -47,6 +47,9 @@ struct dyadic_interval {
   double root = 0;  // [s] length of a level-0 interval
   int level = 0;
   std::uint64_t index = 0;
+  // false: the drift alone, without the model's Wiener noise (an adaptive integrator's error
+  // estimate; see path_noise)
+  bool noise = true;
   double h() const { return std::ldexp(root, -level); }
   double t0() const { return h() * static_cast<double>(index); }
 };
@@ -100,6 +103,10 @@ class device_model {
                                     std::size_t /*last*/) {
     return false;
   }
+  // Whether advance_dyadic draws Wiener increments (a noise term of order sqrt(h), which step
+  // doubling would take for truncation error); such a model advances the drift alone when the
+  // interval's `noise` is false.
+  virtual bool path_noise() const { return false; }
   virtual void save_device(std::size_t /*i*/, std::vector<double>& /*out*/) const {}
   virtual void restore_device(std::size_t /*i*/, const std::vector<double>& /*in*/) {}
 

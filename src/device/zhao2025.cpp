@@ -126,7 +126,7 @@ bool zhao2025_model::advance_dyadic_range(const dyadic_interval& iv,
                                           std::size_t last) {
   IONSIM_ASSERT(v_device.size() == n_ && first <= last && last <= n_);
   const zhao2025_step& st = step_for(iv.h());
-  if (!st.noisy()) {
+  if (!st.noisy() || !iv.noise) {
     for (std::size_t i = first; i < last; ++i) st(x1_[i], x2_[i], v_device[i], 0, 0, mu_scale_[i]);
     return true;
   }
@@ -146,8 +146,13 @@ void zhao2025_model::event_values(std::size_t k, std::span<double> g) const {
 }
 
 const zhao2025_step& zhao2025_model::step_for(double h) {
-  if (!step_ || step_->dt != h) step_.emplace(p_, h);
-  return *step_;
+  for (const auto& st : steps_)
+    if (st.dt == h) return st;
+  // a few lengths in turn (adaptive sub-steps alternate between neighbouring levels)
+  steps_.reserve(8);
+  if (steps_.size() < 8) return steps_.emplace_back(p_, h);
+  next_step_ = (next_step_ + 1) % steps_.size();
+  return steps_[next_step_] = zhao2025_step(p_, h);
 }
 
 void zhao2025_model::save_state(std::vector<double>& out) const {

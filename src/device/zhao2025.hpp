@@ -133,6 +133,7 @@ class zhao2025_model final : public device_model {
   void advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) override;
   bool advance_dyadic_range(const dyadic_interval& iv, std::span<const double> v_device,
                             std::size_t first, std::size_t last) override;
+  bool path_noise() const override { return p_.sigma1 > 0 || p_.sigma2 > 0; }
   void save_device(std::size_t i, std::vector<double>& out) const override {
     out.assign({x1_[i], x2_[i]});
   }
@@ -159,14 +160,15 @@ class zhao2025_model final : public device_model {
   }
 
  private:
-  // The step's constants for an interval of h [s], kept while h does not change.
+  // The step's constants for an interval of h [s], kept for the last few lengths.
   const zhao2025_step& step_for(double h);
 
   zhao2025_params p_;
   philox rng_;
   double off_norm_;
   std::vector<double> x1_, x2_, mu_scale_;
-  std::optional<zhao2025_step> step_;
+  std::vector<zhao2025_step> steps_;
+  std::size_t next_step_ = 0;
 };
 
 }  // namespace ionsim

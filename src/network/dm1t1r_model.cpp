@@ -20,9 +20,12 @@ namespace {
 // The parameters of the population besides the memristor's: its circuit and the interface.
 struct circuit_params {
   double c_g, r_c, r_l, v_dd, vto, kp;
-  double tau_in = 1e-3;  // [s] time constant of the input integrator (R_f C_f)
-  double v_max = 2.0;    // [V] output range of the input integrator
-  double v_rest = 0.0;   // [V] rest of the integrator's output (a bias current into its input)
+  double tau_in = 1e-3;     // [s] time constant of the input integrator (R_f C_f)
+  double v_max = 2.0;       // [V] output range of the input integrator
+  double v_rest = 0.0;      // [V] rest of the integrator's output (a bias current into its input)
+  double sub_levels = 0;    // [1] adaptive sub-steps down to dt / 2^sub_levels; 0: fixed steps
+  double node_tol = 1e-5;   // [V] adaptive sub-steps: the node's error per sub-step
+  double log_r_tol = 1e-4;  // [1] and ln R_d's
 };
 
 std::span<const param_field<circuit_params>> circuit_fields() {
@@ -37,6 +40,12 @@ std::span<const param_field<circuit_params>> circuit_fields() {
       {"tau_in", "s", &P::tau_in, 0, inf, true, "time constant of the input integrator"},
       {"v_max", "V", &P::v_max, 0, inf, true, "output range of the input integrator"},
       {"v_rest", "V", &P::v_rest, 0, inf, false, "rest of the integrator's output (bias)"},
+      {"sub_levels", "1", &P::sub_levels, 0, 16, false,
+       "adaptive sub-steps of each neuron down to dt / 2^sub_levels (0: fixed steps of dt)"},
+      {"node_tol", "V", &P::node_tol, 0, inf, true,
+       "adaptive sub-steps: the node's error per sub-step (step doubling)"},
+      {"log_r_tol", "1", &P::log_r_tol, 0, inf, true,
+       "adaptive sub-steps: the error of ln R_d per sub-step (step doubling)"},
   };
   return f;
 }
@@ -88,15 +97,33 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   n.kp = c.kp;
   neuron::set_spike_levels(n);
   n.memristor.source = fmt::format("{} (preset '{}')", source, preset);
-  const memristive_population_spec spec{"dm1t1r", {"v_g", "V", "gate node"},
-                                        "r_c",    {"r_c", "Ω", "gate resistor to ground"},
-                                        c.tau_in, c.v_max,
-                                        c.v_rest};
+  memristive_population_spec spec{"dm1t1r", {"v_g", "V", "gate node"},
+                                  "r_c",    {"r_c", "Ω", "gate resistor to ground"},
+                                  c.tau_in, c.v_max,
+                                  c.v_rest};
+  spec.sub_levels = check_sub_levels(c.sub_levels, n.memristor, source);
+  spec.node_tol = c.node_tol;
+  spec.log_r_tol = c.log_r_tol;
   return std::make_unique<memristive_population<neuron::gate_circuit>>(
       spec, n.memristor, neuron::gate_circuit(n), size);
 }
 
 }  // namespace
+
+int check_sub_levels(double value, const device_config& memristor, const std::string& source) {
+  if (value != std::floor(value))
+    throw input_error(
+        fmt::format("{}: sub_levels = {:g} must be a whole number (0 to 16)", source, value));
+  if (value > 0) {
+    std::vector<double> v;
+    if (!make_device(memristor, 0, 1, 0)->advance_dyadic_range({1, 0, 0}, v, 0, 0))
+      throw input_error(fmt::format(
+          "{}: sub_levels = {:g}: the memristor model '{}' cannot give each device its own "
+          "steps (adaptive sub-steps need zhao2025 or hopping); use sub_levels = 0",
+          source, value, memristor.model()));
+  }
+  return static_cast<int>(value);
+}
 
 void add_dm1t1r_model(model_registry& r) {
   r.add({"dm1t1r",

@@ -19,10 +19,13 @@ namespace ionsim::network {
 namespace {
 
 struct lif_circuit {
-  double r_in = 47e3;    // [Ω] input resistor
-  double c_m = 4.7e-9;   // [F] membrane capacitor
-  double tau_in = 1e-6;  // [s] time constant of the input integrator
-  double v_max = 5.0;    // [V] output range of the input integrator
+  double r_in = 47e3;       // [Ω] input resistor
+  double c_m = 4.7e-9;      // [F] membrane capacitor
+  double tau_in = 1e-6;     // [s] time constant of the input integrator
+  double v_max = 5.0;       // [V] output range of the input integrator
+  double sub_levels = 0;    // [1] adaptive sub-steps down to dt / 2^sub_levels; 0: fixed steps
+  double node_tol = 1e-5;   // [V] adaptive sub-steps: the node's error per sub-step
+  double log_r_tol = 1e-4;  // [1] and ln R_d's
 };
 
 std::span<const param_field<lif_circuit>> circuit_fields() {
@@ -32,6 +35,12 @@ std::span<const param_field<lif_circuit>> circuit_fields() {
       {"c_m", "F", &P::c_m, 0, inf, true, "membrane capacitor (parallel to the memristor)"},
       {"tau_in", "s", &P::tau_in, 0, inf, true, "time constant of the input integrator"},
       {"v_max", "V", &P::v_max, 0, inf, true, "output range of the input integrator"},
+      {"sub_levels", "1", &P::sub_levels, 0, 16, false,
+       "adaptive sub-steps of each neuron down to dt / 2^sub_levels (0: fixed steps of dt)"},
+      {"node_tol", "V", &P::node_tol, 0, inf, true,
+       "adaptive sub-steps: the node's error per sub-step (step doubling)"},
+      {"log_r_tol", "1", &P::log_r_tol, 0, inf, true,
+       "adaptive sub-steps: the error of ln R_d per sub-step (step doubling)"},
   };
   return f;
 }
@@ -45,6 +54,10 @@ struct lif_node {
   double node_step(double v_m, double v_in, double g_d, double g_in, double dt,
                    double* mean) const {
     return neuron::gate_step(v_m, v_in, g_in, g_d, c_m, dt, mean);
+  }
+  double node_step_relaxing(double v_m, double a, double b, double tau_in, double g_d, double g_in,
+                            double dt, double* mean) const {
+    return neuron::gate_step_relaxing(v_m, a, b, tau_in, g_in, g_d, c_m, dt, mean);
   }
   bool spike(std::uint8_t& armed, double, double g_d, double) const {
     return neuron::rising_edge(armed, g_d * r_in, 1.0, 0.25);
@@ -80,8 +93,11 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
     if (auto v = (*pc)["c_m"].value<double>()) c.c_m = *v;
   }
   read_params(circ, circuit_fields(), c, source);
-  const memristive_population_spec spec{
+  memristive_population_spec spec{
       "dm_lif", {"v_m", "V", "membrane node (capacitor and memristor)"}, "", {}, c.tau_in, c.v_max};
+  spec.sub_levels = check_sub_levels(c.sub_levels, cfg, source);
+  spec.node_tol = c.node_tol;
+  spec.log_r_tol = c.log_r_tol;
   return std::make_unique<memristive_population<lif_node>>(spec, cfg, lif_node(c.r_in, c.c_m),
                                                            size);
 }

@@ -38,7 +38,18 @@ struct memristive_population_spec {
   double tau_in = 1e-3;  // [s] time constant of the input integrator
   double v_max = 2.0;    // [V] output range of the input integrator
   double v_rest = 0.0;   // [V] where the integrator relaxes to (a bias current into its input)
+  // 0: every neuron advances in one step of the network's dt, its input held over it. n > 0:
+  // each neuron takes its own adaptive sub-steps down to dt / 2^n (neuron/compact.hpp,
+  // advance_adaptive), the integrator relaxing exactly through them; spikes on the network's
+  // grid (docs/neuron/adaptive.md).
+  int sub_levels = 0;
+  double node_tol = 1e-5;   // [V] adaptive sub-steps: the node's error per sub-step
+  double log_r_tol = 1e-4;  // [1] and the device resistance's, |ln R_1 - ln R_2|
 };
+
+// The sub_levels parameter of a memristive population: an integer in [0, 16] whose device model
+// can advance part of its batch when it is not 0 (input_error naming `source` otherwise).
+int check_sub_levels(double value, const device_config& memristor, const std::string& source);
 
 template <class Circuit>
 class memristive_population final : public neuron_model {
@@ -132,7 +143,21 @@ class memristive_population final : public neuron_model {
       arrivals[i] = 0;
       b.v[i - first] = in.drive ? v_in_[i] + in.drive[i] : v_in_[i];
     }
-    b.batch->advance(in.step, b.v);
+    if (spec_.sub_levels > 0) {
+      // held: the rest and the drive; relaxing: the integrator's distance from its rest
+      for (std::size_t i = first; i < last; ++i) {
+        b.relaxing[i - first] = v_in_[i] - v_rest_[i];
+        b.v[i - first] -= b.relaxing[i - first];
+      }
+      typename neuron::compact_batch<Circuit>::adaptive_options o;
+      o.max_level = spec_.sub_levels;
+      o.node_tol = spec_.node_tol;
+      o.log_r_tol = spec_.log_r_tol;
+      const bool ok = b.batch->advance_adaptive(in.step, {b.v, b.relaxing, spec_.tau_in}, o);
+      IONSIM_ASSERT(ok);  // check_sub_levels
+    } else {
+      b.batch->advance(in.step, b.v);
+    }
     const device_model& dev = b.batch->device();
     for (std::size_t k = 0; k < device_state_.size(); ++k)
       std::copy_n(dev.state(k).begin(), last - first,
@@ -147,7 +172,8 @@ class memristive_population final : public neuron_model {
  private:
   struct block {
     std::unique_ptr<neuron::compact_batch<Circuit>> batch;
-    std::vector<double> v;  // the input voltages of the step, one per neuron of the range
+    std::vector<double> v;         // the input voltages of the step, one per neuron of the range
+    std::vector<double> relaxing;  // adaptive steps: the integrators' distance from their rest
   };
 
   block& block_of(std::size_t first, std::size_t last) {
@@ -163,6 +189,7 @@ class memristive_population final : public neuron_model {
       b.batch->node()[i - first] = node_[i];
     }
     b.v.assign(last - first, 0.0);
+    b.relaxing.assign(last - first, 0.0);
     return blocks_.emplace(std::make_pair(first, last), std::move(b)).first->second;
   }
 

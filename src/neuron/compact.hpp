@@ -7,6 +7,8 @@
 //   device_voltage(v_in, node)               the device's voltage, held over the step [V]
 //   node_step(node, v_in, g_d, g_node, dt, &mean)
 //                                            the node at the step's end and its mean [V]
+//   node_step_relaxing(node, a, b, tau, g_d, g_node, dt, &mean)
+//                                            the same with the input a + b exp(-t / tau)
 //   spike(armed, node, g_d, g_node)          the spike rule, with its own hysteresis
 //   energy(v_in, mean, g_d, g_node, dt, e_in, e_out)
 //                                            energy delivered by the input source and by the
@@ -79,91 +81,133 @@ class compact_batch {
     }
   }
 
-  // Adaptive integration of step number `step` (from t = step dt over dt, inputs v_in held):
-  // each neuron takes its own dyadic sub-steps of dt, each checked by step doubling (one step
-  // of h against two of h/2 from the same state, the device's noise from the same sample path),
-  // accepted when their node voltages and device resistances agree within the tolerances and
-  // neither moved more than a switching may move in one sub-step (so that switching and spike
-  // are resolved in time, where both estimates could agree on a step that jumps over them), or
-  // at `max_level` (dt / 2^max_level); refined otherwise. A quiescent neuron costs three device
-  // evaluations per step; a switching one resolves its switching and its spike to the sub-step, and
-  // spike_time(i) gives the spike's time within the step. Needs a device model that advances
-  // part of its batch (advance_dyadic_range); false otherwise, with nothing advanced.
+  // Adaptive integration of step number `step` (from t = step dt over dt): each neuron takes its
+  // own dyadic sub-steps of dt, each checked by step doubling (one step of h against two of h/2
+  // from the same state), accepted when their node voltages and device resistances agree within
+  // the tolerances and the conductance the node sees (g_d + g_node) moved less than a switching
+  // moves (where both estimates could agree on a step that jumps over it), or at `max_level`
+  // (dt / 2^max_level); refined otherwise, and a sub-step with a spike or a switching is refined
+  // to the finest level (its time resolved). The node is exact for the input relaxing
+  // exponentially and the device's conductance fixed over a sub-step. Where the device
+  // draws Wiener noise (path_noise()), the two estimates are taken with it off (the truncation
+  // error of the drift; with it on they would differ by the noise itself and refine to the
+  // finest level), and the accepted two halves are then taken again with it, from the sample path
+  // that does not depend on the sub-steps (model A: the virtual Brownian tree), and checked
+  // against the switching limit and for events. A quiescent neuron costs three device evaluations
+  // per step (five with noise); a switching one resolves its switching and its spike to the
+  // sub-step, and spike_time(i) gives the spike's time within the step. Needs a device model that
+  // advances part of its batch (advance_dyadic_range); false otherwise, with nothing advanced.
   struct adaptive_options {
     double node_tol = 1e-5;         // [V] the node voltages of one step and of two half steps
     double log_r_tol = 1e-4;        // [1] their device resistances, |ln R_1 - ln R_2|
-    double max_node_change = 0.01;  // [V] the most the node may move in one sub-step
-    double max_log_r_change = 0.2;  // [1] the most ln R may move in one sub-step
+    double max_log_g_change = 0.2;  // [1] the most ln(g_d + g_node) may move in one sub-step
     int max_level = 8;              // finest sub-step dt / 2^max_level
+  };
+  // The input over a step: v(s) = held[i] + relaxing[i] exp(-s / tau) [V] at s [s] from the
+  // step's start (an input integrator relaxing to its rest, integrated exactly through the
+  // sub-steps: each takes the value at its midpoint). relaxing empty: the input is held.
+  struct input_voltage {
+    std::span<const double> held;
+    std::span<const double> relaxing = {};
+    double tau = 0;  // [s]
+    // The relaxing part at s [s] from the step's start.
+    double relaxing_at(std::size_t i, double s) const {
+      return relaxing.empty() || relaxing[i] == 0 ? 0.0 : relaxing[i] * std::exp(-s / tau);
+    }
   };
   bool advance_adaptive(std::int64_t step, std::span<const double> v_in,
                         const adaptive_options& o) {
-    IONSIM_ASSERT(v_in.size() == size());
+    return advance_adaptive(step, input_voltage{v_in}, o);
+  }
+  bool advance_adaptive(std::int64_t step, const input_voltage& in, const adaptive_options& o) {
+    IONSIM_ASSERT(in.held.size() == size() &&
+                  (in.relaxing.empty() || in.relaxing.size() == size()));
     const std::size_t n = size();
     if (!dev_->advance_dyadic_range({dt_, 0, 0}, v_d_, 0, 0)) return false;
+    const bool noisy = dev_->path_noise();
     const std::uint64_t finest = std::uint64_t{1} << o.max_level;
+    const double unit = dt_ / static_cast<double>(finest);  // [s] the finest sub-step
     std::vector<double> saved;
     for (std::size_t i = 0; i < n; ++i) {
       spiked_[i] = 0;
       switched_[i] = 0;
       spike_time_[i] = -1;
-      const double vi = v_in[i], gn = g_node_[i];
+      const double gn = g_node_[i];
       std::uint64_t pos = 0;  // in units of the finest sub-step
       int level = 0;
+      double g0 = 1.0 / dev_->resistance(i);  // the device's conductance at pos
+      // One sub-step of level l from finest position p, the node from v: the node at its end;
+      // its input, mean node voltage and device conductance into *vi, *mean, *gd.
+      const auto sub = [&](int l, std::uint64_t p, double v, bool noise, double* vi, double* mean,
+                           double* gd) {
+        const std::uint64_t len = finest >> l;
+        const double h = static_cast<double>(len) * unit;
+        const double b = in.relaxing_at(i, static_cast<double>(p) * unit);
+        *vi = in.held[i] + (b == 0 ? 0.0 : b * std::exp(-0.5 * h / in.tau));  // at the midpoint
+        v_d_[i] = c_.device_voltage(*vi, v);
+        const dyadic_interval iv{dt_, l, (static_cast<std::uint64_t>(step) << l) + p / len, noise};
+        dev_->advance_dyadic_range(iv, v_d_, i, i + 1);
+        ++evaluations_;
+        *gd = 1.0 / dev_->resistance(i);
+        return c_.node_step_relaxing(v, in.held[i], b, in.tau, *gd, gn, h, mean);
+      };
+      // Two sub-steps of level l + 1 from p: their ends, inputs, means and conductances.
+      // And whether a spike or a switching happens in them.
+      struct halves {
+        double v[2], vi[2], mean[2], gd[2];
+        bool event;
+      };
+      const auto two = [&](int l, std::uint64_t p, double v0, bool noise) {
+        halves r{};
+        double v = v0;
+        std::uint8_t armed = armed_[i], on = on_[i];
+        for (int k = 0; k < 2; ++k) {
+          const std::uint64_t q = p + static_cast<std::uint64_t>(k) * (finest >> (l + 1));
+          v = r.v[k] = sub(l + 1, q, v, noise, &r.vi[k], &r.mean[k], &r.gd[k]);
+          r.event = c_.spike(armed, v, r.gd[k], gn) || switching(on, r.gd[k], gn) || r.event;
+        }
+        return r;
+      };
       while (pos < finest) {
         while ((pos & ((finest >> level) - 1)) != 0) ++level;  // aligned to its level
-        const auto index = [&](int l, std::uint64_t p) {
-          return (static_cast<std::uint64_t>(step) << l) + (p >> (o.max_level - l));
-        };
         const double h = dt_ / static_cast<double>(std::uint64_t{1} << level);
-        dev_->save_device(i, saved);
-        const double r0 = dev_->resistance(i);
         const double v0 = node_[i];
-        // one step of h
-        v_d_[i] = c_.device_voltage(vi, v0);
-        dev_->advance_dyadic_range({dt_, level, index(level, pos)}, v_d_, i, i + 1);
-        ++evaluations_;
-        const double r_coarse = dev_->resistance(i);
-        double coarse_mean = 0;
-        const double coarse = c_.node_step(v0, vi, 1.0 / r_coarse, gn, h, &coarse_mean);
-        if (level >= o.max_level) {  // the finest: accepted as it is
-          c_.energy(vi, coarse_mean, 1.0 / r_coarse, gn, h, e_in_[i], e_out_[i]);
-          node_[i] = coarse;
+        if (level >= o.max_level) {  // the finest: one step, accepted as it is
+          double vi = 0, mean = 0, gd = 0;
+          node_[i] = sub(level, pos, v0, true, &vi, &mean, &gd);
+          g0 = gd;
+          c_.energy(vi, mean, gd, gn, h, e_in_[i], e_out_[i]);
           pos += finest >> level;
-          record_events(i, 1.0 / r_coarse, gn, pos, finest);
+          record_events(i, gd, gn, pos, finest);
           continue;
         }
+        dev_->save_device(i, saved);
+        double vi = 0, mean = 0, g_coarse = 0;
+        const double coarse = sub(level, pos, v0, false, &vi, &mean, &g_coarse);
         dev_->restore_device(i, saved);
-        // two steps of h / 2
-        double v = v0;
-        double mean[2] = {0, 0}, gd[2] = {0, 0}, vh[2] = {0, 0};
-        for (int k = 0; k < 2; ++k) {
-          const std::uint64_t p = pos + static_cast<std::uint64_t>(k) * (finest >> (level + 1));
-          v_d_[i] = c_.device_voltage(vi, v);
-          dev_->advance_dyadic_range({dt_, level + 1, index(level + 1, p)}, v_d_, i, i + 1);
-          ++evaluations_;
-          gd[k] = 1.0 / dev_->resistance(i);
-          v = c_.node_step(v, vi, gd[k], gn, 0.5 * h, &mean[k]);
-          vh[k] = v;
+        halves f = two(level, pos, v0, false);
+        const bool accept = std::fabs(f.v[1] - coarse) <= o.node_tol &&
+                            std::fabs(std::log(f.gd[1] / g_coarse)) <= o.log_r_tol &&
+                            std::fabs(std::log((f.gd[1] + gn) / (g0 + gn))) <= o.max_log_g_change &&
+                            !(f.event && level + 1 < o.max_level);
+        if (accept && noisy) {  // the accepted step with the noise
+          dev_->restore_device(i, saved);
+          f = two(level, pos, v0, true);
         }
-        const double r1 = dev_->resistance(i);
-        if (std::fabs(v - coarse) > o.node_tol ||
-            std::fabs(std::log(r1 / r_coarse)) > o.log_r_tol ||
-            std::fabs(v - v0) > o.max_node_change ||
-            std::fabs(std::log(r1 / r0)) > o.max_log_r_change) {
-          // refine: back to the start, a shorter step
+        if (!accept) {  // refine: back to the start, a shorter step
           dev_->restore_device(i, saved);
           ++level;
           continue;
         }
         // accept the two halves (their spike checks and energies in order)
         for (int k = 0; k < 2; ++k) {
-          c_.energy(vi, mean[k], gd[k], gn, 0.5 * h, e_in_[i], e_out_[i]);
-          node_[i] = vh[k];
+          c_.energy(f.vi[k], f.mean[k], f.gd[k], gn, 0.5 * h, e_in_[i], e_out_[i]);
+          node_[i] = f.v[k];
           const std::uint64_t end =
               pos + static_cast<std::uint64_t>(k + 1) * (finest >> (level + 1));
-          record_events(i, gd[k], gn, end, finest);
+          record_events(i, f.gd[k], gn, end, finest);
         }
+        g0 = f.gd[1];
         pos += finest >> level;
         if (level > 0 && (pos & ((finest >> (level - 1)) - 1)) == 0) --level;  // try longer
       }
@@ -192,16 +236,17 @@ class compact_batch {
   std::vector<double> spike_time_;
   std::uint64_t evaluations_ = 0;
 
-  // Whether device i switched on (R_d fell below 1/g_node) at conductance gd; it re-arms above
-  // 4/g_node.
-  bool track_switching(std::size_t i, double gd, double gn) {
-    if (!on_[i] && gd > gn) {
-      on_[i] = 1;
+  // Whether a device whose switching state is `on` switched on (R_d fell below 1/g_node) at
+  // conductance gd; it re-arms above 4/g_node.
+  static bool switching(std::uint8_t& on, double gd, double gn) {
+    if (!on && gd > gn) {
+      on = 1;
       return true;
     }
-    if (on_[i] && 4.0 * gd < gn) on_[i] = 0;
+    if (on && 4.0 * gd < gn) on = 0;
     return false;
   }
+  bool track_switching(std::size_t i, double gd, double gn) { return switching(on_[i], gd, gn); }
   // Spike and switching checks at the end of a sub-step ending at `end` (finest units).
   void record_events(std::size_t i, double gd, double gn, std::uint64_t end, std::uint64_t finest) {
     if (c_.spike(armed_[i], node_[i], gd, gn) && !spiked_[i]) {

@@ -61,6 +61,36 @@ inline double gate_step(double v0, double v_in, double g_d, double g_c, double c
   return v_inf + (v0 - v_inf) * decay;
 }
 
+// The same node with its input relaxing over the step, v_in(t) = a + b exp(-t / tau_in) [V]
+// (t from the step's start; an input integrator on its way to its rest a), exactly for a
+// fixed memristor conductance: V(t) = v_inf + (v0 - v_inf) e^(-r t) + k b t e^(-r t) phi(d t),
+// r = (g_d + g_c) / C_g, k = g_d / C_g, d = r - 1 / tau_in, phi(x) = (e^x - 1) / x (no
+// cancellation near d = 0). `mean` as above (near d = 0 to first order in d dt).
+inline double gate_step_relaxing(double v0, double a, double b, double tau_in, double g_d,
+                                 double g_c, double c_g, double dt, double* mean = nullptr) {
+  if (b == 0) return gate_step(v0, a, g_d, g_c, c_g, dt, mean);
+  const double gsum = g_d + g_c, v_inf = a * g_d / gsum, r = gsum / c_g, k = g_d / c_g;
+  const double d = r - 1.0 / tau_in, x = d * dt;
+  const double e_n = std::exp(-r * dt);
+  const double phi = std::fabs(x) < 1e-8 ? 1.0 + 0.5 * x : std::expm1(x) / x;
+  if (mean) {
+    // (1/dt) times the integral of (v0 - v_inf) e^(-r t) + k b (e^(-t/tau_in) - e^(-r t)) / d
+    const double rdt = r * dt;
+    const double hom = rdt < 1e-8 ? 1.0 - 0.5 * rdt : -std::expm1(-rdt) / rdt;
+    double forced;
+    if (std::fabs(x) < 1e-4) {  // k b t e^(-r t) (1 + d t / 2)
+      const double i1 = rdt < 1e-4 ? 0.5 * dt : (1.0 - e_n * (1.0 + rdt)) / (r * r * dt);
+      forced = k * b * i1;
+    } else {
+      const double rin_dt = dt / tau_in;
+      const double hin = rin_dt < 1e-8 ? 1.0 - 0.5 * rin_dt : -std::expm1(-rin_dt) / rin_dt;
+      forced = k * b * (hin - hom) / d;
+    }
+    *mean = v_inf + (v0 - v_inf) * hom + forced;
+  }
+  return v_inf + (v0 - v_inf) * e_n + k * b * dt * e_n * phi;
+}
+
 // A level crossing with hysteresis: true when v rises through `level` while armed; re-armed
 // once v falls below `rearm`.
 inline bool rising_edge(std::uint8_t& armed, double v, double level, double rearm) {
@@ -89,6 +119,10 @@ struct gate_circuit {
   double device_voltage(double v_in, double v_g) const { return v_in - v_g; }
   double node_step(double v_g, double v_in, double g_d, double g_c, double dt, double* mean) const {
     return gate_step(v_g, v_in, g_d, g_c, n.c_g, dt, mean);
+  }
+  double node_step_relaxing(double v_g, double a, double b, double tau_in, double g_d, double g_c,
+                            double dt, double* mean) const {
+    return gate_step_relaxing(v_g, a, b, tau_in, g_d, g_c, n.c_g, dt, mean);
   }
   bool spike(std::uint8_t& armed, double v_g, double, double) const {
     return rising_edge(armed, v_g, n.v_spike, n.v_rearm);

@@ -78,12 +78,44 @@ TEST(AdaptiveNeuron, MatchesTheConvergedFixedStepReferenceWithTheNoiseOff) {
   }
 }
 
-TEST(AdaptiveNeuron, AQuiescentNeuronCostsThreeEvaluationsPerStep) {
-  neuron_circuit n = neuron_from_preset("zhao2025-calibrated");
-  dm1t1r_batch b(n.memristor, gate_circuit(n), 4, 1, 0, 1e-4);
-  const std::vector<double> v(4, 0.0);
-  for (std::int64_t k = 0; k < 100; ++k) ASSERT_TRUE(b.advance_adaptive(k, v, {}));
-  EXPECT_EQ(b.device_evaluations(), 4u * 100u * 3u);
+// Three evaluations per step (one step against two halves, the drift alone), and two more with
+// the noise on (the accepted halves again with the noise).
+TEST(AdaptiveNeuron, AQuiescentNeuronCostsThreeEvaluationsPerStepFiveWithNoise) {
+  for (bool noise : {false, true}) {
+    neuron_circuit n = neuron_from_preset("zhao2025-calibrated");
+    if (!noise) n.memristor = without_noise(n.memristor);
+    dm1t1r_batch b(n.memristor, gate_circuit(n), 4, 1, 0, 1e-4);
+    const std::vector<double> v(4, 0.0);
+    for (std::int64_t k = 0; k < 100; ++k) ASSERT_TRUE(b.advance_adaptive(k, v, {}));
+    EXPECT_EQ(b.device_evaluations(), 4u * 100u * (noise ? 5u : 3u));
+  }
+}
+
+// The node with its input relaxing exponentially (gate_step_relaxing) against RK4 with fine
+// steps, away from and at the resonance r = 1 / tau_in.
+TEST(AdaptiveNeuron, TheNodeIsExactForARelaxingInput) {
+  const double c_g = 10e-12, g_c = 4e-9, dt = 50e-6;
+  for (const double g_d : {1e-9, 1e-6, 6e-9}) {  // 6e-9: r = 1e3 / s = 1 / tau_in
+    const double a = 0.3, b = 0.9, tau = 1e-3, v0 = 0.1;
+    double mean = 0;
+    const double v1 = gate_step_relaxing(v0, a, b, tau, g_d, g_c, c_g, dt, &mean);
+    const auto f = [&](double t, double v) {
+      return ((a + b * std::exp(-t / tau) - v) * g_d - v * g_c) / c_g;
+    };
+    const int n = 200000;
+    const double h = dt / n;
+    double v = v0, integral = 0;
+    for (int k = 0; k < n; ++k) {
+      const double t = k * h;
+      const double k1 = f(t, v), k2 = f(t + h / 2, v + h / 2 * k1),
+                   k3 = f(t + h / 2, v + h / 2 * k2), k4 = f(t + h, v + h * k3);
+      const double vn = v + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
+      integral += 0.5 * (v + vn) * h;
+      v = vn;
+    }
+    EXPECT_NEAR(v1, v, 1e-9) << "g_d " << g_d;
+    EXPECT_NEAR(mean, integral / dt, 1e-6) << "g_d " << g_d;
+  }
 }
 
 }  // namespace
