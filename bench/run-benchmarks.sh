@@ -124,6 +124,14 @@ else
   scale_rc=1
 fi
 
+# Ionic against LIF networks: a recurrent network of 2000 dm1t1r neurons at 100 us steps beside
+# lif_cuba of the same size and drive, cost per neuron and biological second, and the dm1t1r
+# network's rate, ISI CV and ISI distribution against its fixed 2 us reference.
+echo
+echo "== ionic networks: 2000 dm1t1r neurons vs lif_cuba, 1 s, one thread"
+ionic_rc=0
+"$py" "$here/ionic_vs_lif.py" "$build" || ionic_rc=$?
+
 # NIR graphs (the Braille RNN, a 784-500-10 LIF network) beside a plain-torch loop of the same
 # equations, batch 1 and 256, one thread.
 echo
@@ -147,4 +155,5 @@ fi
 [ "$brunel_rc" -ne 0 ] && exit "$brunel_rc"
 [ "$plasticity_rc" -ne 0 ] && exit "$plasticity_rc"
 [ "$nir_rc" -ne 0 ] && exit "$nir_rc"
+[ "$ionic_rc" -ne 0 ] && exit "$ionic_rc"
 exit "$network_rc"

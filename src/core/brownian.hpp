@@ -20,7 +20,7 @@ namespace ionsim {
 
 class brownian_tree {
  public:
-  static constexpr int channels = 4;  // independent Wiener processes per id
+  static constexpr int channels = 2;  // independent Wiener processes per id
   static constexpr int max_level = 40;
 
   // root: T [s], the length of a level-0 interval.
@@ -35,14 +35,14 @@ class brownian_tree {
   // of 0.1 ms, 2.7e8 s).
   std::array<double, channels> increment(std::uint64_t id, int level, std::uint64_t index) const {
     const std::uint64_t r = index >> level;
-    std::array<double, channels> dw = rng_.normals(rng_stream::brownian, id, key(0, r));
+    std::array<double, channels> dw = rng_.normal_pair(rng_stream::brownian, id, key(0, r));
     const double s0 = std::sqrt(root_);
     for (double& w : dw) w *= s0;
     for (int l = 1; l <= level; ++l) {
       const std::uint64_t parent = index >> (level - l + 1);
       const bool right = ((index >> (level - l)) & 1u) != 0;
       const double half_sd = 0.5 * std::sqrt(length(l - 1));
-      const auto z = rng_.normals(rng_stream::brownian, id, key(l, parent));
+      const auto z = rng_.normal_pair(rng_stream::brownian, id, key(l, parent));
       for (int c = 0; c < channels; ++c) {
         const double left = 0.5 * dw[c] + half_sd * z[c];
         dw[c] = right ? dw[c] - left : left;

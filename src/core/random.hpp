@@ -57,6 +57,16 @@ class philox {
     return u;
   }
 
+  // Two independent standard normals: the first two of normals() (one logarithm and one sincos,
+  // for callers that need no more).
+  std::array<double, 2> normal_pair(rng_stream stream, std::uint64_t id,
+                                    std::uint64_t counter) const {
+    const auto u = uniforms(stream, id, counter);
+    constexpr double two_pi = 6.283185307179586;
+    const double r0 = std::sqrt(-2.0 * std::log(u[0]));
+    return {r0 * std::cos(two_pi * u[1]), r0 * std::sin(two_pi * u[1])};
+  }
+
   // Four independent standard normals (Box-Muller on the four uniforms).
   std::array<double, 4> normals(rng_stream stream, std::uint64_t id, std::uint64_t counter) const {
     const auto u = uniforms(stream, id, counter);

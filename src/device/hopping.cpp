@@ -76,7 +76,8 @@ double hopping_model::drift_factor(std::size_t i, double t) const {
   double m = scale_[i];
   if (p_.sigma > 0) {
     const auto k = static_cast<std::uint64_t>(std::floor(std::max(0.0, t) / p_.tau_noise + 1e-9));
-    m *= lognormal_factor(p_.sigma, rng_.normals(rng_stream::device_noise, first_id_ + i, k)[0]);
+    m *=
+        lognormal_factor(p_.sigma, rng_.normal_pair(rng_stream::device_noise, first_id_ + i, k)[0]);
   }
   return m;
 }

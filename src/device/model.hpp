@@ -129,6 +129,10 @@ class device_model {
 
   // Resistance of device i in its present state [Ω].
   virtual double resistance(std::size_t i) const = 0;
+  // g[i] = 1 / resistance(i) [S] for every device (a model may compute them vectorized).
+  virtual void conductances(std::span<double> g) const {
+    for (std::size_t i = 0; i < n_; ++i) g[i] = 1.0 / resistance(i);
+  }
   // The whole state, to retry a step from it.
   virtual void save_state(std::vector<double>& out) const = 0;
   virtual void restore_state(const std::vector<double>& in) = 0;

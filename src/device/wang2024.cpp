@@ -118,7 +118,7 @@ double wang2024_model::resistance(std::size_t i) const { return r_[i]; }
 
 void wang2024_model::set_drift_scale(std::size_t i, double s) {
   drift_scale_[i] = s;
-  const double z = rng_.normals(rng_stream::device_variation, first_id_ + i, 0)[0];
+  const double z = rng_.normal_pair(rng_stream::device_variation, first_id_ + i, 0)[0];
   mu_d_[i] = d2d_factor(p_.d2d_mu, z) * s;
 }
 

@@ -9,6 +9,7 @@ namespace ionsim::detail {
 namespace {
 constexpr double tot_hold = wang2024_tot_hold;
 constexpr double s_open = wang2024_s_open;
+#include "core/philox_simd.inl"
 #include "device/wang2024_kernel.inl"
 }  // namespace
 

@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include "core/brownian.hpp"
+#include "core/simd.hpp"
 #include "device/contract.hpp"
+#include "device/zhao2025_kernel.hpp"
 
 namespace ionsim {
 
@@ -92,9 +94,32 @@ double zhao2025_model::resistance(std::size_t i) const {
 void zhao2025_model::advance_interval(double, double h, std::uint64_t counter,
                                       std::span<const double> v_device) {
   IONSIM_ASSERT(v_device.size() == n_);
-  const zhao2025_step& st = step_for(h);
+  const detail::zhao2025_batch b{&step_for(h),     seed_,           first_id_,
+                                 counter,          x1_.data(),      x2_.data(),
+                                 mu_scale_.data(), v_device.data(), n_};
+  switch (best_simd_isa()) {
+    case simd_isa::avx512:
+      return detail::zhao2025_advance_avx512bw(b);
+    case simd_isa::avx2:
+      return detail::zhao2025_advance_avx2(b);
+    case simd_isa::sse2:  // two lanes are slower than the scalar step with libm
+      break;
+  }
   for (std::size_t i = 0; i < n_; ++i)
-    step_device(i, static_cast<std::int64_t>(counter), st, v_device[i]);
+    step_device(i, static_cast<std::int64_t>(counter), *b.st, v_device[i]);
+}
+
+void zhao2025_model::conductances(std::span<double> g) const {
+  IONSIM_ASSERT(g.size() == n_);
+  switch (best_simd_isa()) {
+    case simd_isa::avx512:
+      return detail::zhao2025_conductance_avx512bw(p_, x1_.data(), x2_.data(), g.data(), n_);
+    case simd_isa::avx2:
+      return detail::zhao2025_conductance_avx2(p_, x1_.data(), x2_.data(), g.data(), n_);
+    case simd_isa::sse2:
+      break;
+  }
+  device_model::conductances(g);
 }
 
 void zhao2025_model::advance_interval_slope(double, double h, std::uint64_t counter,
@@ -133,6 +158,7 @@ bool zhao2025_model::advance_dyadic_range(const dyadic_interval& iv,
   const brownian_tree tree(seed_, iv.root);
   const double inv_sqrt_h = 1.0 / std::sqrt(iv.h());
   for (std::size_t i = first; i < last; ++i) {
+    if (at_rest(i, v_device[i])) continue;
     const auto dw = tree.increment(first_id_ + i, iv.level, iv.index);
     st(x1_[i], x2_[i], v_device[i], dw[0] * inv_sqrt_h, dw[1] * inv_sqrt_h, mu_scale_[i]);
   }
@@ -173,6 +199,7 @@ std::span<const double> zhao2025_model::state(std::size_t k) const {
 
 void zhao2025_model::step_device(std::size_t i, std::int64_t step, const zhao2025_step& st,
                                  double v_d) {
+  if (at_rest(i, v_d)) return;
   const auto z = noise(i, static_cast<std::uint64_t>(step), st);
   st(x1_[i], x2_[i], v_d, z[0], z[1], mu_scale_[i]);
 }

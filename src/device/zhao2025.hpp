@@ -127,6 +127,7 @@ class zhao2025_model final : public device_model {
                               std::span<const double> v_device, std::span<double> current,
                               std::span<double> didv) override;
   double resistance(std::size_t i) const override;
+  void conductances(std::span<double> g) const override;
   std::pair<double, double> resistance_range() const override { return {p_.r_on, p_.r_off}; }
   // Wiener increments from the virtual Brownian tree (core/brownian.hpp) in place of the
   // per-step normals: z = dW / sqrt(h).
@@ -154,12 +155,18 @@ class zhao2025_model final : public device_model {
   // Advances device i by one step with voltage v_d [V] across it (anode minus cathode).
   void step_device(std::size_t i, std::int64_t step, const zhao2025_step& st, double v_d);
   // The standard normals of device i's noise at step `step` (zeros without noise).
-  std::array<double, 4> noise(std::size_t i, std::uint64_t step, const zhao2025_step& st) const {
-    return st.noisy() ? rng_.normals(rng_stream::device_noise, first_id_ + i, step)
-                      : std::array<double, 4>{};
+  std::array<double, 2> noise(std::size_t i, std::uint64_t step, const zhao2025_step& st) const {
+    return st.noisy() ? rng_.normal_pair(rng_stream::device_noise, first_id_ + i, step)
+                      : std::array<double, 2>{};
   }
 
  private:
+  // Whether device i stays where it is over a step at v_d [V]: no Ag anywhere and no field to
+  // drive it (both the drift and the noise, sqrt(sigma |drift|), are zero; the step would leave
+  // it as it is, and its noise draw is skipped).
+  bool at_rest(std::size_t i, double v_d) const {
+    return x1_[i] == 0 && x2_[i] == 0 && v_d <= p_.v_th;
+  }
   // The step's constants for an interval of h [s], kept for the last few lengths.
   const zhao2025_step& step_for(double h);
 

@@ -183,6 +183,7 @@ class memristive_population final : public neuron_model {
     block b;
     b.batch = std::make_unique<neuron::compact_batch<Circuit>>(mem_, c_, last - first, seed_,
                                                                first_id_ + first, dt_);
+    b.batch->track_energy(false);  // the population reports no energies
     for (std::size_t i = first; i < last; ++i) {
       b.batch->set_g_node(i - first, g_node_[i]);
       if (drift_scale_[i] != 1.0) b.batch->set_drift_scale(i - first, drift_scale_[i]);

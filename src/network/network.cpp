@@ -41,7 +41,7 @@ std::uint32_t poisson_count(const philox& rng, std::uint64_t id, std::int64_t st
                             double p0) {
   const auto c = static_cast<std::uint64_t>(step);
   if (lambda > 30) {
-    const double z = rng.normals(rng_stream::poisson_input, id, c)[0];
+    const double z = rng.normal_pair(rng_stream::poisson_input, id, c)[0];
     return static_cast<std::uint32_t>(
         std::max(0.0, std::floor(lambda + std::sqrt(lambda) * z + 0.5)));
   }
@@ -90,7 +90,7 @@ double draw_value(const value_dist& d, const philox& rng, std::uint64_t id, std:
     case value_dist::kind::uniform:
       return d.a + (d.b - d.a) * rng.uniforms(rng_stream::neuron_init, id, counter)[0];
     case value_dist::kind::normal:
-      return d.a + d.b * rng.normals(rng_stream::neuron_init, id, counter)[0];
+      return d.a + d.b * rng.normal_pair(rng_stream::neuron_init, id, counter)[0];
   }
   return d.a;
 }
@@ -176,7 +176,7 @@ void set_initial_state(neuron_model& model, const population_spec& ps, std::uint
                  (iv.value.b - iv.value.a) * rng.uniforms(rng_stream::neuron_init, id, k)[0];
           break;
         case value_dist::kind::normal:
-          x[i] = iv.value.a + iv.value.b * rng.normals(rng_stream::neuron_init, id, k)[0];
+          x[i] = iv.value.a + iv.value.b * rng.normal_pair(rng_stream::neuron_init, id, k)[0];
           break;
       }
     }
@@ -642,8 +642,8 @@ void network::deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
             const auto jj = static_cast<std::uint32_t>(j);
             for (; q < q1 && tg[q] < hi; ++q) {
               const std::int64_t d = tb.delay.empty() ? tb.uniform_delay : tb.delay[q];
-              const double z = rng_.normals(rng_stream::synapse_read, synapse_key(jj, q),
-                                            static_cast<std::uint64_t>(n))[0];
+              const double z = rng_.normal_pair(rng_stream::synapse_read, synapse_key(jj, q),
+                                                static_cast<std::uint64_t>(n))[0];
               ring[static_cast<std::size_t>((n + d) % ring_) * size + tg[q]] +=
                   tb.weight[q] * (1.0 + sd * z);
             }

@@ -101,7 +101,7 @@ double plastic_projection::change(std::size_t thread, std::uint64_t q, std::int6
   if (k == 0) return w;
   const double g0 = curve_.g_min(), g_span = curve_.g_max() - g0;
   const double g = g0 + (w - p_.w_min) / span * g_span;
-  const double z = rng_.normals(rng_stream::synapse_program, key, counter)[0];
+  const double z = rng_.normal_pair(rng_stream::synapse_program, key, counter)[0];
   double g_new;
   if (dev_.d2d > 0) {  // this device's own labels, the same at every write
     const auto v = rng_.normals(rng_stream::synapse_variation, key, 0);

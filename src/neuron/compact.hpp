@@ -9,6 +9,9 @@
 //                                            the node at the step's end and its mean [V]
 //   node_step_relaxing(node, a, b, tau, g_d, g_node, dt, &mean)
 //                                            the same with the input a + b exp(-t / tau)
+//   node_steps(v_in, g_d, g_node, dt, node, mean)
+//                                            optional: node_step for the whole batch at once
+//                                            (vectorized), false where it cannot
 //   spike(armed, node, g_d, g_node)          the spike rule, with its own hysteresis
 //   energy(v_in, mean, g_d, g_node, dt, e_in, e_out)
 //                                            energy delivered by the input source and by the
@@ -42,6 +45,8 @@ class compact_batch {
         node_(size, 0.0),
         g_node_(size, c.g_node),
         v_d_(size, 0.0),
+        g_d_(size, 0.0),
+        mean_(size, 0.0),
         e_in_(size, 0.0),
         e_out_(size, 0.0),
         spiked_(size, 0),
@@ -57,6 +62,9 @@ class compact_batch {
   // Per-neuron node conductance [S] and drift-mobility factor (device-to-device variation).
   void set_g_node(std::size_t i, double g) { g_node_[i] = g; }
   void set_drift_scale(std::size_t i, double s) { dev_->set_drift_scale(i, s); }
+  // Whether the energies are summed (energy_input, energy_supply; on by default): a network
+  // that does not report them turns it off.
+  void track_energy(bool on) { track_energy_ = on; }
   // The node voltages [V]: writable, for initial values.
   std::span<double> node() { return node_; }
 
@@ -70,12 +78,16 @@ class compact_batch {
     for (std::size_t i = 0; i < n; ++i) v_d_[i] = c_.device_voltage(v_in[i], node_[i]);
     dev_->advance_interval(static_cast<double>(step) * dt_, dt_, static_cast<std::uint64_t>(step),
                            v_d_);
+    dev_->conductances(g_d_);
+    bool batched = false;  // the circuit's vectorized node step, where it has one
+    if constexpr (requires { c_.node_steps(v_in, g_d_, g_node_, dt_, node_, mean_); })
+      batched = c_.node_steps(v_in, g_d_, g_node_, dt_, node_, mean_);
     for (std::size_t i = 0; i < n; ++i) {
-      const double vi = v_in[i], gd = 1.0 / dev_->resistance(i), gn = g_node_[i];
-      double mean = 0;
-      const double v1 = c_.node_step(node_[i], vi, gd, gn, dt_, &mean);
+      const double vi = v_in[i], gd = g_d_[i], gn = g_node_[i];
+      double mean = mean_[i];
+      const double v1 = batched ? node_[i] : c_.node_step(node_[i], vi, gd, gn, dt_, &mean);
       node_[i] = v1;
-      c_.energy(vi, mean, gd, gn, dt_, e_in_[i], e_out_[i]);
+      if (track_energy_) c_.energy(vi, mean, gd, gn, dt_, e_in_[i], e_out_[i]);
       spiked_[i] = c_.spike(armed_[i], v1, gd, gn);
       switched_[i] = track_switching(i, gd, gn);
     }
@@ -176,7 +188,7 @@ class compact_batch {
           double vi = 0, mean = 0, gd = 0;
           node_[i] = sub(level, pos, v0, true, &vi, &mean, &gd);
           g0 = gd;
-          c_.energy(vi, mean, gd, gn, h, e_in_[i], e_out_[i]);
+          if (track_energy_) c_.energy(vi, mean, gd, gn, h, e_in_[i], e_out_[i]);
           pos += finest >> level;
           record_events(i, gd, gn, pos, finest);
           continue;
@@ -201,7 +213,8 @@ class compact_batch {
         }
         // accept the two halves (their spike checks and energies in order)
         for (int k = 0; k < 2; ++k) {
-          c_.energy(f.vi[k], f.mean[k], f.gd[k], gn, 0.5 * h, e_in_[i], e_out_[i]);
+          if (track_energy_)
+            c_.energy(f.vi[k], f.mean[k], f.gd[k], gn, 0.5 * h, e_in_[i], e_out_[i]);
           node_[i] = f.v[k];
           const std::uint64_t end =
               pos + static_cast<std::uint64_t>(k + 1) * (finest >> (level + 1));
@@ -231,10 +244,11 @@ class compact_batch {
   Circuit c_;
   std::unique_ptr<device_model> dev_;
   double dt_;
-  std::vector<double> node_, g_node_, v_d_, e_in_, e_out_;
+  std::vector<double> node_, g_node_, v_d_, g_d_, mean_, e_in_, e_out_;
   std::vector<std::uint8_t> spiked_, switched_, armed_, on_;
   std::vector<double> spike_time_;
   std::uint64_t evaluations_ = 0;
+  bool track_energy_ = true;
 
   // Whether a device whose switching state is `on` switched on (R_d fell below 1/g_node) at
   // conductance gd; it re-arms above 4/g_node.

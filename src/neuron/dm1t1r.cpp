@@ -8,6 +8,25 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "core/simd.hpp"
+#include "neuron/gate_kernel.hpp"
+
+namespace ionsim::detail {
+bool gate_steps(const double* v_in, const double* g_d, const double* g_c, double c_g, double dt,
+                double* node, double* mean, std::size_t n) {
+  switch (best_simd_isa()) {
+    case simd_isa::avx512:
+      gate_steps_avx512bw(v_in, g_d, g_c, c_g, dt, node, mean, n);
+      return true;
+    case simd_isa::avx2:
+      gate_steps_avx2(v_in, g_d, g_c, c_g, dt, node, mean, n);
+      return true;
+    case simd_isa::sse2:
+      break;
+  }
+  return false;
+}
+}  // namespace ionsim::detail
 
 namespace ionsim::neuron {
 
@@ -109,7 +128,7 @@ std::vector<trial> run_ensemble(const neuron_circuit& n, const pulse_input& in, 
     for (std::size_t i = 0; i < sz; ++i) {
       if (o.r_c > 0) pop.set_g_node(i, 1.0 / o.r_c);
       if (o.d2d > 0) {
-        const double z = var.normals(rng_stream::device_variation, first + i, 0)[0];
+        const double z = var.normal_pair(rng_stream::device_variation, first + i, 0)[0];
         pop.set_drift_scale(i, lognormal_factor(o.d2d, z));
       }
     }

@@ -28,6 +28,7 @@
 #include "core/random.hpp"
 #include "device/registry.hpp"
 #include "neuron/compact.hpp"
+#include "neuron/gate_kernel.hpp"
 
 namespace ionsim::neuron {
 
@@ -120,6 +121,13 @@ struct gate_circuit {
   double node_step(double v_g, double v_in, double g_d, double g_c, double dt, double* mean) const {
     return gate_step(v_g, v_in, g_d, g_c, n.c_g, dt, mean);
   }
+  // node_step for a whole batch, vectorized: false (nothing done) where the CPU cannot.
+  bool node_steps(std::span<const double> v_in, std::span<const double> g_d,
+                  std::span<const double> g_c, double dt, std::span<double> v_g,
+                  std::span<double> mean) const {
+    return detail::gate_steps(v_in.data(), g_d.data(), g_c.data(), n.c_g, dt, v_g.data(),
+                              mean.data(), v_g.size());
+  }
   double node_step_relaxing(double v_g, double a, double b, double tau_in, double g_d, double g_c,
                             double dt, double* mean) const {
     return gate_step_relaxing(v_g, a, b, tau_in, g_d, g_c, n.c_g, dt, mean);
@@ -131,7 +139,7 @@ struct gate_circuit {
   void energy(double v_in, double mean_vg, double g_d, double, double dt, double& e_in,
               double& e_out) const {
     e_in += v_in * (v_in - mean_vg) * g_d * dt;
-    e_out += n.v_dd * output_current(n, mean_vg) * dt;
+    if (mean_vg > n.vto) e_out += n.v_dd * output_current(n, mean_vg) * dt;  // else cut off
   }
 
   neuron_circuit n;

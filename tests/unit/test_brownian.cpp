@@ -24,8 +24,8 @@ TEST(BrownianTree, ChildrenAddUpToTheirParentAtEveryLevel) {
   // and the 2^8 leaves of a root interval add up to it
   const auto root = tree.increment(3, 0, 11);
   double sum = 0;
-  for (std::uint64_t j = 0; j < 256; ++j) sum += tree.increment(3, 8, 11 * 256 + j)[2];
-  EXPECT_NEAR(sum, root[2], 1e-14);
+  for (std::uint64_t j = 0; j < 256; ++j) sum += tree.increment(3, 8, 11 * 256 + j)[1];
+  EXPECT_NEAR(sum, root[1], 1e-14);
 }
 
 TEST(BrownianTree, IncrementsHaveTheirIntervalsVarianceAndAreIndependent) {
@@ -42,7 +42,7 @@ TEST(BrownianTree, IncrementsHaveTheirIntervalsVarianceAndAreIndependent) {
       sum += a[0];
       sum2 += a[0] * a[0];
       cross_time += a[1] * b[1];
-      cross_channel += a[0] * a[3];
+      cross_channel += a[0] * a[1];
     }
     // standard errors: mean sqrt(h/n), variance h sqrt(2/n) (0.7 %), correlations 1/sqrt(n)
     EXPECT_NEAR(sum / n, 0.0, 4 * std::sqrt(h / n)) << level;

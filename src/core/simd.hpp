@@ -1,0 +1,13 @@
+#pragma once
+// Run-time choice among the instruction sets the vectorized kernels are compiled for (each
+// kernel has one translation unit per instruction set, on xsimd).
+namespace ionsim {
+
+enum class simd_isa { sse2, avx2, avx512 };
+
+// The widest instruction set this CPU runs; IONSIM_SIMD=sse2 or avx2 forces a narrower one (for
+// comparisons), never a wider one than the CPU has.
+simd_isa best_simd_isa();
+const char* simd_isa_name(simd_isa isa);
+
+}  // namespace ionsim
