@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job (`make run`): device experiments on the shipped presets, the 1M1T1R neuron
-# characterization (report.md) and firing fingerprint (report.html), two networks
-# (Vogels-Abbott CUBA with its spike statistics; recurrent 1M1T1R neurons), two tasks, a NIR
+# characterization (report.md) and firing fingerprint (report.html), three networks
+# (Vogels-Abbott CUBA with its spike statistics; recurrent 1M1T1R neurons, 200 and 10^4 of
+# them, the latter printing its wall time per biological second), two tasks, a NIR
 # graph when the shared data are beside the repository, a LIF network exported to NIR and run
 # from the graph, and a parameter sweep of the neuron from Python (the module, built beside the
 # tool).
@@ -30,6 +31,7 @@ run "$bin" neuron fingerprint --preset zhao2025-calibrated --out "$out/neuron-fi
 run "$bin" run examples/networks/cuba.toml --out "$out/network-cuba" --no-progress
 run "$bin" analyze "$out/network-cuba" --out "$out/network-cuba-statistics"
 run "$bin" run examples/networks/dm1t1r_recurrent.toml --out "$out/network-dm1t1r"
+run "$bin" run examples/networks/dm1t1r_10k.toml --out "$out/network-dm1t1r-10k" --no-progress
 run "$bin" plot raster "$out/network-dm1t1r"
 run "$bin" plot raster "$out/network-cuba" --t1 1
 run "$bin" task run examples/tasks/digits.toml --out "$out/task-digits"
