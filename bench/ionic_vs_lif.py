@@ -41,8 +41,8 @@ work = tempfile.mkdtemp(prefix="ionsim-bench-ionic-")
 ionsim = os.path.join(args.build, "ionsim")
 
 
-def dm1t1r(dt, sub_levels):
-    extra = f", sub_levels = {sub_levels}" if sub_levels else ""
+def network(model, dt, params, receptor, w_rec, w_in):
+    """The recurrent network under Poisson drive, for either neuron model."""
     return f'''[run]
 dt = "{dt}"
 duration = "{args.duration}s"
@@ -50,60 +50,39 @@ seed = {args.seed}
 threads = 1
 [[population]]
 name = "n"
-model = "dm1t1r"
+model = "{model}"
 size = {n}
-params = {{ preset = "zhao2025-calibrated", tau_in = "1ms"{extra} }}
+{params}
 [[projection]]
 source = "n"
 target = "n"
 rule = "fixed_probability"
 p = {prob}
 autapses = false
-receptor = "in"
-weight = {{ uniform = ["0.02V", "0.06V"] }}
+receptor = "{receptor}"
+weight = {w_rec}
 delay = "1ms"
 [[stimulus]]
 type = "poisson"
 target = "n"
-receptor = "in"
+receptor = "{receptor}"
 rate = "50Hz"
 sources = 20
-weight = "0.8V"
+weight = "{w_in}"
 [[recorder]]
 type = "spikes"
 '''
+
+
+def dm1t1r(dt, sub_levels):
+    extra = f", sub_levels = {sub_levels}" if sub_levels else ""
+    return network("dm1t1r", dt, f'params = {{ preset = "zhao2025-calibrated", tau_in = "1ms"{extra} }}',
+                   "in", '{ uniform = ["0.02V", "0.06V"] }', "0.8V")
 
 
 def lif():
-    return f'''[run]
-dt = "100us"
-duration = "{args.duration}s"
-seed = {args.seed}
-threads = 1
-[[population]]
-name = "n"
-model = "lif_cuba"
-size = {n}
-init = {{ v = {{ uniform = ["-60mV", "-50mV"] }} }}
-[[projection]]
-source = "n"
-target = "n"
-rule = "fixed_probability"
-p = {prob}
-autapses = false
-receptor = "exc"
-weight = "0.5mV"
-delay = "1ms"
-[[stimulus]]
-type = "poisson"
-target = "n"
-receptor = "exc"
-rate = "50Hz"
-sources = 20
-weight = "2.5mV"
-[[recorder]]
-type = "spikes"
-'''
+    return network("lif_cuba", "100us", 'init = { v = { uniform = ["-60mV", "-50mV"] } }', "exc",
+                   '"0.5mV"', "2.5mV")
 
 
 def run(name, text, reps, size=None):
