@@ -11,10 +11,19 @@ simd_isa best_simd_isa() {
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
                         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
-    simd_isa best = avx512 ? simd_isa::avx512 : (avx2 ? simd_isa::avx2 : simd_isa::sse2);
+    const simd_isa widest = avx512 ? simd_isa::avx512 : (avx2 ? simd_isa::avx2 : simd_isa::sse2);
+#if defined(__SANITIZE_ADDRESS__)
+    // Under AddressSanitizer the instrumented xsimd functions ran some 35 times slower than
+    // libm's uninstrumented ones: the sanitizer build runs the scalar code unless told otherwise
+    // (its tests call the vector kernels directly).
+    simd_isa best = simd_isa::sse2;
+#else
+    simd_isa best = widest;
+#endif
     if (const char* force = std::getenv("IONSIM_SIMD")) {
       if (std::strcmp(force, "sse2") == 0) best = simd_isa::sse2;
       if (std::strcmp(force, "avx2") == 0 && avx2) best = simd_isa::avx2;
+      if (std::strcmp(force, "avx512") == 0 && avx512) best = simd_isa::avx512;
     }
     return best;
   }();

@@ -5,8 +5,9 @@ namespace ionsim {
 
 enum class simd_isa { sse2, avx2, avx512 };
 
-// The widest instruction set this CPU runs; IONSIM_SIMD=sse2 or avx2 forces a narrower one (for
-// comparisons), never a wider one than the CPU has.
+// The widest instruction set this CPU runs (in an AddressSanitizer build: sse2, the scalar
+// code); IONSIM_SIMD=sse2, avx2 or avx512 forces one (for comparisons), never a wider one than
+// the CPU has.
 simd_isa best_simd_isa();
 const char* simd_isa_name(simd_isa isa);
 

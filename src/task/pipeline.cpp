@@ -332,6 +332,8 @@ task_result run_snn(const task_config& c,
                        {"graph", s.graph},
                        {"steps", s.steps},
                        {"dt_s", s.dt},
+                       {"hardware_dt_s", s.options.dt},
+                       {"sub_levels", s.options.sub_levels},
                        {"max_rate_per_step", s.max_rate},
                        {"kind", s.hardware}};
   // The classes on hardware with options h; `mapping` receives the mapping's description.
@@ -543,9 +545,9 @@ task_config parse_task_config(const std::string& text, const std::string& source
   if (const auto* n = root.get("snn")) {
     if (c.temporal()) rd.fail(*n, "[snn] classifies images: task digits or fashion_mnist");
     const toml::table& t = rd.table(*n, "[snn]");
-    std::vector<std::string> keys = {"graph",     "steps",  "dt",           "max_rate",
-                                     "hardware",  "tau_in", "noise",        "seed",
-                                     "calibrate", "sweep",  "sweep_values", "energy"};
+    std::vector<std::string> keys = {
+        "graph", "steps",     "dt",    "max_rate",     "hardware", "tau_in",      "noise",
+        "seed",  "calibrate", "sweep", "sweep_values", "energy",   "hardware_dt", "sub_levels"};
     std::vector<std::string> sweepable = {"noise"};
     for (const auto& f : network::memristive_fields())
       if (nir::crossbar_option(f.name)) {
@@ -569,6 +571,11 @@ task_config parse_task_config(const std::string& text, const std::string& source
     auto& h = s.options;
     if (const auto* k = t.get("tau_in")) h.tau_in = rd.positive(*k, "tau_in", "s");
     if (const auto* k = t.get("noise")) h.noise = rd.boolean(*k, "noise");
+    if (const auto* k = t.get("hardware_dt")) h.dt = rd.positive(*k, "hardware_dt", "s");
+    if (const auto* k = t.get("sub_levels")) {
+      h.sub_levels = static_cast<int>(rd.integer(*k, "sub_levels", 0));
+      if (h.sub_levels > 16) rd.fail(*k, "sub_levels must be at most 16");
+    }
     for (const auto& f : network::memristive_fields())  // the crossbar's options
       if (const auto* k = t.get(f.name); k && nir::crossbar_option(f.name))
         h.crossbar.*(f.member) = rd.quantity(*k, f.name, f.unit == "1" ? "" : f.unit);

@@ -1,86 +1,127 @@
-// The vectorized model A step (device/zhao2025_kernel.inl, zhao2025_model::advance_interval) and
-// gate node step (neuron/gate_kernel.inl): a device's trajectory does not depend on the batch
-// it is in or where in a block it sits (the partial last block is padded), and it agrees with
-// the scalar step to rounding.
+// The vectorized model A step (device/zhao2025_kernel.inl) and gate node step
+// (neuron/gate_kernel.inl), called directly for every instruction set this CPU has (the
+// dispatch may pick the scalar code, as it does in a sanitizer build): a device's trajectory
+// does not depend on the batch it is in or where in a block it sits (the partial last block is
+// padded), and it agrees with the scalar step to rounding.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <string>
 #include <vector>
 
+#include "core/random.hpp"
 #include "device/registry.hpp"
+#include "device/zhao2025.hpp"
+#include "device/zhao2025_kernel.hpp"
 #include "neuron/dm1t1r.hpp"
 #include "neuron/gate_kernel.hpp"
 
 namespace ionsim {
 namespace {
 
-// Device i's voltage at step k: ramps across the drift threshold, different for each device.
+struct isa {
+  std::string name;
+  bool available;
+  std::function<void(const detail::zhao2025_batch&)> step;
+  std::function<void(const double*, const double*, const double*, double, double, double*, double*,
+                     std::size_t)>
+      gate;
+};
+
+std::vector<isa> kernels() {
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
+  return {{"avx2", avx2, detail::zhao2025_advance_avx2, detail::gate_steps_avx2},
+          {"avx512", avx512, detail::zhao2025_advance_avx512bw, detail::gate_steps_avx512bw}};
+}
+
+// Device id's voltage at step k: ramps across the drift threshold, different for each device.
 double drive(std::size_t id, int k) { return 0.5 + 0.05 * static_cast<double>(id % 7) + 1e-3 * k; }
 
-// x1 and x2 of devices [first, first + n) (global ids) after `steps` interval advances.
-std::vector<double> run_interval(const device_config& c, std::size_t first, std::size_t n,
-                                 int steps) {
-  const auto m = make_device(c, n, 5, first);
-  std::vector<double> v(n);
-  for (int k = 0; k < steps; ++k) {
-    for (std::size_t i = 0; i < n; ++i) v[i] = drive(first + i, k);
-    m->advance_interval(k * 2e-6, 2e-6, static_cast<std::uint64_t>(k), v);
+constexpr std::uint64_t seed = 5;
+constexpr int steps = 400;
+
+// x1 then x2 of devices [first, first + n) after `steps` steps of the kernel.
+std::vector<double> run_kernel(const isa& k, const zhao2025_step& st, std::size_t first,
+                               std::size_t n) {
+  std::vector<double> x1(n), x2(n), mu(n, 1.0), v(n);
+  for (int s = 0; s < steps; ++s) {
+    for (std::size_t i = 0; i < n; ++i) v[i] = drive(first + i, s);
+    k.step({&st, seed, first, static_cast<std::uint64_t>(s), x1.data(), x2.data(), mu.data(),
+            v.data(), n});
   }
-  std::vector<double> out(m->state(0).begin(), m->state(0).end());
-  out.insert(out.end(), m->state(1).begin(), m->state(1).end());
-  return out;
+  x1.insert(x1.end(), x2.begin(), x2.end());
+  return x1;
 }
 
 TEST(VectorKernels, ModelAIsTheSameInAnyBatchAndAgreesWithTheScalarStep) {
   const device_config c = load_preset("zhao2025-calibrated");  // noise on
-  const std::size_t n = 13;                                    // not a multiple of any width
-  const int steps = 400;
-  const auto whole = run_interval(c, 0, n, steps);
-  const auto a = run_interval(c, 0, 5, steps), b = run_interval(c, 5, n - 5, steps);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x1 = i < 5 ? a[i] : b[i - 5], x2 = i < 5 ? a[5 + i] : b[n - 5 + i - 5];
-    EXPECT_EQ(whole[i], x1) << i;
-    EXPECT_EQ(whole[n + i], x2) << i;
-  }
-  // the scalar device path (zhao2025_model::advance: the same step, the same noise keys)
-  const auto m = make_device(c, n, 5, 0);
-  std::vector<double> v(n), current(n), g(n);
-  for (int k = 0; k < steps; ++k) {
-    for (std::size_t i = 0; i < n; ++i) v[i] = drive(i, k);
-    m->advance(k, 1, 2e-6, v, current, g);
-  }
+  const zhao2025_step st(params_as<zhao2025_params>(c), 2e-6);
+  ASSERT_TRUE(st.noisy());
+  const std::size_t n = 13;  // not a multiple of any width
+  // the scalar step with the same draws (zhao2025_model::noise: the first Box-Muller pair)
+  const philox rng(seed);
+  std::vector<double> x1(n), x2(n);
+  for (int s = 0; s < steps; ++s)
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto z = rng.normal_pair(rng_stream::device_noise, i, static_cast<std::uint64_t>(s));
+      st(x1[i], x2[i], drive(i, s), z[0], z[1]);
+    }
   int moved = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x1 = m->state(0)[i], x2 = m->state(1)[i];
-    moved += x1 > 1e-3;
-    EXPECT_NEAR(whole[i], x1, 1e-9 * (x1 + x2) + 1e-15) << i;
-    EXPECT_NEAR(whole[n + i], x2, 1e-9 * (x1 + x2) + 1e-15) << i;
-  }
+  for (std::size_t i = 0; i < n; ++i) moved += x1[i] > 1e-3;
   EXPECT_GE(moved, 5);  // the drive crossed v_th: the comparison covers the drift and its noise
-  // and the conductances agree with 1 / resistance
-  std::vector<double> gv(n);
-  m->conductances(gv);
-  for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(gv[i], 1.0 / m->resistance(i), 1e-14 * gv[i]);
+  int tested = 0;
+  for (const isa& k : kernels()) {
+    if (!k.available) continue;
+    ++tested;
+    SCOPED_TRACE(k.name);
+    const auto whole = run_kernel(k, st, 0, n);
+    const auto a = run_kernel(k, st, 0, 5), b = run_kernel(k, st, 5, n - 5);
+    for (std::size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(whole[i], i < 5 ? a[i] : b[i - 5]) << i;
+      EXPECT_EQ(whole[n + i], i < 5 ? a[5 + i] : b[n - 5 + i - 5]) << i;
+      EXPECT_NEAR(whole[i], x1[i], 1e-9 * (x1[i] + x2[i]) + 1e-15) << i;
+      EXPECT_NEAR(whole[n + i], x2[i], 1e-9 * (x1[i] + x2[i]) + 1e-15) << i;
+    }
+  }
+  if (tested == 0) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: the scalar step runs";
+  // and the model's conductances (whichever code the dispatch picked) are 1 / resistance
+  const auto m = make_device(c, n, seed, 0);
+  std::vector<double> v(n), g(n);
+  for (int s = 0; s < steps; ++s) {
+    for (std::size_t i = 0; i < n; ++i) v[i] = drive(i, s);
+    m->advance_interval(s * 2e-6, 2e-6, static_cast<std::uint64_t>(s), v);
+  }
+  m->conductances(g);
+  for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(g[i], 1.0 / m->resistance(i), 1e-14 * g[i]);
 }
 
 TEST(VectorKernels, GateNodeStepAgreesWithTheScalarStep) {
   const std::size_t n = 11;
-  std::vector<double> v_in(n), g_d(n), g_c(n, 4e-9), node(n), mean(n);
+  std::vector<double> v_in(n), g_d(n), g_c(n, 4e-9), start(n);
   for (std::size_t i = 0; i < n; ++i) {
     v_in[i] = 0.1 * static_cast<double>(i);
     g_d[i] = std::pow(10.0, -12.0 + 0.6 * static_cast<double>(i));  // off to on
-    node[i] = 0.02 * static_cast<double>(i % 4);
+    start[i] = 0.02 * static_cast<double>(i % 4);
   }
-  const auto start = node;
-  if (!detail::gate_steps(v_in.data(), g_d.data(), g_c.data(), 10e-12, 5e-6, node.data(),
-                          mean.data(), n))
-    GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: the scalar step runs";
-  for (std::size_t i = 0; i < n; ++i) {
-    double m = 0;
-    const double v = neuron::gate_step(start[i], v_in[i], g_d[i], g_c[i], 10e-12, 5e-6, &m);
-    EXPECT_NEAR(node[i], v, 1e-14 * (std::fabs(v) + 1e-3)) << i;
-    EXPECT_NEAR(mean[i], m, 1e-14 * (std::fabs(m) + 1e-3)) << i;
+  int tested = 0;
+  for (const isa& k : kernels()) {
+    if (!k.available) continue;
+    ++tested;
+    SCOPED_TRACE(k.name);
+    std::vector<double> node = start, mean(n);
+    k.gate(v_in.data(), g_d.data(), g_c.data(), 10e-12, 5e-6, node.data(), mean.data(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      double m = 0;
+      const double v = neuron::gate_step(start[i], v_in[i], g_d[i], g_c[i], 10e-12, 5e-6, &m);
+      EXPECT_NEAR(node[i], v, 1e-14 * (std::fabs(v) + 1e-3)) << i;
+      EXPECT_NEAR(mean[i], m, 1e-14 * (std::fabs(m) + 1e-3)) << i;
+    }
   }
+  if (tested == 0) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: the scalar step runs";
 }
 
 }  // namespace
