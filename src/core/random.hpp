@@ -62,22 +62,23 @@ class philox {
   std::array<double, 2> normal_pair(rng_stream stream, std::uint64_t id,
                                     std::uint64_t counter) const {
     const auto u = uniforms(stream, id, counter);
-    constexpr double two_pi = 6.283185307179586;
-    const double r0 = std::sqrt(-2.0 * std::log(u[0]));
-    return {r0 * std::cos(two_pi * u[1]), r0 * std::sin(two_pi * u[1])};
+    return box_muller(u[0], u[1]);
   }
 
   // Four independent standard normals (Box-Muller on the four uniforms).
   std::array<double, 4> normals(rng_stream stream, std::uint64_t id, std::uint64_t counter) const {
     const auto u = uniforms(stream, id, counter);
-    constexpr double two_pi = 6.283185307179586;
-    const double r0 = std::sqrt(-2.0 * std::log(u[0]));
-    const double r1 = std::sqrt(-2.0 * std::log(u[2]));
-    return {r0 * std::cos(two_pi * u[1]), r0 * std::sin(two_pi * u[1]),
-            r1 * std::cos(two_pi * u[3]), r1 * std::sin(two_pi * u[3])};
+    const auto a = box_muller(u[0], u[1]), b = box_muller(u[2], u[3]);
+    return {a[0], a[1], b[0], b[1]};
   }
 
  private:
+  static std::array<double, 2> box_muller(double u0, double u1) {
+    constexpr double two_pi = 6.283185307179586;
+    const double r = std::sqrt(-2.0 * std::log(u0));
+    return {r * std::cos(two_pi * u1), r * std::sin(two_pi * u1)};
+  }
+
   r123::Philox4x32::key_type key_;
 };
 

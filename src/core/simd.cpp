@@ -5,12 +5,25 @@
 
 namespace ionsim {
 
+bool simd_supported(simd_isa isa) {
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  switch (isa) {
+    case simd_isa::avx512:
+      return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+             __builtin_cpu_supports("avx512bw");
+    case simd_isa::avx2:
+      return avx2;
+    case simd_isa::sse2:
+      break;
+  }
+  return true;
+}
+
 simd_isa best_simd_isa() {
   static const simd_isa chosen = [] {
-    __builtin_cpu_init();
-    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
-                        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
+    const bool avx2 = simd_supported(simd_isa::avx2);
+    const bool avx512 = simd_supported(simd_isa::avx512);
     const simd_isa widest = avx512 ? simd_isa::avx512 : (avx2 ? simd_isa::avx2 : simd_isa::sse2);
 #if defined(__SANITIZE_ADDRESS__)
     // Under AddressSanitizer the instrumented xsimd functions ran some 35 times slower than

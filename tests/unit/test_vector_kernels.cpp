@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/random.hpp"
+#include "core/simd.hpp"
 #include "device/registry.hpp"
 #include "device/zhao2025.hpp"
 #include "device/zhao2025_kernel.hpp"
@@ -30,12 +31,10 @@ struct isa {
 };
 
 std::vector<isa> kernels() {
-  __builtin_cpu_init();
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
-                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
-  return {{"avx2", avx2, detail::zhao2025_advance_avx2, detail::gate_steps_avx2},
-          {"avx512", avx512, detail::zhao2025_advance_avx512bw, detail::gate_steps_avx512bw}};
+  return {{"avx2", simd_supported(simd_isa::avx2), detail::zhao2025_advance_avx2,
+           detail::gate_steps_avx2},
+          {"avx512", simd_supported(simd_isa::avx512), detail::zhao2025_advance_avx512bw,
+           detail::gate_steps_avx512bw}};
 }
 
 // Device id's voltage at step k: ramps across the drift threshold, different for each device.
