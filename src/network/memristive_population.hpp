@@ -7,7 +7,8 @@
 // range gets its own batch (created on first use; only that needs the lock). Devices key their
 // noise by global device id (first id of the population + index) and step, so the split into
 // ranges does not change the results. The node voltages are the population's state (initial
-// values may be given); the memristor's state variables are copies for recording, read only.
+// values may be given); the memristor's state variables are copies for recording, read only,
+// updated per step only where a recorder watches them.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -74,6 +75,7 @@ class memristive_population final : public neuron_model {
     }
     for (const auto& n : device_names_) state_.push_back({n, "1", "memristor state (read only)"});
     device_state_.assign(device_names_.size(), std::vector<double>(size, 0.0));
+    watched_.assign(device_names_.size(), 0);
     if (!spec.node_resistor.empty()) per_neuron_.push_back(spec.node_resistor_quantity);
     per_neuron_.push_back({"v_rest", "V", "rest of the input integrator (a bias current)"});
     if (mem_.type->find("mu"))
@@ -91,6 +93,9 @@ class memristive_population final : public neuron_model {
     if (k == 0) return v_in_;
     if (k == 1) return node_;
     return device_state_[k - 2];
+  }
+  void watch(std::size_t k) override {
+    if (k >= 2) watched_[k - 2] = 1;
   }
   std::span<const model_quantity> per_neuron_parameters() const override { return per_neuron_; }
   void set_per_neuron(std::string_view name, std::span<const double> values,
@@ -160,8 +165,9 @@ class memristive_population final : public neuron_model {
     }
     const device_model& dev = b.batch->device();
     for (std::size_t k = 0; k < device_state_.size(); ++k)
-      std::copy_n(dev.state(k).begin(), last - first,
-                  device_state_[k].begin() + static_cast<long>(first));
+      if (watched_[k])
+        std::copy_n(dev.state(k).begin(), last - first,
+                    device_state_[k].begin() + static_cast<long>(first));
     for (std::size_t i = first; i < last; ++i) {
       node_[i] = b.batch->node(i - first);
       v_in_[i] = v_rest_[i] + (v_in_[i] - v_rest_[i]) * decay_;
@@ -222,6 +228,7 @@ class memristive_population final : public neuron_model {
   std::vector<model_quantity> state_, per_neuron_;
   std::vector<double> v_in_, v_rest_, node_, g_node_, drift_scale_;
   std::vector<std::vector<double>> device_state_;
+  std::vector<std::uint8_t> watched_;  // per device state variable: a recorder reads it
   std::map<std::pair<std::size_t, std::size_t>, block> blocks_;
   std::mutex mutex_;
 };

@@ -50,6 +50,10 @@ class neuron_model {
   // The whole array of state variable k (one entry per neuron), for initialization and
   // recording.
   virtual std::span<double> variable(std::size_t k) = 0;
+  // Variable k will be read while the network runs (a state recorder); called before the first
+  // step. A model that keeps some variables only as copies for reading updates those copies
+  // per step only once they are watched.
+  virtual void watch(std::size_t /*k*/) {}
   // The seed of the run and the global index of the population's first neuron, for models
   // that draw random numbers while running (keyed by (seed, neuron, step)); called once,
   // before prepare.

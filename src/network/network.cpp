@@ -372,7 +372,7 @@ void network::build_recorders(const network_spec& spec) {
       if (rs.populations.size() != 1)
         throw input_error(fmt::format("{}: a state recorder needs one population", rs.where));
       pr.population = find_pop(spec, rs.populations[0], rs.where, "population");
-      const auto& m = *pops_[pr.population].model;
+      auto& m = *pops_[pr.population].model;
       const auto vars = m.state_variables();
       for (const auto& name : rs.variables) {
         std::size_t k = vars.size();
@@ -382,6 +382,7 @@ void network::build_recorders(const network_spec& spec) {
           throw input_error(fmt::format("{}: '{}' is not a state variable of {}", rs.where, name,
                                         m.model_name()));
         pr.variables.push_back(k);
+        m.watch(k);
       }
       check_neurons(rs.neurons, m, spec.populations[pr.population].name, rs.where);
       pr.neurons = rs.neurons;

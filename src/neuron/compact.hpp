@@ -82,6 +82,18 @@ class compact_batch {
     bool batched = false;  // the circuit's vectorized node step, where it has one
     if constexpr (requires { c_.node_steps(v_in, g_d_, g_node_, dt_, node_, mean_); })
       batched = c_.node_steps(v_in, g_d_, g_node_, dt_, node_, mean_);
+    if (batched && !track_energy_) {  // the events alone (the byte stores alias nothing)
+      const double *__restrict v = node_.data(), *__restrict gd = g_d_.data(),
+                               *__restrict gn = g_node_.data();
+      std::uint8_t *__restrict armed = armed_.data(), *__restrict on = on_.data(),
+                               *__restrict spiked = spiked_.data(),
+                               *__restrict switched = switched_.data();
+      for (std::size_t i = 0; i < n; ++i) {
+        spiked[i] = c_.spike(armed[i], v[i], gd[i], gn[i]);
+        switched[i] = switching(on[i], gd[i], gn[i]);
+      }
+      return;
+    }
     for (std::size_t i = 0; i < n; ++i) {
       const double vi = v_in[i], gd = g_d_[i], gn = g_node_[i];
       double mean = mean_[i];
@@ -253,12 +265,9 @@ class compact_batch {
   // Whether a device whose switching state is `on` switched on (R_d fell below 1/g_node) at
   // conductance gd; it re-arms above 4/g_node.
   static bool switching(std::uint8_t& on, double gd, double gn) {
-    if (!on && gd > gn) {
-      on = 1;
-      return true;
-    }
-    if (on && 4.0 * gd < gn) on = 0;
-    return false;
+    const bool was = on != 0, above = gd > gn, below = 4.0 * gd < gn;  // without branches
+    on = static_cast<std::uint8_t>((was & !below) | (!was & above));
+    return !was & above;
   }
   bool track_switching(std::size_t i, double gd, double gn) { return switching(on_[i], gd, gn); }
   // Spike and switching checks at the end of a sub-step ending at `end` (finest units).

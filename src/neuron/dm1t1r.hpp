@@ -95,12 +95,11 @@ inline double gate_step_relaxing(double v0, double a, double b, double tau_in, d
 // A level crossing with hysteresis: true when v rises through `level` while armed; re-armed
 // once v falls below `rearm`.
 inline bool rising_edge(std::uint8_t& armed, double v, double level, double rearm) {
-  if (armed && v >= level) {
-    armed = 0;
-    return true;
-  }
-  if (!armed && v < rearm) armed = 1;
-  return false;
+  // without branches (a network checks every neuron every step): armed and at the level fires
+  // and disarms; disarmed below the re-arm level re-arms
+  const bool was = armed != 0, up = v >= level, low = v < rearm;
+  armed = static_cast<std::uint8_t>((was & !up) | (!was & low));
+  return was & up;
 }
 
 // The neuron of a preset (a built-in name, or a file such as `ionsim neuron fit` writes): its
