@@ -32,6 +32,22 @@ constexpr std::array<param_field<P>, 14> fields_ = {{
     {"v_th", "V", &P::v_th, 0, 10, false,
      "drift threshold: Ag drifts only with the part of v_d above it (0: the published model)"},
 }};
+
+// The vectorized step where the CPU has one (false: nothing done).
+bool advance_kernel(const detail::zhao2025_batch& b) {
+  switch (best_simd_isa()) {
+    case simd_isa::avx512:
+      detail::zhao2025_advance_avx512bw(b);
+      return true;
+    case simd_isa::avx2:
+      detail::zhao2025_advance_avx2(b);
+      return true;
+    case simd_isa::sse2:  // two lanes are slower than the scalar step with libm
+      break;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::span<const param_field<zhao2025_params>> zhao2025_fields() { return fields_; }
@@ -97,14 +113,7 @@ void zhao2025_model::advance_interval(double, double h, std::uint64_t counter,
   const detail::zhao2025_batch b{&step_for(h),     seed_,           first_id_,
                                  counter,          x1_.data(),      x2_.data(),
                                  mu_scale_.data(), v_device.data(), n_};
-  switch (best_simd_isa()) {
-    case simd_isa::avx512:
-      return detail::zhao2025_advance_avx512bw(b);
-    case simd_isa::avx2:
-      return detail::zhao2025_advance_avx2(b);
-    case simd_isa::sse2:  // two lanes are slower than the scalar step with libm
-      break;
-  }
+  if (advance_kernel(b)) return;
   for (std::size_t i = 0; i < n_; ++i)
     step_device(i, static_cast<std::int64_t>(counter), *b.st, v_device[i]);
 }
@@ -151,6 +160,10 @@ bool zhao2025_model::advance_dyadic_range(const dyadic_interval& iv,
                                           std::size_t last) {
   IONSIM_ASSERT(v_device.size() == n_ && first <= last && last <= n_);
   const zhao2025_step& st = step_for(iv.h());
+  if (st.noisy() && iv.noise && iv.level == 0 && first == 0 && last == n_ &&
+      advance_kernel({&st, seed_, first_id_, iv.index, x1_.data(), x2_.data(), mu_scale_.data(),
+                      v_device.data(), n_, rng_stream::brownian}))
+    return true;  // a root interval's increments are the first normals of its draw
   if (!st.noisy() || !iv.noise) {
     for (std::size_t i = first; i < last; ++i) st(x1_[i], x2_[i], v_device[i], 0, 0, mu_scale_[i]);
     return true;

@@ -10,13 +10,16 @@
 namespace ionsim::detail {
 
 // One step of st.dt for devices [0, n): state x1, x2 (updated), drift factors mu_scale, device
-// voltages v_d [V]; device i draws the noise of id first_id + i at `counter` under `seed`.
+// voltages v_d [V]; device i draws the noise of id first_id + i at `counter` of `stream` under
+// `seed` (the first Box-Muller pair: rng_stream::brownian and the root interval's index give the
+// Brownian tree's root increment, core/brownian.hpp).
 struct zhao2025_batch {
   const zhao2025_step* st;
   std::uint64_t seed, first_id, counter;
   double *x1, *x2;
   const double *mu_scale, *v_d;
   std::size_t n;
+  rng_stream stream = rng_stream::device_noise;
 };
 
 #define IONSIM_ZHAO2025_KERNEL(isa)                                                             \

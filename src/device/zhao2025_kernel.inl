@@ -11,9 +11,9 @@ struct zhao2025_kernel {
 
   // One block of W devices (ids first_id ...). A block whose devices hold no Ag and see no
   // field above v_th is left as it is (the step would not move it).
-  static void block(const zhao2025_step& st, std::uint64_t seed, std::uint64_t first_id,
-                    std::uint64_t counter, double* x1p, double* x2p, const double* musp,
-                    const double* vp) {
+  static void block(const zhao2025_step& st, std::uint64_t seed, rng_stream stream,
+                    std::uint64_t first_id, std::uint64_t counter, double* x1p, double* x2p,
+                    const double* musp, const double* vp) {
     const B zero(0.0), one(1.0);
     const B x1 = B::load_unaligned(x1p), x2 = B::load_unaligned(x2p), v = B::load_unaligned(vp);
     if (xsimd::all((x1 == zero) & (x2 == zero) & (v <= B(st.v_th)))) return;
@@ -43,7 +43,7 @@ struct zhao2025_kernel {
     }
     if (st.noisy()) {  // z1, z2: the first Box-Muller pair of the device's draw (philox)
       alignas(64) double u[4][W];
-      philox_uniforms<A>(seed, rng_stream::device_noise, first_id, counter, u);
+      philox_uniforms<A>(seed, stream, first_id, counter, u);
       constexpr double two_pi = 6.283185307179586;
       const B r = xsimd::sqrt(B(-2.0) * xsimd::log(B::load_aligned(u[0])));
       const auto sc = xsimd::sincos(B(two_pi) * B::load_aligned(u[1]));
@@ -59,7 +59,7 @@ struct zhao2025_kernel {
   static void advance(const zhao2025_batch& b) {
     std::size_t i = 0;
     for (; i + W <= b.n; i += W)
-      block(*b.st, b.seed, b.first_id + i, b.counter, b.x1 + i, b.x2 + i, b.mu_scale + i,
+      block(*b.st, b.seed, b.stream, b.first_id + i, b.counter, b.x1 + i, b.x2 + i, b.mu_scale + i,
             b.v_d + i);
     if (i == b.n) return;
     // the last, partial block padded with devices at rest
@@ -73,7 +73,7 @@ struct zhao2025_kernel {
         v[j] = b.v_d[i + j];
       }
     }
-    block(*b.st, b.seed, b.first_id + i, b.counter, x1, x2, mu, v);
+    block(*b.st, b.seed, b.stream, b.first_id + i, b.counter, x1, x2, mu, v);
     for (std::size_t j = 0; j < m; ++j) {
       b.x1[i + j] = x1[j];
       b.x2[i + j] = x2[j];

@@ -23,7 +23,7 @@ struct circuit_params {
   double tau_in = 1e-3;     // [s] time constant of the input integrator (R_f C_f)
   double v_max = 2.0;       // [V] output range of the input integrator
   double v_rest = 0.0;      // [V] rest of the integrator's output (a bias current into its input)
-  double sub_levels = 0;    // [1] adaptive sub-steps down to dt / 2^sub_levels; 0: fixed steps
+  double sub_levels = 0;    // [1] sub-steps down to dt / 2^sub_levels (set_integrator)
   double node_tol = 1e-5;   // [V] adaptive sub-steps: the node's error per sub-step
   double log_r_tol = 1e-4;  // [1] and ln R_d's
 };
@@ -41,7 +41,7 @@ std::span<const param_field<circuit_params>> circuit_fields() {
       {"v_max", "V", &P::v_max, 0, inf, true, "output range of the input integrator"},
       {"v_rest", "V", &P::v_rest, 0, inf, false, "rest of the integrator's output (bias)"},
       {"sub_levels", "1", &P::sub_levels, 0, 16, false,
-       "adaptive sub-steps of each neuron down to dt / 2^sub_levels (0: fixed steps of dt)"},
+       "sub-steps of the adaptive and hybrid integrators down to dt / 2^sub_levels"},
       {"node_tol", "V", &P::node_tol, 0, inf, true,
        "adaptive sub-steps: the node's error per sub-step (step doubling)"},
       {"log_r_tol", "1", &P::log_r_tol, 0, inf, true,
@@ -52,7 +52,7 @@ std::span<const param_field<circuit_params>> circuit_fields() {
 
 // The preset's memristor (any registered model) with the overrides of [population.params].
 device_config memristor_of(const toml::table* t, const std::string& source, std::string& preset,
-                           toml::table& circuit_keys) {
+                           toml::table& circuit_keys, std::string& integrator) {
   if (const toml::node* x = t ? t->get("preset") : nullptr)
     if (auto s = x->value<std::string>()) preset = *s;
   device_config cfg;
@@ -61,8 +61,9 @@ device_config memristor_of(const toml::table* t, const std::string& source, std:
   } catch (const input_error& e) {
     throw input_error(fmt::format("{}: {}", source, e.what()));
   }
-  auto [name, mem, circ] =
+  auto [name, integ, mem, circ] =
       split_preset_params(t, source, preset, cfg.type->params(), circuit_fields(), "dm1t1r");
+  integrator = integ;
   read_params(mem, cfg.type->params(), cfg.values, source);
   cfg.type->check(cfg.values, source, {});
   circuit_keys = std::move(circ);
@@ -73,7 +74,8 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
                                    const std::string& source) {
   std::string preset = "zhao2025-calibrated";
   toml::table circ;
-  const device_config cfg = memristor_of(t, source, preset, circ);
+  std::string integrator;
+  const device_config cfg = memristor_of(t, source, preset, circ, integrator);
   // The preset's [circuit] table where it has one, else the 1M1T1R defaults (PHYSICS.md §1).
   neuron::neuron_circuit n;
   if (cfg.extra.contains("circuit")) {
@@ -101,7 +103,7 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
                                   "r_c",    {"r_c", "Ω", "gate resistor to ground"},
                                   c.tau_in, c.v_max,
                                   c.v_rest};
-  spec.sub_levels = check_sub_levels(c.sub_levels, n.memristor, source);
+  set_integrator(spec, integrator, c.sub_levels, n.memristor, source);
   spec.node_tol = c.node_tol;
   spec.log_r_tol = c.log_r_tol;
   return std::make_unique<memristive_population<neuron::gate_circuit>>(
@@ -110,19 +112,30 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
 
 }  // namespace
 
-int check_sub_levels(double value, const device_config& memristor, const std::string& source) {
-  if (value != std::floor(value))
+void set_integrator(memristive_population_spec& spec, const std::string& integrator,
+                    double sub_levels, const device_config& memristor, const std::string& source) {
+  if (sub_levels != std::floor(sub_levels))
     throw input_error(
-        fmt::format("{}: sub_levels = {:g} must be a whole number (0 to 16)", source, value));
-  if (value > 0) {
+        fmt::format("{}: sub_levels = {:g} must be a whole number (0 to 16)", source, sub_levels));
+  const std::string kind = !integrator.empty() ? integrator : sub_levels > 0 ? "adaptive" : "fixed";
+  if (kind == "fixed" && sub_levels > 0)
+    throw input_error(fmt::format(
+        "{}: sub_levels = {:g} needs integrator = \"adaptive\" or \"hybrid\" (the fixed one "
+        "takes one step of dt)",
+        source, sub_levels));
+  spec.hybrid = kind == "hybrid";
+  spec.sub_levels = kind == "fixed"  ? 0
+                    : sub_levels > 0 ? static_cast<int>(sub_levels)
+                    : spec.hybrid    ? 3
+                                     : 8;
+  if (spec.sub_levels > 0) {
     std::vector<double> v;
     if (!make_device(memristor, 0, 1, 0)->advance_dyadic_range({1, 0, 0}, v, 0, 0))
       throw input_error(fmt::format(
-          "{}: sub_levels = {:g}: the memristor model '{}' cannot give each device its own "
-          "steps (adaptive sub-steps need zhao2025 or hopping); use sub_levels = 0",
-          source, value, memristor.model()));
+          "{}: integrator \"{}\": the memristor model '{}' cannot give each device its own "
+          "steps (sub-steps need zhao2025 or hopping); use the fixed integrator",
+          source, kind, memristor.model()));
   }
-  return static_cast<int>(value);
 }
 
 void add_dm1t1r_model(model_registry& r) {

@@ -23,7 +23,7 @@ struct lif_circuit {
   double c_m = 4.7e-9;      // [F] membrane capacitor
   double tau_in = 1e-6;     // [s] time constant of the input integrator
   double v_max = 5.0;       // [V] output range of the input integrator
-  double sub_levels = 0;    // [1] adaptive sub-steps down to dt / 2^sub_levels; 0: fixed steps
+  double sub_levels = 0;    // [1] sub-steps down to dt / 2^sub_levels (set_integrator)
   double node_tol = 1e-5;   // [V] adaptive sub-steps: the node's error per sub-step
   double log_r_tol = 1e-4;  // [1] and ln R_d's
 };
@@ -36,7 +36,7 @@ std::span<const param_field<lif_circuit>> circuit_fields() {
       {"tau_in", "s", &P::tau_in, 0, inf, true, "time constant of the input integrator"},
       {"v_max", "V", &P::v_max, 0, inf, true, "output range of the input integrator"},
       {"sub_levels", "1", &P::sub_levels, 0, 16, false,
-       "adaptive sub-steps of each neuron down to dt / 2^sub_levels (0: fixed steps of dt)"},
+       "sub-steps of the adaptive and hybrid integrators down to dt / 2^sub_levels"},
       {"node_tol", "V", &P::node_tol, 0, inf, true,
        "adaptive sub-steps: the node's error per sub-step (step doubling)"},
       {"log_r_tol", "1", &P::log_r_tol, 0, inf, true,
@@ -83,7 +83,7 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   } catch (const input_error& e) {
     throw input_error(fmt::format("{}: {}", source, e.what()));
   }
-  auto [name, mem, circ] =
+  auto [name, integrator, mem, circ] =
       split_preset_params(t, source, preset, cfg.type->params(), circuit_fields(), "dm_lif");
   read_params(mem, cfg.type->params(), cfg.values, source);
   cfg.type->check(cfg.values, source, {});
@@ -95,7 +95,7 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   read_params(circ, circuit_fields(), c, source);
   memristive_population_spec spec{
       "dm_lif", {"v_m", "V", "membrane node (capacitor and memristor)"}, "", {}, c.tau_in, c.v_max};
-  spec.sub_levels = check_sub_levels(c.sub_levels, cfg, source);
+  set_integrator(spec, integrator, c.sub_levels, cfg, source);
   spec.node_tol = c.node_tol;
   spec.log_r_tol = c.log_r_tol;
   return std::make_unique<memristive_population<lif_node>>(spec, cfg, lif_node(c.r_in, c.c_m),

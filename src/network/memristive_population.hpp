@@ -41,16 +41,22 @@ struct memristive_population_spec {
   double v_rest = 0.0;   // [V] where the integrator relaxes to (a bias current into its input)
   // 0: every neuron advances in one step of the network's dt, its input held over it. n > 0:
   // each neuron takes its own adaptive sub-steps down to dt / 2^n (neuron/compact.hpp,
-  // advance_adaptive), the integrator relaxing exactly through them; spikes on the network's
-  // grid (docs/neuron/adaptive.md).
+  // advance_adaptive), the integrator relaxing exactly through them; or with `hybrid`, every
+  // neuron one vectorized step and those that spike or switch in it again in such sub-steps
+  // (advance_hybrid). Spikes on the network's grid (docs/neuron/adaptive.md).
   int sub_levels = 0;
   double node_tol = 1e-5;   // [V] adaptive sub-steps: the node's error per sub-step
   double log_r_tol = 1e-4;  // [1] and the device resistance's, |ln R_1 - ln R_2|
+  bool hybrid = false;
 };
 
-// The sub_levels parameter of a memristive population: an integer in [0, 16] whose device model
-// can advance part of its batch when it is not 0 (input_error naming `source` otherwise).
-int check_sub_levels(double value, const device_config& memristor, const std::string& source);
+// The integrator of a memristive population from its params' `integrator` ("" where not given)
+// and `sub_levels` (an integer in [0, 16]): "fixed" (sub_levels 0), "adaptive" (sub_levels, 8
+// where 0) or "hybrid" (sub_levels, 3 where 0); not given: adaptive where sub_levels > 0, else
+// fixed. Sub-steps need a device model that can advance part of its batch. input_error naming
+// `source` otherwise.
+void set_integrator(memristive_population_spec& spec, const std::string& integrator,
+                    double sub_levels, const device_config& memristor, const std::string& source);
 
 template <class Circuit>
 class memristive_population final : public neuron_model {
@@ -158,8 +164,10 @@ class memristive_population final : public neuron_model {
       o.max_level = spec_.sub_levels;
       o.node_tol = spec_.node_tol;
       o.log_r_tol = spec_.log_r_tol;
-      const bool ok = b.batch->advance_adaptive(in.step, {b.v, b.relaxing, spec_.tau_in}, o);
-      IONSIM_ASSERT(ok);  // check_sub_levels
+      const bool ok = spec_.hybrid
+                          ? b.batch->advance_hybrid(in.step, {b.v, b.relaxing, spec_.tau_in}, o)
+                          : b.batch->advance_adaptive(in.step, {b.v, b.relaxing, spec_.tau_in}, o);
+      IONSIM_ASSERT(ok);  // set_integrator
     } else {
       b.batch->advance(in.step, b.v);
     }

@@ -1,7 +1,8 @@
 #pragma once
 // The [population.params] of the memristive neuron models: `preset` (a device preset name),
-// the memristor model's parameters and the neuron circuit's, each validated later by its own
-// parameter table. An unknown key is one error naming it, its line and every known key.
+// `integrator` ("fixed", "adaptive" or "hybrid"), the memristor model's parameters and the neuron
+// circuit's, each validated later by its own parameter table. An unknown key is one error naming
+// it, its line and every known key.
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -16,6 +17,7 @@ namespace ionsim::network {
 
 struct preset_params {
   std::string preset;
+  std::string integrator;       // "" where not given
   toml::table device, circuit;  // keys of the device model's and of the circuit's tables
 };
 
@@ -35,11 +37,19 @@ preset_params split_preset_params(const toml::table* t, const std::string& sourc
       out.preset = *s;
       continue;
     }
+    if (k == "integrator") {
+      const auto s = node.template value<std::string>();
+      if (!s || (*s != "fixed" && *s != "adaptive" && *s != "hybrid"))
+        throw input_error(fmt::format(
+            "{}: integrator must be \"fixed\", \"adaptive\" or \"hybrid\"", where(source, node)));
+      out.integrator = *s;
+      continue;
+    }
     bool is_device = false, is_circuit = false;
     for (const auto& f : device_fields) is_device |= f.name == k;
     for (const auto& f : circuit_fields) is_circuit |= f.name == k;
     if (!is_device && !is_circuit) {
-      std::string known = "preset";
+      std::string known = "preset, integrator";
       for (const auto& f : circuit_fields) known += fmt::format(", {}", f.name);
       for (const auto& f : device_fields) known += fmt::format(", {}", f.name);
       throw input_error(fmt::format("{}: unknown parameter '{}' of {} (known: {})",

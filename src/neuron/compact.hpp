@@ -146,99 +146,74 @@ class compact_batch {
   bool advance_adaptive(std::int64_t step, const input_voltage& in, const adaptive_options& o) {
     IONSIM_ASSERT(in.held.size() == size() &&
                   (in.relaxing.empty() || in.relaxing.size() == size()));
-    const std::size_t n = size();
     if (!dev_->advance_dyadic_range({dt_, 0, 0}, v_d_, 0, 0)) return false;
-    const bool noisy = dev_->path_noise();
-    const std::uint64_t finest = std::uint64_t{1} << o.max_level;
-    const double unit = dt_ / static_cast<double>(finest);  // [s] the finest sub-step
-    std::vector<double> saved;
-    for (std::size_t i = 0; i < n; ++i) {
-      spiked_[i] = 0;
-      switched_[i] = 0;
-      spike_time_[i] = -1;
-      const double gn = g_node_[i];
-      std::uint64_t pos = 0;  // in units of the finest sub-step
-      int level = 0;
-      double g0 = 1.0 / dev_->resistance(i);  // the device's conductance at pos
-      // One sub-step of level l from finest position p, the node from v: the node at its end;
-      // its input, mean node voltage and device conductance into *vi, *mean, *gd.
-      const auto sub = [&](int l, std::uint64_t p, double v, bool noise, double* vi, double* mean,
-                           double* gd) {
-        const std::uint64_t len = finest >> l;
-        const double h = static_cast<double>(len) * unit;
-        const double b = in.relaxing_at(i, static_cast<double>(p) * unit);
-        *vi = in.held[i] + (b == 0 ? 0.0 : b * std::exp(-0.5 * h / in.tau));  // at the midpoint
-        v_d_[i] = c_.device_voltage(*vi, v);
-        const dyadic_interval iv{dt_, l, (static_cast<std::uint64_t>(step) << l) + p / len, noise};
-        dev_->advance_dyadic_range(iv, v_d_, i, i + 1);
-        ++evaluations_;
-        *gd = 1.0 / dev_->resistance(i);
-        return c_.node_step_relaxing(v, in.held[i], b, in.tau, *gd, gn, h, mean);
-      };
-      // Two sub-steps of level l + 1 from p: their ends, inputs, means and conductances.
-      // And whether a spike or a switching happens in them.
-      struct halves {
-        double v[2], vi[2], mean[2], gd[2];
-        bool event;
-      };
-      const auto two = [&](int l, std::uint64_t p, double v0, bool noise) {
-        halves r{};
-        double v = v0;
-        std::uint8_t armed = armed_[i], on = on_[i];
-        for (int k = 0; k < 2; ++k) {
-          const std::uint64_t q = p + static_cast<std::uint64_t>(k) * (finest >> (l + 1));
-          v = r.v[k] = sub(l + 1, q, v, noise, &r.vi[k], &r.mean[k], &r.gd[k]);
-          r.event = c_.spike(armed, v, r.gd[k], gn) || switching(on, r.gd[k], gn) || r.event;
-        }
-        return r;
-      };
-      while (pos < finest) {
-        while ((pos & ((finest >> level) - 1)) != 0) ++level;  // aligned to its level
-        const double h = dt_ / static_cast<double>(std::uint64_t{1} << level);
-        const double v0 = node_[i];
-        if (level >= o.max_level) {  // the finest: one step, accepted as it is
-          double vi = 0, mean = 0, gd = 0;
-          node_[i] = sub(level, pos, v0, true, &vi, &mean, &gd);
-          g0 = gd;
-          if (track_energy_) c_.energy(vi, mean, gd, gn, h, e_in_[i], e_out_[i]);
-          pos += finest >> level;
-          record_events(i, gd, gn, pos, finest);
-          continue;
-        }
-        dev_->save_device(i, saved);
-        double vi = 0, mean = 0, g_coarse = 0;
-        const double coarse = sub(level, pos, v0, false, &vi, &mean, &g_coarse);
-        dev_->restore_device(i, saved);
-        halves f = two(level, pos, v0, false);
-        const bool accept = std::fabs(f.v[1] - coarse) <= o.node_tol &&
-                            std::fabs(std::log(f.gd[1] / g_coarse)) <= o.log_r_tol &&
-                            std::fabs(std::log((f.gd[1] + gn) / (g0 + gn))) <= o.max_log_g_change &&
-                            !(f.event && level + 1 < o.max_level);
-        if (accept && noisy) {  // the accepted step with the noise
-          dev_->restore_device(i, saved);
-          f = two(level, pos, v0, true);
-        }
-        if (!accept) {  // refine: back to the start, a shorter step
-          dev_->restore_device(i, saved);
-          ++level;
-          continue;
-        }
-        // accept the two halves (their spike checks and energies in order)
-        for (int k = 0; k < 2; ++k) {
-          if (track_energy_)
-            c_.energy(f.vi[k], f.mean[k], f.gd[k], gn, 0.5 * h, e_in_[i], e_out_[i]);
-          node_[i] = f.v[k];
-          const std::uint64_t end =
-              pos + static_cast<std::uint64_t>(k + 1) * (finest >> (level + 1));
-          record_events(i, f.gd[k], gn, end, finest);
-        }
-        g0 = f.gd[1];
-        pos += finest >> level;
-        if (level > 0 && (pos & ((finest >> (level - 1)) - 1)) == 0) --level;  // try longer
-      }
-    }
+    for (std::size_t i = 0; i < size(); ++i) adapt(step, i, in, o);
     return true;
   }
+
+  // Hybrid integration of step number `step`: every neuron takes the step in one piece, the
+  // device over the whole batch at once (vectorized) with the root interval's Brownian
+  // increments and its voltage from the input at the step's midpoint against the node's mean over
+  // the step (predicted with the device's conductance at the start), the node then exact for the
+  // input relaxing and the device's conductance at the step's end. A neuron whose step so taken
+  // has a spike or a switching (R_d falling below 1/g_node) is put back to the step's start and
+  // takes it again in adaptive sub-steps (advance_adaptive with `o`), on the same Brownian path:
+  // its switching and spike are resolved in time (spike_time). Integrating and relaxing neurons
+  // cost one vectorized device step. False where the device model cannot advance part of its
+  // batch (nothing advanced).
+  bool advance_hybrid(std::int64_t step, const input_voltage& in, const adaptive_options& o) {
+    IONSIM_ASSERT(in.held.size() == size() &&
+                  (in.relaxing.empty() || in.relaxing.size() == size()));
+    const std::size_t n = size();
+    if (!dev_->advance_dyadic_range({dt_, 0, 0}, v_d_, 0, 0)) return false;
+    const std::size_t k_state = dev_->state_names().size();
+    start_.resize(k_state + 1);
+    for (std::size_t k = 0; k < k_state; ++k)
+      start_[k].assign(dev_->state(k).begin(), dev_->state(k).end());
+    start_[k_state] = node_;
+    armed_start_ = armed_;
+    on_start_ = on_;
+    // the device's voltage: the input at the step's midpoint against the node's mean over the
+    // step, predicted with the device's conductance at the start
+    v_mid_.resize(n);
+    dev_->conductances(g_d_);
+    for (std::size_t i = 0; i < n; ++i) {
+      v_mid_[i] = in.held[i] + in.relaxing_at(i, 0.5 * dt_);
+      double mean = node_[i];
+      c_.node_step_relaxing(node_[i], in.held[i], in.relaxing.empty() ? 0.0 : in.relaxing[i],
+                            in.tau, g_d_[i], g_node_[i], dt_, &mean);
+      v_d_[i] = c_.device_voltage(v_mid_[i], mean);
+    }
+    dev_->advance_dyadic({dt_, 0, static_cast<std::uint64_t>(step)}, v_d_);
+    dev_->conductances(g_d_);
+    redo_.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      const double gd = g_d_[i], gn = g_node_[i];
+      const double b = in.relaxing.empty() ? 0.0 : in.relaxing[i];
+      double mean = 0;
+      node_[i] = c_.node_step_relaxing(node_[i], in.held[i], b, in.tau, gd, gn, dt_, &mean);
+      spiked_[i] = c_.spike(armed_[i], node_[i], gd, gn);
+      switched_[i] = track_switching(i, gd, gn);
+      spike_time_[i] = -1;
+      if (spiked_[i] || switched_[i])
+        redo_.push_back(i);
+      else if (track_energy_)
+        c_.energy(v_mid_[i], mean, gd, gn, dt_, e_in_[i], e_out_[i]);
+    }
+    saved_.resize(k_state);
+    for (const std::size_t i : redo_) {  // save_device's order is that of state_names()
+      for (std::size_t k = 0; k < k_state; ++k) saved_[k] = start_[k][i];
+      dev_->restore_device(i, saved_);
+      node_[i] = start_[k_state][i];
+      armed_[i] = armed_start_[i];
+      on_[i] = on_start_[i];
+      adapt(step, i, in, o);
+    }
+    redone_ += redo_.size();
+    return true;
+  }
+  // Neuron steps taken again in sub-steps by advance_hybrid so far.
+  std::uint64_t hybrid_redone() const { return redone_; }
   // The spike's time within the last step [s from the step's start], or -1.
   double spike_time(std::size_t i) const { return spike_time_[i]; }
   // Device evaluations of adaptive steps so far, all neurons together.
@@ -259,8 +234,101 @@ class compact_batch {
   std::vector<double> node_, g_node_, v_d_, g_d_, mean_, e_in_, e_out_;
   std::vector<std::uint8_t> spiked_, switched_, armed_, on_;
   std::vector<double> spike_time_;
-  std::uint64_t evaluations_ = 0;
+  std::uint64_t evaluations_ = 0, redone_ = 0;
   bool track_energy_ = true;
+  std::vector<std::vector<double>> start_;  // advance_hybrid: device states and nodes at the start
+  std::vector<double> v_mid_;
+  std::vector<std::uint8_t> armed_start_, on_start_;
+  std::vector<std::size_t> redo_;
+  std::vector<double> saved_;  // one device's state (adaptive sub-steps)
+
+  // Adaptive sub-steps of neuron i over step number `step` (advance_adaptive).
+  void adapt(std::int64_t step, std::size_t i, const input_voltage& in, const adaptive_options& o) {
+    const bool noisy = dev_->path_noise();
+    const std::uint64_t finest = std::uint64_t{1} << o.max_level;
+    const double unit = dt_ / static_cast<double>(finest);  // [s] the finest sub-step
+    spiked_[i] = 0;
+    switched_[i] = 0;
+    spike_time_[i] = -1;
+    const double gn = g_node_[i];
+    std::uint64_t pos = 0;  // in units of the finest sub-step
+    int level = 0;
+    double g0 = 1.0 / dev_->resistance(i);  // the device's conductance at pos
+    // One sub-step of level l from finest position p, the node from v: the node at its end;
+    // its input, mean node voltage and device conductance into *vi, *mean, *gd.
+    const auto sub = [&](int l, std::uint64_t p, double v, bool noise, double* vi, double* mean,
+                         double* gd) {
+      const std::uint64_t len = finest >> l;
+      const double h = static_cast<double>(len) * unit;
+      const double b = in.relaxing_at(i, static_cast<double>(p) * unit);
+      *vi = in.held[i] + (b == 0 ? 0.0 : b * std::exp(-0.5 * h / in.tau));  // at the midpoint
+      v_d_[i] = c_.device_voltage(*vi, v);
+      const dyadic_interval iv{dt_, l, (static_cast<std::uint64_t>(step) << l) + p / len, noise};
+      dev_->advance_dyadic_range(iv, v_d_, i, i + 1);
+      ++evaluations_;
+      *gd = 1.0 / dev_->resistance(i);
+      return c_.node_step_relaxing(v, in.held[i], b, in.tau, *gd, gn, h, mean);
+    };
+    // Two sub-steps of level l + 1 from p: their ends, inputs, means and conductances.
+    // And whether a spike or a switching happens in them.
+    struct halves {
+      double v[2], vi[2], mean[2], gd[2];
+      bool event;
+    };
+    const auto two = [&](int l, std::uint64_t p, double v0, bool noise) {
+      halves r{};
+      double v = v0;
+      std::uint8_t armed = armed_[i], on = on_[i];
+      for (int k = 0; k < 2; ++k) {
+        const std::uint64_t q = p + static_cast<std::uint64_t>(k) * (finest >> (l + 1));
+        v = r.v[k] = sub(l + 1, q, v, noise, &r.vi[k], &r.mean[k], &r.gd[k]);
+        r.event = c_.spike(armed, v, r.gd[k], gn) || switching(on, r.gd[k], gn) || r.event;
+      }
+      return r;
+    };
+    while (pos < finest) {
+      while ((pos & ((finest >> level) - 1)) != 0) ++level;  // aligned to its level
+      const double h = dt_ / static_cast<double>(std::uint64_t{1} << level);
+      const double v0 = node_[i];
+      if (level >= o.max_level) {  // the finest: one step, accepted as it is
+        double vi = 0, mean = 0, gd = 0;
+        node_[i] = sub(level, pos, v0, true, &vi, &mean, &gd);
+        g0 = gd;
+        if (track_energy_) c_.energy(vi, mean, gd, gn, h, e_in_[i], e_out_[i]);
+        pos += finest >> level;
+        record_events(i, gd, gn, pos, finest);
+        continue;
+      }
+      dev_->save_device(i, saved_);
+      double vi = 0, mean = 0, g_coarse = 0;
+      const double coarse = sub(level, pos, v0, false, &vi, &mean, &g_coarse);
+      dev_->restore_device(i, saved_);
+      halves f = two(level, pos, v0, false);
+      const bool accept = std::fabs(f.v[1] - coarse) <= o.node_tol &&
+                          std::fabs(std::log(f.gd[1] / g_coarse)) <= o.log_r_tol &&
+                          std::fabs(std::log((f.gd[1] + gn) / (g0 + gn))) <= o.max_log_g_change &&
+                          !(f.event && level + 1 < o.max_level);
+      if (accept && noisy) {  // the accepted step with the noise
+        dev_->restore_device(i, saved_);
+        f = two(level, pos, v0, true);
+      }
+      if (!accept) {  // refine: back to the start, a shorter step
+        dev_->restore_device(i, saved_);
+        ++level;
+        continue;
+      }
+      // accept the two halves (their spike checks and energies in order)
+      for (int k = 0; k < 2; ++k) {
+        if (track_energy_) c_.energy(f.vi[k], f.mean[k], f.gd[k], gn, 0.5 * h, e_in_[i], e_out_[i]);
+        node_[i] = f.v[k];
+        const std::uint64_t end = pos + static_cast<std::uint64_t>(k + 1) * (finest >> (level + 1));
+        record_events(i, f.gd[k], gn, end, finest);
+      }
+      g0 = f.gd[1];
+      pos += finest >> level;
+      if (level > 0 && (pos & ((finest >> (level - 1)) - 1)) == 0) --level;  // try longer
+    }
+  }
 
   // Whether a device whose switching state is `on` switched on (R_d fell below 1/g_node) at
   // conductance gd; it re-arms above 4/g_node.

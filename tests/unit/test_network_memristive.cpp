@@ -319,6 +319,46 @@ interval = "10us"
   EXPECT_NEAR(sd, 0.1, 0.01);
 }
 
+// The hybrid integrator (vectorized steps of 100 us, neurons that spike or switch again in
+// adaptive sub-steps) gives the same spikes for any thread count, and its keys are checked.
+TEST(NetworkMemristive, HybridIntegratorIsBitIdenticalForOneAndTwoThreadsAndChecksItsKeys) {
+  std::string cfg = noisy;
+  auto replace = [](std::string& s, const std::string& from, const std::string& to) {
+    const auto at = s.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+  };
+  replace(cfg, "dt = \"5us\"", "dt = \"100us\"");
+  replace(cfg, "tau_in = \"1ms\"", "tau_in = \"1ms\", integrator = \"hybrid\"");
+  const auto models = builtin_models();
+  std::vector<collect> runs(2);
+  for (int k = 0; k < 2; ++k) {
+    auto s = parse(cfg);
+    s.run.threads = k + 1;
+    network net(s, models);
+    net.run(runs[static_cast<std::size_t>(k)]);
+  }
+  ASSERT_GT(runs[0].all.size(), 20u);
+  ASSERT_EQ(runs[0].all.size(), runs[1].all.size());
+  for (std::size_t i = 0; i < runs[0].all.size(); ++i) {
+    ASSERT_EQ(runs[0].all[i].step, runs[1].all[i].step) << i;
+    ASSERT_EQ(runs[0].all[i].id, runs[1].all[i].id) << i;
+  }
+  auto err = [&](const std::string& from, const std::string& to) {
+    std::string s = cfg;
+    replace(s, from, to);
+    return test::input_error_of([&] { network net(parse(s), models); });
+  };
+  EXPECT_TRUE(test::contains(err("\"hybrid\"", "\"rk4\""),
+                             "net.toml:10: integrator must be \"fixed\", \"adaptive\" or"));
+  EXPECT_TRUE(test::contains(err("\"hybrid\"", "\"fixed\", sub_levels = 3"),
+                             "sub_levels = 3 needs integrator = \"adaptive\" or \"hybrid\""));
+  EXPECT_TRUE(test::contains(err("\"hybrid\"", "\"hybrid\", sub_levels = 2.5"),
+                             "sub_levels = 2.5 must be a whole number"));
+  EXPECT_TRUE(test::contains(err("zhao2025-calibrated", "ag-pulse-fit"),
+                             "the memristor model 'wang2024' cannot give each device its own"));
+}
+
 TEST(NetworkMemristive, ConfigurationErrorsNameTheKey) {
   auto err = [](const std::string& from, const std::string& to) {
     std::string s = noisy;
