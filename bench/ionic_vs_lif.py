@@ -10,6 +10,7 @@ the dm1t1r network's rate, ISI CV and ISI distribution against a reference run a
 step (--reference-dt).
 
 Usage: /usr/bin/python3 bench/ionic_vs_lif.py BUILD_DIR [--neurons 2000] [--duration 1]
+       [--integrator fixed|adaptive|hybrid]
        [--dt 100us --dt ...] [--sub-levels N] [--reference-dt 2us] [--reps 3]
 Prints one JSON line per configuration, then the ratios. Timings are the best of --reps.
 """
@@ -29,7 +30,10 @@ p.add_argument("build")
 p.add_argument("--neurons", type=int, default=2000)
 p.add_argument("--duration", type=float, default=1.0, help="biological time [s]")
 p.add_argument("--dt", action="append", help="dm1t1r steps to time (default 100us)")
-p.add_argument("--sub-levels", type=int, default=0, help="adaptive sub-steps (0: fixed step)")
+p.add_argument("--integrator", choices=["fixed", "adaptive", "hybrid"], default="fixed",
+               help="the dm1t1r population's integrator")
+p.add_argument("--sub-levels", type=int, default=0,
+               help="sub-steps of the adaptive and hybrid integrators (0: their defaults)")
 p.add_argument("--reference-dt", default="2us", help="fixed step of the accuracy reference")
 p.add_argument("--reps", type=int, default=3)
 p.add_argument("--seed", type=int, default=1)
@@ -74,8 +78,9 @@ type = "spikes"
 '''
 
 
-def dm1t1r(dt, sub_levels):
-    extra = f", sub_levels = {sub_levels}" if sub_levels else ""
+def dm1t1r(dt, integrator, sub_levels):
+    extra = f', integrator = "{integrator}"'
+    extra += f", sub_levels = {sub_levels}" if sub_levels else ""
     return network("dm1t1r", dt, f'params = {{ preset = "zhao2025-calibrated", tau_in = "1ms"{extra} }}',
                    "in", '{ uniform = ["0.02V", "0.06V"] }', "0.8V")
 
@@ -130,7 +135,7 @@ def ks(a, b):
 
 
 rows = []
-ref = run("reference", dm1t1r(args.reference_dt, 0), 1)
+ref = run("reference", dm1t1r(args.reference_dt, "fixed", 0), 1)
 ref_isi, ref_cv = isis(ref["out"])
 ref["isi_cv"] = ref_cv
 print(json.dumps(ref))
@@ -143,9 +148,9 @@ text = text[:text.index("[[recorder]]", text.index("[[recorder]]") + 1)]  # spik
 cuba = run("cuba", text, args.reps, size=4000)
 print(json.dumps(cuba))
 for dt in steps:
-    r = run(f"dm1t1r-{dt}", dm1t1r(dt, args.sub_levels), args.reps)
+    r = run(f"dm1t1r-{dt}", dm1t1r(dt, args.integrator, args.sub_levels), args.reps)
     isi, cv = isis(r["out"])
-    r.update({"dt": dt, "sub_levels": args.sub_levels, "isi_cv": cv,
+    r.update({"dt": dt, "integrator": args.integrator, "sub_levels": args.sub_levels, "isi_cv": cv,
               "rate_vs_reference": r["rate_hz"] / ref["rate_hz"] - 1,
               "cv_vs_reference": cv / ref_cv - 1, "ks_isi": ks(isi, ref_isi),
               "x_lif": r["s_per_neuron_second"] / base["s_per_neuron_second"],
@@ -161,7 +166,8 @@ print(f"lif_cuba, same size and drive: {base['rate_hz']:.2f} Hz, "
 print(f"CUBA network (examples/networks/cuba.toml): {cuba['rate_hz']:.2f} Hz, "
       f"{cuba['s_per_neuron_second'] * 1e6:.2f} us per neuron-second")
 for r in rows:
-    print(f"dm1t1r dt {r['dt']}{' adaptive ' + str(r['sub_levels']) if r['sub_levels'] else ''}: "
+    levels = f" sub_levels {r['sub_levels']}" if r["sub_levels"] else ""
+    print(f"dm1t1r dt {r['dt']} {r['integrator']}{levels}: "
           f"{r['s_per_neuron_second'] * 1e6:.1f} us per neuron-second = {r['x_cuba']:.1f}x CUBA "
           f"(goal <= 30x: {'met' if r['x_cuba'] <= 30 else 'NOT met'}), {r['x_lif']:.1f}x "
           f"lif_cuba with the same drive; rate {r['rate_hz']:.2f} Hz "

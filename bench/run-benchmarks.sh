@@ -124,13 +124,15 @@ else
   scale_rc=1
 fi
 
-# Ionic against LIF networks: a recurrent network of 2000 dm1t1r neurons at 100 us steps beside
+# Ionic against LIF networks: a recurrent network of 2000 dm1t1r neurons at 100 us steps (the
+# fixed and the hybrid integrator) beside
 # lif_cuba of the same size and drive, cost per neuron and biological second, and the dm1t1r
 # network's rate, ISI CV and ISI distribution against its fixed 2 us reference.
 echo
 echo "== ionic networks: 2000 dm1t1r neurons vs lif_cuba, 1 s, one thread"
 ionic_rc=0
 "$py" "$here/ionic_vs_lif.py" "$build" || ionic_rc=$?
+"$py" "$here/ionic_vs_lif.py" "$build" --integrator hybrid || ionic_rc=$?
 
 # NIR graphs (the Braille RNN, a 784-500-10 LIF network) beside a plain-torch loop of the same
 # equations, batch 1 and 256, one thread.

@@ -176,29 +176,27 @@ class compact_batch {
     // the device's voltage: the input at the step's midpoint against the node's mean over the
     // step, predicted with the device's conductance at the start
     v_mid_.resize(n);
+    v_end_.resize(n);
     dev_->conductances(g_d_);
-    for (std::size_t i = 0; i < n; ++i) {
-      v_mid_[i] = in.held[i] + in.relaxing_at(i, 0.5 * dt_);
-      double mean = node_[i];
-      c_.node_step_relaxing(node_[i], in.held[i], in.relaxing.empty() ? 0.0 : in.relaxing[i],
-                            in.tau, g_d_[i], g_node_[i], dt_, &mean);
-      v_d_[i] = c_.device_voltage(v_mid_[i], mean);
-    }
+    const double half = in.relaxing.empty() ? 0.0 : std::exp(-0.5 * dt_ / in.tau);
+    for (std::size_t i = 0; i < n; ++i)
+      v_mid_[i] = in.held[i] + (half == 0 ? 0.0 : in.relaxing[i] * half);
+    node_means(in);
+    for (std::size_t i = 0; i < n; ++i) v_d_[i] = c_.device_voltage(v_mid_[i], mean_[i]);
     dev_->advance_dyadic({dt_, 0, static_cast<std::uint64_t>(step)}, v_d_);
     dev_->conductances(g_d_);
+    node_means(in);
     redo_.clear();
     for (std::size_t i = 0; i < n; ++i) {
       const double gd = g_d_[i], gn = g_node_[i];
-      const double b = in.relaxing.empty() ? 0.0 : in.relaxing[i];
-      double mean = 0;
-      node_[i] = c_.node_step_relaxing(node_[i], in.held[i], b, in.tau, gd, gn, dt_, &mean);
+      node_[i] = v_end_[i];
       spiked_[i] = c_.spike(armed_[i], node_[i], gd, gn);
       switched_[i] = track_switching(i, gd, gn);
       spike_time_[i] = -1;
       if (spiked_[i] || switched_[i])
         redo_.push_back(i);
       else if (track_energy_)
-        c_.energy(v_mid_[i], mean, gd, gn, dt_, e_in_[i], e_out_[i]);
+        c_.energy(v_mid_[i], mean_[i], gd, gn, dt_, e_in_[i], e_out_[i]);
     }
     saved_.resize(k_state);
     for (const std::size_t i : redo_) {  // save_device's order is that of state_names()
@@ -237,10 +235,27 @@ class compact_batch {
   std::uint64_t evaluations_ = 0, redone_ = 0;
   bool track_energy_ = true;
   std::vector<std::vector<double>> start_;  // advance_hybrid: device states and nodes at the start
-  std::vector<double> v_mid_;
+  std::vector<double> v_mid_, v_end_;
   std::vector<std::uint8_t> armed_start_, on_start_;
   std::vector<std::size_t> redo_;
   std::vector<double> saved_;  // one device's state (adaptive sub-steps)
+
+  // The node of every neuron over the step for the device conductances g_d_ from node_: its mean
+  // into mean_ and its end into v_end_ (vectorized where the circuit can).
+  void node_means(const input_voltage& in) {
+    if constexpr (requires {
+                    c_.node_steps_relaxing(in.held, in.relaxing, in.tau, g_d_, g_node_, dt_, node_,
+                                           v_end_, mean_);
+                  }) {
+      if (c_.node_steps_relaxing(in.held, in.relaxing, in.tau, g_d_, g_node_, dt_, node_, v_end_,
+                                 mean_))
+        return;
+    }
+    for (std::size_t i = 0; i < size(); ++i)
+      v_end_[i] =
+          c_.node_step_relaxing(node_[i], in.held[i], in.relaxing.empty() ? 0.0 : in.relaxing[i],
+                                in.tau, g_d_[i], g_node_[i], dt_, &mean_[i]);
+  }
 
   // Adaptive sub-steps of neuron i over step number `step` (advance_adaptive).
   void adapt(std::int64_t step, std::size_t i, const input_voltage& in, const adaptive_options& o) {

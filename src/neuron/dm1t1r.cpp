@@ -26,6 +26,20 @@ bool gate_steps(const double* v_in, const double* g_d, const double* g_c, double
   }
   return false;
 }
+
+bool gate_steps_relaxing(const gate_relaxing_batch& s) {
+  switch (best_simd_isa()) {
+    case simd_isa::avx512:
+      gate_steps_relaxing_avx512bw(s);
+      return true;
+    case simd_isa::avx2:
+      gate_steps_relaxing_avx2(s);
+      return true;
+    case simd_isa::sse2:
+      break;
+  }
+  return false;
+}
 }  // namespace ionsim::detail
 
 namespace ionsim::neuron {

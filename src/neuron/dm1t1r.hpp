@@ -131,6 +131,16 @@ struct gate_circuit {
                             double dt, double* mean) const {
     return gate_step_relaxing(v_g, a, b, tau_in, g_d, g_c, n.c_g, dt, mean);
   }
+  // node_step_relaxing for a whole batch from v0 into v1 and mean (b empty: held inputs),
+  // vectorized: false (nothing done) where the CPU cannot.
+  bool node_steps_relaxing(std::span<const double> a, std::span<const double> b, double tau_in,
+                           std::span<const double> g_d, std::span<const double> g_c, double dt,
+                           std::span<const double> v0, std::span<double> v1,
+                           std::span<double> mean) const {
+    return detail::gate_steps_relaxing({a.data(), b.empty() ? nullptr : b.data(), tau_in,
+                                        g_d.data(), g_c.data(), n.c_g, dt, v0.data(), v1.data(),
+                                        mean.data(), v1.size()});
+  }
   bool spike(std::uint8_t& armed, double v_g, double, double) const {
     return rising_edge(armed, v_g, n.v_spike, n.v_rearm);
   }

@@ -1,4 +1,4 @@
-// gate_steps for avx2 (see gate_kernel.inl).
+// gate_steps and gate_steps_relaxing for avx2 (see gate_kernel.inl).
 #include <xsimd/xsimd.hpp>
 
 #include "neuron/gate_kernel.hpp"
@@ -11,6 +11,10 @@ namespace {
 void gate_steps_avx2(const double* v_in, const double* g_d, const double* g_c, double c_g,
                      double dt, double* node, double* mean, std::size_t n) {
   gate_steps_impl<xsimd::avx2>(v_in, g_d, g_c, c_g, dt, node, mean, n);
+}
+
+void gate_steps_relaxing_avx2(const gate_relaxing_batch& s) {
+  gate_steps_relaxing_impl<xsimd::avx2>(s);
 }
 
 }  // namespace ionsim::detail

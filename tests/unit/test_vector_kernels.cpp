@@ -28,13 +28,14 @@ struct isa {
   std::function<void(const double*, const double*, const double*, double, double, double*, double*,
                      std::size_t)>
       gate;
+  std::function<void(const detail::gate_relaxing_batch&)> gate_relaxing;
 };
 
 std::vector<isa> kernels() {
   return {{"avx2", simd_supported(simd_isa::avx2), detail::zhao2025_advance_avx2,
-           detail::gate_steps_avx2},
+           detail::gate_steps_avx2, detail::gate_steps_relaxing_avx2},
           {"avx512", simd_supported(simd_isa::avx512), detail::zhao2025_advance_avx512bw,
-           detail::gate_steps_avx512bw}};
+           detail::gate_steps_avx512bw, detail::gate_steps_relaxing_avx512bw}};
 }
 
 // Device id's voltage at step k: ramps across the drift threshold, different for each device.
@@ -118,6 +119,42 @@ TEST(VectorKernels, GateNodeStepAgreesWithTheScalarStep) {
       const double v = neuron::gate_step(start[i], v_in[i], g_d[i], g_c[i], 10e-12, 5e-6, &m);
       EXPECT_NEAR(node[i], v, 1e-14 * (std::fabs(v) + 1e-3)) << i;
       EXPECT_NEAR(mean[i], m, 1e-14 * (std::fabs(m) + 1e-3)) << i;
+    }
+  }
+  if (tested == 0) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: the scalar step runs";
+}
+
+// The node with a relaxing input, against gate_step_relaxing: off to on conductances, a held
+// input (b = 0), the resonance r = 1 / tau_in (g_d = 6 nS with g_c = 4 nS, C_g = 10 pF,
+// tau_in = 1 ms) and its neighbourhood, a partial last block; and without relaxing parts.
+TEST(VectorKernels, RelaxingGateNodeStepAgreesWithTheScalarStep) {
+  const std::size_t n = 13;
+  const double c_g = 10e-12, tau = 1e-3, dt = 1e-4;
+  std::vector<double> a(n), b(n), g_d(n), g_c(n, 4e-9), start(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    a[i] = 0.05 * static_cast<double>(i);
+    b[i] = i % 3 == 0 ? 0.0 : 0.3 + 0.01 * static_cast<double>(i);
+    g_d[i] = std::pow(10.0, -12.0 + 0.6 * static_cast<double>(i));
+    start[i] = 0.02 * static_cast<double>(i % 4);
+  }
+  g_d[4] = 6e-9;          // x = 0
+  g_d[5] = 6e-9 * 1.001;  // |x| < 1e-4
+  int tested = 0;
+  for (const isa& k : kernels()) {
+    if (!k.available) continue;
+    ++tested;
+    SCOPED_TRACE(k.name);
+    for (const bool held : {false, true}) {
+      std::vector<double> node(n), mean(n);
+      k.gate_relaxing({a.data(), held ? nullptr : b.data(), held ? 0.0 : tau, g_d.data(),
+                       g_c.data(), c_g, dt, start.data(), node.data(), mean.data(), n});
+      for (std::size_t i = 0; i < n; ++i) {
+        double m = 0;
+        const double v = neuron::gate_step_relaxing(start[i], a[i], held ? 0.0 : b[i], tau, g_d[i],
+                                                    g_c[i], c_g, dt, &m);
+        EXPECT_NEAR(node[i], v, 1e-13 * (std::fabs(v) + 1e-3)) << i << (held ? " held" : "");
+        EXPECT_NEAR(mean[i], m, 1e-13 * (std::fabs(m) + 1e-3)) << i << (held ? " held" : "");
+      }
     }
   }
   if (tested == 0) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: the scalar step runs";
