@@ -125,9 +125,9 @@ else
 fi
 
 # Ionic against LIF networks: a recurrent network of 2000 dm1t1r neurons at 100 us steps (the
-# fixed and the hybrid integrator) beside
-# lif_cuba of the same size and drive, cost per neuron and biological second, and the dm1t1r
-# network's rate, ISI CV and ISI distribution against its fixed 2 us reference.
+# fixed and the hybrid integrator) beside lif_cuba of the same size and drive, cost per neuron
+# and biological second, and the dm1t1r network's rate, ISI CV and ISI distribution against its
+# fixed 2 us reference.
 echo
 echo "== ionic networks: 2000 dm1t1r neurons vs lif_cuba, 1 s, one thread"
 ionic_rc=0

@@ -172,7 +172,7 @@ bool zhao2025_model::advance_dyadic_range(const dyadic_interval& iv,
   const double inv_sqrt_h = 1.0 / std::sqrt(iv.h());
   for (std::size_t i = first; i < last; ++i) {
     if (at_rest(i, v_device[i])) continue;
-    const auto dw = tree.increment(first_id_ + i, iv.level, iv.index);
+    const auto dw = tree.increment(first_id_ + i, iv.level, iv.index, tree_cache_);
     st(x1_[i], x2_[i], v_device[i], dw[0] * inv_sqrt_h, dw[1] * inv_sqrt_h, mu_scale_[i]);
   }
   return true;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/brownian.hpp"
 #include "core/dual.hpp"
 #include "core/params.hpp"
 #include "core/random.hpp"
@@ -174,6 +175,7 @@ class zhao2025_model final : public device_model {
   philox rng_;
   double off_norm_;
   std::vector<double> x1_, x2_, mu_scale_;
+  brownian_tree::cache tree_cache_;  // the Brownian tree of the device last advanced alone
   std::vector<zhao2025_step> steps_;
   std::size_t next_step_ = 0;
 };

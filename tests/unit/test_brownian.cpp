@@ -59,5 +59,27 @@ TEST(BrownianTree, IsAPureFunctionOfItsKeys) {
   EXPECT_NE(a.increment(9, 4, 100), a.increment(10, 4, 100));
 }
 
+// The cached increments are the tree's, bit for bit, in any order of queries, across ids and
+// roots (the cache switching between them), and beyond the cached levels.
+TEST(BrownianTree, CachedIncrementsAreTheTreesBitForBit) {
+  const brownian_tree tree(9, 1e-4);
+  brownian_tree::cache c;
+  std::uint64_t state = 12345;
+  const auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 11;
+  };
+  for (int tree_no = 0; tree_no < 400; ++tree_no) {  // 50 queries under each (id, root)
+    const std::uint64_t id = next() % 3, root = next() % 4;
+    for (int q = 0; q < 50; ++q) {
+      const int level = static_cast<int>(next() % 13);  // up to 12 (cached: 10)
+      const std::uint64_t index = (root << level) + (next() & ((std::uint64_t{1} << level) - 1));
+      const auto a = tree.increment(id, level, index), b = tree.increment(id, level, index, c);
+      ASSERT_EQ(a[0], b[0]) << tree_no << " " << q;
+      ASSERT_EQ(a[1], b[1]) << tree_no << " " << q;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ionsim
