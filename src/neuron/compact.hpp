@@ -157,10 +157,10 @@ class compact_batch {
   // the step (predicted with the device's conductance at the start), the node then exact for the
   // input relaxing and the device's conductance at the step's end. A neuron whose step so taken
   // has a spike or a switching (R_d falling below 1/g_node) is put back to the step's start and
-  // takes it again in adaptive sub-steps (advance_adaptive with `o`), on the same Brownian path:
-  // its switching and spike are resolved in time (spike_time). Integrating and relaxing neurons
-  // cost one vectorized device step. False where the device model cannot advance part of its
-  // batch (nothing advanced).
+  // takes it again in sub-steps of dt / 2^o.max_level, each as advance_adaptive's finest (the
+  // same Brownian path, split): its switching and spike are resolved to the sub-step
+  // (spike_time). Integrating and relaxing neurons cost one vectorized device step. False where
+  // the device model cannot advance part of its batch (nothing advanced).
   bool advance_hybrid(std::int64_t step, const input_voltage& in, const adaptive_options& o) {
     IONSIM_ASSERT(in.held.size() == size() &&
                   (in.relaxing.empty() || in.relaxing.size() == size()));
@@ -205,7 +205,7 @@ class compact_batch {
       node_[i] = start_[k_state][i];
       armed_[i] = armed_start_[i];
       on_[i] = on_start_[i];
-      adapt(step, i, in, o);
+      adapt(step, i, in, o, true);
     }
     redone_ += redo_.size();
     return true;
@@ -258,7 +258,9 @@ class compact_batch {
   }
 
   // Adaptive sub-steps of neuron i over step number `step` (advance_adaptive).
-  void adapt(std::int64_t step, std::size_t i, const input_voltage& in, const adaptive_options& o) {
+  // uniform: every sub-step at the finest level (no step doubling).
+  void adapt(std::int64_t step, std::size_t i, const input_voltage& in, const adaptive_options& o,
+             bool uniform = false) {
     const bool noisy = dev_->path_noise();
     const std::uint64_t finest = std::uint64_t{1} << o.max_level;
     const double unit = dt_ / static_cast<double>(finest);  // [s] the finest sub-step
@@ -267,7 +269,7 @@ class compact_batch {
     spike_time_[i] = -1;
     const double gn = g_node_[i];
     std::uint64_t pos = 0;  // in units of the finest sub-step
-    int level = 0;
+    int level = uniform ? o.max_level : 0;
     double g0 = 1.0 / dev_->resistance(i);  // the device's conductance at pos
     // One sub-step of level l from finest position p, the node from v: the node at its end;
     // its input, mean node voltage and device conductance into *vi, *mean, *gd.
