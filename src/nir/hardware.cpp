@@ -250,6 +250,7 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
   pop.model = "dm1t1r";
   pop.size = grid.size();
   toml::table params{{"preset", h.preset}};
+  if (!h.integrator.empty()) params.insert_or_assign("integrator", h.integrator);
   if (h.sub_levels > 0) params.insert_or_assign("sub_levels", h.sub_levels);
   for (const auto& [k, v] : quiet_overrides) params.insert_or_assign(k, v);
   pop.params = params;
@@ -396,6 +397,7 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample,
     p.model = "dm1t1r";
     p.size = hn.size;
     toml::table params{{"preset", h_.preset}, {"tau_in", hn.tau_in}, {"v_max", hn.v_max}};
+    if (!h_.integrator.empty()) params.insert_or_assign("integrator", h_.integrator);
     if (h_.sub_levels > 0) params.insert_or_assign("sub_levels", h_.sub_levels);
     for (const auto& [k, v] : memristor_overrides_) params.insert_or_assign(k, v);
     p.params = params;

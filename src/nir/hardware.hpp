@@ -31,8 +31,9 @@ struct hardware_options {
   double tau_in = 50e-3;
   double dilation = 0;  // [1] hardware seconds per graph second; 0: tau_in / shortest membrane tau
   double dt = 5e-6;     // [s] the hardware's step
-  // The neurons' adaptive sub-steps down to dt / 2^sub_levels (0: fixed steps of dt; the
-  // dm1t1r population's sub_levels)
+  // The neurons' integrator ("fixed", "adaptive", "hybrid"; empty: the dm1t1r population's
+  // default) and its sub-steps down to dt / 2^sub_levels (0: the integrator's default)
+  std::string integrator;
   int sub_levels = 0;
   // [V] integrator volts per threshold (u = v / v_threshold); 0: half the range over which
   // the neuron's spike count rises (from v_on to the top, above which the memristor stays on)

@@ -333,6 +333,9 @@ task_result run_snn(const task_config& c,
                        {"steps", s.steps},
                        {"dt_s", s.dt},
                        {"hardware_dt_s", s.options.dt},
+                       {"integrator", s.options.integrator.empty()
+                                          ? (s.options.sub_levels > 0 ? "adaptive" : "fixed")
+                                          : s.options.integrator},
                        {"sub_levels", s.options.sub_levels},
                        {"max_rate_per_step", s.max_rate},
                        {"kind", s.hardware}};
@@ -545,9 +548,10 @@ task_config parse_task_config(const std::string& text, const std::string& source
   if (const auto* n = root.get("snn")) {
     if (c.temporal()) rd.fail(*n, "[snn] classifies images: task digits or fashion_mnist");
     const toml::table& t = rd.table(*n, "[snn]");
-    std::vector<std::string> keys = {
-        "graph", "steps",     "dt",    "max_rate",     "hardware", "tau_in",      "noise",
-        "seed",  "calibrate", "sweep", "sweep_values", "energy",   "hardware_dt", "sub_levels"};
+    std::vector<std::string> keys = {"graph",       "steps",      "dt",           "max_rate",
+                                     "hardware",    "tau_in",     "noise",        "seed",
+                                     "calibrate",   "sweep",      "sweep_values", "energy",
+                                     "hardware_dt", "sub_levels", "integrator"};
     std::vector<std::string> sweepable = {"noise"};
     for (const auto& f : network::memristive_fields())
       if (nir::crossbar_option(f.name)) {
@@ -576,6 +580,8 @@ task_config parse_task_config(const std::string& text, const std::string& source
       h.sub_levels = static_cast<int>(rd.integer(*k, "sub_levels", 0));
       if (h.sub_levels > 16) rd.fail(*k, "sub_levels must be at most 16");
     }
+    if (const auto* k = t.get("integrator"))
+      h.integrator = rd.choice(*k, "integrator", {"fixed", "adaptive", "hybrid"});
     for (const auto& f : network::memristive_fields())  // the crossbar's options
       if (const auto* k = t.get(f.name); k && nir::crossbar_option(f.name))
         h.crossbar.*(f.member) = rd.quantity(*k, f.name, f.unit == "1" ? "" : f.unit);

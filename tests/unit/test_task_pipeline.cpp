@@ -43,9 +43,12 @@ TEST(TaskConfig, ProblemsNameTheFileAndLine) {
   EXPECT_TRUE(contains(err(snn + "max_rate = 2\n"), "max_rate must be in (0, 1]"));
   EXPECT_TRUE(contains(err(snn + "sub_levels = 17\n"), "t.toml:4: sub_levels must be at most 16"));
   EXPECT_TRUE(contains(err(snn + "hardware_dt = \"-1us\"\n"), "t.toml:4"));
-  const auto hw = parse_task_config(snn + "hardware_dt = \"20us\"\nsub_levels = 3\n", "t.toml");
+  EXPECT_TRUE(contains(err(snn + "integrator = \"rk4\"\n"), "t.toml:4"));
+  const auto hw = parse_task_config(
+      snn + "hardware_dt = \"20us\"\nsub_levels = 3\nintegrator = \"hybrid\"\n", "t.toml");
   EXPECT_DOUBLE_EQ(hw.snn.options.dt, 20e-6);
   EXPECT_EQ(hw.snn.options.sub_levels, 3);
+  EXPECT_EQ(hw.snn.options.integrator, "hybrid");
   EXPECT_TRUE(contains(err(snn + "hardware = \"ideal\"\ncalibrate = 4\n"), "need hardware"));
   EXPECT_TRUE(contains(err("task = \"henon\"\n[snn]\ngraph = \"g.nir\"\n"), "classifies images"));
   EXPECT_EQ(parse_task_config(snn, "dir/t.toml").snn.graph, "dir/g.nir");  // beside the file
