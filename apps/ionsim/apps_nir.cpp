@@ -61,6 +61,14 @@ nir_commands::nir_commands(CLI::App& app) {
                    "hardware: seconds of hardware per second of the graph (0: from --tau-in)")
       ->capture_default_str();
   run_->add_option("--hardware-dt", hw_dt_, "hardware: step")->capture_default_str();
+  run_->add_option("--integrator", hw_.integrator,
+                   "hardware: the neurons' integrator, fixed, adaptive or hybrid (default: fixed)")
+      ->check(CLI::IsMember({"fixed", "adaptive", "hybrid"}));
+  run_->add_option("--sub-levels", hw_.sub_levels,
+                   "hardware: sub-steps of the adaptive and hybrid integrators down to "
+                   "hardware-dt / 2^N (0: their defaults)")
+      ->check(CLI::Range(0, 16))
+      ->capture_default_str();
   run_->add_option("--gain", hw_.gain,
                    "hardware: integrator volts per threshold (0: half the range over which the "
                    "neuron's spike count rises)")

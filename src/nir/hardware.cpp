@@ -622,6 +622,8 @@ std::string hardware_mapping::describe() const {
   j["dilation"] = dilation_;
   j["dt_graph_s"] = o_.dt;
   j["dt_hardware_s"] = h_.dt;
+  j["integrator"] = h_.integrator_name();
+  j["sub_levels"] = h_.sub_levels;
   j["sample_steps"] = steps_;
   j["neuron_v_on_V"] = v_on_;
   j["neuron_v_top_V"] = v_top_;

@@ -333,9 +333,7 @@ task_result run_snn(const task_config& c,
                        {"steps", s.steps},
                        {"dt_s", s.dt},
                        {"hardware_dt_s", s.options.dt},
-                       {"integrator", s.options.integrator.empty()
-                                          ? (s.options.sub_levels > 0 ? "adaptive" : "fixed")
-                                          : s.options.integrator},
+                       {"integrator", s.options.integrator_name()},
                        {"sub_levels", s.options.sub_levels},
                        {"max_rate_per_step", s.max_rate},
                        {"kind", s.hardware}};

@@ -101,22 +101,30 @@ TEST(NirHardware, RefusesWhatItCannotMap) {
                              "input step 3, column 1: 0.5 is not a spike (0 or 1)"));
 }
 
-// A strong input makes the mapped neuron spike; the output carries the spikes x height.
+// A strong input makes the mapped neuron spike; the output carries the spikes x height. The same
+// with the hybrid integrator at 100 us steps, which the description records.
 TEST(NirHardware, StrongInputFires) {
-  const hardware_mapping m(two_lif(), millisecond(), {}, 20);
-  std::vector<double> x(40, 0.0);
-  for (std::size_t t = 0; t < 20; ++t) x[2 * t] = 1;  // input 0 on every step: u -> 2 and 1
-  const auto r = m.run(x.data());
-  ASSERT_EQ(r.nodes.size(), 1u);
-  double n0 = 0, n1 = 0, out = 0;
-  for (std::size_t t = 0; t < 20; ++t) {
-    n0 += r.nodes[0].spikes[2 * t];
-    n1 += r.nodes[0].spikes[2 * t + 1];
+  hardware_options hybrid;
+  hybrid.integrator = "hybrid";
+  hybrid.dt = 100e-6;
+  for (const hardware_options& h : {hardware_options{}, hybrid}) {
+    SCOPED_TRACE(h.integrator_name());
+    const hardware_mapping m(two_lif(), millisecond(), h, 20);
+    EXPECT_TRUE(test::contains(m.describe(), "\"integrator\": \"" + h.integrator_name() + "\""));
+    std::vector<double> x(40, 0.0);
+    for (std::size_t t = 0; t < 20; ++t) x[2 * t] = 1;  // input 0 on every step: u -> 2 and 1
+    const auto r = m.run(x.data());
+    ASSERT_EQ(r.nodes.size(), 1u);
+    double n0 = 0, n1 = 0, out = 0;
+    for (std::size_t t = 0; t < 20; ++t) {
+      n0 += r.nodes[0].spikes[2 * t];
+      n1 += r.nodes[0].spikes[2 * t + 1];
+    }
+    for (double v : r.output) out += v;
+    EXPECT_GE(n0, 1);  // u_inf = 2 thresholds: fires
+    EXPECT_EQ(n1, 0);  // u_inf = 0.5 / 2: silent
+    EXPECT_EQ(out, n0 + n1);
   }
-  for (double v : r.output) out += v;
-  EXPECT_GE(n0, 1);  // u_inf = 2 thresholds: fires
-  EXPECT_EQ(n1, 0);  // u_inf = 0.5 / 2: silent
-  EXPECT_EQ(out, n0 + n1);
 }
 
 // The counts for the energy model, by hand: each spike of input 0 reads both columns of both
