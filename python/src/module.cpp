@@ -531,13 +531,24 @@ class nir_hardware {
         h.seed = py::cast<std::uint64_t>(value);
       else if (k == "threads")
         h.threads = py::cast<int>(value);
-      else {
+      else if (k == "integrator") {
+        h.integrator = py::cast<std::string>(value);
+        if (h.integrator != "fixed" && h.integrator != "adaptive" && h.integrator != "hybrid")
+          throw input_error(fmt::format(
+              "integrator = '{}': it must be 'fixed', 'adaptive' or 'hybrid'", h.integrator));
+      } else if (k == "sub_levels") {
+        h.sub_levels = py::cast<int>(value);
+        if (h.sub_levels < 0 || h.sub_levels > 16)
+          throw input_error(fmt::format("sub_levels = {}: it must be 0 to 16", h.sub_levels));
+      } else {
         double* field = k == "tau_in"        ? &h.tau_in
                         : k == "dilation"    ? &h.dilation
                         : k == "dt_hardware" ? &h.dt
                         : k == "gain"        ? &h.gain
                                              : nullptr;
-        std::string known = "preset, tau_in, dilation, dt_hardware, gain, noise, seed, threads";
+        std::string known =
+            "preset, tau_in, dilation, dt_hardware, integrator, sub_levels, gain, noise, seed, "
+            "threads";
         for (const auto& f : network::memristive_fields()) {  // the crossbar's options
           if (!nir::crossbar_option(f.name)) continue;
           if (k == f.name) field = &(h.crossbar.*(f.member));
@@ -730,8 +741,10 @@ inputs, with the options that NIR leaves open (docs/nir.md): dt [s], reset 'zero
 run --hardware 1m1t1r` (docs/nir.md): LIF and CubaLIF nodes become dm1t1r populations, weight
 matrices differential crossbar pairs, run by the network engine `dilation` times slower.
 steps: the samples' length; dt, reset, spike, method: the ideal graph's options. Hardware
-options (keywords, SI units): preset, tau_in, dilation, dt_hardware, gain, noise (bool), seed
-(the chip's programmed state and the noise), threads (samples side by side), and the crossbar's
+options (keywords, SI units): preset, tau_in, dilation, dt_hardware, integrator ('fixed',
+'adaptive', 'hybrid') and sub_levels (the hardware neurons' integrator, docs/neuron/adaptive.md),
+gain, noise (bool), seed (the chip's programmed state and the noise), threads (samples side by
+side), and the crossbar's
 (docs/network/engine.md, memristive synapses): g_min, g_max, levels, d2d, read_noise,
 prog_noise, stuck_off, stuck_on, drift_nu, drift_nu_std, drift_time, drift_t0, v_read, t_read.)")
       .def(py::init<const std::string&, std::size_t, double, const std::string&, const std::string&,

@@ -116,3 +116,13 @@ def test_hardware_mapping_as_the_command_line(cli, tmp_path):
         hw.run(np.full((30, 64), 0.5))
     with pytest.raises(ionsim.InputError, match="unknown hardware option 'levles'"):
         ionsim.NirHardware(graph, 30, dt=1e-3, levles=16)
+    with pytest.raises(ionsim.InputError, match="integrator = 'rk4'"):
+        ionsim.NirHardware(graph, 30, dt=1e-3, integrator="rk4")
+    # the hybrid integrator at 100 us steps, as `nir run --integrator hybrid --hardware-dt 100us`
+    hy = ionsim.NirHardware(graph, 30, dt=1e-3, dt_hardware=1e-4, integrator="hybrid")
+    assert hy.mapping["integrator"] == "hybrid" and hy.mapping["dt_hardware_s"] == 1e-4
+    code, _, err = cli("nir", "run", graph, "--input", "x.npy", "--dt", "1ms", "--hardware",
+                       "1m1t1r", "--hardware-dt", "100us", "--integrator", "hybrid", "--out", "oh")
+    assert code == 0, err
+    np.testing.assert_array_equal(np.load(tmp_path / "oh" / "output.npy"),
+                                  hy.run(x[0])["output"])
