@@ -63,7 +63,7 @@ nir_commands::nir_commands(CLI::App& app) {
   run_->add_option("--hardware-dt", hw_dt_, "hardware: step")->capture_default_str();
   run_->add_option("--integrator", hw_.integrator,
                    "hardware: the neurons' integrator, fixed, adaptive or hybrid (default: fixed)")
-      ->check(CLI::IsMember({"fixed", "adaptive", "hybrid"}));
+      ->check(CLI::IsMember(network::memristive_integrators));
   run_->add_option("--sub-levels", hw_.sub_levels,
                    "hardware: sub-steps of the adaptive and hybrid integrators down to "
                    "hardware-dt / 2^N (0: their defaults)")

@@ -4,6 +4,7 @@
 // ValueError) with the command line's message.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -533,7 +534,9 @@ class nir_hardware {
         h.threads = py::cast<int>(value);
       else if (k == "integrator") {
         h.integrator = py::cast<std::string>(value);
-        if (h.integrator != "fixed" && h.integrator != "adaptive" && h.integrator != "hybrid")
+        if (std::find(network::memristive_integrators.begin(),
+                      network::memristive_integrators.end(),
+                      h.integrator) == network::memristive_integrators.end())
           throw input_error(fmt::format(
               "integrator = '{}': it must be 'fixed', 'adaptive' or 'hybrid'", h.integrator));
       } else if (k == "sub_levels") {

@@ -117,7 +117,7 @@ void set_integrator(memristive_population_spec& spec, const std::string& integra
   if (sub_levels != std::floor(sub_levels))
     throw input_error(
         fmt::format("{}: sub_levels = {:g} must be a whole number (0 to 16)", source, sub_levels));
-  const std::string kind = !integrator.empty() ? integrator : sub_levels > 0 ? "adaptive" : "fixed";
+  const std::string kind = integrator_of(integrator, sub_levels);
   if (kind == "fixed" && sub_levels > 0)
     throw input_error(fmt::format(
         "{}: sub_levels = {:g} needs integrator = \"adaptive\" or \"hybrid\" (the fixed one "

@@ -6,12 +6,14 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "core/error.hpp"
 #include "core/params.hpp"
+#include "network/spec.hpp"
 
 namespace ionsim::network {
 
@@ -39,7 +41,8 @@ preset_params split_preset_params(const toml::table* t, const std::string& sourc
     }
     if (k == "integrator") {
       const auto s = node.template value<std::string>();
-      if (!s || (*s != "fixed" && *s != "adaptive" && *s != "hybrid"))
+      if (!s || std::find(memristive_integrators.begin(), memristive_integrators.end(), *s) ==
+                    memristive_integrators.end())
         throw input_error(fmt::format(
             "{}: integrator must be \"fixed\", \"adaptive\" or \"hybrid\"", where(source, node)));
       out.integrator = *s;

@@ -12,6 +12,14 @@
 
 namespace ionsim::network {
 
+// The integrators of memristive neuron populations (`integrator` in their params;
+// docs/neuron/adaptive.md), and the one that runs for `integrator` ("" where not given) and
+// `sub_levels`: not given, adaptive where sub_levels > 0, else fixed.
+inline const std::vector<std::string> memristive_integrators = {"fixed", "adaptive", "hybrid"};
+inline std::string integrator_of(const std::string& given, double sub_levels) {
+  return !given.empty() ? given : sub_levels > 0 ? "adaptive" : "fixed";
+}
+
 // A value, or a distribution drawn independently per neuron or per synapse.
 struct value_dist {
   enum class kind { constant, uniform, normal };

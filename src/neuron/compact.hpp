@@ -270,7 +270,7 @@ class compact_batch {
     const double gn = g_node_[i];
     std::uint64_t pos = 0;  // in units of the finest sub-step
     int level = uniform ? o.max_level : 0;
-    double g0 = 1.0 / dev_->resistance(i);  // the device's conductance at pos
+    double g0 = uniform ? 0.0 : 1.0 / dev_->resistance(i);  // the conductance at pos (doubling)
     // One sub-step of level l from finest position p, the node from v: the node at its end;
     // its input, mean node voltage and device conductance into *vi, *mean, *gd.
     const auto sub = [&](int l, std::uint64_t p, double v, bool noise, double* vi, double* mean,

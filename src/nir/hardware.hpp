@@ -36,9 +36,7 @@ struct hardware_options {
   std::string integrator;
   int sub_levels = 0;
   // The integrator that runs: `integrator`, else the population's default for sub_levels.
-  std::string integrator_name() const {
-    return !integrator.empty() ? integrator : sub_levels > 0 ? "adaptive" : "fixed";
-  }
+  std::string integrator_name() const { return network::integrator_of(integrator, sub_levels); }
   // [V] integrator volts per threshold (u = v / v_threshold); 0: half the range over which
   // the neuron's spike count rises (from v_on to the top, above which the memristor stays on)
   double gain = 0;

@@ -579,7 +579,7 @@ task_config parse_task_config(const std::string& text, const std::string& source
       if (h.sub_levels > 16) rd.fail(*k, "sub_levels must be at most 16");
     }
     if (const auto* k = t.get("integrator"))
-      h.integrator = rd.choice(*k, "integrator", {"fixed", "adaptive", "hybrid"});
+      h.integrator = rd.choice(*k, "integrator", network::memristive_integrators);
     for (const auto& f : network::memristive_fields())  // the crossbar's options
       if (const auto* k = t.get(f.name); k && nir::crossbar_option(f.name))
         h.crossbar.*(f.member) = rd.quantity(*k, f.name, f.unit == "1" ? "" : f.unit);
