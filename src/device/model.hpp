@@ -107,7 +107,10 @@ class device_model {
   // doubling would take for truncation error); such a model advances the drift alone when the
   // interval's `noise` is false.
   virtual bool path_noise() const { return false; }
-  virtual void save_device(std::size_t /*i*/, std::vector<double>& /*out*/) const {}
+  // Device i's whole state, beginning with the state_names() variables in their order (a
+  // retried sub-step, a checkpoint that does not depend on how devices are cut into batches);
+  // empty where the model cannot give one device's state.
+  virtual void save_device(std::size_t /*i*/, std::vector<double>& out) const { out.clear(); }
   virtual void restore_device(std::size_t /*i*/, const std::vector<double>& /*in*/) {}
 
   // Two-terminal drive by voltage waveforms from t0 over h [s]: v(t, out) writes each device's

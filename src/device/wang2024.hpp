@@ -78,6 +78,22 @@ class wang2024_model final : public device_model {
   void advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) override;
   void save_state(std::vector<double>& out) const override;
   void restore_state(const std::vector<double>& in) override;
+  // fil, res, s, r, the three rate multipliers, and the noise clock's index (common to the
+  // batch: every device advances over the same times).
+  void save_device(std::size_t i, std::vector<double>& out) const override {
+    out.assign(
+        {fil_[i], res_[i], s_[i], r_[i], m1_[i], m2_[i], m3_[i], static_cast<double>(noise_k_)});
+  }
+  void restore_device(std::size_t i, const std::vector<double>& in) override {
+    fil_[i] = in[0];
+    res_[i] = in[1];
+    s_[i] = in[2];
+    r_[i] = in[3];
+    m1_[i] = in[4];
+    m2_[i] = in[5];
+    m3_[i] = in[6];
+    noise_k_ = static_cast<std::int64_t>(in[7]);
+  }
 
   void set_drift_scale(std::size_t i, double s) override;
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 
+#include "core/archive.hpp"
 #include "core/error.hpp"
 #include "network/dm1t1r_model.hpp"
 #include "network/dm_lif_model.hpp"
@@ -535,6 +536,28 @@ model_registry builtin_models() {
   add_dm_lif_model(r);
   add_spike_source_model(r);
   return r;
+}
+
+void lif_cuba::checkpoint(archive& a) {
+  a.io("v", v_);
+  a.io("ge", ge_);
+  a.io("gi", gi_);
+  a.io("theta", theta_);
+  a.io("refractory", ref_);
+  a.io("adapting", adapting_);
+  if (a.loading() && adapt_)  // the thresholds the adaptation left
+    for (std::size_t i = 0; i < v_.size(); ++i) per_->v_th[i] = adapt_->v_th0[i] + theta_[i];
+}
+
+void lif_coba::checkpoint(archive& a) {
+  a.io("v", v_);
+  a.io("ge", ge_);
+  a.io("gi", gi_);
+  a.io("theta", theta_);
+  a.io("refractory", ref_);
+  a.io("adapting", adapting_);
+  if (a.loading() && adapt_)
+    for (std::size_t i = 0; i < v_.size(); ++i) per_->v_th[i] = adapt_->v_th0[i] + theta_[i];
 }
 
 }  // namespace ionsim::network

@@ -116,6 +116,7 @@ class lif_cuba final : public neuron_model {
   void prepare(double dt) override;
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override;
+  void checkpoint(archive& a) override;
 
   // The population's parameters (where none varies from neuron to neuron: varies() false).
   const lif_cuba_params& params() const { return p_; }
@@ -158,6 +159,7 @@ class lif_coba final : public neuron_model {
   void prepare(double dt) override;
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override;
+  void checkpoint(archive& a) override;
 
   struct per_neuron {
     std::vector<double> dt_over_tau_m, em, pe, pi, base, e_e, e_i, v_th, v_reset;

@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 
+#include "core/archive.hpp"
 #include "core/params.hpp"
 #include "network/lif.hpp"
 
@@ -84,6 +85,14 @@ class lif_delta final : public neuron_model {
  private:
   lif_delta_params p_;
   std::vector<double> v_, ref_;
+
+ public:
+  void checkpoint(archive& a) override {
+    a.io("v", v_);
+    a.io("refractory", ref_);
+  }
+
+ private:
   double pm_ = 0, hold_ = 0;
 };
 

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/archive.hpp"
 #include "core/error.hpp"
 #include "device/registry.hpp"
 #include "network/model.hpp"
@@ -183,6 +184,54 @@ class memristive_population final : public neuron_model {
     }
   }
 
+  // Per neuron: the input integrator, the node, and the neuron's record in its batch
+  // (compact_batch::save_neuron), gathered from the batches so that the checkpoint does not
+  // depend on how threads cut the population; read back, the records wait for the batches
+  // the next step makes.
+  void checkpoint(archive& a) override {
+    a.io("v_in", v_in_);
+    a.io("node", node_);
+    std::uint64_t len = 0;
+    std::vector<double> records;
+    if (!a.loading()) {
+      if (blocks_.empty()) {
+        records = pending_;
+        len = pending_len_;
+      } else {
+        std::vector<double> rec;
+        for (const auto& [range, b] : blocks_) {
+          for (std::size_t i = range.first; i < range.second; ++i) {
+            b.batch->save_neuron(i - range.first, rec);
+            if (rec.empty())
+              throw run_error(fmt::format(
+                  "{}: the device model {} cannot give one device's state, so this population "
+                  "cannot be checkpointed",
+                  spec_.name, b.batch->device().model_name()));
+            if (len == 0) {
+              len = rec.size();
+              records.assign(size() * len, 0.0);
+            }
+            std::copy(rec.begin(), rec.end(), records.begin() + static_cast<long>(i * len));
+          }
+        }
+      }
+    }
+    a.io("record", len);
+    a.io("devices", records, true);
+    if (!a.loading()) return;
+    if (records.size() != size() * len)
+      throw input_error(fmt::format("{}: {} device values for {} neurons of {} each", a.where(),
+                                    records.size(), size(), len));
+    std::lock_guard<std::mutex> lock(mutex_);
+    blocks_.clear();
+    pending_ = std::move(records);
+    pending_len_ = static_cast<std::size_t>(len);
+    if (pending_len_ > 0)  // the copies read by recorders (save_device starts with them)
+      for (std::size_t k = 0; k < device_state_.size(); ++k)
+        for (std::size_t i = 0; i < size(); ++i)
+          device_state_[k][i] = pending_[i * pending_len_ + k];
+  }
+
  private:
   struct block {
     std::unique_ptr<neuron::compact_batch<Circuit>> batch;
@@ -202,6 +251,11 @@ class memristive_population final : public neuron_model {
       b.batch->set_g_node(i - first, g_node_[i]);
       if (drift_scale_[i] != 1.0) b.batch->set_drift_scale(i - first, drift_scale_[i]);
       b.batch->node()[i - first] = node_[i];
+      if (pending_len_ > 0)
+        b.batch->restore_neuron(
+            i - first,
+            std::vector<double>(pending_.begin() + static_cast<long>(i * pending_len_),
+                                pending_.begin() + static_cast<long>((i + 1) * pending_len_)));
     }
     b.v.assign(last - first, 0.0);
     b.relaxing.assign(last - first, 0.0);
@@ -238,6 +292,8 @@ class memristive_population final : public neuron_model {
   std::vector<std::vector<double>> device_state_;
   std::vector<std::uint8_t> watched_;  // per device state variable: a recorder reads it
   std::map<std::pair<std::size_t, std::size_t>, block> blocks_;
+  std::vector<double> pending_;  // per neuron, records read from a checkpoint (len each)
+  std::size_t pending_len_ = 0;
   std::mutex mutex_;
 };
 

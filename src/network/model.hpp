@@ -17,6 +17,10 @@
 
 #include "core/error.hpp"
 
+namespace ionsim {
+class archive;
+}
+
 namespace ionsim::network {
 
 // A named quantity of a model (a receptor or a state variable) with its SI unit ("1" when
@@ -76,6 +80,10 @@ class neuron_model {
   // threads call it on disjoint ranges at the same time.
   virtual void advance(const step_input& in, std::size_t first, std::size_t last,
                        std::vector<std::uint32_t>& spiked) = 0;
+  // Writes, or reads back (a.loading()), everything that advance() changes, so that the
+  // population restored into a network built from the same description, after prepare(),
+  // continues exactly as if it had not stopped. Default: every state variable.
+  virtual void checkpoint(archive& a);
 };
 
 inline void neuron_model::set_per_neuron(std::string_view name, std::span<const double>,

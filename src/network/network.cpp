@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/archive.hpp"
 #include "core/error.hpp"
 #include "io/csv.hpp"
 #include "network/memristive.hpp"
@@ -429,6 +430,61 @@ run_result network::run_more(std::int64_t steps, epoch_sink& sink, const std::at
                              const std::function<void(std::int64_t)>& on_epoch) {
   n_steps_ = done_ + steps;
   return run(sink, stop, on_epoch);
+}
+
+void neuron_model::checkpoint(archive& a) {
+  const auto vars = state_variables();
+  for (std::size_t k = 0; k < vars.size(); ++k) {
+    const auto v = variable(k);
+    a.io_span(vars[k].name, v.data(), v.size());
+  }
+}
+
+void network::checkpoint(archive& a) {
+  a.scope("run");
+  // identity: what a network built from another description would differ in first
+  std::uint64_t seed = spec_.run.seed, neurons = n_total_, projections = projs_.size();
+  double dt = spec_.run.dt;
+  std::int64_t steps = n_steps_;
+  const std::uint64_t seed0 = seed, neurons0 = neurons, projections0 = projections;
+  const double dt0 = dt;
+  a.io("seed", seed);
+  a.io("dt", dt);
+  a.io("neurons", neurons);
+  a.io("projections", projections);
+  a.io("steps", steps);
+  if (a.loading() &&
+      (seed != seed0 || dt != dt0 || neurons != neurons0 || projections != projections0))
+    throw input_error(fmt::format(
+        "{}: written by another network (seed {}, dt {:g} s, {} neurons, {} projections; this "
+        "one: seed {}, dt {:g} s, {} neurons, {} projections)",
+        a.where(), seed, dt, neurons, projections, seed0, dt0, neurons0, projections0));
+  if (a.loading()) n_steps_ = std::max(n_steps_, steps);  // run_more may have extended it
+  a.io("done", done_);
+  if (a.loading() && !(done_ >= 0 && done_ <= n_steps_))
+    throw input_error(
+        fmt::format("{}: step {} is beyond the run's {} steps", a.where(), done_, n_steps_));
+  a.io("spike_count", spike_count_);
+  a.io("history", history_, true);
+  for (std::size_t p = 0; p < pops_.size(); ++p) {
+    a.scope("population/" + spec_.populations[p].name);
+    pops_[p].model->checkpoint(a);
+    for (std::size_t r = 0; r < pops_[p].ring.size(); ++r)
+      a.io("ring" + std::to_string(r), pops_[p].ring[r]);
+    a.io("drive", pops_[p].drive);  // dc and pulse stimuli add to it where they switch
+  }
+  for (std::size_t j = 0; j < projs_.size(); ++j) {
+    if (!projs_[j].plastic) continue;
+    a.scope("projection/" + projection_name(j));
+    a.io("weight", projs_[j].table.weight);
+    projs_[j].plastic->checkpoint(a);
+  }
+  for (std::size_t k = 0; k < weight_probes_.size(); ++k) {
+    a.scope("weights_recorder" + std::to_string(k));
+    a.io("next", weight_probes_[k].next);
+    a.io("last", weight_probes_[k].last);
+  }
+  a.scope("");
 }
 
 void network::set_learning(bool on) {

@@ -132,6 +132,15 @@ class network {
   // (Diehl & Cook's normalization); targets without input or with a zero sum are left alone.
   void normalize_incoming(std::size_t j, double total);
 
+  // Writes, or reads back (a.loading()), the whole state of the run between two epochs: the
+  // step reached, every population's state (neuron_model::checkpoint), the ring buffers of
+  // synaptic input, the stimuli's drive, the spike counts, the recent spikes that plastic
+  // projections still read, plastic weights and rules, and the positions of the weights recorders.
+  // Read into a network built from the same description (with any number of threads) before it
+  // runs, it continues exactly as the network that wrote it would have. Reading checks the run's
+  // identity (seed, step, sizes) and every entry, and names the first that differs.
+  void checkpoint(archive& a);
+
  private:
   struct population_data {
     std::unique_ptr<neuron_model> model;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/archive.hpp"
 #include "core/error.hpp"
 #include "network/memristive.hpp"
 
@@ -255,6 +256,26 @@ void plastic_projection::modulator_steps(std::span<const std::uint32_t> arriving
     d[k] = d_;
     d_ *= e_d_;
   }
+}
+
+void plastic_projection::checkpoint(archive& a) {
+  a.io("eligibility", c_);
+  a.io("weight_double", w_);
+  a.io("post_traces", o_);
+  std::vector<trace> pre = r_.empty() ? std::vector<trace>{} : r_[0];
+  a.io("pre_traces", pre, true);
+  pulse_count sum = pulses();
+  a.io("pulses", sum);
+  a.io("modulator", d_);
+  a.io("frozen", frozen_);
+  if (!a.loading()) return;
+  for (auto& r : r_) {
+    if (pre.size() != r.size())
+      throw input_error(a.where() + ": presynaptic traces of another projection size");
+    r = pre;
+  }
+  for (auto& p : pulses_) p = {};
+  if (!pulses_.empty()) pulses_[0] = sum;
 }
 
 }  // namespace ionsim::network

@@ -41,6 +41,10 @@
 #include "network/spec.hpp"
 #include "network/synapses.hpp"
 
+namespace ionsim {
+class archive;
+}
+
 namespace ionsim::network {
 
 class plastic_projection {
@@ -87,6 +91,12 @@ class plastic_projection {
   // reward_stdp: the modulator's value in each step of an epoch, given the number of
   // modulator spikes arriving at each (computed once per epoch, before the threads run).
   void modulator_steps(std::span<const std::uint32_t> arriving, std::vector<double>& d);
+
+  // Writes or reads back (a.loading()) the rule's state: traces, eligibilities, the
+  // modulator, the pulse counts and whether it is frozen (the weights are the table's). The
+  // presynaptic traces are the same in every thread's copy, so one is kept, and the pulse
+  // counts are summed: it reads back into any number of threads.
+  void checkpoint(archive& a);
 
  private:
   double potentiate(double w, double amount) const;

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "core/archive.hpp"
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "core/random.hpp"
@@ -167,6 +168,15 @@ class poisson_source final : public source_model, public rate_driven {
   }
 
   double rate_, dt_ = 0;
+
+ public:
+  void checkpoint(archive& a) override {
+    a.io("log_q", log_q_);
+    a.io("next", next_);
+    a.io("draws", count_);
+  }
+
+ private:
   std::vector<double> log_q_;  // log(1 - rate dt) per neuron
   philox rng_{0};
   std::uint64_t first_ = 0;

@@ -67,6 +67,24 @@ class compact_batch {
   void track_energy(bool on) { track_energy_ = on; }
   // The node voltages [V]: writable, for initial values.
   std::span<double> node() { return node_; }
+  // Neuron i's state between steps: the device's (save_device), the node, the arming and
+  // switching flags and the energies; empty where the device model cannot give one device's
+  // state. For a checkpoint that does not depend on how neurons are cut into batches.
+  void save_neuron(std::size_t i, std::vector<double>& out) const {
+    dev_->save_device(i, out);
+    if (out.empty()) return;
+    out.insert(out.end(), {node_[i], static_cast<double>(armed_[i]), static_cast<double>(on_[i]),
+                           e_in_[i], e_out_[i]});
+  }
+  void restore_neuron(std::size_t i, const std::vector<double>& in) {
+    const std::size_t d = in.size() - 5;
+    dev_->restore_device(i, std::vector<double>(in.begin(), in.begin() + static_cast<long>(d)));
+    node_[i] = in[d];
+    armed_[i] = static_cast<std::uint8_t>(in[d + 1]);
+    on_[i] = static_cast<std::uint8_t>(in[d + 2]);
+    e_in_[i] = in[d + 3];
+    e_out_[i] = in[d + 4];
+  }
 
   // Advances every neuron over step number `step` (from t = step dt to (step + 1) dt) with
   // input voltages v_in [V] held over the step. Afterwards spiked(i) / switched_on(i) say
