@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "core/units.hpp"
 #include "io/files.hpp"
 #include "io/hdf5.hpp"
+#include "network/segments.hpp"
 #include "report/plot.hpp"
 
 namespace ionsim::cli {
@@ -45,9 +47,12 @@ analyze_command::analyze_command(CLI::App& app) {
 bool analyze_command::parsed() const { return cmd_->parsed(); }
 
 int analyze_command::run() {
-  fs::path h5 = input_;
-  if (fs::is_directory(h5)) h5 /= "spikes.h5";
-  const std::string path = h5.string();
+  // DIR/spikes.h5, or the segments of a run with checkpoints that has not reached its end
+  const network::run_recording recording(input_);
+  const std::string path = recording.path();
+  if (recording.segments() > 0)
+    std::fprintf(stderr, "analyze: %zu segments of an unfinished run in %s\n", recording.segments(),
+                 input_.c_str());
   check_spike_file(path, fs::is_directory(input_) ? input_ : "DIR");
   auto& o = o_;
   o.t0 = parse_quantity(t0_, "s", "--t0");

@@ -11,13 +11,16 @@
 #include <nlohmann/json.hpp>
 
 #include "apps_output.hpp"
+#include "core/archive.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/units.hpp"
 #include "io/files.hpp"
+#include "io/hdf5.hpp"
 #include "network/config.hpp"
 #include "network/network.hpp"
 #include "network/recording.hpp"
+#include "network/segments.hpp"
 
 namespace ionsim::cli {
 
@@ -26,7 +29,7 @@ network_commands::network_commands(CLI::App& app) {
       "run",
       "simulate a spiking network described by a TOML file (populations, projections, "
       "stimuli, recorders; docs/network/engine.md); writes DIR/spikes.h5 and DIR/summary.json");
-  run_->add_option("config", config_, "network description (TOML)")->required();
+  run_->add_option("config", config_, "network description (TOML); not with --resume");
   run_->add_option("--out", out_, "output directory (default: <config name>-out)");
   run_->add_option("--threads", threads_, "OpenMP threads (overrides [run] threads)")
       ->check(CLI::PositiveNumber);
@@ -35,6 +38,15 @@ network_commands::network_commands(CLI::App& app) {
                    "memory the network may take, e.g. 8GB or 512MiB (default: the memory "
                    "available); a network whose estimate exceeds it is refused before it is "
                    "built");
+  run_->add_option("--checkpoint-every", every_,
+                   "write a checkpoint every TIME of biological time, e.g. 1s (at the end of "
+                   "the epoch that reaches it); the recording goes to DIR/segments until the "
+                   "run ends (docs/network/checkpoints.md)");
+  run_->add_option("--checkpoint-wall", wall_,
+                   "write a checkpoint every TIME of wall-clock time, e.g. 10min, 1h, 600s");
+  run_->add_option("--resume", resume_,
+                   "continue the run with checkpoints in DIR from its last checkpoint (the "
+                   "description is the one it began with; --threads may differ)");
   run_->add_option("--temperature", temperature_,
                    "device temperature [K], e.g. 350K, of every population built on a device "
                    "model with a temperature parameter (unless its params give one)");
@@ -42,9 +54,53 @@ network_commands::network_commands(CLI::App& app) {
 
 bool network_commands::parsed() const { return run_->parsed(); }
 
+namespace {
+
+std::string fnv_hex(const std::string& text) { return fmt::format("{:016x}", fnv1a(text)); }
+
+}  // namespace
+
 int network_commands::run() {
   using namespace ionsim::network;
+  namespace fs = std::filesystem;
   const auto models = builtin_models();
+  // A resumed run takes its description and options from DIR/checkpoint/run.json.
+  nlohmann::json resumed;
+  if (!resume_.empty()) {
+    if (!config_.empty())
+      throw input_error(
+          "--resume DIR takes no description: the run continues with the one it began with");
+    if (!every_.empty() || !wall_.empty() || !temperature_.empty() || !max_memory_.empty() ||
+        !out_.empty())
+      throw input_error(
+          "--resume DIR: --checkpoint-every, --checkpoint-wall, --temperature, --max-memory and "
+          "--out are the run's own; only --threads and --no-progress may be given");
+    const run_files f(resume_);
+    if (!fs::is_regular_file(f.run_json))
+      throw input_error(
+          fs::is_regular_file(f.spikes)
+              ? fmt::format("{}: the run is complete ({} holds it); nothing to resume", resume_,
+                            f.spikes)
+              : fmt::format("{}: no run with checkpoints ({} is missing)", resume_, f.run_json));
+    try {
+      resumed = nlohmann::json::parse(read_text_file(f.run_json));
+      config_ = resumed.at("config").get<std::string>();
+      every_ = resumed.at("checkpoint_every").get<std::string>();
+      wall_ = resumed.at("checkpoint_wall").get<std::string>();
+      temperature_ = resumed.at("temperature").get<std::string>();
+      max_memory_ = resumed.at("max_memory").get<std::string>();
+    } catch (const nlohmann::json::exception& e) {
+      throw input_error(fmt::format("{}: damaged ({})", f.run_json, e.what()));
+    }
+    if (fnv_hex(read_text_file(config_)) != resumed.value("config_fnv1a", ""))
+      throw input_error(fmt::format(
+          "{}: the description changed since the run began (checksum in {}); a resumed run "
+          "must be built from the same one",
+          config_, f.run_json));
+    out_ = resume_;
+  }
+  if (config_.empty())
+    throw input_error("ionsim run: give a network description (TOML) or --resume DIR");
   network_spec spec = read_network_config(config_, models);
   if (threads_ > 0) spec.run.threads = threads_;
   if (!max_memory_.empty()) spec.run.max_memory = parse_bytes(max_memory_, "--max-memory");
@@ -61,6 +117,16 @@ int network_commands::run() {
     if (!any)
       throw input_error("--temperature: no population of this network is built on a device model");
   }
+  std::int64_t every_steps = 0;
+  double every_wall = 0;
+  if (!every_.empty()) {
+    const double t = parse_quantity(every_, "s", "--checkpoint-every");
+    if (!(t > 0))
+      throw input_error(fmt::format("--checkpoint-every: {} must be a positive time", every_));
+    every_steps = std::max<std::int64_t>(1, std::llround(t / spec.run.dt));
+  }
+  if (!wall_.empty()) every_wall = parse_wall_time(wall_, "--checkpoint-wall");
+  const bool segmented = every_steps > 0 || every_wall > 0;
   // Everything is checked and built before any output exists.
   ionsim::network::network net(spec, models);
   if (out_.empty()) out_ = std::filesystem::path(config_).stem().string() + "-out";
@@ -80,23 +146,103 @@ int network_commands::run() {
   // SIGINT/SIGTERM from here on stop the run at an epoch with the file valid (a signal while
   // the file is being created used to kill the process before the handler was installed).
   signal_scope signals;
-  h5_recording rec(h5, net);
+  const run_files files(out_);
+  std::size_t segment = 0;  // the segment being written
+  std::unique_ptr<h5_recording> rec;
+  if (!segmented) {
+    rec = std::make_unique<h5_recording>(h5, net);
+  } else {
+    if (resumed.is_null()) {
+      // A new run: no leftovers of an earlier one in DIR
+      std::error_code ec;
+      fs::remove_all(files.checkpoint_dir, ec);
+      fs::remove_all(files.segment_dir, ec);
+      fs::remove(files.spikes, ec);
+      make_output_dir(files.checkpoint_dir);
+      nlohmann::json r;
+      r["config"] = fs::absolute(config_).lexically_normal().string();
+      r["config_fnv1a"] = fnv_hex(read_text_file(config_));
+      r["checkpoint_every"] = every_;
+      r["checkpoint_wall"] = wall_;
+      r["temperature"] = temperature_;
+      r["max_memory"] = max_memory_;
+      write_file_atomic(files.run_json, r.dump(2) + "\n");
+    }
+    make_output_dir(files.segment_dir);
+    if (fs::is_regular_file(files.state)) {
+      archive a = read_archive(files.state, "network");
+      std::uint64_t k = 0;
+      a.io("segments", k);
+      segment = static_cast<std::size_t>(k);
+      net.checkpoint(a);
+      files.drop_segments_from(segment);
+      rec = std::make_unique<h5_recording>(files.segment(segment, true), net);
+      rec->checkpoint(a);
+      a.finish();
+      std::fprintf(stderr, "run: resumed at t = %g s from %s (%zu segments kept)\n",
+                   static_cast<double>(net.steps_done()) * dt, files.state.c_str(), segment);
+    } else {
+      if (!resumed.is_null())
+        std::fprintf(stderr, "run: no checkpoint was written yet; starting from t = 0\n");
+      files.drop_segments_from(0);
+      rec = std::make_unique<h5_recording>(files.segment(0, true), net);
+    }
+  }
+  // Closes the segment being written at `step` and writes the checkpoint that follows it.
+  auto checkpoint = [&](std::int64_t step) {
+    rec->close_segment(step);
+    fs::rename(files.segment(segment, true), files.segment(segment));
+    ++segment;
+    archive a;
+    std::uint64_t k = segment;
+    a.io("segments", k);
+    net.checkpoint(a);
+    rec->checkpoint(a);
+    write_archive(files.state, a, "network");
+  };
+  const std::int64_t first_step = net.steps_done();  // > 0 when resumed
   run_result res;
   {
     const auto start = std::chrono::steady_clock::now();
+    auto last_checkpoint = start;
+    std::int64_t next_checkpoint =
+        every_steps > 0 ? (net.steps_done() / every_steps + 1) * every_steps : -1;
     // Shown only once a run has lasted a second (short runs stay quiet).
     progress bar("run", static_cast<double>(net.total_steps()) * dt, !no_progress_);
-    res = net.run(rec, &stop_requested, [&](std::int64_t step) {
+    res = net.run(*rec, &stop_requested, [&](std::int64_t step) {
+      const auto now = std::chrono::steady_clock::now();
+      if (segmented && step < net.total_steps() &&
+          ((next_checkpoint > 0 && step >= next_checkpoint) ||
+           (every_wall > 0 &&
+            std::chrono::duration<double>(now - last_checkpoint).count() >= every_wall))) {
+        checkpoint(step);
+        rec->open_segment(files.segment(segment, true));
+        last_checkpoint = std::chrono::steady_clock::now();
+        if (every_steps > 0) next_checkpoint = (step / every_steps + 1) * every_steps;
+      }
       if (no_progress_) return;
-      const double wall =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double wall = std::chrono::duration<double>(now - start).count();
       if (wall < 1.0) return;
       const double sim = static_cast<double>(step) * dt;
-      bar.update(sim, fmt::format("{:.3g} s simulated, {:.3g}x real time", sim, sim / wall));
+      bar.update(sim, fmt::format("{:.3g} s simulated, {:.3g}x real time", sim,
+                                  static_cast<double>(step - first_step) * dt / wall));
     });
     bar.finish();
   }
-  rec.finish(res);
+  if (!segmented) {
+    rec->finish(res);
+  } else if (res.interrupted) {
+    checkpoint(res.steps_done);  // resumable from exactly here
+  } else {
+    rec->finish(res);
+    fs::rename(files.segment(segment, true), files.segment(segment));
+    const std::string part = files.spikes + ".part";
+    join_h5_series(files.segments(), part);
+    fs::rename(part, files.spikes);
+    std::error_code ec;
+    fs::remove_all(files.segment_dir, ec);
+    fs::remove_all(files.checkpoint_dir, ec);
+  }
   // The learned weights, readable by a from_file projection.
   std::vector<std::string> weight_files;
   for (std::size_t j = 0; j < net.projections(); ++j) {
@@ -108,6 +254,7 @@ int network_commands::run() {
   }
 
   const double simulated = static_cast<double>(res.steps_done) * dt;
+  const double this_run = static_cast<double>(res.steps_done - first_step) * dt;
   nlohmann::json j;
   j["config"] = config_;
   j["neurons"] = net.neurons();
@@ -116,7 +263,7 @@ int network_commands::run() {
   j["build_seconds"] = net.build_seconds();
   j["run_seconds"] = res.wall_seconds;
   j["simulated_seconds"] = simulated;
-  j["real_time_factor"] = res.wall_seconds > 0 ? simulated / res.wall_seconds : 0.0;
+  j["real_time_factor"] = res.wall_seconds > 0 ? this_run / res.wall_seconds : 0.0;
   j["threads"] = net.threads();
   for (std::size_t k = 0; k < net.projections(); ++k) {
     auto& pj = j["projections"][net.projection_name(k)];
@@ -132,9 +279,12 @@ int network_commands::run() {
     }
   }
   j["interrupted"] = res.interrupted;
-  std::cout << fmt::format("simulated {:g} s in {:.2f} s wall ({:.3g}x real time)\n", simulated,
+  if (!resumed.is_null()) j["resumed"] = true;
+  if (first_step > 0)
+    std::cout << fmt::format("resumed at {:g} s: ", static_cast<double>(first_step) * dt);
+  std::cout << fmt::format("simulated {:g} s in {:.2f} s wall ({:.3g}x real time)\n", this_run,
                            res.wall_seconds,
-                           res.wall_seconds > 0 ? simulated / res.wall_seconds : 0.0);
+                           res.wall_seconds > 0 ? this_run / res.wall_seconds : 0.0);
   for (std::size_t p = 0; p < net.populations(); ++p) {
     const double rate = simulated > 0
                             ? static_cast<double>(res.spike_count[p]) /
@@ -148,10 +298,16 @@ int network_commands::run() {
   write_file_atomic((std::filesystem::path(out_) / "summary.json").string(), j.dump(2) + "\n");
   if (res.interrupted) {
     const int sig = stop_signal.load();
-    std::cerr << fmt::format(
-        "ionsim: interrupted by {} at t = {:g} s (end of an epoch); {} is valid and holds the "
-        "first {:g} s (attribute complete = 0)\n",
-        sig == SIGTERM ? "SIGTERM" : "SIGINT", simulated, h5, simulated);
+    if (segmented)
+      std::cerr << fmt::format(
+          "ionsim: interrupted by {} at t = {:g} s (end of an epoch); checkpoint written, the "
+          "recording so far is in {}; continue with `ionsim run --resume {}`\n",
+          sig == SIGTERM ? "SIGTERM" : "SIGINT", simulated, files.segment_dir, out_);
+    else
+      std::cerr << fmt::format(
+          "ionsim: interrupted by {} at t = {:g} s (end of an epoch); {} is valid and holds the "
+          "first {:g} s (attribute complete = 0)\n",
+          sig == SIGTERM ? "SIGTERM" : "SIGINT", simulated, h5, simulated);
     return 128 + sig;
   }
   std::cout << "wrote " << h5 << ", " << out_ << "/summary.json";

@@ -13,7 +13,7 @@ class network_commands {
 
  private:
   CLI::App* run_ = nullptr;
-  std::string config_, out_, temperature_, max_memory_;
+  std::string config_, out_, temperature_, max_memory_, every_, wall_, resume_;
   int threads_ = 0;
   bool no_progress_ = false;
 };

@@ -4,12 +4,14 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
 #include "apps_output.hpp"
 #include "core/error.hpp"
 #include "io/hdf5.hpp"
+#include "network/segments.hpp"
 #include "report/plot.hpp"
 
 namespace ionsim::cli {
@@ -46,8 +48,13 @@ bool plot_commands::parsed() const { return plot_->parsed(); }
 
 int plot_commands::run() {
   namespace fs = std::filesystem;
-  const fs::path h5 = fs::path(dir_) / "spikes.h5";
-  const std::string path = h5.string();
+  // DIR/spikes.h5, or the segments of a run with checkpoints that has not reached its end
+  const network::run_recording recording(
+      fs::is_directory(dir_) ? dir_ : (fs::path(dir_) / "spikes.h5").string());
+  const std::string path = recording.path();
+  if (recording.segments() > 0)
+    std::fprintf(stderr, "plot: %zu segments of an unfinished run in %s\n", recording.segments(),
+                 dir_.c_str());
   check_spike_file(path, dir_);
   if (weights_->parsed()) {
     std::vector<std::string> recorded;

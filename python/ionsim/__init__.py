@@ -7,7 +7,9 @@ The layers of the library, as in the command-line tool (docs/python.md):
 - circuits: ``circuit_run`` (a SPICE netlist's transient, traces as arrays);
 - neurons: ``characterize`` (the 1M1T1R neuron through the paper's protocols),
   ``neuron_trials`` (trials of the compact neuron under one input);
-- networks: ``Network`` (from a TOML file or dicts; ``run`` in chunks), ``network_toml``;
+- networks: ``Network`` (from a TOML file or dicts; ``run`` in chunks), ``network_toml``,
+  ``read_recording`` (the spikes ``ionsim run`` recorded, also of a run stopped between
+  checkpoints);
 - spike-train statistics: ``train_statistics``, ``pair_distances``, ``analyze`` (a
   population from (times, ids) arrays);
 - NIR: ``NirGraph`` (a graph read once, run on inputs or batches), ``nir_run``,
@@ -37,6 +39,7 @@ from ._core import (  # noqa: F401
     nir_run,
     pair_distances,
     presets,
+    read_recording,
     train_statistics,
 )
 
@@ -58,5 +61,6 @@ __all__ = [
     "nir_run",
     "pair_distances",
     "presets",
+    "read_recording",
     "train_statistics",
 ]

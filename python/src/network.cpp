@@ -6,11 +6,14 @@
 
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "common.hpp"
 #include "core/error.hpp"
+#include "io/hdf5.hpp"
 #include "network/config.hpp"
+#include "network/segments.hpp"
 #include "nir/export.hpp"
 
 namespace ionsim::python {
@@ -300,9 +303,37 @@ class network_handle {
   std::vector<std::string> state_names_;
 };
 
+// The spikes of a run's output directory as `ionsim run` wrote them: DIR/spikes.h5, or the
+// whole segments of a run with checkpoints that has not reached its end.
+py::dict read_recording(const std::string& dir) {
+  const nw::run_recording rec(dir);
+  const std::string& path = rec.path();
+  if (!std::filesystem::is_regular_file(path))
+    throw input_error(
+        fmt::format("{}: no recording (spikes.h5 or segments/) of `ionsim run`", dir));
+  py::dict d;
+  const auto t = read_h5_doubles(path, "/spikes/times");
+  const auto id = read_h5_doubles(path, "/spikes/ids");
+  std::vector<std::uint32_t> ids(id.begin(), id.end());
+  d["times"] = to_array(t);
+  d["ids"] = py::array_t<std::uint32_t>(static_cast<py::ssize_t>(ids.size()), ids.data());
+  d["populations"] = read_h5_strings(path, "/populations/names");
+  d["first_id"] = to_array(read_h5_doubles(path, "/populations/first_id"));
+  d["size"] = to_array(read_h5_doubles(path, "/populations/size"));
+  d["simulated"] = read_h5_attribute(path, "simulated");
+  d["complete"] = read_h5_attribute(path, "complete") != 0;
+  d["segments"] = rec.segments();
+  return d;
+}
+
 }  // namespace
 
 void bind_network(py::module_& m) {
+  m.def("read_recording", &read_recording, py::arg("dir"),
+        R"(The spikes that `ionsim run` recorded in DIR: {'times' [s], 'ids' (global neuron
+index), 'populations', 'first_id', 'size', 'simulated' [s], 'complete', 'segments'}. Reads
+DIR/spikes.h5, or, for a run with checkpoints that was stopped or killed before its end, the
+segments closed at its checkpoints as one recording (segments > 0, complete False).)");
   m.def("network_toml", &network_toml, py::arg("config"),
         "The TOML text of a network given as dicts, as ionsim.Network reads it (its error "
         "messages name lines of this text).");

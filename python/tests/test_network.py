@@ -135,3 +135,37 @@ def test_the_gil_is_released():
     # Python ran beside the network (with the GIL held by the run, the loop could not have
     # turned while the worker was alive)
     assert n >= 10, (n, time.perf_counter() - start)
+
+
+def test_read_recording_of_a_finished_and_of_a_stopped_run(cli, tmp_path):
+    path = tmp_path / "cuba.toml"
+    path.write_text(ionsim.network_toml(cuba("0.2s")))
+    code, _, err = cli("run", path, "--out", "whole", "--no-progress")
+    assert code == 0, err
+    whole = ionsim.read_recording(str(tmp_path / "whole"))
+    assert whole["complete"] and whole["segments"] == 0 and whole["simulated"] == pytest.approx(0.2)
+    assert whole["populations"] == ["exc", "inh"] and len(whole["times"]) > 100
+    # A run with checkpoints, stopped by SIGTERM after its second: its segments read as one
+    # recording, the first part of the finished run's.
+    long = tmp_path / "long.toml"
+    long.write_text(ionsim.network_toml(cuba("1000s")))
+    binary = os.environ.get("IONSIM_BINARY") or str(REPO / "build" / "ionsim")
+    import subprocess
+    p = subprocess.Popen([binary, "run", str(long), "--out", str(tmp_path / "cut"),
+                          "--no-progress", "--checkpoint-every", "0.05s"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while not (tmp_path / "cut" / "segments" / "spikes-000002.h5").exists():
+        assert p.poll() is None and time.time() < deadline
+        time.sleep(0.005)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait() == 128 + signal.SIGTERM
+    cut = ionsim.read_recording(str(tmp_path / "cut"))
+    assert not cut["complete"] and cut["segments"] >= 3
+    n = np.searchsorted(whole["times"], min(cut["simulated"], 0.2) - 1e-9)
+    m = np.searchsorted(cut["times"], 0.2 - 1e-9)
+    assert m == n > 50
+    np.testing.assert_array_equal(cut["times"][:m], whole["times"][:n])
+    np.testing.assert_array_equal(cut["ids"][:m], whole["ids"][:n])
+    with pytest.raises(ionsim.InputError, match="no recording"):
+        ionsim.read_recording(str(tmp_path / "nothing"))

@@ -17,15 +17,6 @@ namespace {
 constexpr char magic[8] = {'I', 'O', 'N', 'S', 'I', 'M', 'C', 'K'};
 constexpr std::uint32_t version = 1;
 
-std::uint64_t fnv1a(const char* p, std::size_t n) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= static_cast<unsigned char>(p[i]);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 template <class T>
 void put(std::vector<char>& b, const T& x) {
   const std::size_t n = b.size();
@@ -34,6 +25,15 @@ void put(std::vector<char>& b, const T& x) {
 }
 
 }  // namespace
+
+std::uint64_t fnv1a(std::string_view bytes) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (const char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
 
 void archive::write(std::string_view name, std::size_t elem, std::uint64_t n, const void* data) {
   const std::string full = scope_.empty() ? std::string(name) : scope_ + "/" + std::string(name);
@@ -103,7 +103,7 @@ void write_archive(const std::string& path, const archive& a, std::string_view k
   std::memcpy(head.data() + 8, kind.data(), std::min<std::size_t>(kind.size(), 8));
   put(head, version);
   put(head, static_cast<std::uint64_t>(a.bytes().size()));
-  put(head, fnv1a(a.bytes().data(), a.bytes().size()));
+  put(head, fnv1a({a.bytes().data(), a.bytes().size()}));
   const std::string tmp = path + ".partial";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) throw input_error(fmt::format("{}: cannot write the file", path));
@@ -148,7 +148,7 @@ archive read_archive(const std::string& path, std::string_view kind) {
   if (v != version)
     throw input_error(
         fmt::format("{}: checkpoint format {} (this ionsim reads format {})", path, v, version));
-  if (all.size() - head != n || fnv1a(all.data() + head, n) != sum)
+  if (all.size() - head != n || fnv1a({all.data() + head, n}) != sum)
     throw input_error(fmt::format("{}: the checkpoint is damaged (length or checksum)", path));
   return archive(std::vector<char>(all.begin() + head, all.end()), path);
 }

@@ -78,6 +78,9 @@ class archive {
   bool loading_ = false;
 };
 
+// The 64-bit FNV-1a hash of `bytes` (the archive's checksum; also a file's fingerprint).
+std::uint64_t fnv1a(std::string_view bytes);
+
 // Writes `a` to `path` atomically (a new file, flushed to disk, then renamed over the old one):
 // the path holds the previous archive or this one whole, whenever the process is killed.
 // `kind` (at most 8 characters, for example "network") is checked on reading.

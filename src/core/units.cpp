@@ -30,6 +30,28 @@ bool unit_matches(std::string_view rest, std::string_view unit) {
 
 }  // namespace
 
+double parse_wall_time(std::string_view text, std::string_view what) {
+  std::size_t end = 0;
+  double value = 0;
+  const std::string t(text);
+  try {
+    value = std::stod(t, &end);
+  } catch (...) {
+    throw input_error(fmt::format("{}: cannot read '{}' as a wall-clock time", what, text));
+  }
+  std::string unit = t.substr(end);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  static const std::pair<const char*, double> units[] = {
+      {"", 1}, {"s", 1}, {"min", 60}, {"h", 3600}};
+  for (const auto& [name, factor] : units)
+    if (unit == name) {
+      if (!(value > 0) || !std::isfinite(value))
+        throw input_error(fmt::format("{}: {} must be a positive time", what, text));
+      return value * factor;
+    }
+  throw input_error(fmt::format("{}: unknown unit '{}' in '{}' (s, min, h)", what, unit, text));
+}
+
 double parse_bytes(std::string_view text, std::string_view what) {
   std::size_t end = 0;
   double value = 0;

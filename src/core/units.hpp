@@ -15,6 +15,10 @@ double parse_quantity(std::string_view text, std::string_view unit, std::string_
 // MiB, GiB, TiB (powers of 1024), for example "8GB", "512MiB", "1e9". `what` names the option.
 double parse_bytes(std::string_view text, std::string_view what);
 
+// A wall-clock duration in seconds: a number with an optional unit s, min or h, for example
+// "10min", "1.5h", "90s", "90". `what` names the option.
+double parse_wall_time(std::string_view text, std::string_view what);
+
 // Formats a value with an engineering suffix, for example 2.2e4 -> "22k".
 std::string format_quantity(double value, std::string_view unit);
 

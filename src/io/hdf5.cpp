@@ -290,4 +290,96 @@ double read_h5_attribute(const std::string& path, const std::string& name) {
   return v;
 }
 
+namespace {
+
+// The paths of the datasets whose first dimension is unlimited (h5_writer's series).
+herr_t collect_series(hid_t obj, const char* name, const H5O_info_t* info, void* out) {
+  if (info->type != H5O_TYPE_DATASET) return 0;
+  handle set{H5Dopen2(obj, name, H5P_DEFAULT), H5Dclose};
+  handle space{H5Dget_space(set.id), H5Sclose};
+  hsize_t dims[2] = {0, 0}, max[2] = {0, 0};
+  if (H5Sget_simple_extent_ndims(space.id) < 1 || H5Sget_simple_extent_ndims(space.id) > 2)
+    return 0;
+  H5Sget_simple_extent_dims(space.id, dims, max);
+  if (max[0] == H5S_UNLIMITED) static_cast<std::vector<std::string>*>(out)->push_back(name);
+  return 0;
+}
+
+herr_t copy_member(hid_t group, const char* name, const H5L_info_t*, void* dst) {
+  return H5Ocopy(group, name, *static_cast<hid_t*>(dst), name, H5P_DEFAULT, H5P_DEFAULT) < 0 ? -1
+                                                                                             : 0;
+}
+
+herr_t copy_attribute(hid_t obj, const char* name, const H5A_info_t*, void* dst) {
+  handle a{H5Aopen(obj, name, H5P_DEFAULT), H5Aclose};
+  handle type{H5Aget_type(a.id), H5Tclose};
+  handle space{H5Aget_space(a.id), H5Sclose};
+  std::vector<char> buf(H5Tget_size(type.id) * static_cast<std::size_t>(std::max<hssize_t>(
+                                                   1, H5Sget_simple_extent_npoints(space.id))));
+  if (H5Aread(a.id, type.id, buf.data()) < 0) return -1;
+  const hid_t to = *static_cast<hid_t*>(dst);
+  if (H5Aexists(to, name) > 0) H5Adelete(to, name);
+  handle b{H5Acreate2(to, name, type.id, space.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+  return b.id < 0 || H5Awrite(b.id, type.id, buf.data()) < 0 ? -1 : 0;
+}
+
+}  // namespace
+
+void join_h5_series(const std::vector<std::string>& parts, const std::string& out) {
+  if (parts.empty()) throw input_error(fmt::format("{}: no parts to join", out));
+  handle dst{H5Fcreate(out.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
+  if (dst.id < 0) throw run_error(fmt::format("{}: cannot create HDF5 file", out));
+  std::vector<std::string> series;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    handle src{H5Fopen(parts[k].c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+    if (src.id < 0) throw input_error(fmt::format("{}: cannot open as HDF5", parts[k]));
+    handle root{H5Gopen2(src.id, "/", H5P_DEFAULT), H5Gclose};
+    handle to{H5Gopen2(dst.id, "/", H5P_DEFAULT), H5Gclose};
+    if (k == 0) {
+      hid_t target = to.id;
+      if (H5Literate(root.id, H5_INDEX_NAME, H5_ITER_INC, nullptr, copy_member, &target) < 0 ||
+          H5Ovisit(src.id, H5_INDEX_NAME, H5_ITER_INC, collect_series, &series) < 0)
+        throw input_error(fmt::format("{}: cannot copy its contents", parts[k]));
+    } else {
+      for (const auto& name : series) {
+        handle in{H5Dopen2(src.id, name.c_str(), H5P_DEFAULT), H5Dclose};
+        handle set{H5Dopen2(dst.id, name.c_str(), H5P_DEFAULT), H5Dclose};
+        if (in.id < 0)
+          throw input_error(
+              fmt::format("{}: no dataset {} (not a part of the same recording)", parts[k], name));
+        handle in_space{H5Dget_space(in.id), H5Sclose};
+        handle out_space{H5Dget_space(set.id), H5Sclose};
+        const int rank = H5Sget_simple_extent_ndims(in_space.id);
+        hsize_t add[2] = {0, 0}, have[2] = {0, 0};
+        H5Sget_simple_extent_dims(in_space.id, add, nullptr);
+        H5Sget_simple_extent_dims(out_space.id, have, nullptr);
+        if (rank != H5Sget_simple_extent_ndims(out_space.id) || (rank == 2 && add[1] != have[1]))
+          throw input_error(
+              fmt::format("{}: dataset {} has another shape than in {}", parts[k], name, parts[0]));
+        if (add[0] == 0) continue;
+        handle type{H5Dget_type(set.id), H5Tclose};
+        handle mem_type{H5Tget_native_type(type.id, H5T_DIR_ASCEND), H5Tclose};
+        std::size_t n = H5Tget_size(mem_type.id) * add[0] * (rank == 2 ? add[1] : 1);
+        std::vector<char> buf(n);
+        if (H5Dread(in.id, mem_type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
+          throw input_error(fmt::format("{}: cannot read dataset {}", parts[k], name));
+        const hsize_t size[2] = {have[0] + add[0], have[1]}, start[2] = {have[0], 0};
+        bool ok = H5Dset_extent(set.id, size) >= 0;
+        handle file_space{H5Dget_space(set.id), H5Sclose};
+        ok = ok &&
+             H5Sselect_hyperslab(file_space.id, H5S_SELECT_SET, start, nullptr, add, nullptr) >= 0;
+        handle mem{H5Screate_simple(rank, add, nullptr), H5Sclose};
+        ok = ok &&
+             H5Dwrite(set.id, mem_type.id, mem.id, file_space.id, H5P_DEFAULT, buf.data()) >= 0;
+        if (!ok) throw run_error(fmt::format("{}: appending to {} failed", out, name));
+      }
+    }
+    if (k + 1 == parts.size()) {
+      hid_t target = to.id;
+      if (H5Aiterate2(root.id, H5_INDEX_NAME, H5_ITER_INC, nullptr, copy_attribute, &target) < 0)
+        throw run_error(fmt::format("{}: cannot copy the attributes of {}", out, parts[k]));
+    }
+  }
+}
+
 }  // namespace ionsim

@@ -67,4 +67,11 @@ std::vector<std::string> read_h5_members(const std::string& path, const std::str
 // A scalar attribute of the file root, as a double.
 double read_h5_attribute(const std::string& path, const std::string& name);
 
+// Joins files of one layout written one after the other by h5_writer (the segments of a
+// recording) into `out`: every dataset that grows by appending (a series) holds the rows of
+// all parts in order; everything else (groups, fixed datasets, their attributes) is the first
+// part's, and the root attributes are the last part's. input_error naming the part that cannot
+// be read or does not have the first part's layout.
+void join_h5_series(const std::vector<std::string>& parts, const std::string& out);
+
 }  // namespace ionsim

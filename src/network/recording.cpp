@@ -5,19 +5,33 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/archive.hpp"
+
 namespace ionsim::network {
 
 h5_recording::h5_recording(const std::string& path, network& net)
-    : net_(net), out_(path), dt_(net.spec().run.dt), last_flush_(std::chrono::steady_clock::now()) {
+    : net_(net), dt_(net.spec().run.dt), last_flush_(std::chrono::steady_clock::now()) {
+  open(path);
+}
+
+void h5_recording::open(const std::string& path) {
+  network& net = net_;
+  out_ = std::make_unique<h5_writer>(path);
+  auto& out = *out_;
+  record_spikes_.clear();
+  rate_pops_.clear();
+  rate_column_.clear();
+  probes_.clear();
+  weight_series_.clear();
   const auto& spec = net.spec();
-  out_.attribute("/", "source", spec.source);
-  out_.attribute("/", "dt", spec.run.dt);
-  out_.attribute("/", "duration", spec.run.duration);
-  out_.attribute("/", "seed", static_cast<double>(spec.run.seed));
-  out_.attribute("/", "threads", static_cast<double>(net.threads()));
-  out_.attribute("/", "simulated", 0.0);
-  out_.attribute("/", "complete", 0.0);
-  out_.group("/populations");
+  out.attribute("/", "source", spec.source);
+  out.attribute("/", "dt", spec.run.dt);
+  out.attribute("/", "duration", spec.run.duration);
+  out.attribute("/", "seed", static_cast<double>(spec.run.seed));
+  out.attribute("/", "threads", static_cast<double>(net.threads()));
+  out.attribute("/", "simulated", 0.0);
+  out.attribute("/", "complete", 0.0);
+  out.group("/populations");
   std::vector<std::string> names;
   std::vector<std::uint32_t> first, size;
   for (std::size_t p = 0; p < net.populations(); ++p) {
@@ -25,9 +39,9 @@ h5_recording::h5_recording(const std::string& path, network& net)
     first.push_back(net.first_id(p));
     size.push_back(static_cast<std::uint32_t>(net.population_size(p)));
   }
-  out_.strings("/populations/names", names);
-  out_.array("/populations/first_id", h5_writer::type::u32, first.data(), first.size());
-  out_.array("/populations/size", h5_writer::type::u32, size.data(), size.size());
+  out.strings("/populations/names", names);
+  out.array("/populations/first_id", h5_writer::type::u32, first.data(), first.size());
+  out.array("/populations/size", h5_writer::type::u32, size.data(), size.size());
 
   auto index_of = [&](const std::string& name) {
     for (std::size_t p = 0; p < net.populations(); ++p)
@@ -40,9 +54,9 @@ h5_recording::h5_recording(const std::string& path, network& net)
   for (const auto& r : spec.recorders) {
     if (r.kind == recorder_kind::spikes) {
       for (const auto& n : r.populations) record_spikes_[index_of(n)] = 1;
-      out_.group("/spikes");
-      times_ = out_.series("/spikes/times", h5_writer::type::f64);
-      ids_ = out_.series("/spikes/ids", h5_writer::type::u32);
+      out.group("/spikes");
+      times_ = out.series("/spikes/times", h5_writer::type::f64);
+      ids_ = out.series("/spikes/ids", h5_writer::type::u32);
     } else if (r.kind == recorder_kind::rate) {
       bin_ = std::max<std::int64_t>(1, std::llround(r.bin / dt_));
       std::vector<std::string> cols;
@@ -53,48 +67,48 @@ h5_recording::h5_recording(const std::string& path, network& net)
         rate_pops_.push_back(p);
         cols.push_back(n);
       }
-      counts_.assign(rate_pops_.size(), 0.0);
-      out_.group("/rates");
-      out_.strings("/rates/populations", cols);
-      rate_time_series_ = out_.series("/rates/time", h5_writer::type::f64);
-      rate_series_ = out_.series("/rates/rate", h5_writer::type::f64, rate_pops_.size());
-      out_.attribute("/rates", "bin", static_cast<double>(bin_) * dt_);
+      counts_.resize(rate_pops_.size(), 0.0);
+      out.group("/rates");
+      out.strings("/rates/populations", cols);
+      rate_time_series_ = out.series("/rates/time", h5_writer::type::f64);
+      rate_series_ = out.series("/rates/rate", h5_writer::type::f64, rate_pops_.size());
+      out.attribute("/rates", "bin", static_cast<double>(bin_) * dt_);
     } else if (r.kind == recorder_kind::weights) {
       const std::size_t j = net.weight_probe_projection(weight_series_.size());
       const auto& t = net.projection(j);
       const std::string g = "/weights/" + net.projection_name(j);
-      if (weight_series_.empty()) out_.group("/weights");
-      out_.group(g);
+      if (weight_series_.empty()) out.group("/weights");
+      out.group(g);
       std::vector<std::uint32_t> source(t.size());
       for (std::size_t s = 0; s < t.sources(); ++s)
         for (auto q = t.row[s]; q < t.row[s + 1]; ++q) source[q] = static_cast<std::uint32_t>(s);
-      out_.array(g + "/source", h5_writer::type::u32, source.data(), source.size());
-      out_.array(g + "/target", h5_writer::type::u32, t.target.data(), t.size());
-      weight_series_.emplace_back(out_.series(g + "/time", h5_writer::type::f64),
-                                  out_.series(g + "/w", h5_writer::type::f32, t.size()));
-      out_.attribute(g, "source", net.spec().projections[j].source);
-      out_.attribute(g, "target", net.spec().projections[j].target);
+      out.array(g + "/source", h5_writer::type::u32, source.data(), source.size());
+      out.array(g + "/target", h5_writer::type::u32, t.target.data(), t.size());
+      weight_series_.emplace_back(out.series(g + "/time", h5_writer::type::f64),
+                                  out.series(g + "/w", h5_writer::type::f32, t.size()));
+      out.attribute(g, "source", net.spec().projections[j].source);
+      out.attribute(g, "target", net.spec().projections[j].target);
     } else {
       const auto& pr = net.probes()[probe++];
       const std::string g = "/state/" + r.name;
-      if (probe == 1) out_.group("/state");
-      out_.group(g);
+      if (probe == 1) out.group("/state");
+      out.group(g);
       std::vector<std::uint32_t> ids(pr.neurons.begin(), pr.neurons.end());
-      out_.array(g + "/neurons", h5_writer::type::u32, ids.data(), ids.size());
-      out_.attribute(g, "population", net.population_name(pr.population));
+      out.array(g + "/neurons", h5_writer::type::u32, ids.data(), ids.size());
+      out.attribute(g, "population", net.population_name(pr.population));
       probe_out po;
-      po.time_series = out_.series(g + "/time", h5_writer::type::f64);
+      po.time_series = out.series(g + "/time", h5_writer::type::f64);
       const auto vars = net.model(pr.population).state_variables();
       for (const auto v : pr.variables) {
         const std::string name = g + "/" + std::string(vars[v].name);
-        po.var_series.push_back(out_.series(name, h5_writer::type::f64, pr.neurons.size()));
-        out_.attribute(name, "unit", std::string(vars[v].unit));
+        po.var_series.push_back(out.series(name, h5_writer::type::f64, pr.neurons.size()));
+        out.attribute(name, "unit", std::string(vars[v].unit));
       }
       po.rows.resize(pr.variables.size());
       probes_.push_back(std::move(po));
     }
   }
-  out_.flush();
+  out.flush();
 }
 
 h5_recording::~h5_recording() = default;
@@ -146,33 +160,33 @@ void h5_recording::samples(std::size_t r, std::span<const std::int64_t> steps,
 
 void h5_recording::weights(std::size_t r, std::int64_t step, std::span<const float> w) {
   const double t = static_cast<double>(step) * dt_;
-  out_.append(weight_series_[r].first, &t, 1);
-  if (!w.empty()) out_.append(weight_series_[r].second, w.data(), 1);
+  out_->append(weight_series_[r].first, &t, 1);
+  if (!w.empty()) out_->append(weight_series_[r].second, w.data(), 1);
 }
 
 void h5_recording::flush() {
   if (!spike_t_.empty()) {
-    out_.append(times_, spike_t_.data(), spike_t_.size());
-    out_.append(ids_, spike_id_.data(), spike_id_.size());
+    out_->append(times_, spike_t_.data(), spike_t_.size());
+    out_->append(ids_, spike_id_.data(), spike_id_.size());
     spike_t_.clear();
     spike_id_.clear();
   }
   if (!rate_time_.empty()) {
-    out_.append(rate_time_series_, rate_time_.data(), rate_time_.size());
-    out_.append(rate_series_, rate_rows_.data(), rate_time_.size());
+    out_->append(rate_time_series_, rate_time_.data(), rate_time_.size());
+    out_->append(rate_series_, rate_rows_.data(), rate_time_.size());
     rate_time_.clear();
     rate_rows_.clear();
   }
   for (auto& po : probes_) {
     if (po.time.empty()) continue;
-    out_.append(po.time_series, po.time.data(), po.time.size());
+    out_->append(po.time_series, po.time.data(), po.time.size());
     for (std::size_t v = 0; v < po.rows.size(); ++v) {
-      out_.append(po.var_series[v], po.rows[v].data(), po.time.size());
+      out_->append(po.var_series[v], po.rows[v].data(), po.time.size());
       po.rows[v].clear();
     }
     po.time.clear();
   }
-  out_.flush();
+  out_->flush();
   last_flush_ = std::chrono::steady_clock::now();
 }
 
@@ -186,9 +200,23 @@ void h5_recording::finish(const run_result& r) {
                            (static_cast<double>(net_.population_size(rate_pops_[c])) * len));
   }
   flush();
-  out_.attribute("/", "simulated", static_cast<double>(r.steps_done) * dt_);
-  out_.attribute("/", "complete", r.interrupted ? 0.0 : 1.0);
-  out_.close();
+  out_->attribute("/", "simulated", static_cast<double>(r.steps_done) * dt_);
+  out_->attribute("/", "complete", r.interrupted ? 0.0 : 1.0);
+  out_->close();
+}
+
+void h5_recording::close_segment(std::int64_t step) {
+  flush();
+  out_->attribute("/", "simulated", static_cast<double>(step) * dt_);
+  out_->attribute("/", "complete", 0.0);
+  out_->close();
+}
+
+void h5_recording::open_segment(const std::string& path) { open(path); }
+
+void h5_recording::checkpoint(archive& a) {
+  a.io("rate_bin", cur_bin_);
+  a.io("rate_counts", counts_);
 }
 
 void write_weights_h5(const std::string& path, const network& net, std::size_t j) {

@@ -8,6 +8,8 @@
 //   weight's unit), /weights/<projection>/source, /target (local indices of each synapse);
 //   root attributes: source, dt, duration, seed, threads, simulated (s), complete (1 when the
 //   run reached its end, 0 while running or when it was interrupted).
+// A run with checkpoints records in segments, one file per stretch between two checkpoints,
+// joined into one at the end (join_h5_series); read_recording reads either.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -29,12 +31,21 @@ class h5_recording final : public epoch_sink {
   // Writes what is buffered, the final attributes, and closes the file.
   void finish(const run_result& r);
 
+  // A recording in segments (a run with checkpoints): close_segment writes what is buffered
+  // and closes the file as a whole recording of the steps so far (attributes simulated up to
+  // `step`, complete = 0); open_segment continues in a new file of the same layout.
+  void close_segment(std::int64_t step);
+  void open_segment(const std::string& path);
+  // The partial rate bin, carried from one segment to the next and through a checkpoint.
+  void checkpoint(archive& a);
+
  private:
+  void open(const std::string& path);
   void flush();
   void close_bins(std::int64_t upto);
 
   network& net_;
-  h5_writer out_;
+  std::unique_ptr<h5_writer> out_;
   double dt_;
   std::vector<char> record_spikes_;  // per population
   std::size_t times_ = 0, ids_ = 0;

@@ -4,18 +4,28 @@
 // uninterrupted run, bit for bit; for every neuron model, with noise, plasticity and
 // adaptation. A checkpoint of another network, a damaged file and a file of another kind are
 // refused with one message.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/archive.hpp"
+#include "io/hdf5.hpp"
 #include "network/config.hpp"
 #include "network/network.hpp"
+#include "network/segments.hpp"
 #include "test_support.hpp"
 
 namespace ionsim::network {
@@ -323,6 +333,95 @@ TEST(Checkpoint, RefusesAnotherNetworkAndDamagedFiles) {
   EXPECT_TRUE(test::contains(msg, "not an ionsim checkpoint")) << msg;
   EXPECT_TRUE(test::contains(test::input_error_of([&] { read_archive(file + "x", "network"); }),
                              "cannot open the file"));
+}
+
+// `ionsim run --checkpoint-every` killed with SIGKILL mid-run: the segments closed at the
+// checkpoints read as one recording (the uninterrupted run's, up to the last checkpoint), and
+// `ionsim run --resume` (on another thread count) finishes with a spikes.h5 whose datasets
+// equal the uninterrupted run's.
+TEST(CheckpointCli, ResumeAfterSigkillEqualsTheUninterruptedRun) {
+  namespace fs = std::filesystem;
+  const auto dir = test::fresh_dir("checkpoint-kill");
+  std::string cfg = test::read_text(fs::path(IONSIM_SOURCE_DIR) / "examples/networks/cuba.toml");
+  cfg.replace(cfg.find("duration = \"1s\""), 15, "duration = \"8s\"");
+  const auto net = test::write_text(dir / "cuba.toml", cfg);
+  const auto whole = dir / "whole", killed = dir / "killed";
+  auto r = test::run_cli("run " + test::quote(net) + " --no-progress --out " +
+                         test::quote(whole.string()));
+  ASSERT_EQ(r.status, 0) << r.err;
+
+  const std::string out = killed.string();
+  std::vector<std::string> args = {IONSIM_BINARY,        "run", net, "--no-progress", "--out", out,
+                                   "--checkpoint-every", "0.5s"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, IONSIM_BINARY, &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  const run_files files(out);
+  int status = 0;
+  bool exited = false;
+  // Killed once the third checkpoint is written (1.5 s of 8 s simulated).
+  while (!fs::exists(files.segment(3, true))) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_FALSE(exited) << "the run ended before it could be killed";
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_FALSE(fs::exists(files.spikes));
+
+  const std::string full = (whole / "spikes.h5").string();
+  const auto t_all = read_h5_doubles(full, "/spikes/times");
+  const auto id_all = read_h5_doubles(full, "/spikes/ids");
+  {
+    // What survived: whole segments up to a checkpoint, read as one recording.
+    const run_recording rec(out);
+    ASSERT_GE(rec.segments(), 3u);
+    const double upto = read_h5_attribute(rec.path(), "simulated");
+    EXPECT_NEAR(upto, 0.5 * static_cast<double>(rec.segments()), 1e-9);
+    EXPECT_EQ(read_h5_attribute(rec.path(), "complete"), 0.0);
+    const auto t = read_h5_doubles(rec.path(), "/spikes/times");
+    const auto id = read_h5_doubles(rec.path(), "/spikes/ids");
+    const auto n = static_cast<std::size_t>(
+        std::lower_bound(t_all.begin(), t_all.end(), upto - 1e-9) - t_all.begin());
+    ASSERT_EQ(t.size(), n);
+    EXPECT_TRUE(std::equal(t.begin(), t.end(), t_all.begin()));
+    EXPECT_TRUE(std::equal(id.begin(), id.end(), id_all.begin()));
+  }
+  // A changed description, or options that shaped the run, are refused.
+  test::write_text(dir / "cuba.toml", cfg + "\n# changed\n");
+  r = test::run_cli("run --resume " + test::quote(out));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(test::contains(r.err, "the description changed since the run began")) << r.err;
+  test::write_text(dir / "cuba.toml", cfg);
+  r = test::run_cli("run --resume " + test::quote(out) + " --checkpoint-every 1s");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(test::contains(r.err, "are the run's own")) << r.err;
+
+  r = test::run_cli("run --resume " + test::quote(out) + " --no-progress --threads 2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(test::contains(r.err, "resumed at t = ")) << r.err;
+  const std::string joined = files.spikes;
+  for (const char* d : {"/spikes/times", "/spikes/ids", "/rates/time", "/rates/rate",
+                        "/state/exc/time", "/state/exc/v", "/state/exc/ge"})
+    EXPECT_EQ(read_h5_doubles(joined, d), read_h5_doubles(full, d)) << d;
+  EXPECT_EQ(read_h5_attribute(joined, "complete"), 1.0);
+  EXPECT_FALSE(fs::exists(files.segment_dir));
+  EXPECT_FALSE(fs::exists(files.checkpoint_dir));
+  // A finished run has nothing to resume.
+  r = test::run_cli("run --resume " + test::quote(out));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(test::contains(r.err, "the run is complete")) << r.err;
 }
 
 }  // namespace

@@ -143,5 +143,23 @@ TEST(FormatQuantity, RoundTripsThroughParse) {
   }
 }
 
+TEST(ParseWallTime, ReadsSecondsMinutesAndHours) {
+  EXPECT_EQ(parse_wall_time("10min", "x"), 600.0);
+  EXPECT_EQ(parse_wall_time("1.5h", "x"), 5400.0);
+  EXPECT_EQ(parse_wall_time("90s", "x"), 90.0);
+  EXPECT_EQ(parse_wall_time("90", "x"), 90.0);
+  auto err = [](const char* t) {
+    try {
+      parse_wall_time(t, "--checkpoint-wall");
+    } catch (const input_error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(err("10days"), "--checkpoint-wall: unknown unit 'days' in '10days' (s, min, h)");
+  EXPECT_EQ(err("-1min"), "--checkpoint-wall: -1min must be a positive time");
+  EXPECT_EQ(err("soon"), "--checkpoint-wall: cannot read 'soon' as a wall-clock time");
+}
+
 }  // namespace
 }  // namespace ionsim
