@@ -20,6 +20,7 @@
 #include "network/config.hpp"
 #include "network/network.hpp"
 #include "network/recording.hpp"
+#include "network/resources.hpp"
 #include "network/segments.hpp"
 
 namespace ionsim::cli {
@@ -130,6 +131,7 @@ int network_commands::run() {
   // Everything is checked and built before any output exists.
   ionsim::network::network net(spec, models);
   if (out_.empty()) out_ = std::filesystem::path(config_).stem().string() + "-out";
+  check_disk(net, out_);  // before any output exists
   make_output_dir(out_);
   const std::string h5 = (std::filesystem::path(out_) / "spikes.h5").string();
   const double dt = spec.run.dt;

@@ -103,6 +103,7 @@ class network {
   // Weights recorder k (in the order of the weights recorders): its projection.
   std::size_t weight_probe_projection(std::size_t k) const { return weight_probes_[k].projection; }
   std::size_t weight_probes() const { return weight_probes_.size(); }
+  std::int64_t weight_probe_interval(std::size_t k) const { return weight_probes_[k].interval; }
   double build_seconds() const { return build_seconds_; }
   int threads() const { return threads_; }
 

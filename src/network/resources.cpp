@@ -1,14 +1,17 @@
 #include "network/resources.hpp"
 
 #include <fmt/format.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "network/network.hpp"
 
 namespace ionsim::network {
 
@@ -165,6 +168,63 @@ void check_resources(const network_spec& spec, const model_registry& models) {
       "{}: the network needs about {} ({}), more than the {} available ({}); make it smaller{}",
       spec.source, gigabytes(e.total), parts, gigabytes(limit), source,
       spec.run.max_memory > 0 ? " or raise --max-memory" : ""));
+}
+
+memory_estimate estimate_recording(const network& net) {
+  memory_estimate e;
+  const double steps = static_cast<double>(net.total_steps());
+  for (std::size_t r = 0; r < net.probes().size(); ++r) {
+    const auto& pr = net.probes()[r];
+    const double samples = std::ceil(steps / static_cast<double>(pr.interval));
+    e.parts.emplace_back(
+        fmt::format("state of '{}' ({:.3g} samples x {} neurons x {} variables)",
+                    net.population_name(pr.population), samples, pr.neurons.size(),
+                    pr.variables.size()),
+        samples * (8.0 * static_cast<double>(pr.neurons.size() * pr.variables.size()) + 8.0));
+  }
+  for (std::size_t k = 0; k < net.weight_probes(); ++k) {
+    const std::size_t j = net.weight_probe_projection(k);
+    const double snapshots =
+        std::floor(steps / static_cast<double>(net.weight_probe_interval(k))) + 2;
+    const double synapses = static_cast<double>(net.projection(j).size());
+    e.parts.emplace_back(fmt::format("weights of '{}' ({:.3g} snapshots x {:.3g} synapses)",
+                                     net.projection_name(j), snapshots, synapses),
+                         snapshots * (4.0 * synapses + 8.0) + 8.0 * synapses);
+  }
+  for (const auto& rs : net.spec().recorders) {
+    if (rs.kind != recorder_kind::rate) continue;
+    const double bins = std::ceil(steps * net.spec().run.dt / rs.bin) + 1;
+    const double pops =
+        static_cast<double>(rs.populations.empty() ? net.populations() : rs.populations.size());
+    e.parts.emplace_back(fmt::format("rates ({:.3g} bins)", bins), bins * (8.0 * pops + 8.0));
+  }
+  for (const auto& [what, bytes] : e.parts) e.total += bytes;
+  std::sort(e.parts.begin(), e.parts.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
+  return e;
+}
+
+double disk_available(const std::string& path) {
+  std::filesystem::path p = std::filesystem::absolute(path);
+  std::error_code ec;
+  while (!std::filesystem::exists(p, ec) && p.has_parent_path() && p != p.parent_path())
+    p = p.parent_path();
+  struct statvfs st {};
+  if (::statvfs(p.c_str(), &st) != 0) return std::numeric_limits<double>::infinity();
+  return static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize);
+}
+
+void check_disk(const network& net, const std::string& dir) {
+  const memory_estimate e = estimate_recording(net);
+  const double free = disk_available(dir);
+  if (e.total <= free) return;
+  std::string parts;
+  for (std::size_t k = 0; k < std::min<std::size_t>(3, e.parts.size()); ++k)
+    parts += fmt::format("{}{} {}", k ? ", " : "", e.parts[k].first, gigabytes(e.parts[k].second));
+  throw input_error(fmt::format(
+      "{}: the recording needs about {} ({}; spikes not counted), more than the {} free where "
+      "{} is written; record fewer neurons or variables, or at longer intervals",
+      net.spec().source, gigabytes(e.total), parts, gigabytes(free), dir));
 }
 
 }  // namespace ionsim::network

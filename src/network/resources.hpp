@@ -11,6 +11,8 @@
 
 namespace ionsim::network {
 
+class network;
+
 struct memory_estimate {
   double total = 0;                                   // [bytes]
   std::vector<std::pair<std::string, double>> parts;  // (what, bytes), largest first
@@ -31,5 +33,19 @@ double memory_available(std::string* source = nullptr);
 // neurons exceed the 32-bit neuron index or whose estimate exceeds spec.run.max_memory (when
 // set) or the memory available.
 void check_resources(const network_spec& spec, const model_registry& models);
+
+// The bytes the recorders of a built network write over its whole run, without the spikes
+// (their number depends on the rates): state samples (8 bytes per neuron and variable, and the
+// time), weight snapshots (4 bytes per synapse and the time, and each synapse's source and
+// target once), population rates (8 bytes per
+// population and bin, and the time).
+memory_estimate estimate_recording(const network& net);
+
+// The free space [bytes] of the file system holding `path` (its nearest existing ancestor).
+double disk_available(const std::string& path);
+
+// Refuses, with one input_error naming the estimate and its largest parts, a recording whose
+// estimate exceeds the free space where `dir` is (or would be) written.
+void check_disk(const network& net, const std::string& dir);
 
 }  // namespace ionsim::network

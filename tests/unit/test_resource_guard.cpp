@@ -8,6 +8,7 @@
 #include "core/units.hpp"
 #include "network/config.hpp"
 #include "network/network.hpp"
+#include "network/recording.hpp"
 #include "network/resources.hpp"
 #include "test_support.hpp"
 
@@ -141,7 +142,69 @@ TEST(ResourceGuard, CommandRefusesWithOneLineAndNoOutput) {
   EXPECT_EQ(bad.status, 2);
   EXPECT_TRUE(test::contains(bad.err, "--max-memory: unknown unit 'GiBs'"));
 }
+
+// A recording larger than any disk (3200 neurons' three variables every step for 10^5 s: 77 TB)
+// is refused before anything is written.
+TEST(ResourceGuard, CommandRefusesARecordingThatWouldFillTheDisk) {
+  const auto dir = test::fresh_dir("disk-guard");
+  std::string text = cuba;
+  text.replace(text.find("duration = \"0.1s\""), 17, "duration = \"1e5s\"");
+  text +=
+      "[[recorder]]\ntype = \"state\"\npopulation = \"exc\"\nvariables = [\"v\", \"ge\", "
+      "\"gi\"]\ninterval = \"0.1ms\"\nneurons = [0";
+  for (int i = 1; i < 3200; ++i) text += ", " + std::to_string(i);
+  text += "]\n";
+  const auto cfg = test::write_text(dir / "net.toml", text);
+  const auto out = dir / "out";
+  const auto r = test::run_cli("run " + test::quote(cfg) + " --out " + test::quote(out.string()));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(test::contains(r.err,
+                             "the recording needs about 76808.0 GB (state of 'exc' (1e+09 "
+                             "samples x 3200 neurons x 3 variables)"))
+      << r.err;
+  EXPECT_TRUE(test::contains(r.err, "free where")) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
 #endif
+
+// The estimate of state, rate and weights recording against the file a run writes (without
+// spikes): within 10 % (HDF5's chunks and metadata come on top).
+TEST(ResourceGuard, RecordingEstimateAgreesWithTheFile) {
+  std::string text = cuba;
+  text.replace(text.find("duration = \"0.1s\""), 17, "duration = \"0.5s\"");
+  text += R"([[recorder]]
+type = "state"
+population = "exc"
+variables = ["v", "ge", "gi"]
+neurons = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+interval = "0.1ms"
+[[recorder]]
+type = "rate"
+bin = "1ms"
+[[recorder]]
+type = "weights"
+projection = "ie"
+interval = "50ms"
+)";
+  const auto spec = parse(text);
+  network net(spec, builtin_models());
+  const auto e = estimate_recording(net);
+  ASSERT_EQ(e.parts.size(), 3u);
+  EXPECT_EQ(e.parts[0].first, "weights of 'ie' (12 snapshots x 6.4e+04 synapses)");
+  EXPECT_EQ(e.parts[1].first, "state of 'exc' (5e+03 samples x 20 neurons x 3 variables)");
+  const auto dir = test::fresh_dir("recording-estimate");
+  const std::string path = (dir / "spikes.h5").string();
+  {
+    h5_recording rec(path, net);
+    rec.finish(net.run(rec));
+  }
+  const double size = static_cast<double>(std::filesystem::file_size(path));
+  EXPECT_GT(size, e.total);
+  EXPECT_LT(size, 1.1 * e.total) << size << " bytes against " << e.total;
+  EXPECT_GT(disk_available(path), 0.0);
+  EXPECT_GT(disk_available((dir / "not" / "yet").string()), 0.0);
+}
 
 }  // namespace
 }  // namespace ionsim::network
