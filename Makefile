@@ -3,9 +3,11 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 OUT ?= out
 
-.PHONY: all deps run test test-fast bench clean format
+.PHONY: all deps run test test-fast bench fuzz clean format
 
 all: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DIONSIM_TESTS=ON >/dev/null
@@ -31,8 +33,16 @@ bench:
 	@cmake --build $(BUILD) -j $(JOBS)
 	@bench/run-benchmarks.sh $(BUILD)
 
+# libFuzzer targets (clang-14), each run FUZZ_SECONDS on its corpus in tests/fuzz
+# (docs/dev/fuzzing.md); `make test` replays the corpora without clang.
+fuzz:
+	@scripts/setup-deps.sh fuzz
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DIONSIM_FUZZ=ON -DIONSIM_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	@scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(OUT)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(OUT)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ionsim needs, only those missing (idempotent).
-# Usage: scripts/setup-deps.sh [build|bench]
+# Usage: scripts/setup-deps.sh [build|bench|fuzz]
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libgtest-dev libbenchmark-dev librandom123-dev
       libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libnlopt-cxx-dev libnlopt-dev
@@ -9,6 +9,9 @@ pkgs=(build-essential cmake pkg-config libgtest-dev libbenchmark-dev librandom12
       python3-nitime pybind11-dev python3-pytest)
 if [ "${1:-build}" = bench ]; then
   pkgs+=(python3-torch libopenblas0-pthread git)
+fi
+if [ "${1:-build}" = fuzz ]; then
+  pkgs+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev libomp-14-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -242,6 +242,8 @@ class parser {
     }
     if (control_line) fail(control_line, ".control without .endc");
     for (auto& c : cards_) tokenize(c);
+    // a card of separators alone (",") has no tokens: nothing to read
+    std::erase_if(cards_, [](const card& c) { return c.toks.empty(); });
   }
 
   // Removes ';' and '$ ' comments and surrounding blanks.
@@ -296,9 +298,16 @@ class parser {
         i = end + 1;
       } else if (ch == '}') {
         fail(c, fmt::format("unexpected '}}' in '{}'", s));
+      } else if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+        fail(c, fmt::format("unexpected control character 0x{:02x} (not a text netlist?)",
+                            static_cast<unsigned char>(ch)));
       } else {
         const std::size_t start = i;
-        while (i < s.size() && !is_space(s[i]) && std::strchr(",()='{}", s[i]) == nullptr) ++i;
+        // (not strchr: it finds a NUL byte, the string's end, and the word would never grow)
+        constexpr std::string_view stops = ",()='{}";
+        while (i < s.size() && !is_space(s[i]) && stops.find(s[i]) == std::string_view::npos &&
+               static_cast<unsigned char>(s[i]) >= 0x20 && s[i] != 0x7f)
+          ++i;
         std::string word = s.substr(start, i - start);
         // "params:a=1" written without a blank
         if (word.size() > 7 && lower(word).starts_with("params:")) {

@@ -67,15 +67,15 @@ neuron_circuit neuron_from_preset(const std::string& preset) {
   const auto where = file ? preset : fmt::format("preset '{}'", preset);
   const toml::table* c = n.memristor.extra["circuit"].as_table();
   if (!c) throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));
-  for (auto&& [key, value] : *c) {
+  for (auto&& entry : *c) {
     static const char* known[] = {"c_g", "r_c", "r_l", "v_dd", "vto", "kp", "c_l"};
-    if (std::find_if(std::begin(known), std::end(known),
-                     [&](const char* k) { return key.str() == k; }) == std::end(known))
+    const std::string_view key = entry.first.str();
+    if (std::find_if(std::begin(known), std::end(known), [&](const char* k) { return key == k; }) ==
+        std::end(known))
       throw input_error(
           fmt::format("{}: unknown [circuit] key '{}' (known: c_g, r_c, r_l, v_dd, "
                       "vto, kp, c_l)",
-                      where, key.str()));
-    (void)value;
+                      where, key));
   }
   n.c_g = table_value(*c, "c_g", n.c_g, where);
   n.r_c = table_value(*c, "r_c", n.r_c, where);

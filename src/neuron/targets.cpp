@@ -152,8 +152,9 @@ struct target_reader {
     if (const auto* n = t.get("circuit")) {
       const auto& c = r.table(*n, "circuit");
       for (const auto& [k, v] : c) {
+        const std::string_view name = k.str();  // (clang 14 lambdas cannot capture a binding)
         const auto it = std::find_if(circuit_table.begin(), circuit_table.end(),
-                                     [&](const circuit_param& p) { return p.name == k.str(); });
+                                     [&](const circuit_param& p) { return p.name == name; });
         if (it == circuit_table.end())
           r.fail(v, fmt::format("unknown circuit parameter '{}' (known: c_g, r_c, r_l, v_dd, vto)",
                                 k.str()));

@@ -76,6 +76,20 @@ plot v(out)
 R99 after the end: ignored
 )";
 
+// Found by fuzzing (tests/fuzz/netlist/regression-*): a NUL byte in a card made the tokenizer
+// loop for ever; a card of separators alone had no tokens and was read past its end.
+TEST(Netlist, ControlCharactersAreAnErrorAndCardsOfSeparatorsAreSkipped) {
+  const netlist nl = parse("title\nR1 a 0 1k\n,\n, ,\nC1 a 0 1n\n.end\n");
+  EXPECT_EQ(nl.elements.size(), 2u);
+  std::string nul = "title\nR1 a 0 1k\n.save v(a)";
+  nul += std::string(3, '\0');
+  nul += "\n.end\n";
+  EXPECT_EQ(error_of(nul), "net.cir:3: unexpected control character 0x00 (not a text netlist?)");
+  EXPECT_TRUE(contains(error_of("title\nR1 a\x01"
+                                "b 0 1k\n.end\n"),
+                       "control character 0x01"));
+}
+
 TEST(Netlist, FullDeckTitleNodesAndElementCount) {
   const netlist nl = parse(full_deck);
   EXPECT_EQ(nl.title, "Full deck: every card");
