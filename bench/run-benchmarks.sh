@@ -148,6 +148,15 @@ echo "== network regimes: Brunel (2000), 12 500 neurons, 4 regimes, ionsim vs Br
 brunel_rc=0
 "$py" "$here/brunel_regimes.py" "$build" --out "$build/bench/brunel" 2>/dev/null || brunel_rc=$?
 
+# The soak run (10^5 neurons, 30 min of wall time, checkpoints every minute; constant memory and
+# throughput): only with IONSIM_BENCH_SOAK=1, as it takes half an hour by design.
+soak_rc=0
+if [ "${IONSIM_BENCH_SOAK:-0}" = 1 ]; then
+  echo
+  echo "== soak: 10^5 LIF neurons, 30 min of wall time"
+  "$py" "$here/soak.py" "$build" || soak_rc=$?
+fi
+
 if [ "$peer_rc" -ne 0 ]; then
   echo "run-benchmarks: the PyTorch reference peer did not run (exit $peer_rc); no ratio" >&2
   exit "$peer_rc"
@@ -158,4 +167,5 @@ fi
 [ "$plasticity_rc" -ne 0 ] && exit "$plasticity_rc"
 [ "$nir_rc" -ne 0 ] && exit "$nir_rc"
 [ "$ionic_rc" -ne 0 ] && exit "$ionic_rc"
+[ "$soak_rc" -ne 0 ] && exit "$soak_rc"
 exit "$network_rc"
