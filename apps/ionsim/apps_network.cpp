@@ -151,15 +151,17 @@ int network_commands::run() {
   const run_files files(out_);
   std::size_t segment = 0;  // the segment being written
   std::unique_ptr<h5_recording> rec;
+  if (resumed.is_null()) {
+    // A new run: no leftovers of an earlier run with checkpoints in DIR
+    std::error_code ec;
+    fs::remove_all(files.checkpoint_dir, ec);
+    fs::remove_all(files.segment_dir, ec);
+    if (segmented) fs::remove(files.spikes, ec);
+  }
   if (!segmented) {
     rec = std::make_unique<h5_recording>(h5, net);
   } else {
     if (resumed.is_null()) {
-      // A new run: no leftovers of an earlier one in DIR
-      std::error_code ec;
-      fs::remove_all(files.checkpoint_dir, ec);
-      fs::remove_all(files.segment_dir, ec);
-      fs::remove(files.spikes, ec);
       make_output_dir(files.checkpoint_dir);
       nlohmann::json r;
       r["config"] = fs::absolute(config_).lexically_normal().string();
