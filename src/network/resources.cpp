@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "io/hdf5.hpp"
 #include "network/network.hpp"
 
 namespace ionsim::network {
@@ -55,6 +56,32 @@ double read_number(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// The entries of a from_file projection's list, without reading it: the length of an HDF5
+// file's `source` dataset, or the lines of a CSV file after its header; 0 when it cannot be
+// read (building the network then reports why).
+double list_length(const std::string& file) {
+  const auto ext = std::filesystem::path(file).extension().string();
+  try {
+    if (ext == ".h5" || ext == ".hdf5") {
+      const auto dims = read_h5_dims(file, "source");
+      return dims.empty() ? 0.0 : static_cast<double>(dims[0]);
+    }
+  } catch (const input_error&) {
+    return 0;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return 0;
+  double lines = 0;
+  std::string line;
+  while (std::getline(in, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos) lines += 1;
+  return std::max(0.0, lines - 1);
+}
+
+}  // namespace
+
 memory_estimate estimate_memory(const network_spec& spec, const model_registry& models) {
   memory_estimate e;
   const double dt = spec.run.dt;
@@ -86,7 +113,7 @@ memory_estimate estimate_memory(const network_spec& spec, const model_registry& 
         n = static_cast<double>(pr.degree) * ns;
         break;
       case connect_rule::from_file:
-        n = static_cast<double>(pr.list_source.size());
+        n = pr.file.empty() ? static_cast<double>(pr.list_source.size()) : list_length(pr.file);
         break;
     }
     double per = 8 + (pr.delay.is_constant() ? 0 : 2);

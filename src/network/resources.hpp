@@ -21,8 +21,9 @@ struct memory_estimate {
 // The memory a built network takes, from its description: per population the model's state
 // (a model of one neuron is made to count its variables) and the ring buffers of its receptors
 // (longest delay + 1 steps), per projection the synapses (the expected count of its rule, 8
-// bytes each, 2 more with per-synapse delays, the plastic state) and its row offsets. Counts of
-// `from_file` projections are not known before reading: they count 0.
+// bytes each, 2 more with per-synapse delays, the plastic state) and its row offsets; a
+// `from_file` projection counts the entries of its list (the HDF5 dataset's length or the CSV
+// file's lines, without reading the list).
 memory_estimate estimate_memory(const network_spec& spec, const model_registry& models);
 
 // The memory this process may still take [bytes]: the smaller of /proc/meminfo's MemAvailable

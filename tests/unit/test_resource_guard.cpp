@@ -3,9 +3,11 @@
 // takes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/units.hpp"
+#include "io/hdf5.hpp"
 #include "network/config.hpp"
 #include "network/network.hpp"
 #include "network/recording.hpp"
@@ -111,6 +113,53 @@ TEST(ResourceGuard, RefusesBeyondTheLimitOrTheNeuronIndex) {
   } catch (const input_error& e) {
     EXPECT_TRUE(test::contains(e.what(), "5e+09 neurons in all, beyond the 2^32 - 1"));
   }
+}
+
+// A from_file projection counts its list's entries, from a CSV file's lines or an HDF5 file's
+// dataset, without reading the list.
+TEST(ResourceGuard, FromFileProjectionsCountTheirList) {
+  const auto dir = test::fresh_dir("resource-from-file");
+  test::write_text(dir / "list.csv", "source,target\n0,1\n1,2\n2,3\n\n3,4\n4,0\n");
+  {
+    const std::uint32_t v[7] = {0, 1, 2, 3, 4, 0, 1};
+    h5_writer w((dir / "list.h5").string());
+    w.array("/source", h5_writer::type::u32, v, 7);
+    w.array("/target", h5_writer::type::u32, v, 7);
+    w.close();
+  }
+  const std::string text = R"([run]
+duration = "10ms"
+[[population]]
+name = "a"
+model = "lif_cuba"
+size = 5
+[[projection]]
+name = "csv"
+source = "a"
+target = "a"
+rule = "from_file"
+file = "list.csv"
+receptor = "exc"
+weight = "1mV"
+[[projection]]
+name = "h5"
+source = "a"
+target = "a"
+rule = "from_file"
+file = "list.h5"
+receptor = "exc"
+weight = "1mV"
+)";
+  test::write_text(dir / "net.toml", text);
+  const auto spec = read_network_config((dir / "net.toml").string(), builtin_models());
+  const auto e = estimate_memory(spec, builtin_models());
+  std::vector<std::string> parts;
+  for (const auto& [what, bytes] : e.parts) parts.push_back(what);
+  EXPECT_NE(std::find(parts.begin(), parts.end(), "projection 'csv' (5 synapses)"), parts.end());
+  EXPECT_NE(std::find(parts.begin(), parts.end(), "projection 'h5' (7 synapses)"), parts.end());
+  network net(spec, builtin_models());
+  EXPECT_EQ(net.projection(0).size(), 5u);
+  EXPECT_EQ(net.projection(1).size(), 7u);
 }
 
 TEST(ResourceGuard, SizesInBytes) {
