@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <utility>
 
 #include "core/error.hpp"
@@ -30,58 +31,54 @@ bool unit_matches(std::string_view rest, std::string_view unit) {
 
 }  // namespace
 
-double parse_wall_time(std::string_view text, std::string_view what) {
+namespace {
+
+// A positive number with a unit of `units` (or none, the first entry's factor), scaled to the
+// base unit: "8GB", "10min". `noun` says what it is in messages ("a size in bytes").
+double parse_scaled(std::string_view text, std::string_view what, std::string_view noun,
+                    std::string_view positive,
+                    std::initializer_list<std::pair<const char*, double>> units,
+                    std::string_view listed) {
   std::size_t end = 0;
   double value = 0;
   const std::string t(text);
   try {
     value = std::stod(t, &end);
   } catch (...) {
-    throw input_error(fmt::format("{}: cannot read '{}' as a wall-clock time", what, text));
+    throw input_error(fmt::format("{}: cannot read '{}' as {}", what, text, noun));
   }
   std::string unit = t.substr(end);
   while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
-  static const std::pair<const char*, double> units[] = {
-      {"", 1}, {"s", 1}, {"min", 60}, {"h", 3600}};
   for (const auto& [name, factor] : units)
     if (unit == name) {
       if (!(value > 0) || !std::isfinite(value))
-        throw input_error(fmt::format("{}: {} must be a positive time", what, text));
+        throw input_error(fmt::format("{}: {} must be a positive {}", what, text, positive));
       return value * factor;
     }
-  throw input_error(fmt::format("{}: unknown unit '{}' in '{}' (s, min, h)", what, unit, text));
+  throw input_error(fmt::format("{}: unknown unit '{}' in '{}' ({})", what, unit, text, listed));
+}
+
+}  // namespace
+
+double parse_wall_time(std::string_view text, std::string_view what) {
+  return parse_scaled(text, what, "a wall-clock time", "time",
+                      {{"", 1}, {"s", 1}, {"min", 60}, {"h", 3600}}, "s, min, h");
 }
 
 double parse_bytes(std::string_view text, std::string_view what) {
-  std::size_t end = 0;
-  double value = 0;
-  const std::string t(text);
-  try {
-    value = std::stod(t, &end);
-  } catch (...) {
-    throw input_error(fmt::format("{}: cannot read '{}' as a size in bytes", what, text));
-  }
-  std::string unit = t.substr(end);
-  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
-  static const std::pair<const char*, double> units[] = {{"", 1},
-                                                         {"B", 1},
-                                                         {"kB", 1e3},
-                                                         {"KB", 1e3},
-                                                         {"MB", 1e6},
-                                                         {"GB", 1e9},
-                                                         {"TB", 1e12},
-                                                         {"KiB", 1024.0},
-                                                         {"MiB", 1048576.0},
-                                                         {"GiB", 1073741824.0},
-                                                         {"TiB", 1099511627776.0}};
-  for (const auto& [name, factor] : units)
-    if (unit == name) {
-      if (!(value > 0) || !std::isfinite(value))
-        throw input_error(fmt::format("{}: {} must be a positive size", what, text));
-      return value * factor;
-    }
-  throw input_error(fmt::format(
-      "{}: unknown unit '{}' in '{}' (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)", what, unit, text));
+  return parse_scaled(text, what, "a size in bytes", "size",
+                      {{"", 1},
+                       {"B", 1},
+                       {"kB", 1e3},
+                       {"KB", 1e3},
+                       {"MB", 1e6},
+                       {"GB", 1e9},
+                       {"TB", 1e12},
+                       {"KiB", 1024.0},
+                       {"MiB", 1048576.0},
+                       {"GiB", 1073741824.0},
+                       {"TiB", 1099511627776.0}},
+                      "B, kB, MB, GB, TB, KiB, MiB, GiB, TiB");
 }
 
 double parse_quantity(std::string_view text, std::string_view unit, std::string_view what) {

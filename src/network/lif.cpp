@@ -538,26 +538,23 @@ model_registry builtin_models() {
   return r;
 }
 
-void lif_cuba::checkpoint(archive& a) {
-  a.io("v", v_);
-  a.io("ge", ge_);
-  a.io("gi", gi_);
-  a.io("theta", theta_);
-  a.io("refractory", ref_);
-  a.io("adapting", adapting_);
-  if (a.loading() && adapt_)  // the thresholds the adaptation left
-    for (std::size_t i = 0; i < v_.size(); ++i) per_->v_th[i] = adapt_->v_th0[i] + theta_[i];
+// Both LIF models' state: the membrane, synaptic variables, threshold adaptation, refractory
+// counters; read back, the thresholds the adaptation left.
+template <class M>
+void lif_checkpoint(archive& a, M& m) {
+  a.io("v", m.v_);
+  a.io("ge", m.ge_);
+  a.io("gi", m.gi_);
+  a.io("theta", m.theta_);
+  a.io("refractory", m.ref_);
+  a.io("adapting", m.adapting_);
+  if (a.loading() && m.adapt_)
+    for (std::size_t i = 0; i < m.v_.size(); ++i)
+      m.per_->v_th[i] = m.adapt_->v_th0[i] + m.theta_[i];
 }
 
-void lif_coba::checkpoint(archive& a) {
-  a.io("v", v_);
-  a.io("ge", ge_);
-  a.io("gi", gi_);
-  a.io("theta", theta_);
-  a.io("refractory", ref_);
-  a.io("adapting", adapting_);
-  if (a.loading() && adapt_)
-    for (std::size_t i = 0; i < v_.size(); ++i) per_->v_th[i] = adapt_->v_th0[i] + theta_[i];
-}
+void lif_cuba::checkpoint(archive& a) { lif_checkpoint(a, *this); }
+
+void lif_coba::checkpoint(archive& a) { lif_checkpoint(a, *this); }
 
 }  // namespace ionsim::network

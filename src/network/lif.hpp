@@ -117,6 +117,8 @@ class lif_cuba final : public neuron_model {
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override;
   void checkpoint(archive& a) override;
+  template <class M>
+  friend void lif_checkpoint(archive& a, M& m);
 
   // The population's parameters (where none varies from neuron to neuron: varies() false).
   const lif_cuba_params& params() const { return p_; }
@@ -160,6 +162,8 @@ class lif_coba final : public neuron_model {
   void advance(const step_input& in, std::size_t first, std::size_t last,
                std::vector<std::uint32_t>& spiked) override;
   void checkpoint(archive& a) override;
+  template <class M>
+  friend void lif_checkpoint(archive& a, M& m);
 
   struct per_neuron {
     std::vector<double> dt_over_tau_m, em, pe, pi, base, e_e, e_i, v_th, v_reset;
