@@ -116,7 +116,10 @@ class expr_parser {
 
  private:
   [[noreturn]] void fail(std::string_view what) const {
-    throw input_error(fmt::format("expression '{}': {}", text_, what));
+    // a very long expression is shown by its start
+    const std::string shown =
+        text_.size() <= 100 ? std::string(text_) : std::string(text_.substr(0, 80)) + "...";
+    throw input_error(fmt::format("expression '{}': {}", shown, what));
   }
 
   void skip_space() {
@@ -145,7 +148,19 @@ class expr_parser {
     return false;
   }
 
+  // Parentheses, function arguments and signs nest by recursion: a limit keeps a hostile or
+  // broken expression from overflowing the stack.
+  static constexpr int max_depth = 500;
+  struct nest {
+    expr_parser& p;
+    explicit nest(expr_parser& q) : p(q) {
+      if (++p.depth_ > max_depth) p.fail(fmt::format("nested more than {} levels deep", max_depth));
+    }
+    ~nest() { --p.depth_; }
+  };
+
   double sum() {
+    const nest guard(*this);
     double v = product();
     for (;;) {
       if (accept("+")) {
@@ -174,6 +189,7 @@ class expr_parser {
   }
 
   double unary() {
+    const nest guard(*this);
     if (accept("-")) return -unary();
     if (accept("+")) return unary();
     return power();
@@ -283,6 +299,7 @@ class expr_parser {
   std::string_view text_;
   const param_table& params_;
   std::size_t pos_ = 0;
+  int depth_ = 0;  // of nested sums and signs
 };
 
 }  // namespace

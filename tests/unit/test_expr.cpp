@@ -145,5 +145,17 @@ TEST(ExprEvaluate, ErrorsNameTheExpressionAndTheProblem) {
   EXPECT_TRUE(contains(error_of("1 # 2"), "unexpected '#'"));
 }
 
+// Found by fuzzing (tests/fuzz/expression): deep nesting overflowed the stack of the recursive
+// parser; it is now an error beyond 500 levels (of sums and signs; a parenthesis takes two).
+TEST(Expr, DeepNestingIsAnErrorNotAStackOverflow) {
+  EXPECT_DOUBLE_EQ(eval(std::string(100, '(') + "1" + std::string(100, ')')), 1.0);
+  EXPECT_DOUBLE_EQ(eval(std::string(100, '-') + "1"), 1.0);
+  EXPECT_TRUE(contains(error_of(std::string(100000, '(') + "1" + std::string(100000, ')')),
+                       "nested more than 500 levels deep"));
+  EXPECT_TRUE(
+      contains(error_of(std::string(100000, '-') + "1"), "nested more than 500 levels deep"));
+  EXPECT_TRUE(contains(error_of(std::string(5000, '(')), "nested more than 500 levels deep"));
+}
+
 }  // namespace
 }  // namespace ionsim::circuit
