@@ -178,6 +178,11 @@ int network_commands::run() {
       std::uint64_t k = 0;
       a.io("segments", k);
       segment = static_cast<std::size_t>(k);
+      if (files.segments().size() < segment)
+        throw input_error(fmt::format(
+            "{}: segment {} of the recording is missing (the checkpoint follows {} segments); "
+            "the run cannot be resumed whole",
+            files.segment_dir, files.segments().size(), segment));
       net.checkpoint(a);
       files.drop_segments_from(segment);
       rec = std::make_unique<h5_recording>(files.segment(segment, true), net);
