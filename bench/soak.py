@@ -93,6 +93,7 @@ def main():
         "rss_settled_min_bytes": min(settled) if settled else 0,
         "rss_settled_max_bytes": max(settled) if settled else 0,
         "throughput_per_minute": windows,
+        "rss_samples": samples,
         "checkpoint_bytes": os.path.getsize(run_dir / "checkpoint" / "state.ckpt")
         if (run_dir / "checkpoint" / "state.ckpt").exists() else 0,
     }
