@@ -1,14 +1,12 @@
 #include "core/archive.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
 #include <iterator>
 
 #include "core/error.hpp"
+#include "io/files.hpp"
 
 namespace ionsim {
 namespace {
@@ -35,8 +33,12 @@ std::uint64_t fnv1a(std::string_view bytes) {
   return h;
 }
 
+std::string archive::full_name(std::string_view name) const {
+  return scope_.empty() ? std::string(name) : scope_ + "/" + std::string(name);
+}
+
 void archive::write(std::string_view name, std::size_t elem, std::uint64_t n, const void* data) {
-  const std::string full = scope_.empty() ? std::string(name) : scope_ + "/" + std::string(name);
+  const std::string full = full_name(name);
   put(bytes_, static_cast<std::uint16_t>(full.size()));
   const std::size_t at = bytes_.size();
   bytes_.resize(at + full.size());
@@ -57,7 +59,7 @@ void archive::fail(const std::string& what) const {
 
 std::uint64_t archive::peek_count(std::string_view name, std::size_t elem, std::uint64_t expected,
                                   bool any) {
-  const std::string full = scope_.empty() ? std::string(name) : scope_ + "/" + std::string(name);
+  const std::string full = full_name(name);
   std::size_t p = pos_;
   auto take = [&](void* out, std::size_t n) {
     if (p + n > bytes_.size()) fail(fmt::format("ends before entry '{}'", full));
@@ -98,35 +100,14 @@ void archive::finish() const {
 }
 
 void write_archive(const std::string& path, const archive& a, std::string_view kind) {
-  std::vector<char> head(16, '\0');
-  std::memcpy(head.data(), magic, 8);
-  std::memcpy(head.data() + 8, kind.data(), std::min<std::size_t>(kind.size(), 8));
-  put(head, version);
-  put(head, static_cast<std::uint64_t>(a.bytes().size()));
-  put(head, fnv1a({a.bytes().data(), a.bytes().size()}));
-  const std::string tmp = path + ".partial";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw input_error(fmt::format("{}: cannot write the file", path));
-  auto all = [&](const char* p, std::size_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(fd, p, n);
-      if (w <= 0) return false;
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
-    return true;
-  };
-  const bool ok =
-      all(head.data(), head.size()) && all(a.bytes().data(), a.bytes().size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw input_error(fmt::format("{}: write failed (disk full?)", path));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw input_error(fmt::format("{}: cannot move the finished file into place", path));
-  }
+  std::vector<char> file(16, '\0');
+  std::memcpy(file.data(), magic, 8);
+  std::memcpy(file.data() + 8, kind.data(), std::min<std::size_t>(kind.size(), 8));
+  put(file, version);
+  put(file, static_cast<std::uint64_t>(a.bytes().size()));
+  put(file, fnv1a({a.bytes().data(), a.bytes().size()}));
+  file.insert(file.end(), a.bytes().begin(), a.bytes().end());
+  write_file_atomic(path, {file.data(), file.size()});
 }
 
 archive read_archive(const std::string& path, std::string_view kind) {

@@ -71,6 +71,7 @@ class archive {
                            bool any);
   void read(std::string_view name, std::size_t elem, std::uint64_t n, void* data, bool array);
   [[noreturn]] void fail(const std::string& what) const;
+  std::string full_name(std::string_view name) const;  // with the scope
 
   std::vector<char> bytes_;
   std::string where_, scope_;
@@ -81,7 +82,7 @@ class archive {
 // The 64-bit FNV-1a hash of `bytes` (the archive's checksum; also a file's fingerprint).
 std::uint64_t fnv1a(std::string_view bytes);
 
-// Writes `a` to `path` atomically (a new file, flushed to disk, then renamed over the old one):
+// Writes `a` to `path` with write_file_atomic (a new file, flushed to disk, then renamed):
 // the path holds the previous archive or this one whole, whenever the process is killed.
 // `kind` (at most 8 characters, for example "network") is checked on reading.
 void write_archive(const std::string& path, const archive& a, std::string_view kind);

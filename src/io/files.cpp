@@ -30,17 +30,29 @@ std::string read_text_file(const std::string& path) {
   return ss.str();
 }
 
-void write_file_atomic(const std::string& path, const std::string& content) {
+void write_file_atomic(const std::string& path, std::string_view content) {
+  // A new file, flushed to the disk (fsync), then renamed over the old one: whenever the process
+  // or the machine stops, `path` holds the old content or the new one, whole.
   const std::string tmp = path + ".partial";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw input_error(fmt::format("{}: cannot write file", path));
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw input_error(fmt::format("{}: write failed (disk full?)", path));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw input_error(fmt::format("{}: cannot write file", path));
+  const char* p = content.data();
+  std::size_t n = content.size();
+  bool ok = true;
+  while (ok && n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    ok = w > 0;
+    if (ok) {
+      p += w;
+      n -= static_cast<std::size_t>(w);
     }
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    std::remove(tmp.c_str());
+    throw input_error(fmt::format("{}: write failed (disk full?)", path));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());

@@ -4,11 +4,13 @@
 // files are read whole.
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace ionsim {
 
 void make_output_dir(const std::string& dir);
-void write_file_atomic(const std::string& path, const std::string& content);
+// Writes `content` to `path` atomically and durably (a new file, fsync, rename).
+void write_file_atomic(const std::string& path, std::string_view content);
 // The whole of a file; an input_error "PATH: cannot open the file" if it cannot be read.
 std::string read_text_file(const std::string& path);
 

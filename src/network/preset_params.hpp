@@ -28,7 +28,8 @@ template <class DF, class CF>
 preset_params split_preset_params(const toml::table* t, const std::string& source,
                                   std::string default_preset, std::span<const DF> device_fields,
                                   std::span<const CF> circuit_fields, std::string_view model) {
-  preset_params out{std::move(default_preset), {}, {}};
+  preset_params out;
+  out.preset = std::move(default_preset);
   if (!t) return out;
   for (const auto& [key, node] : *t) {
     const std::string k(key.str());

@@ -42,6 +42,14 @@ std::string gigabytes(double bytes) {
                         : fmt::format("{:.0f} kB", bytes / 1e3);
 }
 
+// The three largest parts of an estimate, with their sizes, for a refusal's message.
+std::string largest_parts(const memory_estimate& e) {
+  std::string parts;
+  for (std::size_t k = 0; k < std::min<std::size_t>(3, e.parts.size()); ++k)
+    parts += fmt::format("{}{} {}", k ? ", " : "", e.parts[k].first, gigabytes(e.parts[k].second));
+  return parts;
+}
+
 // A number from a file of one value ("max" or bytes), or -1.
 double read_number(const std::string& path) {
   std::ifstream in(path);
@@ -188,9 +196,7 @@ void check_resources(const network_spec& spec, const model_registry& models) {
   std::string source = "--max-memory";
   const double limit = spec.run.max_memory > 0 ? spec.run.max_memory : memory_available(&source);
   if (e.total <= limit) return;
-  std::string parts;
-  for (std::size_t k = 0; k < std::min<std::size_t>(3, e.parts.size()); ++k)
-    parts += fmt::format("{}{} {}", k ? ", " : "", e.parts[k].first, gigabytes(e.parts[k].second));
+  const std::string parts = largest_parts(e);
   throw input_error(fmt::format(
       "{}: the network needs about {} ({}), more than the {} available ({}); make it smaller{}",
       spec.source, gigabytes(e.total), parts, gigabytes(limit), source,
@@ -245,9 +251,7 @@ void check_disk(const network& net, const std::string& dir) {
   const memory_estimate e = estimate_recording(net);
   const double free = disk_available(dir);
   if (e.total <= free) return;
-  std::string parts;
-  for (std::size_t k = 0; k < std::min<std::size_t>(3, e.parts.size()); ++k)
-    parts += fmt::format("{}{} {}", k ? ", " : "", e.parts[k].first, gigabytes(e.parts[k].second));
+  const std::string parts = largest_parts(e);
   throw input_error(fmt::format(
       "{}: the recording needs about {} ({}; spikes not counted), more than the {} free where "
       "{} is written; record fewer neurons or variables, or at longer intervals",
