@@ -6,7 +6,7 @@ pkgs=(build-essential cmake pkg-config libgtest-dev libbenchmark-dev librandom12
       libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libnlopt-cxx-dev libnlopt-dev
       libfmt-dev libxsimd-dev python3-matplotlib python3-numpy libeigen3-dev ngspice libhdf5-dev python3-h5py
       python3-brian ccache zlib1g-dev python3-sklearn dataset-fashion-mnist python3-pyspike
-      python3-nitime pybind11-dev python3-pytest)
+      python3-nitime pybind11-dev python3-pytest openmpi-bin libopenmpi-dev)
 if [ "${1:-build}" = bench ]; then
   pkgs+=(python3-torch libopenblas0-pthread git)
 fi

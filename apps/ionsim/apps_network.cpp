@@ -12,6 +12,7 @@
 
 #include "apps_output.hpp"
 #include "core/archive.hpp"
+#include "core/comm.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/units.hpp"
@@ -58,6 +59,12 @@ bool network_commands::parsed() const { return run_->parsed(); }
 namespace {
 
 std::string fnv_hex(const std::string& text) { return fmt::format("{:016x}", fnv1a(text)); }
+
+// The sink of the ranks other than 0 in a distributed run: rank 0 records everything.
+struct null_sink : ionsim::network::epoch_sink {
+  void spikes(std::int64_t, std::int64_t, std::span<const ionsim::network::spike>) override {}
+  void samples(std::size_t, std::span<const std::int64_t>, std::span<const double>) override {}
+};
 
 }  // namespace
 
@@ -128,22 +135,40 @@ int network_commands::run() {
   }
   if (!wall_.empty()) every_wall = parse_wall_time(wall_, "--checkpoint-wall");
   const bool segmented = every_steps > 0 || every_wall > 0;
+  // Under mpirun: every rank builds and runs its part, rank 0 writes (docs/network/distributed.md)
+  const communicator& comm = world();
+  const bool root = comm.rank() == 0;
+  if (comm.distributed() && (segmented || !resume_.empty()))
+    throw input_error(fmt::format(
+        "--checkpoint-every, --checkpoint-wall and --resume are for runs in one process; this "
+        "one has {} MPI ranks",
+        comm.size()));
   // Everything is checked and built before any output exists.
-  ionsim::network::network net(spec, models);
+  ionsim::network::network net(spec, models, comm);
   if (out_.empty()) out_ = std::filesystem::path(config_).stem().string() + "-out";
-  check_disk(net, out_);  // before any output exists
-  make_output_dir(out_);
+  if (root) {
+    check_disk(net, out_);  // before any output exists
+    make_output_dir(out_);
+  }
   const std::string h5 = (std::filesystem::path(out_) / "spikes.h5").string();
   const double dt = spec.run.dt;
-  std::fprintf(stderr,
-               "run: %zu neurons, %llu synapses (%.2f bytes each), built in %.2f s; %lld steps "
-               "on %d thread(s), epochs of %lld steps\n",
-               net.neurons(), static_cast<unsigned long long>(net.synapses()),
-               net.synapses()
-                   ? static_cast<double>(net.synapse_bytes()) / static_cast<double>(net.synapses())
-                   : 0.0,
-               net.build_seconds(), static_cast<long long>(net.total_steps()), net.threads(),
-               static_cast<long long>(net.epoch_steps()));
+  // Totals over the ranks' parts (collective: every rank takes part)
+  const std::uint64_t n_synapses = comm.sum(net.synapses()),
+                      n_bytes = comm.sum(net.synapse_bytes());
+  std::vector<std::uint64_t> proj_synapses, proj_bytes;
+  for (std::size_t k = 0; k < net.projections(); ++k) {
+    proj_synapses.push_back(comm.sum(net.projection(k).size()));
+    proj_bytes.push_back(comm.sum(net.projection_bytes(k)));
+  }
+  if (root)
+    std::fprintf(stderr,
+                 "run: %zu neurons, %llu synapses (%.2f bytes each), built in %.2f s; %lld steps "
+                 "on %s%d thread(s), epochs of %lld steps\n",
+                 net.neurons(), static_cast<unsigned long long>(n_synapses),
+                 n_synapses ? static_cast<double>(n_bytes) / static_cast<double>(n_synapses) : 0.0,
+                 net.build_seconds(), static_cast<long long>(net.total_steps()),
+                 comm.distributed() ? fmt::format("{} MPI ranks x ", comm.size()).c_str() : "",
+                 net.threads(), static_cast<long long>(net.epoch_steps()));
 
   // SIGINT/SIGTERM from here on stop the run at an epoch with the file valid (a signal while
   // the file is being created used to kill the process before the handler was installed).
@@ -151,14 +176,19 @@ int network_commands::run() {
   const run_files files(out_);
   std::size_t segment = 0;  // the segment being written
   std::unique_ptr<h5_recording> rec;
-  if (resumed.is_null()) {
+  null_sink nothing;
+  if (!root) {
+    // records nothing
+  } else if (resumed.is_null()) {
     // A new run: no leftovers of an earlier run with checkpoints in DIR
     std::error_code ec;
     fs::remove_all(files.checkpoint_dir, ec);
     fs::remove_all(files.segment_dir, ec);
     if (segmented) fs::remove(files.spikes, ec);
   }
-  if (!segmented) {
+  if (!root) {
+    // records nothing
+  } else if (!segmented) {
     rec = std::make_unique<h5_recording>(h5, net);
   } else {
     if (resumed.is_null()) {
@@ -217,8 +247,9 @@ int network_commands::run() {
     std::int64_t next_checkpoint =
         every_steps > 0 ? (net.steps_done() / every_steps + 1) * every_steps : -1;
     // Shown only once a run has lasted a second (short runs stay quiet).
-    progress bar("run", static_cast<double>(net.total_steps()) * dt, !no_progress_);
-    res = net.run(*rec, &stop_requested, [&](std::int64_t step) {
+    progress bar("run", static_cast<double>(net.total_steps()) * dt, !no_progress_ && root);
+    epoch_sink& sink = root ? static_cast<epoch_sink&>(*rec) : nothing;
+    res = net.run(sink, &stop_requested, [&](std::int64_t step) {
       const auto now = std::chrono::steady_clock::now();
       if (segmented && step < net.total_steps() &&
           ((next_checkpoint > 0 && step >= next_checkpoint) ||
@@ -229,7 +260,7 @@ int network_commands::run() {
         last_checkpoint = std::chrono::steady_clock::now();
         if (every_steps > 0) next_checkpoint = (step / every_steps + 1) * every_steps;
       }
-      if (no_progress_) return;
+      if (no_progress_ || !root) return;
       const double wall = std::chrono::duration<double>(now - start).count();
       if (wall < 1.0) return;
       const double sim = static_cast<double>(step) * dt;
@@ -238,7 +269,9 @@ int network_commands::run() {
     });
     bar.finish();
   }
-  if (!segmented) {
+  if (!root) {
+    // rank 0 finishes the recording
+  } else if (!segmented) {
     rec->finish(res);
   } else if (res.interrupted) {
     checkpoint(res.steps_done);  // resumable from exactly here
@@ -256,6 +289,8 @@ int network_commands::run() {
   std::vector<std::string> weight_files;
   for (std::size_t j = 0; j < net.projections(); ++j) {
     if (!net.plasticity(j)) continue;
+    net.gather_weights(j);
+    if (!root) continue;
     const auto dir = std::filesystem::path(out_) / "weights";
     std::filesystem::create_directories(dir);
     weight_files.push_back((dir / (net.projection_name(j) + ".h5")).string());
@@ -267,26 +302,30 @@ int network_commands::run() {
   nlohmann::json j;
   j["config"] = config_;
   j["neurons"] = net.neurons();
-  j["synapses"] = net.synapses();
-  j["synapse_bytes"] = net.synapse_bytes();
+  j["synapses"] = n_synapses;
+  j["synapse_bytes"] = n_bytes;
   j["build_seconds"] = net.build_seconds();
   j["run_seconds"] = res.wall_seconds;
   j["simulated_seconds"] = simulated;
   j["real_time_factor"] = res.wall_seconds > 0 ? this_run / res.wall_seconds : 0.0;
   j["threads"] = net.threads();
+  j["ranks"] = comm.size();
   for (std::size_t k = 0; k < net.projections(); ++k) {
     auto& pj = j["projections"][net.projection_name(k)];
-    pj = {{"synapses", net.projection(k).size()},
-          {"bytes", net.projection_bytes(k)},
+    pj = {{"synapses", proj_synapses[k]},
+          {"bytes", proj_bytes[k]},
           {"plastic", net.plasticity(k) != nullptr}};
     if (net.plasticity(k) && !net.plasticity(k)->spec().device.empty()) {
       const auto p = net.plasticity(k)->pulses();
       pj["device"] = net.plasticity(k)->spec().device;
-      pj["pulses_up"] = p.up;
-      pj["pulses_down"] = p.down;
-      pj["programming_energy_j"] = p.energy;
+      pj["pulses_up"] = comm.sum(p.up);
+      pj["pulses_down"] = comm.sum(p.down);
+      double energy = 0;  // summed in rank order
+      for (const double e : comm.gather(std::span<const double>(&p.energy, 1))) energy += e;
+      pj["programming_energy_j"] = energy;
     }
   }
+  if (!root) return res.interrupted ? 128 + SIGTERM : 0;
   j["interrupted"] = res.interrupted;
   if (!resumed.is_null()) j["resumed"] = true;
   if (first_step > 0)
@@ -306,7 +345,8 @@ int network_commands::run() {
   }
   write_file_atomic((std::filesystem::path(out_) / "summary.json").string(), j.dump(2) + "\n");
   if (res.interrupted) {
-    const int sig = stop_signal.load();
+    // (a rank may stop because another one was signalled)
+    const int sig = stop_signal.load() ? stop_signal.load() : SIGTERM;
     if (segmented)
       std::cerr << fmt::format(
           "ionsim: interrupted by {} at t = {:g} s (end of an epoch); checkpoint written, the "

@@ -1,9 +1,11 @@
 // ionsim command-line tool: a thin layer over the library.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <new>
+#include <thread>
 
 #include "apps_analyze.hpp"
 #include "apps_circuit.hpp"
@@ -14,6 +16,7 @@
 #include "apps_nir.hpp"
 #include "apps_plot.hpp"
 #include "apps_task.hpp"
+#include "core/comm.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -51,22 +54,31 @@ int run(int argc, char** argv) {
   return cmds.run();
 }
 
-int fail(const char* what) {
+// One line on stderr, and the exit code `code`. In a run of several MPI ranks the run ends on
+// every rank at once (a rank that failed alone would leave the others waiting in an exchange).
+// Every rank meets an error of the description, so rank 0 says it and ends the run; another
+// rank waits two seconds first, and so speaks only when its error is its own.
+int fail(const char* what, int code = 1) {
   std::fflush(stdout);
-  std::fprintf(stderr, "ionsim: error: %s\n", what);
-  return 1;
+  const auto& w = ionsim::world();
+  if (!w.distributed()) {
+    std::fprintf(stderr, "ionsim: error: %s\n", what);
+    return code;
+  }
+  if (w.rank() != 0) std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::fprintf(stderr, "ionsim: error (rank %d of %d): %s\n", w.rank(), w.size(), what);
+  std::fflush(stderr);
+  w.abort(code);
 }
 
-}  // namespace
-
-// Errors of the user's input exit with 2, anything else with 1; each is one line, and no
-// exception leaves main.
-int main(int argc, char** argv) {
+int guarded(int argc, char** argv) {
   try {
-    return run(argc, argv);
+    ionsim::start_distributed(argc, argv);
+    const int rc = run(argc, argv);
+    ionsim::end_distributed();
+    return rc;
   } catch (const ionsim::error& e) {
-    fail(e.what());
-    return 2;
+    return fail(e.what(), 2);
   } catch (const std::bad_alloc&) {
     return fail("out of memory");
   } catch (const std::exception& e) {
@@ -75,3 +87,9 @@ int main(int argc, char** argv) {
     return fail("unknown failure");
   }
 }
+
+}  // namespace
+
+// Errors of the user's input exit with 2, anything else with 1; each is one line, and no
+// exception leaves main.
+int main(int argc, char** argv) { return guarded(argc, argv); }

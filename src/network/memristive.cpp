@@ -184,12 +184,19 @@ void program_memristive(synapse_table& t, const memristive_params& m, std::uint3
                     projection));
   const double scale = m.sign * m.v_read * m.t_read / m.c_f;
   const philox program = programming_rng(m, rng);
-  const auto n = static_cast<std::int64_t>(t.size());
+  if (m.r_wire > 0 && !t.global.empty())
+    throw input_error(fmt::format(
+        "memristive projection {}: r_wire (the crossbar's IR drop) needs the whole crossbar in "
+        "one process; run it without MPI ranks",
+        projection));
+  const auto n_rows = static_cast<std::int64_t>(t.sources());
   std::vector<double> g(t.size());
-#pragma omp parallel for schedule(static) if (n > 100000)
-  for (std::int64_t q = 0; q < n; ++q) {
-    const auto u = static_cast<std::size_t>(q);
-    g[u] = program_conductance(m, t.weight[u], synapse_key(projection, u), program);
+#pragma omp parallel for schedule(dynamic, 256) if (t.size() > 100000)
+  for (std::int64_t s = 0; s < n_rows; ++s) {
+    const auto r = static_cast<std::size_t>(s);
+    for (auto q = t.row[r]; q < t.row[r + 1]; ++q)
+      g[q] = program_conductance(m, t.weight[q], synapse_key(projection, t.global_index(r, q)),
+                                 program);
   }
   crossbar_ir_drop(g, t, m.r_wire);  // the lines' IR drop (none without r_wire)
   for (std::size_t q = 0; q < t.size(); ++q) t.weight[q] = static_cast<float>(scale * g[q]);

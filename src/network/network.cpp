@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "core/archive.hpp"
 #include "core/error.hpp"
@@ -219,10 +220,29 @@ std::vector<std::pair<std::int64_t, std::uint32_t>> read_spike_train(const stimu
   return events;
 }
 
+// Rank 0's view of a projection built in parts: the elements of every rank's part (concatenated
+// in rank order; rank r's row offsets are rows[r]) interleaved row by row into the whole
+// table's order (rows are sorted by target, and ranks own increasing ranges of targets).
+template <class T>
+std::vector<T> interleave_parts(const std::vector<std::vector<std::uint64_t>>& rows,
+                                const std::vector<T>& data) {
+  std::vector<std::size_t> base(rows.size() + 1, 0);
+  for (std::size_t r = 0; r < rows.size(); ++r) base[r + 1] = base[r] + rows[r].back();
+  IONSIM_ASSERT(base.back() == data.size());
+  std::vector<T> out;
+  out.reserve(data.size());
+  const std::size_t n_source = rows[0].size() - 1;
+  for (std::size_t s = 0; s < n_source; ++s)
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      out.insert(out.end(), data.begin() + static_cast<std::ptrdiff_t>(base[r] + rows[r][s]),
+                 data.begin() + static_cast<std::ptrdiff_t>(base[r] + rows[r][s + 1]));
+  return out;
+}
+
 }  // namespace
 
-network::network(const network_spec& spec, const model_registry& models)
-    : spec_(spec), rng_(spec.run.seed), threads_(std::max(1, spec.run.threads)) {
+network::network(const network_spec& spec, const model_registry& models, const communicator& comm)
+    : spec_(spec), comm_(&comm), rng_(spec.run.seed), threads_(std::max(1, spec.run.threads)) {
   const auto t0 = std::chrono::steady_clock::now();
   const double dt = spec.run.dt;
   const std::string& src = spec.source;
@@ -231,10 +251,15 @@ network::network(const network_spec& spec, const model_registry& models)
   n_steps_ = steps_of(spec.run.duration, dt);
   check_resources(spec, models);  // before anything is allocated
   build_populations(spec, models);
+  const auto ranks = static_cast<std::uint64_t>(comm.size()),
+             me = static_cast<std::uint64_t>(comm.rank());
+  own_lo_ = static_cast<std::uint32_t>(n_total_ * me / ranks);
+  own_hi_ = static_cast<std::uint32_t>(n_total_ * (me + 1) / ranks);
   build_projections(spec);
   allocate_rings();
   build_stimuli(spec);
   build_recorders(spec);
+  if (comm.distributed()) keep_whole_tables();
   spike_count_.assign(pops_.size(), 0);
   build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -274,13 +299,29 @@ void network::build_projections(const network_spec& spec) {
     pr.source = find_pop(spec, js.source, js.where, "source");
     pr.target = find_pop(spec, js.target, js.where, "target");
     pr.receptor = find_receptor(*pops_[pr.target].model, js.receptor, js.where);
+    // This rank's part: the synapses onto its own neurons of the target population
+    const auto& tp = pops_[pr.target];
+    const std::uint64_t t0 = tp.first, t1 = t0 + tp.model->size();
+    const target_range mine{
+        static_cast<std::uint32_t>(std::clamp<std::uint64_t>(own_lo_, t0, t1) - t0),
+        static_cast<std::uint32_t>(std::clamp<std::uint64_t>(own_hi_, t0, t1) - t0)};
     pr.table = build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
-                              pops_[pr.target].model->size(), dt, rng_, threads_);
+                              tp.model->size(), dt, rng_, threads_,
+                              comm_->distributed() ? &mine : nullptr);
     if (js.memristor)
       program_memristors(pr.table, js, spec.source, static_cast<std::uint32_t>(j), rng_);
-    const auto lo = pr.table.min_delay(), hi = pr.table.max_delay();
-    min_delay = min_delay == 0 ? lo : std::min(min_delay, lo);
-    max_delay = std::max(max_delay, hi);
+    // The epoch and the ring are the whole projection's: over the ranks' parts (a part without
+    // synapses says nothing, unless the whole projection has none).
+    std::uint64_t lo = pr.table.min_delay(), hi = pr.table.max_delay();
+    if (comm_->distributed()) {
+      const bool whole_empty = comm_->sum(pr.table.size()) == 0;
+      const bool silent = pr.table.size() == 0 && !whole_empty;
+      lo = comm_->min(silent ? std::numeric_limits<std::uint64_t>::max() : lo);
+      hi = comm_->max(silent ? 0 : hi);
+    }
+    min_delay = min_delay == 0 ? static_cast<std::uint32_t>(lo)
+                               : std::min(min_delay, static_cast<std::uint32_t>(lo));
+    max_delay = std::max(max_delay, static_cast<std::uint32_t>(hi));
     if (js.plasticity) {
       const auto& ps = *js.plasticity;
       if (js.memristor)
@@ -441,6 +482,8 @@ void neuron_model::checkpoint(archive& a) {
 }
 
 void network::checkpoint(archive& a) {
+  if (comm_->distributed())
+    throw input_error("checkpoints are written by runs in one process (not with MPI ranks)");
   a.scope("run");
   // identity: what a network built from another description would differ in first
   std::uint64_t seed = spec_.run.seed, neurons = n_total_, projections = projs_.size();
@@ -548,7 +591,8 @@ void network::snapshot_weights(epoch_sink& sink, bool last) {
   for (std::size_t k = 0; k < weight_probes_.size(); ++k) {
     auto& wp = weight_probes_[k];
     if (wp.last == done_ || (done_ < wp.next && !last)) continue;
-    sink.weights(k, done_, projs_[wp.projection].table.weight);
+    gather_weights(wp.projection);
+    sink.weights(k, done_, recorded_projection(wp.projection).weight);
     wp.last = done_;
     wp.next = (done_ / wp.interval + 1) * wp.interval;
   }
@@ -666,53 +710,166 @@ void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
   }
 }
 
-void network::deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
-  const std::uint32_t a = bounds_[t], b = bounds_[t + 1];
-  const std::size_t nt = thread_spikes_.size();
-  auto& cur = scratch_[t].cur;
-  cur.assign(nt, 0);
-  for (std::int64_t n = s0; n < s1; ++n) {
-    for (std::size_t u = 0; u < nt; ++u) {
-      const auto& list = thread_spikes_[u];
-      for (; cur[u] < list.size() && list[cur[u]].step == n; ++cur[u]) {
-        const std::uint32_t id = list[cur[u]].id;
-        std::size_t p = 0;
-        while (p + 1 < pops_.size() && pops_[p + 1].first <= id) ++p;
-        const std::size_t s = id - pops_[p].first;
-        for (const std::size_t j : out_projs_[p]) {
-          const auto& pr = projs_[j];
-          if (pr.plastic) continue;  // delivered when the spike arrives (step_block)
-          auto& tp = pops_[pr.target];
-          const std::size_t size = tp.model->size();
-          if (b <= tp.first || a >= tp.first + size) continue;
-          const std::uint32_t lo = std::max(a, tp.first) - tp.first;
-          const std::uint32_t hi =
-              static_cast<std::uint32_t>(std::min<std::uint64_t>(b, tp.first + size) - tp.first);
-          const auto& tb = pr.table;
-          const std::uint32_t* tg = tb.target.data();
-          std::uint64_t q = tb.row[s];
-          const std::uint64_t q1 = tb.row[s + 1];
-          if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
-          double* ring = tp.ring[pr.receptor].data();
-          if (tb.read_noise > 0) {  // memristive reads: each one with its own noise
-            const double sd = tb.read_noise;
-            const auto jj = static_cast<std::uint32_t>(j);
-            for (; q < q1 && tg[q] < hi; ++q) {
-              const std::int64_t d = tb.delay.empty() ? tb.uniform_delay : tb.delay[q];
-              const double z = rng_.normal_pair(rng_stream::synapse_read, synapse_key(jj, q),
-                                                static_cast<std::uint64_t>(n))[0];
-              ring[static_cast<std::size_t>((n + d) % ring_) * size + tg[q]] +=
-                  tb.weight[q] * (1.0 + sd * z);
-            }
-          } else if (tb.delay.empty()) {
-            double* x = ring + static_cast<std::size_t>((n + tb.uniform_delay) % ring_) * size;
-            for (; q < q1 && tg[q] < hi; ++q) x[tg[q]] += tb.weight[q];
-          } else {
-            for (; q < q1 && tg[q] < hi; ++q)
-              ring[static_cast<std::size_t>((n + tb.delay[q]) % ring_) * size + tg[q]] +=
-                  tb.weight[q];
-          }
+namespace {
+
+// The spikes of steps [s0, s1) of `lists`, each ordered by (step, neuron) and each holding a
+// range of neurons above the previous list's (threads' blocks, ranks' ranges), merged into
+// (step, neuron) order.
+void merge_by_step(std::span<const std::span<const spike>> lists, std::int64_t s0, std::int64_t s1,
+                   std::vector<spike>& out) {
+  out.clear();
+  std::vector<std::size_t> cur(lists.size(), 0);
+  for (std::int64_t n = s0; n < s1; ++n)
+    for (std::size_t u = 0; u < lists.size(); ++u)
+      for (const auto& list = lists[u]; cur[u] < list.size() && list[cur[u]].step == n; ++cur[u])
+        out.push_back(list[cur[u]]);
+}
+
+}  // namespace
+
+void network::exchange_spikes(std::int64_t s0, std::int64_t s1) {
+  std::vector<std::span<const spike>> lists(thread_spikes_.begin(), thread_spikes_.end());
+  if (!comm_->distributed()) return merge_by_step(lists, s0, s1, epoch_spikes_);
+  std::vector<spike> mine;
+  merge_by_step(lists, s0, s1, mine);
+  std::vector<std::size_t> counts;
+  halt_ = stop_ && stop_->load(std::memory_order_relaxed);  // travels with the counts
+  const auto all = comm_->allgather(std::span<const spike>(mine), &counts, &halt_);
+  lists.clear();
+  std::size_t at = 0;
+  for (const std::size_t c : counts) {
+    lists.emplace_back(all.data() + at, c);
+    at += c;
+  }
+  merge_by_step(lists, s0, s1, epoch_spikes_);
+}
+
+int network::owner(std::uint32_t id) const {
+  const auto ranks = static_cast<std::uint64_t>(comm_->size());
+  for (std::uint64_t r = 0; r + 1 < ranks; ++r)
+    if (id < n_total_ * (r + 1) / ranks) return static_cast<int>(r);
+  return static_cast<int>(ranks - 1);
+}
+
+void network::gather_probes() {
+  // All probes of the epoch in one exchange: every rank's buffers have the same size
+  std::vector<double> mine;
+  std::vector<std::size_t> at;
+  for (std::size_t r = 0; r < probes_.size(); ++r) {
+    at.push_back(mine.size());
+    mine.insert(mine.end(), probe_values_[r].begin(), probe_values_[r].end());
+  }
+  if (mine.empty()) return;
+  const auto gathered = comm_->gather_equal(std::span<const double>(mine));
+  if (comm_->rank() != 0) return;
+  for (std::size_t r = 0; r < probes_.size(); ++r) {
+    if (probe_steps_[r].empty()) continue;
+    auto& v = probe_values_[r];
+    const auto& pr = probes_[r];
+    const std::size_t nn = pr.neurons.size(), cols = pr.variables.size() * nn;
+    for (std::size_t c = 0; c < nn; ++c) {
+      const auto o = static_cast<std::size_t>(
+          owner(pops_[pr.population].first + static_cast<std::uint32_t>(pr.neurons[c])));
+      if (o == 0) continue;
+      for (std::size_t row = 0; row < probe_steps_[r].size(); ++row)
+        for (std::size_t k = 0; k < pr.variables.size(); ++k) {
+          const std::size_t i = row * cols + k * nn + c;
+          v[i] = gathered[o * mine.size() + at[r] + i];
         }
+    }
+  }
+}
+
+const synapse_table& network::recorded_projection(std::size_t j) const {
+  if (comm_->distributed() && comm_->rank() == 0) {
+    const auto it = whole_.find(j);
+    IONSIM_ASSERT(it != whole_.end());
+    return it->second.table;
+  }
+  return projs_[j].table;
+}
+
+void network::keep_whole_tables() {
+  const auto ranks = static_cast<std::size_t>(comm_->size());
+  std::vector<std::size_t> recorded;
+  for (const auto& wp : weight_probes_) recorded.push_back(wp.projection);
+  for (std::size_t j = 0; j < projs_.size(); ++j)
+    if (projs_[j].plastic) recorded.push_back(j);
+  std::sort(recorded.begin(), recorded.end());
+  recorded.erase(std::unique(recorded.begin(), recorded.end()), recorded.end());
+  for (const std::size_t j : recorded) {
+    const auto& t = projs_[j].table;
+    const auto rows = comm_->gather(std::span<const std::uint64_t>(t.row));
+    const auto target = comm_->gather(std::span<const std::uint32_t>(t.target));
+    const auto delay = comm_->gather(std::span<const std::uint16_t>(t.delay));
+    if (comm_->rank() != 0) continue;
+    whole_table& w = whole_[j];
+    const std::size_t stride = t.row.size();
+    for (std::size_t r = 0; r < ranks; ++r)
+      w.rows.emplace_back(rows.begin() + static_cast<std::ptrdiff_t>(r * stride),
+                          rows.begin() + static_cast<std::ptrdiff_t>((r + 1) * stride));
+    w.table.uniform_delay = t.uniform_delay;
+    w.table.memristive = t.memristive;
+    w.table.read_noise = t.read_noise;
+    w.table.target = interleave_parts(w.rows, target);
+    if (!delay.empty() || !t.delay.empty()) w.table.delay = interleave_parts(w.rows, delay);
+    w.table.row.assign(stride, 0);
+    for (std::size_t s = 0; s + 1 < stride; ++s) {
+      std::uint64_t len = 0;
+      for (const auto& rr : w.rows) len += rr[s + 1] - rr[s];
+      w.table.row[s + 1] = w.table.row[s] + len;
+    }
+    w.table.weight.resize(w.table.target.size());
+  }
+  for (const std::size_t j : recorded) gather_weights(j);
+}
+
+void network::gather_weights(std::size_t j) {
+  if (!comm_->distributed()) return;
+  const auto w = comm_->gather(std::span<const float>(projs_[j].table.weight));
+  if (comm_->rank() == 0) whole_.at(j).table.weight = interleave_parts(whole_.at(j).rows, w);
+}
+
+void network::deliver_block(std::size_t t) {
+  const std::uint32_t a = bounds_[t], b = bounds_[t + 1];
+  for (const auto& sp : epoch_spikes_) {
+    const std::int64_t n = sp.step;
+    const std::uint32_t id = sp.id;
+    std::size_t p = 0;
+    while (p + 1 < pops_.size() && pops_[p + 1].first <= id) ++p;
+    const std::size_t s = id - pops_[p].first;
+    for (const std::size_t j : out_projs_[p]) {
+      const auto& pr = projs_[j];
+      if (pr.plastic) continue;  // delivered when the spike arrives (step_block)
+      auto& tp = pops_[pr.target];
+      const std::size_t size = tp.model->size();
+      if (b <= tp.first || a >= tp.first + size) continue;
+      const std::uint32_t lo = std::max(a, tp.first) - tp.first;
+      const std::uint32_t hi =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(b, tp.first + size) - tp.first);
+      const auto& tb = pr.table;
+      const std::uint32_t* tg = tb.target.data();
+      std::uint64_t q = tb.row[s];
+      const std::uint64_t q1 = tb.row[s + 1];
+      if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
+      double* ring = tp.ring[pr.receptor].data();
+      if (tb.read_noise > 0) {  // memristive reads: each one with its own noise
+        const double sd = tb.read_noise;
+        const auto jj = static_cast<std::uint32_t>(j);
+        for (; q < q1 && tg[q] < hi; ++q) {
+          const std::int64_t d = tb.delay.empty() ? tb.uniform_delay : tb.delay[q];
+          const double z =
+              rng_.normal_pair(rng_stream::synapse_read, synapse_key(jj, tb.global_index(s, q)),
+                               static_cast<std::uint64_t>(n))[0];
+          ring[static_cast<std::size_t>((n + d) % ring_) * size + tg[q]] +=
+              tb.weight[q] * (1.0 + sd * z);
+        }
+      } else if (tb.delay.empty()) {
+        double* x = ring + static_cast<std::size_t>((n + tb.uniform_delay) % ring_) * size;
+        for (; q < q1 && tg[q] < hi; ++q) x[tg[q]] += tb.weight[q];
+      } else {
+        for (; q < q1 && tg[q] < hi; ++q)
+          ring[static_cast<std::size_t>((n + tb.delay[q]) % ring_) * size + tg[q]] += tb.weight[q];
       }
     }
   }
@@ -722,16 +879,16 @@ run_result network::run(epoch_sink& sink, const std::atomic<bool>* stop,
                         const std::function<void(std::int64_t)>& on_epoch) {
   const auto t0 = std::chrono::steady_clock::now();
   const int nt = threads_;
+  stop_ = stop;
   bounds_.assign(static_cast<std::size_t>(nt) + 1, 0);
+  const std::uint64_t owned = own_hi_ - own_lo_;
   for (int t = 0; t <= nt; ++t)
     bounds_[static_cast<std::size_t>(t)] = static_cast<std::uint32_t>(
-        n_total_ * static_cast<std::uint64_t>(t) / static_cast<std::uint64_t>(nt));
+        own_lo_ + owned * static_cast<std::uint64_t>(t) / static_cast<std::uint64_t>(nt));
   thread_spikes_.assign(static_cast<std::size_t>(nt), {});
   scratch_.assign(static_cast<std::size_t>(nt), {});
   probe_values_.assign(probes_.size(), {});
   probe_steps_.assign(probes_.size(), {});
-  std::vector<spike> merged;
-  std::vector<std::size_t> merge_cur;
   run_result res;
 
   snapshot_weights(sink, n_steps_ == done_);
@@ -756,43 +913,42 @@ run_result network::run(epoch_sink& sink, const std::atomic<bool>* stop,
     }
     if (nt == 1) {
       step_block(0, s0, s1);
-      deliver_block(0, s0, s1);
+      exchange_spikes(s0, s1);
+      deliver_block(0);
     } else {
 #pragma omp parallel num_threads(nt)
       {
         const int me = omp_get_thread_num(), team = omp_get_num_threads();
         for (int t = me; t < nt; t += team) step_block(static_cast<std::size_t>(t), s0, s1);
 #pragma omp barrier
-        for (int t = me; t < nt; t += team) deliver_block(static_cast<std::size_t>(t), s0, s1);
+#pragma omp master
+        exchange_spikes(s0, s1);  // the thread that makes MPI calls
+#pragma omp barrier
+        for (int t = me; t < nt; t += team) deliver_block(static_cast<std::size_t>(t));
       }
     }
-    merged.clear();
-    merge_cur.assign(static_cast<std::size_t>(nt), 0);
-    auto& cur = merge_cur;
-    for (std::int64_t n = s0; n < s1; ++n)
-      for (std::size_t u = 0; u < thread_spikes_.size(); ++u)
-        for (const auto& list = thread_spikes_[u]; cur[u] < list.size() && list[cur[u]].step == n;
-             ++cur[u])
-          merged.push_back(list[cur[u]]);
-    for (const auto& sp : merged) {
+    for (const auto& sp : epoch_spikes_) {
       std::size_t p = 0;
       while (p + 1 < pops_.size() && pops_[p + 1].first <= sp.id) ++p;
       ++spike_count_[p];
     }
-    sink.spikes(s0, s1, merged);
+    sink.spikes(s0, s1, epoch_spikes_);
     if (keep_ > 0) {
-      history_.insert(history_.end(), merged.begin(), merged.end());
+      history_.insert(history_.end(), epoch_spikes_.begin(), epoch_spikes_.end());
       const auto old_end =
           std::lower_bound(history_.begin(), history_.end(), s1 - keep_,
                            [](const spike& a, std::int64_t step) { return a.step < step; });
       history_.erase(history_.begin(), old_end);
     }
+    if (comm_->distributed()) gather_probes();
     for (std::size_t r = 0; r < probes_.size(); ++r)
       if (!probe_steps_[r].empty()) sink.samples(r, probe_steps_[r], probe_values_[r]);
     done_ = s1;
     snapshot_weights(sink, done_ == n_steps_);
     if (on_epoch) on_epoch(done_);
-    if (stop && stop->load(std::memory_order_relaxed) && done_ < n_steps_) {
+    // Distributed, every rank stops at the same epoch: the one where any rank saw the request
+    const bool halt = comm_->distributed() ? halt_ : stop && stop->load(std::memory_order_relaxed);
+    if (halt && done_ < n_steps_) {
       res.interrupted = true;
       break;
     }

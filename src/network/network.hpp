@@ -8,6 +8,14 @@
 // (step, neuron index). Every sum therefore happens in the same order for any number of
 // threads, and random numbers are keyed by (seed, stream, neuron, step): the results are
 // bit-identical for 1, 2, 4, ... threads.
+//
+// Distributed over the ranks of an MPI run, each rank owns a contiguous range of neuron indices
+// (its threads split that range), builds only the synapses onto its own neurons (each keyed as
+// in the whole table, synapse_table::global), and at the end of each epoch the ranks exchange
+// the epoch's spikes (all-gather of counts, then of the spikes); every rank then delivers all of
+// them to its own targets in the same (step, neuron) order. Ranks are threads that share no
+// memory, so the results are the same for any number of ranks x threads. Rank 0 receives the
+// recorded state and weights of the other ranks' neurons and hands everything to its sink.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/comm.hpp"
 #include "core/random.hpp"
 #include "network/model.hpp"
 #include "network/plasticity.hpp"
@@ -76,8 +85,10 @@ struct run_result {
 
 class network {
  public:
-  // Builds populations, synapses and stimuli; input_error for anything inconsistent.
-  network(const network_spec& spec, const model_registry& models);
+  // Builds populations, synapses and stimuli; input_error for anything inconsistent. Every
+  // rank of `comm` builds its part (a collective call: all ranks, the same description).
+  network(const network_spec& spec, const model_registry& models,
+          const communicator& comm = communicator::single());
   ~network();
 
   const network_spec& spec() const { return spec_; }
@@ -95,7 +106,18 @@ class network {
   // The bytes of projection j's synapses: the table and, when plastic, the rule's state.
   std::uint64_t projection_bytes(std::size_t j) const;
   std::size_t projections() const { return projs_.size(); }
+  // This rank's part of projection j (the whole projection in one process).
   const synapse_table& projection(std::size_t j) const { return projs_[j].table; }
+  // Projection j whole, as recorded: on rank 0 of a distributed run, the parts of all ranks with
+  // the weights of the last gather_weights(j) or weights snapshot (kept only for projections
+  // that are plastic or have a weights recorder); else projection(j).
+  const synapse_table& recorded_projection(std::size_t j) const;
+  // Collects projection j's current weights into recorded_projection(j) on rank 0 (collective).
+  void gather_weights(std::size_t j);
+  const communicator& comm() const { return *comm_; }
+  // The neurons this rank advances: global indices [owned_first(), owned_last()).
+  std::uint32_t owned_first() const { return own_lo_; }
+  std::uint32_t owned_last() const { return own_hi_; }
   // The rule of projection j, or null when its weights are static.
   const plastic_projection* plasticity(std::size_t j) const { return projs_[j].plastic.get(); }
   // Projection j's name: its `name`, or "projection<j>" (j counted from 0 in file order).
@@ -191,9 +213,26 @@ class network {
   // The local indices of population p's neurons that spiked at step n (from history_).
   void spikes_at(std::size_t p, std::int64_t n, std::vector<std::uint32_t>& out) const;
   void snapshot_weights(epoch_sink& sink, bool last);
-  void deliver_block(std::size_t t, std::int64_t s0, std::int64_t s1);
+  void deliver_block(std::size_t t);
+  // Merges the threads' spikes of the epoch and, across ranks, exchanges them into epoch_.
+  void exchange_spikes(std::int64_t s0, std::int64_t s1);
+  // Rank 0 gets the values of the other ranks' neurons in the probes of this epoch.
+  void gather_probes();
+  // Rank 0 of a distributed run: the structure of the projections it records whole (weights
+  // recorders, plastic projections' final weights) from every rank's part (collective).
+  void keep_whole_tables();
+  // The rank that owns global neuron index id.
+  int owner(std::uint32_t id) const;
 
   network_spec spec_;
+  const communicator* comm_;
+  std::uint32_t own_lo_ = 0, own_hi_ = 0;  // this rank's neurons
+  // Rank 0 of a distributed run: the whole tables of recorded projections, and each rank's rows.
+  struct whole_table {
+    synapse_table table;
+    std::vector<std::vector<std::uint64_t>> rows;  // per rank: its part's row offsets
+  };
+  std::map<std::size_t, whole_table> whole_;
   philox rng_;
   std::vector<population_data> pops_;
   std::vector<projection_data> projs_;
@@ -213,10 +252,12 @@ class network {
   // Per-run scratch, one entry per thread.
   std::vector<std::uint32_t> bounds_;  // thread t owns [bounds_[t], bounds_[t+1])
   std::vector<std::vector<spike>> thread_spikes_;
+  std::vector<spike> epoch_spikes_;          // the epoch's spikes of all ranks, by (step, neuron)
+  const std::atomic<bool>* stop_ = nullptr;  // the run's stop request
+  bool halt_ = false;                        // distributed: a rank saw it in this epoch
   struct scratch {
     std::vector<std::uint32_t> local;
     std::vector<double*> rec;
-    std::vector<std::size_t> cur;
     std::vector<std::uint32_t> arriving;
   };
   std::vector<scratch> scratch_;  // per thread, kept across epochs (no allocation per step)

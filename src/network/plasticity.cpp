@@ -89,12 +89,12 @@ plastic_projection::pulse_count plastic_projection::pulses() const {
   return sum;
 }
 
-double plastic_projection::change(std::size_t thread, std::uint64_t q, std::int64_t n, double w,
-                                  double amount) {
+double plastic_projection::change(std::size_t thread, std::uint64_t global, std::int64_t n,
+                                  double w, double amount) {
   const bool up = amount > 0;
   const double span = p_.w_max - p_.w_min;
   const double pulses = std::fabs(amount) / span * (up ? device_->levels_ltp : device_->levels_ltd);
-  const auto key = synapse_key(index_, q);
+  const auto key = synapse_key(index_, global);
   const auto counter = static_cast<std::uint64_t>(n) * 2 + (up ? 1 : 0);
   const auto u = rng_.uniforms(rng_stream::synapse_program, key, counter);
   const int k =
@@ -154,7 +154,7 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
       if (rewarded())
         c_[q] -= amount;
       else
-        w[q] = static_cast<float>(device_ ? change(thread, q, n, w[q], -amount)
+        w[q] = static_cast<float>(device_ ? change(thread, t.global_index(s, q), n, w[q], -amount)
                                           : std::clamp(w[q] - amount, p_.w_min, p_.w_max));
     }
     if (frozen_) continue;
@@ -224,7 +224,7 @@ void plastic_projection::post(std::size_t thread, std::int64_t n, synapse_table&
       if (rewarded())
         c_[q] += amount;
       else
-        w[q] = static_cast<float>(device_ ? change(thread, q, n, w[q], amount)
+        w[q] = static_cast<float>(device_ ? change(thread, t.global_index(s, q), n, w[q], amount)
                                           : std::clamp(w[q] + amount, p_.w_min, p_.w_max));
     }
     const double o1 = o.step >= 0 ? o.a * d_minus_(n - o.step) : 0.0;

@@ -101,9 +101,10 @@ class plastic_projection {
  private:
   double potentiate(double w, double amount) const;
   double depress(double w, double amount) const;
-  // The weight after a change of `amount` (> 0 up, < 0 down) of synapse q at step n: clipped
-  // to the bounds, or through the programmed device.
-  double change(std::size_t thread, std::uint64_t q, std::int64_t n, double w, double amount);
+  // The weight after a change of `amount` (> 0 up, < 0 down) at step n of the synapse whose
+  // index in the whole projection is `global` (it keys the device's draws): clipped to the
+  // bounds, or through the programmed device.
+  double change(std::size_t thread, std::uint64_t global, std::int64_t n, double w, double amount);
 
   plasticity_spec p_;
   // Synapses of target i: syn_[col_[i] .. col_[i+1]) (indices into the table, ascending).

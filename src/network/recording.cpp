@@ -75,7 +75,7 @@ void h5_recording::open(const std::string& path) {
       out.attribute("/rates", "bin", static_cast<double>(bin_) * dt_);
     } else if (r.kind == recorder_kind::weights) {
       const std::size_t j = net.weight_probe_projection(weight_series_.size());
-      const auto& t = net.projection(j);
+      const auto& t = net.recorded_projection(j);
       const std::string g = "/weights/" + net.projection_name(j);
       if (weight_series_.empty()) out.group("/weights");
       out.group(g);
@@ -220,7 +220,7 @@ void h5_recording::checkpoint(archive& a) {
 }
 
 void write_weights_h5(const std::string& path, const network& net, std::size_t j) {
-  const auto& t = net.projection(j);
+  const auto& t = net.recorded_projection(j);
   std::vector<std::uint32_t> source(t.size());
   std::vector<double> delay(t.size());
   const double dt = net.spec().run.dt;

@@ -45,24 +45,47 @@ std::uint64_t key(std::uint32_t projection, std::size_t neuron) {
   return (static_cast<std::uint64_t>(projection) << 32) | static_cast<std::uint64_t>(neuron);
 }
 
-// Values 0 .. n-1 of the per-synapse sequence of one row drawn from `d`, handed to put(k, x):
-// value k comes from Philox counter k / 4, lane k % 4, whatever the order rows are filled in.
+// Values k0 .. k0+n-1 of the per-synapse sequence of one row drawn from `d`, handed to
+// put(k - k0, x): value k comes from Philox counter k / 4, lane k % 4, whatever the order rows
+// are filled in and whichever part of the row is built.
 template <class Put>
 void draw_row(const value_dist& d, const philox& rng, rng_stream s, std::uint64_t id,
-              std::uint64_t n, Put&& put) {
+              std::uint64_t k0, std::uint64_t n, Put&& put) {
   if (d.k == value_dist::kind::constant) {
     for (std::uint64_t k = 0; k < n; ++k) put(k, d.a);
     return;
   }
-  for (std::uint64_t c = 0; c * 4 < n; ++c) {
+  const std::uint64_t k1 = k0 + n;
+  for (std::uint64_t c = k0 / 4; c * 4 < k1; ++c) {
     const auto r =
         d.k == value_dist::kind::uniform ? rng.uniforms(s, id, c) : rng.normals(s, id, c);
-    for (std::uint64_t k = c * 4; k < std::min(n, c * 4 + 4); ++k) {
+    for (std::uint64_t k = std::max(k0, c * 4); k < std::min(k1, c * 4 + 4); ++k) {
       const double x = r[k % 4];
-      put(k, d.k == value_dist::kind::uniform ? d.a + (d.b - d.a) * x : d.a + d.b * x);
+      put(k - k0, d.k == value_dist::kind::uniform ? d.a + (d.b - d.a) * x : d.a + d.b * x);
     }
   }
 }
+
+// The part of a projection being built: the synapses onto targets [lo, hi). Per source, the
+// length of its row in the whole table and the number of its synapses before the part (rows
+// are sorted by target, so the part of a row is contiguous).
+struct part {
+  bool whole = true;
+  std::uint32_t lo = 0, hi = 0;
+  std::vector<std::uint64_t> full, before;
+
+  // Keeps the targets of source s's whole row `out` (sorted) that are in the part.
+  void keep(std::size_t s, std::vector<std::uint32_t>& out) {
+    full[s] = out.size();
+    const auto b = std::lower_bound(out.begin(), out.end(), lo);
+    const auto e = std::lower_bound(b, out.end(), hi);
+    before[s] = static_cast<std::uint64_t>(b - out.begin());
+    out.erase(e, out.end());
+    out.erase(out.begin(), b);
+  }
+  // Where row s's values begin in the whole row.
+  std::uint64_t first(std::size_t s) const { return whole ? 0 : before[s]; }
+};
 
 // Adjacency lists by source (each sorted by target) into the table's rows.
 void fill_rows(synapse_table& t, const std::vector<std::vector<std::uint32_t>>& rows) {
@@ -109,7 +132,7 @@ constexpr std::size_t rows_per_block = 1024;
 // appends the sorted targets of source s to `out` (mark: per-thread scratch). Blocks of
 // sources are drawn in parallel, then concatenated in source order.
 template <class Gen>
-void rows_by_source(synapse_table& t, std::size_t n_source, int threads, Gen&& gen) {
+void rows_by_source(synapse_table& t, std::size_t n_source, int threads, Gen&& gen, part& pt) {
   const std::size_t n_blocks = (n_source + rows_per_block - 1) / rows_per_block;
   std::vector<std::vector<std::uint32_t>> blocks(n_blocks);
   t.row.assign(n_source + 1, 0);
@@ -124,6 +147,7 @@ void rows_by_source(synapse_table& t, std::size_t n_source, int threads, Gen&& g
       for (std::size_t s = s0; s < std::min(n_source, s0 + rows_per_block); ++s) {
         out.clear();
         gen(s, out, mark);
+        if (!pt.whole) pt.keep(s, out);
         block.insert(block.end(), out.begin(), out.end());
         t.row[s + 1] = out.size();
       }
@@ -142,10 +166,11 @@ void rows_by_source(synapse_table& t, std::size_t n_source, int threads, Gen&& g
 }
 
 // The rows of a projection whose row lengths count(s) are known before drawing: each row is
-// drawn by gen (as above) straight into its place.
+// drawn by gen (as above) straight into its place. (A part of the table is drawn row by row.)
 template <class Count, class Gen>
 void rows_of_known_size(synapse_table& t, std::size_t n_source, int threads, Count&& count,
-                        Gen&& gen) {
+                        Gen&& gen, part& pt) {
+  if (!pt.whole) return rows_by_source(t, n_source, threads, gen, pt);
   t.row.assign(n_source + 1, 0);
   for (std::size_t s = 0; s < n_source; ++s) t.row[s + 1] = t.row[s] + count(s);
   t.target.resize(t.row[n_source]);
@@ -167,9 +192,38 @@ void rows_of_known_size(synapse_table& t, std::size_t n_source, int threads, Cou
 // sort over contiguous ranges of targets, one per thread, each writing its part of every row
 // at offsets from a prefix sum. Every row lists its targets in increasing order, as a serial
 // pass over the targets would, so the table does not depend on the number of threads.
+// For a part of the table, the targets outside it are drawn too, but only counted (the whole
+// rows' lengths and the synapses before the part key the weights and delays).
 template <class Gen>
-void transpose_indegree(synapse_table& t, std::size_t n_source, std::size_t n_target,
-                        std::size_t degree, int threads, Gen&& gen) {
+void transpose_indegree(synapse_table& t, std::size_t n_source, std::size_t n_target_all,
+                        std::size_t degree, int threads, Gen&& gen, part& pt) {
+  const std::size_t first = pt.whole ? 0 : pt.lo;
+  const std::size_t n_target = pt.whole ? n_target_all : pt.hi - pt.lo;
+  if (!pt.whole) {
+    pt.full.assign(n_source, 0);
+    pt.before.assign(n_source, 0);
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<std::uint32_t> out;
+      std::vector<char> mark;
+      std::vector<std::uint64_t> full(n_source, 0), before(n_source, 0);
+#pragma omp for schedule(dynamic, 256)
+      for (std::int64_t jj = 0; jj < static_cast<std::int64_t>(n_target_all); ++jj) {
+        const auto j = static_cast<std::size_t>(jj);
+        if (j >= pt.lo && j < pt.hi) continue;
+        gen(j, out, mark);
+        for (const auto s : out) {
+          ++full[s];
+          if (j < pt.lo) ++before[s];
+        }
+      }
+#pragma omp critical
+      for (std::size_t s = 0; s < n_source; ++s) {
+        pt.full[s] += full[s];
+        pt.before[s] += before[s];
+      }
+    }
+  }
   std::vector<std::uint32_t> src(n_target * degree);
 #pragma omp parallel num_threads(threads)
   {
@@ -178,10 +232,12 @@ void transpose_indegree(synapse_table& t, std::size_t n_source, std::size_t n_ta
 #pragma omp for schedule(dynamic, 256)
     for (std::int64_t j = 0; j < static_cast<std::int64_t>(n_target); ++j) {
       const auto i = static_cast<std::size_t>(j);
-      gen(i, out, mark);
+      gen(first + i, out, mark);
       std::copy(out.begin(), out.end(), src.begin() + static_cast<std::ptrdiff_t>(i * degree));
     }
   }
+  if (!pt.whole)
+    for (const auto s : src) ++pt.full[s];
   const auto parts = static_cast<std::size_t>(threads);
   auto part = [&](std::size_t k) { return n_target * k / parts; };
   std::vector<std::vector<std::uint64_t>> at(parts, std::vector<std::uint64_t>(n_source, 0));
@@ -209,7 +265,7 @@ void transpose_indegree(synapse_table& t, std::size_t n_source, std::size_t n_ta
     for (std::size_t j = part(static_cast<std::size_t>(k));
          j < part(static_cast<std::size_t>(k) + 1); ++j)
       for (std::size_t q = j * degree; q < (j + 1) * degree; ++q)
-        t.target[c[src[q]]++] = static_cast<std::uint32_t>(j);
+        t.target[c[src[q]]++] = static_cast<std::uint32_t>(first + j);
   }
 }
 
@@ -219,18 +275,19 @@ void transpose_indegree(synapse_table& t, std::size_t n_source, std::size_t n_ta
 }
 
 void connect_all_to_all(synapse_table& t, std::size_t n_source, std::size_t n_target, bool no_self,
-                        int threads) {
+                        int threads, part& pt) {
   rows_of_known_size(
       t, n_source, threads, [&](std::size_t s) { return n_target - (no_self && s < n_target); },
       [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
         out.clear();
         for (std::size_t j = 0; j < n_target; ++j)
           if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
-      });
+      },
+      pt);
 }
 
 void connect_one_to_one(synapse_table& t, const projection_spec& spec, std::size_t n_source,
-                        std::size_t n_target, int threads) {
+                        std::size_t n_target, int threads, part& pt) {
   if (n_source != n_target)
     fail(spec, fmt::format("one_to_one needs populations of equal size, got {} and {}", n_source,
                            n_target));
@@ -238,28 +295,31 @@ void connect_one_to_one(synapse_table& t, const projection_spec& spec, std::size
       t, n_source, threads, [](std::size_t) { return std::size_t{1}; },
       [](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
         out.assign(1, static_cast<std::uint32_t>(s));
-      });
+      },
+      pt);
 }
 
 void connect_fixed_probability(synapse_table& t, const projection_spec& spec, std::uint32_t index,
                                std::size_t n_source, std::size_t n_target, bool no_self,
-                               const philox& rng, int threads) {
+                               const philox& rng, int threads, part& pt) {
   // Geometric gaps between successive targets: O(synapses), not O(pairs).
   const double p = spec.p;
   const double log_q = std::log1p(-p);
-  rows_by_source(t, n_source, threads,
-                 [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
-                   if (p <= 0) return;
-                   uniform_draws u(rng, rng_stream::connectivity, key(index, s));
-                   for (std::size_t j = 0;;) {
-                     const double gap = p >= 1 ? 0.0 : std::floor(std::log(u.next()) / log_q);
-                     if (gap >= static_cast<double>(n_target - j)) break;
-                     j += static_cast<std::size_t>(gap);
-                     if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
-                     ++j;
-                     if (j >= n_target) break;
-                   }
-                 });
+  rows_by_source(
+      t, n_source, threads,
+      [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
+        if (p <= 0) return;
+        uniform_draws u(rng, rng_stream::connectivity, key(index, s));
+        for (std::size_t j = 0;;) {
+          const double gap = p >= 1 ? 0.0 : std::floor(std::log(u.next()) / log_q);
+          if (gap >= static_cast<double>(n_target - j)) break;
+          j += static_cast<std::size_t>(gap);
+          if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+          ++j;
+          if (j >= n_target) break;
+        }
+      },
+      pt);
 }
 
 // A fixed in- or outdegree needs that many possible partners (`pool`) without multapses.
@@ -273,21 +333,22 @@ void check_degree(const projection_spec& spec, std::size_t pool, const char* deg
 
 void connect_fixed_indegree(synapse_table& t, const projection_spec& spec, std::uint32_t index,
                             std::size_t n_source, std::size_t n_target, bool no_self,
-                            const philox& rng, int threads) {
+                            const philox& rng, int threads, part& pt) {
   check_degree(spec, no_self ? n_source - 1 : n_source, "indegree", "source");
-  transpose_indegree(t, n_source, n_target, spec.degree, threads,
-                     [&](std::size_t j, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
-                       uniform_draws u(rng, rng_stream::connectivity, key(index, j));
-                       mark.resize(n_source, 0);
-                       // The transpose orders every row by target: the sources need no sort.
-                       pick(u, n_source, no_self ? j : n_source, spec.degree, !spec.multapses, out,
-                            mark, false);
-                     });
+  transpose_indegree(
+      t, n_source, n_target, spec.degree, threads,
+      [&](std::size_t j, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
+        uniform_draws u(rng, rng_stream::connectivity, key(index, j));
+        mark.resize(n_source, 0);
+        // The transpose orders every row by target: the sources need no sort.
+        pick(u, n_source, no_self ? j : n_source, spec.degree, !spec.multapses, out, mark, false);
+      },
+      pt);
 }
 
 void connect_fixed_outdegree(synapse_table& t, const projection_spec& spec, std::uint32_t index,
                              std::size_t n_source, std::size_t n_target, bool no_self,
-                             const philox& rng, int threads) {
+                             const philox& rng, int threads, part& pt) {
   check_degree(spec, no_self ? n_target - 1 : n_target, "outdegree", "target");
   rows_of_known_size(
       t, n_source, threads, [&](std::size_t) { return spec.degree; },
@@ -295,7 +356,8 @@ void connect_fixed_outdegree(synapse_table& t, const projection_spec& spec, std:
         uniform_draws u(rng, rng_stream::connectivity, key(index, s));
         mark.resize(n_target, 0);
         pick(u, n_target, no_self ? s : n_target, spec.degree, !spec.multapses, out, mark);
-      });
+      },
+      pt);
 }
 
 // The list of a from_file projection, as read: weight and delay are empty when not given.
@@ -388,7 +450,7 @@ std::vector<file_entry> file_entries(const synapse_list& l, std::size_t n_source
 // not given), in synapse order.
 void connect_from_file(synapse_table& t, const projection_spec& spec, std::size_t n_source,
                        std::size_t n_target, double dt, std::vector<double>& file_weight,
-                       std::vector<double>& file_delay) {
+                       std::vector<double>& file_delay, part& pt) {
   std::vector<std::vector<std::uint32_t>> rows(n_source);
   synapse_list l;
   if (spec.file.empty()) {
@@ -407,13 +469,30 @@ void connect_from_file(synapse_table& t, const projection_spec& spec, std::size_
     if (has_w) file_weight.push_back(x.w);
     if (has_d) file_delay.push_back(x.d);
   }
+  if (!pt.whole) {  // the rows' parts, and the listed values that go with them
+    std::size_t q = 0, kept = 0;
+    for (std::size_t s = 0; s < n_source; ++s) {
+      const std::size_t b =
+          q + static_cast<std::size_t>(std::lower_bound(rows[s].begin(), rows[s].end(), pt.lo) -
+                                       rows[s].begin());
+      q += rows[s].size();
+      pt.keep(s, rows[s]);
+      for (std::size_t k = b; k < b + rows[s].size(); ++k, ++kept) {
+        if (has_w) file_weight[kept] = file_weight[k];
+        if (has_d) file_delay[kept] = file_delay[k];
+      }
+    }
+    if (has_w) file_weight.resize(kept);
+    if (has_d) file_delay.resize(kept);
+  }
   fill_rows(t, rows);
 }
 
 // Value k of row s is keyed by (projection, source) and k, so rows can be filled in any order
 // and on any number of threads.
 void set_weights(synapse_table& t, const projection_spec& spec, std::uint32_t index,
-                 const philox& rng, int threads, const std::vector<double>& file_weight) {
+                 const philox& rng, int threads, const std::vector<double>& file_weight,
+                 const part& pt) {
   t.weight.resize(t.size());
   const auto n_rows = static_cast<std::int64_t>(t.sources());
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
@@ -421,7 +500,8 @@ void set_weights(synapse_table& t, const projection_spec& spec, std::uint32_t in
     const auto q0 = t.row[static_cast<std::size_t>(s)], q1 = t.row[static_cast<std::size_t>(s) + 1];
     if (file_weight.empty()) {
       draw_row(spec.weight, rng, rng_stream::synapse_weight,
-               key(index, static_cast<std::size_t>(s)), q1 - q0,
+               key(index, static_cast<std::size_t>(s)), pt.first(static_cast<std::size_t>(s)),
+               q1 - q0,
                [&](std::uint64_t k, double w) { t.weight[q0 + k] = static_cast<float>(w); });
     } else {
       for (auto q = q0; q < q1; ++q) t.weight[q] = static_cast<float>(file_weight[q]);
@@ -431,7 +511,8 @@ void set_weights(synapse_table& t, const projection_spec& spec, std::uint32_t in
 
 // Keyed like the weights (set_weights), on their own stream.
 void set_delays(synapse_table& t, const projection_spec& spec, std::uint32_t index, double dt,
-                const philox& rng, int threads, const std::vector<double>& file_delay) {
+                const philox& rng, int threads, const std::vector<double>& file_delay,
+                const part& pt) {
   if (file_delay.empty() && spec.delay.is_constant()) {
     t.uniform_delay = delay_steps(spec.delay.a, dt, fmt::format("{}: delay", spec.where));
     return;
@@ -447,7 +528,8 @@ void set_delays(synapse_table& t, const projection_spec& spec, std::uint32_t ind
     const auto q0 = t.row[static_cast<std::size_t>(s)], q1 = t.row[static_cast<std::size_t>(s) + 1];
     if (file_delay.empty()) {
       draw_row(spec.delay, rng, rng_stream::synapse_delay, key(index, static_cast<std::size_t>(s)),
-               q1 - q0, [&](std::uint64_t k, double d) { t.delay[q0 + k] = steps(d); });
+               pt.first(static_cast<std::size_t>(s)), q1 - q0,
+               [&](std::uint64_t k, double d) { t.delay[q0 + k] = steps(d); });
     } else {
       for (auto q = q0; q < q1; ++q) t.delay[q] = steps(file_delay[q]);
     }
@@ -478,9 +560,19 @@ std::uint32_t delay_steps(double delay, double dt, const std::string& what) {
 }
 
 synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, std::size_t n_source,
-                             std::size_t n_target, double dt, const philox& rng, int threads) {
+                             std::size_t n_target, double dt, const philox& rng, int threads,
+                             const target_range* targets) {
   threads = std::max(1, threads);
   synapse_table t;
+  part pt;
+  if (targets) {
+    IONSIM_ASSERT(targets->first <= targets->second && targets->second <= n_target);
+    pt.whole = false;
+    pt.lo = targets->first;
+    pt.hi = targets->second;
+    pt.full.assign(n_source, 0);
+    pt.before.assign(n_source, 0);
+  }
   // autapses = false: no pair (i, i), a neuron onto itself (same population) or onto the
   // neuron of the same index (Diehl & Cook's lateral inhibition, all but one-to-one).
   const bool no_self = !spec.autapses;
@@ -488,26 +580,34 @@ synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, s
 
   switch (spec.rule) {
     case connect_rule::all_to_all:
-      connect_all_to_all(t, n_source, n_target, no_self, threads);
+      connect_all_to_all(t, n_source, n_target, no_self, threads, pt);
       break;
     case connect_rule::one_to_one:
-      connect_one_to_one(t, spec, n_source, n_target, threads);
+      connect_one_to_one(t, spec, n_source, n_target, threads, pt);
       break;
     case connect_rule::fixed_probability:
-      connect_fixed_probability(t, spec, index, n_source, n_target, no_self, rng, threads);
+      connect_fixed_probability(t, spec, index, n_source, n_target, no_self, rng, threads, pt);
       break;
     case connect_rule::fixed_indegree:
-      connect_fixed_indegree(t, spec, index, n_source, n_target, no_self, rng, threads);
+      connect_fixed_indegree(t, spec, index, n_source, n_target, no_self, rng, threads, pt);
       break;
     case connect_rule::fixed_outdegree:
-      connect_fixed_outdegree(t, spec, index, n_source, n_target, no_self, rng, threads);
+      connect_fixed_outdegree(t, spec, index, n_source, n_target, no_self, rng, threads, pt);
       break;
     case connect_rule::from_file:
-      connect_from_file(t, spec, n_source, n_target, dt, file_weight, file_delay);
+      connect_from_file(t, spec, n_source, n_target, dt, file_weight, file_delay, pt);
       break;
   }
-  set_weights(t, spec, index, rng, threads, file_weight);
-  set_delays(t, spec, index, dt, rng, threads, file_delay);
+  set_weights(t, spec, index, rng, threads, file_weight, pt);
+  set_delays(t, spec, index, dt, rng, threads, file_delay, pt);
+  if (!pt.whole) {  // where each row's part begins in the whole table
+    t.global.resize(n_source);
+    std::uint64_t at = 0;
+    for (std::size_t s = 0; s < n_source; ++s) {
+      t.global[s] = at + pt.before[s];
+      at += pt.full[s];
+    }
+  }
   return t;
 }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/random.hpp"
@@ -22,12 +23,22 @@ struct synapse_table {
   std::uint32_t uniform_delay = 1;   // [steps] when `delay` is empty
   bool memristive = false;           // weights are memristor reads (network/memristive.hpp)
   float read_noise = 0;              // [1] relative std of each read (memristive)
+  // A part of the projection (the synapses onto a range of targets, built by one rank of a
+  // distributed run): per source, the index its first synapse here has in the whole table,
+  // which keys the synapse's random draws. Empty when the table is the whole projection.
+  std::vector<std::uint64_t> global;
+
+  // The index in the whole projection of synapse q (of source s) of this table.
+  std::uint64_t global_index(std::size_t s, std::uint64_t q) const {
+    return global.empty() ? q : global[s] + (q - row[s]);
+  }
 
   std::size_t sources() const { return row.empty() ? 0 : row.size() - 1; }
   std::size_t size() const { return target.size(); }
   std::size_t bytes() const {
     return row.capacity() * sizeof(std::uint64_t) + target.capacity() * sizeof(std::uint32_t) +
-           weight.capacity() * sizeof(float) + delay.capacity() * sizeof(std::uint16_t);
+           weight.capacity() * sizeof(float) + delay.capacity() * sizeof(std::uint16_t) +
+           global.capacity() * sizeof(std::uint64_t);
   }
   std::uint32_t min_delay() const;
   std::uint32_t max_delay() const;
@@ -40,8 +51,14 @@ struct synapse_table {
 // input_error (naming spec.where) for an impossible specification. With spec.autapses false
 // no pair (i, i) is made: in one population a neuron onto itself, between two the neuron of
 // the same index.
+//
+// Given a target range [targets.first, targets.second), only the synapses onto those targets
+// are kept (with `global` set, even when the range covers them all), each with the weight and
+// delay it has in the whole table: the rank that owns those targets builds its part.
+using target_range = std::pair<std::uint32_t, std::uint32_t>;
 synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, std::size_t n_source,
-                             std::size_t n_target, double dt, const philox& rng, int threads = 1);
+                             std::size_t n_target, double dt, const philox& rng, int threads = 1,
+                             const target_range* targets = nullptr);
 
 // Delay in whole steps of dt (Brian2's rounding), checked to be at least one step and to fit
 // the ring buffer; `what` names the key for messages.

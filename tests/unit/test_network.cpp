@@ -383,6 +383,74 @@ TEST(Synapses, BuildIsBitIdenticalForOneTwoAndFourThreads) {
   }
 }
 
+// The parts of a projection that the ranks of a distributed run build (the synapses onto a range
+// of targets each) join, row by row, into the whole table: the same targets, weights, delays,
+// and each synapse knows its index in the whole table (its random key).
+TEST(Synapses, PartsOfAProjectionJoinIntoTheWholeTable) {
+  const philox rng(17);
+  const std::size_t n = 1234;
+  std::vector<projection_spec> specs;
+  auto p = rule(connect_rule::fixed_probability);
+  p.p = 0.05;
+  p.autapses = false;
+  p.weight = {value_dist::kind::normal, 1e-3, 2e-4};
+  p.delay = {value_dist::kind::uniform, 1e-4, 3e-3};
+  specs.push_back(p);
+  auto in = rule(connect_rule::fixed_indegree);
+  in.degree = 37;
+  in.multapses = true;
+  in.weight = {value_dist::kind::uniform, 0.0, 1.0};
+  in.delay = {value_dist::kind::normal, 1e-3, 5e-4};
+  specs.push_back(in);
+  auto out = rule(connect_rule::fixed_outdegree);
+  out.degree = 29;
+  out.autapses = false;
+  out.weight = {value_dist::kind::uniform, 0.0, 1.0};
+  specs.push_back(out);
+  auto all = rule(connect_rule::all_to_all);
+  all.weight = {value_dist::kind::normal, 2.0, 0.5};
+  specs.push_back(all);
+  specs.push_back(rule(connect_rule::one_to_one));
+  auto list = rule(connect_rule::from_file);
+  for (std::uint32_t k = 0; k < 5000; ++k) {
+    list.list_source.push_back((k * 7919u) % n);
+    list.list_target.push_back((k * 104729u) % n);
+    list.list_weight.push_back(k * 1e-3);
+  }
+  specs.push_back(list);
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    const auto idx = static_cast<std::uint32_t>(k);
+    const auto whole = build_synapses(specs[k], idx, n, n, 1e-4, rng, 1);
+    ASSERT_GT(whole.size(), 1000u) << k;
+    for (int threads : {1, 2}) {
+      // Three ranks' parts, one of them empty, and the joined rows
+      const std::vector<target_range> parts = {{0, 400}, {400, 400}, {400, 1234}};
+      std::vector<synapse_table> t;
+      for (const auto& r : parts)
+        t.push_back(build_synapses(specs[k], idx, n, n, 1e-4, rng, threads, &r));
+      EXPECT_EQ(t[1].size(), 0u);
+      for (std::size_t s = 0; s < n; ++s) {
+        std::uint64_t q = whole.row[s];
+        for (std::size_t r = 0; r < parts.size(); ++r) {
+          const auto& x = t[r];
+          ASSERT_EQ(x.global.size(), n);
+          for (auto u = x.row[s]; u < x.row[s + 1]; ++u, ++q) {
+            ASSERT_LT(q, whole.row[s + 1]) << k << " row " << s;
+            ASSERT_EQ(x.target[u], whole.target[q]) << k << " row " << s;
+            ASSERT_GE(x.target[u], parts[r].first);
+            ASSERT_LT(x.target[u], parts[r].second);
+            ASSERT_EQ(0, std::memcmp(&x.weight[u], &whole.weight[q], 4)) << k << " row " << s;
+            ASSERT_EQ(x.delay.empty() ? x.uniform_delay : x.delay[u],
+                      whole.delay.empty() ? whole.uniform_delay : whole.delay[q]);
+            ASSERT_EQ(x.global_index(s, u), q);
+          }
+        }
+        ASSERT_EQ(q, whole.row[s + 1]) << k << " row " << s << ", " << threads << " threads";
+      }
+    }
+  }
+}
+
 TEST(Synapses, FromFileSortsAndNamesBadLines) {
   const auto dir = test::fresh_dir("syn-file");
   auto j = rule(connect_rule::from_file);

@@ -113,6 +113,7 @@ TEST(NetworkMemristive, ProgrammingClipsQuantizesAndSpreads) {
   EXPECT_NEAR(sd, 0.2, 0.01);
   // a table of conductances becomes read weights G v_read t_read / c_f [V]
   synapse_table t;
+  t.row = {0, 2};  // one source onto two targets
   t.target = {0, 1};
   t.weight = {20e-6f, 80e-6f};
   m.d2d = 0;
@@ -179,6 +180,7 @@ TEST(NetworkMemristive, ProgrammingNoiseFaultsDriftAndTheChipSeed) {
   m.prog_noise = 0.05;
   m.program_seed = 7;
   synapse_table a, b;
+  a.row = b.row = {0, 3};
   a.target = b.target = {0, 1, 2};
   a.weight = b.weight = {20e-6f, 50e-6f, 80e-6f};
   program_memristive(a, m, 0, philox(1));
@@ -392,6 +394,7 @@ TEST(NetworkMemristive, DifferentialPairAndIntegratorRest) {
   memristive_params m;
   m.sign = -1;
   synapse_table t;
+  t.row = {0, 1};
   t.target = {0};
   t.weight = {50e-6f};
   program_memristive(t, m, 0, philox(1));

@@ -1,0 +1,204 @@
+#include "core/comm.hpp"
+
+#include <fmt/format.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "core/error.hpp"
+
+#ifdef IONSIM_MPI
+#include <mpi.h>
+#endif
+
+namespace ionsim {
+
+namespace {
+
+bool mpi_started = false;
+
+// The number of ranks an MPI launcher announced in the environment (Open MPI, MPICH/Hydra,
+// Slurm's PMI), 0 when the process was not started by one; -1 when the launcher gives no
+// count (PMIx alone).
+long launched_size() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
+    if (const char* s = std::getenv(v)) return std::strtol(s, nullptr, 10);
+  return std::getenv("PMIX_RANK") ? -1 : 0;
+}
+
+int as_int(std::size_t n) {
+  if (n > static_cast<std::size_t>(INT_MAX))
+    throw error(
+        fmt::format("one rank's part of an MPI exchange is {} bytes, more than 2^31 - 1", n));
+  return static_cast<int>(n);
+}
+
+}  // namespace
+
+const communicator& communicator::single() {
+  static const communicator one(0, 1);
+  return one;
+}
+
+const communicator& world() {
+  static communicator w = [] {
+    int rank = 0, size = 1;
+#ifdef IONSIM_MPI
+    if (mpi_started) {
+      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+      MPI_Comm_size(MPI_COMM_WORLD, &size);
+    }
+#endif
+    return communicator(rank, size);
+  }();
+  return w;
+}
+
+bool mpi_built() {
+#ifdef IONSIM_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+void start_distributed(int& argc, char**& argv) {
+  const long n = launched_size();
+  if (n == 0) return;
+#ifdef IONSIM_MPI
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  mpi_started = true;
+  // The engine's OpenMP threads make no MPI call; the main thread makes all of them.
+  if (provided < MPI_THREAD_FUNNELED) {
+    MPI_Finalize();
+    mpi_started = false;
+    throw error("the MPI library does not support MPI_THREAD_FUNNELED");
+  }
+  (void)world();
+#else
+  (void)argc;
+  (void)argv;
+  if (n != 1)
+    throw input_error(fmt::format(
+        "started by an MPI launcher with {} ranks, but this ionsim was built without MPI "
+        "(install Debian's libopenmpi-dev and rebuild; scripts/setup-deps.sh does)",
+        n < 0 ? std::string("several") : std::to_string(n)));
+#endif
+}
+
+void end_distributed() {
+#ifdef IONSIM_MPI
+  if (mpi_started) MPI_Finalize();
+  mpi_started = false;
+#endif
+}
+
+std::uint64_t communicator::sum(std::uint64_t x) const {
+#ifdef IONSIM_MPI
+  if (distributed()) {
+    std::uint64_t total = 0;
+    MPI_Allreduce(&x, &total, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    return total;
+  }
+#endif
+  return x;
+}
+
+std::uint64_t communicator::max(std::uint64_t x) const {
+#ifdef IONSIM_MPI
+  if (distributed()) {
+    std::uint64_t m = 0;
+    MPI_Allreduce(&x, &m, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    return m;
+  }
+#endif
+  return x;
+}
+
+void communicator::abort(int code) const {
+#ifdef IONSIM_MPI
+  if (distributed()) MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+  std::exit(code);
+}
+
+std::vector<std::byte> communicator::allgather_bytes(std::span<const std::byte> mine,
+                                                     std::size_t unit,
+                                                     std::vector<std::size_t>* counts,
+                                                     bool* flag) const {
+  if (!distributed()) {
+    if (counts) counts->assign(1, mine.size() / unit);
+    return {mine.begin(), mine.end()};
+  }
+#ifdef IONSIM_MPI
+  const int n = as_int(mine.size());
+  const int head[2] = {n, flag && *flag ? 1 : 0};
+  std::vector<int> heads(2 * static_cast<std::size_t>(size_));
+  MPI_Allgather(head, 2, MPI_INT, heads.data(), 2, MPI_INT, MPI_COMM_WORLD);
+  std::vector<int> sizes(static_cast<std::size_t>(size_)), at(sizes.size() + 1, 0);
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < sizes.size(); ++r) {
+    sizes[r] = heads[2 * r];
+    if (flag && heads[2 * r + 1]) *flag = true;
+    total += static_cast<std::size_t>(sizes[r]);
+    at[r + 1] = as_int(total);
+  }
+  std::vector<std::byte> all(total);
+  MPI_Allgatherv(mine.data(), n, MPI_BYTE, all.data(), sizes.data(), at.data(), MPI_BYTE,
+                 MPI_COMM_WORLD);
+  if (counts) {
+    counts->clear();
+    for (const int s : sizes) counts->push_back(static_cast<std::size_t>(s) / unit);
+  }
+  return all;
+#else
+  IONSIM_ASSERT(false);
+  return {};
+#endif
+}
+
+std::vector<std::byte> communicator::gather_equal_bytes(std::span<const std::byte> mine) const {
+  if (!distributed()) return {mine.begin(), mine.end()};
+#ifdef IONSIM_MPI
+  const int n = as_int(mine.size());
+  std::vector<std::byte> all(rank_ == 0 ? mine.size() * static_cast<std::size_t>(size_) : 0);
+  MPI_Gather(mine.data(), n, MPI_BYTE, all.data(), n, MPI_BYTE, 0, MPI_COMM_WORLD);
+  return all;
+#else
+  IONSIM_ASSERT(false);
+  return {};
+#endif
+}
+
+std::vector<std::byte> communicator::gather_bytes(std::span<const std::byte> mine, std::size_t unit,
+                                                  std::vector<std::size_t>* counts) const {
+  if (!distributed()) {
+    if (counts) counts->assign(1, mine.size() / unit);
+    return {mine.begin(), mine.end()};
+  }
+#ifdef IONSIM_MPI
+  const int n = as_int(mine.size());
+  const bool root = rank_ == 0;
+  std::vector<int> sizes(root ? static_cast<std::size_t>(size_) : 0), at(sizes.size() + 1, 0);
+  MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < sizes.size(); ++r) {
+    total += static_cast<std::size_t>(sizes[r]);
+    at[r + 1] = as_int(total);
+  }
+  std::vector<std::byte> all(total);
+  MPI_Gatherv(mine.data(), n, MPI_BYTE, all.data(), sizes.data(), at.data(), MPI_BYTE, 0,
+              MPI_COMM_WORLD);
+  if (counts) {
+    counts->clear();
+    for (const int s : sizes) counts->push_back(static_cast<std::size_t>(s) / unit);
+  }
+  return all;
+#else
+  IONSIM_ASSERT(false);
+  return {};
+#endif
+}
+
+}  // namespace ionsim
