@@ -310,6 +310,10 @@ int network_commands::run() {
   j["real_time_factor"] = res.wall_seconds > 0 ? this_run / res.wall_seconds : 0.0;
   j["threads"] = net.threads();
   j["ranks"] = comm.size();
+  if (comm.distributed()) {  // rank 0's share of the run in the spike exchanges
+    j["exchange_seconds"] = res.exchange_seconds;
+    j["exchange_bytes"] = res.exchange_bytes;
+  }
   for (std::size_t k = 0; k < net.projections(); ++k) {
     auto& pj = j["projections"][net.projection_name(k)];
     pj = {{"synapses", proj_synapses[k]},

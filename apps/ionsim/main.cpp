@@ -42,6 +42,10 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (ionsim::world().distributed() && !network.parsed())
+    throw ionsim::input_error(
+        "only `ionsim run` is distributed over MPI ranks; start the other commands without "
+        "mpirun");
   if (circuit.parsed()) return circuit.run();
   if (neuron_brain.parsed()) return neuron_brain.run();
   if (neuron.parsed()) return neuron.run();

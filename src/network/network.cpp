@@ -249,7 +249,7 @@ network::network(const network_spec& spec, const model_registry& models, const c
   if (!(dt > 0)) throw input_error(fmt::format("{}: dt must be positive", src));
   if (!(spec.run.duration >= 0)) throw input_error(fmt::format("{}: duration must be >= 0", src));
   n_steps_ = steps_of(spec.run.duration, dt);
-  check_resources(spec, models);  // before anything is allocated
+  check_resources(spec, models, comm);  // before anything is allocated
   build_populations(spec, models);
   const auto ranks = static_cast<std::uint64_t>(comm.size()),
              me = static_cast<std::uint64_t>(comm.rank());
@@ -734,7 +734,11 @@ void network::exchange_spikes(std::int64_t s0, std::int64_t s1) {
   merge_by_step(lists, s0, s1, mine);
   std::vector<std::size_t> counts;
   halt_ = stop_ && stop_->load(std::memory_order_relaxed);  // travels with the counts
+  const auto t0 = std::chrono::steady_clock::now();
   const auto all = comm_->allgather(std::span<const spike>(mine), &counts, &halt_);
+  exchange_seconds_ +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  exchange_bytes_ += all.size() * sizeof(spike);
   lists.clear();
   std::size_t at = 0;
   for (const std::size_t c : counts) {
@@ -880,6 +884,8 @@ run_result network::run(epoch_sink& sink, const std::atomic<bool>* stop,
   const auto t0 = std::chrono::steady_clock::now();
   const int nt = threads_;
   stop_ = stop;
+  exchange_seconds_ = 0;
+  exchange_bytes_ = 0;
   bounds_.assign(static_cast<std::size_t>(nt) + 1, 0);
   const std::uint64_t owned = own_hi_ - own_lo_;
   for (int t = 0; t <= nt; ++t)
@@ -955,6 +961,8 @@ run_result network::run(epoch_sink& sink, const std::atomic<bool>* stop,
   }
   res.steps_done = done_;
   res.spike_count = spike_count_;
+  res.exchange_seconds = exchange_seconds_;
+  res.exchange_bytes = exchange_bytes_;
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

@@ -81,6 +81,10 @@ struct run_result {
   bool interrupted = false;
   double wall_seconds = 0;
   std::vector<std::uint64_t> spike_count;  // per population
+  // Distributed: the wall time this rank spent in the spike exchanges (waiting included), and
+  // the bytes of spikes it received in them.
+  double exchange_seconds = 0;
+  std::uint64_t exchange_bytes = 0;
 };
 
 class network {
@@ -255,6 +259,8 @@ class network {
   std::vector<spike> epoch_spikes_;          // the epoch's spikes of all ranks, by (step, neuron)
   const std::atomic<bool>* stop_ = nullptr;  // the run's stop request
   bool halt_ = false;                        // distributed: a rank saw it in this epoch
+  double exchange_seconds_ = 0;              // in this run's exchanges
+  std::uint64_t exchange_bytes_ = 0;
   struct scratch {
     std::vector<std::uint32_t> local;
     std::vector<double*> rec;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -90,8 +91,9 @@ double list_length(const std::string& file) {
 
 }  // namespace
 
-memory_estimate estimate_memory(const network_spec& spec, const model_registry& models) {
+memory_estimate estimate_memory(const network_spec& spec, const model_registry& models, int ranks) {
   memory_estimate e;
+  const double share = 1.0 / std::max(1, ranks);
   const double dt = spec.run.dt;
   // The longest delay onto each population, in steps.
   std::vector<double> longest(spec.populations.size(), 1.0);
@@ -127,8 +129,8 @@ memory_estimate estimate_memory(const network_spec& spec, const model_registry& 
     double per = 8 + (pr.delay.is_constant() ? 0 : 2);
     if (pr.plasticity) per += pr.plasticity->kind == plasticity_spec::rule::reward_stdp ? 20 : 4;
     const std::string name = pr.name.empty() ? fmt::format("projection{}", j) : pr.name;
-    e.parts.emplace_back(fmt::format("projection '{}' ({:.3g} synapses)", name, n),
-                         n * per + 8 * (ns + 1));
+    e.parts.emplace_back(fmt::format("projection '{}' ({:.3g} synapses)", name, n * share),
+                         n * share * per + 8 * (ns + 1) * (ranks > 1 ? 2 : 1));
   }
   for (std::size_t p = 0; p < spec.populations.size(); ++p) {
     const auto& ps = spec.populations[p];
@@ -184,7 +186,8 @@ double memory_available(std::string* source) {
   return best;
 }
 
-void check_resources(const network_spec& spec, const model_registry& models) {
+void check_resources(const network_spec& spec, const model_registry& models,
+                     const communicator& comm) {
   double neurons = 0;
   for (const auto& p : spec.populations) neurons += static_cast<double>(p.size);
   if (neurons > 4294967295.0)
@@ -192,15 +195,27 @@ void check_resources(const network_spec& spec, const model_registry& models) {
         "{}: {:.4g} neurons in all, beyond the 2^32 - 1 that the engine's 32-bit neuron index "
         "counts",
         spec.source, neurons));
-  const memory_estimate e = estimate_memory(spec, models);
+  const memory_estimate e = estimate_memory(spec, models, comm.size());
   std::string source = "--max-memory";
   const double limit = spec.run.max_memory > 0 ? spec.run.max_memory : memory_available(&source);
-  if (e.total <= limit) return;
+  // The ranks on this machine (Open MPI's, MPICH's local size) take its memory together
+  double local = 1;
+  if (comm.distributed())
+    for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"})
+      if (const char* s = std::getenv(v)) {
+        local = std::max(1.0, std::strtod(s, nullptr));
+        break;
+      }
+  if (!comm.any(local * e.total > limit)) return;
   const std::string parts = largest_parts(e);
-  throw input_error(fmt::format(
-      "{}: the network needs about {} ({}), more than the {} available ({}); make it smaller{}",
-      spec.source, gigabytes(e.total), parts, gigabytes(limit), source,
-      spec.run.max_memory > 0 ? " or raise --max-memory" : ""));
+  const std::string who = !comm.distributed() ? "the network needs"
+                          : local > 1
+                              ? fmt::format("each of the {:g} ranks on this machine needs", local)
+                              : "each rank needs";
+  throw input_error(
+      fmt::format("{}: {} about {} ({}), more than the {} available ({}); make it smaller{}",
+                  spec.source, who, gigabytes(e.total), parts, gigabytes(limit / local), source,
+                  spec.run.max_memory > 0 ? " or raise --max-memory" : ""));
 }
 
 memory_estimate estimate_recording(const network& net) {

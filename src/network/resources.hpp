@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/comm.hpp"
 #include "network/model.hpp"
 #include "network/spec.hpp"
 
@@ -23,8 +24,10 @@ struct memory_estimate {
 // (longest delay + 1 steps), per projection the synapses (the expected count of its rule, 8
 // bytes each, 2 more with per-synapse delays, the plastic state) and its row offsets; a
 // `from_file` projection counts the entries of its list (the HDF5 dataset's length or the CSV
-// file's lines, without reading the list).
-memory_estimate estimate_memory(const network_spec& spec, const model_registry& models);
+// file's lines, without reading the list). With `ranks` > 1 it is one rank's share of a
+// distributed run: every rank holds the neurons' state, and a ranks-th of the synapses.
+memory_estimate estimate_memory(const network_spec& spec, const model_registry& models,
+                                int ranks = 1);
 
 // The memory this process may still take [bytes]: the smaller of /proc/meminfo's MemAvailable
 // and the cgroup's limit minus its usage; `source` says which. Infinity when neither is known.
@@ -32,8 +35,11 @@ double memory_available(std::string* source = nullptr);
 
 // Refuses, with one input_error naming the estimate and its largest parts, a network whose
 // neurons exceed the 32-bit neuron index or whose estimate exceeds spec.run.max_memory (when
-// set) or the memory available.
-void check_resources(const network_spec& spec, const model_registry& models);
+// set) or the memory available. In a distributed run (a collective call) the ranks that share
+// this machine (the launcher's local size) share its memory, and all ranks refuse together
+// when any one would.
+void check_resources(const network_spec& spec, const model_registry& models,
+                     const communicator& comm = communicator::single());
 
 // The bytes the recorders of a built network write over its whole run, without the spikes
 // (their number depends on the rates): state samples (8 bytes per neuron and variable, and the
