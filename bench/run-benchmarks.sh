@@ -148,6 +148,15 @@ echo "== network regimes: Brunel (2000), 12 500 neurons, 4 regimes, ionsim vs Br
 brunel_rc=0
 "$py" "$here/brunel_regimes.py" "$build" --out "$build/bench/brunel" 2>/dev/null || brunel_rc=$?
 
+# MPI: strong and weak scaling on this machine, the exchange's fixed cost, and 10^9 synapses in
+# one process and over two ranks (peak RSS; about 16 GB at its largest).
+mpi_rc=0
+if command -v mpirun >/dev/null; then
+  echo
+  echo "== distributed runs: MPI ranks x threads, 10^9 synapses"
+  "$py" "$here/mpi_scaling.py" "$build" --json "$build/bench/mpi_scaling.json" || mpi_rc=$?
+fi
+
 # The soak run (10^5 neurons, 30 min of wall time, checkpoints every minute; constant memory and
 # throughput): only with IONSIM_BENCH_SOAK=1, as it takes half an hour by design.
 soak_rc=0
@@ -168,4 +177,5 @@ fi
 [ "$nir_rc" -ne 0 ] && exit "$nir_rc"
 [ "$ionic_rc" -ne 0 ] && exit "$ionic_rc"
 [ "$soak_rc" -ne 0 ] && exit "$soak_rc"
+[ "$mpi_rc" -ne 0 ] && exit "$mpi_rc"
 exit "$network_rc"
