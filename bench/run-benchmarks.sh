@@ -148,6 +148,13 @@ echo "== network regimes: Brunel (2000), 12 500 neurons, 4 regimes, ionsim vs Br
 brunel_rc=0
 "$py" "$here/brunel_regimes.py" "$build" --out "$build/bench/brunel" 2>/dev/null || brunel_rc=$?
 
+# Procedural against stored connectivity (events per second, the same spikes) and the
+# 10^10-synapse network that fits only procedurally (a few minutes, most of it building).
+echo
+echo "== procedural connectivity: events per second, 10^10 synapses"
+procedural_rc=0
+"$py" "$here/procedural.py" "$build" --threads 2 --json "$build/bench/procedural.json" || procedural_rc=$?
+
 # MPI: strong and weak scaling on this machine, the exchange's fixed cost, and 10^9 synapses in
 # one process and over two ranks (peak RSS; about 16 GB at its largest).
 mpi_rc=0
@@ -178,4 +185,5 @@ fi
 [ "$ionic_rc" -ne 0 ] && exit "$ionic_rc"
 [ "$soak_rc" -ne 0 ] && exit "$soak_rc"
 [ "$mpi_rc" -ne 0 ] && exit "$mpi_rc"
+[ "$procedural_rc" -ne 0 ] && exit "$procedural_rc"
 exit "$network_rc"

@@ -152,13 +152,16 @@ int network_commands::run() {
   }
   const std::string h5 = (std::filesystem::path(out_) / "spikes.h5").string();
   const double dt = spec.run.dt;
-  // Totals over the ranks' parts (collective: every rank takes part)
-  const std::uint64_t n_synapses = comm.sum(net.synapses()),
-                      n_bytes = comm.sum(net.synapse_bytes());
+  // Totals over the ranks' parts (collective: every rank takes part); a procedural projection's
+  // rows are the whole projection's on every rank.
+  const std::uint64_t n_bytes = comm.sum(net.synapse_bytes());
+  std::uint64_t n_synapses = 0;
   std::vector<std::uint64_t> proj_synapses, proj_bytes;
   for (std::size_t k = 0; k < net.projections(); ++k) {
-    proj_synapses.push_back(comm.sum(net.projection(k).size()));
+    const auto& t = net.projection(k);
+    proj_synapses.push_back(t.procedural ? t.count() : comm.sum(t.size()));
     proj_bytes.push_back(comm.sum(net.projection_bytes(k)));
+    n_synapses += proj_synapses.back();
   }
   if (root)
     std::fprintf(stderr,

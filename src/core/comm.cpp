@@ -15,7 +15,9 @@ namespace ionsim {
 
 namespace {
 
+#ifdef IONSIM_MPI
 bool mpi_started = false;
+#endif
 
 // The number of ranks an MPI launcher announced in the environment (Open MPI, MPICH/Hydra,
 // Slurm's PMI), 0 when the process was not started by one; -1 when the launcher gives no
@@ -26,12 +28,31 @@ long launched_size() {
   return std::getenv("PMIX_RANK") ? -1 : 0;
 }
 
+#ifdef IONSIM_MPI
 int as_int(std::size_t n) {
   if (n > static_cast<std::size_t>(INT_MAX))
     throw error(
         fmt::format("one rank's part of an MPI exchange is {} bytes, more than 2^31 - 1", n));
   return static_cast<int>(n);
 }
+
+// Each rank's byte count `sizes` [bytes]: the displacements of their parts (at[r], at[r + 1]),
+// and each rank's number of elements of `unit` bytes into `counts` (when given).
+std::vector<int> displacements(const std::vector<int>& sizes, std::size_t unit,
+                               std::vector<std::size_t>* counts) {
+  std::vector<int> at(sizes.size() + 1, 0);
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < sizes.size(); ++r) {
+    total += static_cast<std::size_t>(sizes[r]);
+    at[r + 1] = as_int(total);
+  }
+  if (counts) {
+    counts->clear();
+    for (const int s : sizes) counts->push_back(static_cast<std::size_t>(s) / unit);
+  }
+  return at;
+}
+#endif
 
 }  // namespace
 
@@ -136,21 +157,15 @@ std::vector<std::byte> communicator::allgather_bytes(std::span<const std::byte> 
   const int head[2] = {n, flag && *flag ? 1 : 0};
   std::vector<int> heads(2 * static_cast<std::size_t>(size_));
   MPI_Allgather(head, 2, MPI_INT, heads.data(), 2, MPI_INT, MPI_COMM_WORLD);
-  std::vector<int> sizes(static_cast<std::size_t>(size_)), at(sizes.size() + 1, 0);
-  std::size_t total = 0;
+  std::vector<int> sizes(static_cast<std::size_t>(size_));
   for (std::size_t r = 0; r < sizes.size(); ++r) {
     sizes[r] = heads[2 * r];
     if (flag && heads[2 * r + 1]) *flag = true;
-    total += static_cast<std::size_t>(sizes[r]);
-    at[r + 1] = as_int(total);
   }
-  std::vector<std::byte> all(total);
+  const auto at = displacements(sizes, unit, counts);
+  std::vector<std::byte> all(static_cast<std::size_t>(at.back()));
   MPI_Allgatherv(mine.data(), n, MPI_BYTE, all.data(), sizes.data(), at.data(), MPI_BYTE,
                  MPI_COMM_WORLD);
-  if (counts) {
-    counts->clear();
-    for (const int s : sizes) counts->push_back(static_cast<std::size_t>(s) / unit);
-  }
   return all;
 #else
   IONSIM_ASSERT(false);
@@ -180,20 +195,12 @@ std::vector<std::byte> communicator::gather_bytes(std::span<const std::byte> min
 #ifdef IONSIM_MPI
   const int n = as_int(mine.size());
   const bool root = rank_ == 0;
-  std::vector<int> sizes(root ? static_cast<std::size_t>(size_) : 0), at(sizes.size() + 1, 0);
+  std::vector<int> sizes(root ? static_cast<std::size_t>(size_) : 0);
   MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::size_t total = 0;
-  for (std::size_t r = 0; r < sizes.size(); ++r) {
-    total += static_cast<std::size_t>(sizes[r]);
-    at[r + 1] = as_int(total);
-  }
-  std::vector<std::byte> all(total);
+  const auto at = displacements(sizes, unit, counts);
+  std::vector<std::byte> all(static_cast<std::size_t>(at.back()));
   MPI_Gatherv(mine.data(), n, MPI_BYTE, all.data(), sizes.data(), at.data(), MPI_BYTE, 0,
               MPI_COMM_WORLD);
-  if (counts) {
-    counts->clear();
-    for (const int s : sizes) counts->push_back(static_cast<std::size_t>(s) / unit);
-  }
   return all;
 #else
   IONSIM_ASSERT(false);

@@ -387,10 +387,11 @@ plasticity_spec read_plasticity(const reader& rd, const toml::table& t, const st
 projection_spec read_projection(const reader& rd, const toml::table& t,
                                 const units_by_population& units, double dt) {
   const std::string what = "[[projection]]";
-  rd.keys(t,
-          {"name", "source", "target", "rule", "p", "indegree", "outdegree", "autapses",
-           "multapses", "receptor", "weight", "delay", "file", "memristor", "plasticity"},
-          what);
+  rd.keys(
+      t,
+      {"name", "source", "target", "rule", "p", "indegree", "outdegree", "autapses", "multapses",
+       "receptor", "weight", "delay", "file", "memristor", "plasticity", "storage"},
+      what);
   projection_spec j;
   j.where = rd.at(t);
   if (const auto* x = t.get("name")) j.name = rd.text(*x, "name");
@@ -412,6 +413,19 @@ projection_spec read_projection(const reader& rd, const toml::table& t,
               "a plastic projection needs one delay for all its synapses (a constant "
               "'delay')");
     j.plasticity = read_plasticity(rd, rd.table(*x, "plasticity"), unit, units, j);
+  }
+  if (const auto* x = t.get("storage")) {
+    const std::string s = rd.text(*x, "storage");
+    if (s != "stored" && s != "procedural")
+      rd.fail(*x, fmt::format("storage = '{}' is not one of stored, procedural", s));
+    j.procedural = s == "procedural";
+    if (j.procedural && j.rule != connect_rule::fixed_probability &&
+        j.rule != connect_rule::fixed_outdegree && j.rule != connect_rule::all_to_all)
+      rd.fail(*x, fmt::format("rule {} cannot be procedural (only fixed_probability, "
+                              "fixed_outdegree and all_to_all draw their synapses per source)",
+                              rule));
+    if (j.procedural && j.plasticity)
+      rd.fail(*x, "a plastic projection keeps its weights: it cannot be procedural");
   }
   return j;
 }

@@ -177,13 +177,25 @@ void crossbar_ir_drop(std::vector<double>& g, const synapse_table& t, double r_w
 void program_memristive(synapse_table& t, const memristive_params& m, std::uint32_t projection,
                         const philox& rng) {
   // synapse_key packs the projection above bit 40 of a 56-bit id.
-  if (projection >= (1u << 16) || t.size() >= (std::uint64_t{1} << 40))
+  if (projection >= (1u << 16) || t.count() >= (std::uint64_t{1} << 40))
     throw input_error(
         fmt::format("memristive projection {}: at most 65536 projections of 2^40 "
                     "synapses each",
                     projection));
   const double scale = m.sign * m.v_read * m.t_read / m.c_f;
   const philox program = programming_rng(m, rng);
+  t.read_noise = static_cast<float>(m.read_noise);
+  t.memristive = true;
+  if (t.procedural) {  // programmed as each row is drawn
+    if (m.r_wire > 0)
+      throw input_error(fmt::format(
+          "memristive projection {}: r_wire (the crossbar's IR drop) needs the stored crossbar; "
+          "it cannot be procedural",
+          projection));
+    t.programmed =
+        std::make_shared<memristive_reads>(memristive_reads{m, program, scale, projection});
+    return;
+  }
   if (m.r_wire > 0 && !t.global.empty())
     throw input_error(fmt::format(
         "memristive projection {}: r_wire (the crossbar's IR drop) needs the whole crossbar in "
@@ -200,8 +212,6 @@ void program_memristive(synapse_table& t, const memristive_params& m, std::uint3
   }
   crossbar_ir_drop(g, t, m.r_wire);  // the lines' IR drop (none without r_wire)
   for (std::size_t q = 0; q < t.size(); ++q) t.weight[q] = static_cast<float>(scale * g[q]);
-  t.read_noise = static_cast<float>(m.read_noise);
-  t.memristive = true;
 }
 
 }  // namespace ionsim::network

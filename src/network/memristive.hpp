@@ -78,4 +78,19 @@ inline std::uint64_t synapse_key(std::uint32_t projection, std::uint64_t q) {
   return (static_cast<std::uint64_t>(projection) << 40) | q;
 }
 
+// The read weight [V] of one synapse whose drawn conductance is g [S] and whose index in the
+// whole projection is q: what program_memristive stores, without the IR drop (a procedural
+// projection programs each synapse of a row it draws again).
+struct memristive_reads {
+  memristive_params m;
+  philox program{0};
+  double scale = 0;  // [V/S]
+  std::uint32_t projection = 0;
+
+  float weight(double g, std::uint64_t q) const {
+    return static_cast<float>(scale *
+                              program_conductance(m, g, synapse_key(projection, q), program));
+  }
+};
+
 }  // namespace ionsim::network

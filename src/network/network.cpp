@@ -439,6 +439,11 @@ void network::build_recorders(const network_spec& spec) {
         if (spec.projections[j].name == rs.projection) wp.projection = j;
       if (wp.projection == spec.projections.size())
         throw input_error(fmt::format("{}: no projection is named '{}'", rs.where, rs.projection));
+      if (spec.projections[wp.projection].procedural)
+        throw input_error(fmt::format(
+            "{}: projection '{}' is procedural: its weights are drawn when used, not kept to be "
+            "recorded",
+            rs.where, rs.projection));
       wp.interval = rs.interval > 0 ? std::max<std::int64_t>(1, steps_of(rs.interval, spec.run.dt))
                                     : std::max<std::int64_t>(1, n_steps_);
       weight_probes_.push_back(wp);
@@ -452,7 +457,7 @@ network::~network() = default;
 
 std::uint64_t network::synapses() const {
   std::uint64_t n = 0;
-  for (const auto& p : projs_) n += p.table.size();
+  for (const auto& p : projs_) n += p.table.size();  // stored
   return n;
 }
 
@@ -538,6 +543,9 @@ void network::set_learning(bool on) {
 
 void network::normalize_incoming(std::size_t j, double total) {
   auto& t = projs_[j].table;
+  if (t.procedural)
+    throw input_error(fmt::format("{}: a procedural projection has no stored weights to normalize",
+                                  projection_name(j)));
   const std::size_t n_target = pops_[projs_[j].target].model->size();
   std::vector<double> sum(n_target, 0.0);
   for (std::uint64_t q = 0; q < t.size(); ++q) sum[t.target[q]] += t.weight[q];
@@ -736,8 +744,7 @@ void network::exchange_spikes(std::int64_t s0, std::int64_t s1) {
   halt_ = stop_ && stop_->load(std::memory_order_relaxed);  // travels with the counts
   const auto t0 = std::chrono::steady_clock::now();
   const auto all = comm_->allgather(std::span<const spike>(mine), &counts, &halt_);
-  exchange_seconds_ +=
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   exchange_bytes_ += all.size() * sizeof(spike);
   lists.clear();
   std::size_t at = 0;
@@ -746,6 +753,30 @@ void network::exchange_spikes(std::int64_t s0, std::int64_t s1) {
     at += c;
   }
   merge_by_step(lists, s0, s1, epoch_spikes_);
+}
+
+void network::deliver_drawn(std::size_t t, std::size_t j, std::size_t s, std::int64_t n,
+                            std::uint32_t lo, std::uint32_t hi) {
+  const auto& pr = projs_[j];
+  const auto& tb = pr.table;
+  auto& row = scratch_[t].row;
+  draw_row_of(tb, s, lo, hi, row);
+  auto& tp = pops_[pr.target];
+  const std::size_t size = tp.model->size();
+  double* ring = tp.ring[pr.receptor].data();
+  const double sd = tb.read_noise;
+  for (std::size_t k = 0; k < row.target.size(); ++k) {
+    const std::uint64_t q = row.first + k;  // in the whole table
+    const float w = tb.programmed ? tb.programmed->weight(row.weight[k], q) : row.weight[k];
+    const std::int64_t d = row.delay.empty() ? tb.uniform_delay : row.delay[k];
+    double& x = ring[static_cast<std::size_t>((n + d) % ring_) * size + row.target[k]];
+    if (sd > 0)  // as a stored memristive synapse is read
+      x += w * (1.0 + sd * rng_.normal_pair(rng_stream::synapse_read,
+                                            synapse_key(static_cast<std::uint32_t>(j), q),
+                                            static_cast<std::uint64_t>(n))[0]);
+    else
+      x += w;
+  }
 }
 
 int network::owner(std::uint32_t id) const {
@@ -852,6 +883,10 @@ void network::deliver_block(std::size_t t) {
       const std::uint32_t hi =
           static_cast<std::uint32_t>(std::min<std::uint64_t>(b, tp.first + size) - tp.first);
       const auto& tb = pr.table;
+      if (tb.procedural) {  // the row drawn again: its part in this block
+        deliver_drawn(t, j, s, n, lo, hi);
+        continue;
+      }
       const std::uint32_t* tg = tb.target.data();
       std::uint64_t q = tb.row[s];
       const std::uint64_t q1 = tb.row[s + 1];

@@ -218,6 +218,10 @@ class network {
   void spikes_at(std::size_t p, std::int64_t n, std::vector<std::uint32_t>& out) const;
   void snapshot_weights(epoch_sink& sink, bool last);
   void deliver_block(std::size_t t);
+  // A procedural projection j: source s's spike at step n, to the targets [lo, hi) of its row
+  // drawn again.
+  void deliver_drawn(std::size_t t, std::size_t j, std::size_t s, std::int64_t n, std::uint32_t lo,
+                     std::uint32_t hi);
   // Merges the threads' spikes of the epoch and, across ranks, exchanges them into epoch_.
   void exchange_spikes(std::int64_t s0, std::int64_t s1);
   // Rank 0 gets the values of the other ranks' neurons in the probes of this epoch.
@@ -265,6 +269,7 @@ class network {
     std::vector<std::uint32_t> local;
     std::vector<double*> rec;
     std::vector<std::uint32_t> arriving;
+    drawn_row row;  // a procedural projection's row
   };
   std::vector<scratch> scratch_;  // per thread, kept across epochs (no allocation per step)
   std::vector<std::vector<double>> probe_values_;  // per probe: rows x columns of the epoch

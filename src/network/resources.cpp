@@ -129,8 +129,12 @@ memory_estimate estimate_memory(const network_spec& spec, const model_registry& 
     double per = 8 + (pr.delay.is_constant() ? 0 : 2);
     if (pr.plasticity) per += pr.plasticity->kind == plasticity_spec::rule::reward_stdp ? 20 : 4;
     const std::string name = pr.name.empty() ? fmt::format("projection{}", j) : pr.name;
-    e.parts.emplace_back(fmt::format("projection '{}' ({:.3g} synapses)", name, n * share),
-                         n * share * per + 8 * (ns + 1) * (ranks > 1 ? 2 : 1));
+    if (pr.procedural)  // nothing per synapse: the whole rows' offsets on every rank
+      e.parts.emplace_back(fmt::format("projection '{}' ({:.3g} synapses, procedural)", name, n),
+                           8 * (ns + 1));
+    else
+      e.parts.emplace_back(fmt::format("projection '{}' ({:.3g} synapses)", name, n * share),
+                           n * share * per + 8 * (ns + 1) * (ranks > 1 ? 2 : 1));
   }
   for (std::size_t p = 0; p < spec.populations.size(); ++p) {
     const auto& ps = spec.populations[p];

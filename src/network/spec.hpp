@@ -118,6 +118,10 @@ struct projection_spec {
   std::optional<toml::table> memristor;  // [projection.memristor] keys, checked when built
   std::string memristor_source;          // file name for its messages
   std::optional<plasticity_spec> plasticity;
+  // storage = "procedural": no synapse is stored; a source's row is drawn again, as it would
+  // have been stored, each time the source spikes (fixed_probability, fixed_outdegree,
+  // all_to_all; static weights).
+  bool procedural = false;
 };
 
 enum class stimulus_kind { poisson, dc, pulse, spike_train };

@@ -274,14 +274,45 @@ void transpose_indegree(synapse_table& t, std::size_t n_source, std::size_t n_ta
       fmt::format("{}: projection {} -> {}: {}", spec.where, spec.source, spec.target, msg));
 }
 
+// The rows of the rules that draw per source, each row's targets appended to `out` (sorted).
+void all_to_all_row(std::size_t s, std::size_t n_target, bool no_self,
+                    std::vector<std::uint32_t>& out) {
+  for (std::size_t j = 0; j < n_target; ++j)
+    if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+}
+
+// Geometric gaps between successive targets: O(synapses), not O(pairs).
+void fixed_probability_row(const philox& rng, std::uint32_t index, std::size_t s,
+                           std::size_t n_target, double p, bool no_self,
+                           std::vector<std::uint32_t>& out) {
+  if (p <= 0) return;
+  const double log_q = std::log1p(-p);
+  uniform_draws u(rng, rng_stream::connectivity, key(index, s));
+  for (std::size_t j = 0;;) {
+    const double gap = p >= 1 ? 0.0 : std::floor(std::log(u.next()) / log_q);
+    if (gap >= static_cast<double>(n_target - j)) break;
+    j += static_cast<std::size_t>(gap);
+    if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+    ++j;
+    if (j >= n_target) break;
+  }
+}
+
+void fixed_outdegree_row(const philox& rng, std::uint32_t index, std::size_t s,
+                         std::size_t n_target, const projection_spec& spec, bool no_self,
+                         std::vector<std::uint32_t>& out, std::vector<char>& mark) {
+  uniform_draws u(rng, rng_stream::connectivity, key(index, s));
+  mark.resize(n_target, 0);
+  pick(u, n_target, no_self ? s : n_target, spec.degree, !spec.multapses, out, mark);
+}
+
 void connect_all_to_all(synapse_table& t, std::size_t n_source, std::size_t n_target, bool no_self,
                         int threads, part& pt) {
   rows_of_known_size(
       t, n_source, threads, [&](std::size_t s) { return n_target - (no_self && s < n_target); },
       [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
         out.clear();
-        for (std::size_t j = 0; j < n_target; ++j)
-          if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+        all_to_all_row(s, n_target, no_self, out);
       },
       pt);
 }
@@ -302,22 +333,10 @@ void connect_one_to_one(synapse_table& t, const projection_spec& spec, std::size
 void connect_fixed_probability(synapse_table& t, const projection_spec& spec, std::uint32_t index,
                                std::size_t n_source, std::size_t n_target, bool no_self,
                                const philox& rng, int threads, part& pt) {
-  // Geometric gaps between successive targets: O(synapses), not O(pairs).
-  const double p = spec.p;
-  const double log_q = std::log1p(-p);
   rows_by_source(
       t, n_source, threads,
       [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
-        if (p <= 0) return;
-        uniform_draws u(rng, rng_stream::connectivity, key(index, s));
-        for (std::size_t j = 0;;) {
-          const double gap = p >= 1 ? 0.0 : std::floor(std::log(u.next()) / log_q);
-          if (gap >= static_cast<double>(n_target - j)) break;
-          j += static_cast<std::size_t>(gap);
-          if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
-          ++j;
-          if (j >= n_target) break;
-        }
+        fixed_probability_row(rng, index, s, n_target, spec.p, no_self, out);
       },
       pt);
 }
@@ -353,9 +372,7 @@ void connect_fixed_outdegree(synapse_table& t, const projection_spec& spec, std:
   rows_of_known_size(
       t, n_source, threads, [&](std::size_t) { return spec.degree; },
       [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
-        uniform_draws u(rng, rng_stream::connectivity, key(index, s));
-        mark.resize(n_target, 0);
-        pick(u, n_target, no_self ? s : n_target, spec.degree, !spec.multapses, out, mark);
+        fixed_outdegree_row(rng, index, s, n_target, spec, no_self, out, mark);
       },
       pt);
 }
@@ -509,6 +526,11 @@ void set_weights(synapse_table& t, const projection_spec& spec, std::uint32_t in
   }
 }
 
+// Drawn delays are clipped to [1, 65535] steps (a normal distribution has tails).
+std::uint16_t drawn_delay_steps(double d, double dt) {
+  return static_cast<std::uint16_t>(std::clamp(std::round(d / dt), 1.0, 65535.0));
+}
+
 // Keyed like the weights (set_weights), on their own stream.
 void set_delays(synapse_table& t, const projection_spec& spec, std::uint32_t index, double dt,
                 const philox& rng, int threads, const std::vector<double>& file_delay,
@@ -519,10 +541,7 @@ void set_delays(synapse_table& t, const projection_spec& spec, std::uint32_t ind
   }
   t.delay.resize(t.size());
   const auto n_rows = static_cast<std::int64_t>(t.sources());
-  // Drawn delays are clipped to [1, 65535] steps (a normal distribution has tails).
-  auto steps = [dt](double d) {
-    return static_cast<std::uint16_t>(std::clamp(std::round(d / dt), 1.0, 65535.0));
-  };
+  auto steps = [dt](double d) { return drawn_delay_steps(d, dt); };
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 256)
   for (std::int64_t s = 0; s < n_rows; ++s) {
     const auto q0 = t.row[static_cast<std::size_t>(s)], q1 = t.row[static_cast<std::size_t>(s) + 1];
@@ -538,12 +557,117 @@ void set_delays(synapse_table& t, const projection_spec& spec, std::uint32_t ind
 
 }  // namespace
 
+// What a procedural projection needs to draw a row again (synapse_table::procedural).
+struct procedural_rows {
+  projection_spec spec;
+  std::uint32_t index = 0;
+  std::size_t n_target = 0;
+  bool no_self = false;
+  double dt = 0;
+  philox rng{0};
+  std::uint32_t min_delay = 1, max_delay = 1;  // [steps] over all synapses
+
+  // Source s's whole row: its targets, sorted.
+  void targets(std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>& mark) const {
+    out.clear();
+    switch (spec.rule) {
+      case connect_rule::all_to_all:
+        return all_to_all_row(s, n_target, no_self, out);
+      case connect_rule::fixed_probability:
+        return fixed_probability_row(rng, index, s, n_target, spec.p, no_self, out);
+      case connect_rule::fixed_outdegree:
+        return fixed_outdegree_row(rng, index, s, n_target, spec, no_self, out, mark);
+      default:
+        IONSIM_ASSERT(false);
+    }
+  }
+};
+
+namespace {
+
+// A procedural projection: the rows' offsets (its row lengths drawn once, or known), and the
+// shortest and longest of its drawn delays; nothing per synapse.
+synapse_table build_procedural(const projection_spec& spec, std::uint32_t index,
+                               std::size_t n_source, std::size_t n_target, double dt,
+                               const philox& rng, int threads) {
+  const bool no_self = !spec.autapses;
+  if (spec.rule == connect_rule::fixed_outdegree)
+    check_degree(spec, no_self ? n_target - 1 : n_target, "outdegree", "target");
+  auto rows = std::make_shared<procedural_rows>();
+  rows->spec = spec;
+  rows->index = index;
+  rows->n_target = n_target;
+  rows->no_self = no_self;
+  rows->dt = dt;
+  rows->rng = rng;
+  synapse_table t;
+  t.row.assign(n_source + 1, 0);
+  const bool drawn = !spec.delay.is_constant();
+  if (!drawn) t.uniform_delay = delay_steps(spec.delay.a, dt, fmt::format("{}: delay", spec.where));
+  std::uint32_t lo = 65535, hi = 1;
+#pragma omp parallel num_threads(threads) reduction(min : lo) reduction(max : hi)
+  {
+    std::vector<std::uint32_t> out;
+    std::vector<char> mark;
+#pragma omp for schedule(dynamic, 256)
+    for (std::int64_t ss = 0; ss < static_cast<std::int64_t>(n_source); ++ss) {
+      const auto s = static_cast<std::size_t>(ss);
+      std::uint64_t n = 0;
+      if (spec.rule == connect_rule::fixed_outdegree) {
+        n = spec.degree;
+      } else if (spec.rule == connect_rule::all_to_all) {
+        n = n_target - (no_self && s < n_target);
+      } else {
+        rows->targets(s, out, mark);
+        n = out.size();
+      }
+      t.row[s + 1] = n;
+      if (drawn)
+        draw_row(spec.delay, rng, rng_stream::synapse_delay, key(index, s), 0, n,
+                 [&](std::uint64_t, double d) {
+                   const std::uint32_t k = drawn_delay_steps(d, dt);
+                   lo = std::min(lo, k);
+                   hi = std::max(hi, k);
+                 });
+    }
+  }
+  for (std::size_t s = 0; s < n_source; ++s) t.row[s + 1] += t.row[s];
+  rows->min_delay = drawn ? (t.row.back() > 0 ? lo : 1) : t.uniform_delay;
+  rows->max_delay = drawn ? hi : t.uniform_delay;
+  t.procedural = std::move(rows);
+  return t;
+}
+
+}  // namespace
+
+void draw_row_of(const synapse_table& t, std::size_t s, std::uint32_t lo, std::uint32_t hi,
+                 drawn_row& out) {
+  const procedural_rows& r = *t.procedural;
+  r.targets(s, out.all, out.mark);
+  const auto b = std::lower_bound(out.all.begin(), out.all.end(), lo);
+  const auto e = std::lower_bound(b, out.all.end(), hi);
+  const auto k0 = static_cast<std::uint64_t>(b - out.all.begin());
+  const auto n = static_cast<std::uint64_t>(e - b);
+  out.target.assign(b, e);
+  out.first = t.row[s] + k0;
+  out.weight.resize(n);
+  draw_row(r.spec.weight, r.rng, rng_stream::synapse_weight, key(r.index, s), k0, n,
+           [&](std::uint64_t k, double w) { out.weight[k] = static_cast<float>(w); });
+  out.delay.clear();
+  if (r.spec.delay.is_constant()) return;
+  out.delay.resize(n);
+  draw_row(r.spec.delay, r.rng, rng_stream::synapse_delay, key(r.index, s), k0, n,
+           [&](std::uint64_t k, double d) { out.delay[k] = drawn_delay_steps(d, r.dt); });
+}
+
 std::uint32_t synapse_table::min_delay() const {
+  if (procedural) return procedural->min_delay;
   if (delay.empty()) return uniform_delay;
-  return delay.empty() ? uniform_delay : *std::min_element(delay.begin(), delay.end());
+  return *std::min_element(delay.begin(), delay.end());
 }
 
 std::uint32_t synapse_table::max_delay() const {
+  if (procedural) return procedural->max_delay;
   if (delay.empty()) return uniform_delay;
   return *std::max_element(delay.begin(), delay.end());
 }
@@ -563,6 +687,9 @@ synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, s
                              std::size_t n_target, double dt, const philox& rng, int threads,
                              const target_range* targets) {
   threads = std::max(1, threads);
+  // A procedural projection keeps the whole rows' offsets; each rank draws its part of a row
+  // when it delivers a spike.
+  if (spec.procedural) return build_procedural(spec, index, n_source, n_target, dt, rng, threads);
   synapse_table t;
   part pt;
   if (targets) {

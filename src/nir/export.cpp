@@ -158,6 +158,10 @@ graph export_network(const nw::network& net, const std::string& output, export_i
     if (net.plasticity(j))
       throw input_error(
           fmt::format("{}: projection '{}': plasticity cannot be written in NIR", ps.where, name));
+    if (table.procedural)
+      throw input_error(fmt::format(
+          "{}: projection '{}' is procedural: store it (no 'storage') to write it in NIR", ps.where,
+          name));
     if (table.memristive)
       throw input_error(
           fmt::format("{}: projection '{}': memristive synapses are not exported", ps.where, name));

@@ -21,7 +21,7 @@ import h5py
 import numpy as np
 
 # Noisy 1M1T1R neurons (model A, fixed step) with memristive synapses (device-to-device spread,
-# read noise), and 1M1T1R LIF neurons on model B (their own noise clock).
+# read noise; stored and procedural), and 1M1T1R LIF neurons on model B (their own noise clock).
 MEMRISTIVE = """[run]
 dt = "5us"
 duration = "30ms"
@@ -44,6 +44,16 @@ receptor = "in"
 weight = { uniform = ["20uS", "80uS"] }
 delay = "0.5ms"
 memristor = { g_min = "10uS", g_max = "100uS", levels = 8, d2d = 0.1, read_noise = 0.05, v_read = "0.2V", t_read = "1us", c_f = "100pF" }
+[[projection]]
+source = "n"
+target = "n"
+rule = "fixed_probability"
+p = 0.1
+receptor = "in"
+weight = { uniform = ["20uS", "80uS"] }
+delay = "1ms"
+memristor = { g_min = "10uS", g_max = "100uS", d2d = 0.2, read_noise = 0.05, v_read = "0.2V", t_read = "1us", c_f = "100pF" }
+storage = "procedural"
 [[stimulus]]
 type = "poisson"
 target = "n"
@@ -68,8 +78,9 @@ neurons = [1, 12, 25, 39]
 interval = "0.1ms"
 """
 
-# Every connection rule, drawn weights and delays, a list from a file, plastic projections
-# (triplet STDP with a weights recorder, reward-modulated STDP), and every stimulus.
+# Every connection rule, drawn weights and delays, a list from a file, procedural projections,
+# plastic projections (triplet STDP with a weights recorder, reward-modulated STDP), and every
+# stimulus.
 RULES = """[run]
 dt = "0.1ms"
 duration = "200ms"
@@ -145,6 +156,24 @@ target = "c"
 rule = "from_file"
 file = "list.csv"
 receptor = "exc"
+[[projection]]
+source = "b"
+target = "a"
+rule = "fixed_probability"
+p = 0.1
+receptor = "inh"
+weight = { normal = ["-0.3mV", "0.1mV"] }
+delay = { uniform = ["1ms", "4ms"] }
+storage = "procedural"
+[[projection]]
+source = "a"
+target = "b"
+rule = "fixed_outdegree"
+outdegree = 7
+receptor = "exc"
+weight = { uniform = ["0.01", "0.03"] }
+delay = "1.5ms"
+storage = "procedural"
 [[projection]]
 name = "triplet"
 source = "src"
