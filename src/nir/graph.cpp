@@ -142,8 +142,14 @@ struct reader {
     return a;
   }
 
-  // The graph stored in group `g` (the file's /node or a nested node).
-  graph read(hid_t g, const std::string& where) const {
+  // The graph stored in group `g` (the file's /node or a nested node, `depth` levels down).
+  // HDF5 hard links can make a group its own descendant: nesting is bounded, so such a cycle
+  // is an error and not an endless recursion.
+  graph read(hid_t g, const std::string& where, int depth = 0) const {
+    constexpr int deepest = 64;
+    if (depth > deepest)
+      fail(where, fmt::format("subgraphs nested more than {} deep (a group linked into itself?)",
+                              deepest));
     graph out;
     out.source = path;
     if (!is_group(g, "nodes")) fail(where, "a NIRGraph without 'nodes'");
@@ -156,7 +162,7 @@ struct reader {
       n.name = name;
       n.type = string(ng.id, "type", at);
       if (n.type == "NIRGraph") {
-        n.subgraph = std::make_shared<graph>(read(ng.id, at));
+        n.subgraph = std::make_shared<graph>(read(ng.id, at, depth + 1));
       } else {
         for (const auto& p : children(ng.id, at)) {
           if (p == "type") continue;

@@ -5,6 +5,7 @@
 // the file in a child process first). A small deterministic fuzz corpus, made on every run.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -47,6 +48,28 @@ graph small_graph() {
   g.nodes.push_back({"output", "Output", {{"shape", values({2})}}, {}, nullptr});
   g.edges = {{"input", "fc"}, {"fc", "lif"}, {"lif", "rec"}, {"rec", "lif"}, {"lif", "output"}};
   return g;
+}
+
+// A subgraph whose group is linked into itself (an HDF5 hard link): one error, no endless
+// recursion.
+TEST(NirCorrupt, SubgraphLinkedIntoItselfIsAnError) {
+  const auto dir = test::fresh_dir("nir-cycle");
+  graph g = small_graph();
+  auto sub = std::make_shared<graph>(small_graph());
+  g.nodes.push_back({"sub", "NIRGraph", {}, {}, sub});
+  const std::string path = (dir / "cycle.nir").string();
+  write_graph(g, path);
+  ASSERT_NO_THROW(read_graph(path));
+  {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    ASSERT_GE(H5Lcreate_hard(f, "/node/nodes/sub", f, "/node/nodes/sub/nodes/loop", H5P_DEFAULT,
+                             H5P_DEFAULT),
+              0);
+    H5Fclose(f);
+  }
+  EXPECT_TRUE(test::contains(test::input_error_of([&] { read_graph(path); }),
+                             "subgraphs nested more than 64 deep"));
 }
 
 TEST(NirCorrupt, TruncatedAndOverwrittenFilesGiveOneLineOfError) {
