@@ -115,24 +115,26 @@ void end_distributed() {
 #endif
 }
 
+#ifdef IONSIM_MPI
+namespace {
+std::uint64_t all_reduce(std::uint64_t x, MPI_Op op) {
+  std::uint64_t r = 0;
+  MPI_Allreduce(&x, &r, 1, MPI_UINT64_T, op, MPI_COMM_WORLD);
+  return r;
+}
+}  // namespace
+#endif
+
 std::uint64_t communicator::sum(std::uint64_t x) const {
 #ifdef IONSIM_MPI
-  if (distributed()) {
-    std::uint64_t total = 0;
-    MPI_Allreduce(&x, &total, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-    return total;
-  }
+  if (distributed()) return all_reduce(x, MPI_SUM);
 #endif
   return x;
 }
 
 std::uint64_t communicator::max(std::uint64_t x) const {
 #ifdef IONSIM_MPI
-  if (distributed()) {
-    std::uint64_t m = 0;
-    MPI_Allreduce(&x, &m, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
-    return m;
-  }
+  if (distributed()) return all_reduce(x, MPI_MAX);
 #endif
   return x;
 }
