@@ -46,8 +46,12 @@ def test_export_and_run_give_the_networks_spike_counts(tmp_path):
     x = np.zeros((steps, 20))
     x[np.round(t / net.dt).astype(int), ids] = 1 / net.dt  # pulses of area 1
     r = ionsim.nir_run(str(tmp_path / "net.nir"), x, dt=net.dt, spike="area", method="exact")
+    # the runner holds a spike's charge over its step, the engine adds it at the step's start:
+    # a neuron that only just reaches threshold may fire once more or less (the unit test
+    # NirExport.RoundTripGivesTheEnginesSpikes matches the spike steps); counts within 3 %
     for pop in ("hidden", "gate", "out"):
-        assert r["nodes"][pop]["spikes"].sum() == len(net.spikes(pop)[0]) > 10
+        n = len(net.spikes(pop)[0])
+        assert n > 10 and abs(r["nodes"][pop]["spikes"].sum() - n) <= max(1, 0.03 * n)
     # the CUBA benchmark starts from random potentials, which NIR cannot hold
     with pytest.raises(ionsim.InputError, match="population 'exc': an initial state"):
         ionsim.nir_export(str(REPO / "examples" / "networks" / "cuba.toml"), str(tmp_path / "b.nir"))

@@ -19,7 +19,8 @@ namespace {
 // Successive uniforms of one (stream, id): four per Philox call, counter 0, 1, 2, ...
 class uniform_draws {
  public:
-  uniform_draws(const philox& rng, rng_stream s, std::uint64_t id) : rng_(rng), s_(s), id_(id) {}
+  uniform_draws(const philox& rng, rng_stream s, std::uint64_t id, std::uint64_t first = 0)
+      : rng_(rng), s_(s), id_(id), ctr_(first) {}
   double next() {
     if (k_ == 4) {
       buf_ = rng_.uniforms(s_, id_, ctr_++);
@@ -36,7 +37,7 @@ class uniform_draws {
  private:
   const philox& rng_;
   rng_stream s_;
-  std::uint64_t id_, ctr_ = 0;
+  std::uint64_t id_, ctr_;
   std::array<double, 4> buf_{};
   int k_ = 4;
 };
@@ -124,13 +125,197 @@ void pick(uniform_draws& u, std::size_t n, std::size_t skip, std::size_t k, bool
   if (sorted) std::sort(out.begin(), out.end());
 }
 
+// ln n! (lgamma_r: std::lgamma writes the global signgam, a race between threads).
+double log_factorial(std::uint64_t n) {
+  int sign = 0;
+  return ::lgamma_r(static_cast<double>(n) + 1.0, &sign);
+}
+
+// A draw, by inversion of the uniform u, from a discrete distribution on [lo, hi] with mode m,
+// f(m) = fm and ratios r(x) = f(x + 1) / f(x): the search goes out from the mode, down and up
+// in turn (Kemp's chop-down search), in O(standard deviation) steps.
+template <class Ratio>
+std::uint64_t invert_from_mode(double u, std::uint64_t lo, std::uint64_t hi, std::uint64_t m,
+                               double fm, Ratio&& r) {
+  if (u <= fm) return m;
+  u -= fm;
+  double fd = fm, fu = fm;
+  std::uint64_t d = m, up = m;
+  while ((d > lo && fd > 1e-300) || (up < hi && fu > 1e-300)) {
+    if (d > lo) {
+      fd /= r(d - 1);
+      if (u <= fd) return d - 1;
+      u -= fd;
+      --d;
+    }
+    if (up < hi) {
+      fu *= r(up);
+      if (u <= fu) return up + 1;
+      u -= fu;
+      ++up;
+    }
+  }
+  return m;  // the last ulps of the mass, lost to rounding
+}
+
+// Binomial(n, p) by inversion of u.
+std::uint64_t binomial(double u, std::uint64_t n, double p) {
+  if (n == 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  const auto m = std::min(n, static_cast<std::uint64_t>(static_cast<double>(n + 1) * p));
+  const double fm =
+      std::exp(log_factorial(n) - log_factorial(m) - log_factorial(n - m) +
+               static_cast<double>(m) * std::log(p) + static_cast<double>(n - m) * std::log1p(-p));
+  const double odds = p / (1 - p);
+  return invert_from_mode(u, 0, n, m, fm, [&](std::uint64_t x) {
+    return static_cast<double>(n - x) / static_cast<double>(x + 1) * odds;
+  });
+}
+
+// Hypergeometric: of k draws without replacement from n items of which a are marked, the number
+// of marked ones, by inversion of u.
+std::uint64_t hypergeometric(double u, std::uint64_t n, std::uint64_t a, std::uint64_t k) {
+  const std::uint64_t lo = k > n - a ? k - (n - a) : 0, hi = std::min(k, a);
+  if (lo == hi) return lo;
+  const auto mode = static_cast<std::uint64_t>(
+      static_cast<double>(k + 1) * static_cast<double>(a + 1) / static_cast<double>(n + 2));
+  const std::uint64_t m = std::clamp(mode, lo, hi);
+  auto lchoose = [](std::uint64_t x, std::uint64_t y) {
+    return log_factorial(x) - log_factorial(y) - log_factorial(x - y);
+  };
+  const double fm = std::exp(lchoose(a, m) + lchoose(n - a, k - m) - lchoose(n, k));
+  return invert_from_mode(u, lo, hi, m, fm, [&](std::uint64_t x) {
+    return static_cast<double>(a - x) * static_cast<double>(k - x) /
+           (static_cast<double>(x + 1) * static_cast<double>(n - a - k + x + 1));
+  });
+}
+
+// Targets come in blocks of this many. The draws of a row that picks its targets are keyed by
+// (projection, source) and by block, so the synapses onto a range of targets are drawn without
+// the rest of the row: a rank or thread draws only the blocks of its own targets.
+constexpr std::uint64_t target_block = 4096;
+
+// Counters of a row's connectivity key: its length, the splits of its count over the blocks,
+// and each block's picks (block b from ctr_pick + b·2^32).
+constexpr std::uint64_t ctr_length = std::uint64_t{1} << 62;
+constexpr std::uint64_t ctr_split = std::uint64_t{2} << 62;
+constexpr std::uint64_t ctr_pick = std::uint64_t{3} << 62;
+
+}  // namespace
+
+// The rows of the rules drawn per source: all_to_all, fixed_probability and fixed_outdegree.
+// A row of fixed_probability has Binomial(candidates, p) synapses (drawn with the row's key),
+// which is the same as a draw for each pair; a row of fixed_outdegree has `degree`. The row's
+// count is split over the blocks of targets by a binary tree: a node of blocks [a, c) with k
+// synapses gives its left half a hypergeometric share (a binomial one with multapses), keyed by
+// the node; the k synapses of a block are then picked among its targets (Floyd's algorithm, or
+// with repeats under multapses), keyed by the block. So the targets of the row are a uniform
+// draw of its count, as in a draw of the whole row at once, and the synapses of a block and
+// their position in the row come out of O(log blocks) splits and the block's own picks.
+struct row_rule {
+  connect_rule rule = connect_rule::all_to_all;
+  double p = 0;
+  std::uint64_t degree = 0;
+  bool distinct = true;  // no multapses
+  bool no_self = false;
+  std::uint32_t index = 0;  // the projection
+  std::size_t n_target = 0;
+  philox rng{0};
+
+  std::uint64_t blocks() const { return (n_target + target_block - 1) / target_block; }
+  // Targets of row s in blocks [a, c) that it may connect to (no autapse).
+  std::uint64_t candidates(std::size_t s, std::uint64_t a, std::uint64_t c) const {
+    const std::uint64_t t0 = a * target_block,
+                        t1 = std::min<std::uint64_t>(c * target_block, n_target);
+    return t1 - t0 - (no_self && s >= t0 && s < t1 ? 1 : 0);
+  }
+  // The number of synapses of row s.
+  std::uint64_t length(std::size_t s) const {
+    switch (rule) {
+      case connect_rule::all_to_all:
+        return candidates(s, 0, blocks());
+      case connect_rule::fixed_outdegree:
+        return degree;
+      default:
+        return binomial(rng.uniforms(rng_stream::connectivity, key(index, s), ctr_length)[0],
+                        candidates(s, 0, blocks()), p);
+    }
+  }
+
+  // The synapses of row s onto targets [lo, hi), sorted, in `out`; returns the row's length,
+  // and in `before` the number of its synapses onto targets below lo (where the part's values
+  // begin in the row). `pick_out` and `mark` are scratch.
+  std::uint64_t part(std::size_t s, std::uint32_t lo, std::uint32_t hi,
+                     std::vector<std::uint32_t>& out, std::vector<std::uint32_t>& picked,
+                     std::vector<char>& mark, std::uint64_t& before) const {
+    out.clear();
+    before = 0;
+    const bool self = no_self && s < n_target;
+    if (rule == connect_rule::all_to_all) {
+      for (std::size_t j = lo; j < hi; ++j)
+        if (!(self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+      before = lo - (self && s < lo ? 1 : 0);
+      return length(s);
+    }
+    const std::uint64_t n = length(s);
+    if (lo >= hi || n == 0) {
+      if (lo >= n_target) before = n;
+      return n;
+    }
+    const std::uint64_t b_lo = lo / target_block, b_hi = (hi - 1) / target_block + 1;
+    const std::uint64_t id = key(index, s);
+    mark.resize(target_block, 0);
+    // node [a, c) of blocks, heap number `node`, k synapses, `at` of the row's before it
+    auto descend = [&](auto&& self_, std::uint64_t a, std::uint64_t c, std::uint64_t node,
+                       std::uint64_t k, std::uint64_t at) -> void {
+      if (a <= b_lo && b_lo < c) before = at;  // refined below, if there are synapses
+      if (k == 0) return;
+      if (c - a == 1) {
+        const std::uint64_t t0 = a * target_block;
+        const std::uint64_t size = std::min<std::uint64_t>(target_block, n_target - t0);
+        uniform_draws u(rng, rng_stream::connectivity, id, ctr_pick + (a << 32));
+        const std::size_t skip = self && s >= t0 && s < t0 + size ? s - t0 : size;
+        pick(u, size, skip, k, distinct, picked, mark);
+        for (const auto x : picked) {
+          const auto j = static_cast<std::uint32_t>(t0 + x);
+          if (j < lo)
+            ++at;
+          else if (j < hi)
+            out.push_back(j);
+        }
+        if (a == b_lo) before = at;  // and those of the block below lo
+        return;
+      }
+      const std::uint64_t m = (a + c) / 2;
+      const double u = rng.uniforms(rng_stream::connectivity, id, ctr_split + node)[0];
+      const std::uint64_t all = candidates(s, a, c), left = candidates(s, a, m);
+      const std::uint64_t x =
+          distinct ? hypergeometric(u, all, left, k)
+                   : binomial(u, k, static_cast<double>(left) / static_cast<double>(all));
+      if (b_lo < m) self_(self_, a, m, 2 * node, x, at);
+      if (b_hi > m) self_(self_, m, c, 2 * node + 1, k - x, at + x);
+    };
+    descend(descend, 0, blocks(), 1, n, 0);
+    return n;
+  }
+};
+
+namespace {
+
 // Sources per block of rows_by_source: a constant, so the blocks do not depend on the number
 // of threads (only which thread fills which block does).
 constexpr std::size_t rows_per_block = 1024;
 
-// The rows of a projection whose row lengths are not known before drawing: gen(s, out, mark)
-// appends the sorted targets of source s to `out` (mark: per-thread scratch). Blocks of
-// sources are drawn in parallel, then concatenated in source order.
+// Per-thread scratch of a row's draws.
+struct row_scratch {
+  std::vector<std::uint32_t> out, picked;
+  std::vector<char> mark;
+};
+
+// The rows of a projection whose row lengths are not known before drawing: gen(s, lo, hi, out,
+// scratch) puts the sorted targets of source s in [lo, hi) in `out` and returns the length of
+// the whole row and the number of its synapses onto targets below lo. Blocks of sources are
+// drawn in parallel, then concatenated in source order.
 template <class Gen>
 void rows_by_source(synapse_table& t, std::size_t n_source, int threads, Gen&& gen, part& pt) {
   const std::size_t n_blocks = (n_source + rows_per_block - 1) / rows_per_block;
@@ -138,16 +323,18 @@ void rows_by_source(synapse_table& t, std::size_t n_source, int threads, Gen&& g
   t.row.assign(n_source + 1, 0);
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<std::uint32_t> out;
-    std::vector<char> mark;
+    row_scratch sc;
+    auto& out = sc.out;
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t b = 0; b < static_cast<std::int64_t>(n_blocks); ++b) {
       auto& block = blocks[static_cast<std::size_t>(b)];
       const std::size_t s0 = static_cast<std::size_t>(b) * rows_per_block;
       for (std::size_t s = s0; s < std::min(n_source, s0 + rows_per_block); ++s) {
-        out.clear();
-        gen(s, out, mark);
-        if (!pt.whole) pt.keep(s, out);
+        const auto [full, before] = gen(s, pt.lo, pt.hi, out, sc);
+        if (!pt.whole) {
+          pt.full[s] = full;
+          pt.before[s] = before;
+        }
         block.insert(block.end(), out.begin(), out.end());
         t.row[s + 1] = out.size();
       }
@@ -176,12 +363,12 @@ void rows_of_known_size(synapse_table& t, std::size_t n_source, int threads, Cou
   t.target.resize(t.row[n_source]);
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<std::uint32_t> out;
-    std::vector<char> mark;
+    row_scratch sc;
+    auto& out = sc.out;
 #pragma omp for schedule(dynamic, 256)
     for (std::int64_t s = 0; s < static_cast<std::int64_t>(n_source); ++s) {
       const auto i = static_cast<std::size_t>(s);
-      gen(i, out, mark);
+      gen(i, pt.lo, pt.hi, out, sc);
       std::copy(out.begin(), out.end(), t.target.begin() + static_cast<std::ptrdiff_t>(t.row[i]));
     }
   }
@@ -274,47 +461,34 @@ void transpose_indegree(synapse_table& t, std::size_t n_source, std::size_t n_ta
       fmt::format("{}: projection {} -> {}: {}", spec.where, spec.source, spec.target, msg));
 }
 
-// The rows of the rules that draw per source, each row's targets appended to `out` (sorted).
-void all_to_all_row(std::size_t s, std::size_t n_target, bool no_self,
-                    std::vector<std::uint32_t>& out) {
-  for (std::size_t j = 0; j < n_target; ++j)
-    if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
+// The row rule of a projection drawn per source.
+row_rule row_rule_of(const projection_spec& spec, std::uint32_t index, std::size_t n_target,
+                     const philox& rng) {
+  row_rule r;
+  r.rule = spec.rule;
+  r.p = spec.p;
+  r.degree = spec.degree;
+  r.distinct = spec.rule != connect_rule::fixed_outdegree || !spec.multapses;
+  r.no_self = !spec.autapses;
+  r.index = index;
+  r.n_target = n_target;
+  r.rng = rng;
+  return r;
 }
 
-// Geometric gaps between successive targets: O(synapses), not O(pairs).
-void fixed_probability_row(const philox& rng, std::uint32_t index, std::size_t s,
-                           std::size_t n_target, double p, bool no_self,
-                           std::vector<std::uint32_t>& out) {
-  if (p <= 0) return;
-  const double log_q = std::log1p(-p);
-  uniform_draws u(rng, rng_stream::connectivity, key(index, s));
-  for (std::size_t j = 0;;) {
-    const double gap = p >= 1 ? 0.0 : std::floor(std::log(u.next()) / log_q);
-    if (gap >= static_cast<double>(n_target - j)) break;
-    j += static_cast<std::size_t>(gap);
-    if (!(no_self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
-    ++j;
-    if (j >= n_target) break;
-  }
-}
-
-void fixed_outdegree_row(const philox& rng, std::uint32_t index, std::size_t s,
-                         std::size_t n_target, const projection_spec& spec, bool no_self,
-                         std::vector<std::uint32_t>& out, std::vector<char>& mark) {
-  uniform_draws u(rng, rng_stream::connectivity, key(index, s));
-  mark.resize(n_target, 0);
-  pick(u, n_target, no_self ? s : n_target, spec.degree, !spec.multapses, out, mark);
-}
-
-void connect_all_to_all(synapse_table& t, std::size_t n_source, std::size_t n_target, bool no_self,
-                        int threads, part& pt) {
+// all_to_all, fixed_probability, fixed_outdegree: the rows' parts drawn by row_rule.
+void connect_by_row(synapse_table& t, const row_rule& r, std::size_t n_source, int threads,
+                    part& pt) {
+  auto gen = [&](std::size_t s, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out,
+                 row_scratch& sc) {
+    std::uint64_t before = 0;
+    const std::uint64_t n = r.part(s, lo, hi, out, sc.picked, sc.mark, before);
+    return std::pair{n, before};
+  };
+  if (r.rule == connect_rule::fixed_probability)
+    return rows_by_source(t, n_source, threads, gen, pt);
   rows_of_known_size(
-      t, n_source, threads, [&](std::size_t s) { return n_target - (no_self && s < n_target); },
-      [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
-        out.clear();
-        all_to_all_row(s, n_target, no_self, out);
-      },
-      pt);
+      t, n_source, threads, [&](std::size_t s) { return r.length(s); }, gen, pt);
 }
 
 void connect_one_to_one(synapse_table& t, const projection_spec& spec, std::size_t n_source,
@@ -324,19 +498,11 @@ void connect_one_to_one(synapse_table& t, const projection_spec& spec, std::size
                            n_target));
   rows_of_known_size(
       t, n_source, threads, [](std::size_t) { return std::size_t{1}; },
-      [](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
-        out.assign(1, static_cast<std::uint32_t>(s));
-      },
-      pt);
-}
-
-void connect_fixed_probability(synapse_table& t, const projection_spec& spec, std::uint32_t index,
-                               std::size_t n_source, std::size_t n_target, bool no_self,
-                               const philox& rng, int threads, part& pt) {
-  rows_by_source(
-      t, n_source, threads,
-      [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>&) {
-        fixed_probability_row(rng, index, s, n_target, spec.p, no_self, out);
+      [](std::size_t s, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out,
+         row_scratch&) {
+        out.clear();
+        if (s >= lo && s < hi) out.push_back(static_cast<std::uint32_t>(s));
+        return std::pair{std::uint64_t{1}, std::uint64_t{s < lo}};
       },
       pt);
 }
@@ -361,18 +527,6 @@ void connect_fixed_indegree(synapse_table& t, const projection_spec& spec, std::
         mark.resize(n_source, 0);
         // The transpose orders every row by target: the sources need no sort.
         pick(u, n_source, no_self ? j : n_source, spec.degree, !spec.multapses, out, mark, false);
-      },
-      pt);
-}
-
-void connect_fixed_outdegree(synapse_table& t, const projection_spec& spec, std::uint32_t index,
-                             std::size_t n_source, std::size_t n_target, bool no_self,
-                             const philox& rng, int threads, part& pt) {
-  check_degree(spec, no_self ? n_target - 1 : n_target, "outdegree", "target");
-  rows_of_known_size(
-      t, n_source, threads, [&](std::size_t) { return spec.degree; },
-      [&](std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>& mark) {
-        fixed_outdegree_row(rng, index, s, n_target, spec, no_self, out, mark);
       },
       pt);
 }
@@ -560,32 +714,14 @@ void set_delays(synapse_table& t, const projection_spec& spec, std::uint32_t ind
 // What a procedural projection needs to draw a row again (synapse_table::procedural).
 struct procedural_rows {
   projection_spec spec;
-  std::uint32_t index = 0;
-  std::size_t n_target = 0;
-  bool no_self = false;
+  row_rule rows;
   double dt = 0;
-  philox rng{0};
   std::uint32_t min_delay = 1, max_delay = 1;  // [steps] over all synapses
-
-  // Source s's whole row: its targets, sorted.
-  void targets(std::size_t s, std::vector<std::uint32_t>& out, std::vector<char>& mark) const {
-    out.clear();
-    switch (spec.rule) {
-      case connect_rule::all_to_all:
-        return all_to_all_row(s, n_target, no_self, out);
-      case connect_rule::fixed_probability:
-        return fixed_probability_row(rng, index, s, n_target, spec.p, no_self, out);
-      case connect_rule::fixed_outdegree:
-        return fixed_outdegree_row(rng, index, s, n_target, spec, no_self, out, mark);
-      default:
-        IONSIM_ASSERT(false);
-    }
-  }
 };
 
 namespace {
 
-// A procedural projection: the rows' offsets (its row lengths drawn once, or known), and the
+// A procedural projection: the rows' offsets (its row lengths drawn, or known), and the
 // shortest and longest of its drawn delays; nothing per synapse.
 synapse_table build_procedural(const projection_spec& spec, std::uint32_t index,
                                std::size_t n_source, std::size_t n_target, double dt,
@@ -595,41 +731,28 @@ synapse_table build_procedural(const projection_spec& spec, std::uint32_t index,
     check_degree(spec, no_self ? n_target - 1 : n_target, "outdegree", "target");
   auto rows = std::make_shared<procedural_rows>();
   rows->spec = spec;
-  rows->index = index;
-  rows->n_target = n_target;
-  rows->no_self = no_self;
+  rows->rows = row_rule_of(spec, index, n_target, rng);
   rows->dt = dt;
-  rows->rng = rng;
   synapse_table t;
   t.row.assign(n_source + 1, 0);
   const bool drawn = !spec.delay.is_constant();
   if (!drawn) t.uniform_delay = delay_steps(spec.delay.a, dt, fmt::format("{}: delay", spec.where));
   std::uint32_t lo = 65535, hi = 1;
-#pragma omp parallel num_threads(threads) reduction(min : lo) reduction(max : hi)
-  {
-    std::vector<std::uint32_t> out;
-    std::vector<char> mark;
-#pragma omp for schedule(dynamic, 256)
-    for (std::int64_t ss = 0; ss < static_cast<std::int64_t>(n_source); ++ss) {
-      const auto s = static_cast<std::size_t>(ss);
-      std::uint64_t n = 0;
-      if (spec.rule == connect_rule::fixed_outdegree) {
-        n = spec.degree;
-      } else if (spec.rule == connect_rule::all_to_all) {
-        n = n_target - (no_self && s < n_target);
-      } else {
-        rows->targets(s, out, mark);
-        n = out.size();
-      }
-      t.row[s + 1] = n;
-      if (drawn)
-        draw_row(spec.delay, rng, rng_stream::synapse_delay, key(index, s), 0, n,
-                 [&](std::uint64_t, double d) {
-                   const std::uint32_t k = drawn_delay_steps(d, dt);
-                   lo = std::min(lo, k);
-                   hi = std::max(hi, k);
-                 });
-    }
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 256) reduction(min   \
+                                                                               : lo) \
+    reduction(max                                                                    \
+              : hi)
+  for (std::int64_t ss = 0; ss < static_cast<std::int64_t>(n_source); ++ss) {
+    const auto s = static_cast<std::size_t>(ss);
+    const std::uint64_t n = rows->rows.length(s);
+    t.row[s + 1] = n;
+    if (drawn)
+      draw_row(spec.delay, rng, rng_stream::synapse_delay, key(index, s), 0, n,
+               [&](std::uint64_t, double d) {
+                 const std::uint32_t k = drawn_delay_steps(d, dt);
+                 lo = std::min(lo, k);
+                 hi = std::max(hi, k);
+               });
   }
   for (std::size_t s = 0; s < n_source; ++s) t.row[s + 1] += t.row[s];
   rows->min_delay = drawn ? (t.row.back() > 0 ? lo : 1) : t.uniform_delay;
@@ -643,20 +766,18 @@ synapse_table build_procedural(const projection_spec& spec, std::uint32_t index,
 void draw_row_of(const synapse_table& t, std::size_t s, std::uint32_t lo, std::uint32_t hi,
                  drawn_row& out) {
   const procedural_rows& r = *t.procedural;
-  r.targets(s, out.all, out.mark);
-  const auto b = std::lower_bound(out.all.begin(), out.all.end(), lo);
-  const auto e = std::lower_bound(b, out.all.end(), hi);
-  const auto k0 = static_cast<std::uint64_t>(b - out.all.begin());
-  const auto n = static_cast<std::uint64_t>(e - b);
-  out.target.assign(b, e);
+  std::uint64_t k0 = 0;
+  r.rows.part(s, lo, hi, out.target, out.picked, out.mark, k0);
+  const auto n = static_cast<std::uint64_t>(out.target.size());
+  const std::uint64_t id = key(r.rows.index, s);
   out.first = t.row[s] + k0;
   out.weight.resize(n);
-  draw_row(r.spec.weight, r.rng, rng_stream::synapse_weight, key(r.index, s), k0, n,
+  draw_row(r.spec.weight, r.rows.rng, rng_stream::synapse_weight, id, k0, n,
            [&](std::uint64_t k, double w) { out.weight[k] = static_cast<float>(w); });
   out.delay.clear();
   if (r.spec.delay.is_constant()) return;
   out.delay.resize(n);
-  draw_row(r.spec.delay, r.rng, rng_stream::synapse_delay, key(r.index, s), k0, n,
+  draw_row(r.spec.delay, r.rows.rng, rng_stream::synapse_delay, id, k0, n,
            [&](std::uint64_t k, double d) { out.delay[k] = drawn_delay_steps(d, r.dt); });
 }
 
@@ -692,6 +813,7 @@ synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, s
   if (spec.procedural) return build_procedural(spec, index, n_source, n_target, dt, rng, threads);
   synapse_table t;
   part pt;
+  pt.hi = static_cast<std::uint32_t>(n_target);
   if (targets) {
     IONSIM_ASSERT(targets->first <= targets->second && targets->second <= n_target);
     pt.whole = false;
@@ -707,19 +829,20 @@ synapse_table build_synapses(const projection_spec& spec, std::uint32_t index, s
 
   switch (spec.rule) {
     case connect_rule::all_to_all:
-      connect_all_to_all(t, n_source, n_target, no_self, threads, pt);
+      connect_by_row(t, row_rule_of(spec, index, n_target, rng), n_source, threads, pt);
       break;
     case connect_rule::one_to_one:
       connect_one_to_one(t, spec, n_source, n_target, threads, pt);
       break;
     case connect_rule::fixed_probability:
-      connect_fixed_probability(t, spec, index, n_source, n_target, no_self, rng, threads, pt);
+      connect_by_row(t, row_rule_of(spec, index, n_target, rng), n_source, threads, pt);
       break;
     case connect_rule::fixed_indegree:
       connect_fixed_indegree(t, spec, index, n_source, n_target, no_self, rng, threads, pt);
       break;
     case connect_rule::fixed_outdegree:
-      connect_fixed_outdegree(t, spec, index, n_source, n_target, no_self, rng, threads, pt);
+      check_degree(spec, no_self ? n_target - 1 : n_target, "outdegree", "target");
+      connect_by_row(t, row_rule_of(spec, index, n_target, rng), n_source, threads, pt);
       break;
     case connect_rule::from_file:
       connect_from_file(t, spec, n_source, n_target, dt, file_weight, file_delay, pt);

@@ -418,27 +418,38 @@ TEST(Synapses, PartsOfAProjectionJoinIntoTheWholeTable) {
     list.list_weight.push_back(k * 1e-3);
   }
   specs.push_back(list);
-  for (std::size_t k = 0; k < specs.size(); ++k) {
+  // Each rule onto n targets, and the rules drawn by source also onto 9100 targets (three
+  // blocks of 4096, a rank's part beginning and ending inside one).
+  struct case_ {
+    std::size_t spec, n_source, n_target;
+    std::vector<target_range> parts;
+  };
+  std::vector<case_> cases;
+  for (std::size_t k = 0; k < specs.size(); ++k)
+    cases.push_back({k, n, n, {{0, 400}, {400, 400}, {400, 1234}}});
+  for (std::size_t k : {0, 2, 3})
+    cases.push_back({k, 150, 9100, {{0, 4000}, {4000, 4000}, {4000, 8500}, {8500, 9100}}});
+  for (const auto& c : cases) {
+    const std::size_t k = c.spec, ns = c.n_source, nt = c.n_target;
     const auto idx = static_cast<std::uint32_t>(k);
-    const auto whole = build_synapses(specs[k], idx, n, n, 1e-4, rng, 1);
+    const auto whole = build_synapses(specs[k], idx, ns, nt, 1e-4, rng, 1);
     ASSERT_GT(whole.size(), 1000u) << k;
     for (int threads : {1, 2}) {
-      // Three ranks' parts, one of them empty, and the joined rows
-      const std::vector<target_range> parts = {{0, 400}, {400, 400}, {400, 1234}};
+      // The ranks' parts, one of them empty, and the joined rows
       std::vector<synapse_table> t;
-      for (const auto& r : parts)
-        t.push_back(build_synapses(specs[k], idx, n, n, 1e-4, rng, threads, &r));
+      for (const auto& r : c.parts)
+        t.push_back(build_synapses(specs[k], idx, ns, nt, 1e-4, rng, threads, &r));
       EXPECT_EQ(t[1].size(), 0u);
-      for (std::size_t s = 0; s < n; ++s) {
+      for (std::size_t s = 0; s < ns; ++s) {
         std::uint64_t q = whole.row[s];
-        for (std::size_t r = 0; r < parts.size(); ++r) {
+        for (std::size_t r = 0; r < c.parts.size(); ++r) {
           const auto& x = t[r];
-          ASSERT_EQ(x.global.size(), n);
+          ASSERT_EQ(x.global.size(), ns);
           for (auto u = x.row[s]; u < x.row[s + 1]; ++u, ++q) {
             ASSERT_LT(q, whole.row[s + 1]) << k << " row " << s;
             ASSERT_EQ(x.target[u], whole.target[q]) << k << " row " << s;
-            ASSERT_GE(x.target[u], parts[r].first);
-            ASSERT_LT(x.target[u], parts[r].second);
+            ASSERT_GE(x.target[u], c.parts[r].first);
+            ASSERT_LT(x.target[u], c.parts[r].second);
             ASSERT_EQ(0, std::memcmp(&x.weight[u], &whole.weight[q], 4)) << k << " row " << s;
             ASSERT_EQ(x.delay.empty() ? x.uniform_delay : x.delay[u],
                       whole.delay.empty() ? whole.uniform_delay : whole.delay[q]);
@@ -448,6 +459,79 @@ TEST(Synapses, PartsOfAProjectionJoinIntoTheWholeTable) {
         ASSERT_EQ(q, whole.row[s + 1]) << k << " row " << s << ", " << threads << " threads";
       }
     }
+  }
+}
+
+// The rules drawn by source split a row's count over blocks of 4096 targets (hypergeometric
+// shares, binomial ones with multapses) and pick each block's targets: the rows must still be
+// the rules' draws. Each target is drawn with the same probability (chi-square over targets),
+// a row of fixed_probability has Binomial(n - 1, p) synapses, and the count in one block has
+// the hypergeometric (or binomial) mean and variance. Bounds: 5 standard errors.
+TEST(Synapses, RowsDrawnByTargetBlocksHaveTheRulesDistributions) {
+  const philox rng(29);
+  const std::size_t ns = 3000, nt = 3 * 4096 + 100;
+  // Sum over targets [j0, nt) of (hits - mean)^2 / var: its expectation is the number of
+  // targets when each one's hits have that mean and variance.
+  auto chi_square = [&](const synapse_table& t, std::size_t j0, double mean, double var) {
+    std::vector<double> hits(nt, 0);
+    for (const auto x : t.target) ++hits[x];
+    double chi2 = 0;
+    for (std::size_t j = j0; j < nt; ++j) chi2 += (hits[j] - mean) * (hits[j] - mean) / var;
+    return chi2;
+  };
+  auto moments = [](const std::vector<double>& x) {
+    double m = 0, m2 = 0;
+    for (const double v : x) m += v;
+    m /= static_cast<double>(x.size());
+    for (const double v : x) m2 += (v - m) * (v - m);
+    return std::pair{m, m2 / static_cast<double>(x.size() - 1)};
+  };
+  const double rows = static_cast<double>(ns);
+  for (const bool multapses : {false, true}) {
+    SCOPED_TRACE(multapses ? "fixed_outdegree with multapses" : "fixed_outdegree");
+    auto out = rule(connect_rule::fixed_outdegree);
+    out.degree = 900;
+    out.multapses = multapses;
+    const auto t = build_synapses(out, 4, ns, nt, 1e-4, rng, 2);
+    // a target's hits: Binomial(rows, k/n) without multapses, Binomial(rows k, 1/n) with;
+    // the sum is near its expectation n (standard deviation about sqrt(2n))
+    const double k = 900, n = static_cast<double>(nt);
+    const double var = multapses ? rows * k / n * (1 - 1 / n) : rows * k / n * (1 - k / n);
+    EXPECT_NEAR(chi_square(t, 0, rows * k / n, var), n, 5 * std::sqrt(2 * n));
+    std::vector<double> in_block;
+    for (std::size_t s = 0; s < ns; ++s) {
+      double c = 0;
+      for (auto q = t.row[s]; q < t.row[s + 1]; ++q) c += t.target[q] < 4096;
+      in_block.push_back(c);
+      if (!multapses)
+        for (auto q = t.row[s] + 1; q < t.row[s + 1]; ++q) ASSERT_LT(t.target[q - 1], t.target[q]);
+    }
+    const auto [m, v] = moments(in_block);
+    const double a = 4096 / n;
+    const double block_var = multapses ? k * a * (1 - a) : k * a * (1 - a) * (n - k) / (n - 1);
+    EXPECT_NEAR(m, k * a, 5 * std::sqrt(block_var / rows));
+    EXPECT_NEAR(v / block_var, 1.0, 5 * std::sqrt(2 / (rows - 1)));
+  }
+  {
+    SCOPED_TRACE("fixed_probability");
+    auto p = rule(connect_rule::fixed_probability);
+    p.p = 0.03;
+    p.autapses = false;
+    const auto t = build_synapses(p, 5, ns, nt, 1e-4, rng, 2);
+    std::vector<double> length;
+    for (std::size_t s = 0; s < ns; ++s) {
+      length.push_back(static_cast<double>(t.row[s + 1] - t.row[s]));
+      for (auto q = t.row[s]; q < t.row[s + 1]; ++q) ASSERT_NE(t.target[q], s);
+    }
+    const auto [m, v] = moments(length);
+    const double n = static_cast<double>(nt - 1), var = n * 0.03 * 0.97;
+    EXPECT_NEAR(m, n * 0.03, 5 * std::sqrt(var / rows));
+    EXPECT_NEAR(v / var, 1.0, 5 * std::sqrt(2 / (rows - 1)));
+    // targets below ns miss one source each (no autapses): the others' hits are independent,
+    // Binomial(rows, p)
+    const double others = static_cast<double>(nt - ns);
+    EXPECT_NEAR(chi_square(t, ns, rows * 0.03, rows * 0.03 * 0.97), others,
+                5 * std::sqrt(2 * others));
   }
 }
 

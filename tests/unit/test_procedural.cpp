@@ -33,9 +33,10 @@ projection_spec rule(connect_rule r) {
 
 // Every row drawn again, whole or in parts, is the stored row: targets, weights, delays and its
 // place in the whole table; and the procedural table keeps 8 bytes per source, none per synapse.
+// Onto 777 targets (one block of 4096) and onto 9000 (three, parts beginning and ending inside
+// them).
 TEST(Procedural, DrawnRowsAreTheStoredRows) {
   const philox rng(21);
-  const std::size_t n = 777;
   std::vector<projection_spec> specs;
   auto p = rule(connect_rule::fixed_probability);
   p.p = 0.05;
@@ -49,35 +50,43 @@ TEST(Procedural, DrawnRowsAreTheStoredRows) {
   all.weight = value_dist::constant(2e-3);
   all.delay = value_dist::constant(5e-4);
   specs.push_back(all);
-  for (std::size_t k = 0; k < specs.size(); ++k) {
-    const auto idx = static_cast<std::uint32_t>(k + 3);
-    const auto stored = build_synapses(specs[k], idx, n, n, 1e-4, rng, 2);
-    auto spec = specs[k];
-    spec.procedural = true;
-    const auto drawn = build_synapses(spec, idx, n, n, 1e-4, rng, 2);
-    ASSERT_TRUE(drawn.procedural);
-    EXPECT_EQ(drawn.row, stored.row) << k;
-    EXPECT_EQ(drawn.count(), stored.size());
-    EXPECT_EQ(drawn.size(), 0u);
-    EXPECT_EQ(drawn.bytes(), (n + 1) * 8);
-    EXPECT_EQ(drawn.min_delay(), stored.min_delay()) << k;
-    EXPECT_EQ(drawn.max_delay(), stored.max_delay()) << k;
-    drawn_row row;
-    for (std::size_t s = 0; s < n; ++s)
-      for (const auto& [lo, hi] : {std::pair<std::uint32_t, std::uint32_t>{0, 777}, {100, 500}}) {
-        draw_row_of(drawn, s, lo, hi, row);
-        std::uint64_t q = stored.row[s];
-        while (q < stored.row[s + 1] && stored.target[q] < lo) ++q;
-        ASSERT_EQ(row.first, q) << k << " row " << s;
-        for (std::size_t i = 0; i < row.target.size(); ++i, ++q) {
-          ASSERT_EQ(row.target[i], stored.target[q]) << k << " row " << s;
-          ASSERT_EQ(0, std::memcmp(&row.weight[i], &stored.weight[q], 4)) << k << " row " << s;
-          ASSERT_EQ(row.delay.empty() ? stored.uniform_delay : row.delay[i],
-                    stored.delay.empty() ? stored.uniform_delay : stored.delay[q]);
+  using range = std::pair<std::uint32_t, std::uint32_t>;
+  struct case_ {
+    std::size_t n, nt;
+    std::vector<range> parts;
+  };
+  const std::vector<case_> cases = {{777, 777, {{0, 777}, {100, 500}}},
+                                    {120, 9000, {{0, 9000}, {100, 500}, {4000, 8300}}}};
+  for (const auto& [n, nt, parts] : cases)
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+      const auto idx = static_cast<std::uint32_t>(k + 3);
+      const auto stored = build_synapses(specs[k], idx, n, nt, 1e-4, rng, 2);
+      auto spec = specs[k];
+      spec.procedural = true;
+      const auto drawn = build_synapses(spec, idx, n, nt, 1e-4, rng, 2);
+      ASSERT_TRUE(drawn.procedural);
+      EXPECT_EQ(drawn.row, stored.row) << k;
+      EXPECT_EQ(drawn.count(), stored.size());
+      EXPECT_EQ(drawn.size(), 0u);
+      EXPECT_EQ(drawn.bytes(), (n + 1) * 8);
+      EXPECT_EQ(drawn.min_delay(), stored.min_delay()) << k;
+      EXPECT_EQ(drawn.max_delay(), stored.max_delay()) << k;
+      drawn_row row;
+      for (std::size_t s = 0; s < n; ++s)
+        for (const auto& [lo, hi] : parts) {
+          draw_row_of(drawn, s, lo, hi, row);
+          std::uint64_t q = stored.row[s];
+          while (q < stored.row[s + 1] && stored.target[q] < lo) ++q;
+          ASSERT_EQ(row.first, q) << k << " row " << s;
+          for (std::size_t i = 0; i < row.target.size(); ++i, ++q) {
+            ASSERT_EQ(row.target[i], stored.target[q]) << k << " row " << s;
+            ASSERT_EQ(0, std::memcmp(&row.weight[i], &stored.weight[q], 4)) << k << " row " << s;
+            ASSERT_EQ(row.delay.empty() ? stored.uniform_delay : row.delay[i],
+                      stored.delay.empty() ? stored.uniform_delay : stored.delay[q]);
+          }
+          ASSERT_TRUE(q == stored.row[s + 1] || stored.target[q] >= hi) << k << " row " << s;
         }
-        ASSERT_TRUE(q == stored.row[s + 1] || stored.target[q] >= hi) << k << " row " << s;
-      }
-  }
+    }
 }
 
 // LIF neurons driven through each procedural rule, and 1M1T1R neurons through memristive
