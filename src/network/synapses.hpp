@@ -84,7 +84,6 @@ struct drawn_row {
   std::vector<std::uint16_t> delay;
   std::uint64_t first = 0;
   std::vector<std::uint32_t> picked;  // scratch
-  std::vector<char> mark;             // scratch
 };
 void draw_row_of(const synapse_table& t, std::size_t s, std::uint32_t lo, std::uint32_t hi,
                  drawn_row& out);
