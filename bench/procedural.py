@@ -5,17 +5,27 @@ its projections stored and procedural (the same spikes), and the 10^10-synapse n
 
 Usage: bench/procedural.py BUILD [--quick] [--threads N] [--json FILE]
 
+A second table runs the procedural network on 1 process x 1 thread, 1 x 2 threads and (when
+mpirun is there) 2 MPI ranks x 1 thread: a rank or thread draws only the blocks of a row that
+hold its own targets, so procedural delivery divides among them.
+
 The network is the CUBA benchmark scaled to N neurons with K inputs each (p = K / N, weights
 scaled by 80 / K so that the input stays CUBA's). Times are the runs' own (summary.json's
 run_seconds and build_seconds); peak RSS from /usr/bin/time.
 """
 import argparse
 import json
+import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+MPI = ["mpirun", "--oversubscribe", "--bind-to", "none",
+       "--mca", "btl_vader_single_copy_mechanism", "none"]
 
 
 def cuba(n, k, duration, procedural, threads, seed=1):
@@ -37,13 +47,15 @@ def cuba(n, k, duration, procedural, threads, seed=1):
     return text + '[[recorder]]\ntype = "spikes"\n'
 
 
-def run(ionsim, text, out):
+def run(ionsim, text, out, ranks=0):
     out.mkdir(parents=True, exist_ok=True)
     cfg = out / "net.toml"
     cfg.write_text(text)
     cmd = ["/usr/bin/time", "-f", "peak_rss_kb %M", ionsim, "run", str(cfg), "--out", str(out),
            "--no-progress"]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    if ranks:
+        cmd = MPI + ["-np", str(ranks)] + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
     if p.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-3000:]}")
     s = json.loads((out / "summary.json").read_text())
@@ -79,6 +91,21 @@ def main():
     st, pr = fig["stored"], fig["procedural"]
     print(f"\nprocedural / stored events per second: "
           f"{(pr['events'] / pr['run_seconds']) / (st['events'] / st['run_seconds']):.3f}")
+
+    print(f"\n## procedural delivery over threads and ranks, {n} neurons x {k} inputs, {dur}\n")
+    print("| ranks x threads | run [s] | events per s | speed-up | spikes |")
+    print("|---|---|---|---|---|")
+    layouts = [(0, 1), (0, 2)] + ([(2, 1)] if shutil.which("mpirun") else [])
+    fig["layouts"] = {}
+    base = None
+    for ranks, threads in layouts:
+        s = run(ionsim, cuba(n, k, dur, True, threads), work / f"layout{ranks}x{threads}", ranks)
+        fig["layouts"][f"{max(ranks, 1)}x{threads}"] = s
+        base = base or s["run_seconds"]
+        spikes = sum(v["spikes"] for v in s["populations"].values())
+        print(f"| {max(ranks, 1)} x {threads} | {s['run_seconds']:.2f} | "
+              f"{s['events'] / s['run_seconds']:.3g} | {base / s['run_seconds']:.2f} | {spikes} |",
+              flush=True)
 
     nb, kb, durb = (10**5, 10**3, "10ms") if a.quick else (10**6, 10**4, "10ms")
     print(f"\n## {nb} neurons x {kb} inputs ({nb * kb:.0e} synapses), procedural, {durb}\n")
