@@ -127,22 +127,10 @@ void pick(uniform_draws& u, std::size_t n, std::size_t skip, std::size_t k, bool
   if (sorted) std::sort(out.begin(), out.end());
 }
 
-// ln n!: a table below 1024 (from lgamma_r, which unlike std::lgamma writes no global), above
-// it Stirling's series to the n^-5 term, whose first omitted term, 1/(1680 n^7), is below 1e-23.
-// (lgamma_r at every split took a third of a procedural row's draw.)
+// ln n! (lgamma_r: std::lgamma writes the global signgam, a race between threads).
 double log_factorial(std::uint64_t n) {
-  static const auto table = [] {
-    std::array<double, 1024> t{};
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      int sign = 0;
-      t[i] = ::lgamma_r(static_cast<double>(i) + 1.0, &sign);
-    }
-    return t;
-  }();
-  if (n < table.size()) return table[n];
-  const double x = static_cast<double>(n), r = 1.0 / x, r2 = r * r;
-  return x * std::log(x) - x + 0.5 * std::log(6.283185307179586 * x) +
-         r * (1.0 / 12 - r2 * (1.0 / 360 - r2 / 1260));
+  int sign = 0;
+  return ::lgamma_r(static_cast<double>(n) + 1.0, &sign);
 }
 
 // A draw, by inversion of the uniform u, from a discrete distribution on [lo, hi] with mode m,
