@@ -28,6 +28,11 @@ long launched_size() {
   return std::getenv("PMIX_RANK") ? -1 : 0;
 }
 
+long env_long(const char* name) {
+  const char* s = std::getenv(name);
+  return s ? std::strtol(s, nullptr, 10) : 0;
+}
+
 #ifdef IONSIM_MPI
 int as_int(std::size_t n) {
   if (n > static_cast<std::size_t>(INT_MAX))
@@ -55,6 +60,13 @@ std::vector<int> displacements(const std::vector<int>& sizes, std::size_t unit,
 #endif
 
 }  // namespace
+
+int communicator::local_size() const {
+  if (!distributed()) return 1;
+  for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"})
+    if (const long n = env_long(v); n > 0) return static_cast<int>(n);
+  return 1;
+}
 
 const communicator& communicator::single() {
   static const communicator one(0, 1);

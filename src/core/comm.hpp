@@ -21,6 +21,9 @@ class communicator {
   int rank() const { return rank_; }
   int size() const { return size_; }
   bool distributed() const { return size_ > 1; }
+  // The ranks on this process's machine, as the launcher announced them (Open MPI's or MPICH's
+  // local size; 1 for one process, or when the launcher does not say).
+  int local_size() const;
 
   // Every rank's elements, concatenated in rank order, on every rank; counts (when given)
   // receives the number each rank contributed. One exchange of the counts, then one of the data.

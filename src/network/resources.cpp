@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -202,14 +201,8 @@ void check_resources(const network_spec& spec, const model_registry& models,
   const memory_estimate e = estimate_memory(spec, models, comm.size());
   std::string source = "--max-memory";
   const double limit = spec.run.max_memory > 0 ? spec.run.max_memory : memory_available(&source);
-  // The ranks on this machine (Open MPI's, MPICH's local size) take its memory together
-  double local = 1;
-  if (comm.distributed())
-    for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"})
-      if (const char* s = std::getenv(v)) {
-        local = std::max(1.0, std::strtod(s, nullptr));
-        break;
-      }
+  // The ranks on this machine take its memory together
+  const double local = comm.local_size();
   if (!comm.any(local * e.total > limit)) return;
   const std::string parts = largest_parts(e);
   const std::string who = !comm.distributed() ? "the network needs"
