@@ -19,7 +19,12 @@
 #include "nir/graph.hpp"
 
 namespace ionsim::fuzz {
-namespace {
+// In the unit tests' unity build CMake names this file's namespace (tests/CMakeLists.txt); the
+// fuzzers compile it alone.
+#ifndef IONSIM_TEST_FILE
+#define IONSIM_TEST_FILE targets_cpp
+#endif
+namespace IONSIM_TEST_FILE {
 
 std::string_view text(const std::uint8_t* d, std::size_t n) {
   return {reinterpret_cast<const char*>(d), n};
@@ -99,6 +104,6 @@ constexpr std::array<target, 7> all = {{{"units", units},
 
 }  // namespace
 
-std::span<const target> targets() { return all; }
+std::span<const target> targets() { return IONSIM_TEST_FILE::all; }
 
 }  // namespace ionsim::fuzz

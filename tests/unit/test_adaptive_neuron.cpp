@@ -11,7 +11,7 @@
 #include "neuron/dm1t1r.hpp"
 
 namespace ionsim::neuron {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // Input: 1 V pulses of 1 ms every 2 ms, or 0.8 V DC.
 double input(double t, bool pulses) {

@@ -13,7 +13,7 @@
 #include "io/hdf5.hpp"
 #include "test_support.hpp"
 
-namespace {
+namespace IONSIM_TEST_FILE {
 
 namespace fs = std::filesystem;
 using ionsim::test::contains;

@@ -8,7 +8,7 @@
 #include "core/brownian.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(BrownianTree, ChildrenAddUpToTheirParentAtEveryLevel) {
   const brownian_tree tree(7, 1e-4);

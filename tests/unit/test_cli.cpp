@@ -12,7 +12,7 @@
 #include "test_support.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 namespace fs = std::filesystem;
 using test::contains;

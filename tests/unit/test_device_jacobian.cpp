@@ -13,7 +13,7 @@
 #include "device/registry.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // The current at the end of an interval of h with v held, from the saved state.
 double current_after(device_model& m, const std::vector<double>& saved, double h, double v) {

@@ -14,7 +14,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // NeuroSim's getParamA table (MLP_NeuroSim V3.0, formula.cpp; manual Table 1, p. 8): the
 // normalized A of each nonlinearity label. Its values have 6 decimals; our rule reproduces

@@ -11,7 +11,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::neuron {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(Dm1t1r, GateNodeFollowsTheRcSolutionWhileTheDeviceIsOff) {
   // Below the drift threshold the memristor does not move (x = 0, R_d = R_off), so V_g is the

@@ -12,7 +12,7 @@
 #include "test_support.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // A triangular cycle 0 -> vmax -> 0 as the measured file lays it out, with the current
 // given by `on(k)` (1 uA when on, 1 pA when off).

@@ -16,7 +16,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::neuron {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 namespace fs = std::filesystem;
 

@@ -13,7 +13,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::fuzz {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(FuzzCorpus, EveryTargetReplaysItsCorpusCleanly) {
   namespace fs = std::filesystem;

@@ -12,7 +12,7 @@
 #include "test_support.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 constexpr double k_b = 8.617333262e-5;  // [eV/K]
 

@@ -11,7 +11,7 @@
 #include "test_support.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 nlohmann::json sweep_summary(const std::string& env, const std::filesystem::path& out) {
   const std::string cmd = env + " '" + std::string(IONSIM_BINARY) +

@@ -6,7 +6,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::task {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(Learn, FileErrorsNameTheLine) {
   const auto err = [](const std::string& text) {

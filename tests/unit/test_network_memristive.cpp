@@ -21,7 +21,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 using collect = memory_sink;
 
@@ -507,7 +507,7 @@ params = { file = "in.csv" }
 }  // namespace ionsim::network
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 std::vector<std::pair<std::int64_t, std::uint32_t>> spikes_of(const std::string& params) {
   const std::string cfg = R"([run]
@@ -552,7 +552,7 @@ TEST(NetworkMemristive, PerNeuronGateResistorAndMobility) {
 }  // namespace ionsim::network
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(NetworkStimulus, PulseDriveMatchesTheCompactNeuronsPulseTrain) {
   // A dm1t1r neuron (noise off) driven by a pulse stimulus (0.8 V, 1 ms every 2 ms, Fig. 2e)
@@ -605,7 +605,7 @@ period = "2ms"
 }  // namespace ionsim::network
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 const char* lif_cfg = R"([run]
 dt = "20ns"

@@ -15,7 +15,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 struct keep_spikes final : epoch_sink {
   std::vector<spike> all;

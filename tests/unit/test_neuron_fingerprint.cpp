@@ -13,7 +13,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::neuron {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // Hodgkin-Huxley under a current step from rest fires repetitively from 6.2-6.3 uA/cm^2 at
 // about 52 Hz (class 2 excitability; e.g. Rinzel & Ermentrout, Methods in Neuronal Modeling

@@ -13,7 +13,7 @@
 using namespace ionsim;
 using namespace ionsim::neuron;
 
-namespace {
+namespace IONSIM_TEST_FILE {
 
 const char* every_protocol = R"(
 [[target]]
@@ -80,7 +80,6 @@ std::string error_of(const std::string& text) {
   return test::input_error_of([&] { parse_targets(text, "t.toml"); });
 }
 
-}  // namespace
 
 TEST(NeuronTargets, ReadsEveryProtocol) {
   const auto ts = parse_targets(every_protocol, "t.toml");
@@ -252,3 +251,5 @@ TEST(NeuronTargets, FitCommandRejectsBadTargetsWithoutOutput) {
   EXPECT_FALSE(std::filesystem::exists(out));
   std::filesystem::remove_all(dir);
 }
+
+}  // namespace IONSIM_TEST_FILE

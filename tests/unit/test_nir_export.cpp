@@ -17,7 +17,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::nir {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 namespace nw = ionsim::network;
 

@@ -14,7 +14,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::nir {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 using test_graphs::values;
 

@@ -12,7 +12,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::nir {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 array vec(std::vector<double> v) { return {{v.size()}, std::move(v)}; }
 

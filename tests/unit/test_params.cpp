@@ -16,7 +16,7 @@
 #include "test_support.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 using test::contains;
 using test::input_error_of;

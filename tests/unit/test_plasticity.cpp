@@ -14,7 +14,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 namespace fs = std::filesystem;
 

@@ -9,7 +9,7 @@
 
 #include "test_support.hpp"
 
-namespace {
+namespace IONSIM_TEST_FILE {
 
 namespace fs = std::filesystem;
 using ionsim::test::contains;

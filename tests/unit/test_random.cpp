@@ -10,7 +10,7 @@
 #include "core/random.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(Philox, SameKeyAndCounterGiveTheSameNumbers) {
   const philox a(12345), b(12345);

@@ -15,7 +15,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 network_spec parse(const std::string& text) {
   return parse_network_config(text, "net.toml", builtin_models());

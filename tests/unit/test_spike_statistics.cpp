@@ -8,7 +8,7 @@
 
 #include "analysis/spike_train.hpp"
 
-namespace {
+namespace IONSIM_TEST_FILE {
 
 using namespace ionsim::analysis;
 

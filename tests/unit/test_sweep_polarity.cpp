@@ -9,7 +9,7 @@
 
 using namespace ionsim;
 
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // One half-sweep 0 -> peak -> 0 (n points up, n down), switching or not.
 void half_sweep(double peak, int n, bool switches, std::vector<double>& v, std::vector<double>& i) {
@@ -38,7 +38,6 @@ sweep_data make(const std::vector<int>& signs, bool pos_switches, bool neg_switc
   return d;
 }
 
-}  // namespace
 
 TEST(SweepPolarity, ThresholdsPerHalfSweep) {
   const auto d = make({0, 0}, true, false);
@@ -80,3 +79,5 @@ TEST(SweepPolarity, NoSwitchingIsAnError) {
   EXPECT_TRUE(test::contains(e, "synthetic.csv"));
   EXPECT_TRUE(test::contains(e, "no switching"));
 }
+
+}  // namespace IONSIM_TEST_FILE

@@ -10,7 +10,7 @@
 #include "task/encoders.hpp"
 
 namespace ionsim::task {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(Encoders, PoissonCountsHaveTheirRatesMeanAndVariance) {
   const std::vector<double> value(2000, 0.5);

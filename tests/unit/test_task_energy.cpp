@@ -10,7 +10,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::task {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 using nir::test_graphs::values;
 

@@ -11,7 +11,7 @@
 #include "task/readout.hpp"
 
 namespace ionsim::task {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 Eigen::MatrixXd random_matrix(Eigen::Index r, Eigen::Index c, std::uint32_t seed) {
   std::mt19937 g(seed);

@@ -17,7 +17,7 @@
 #include "test_support.hpp"
 
 namespace ionsim::circuit {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 double energy_of(const tran_result& r, const std::string& name) {
   for (const auto& e : r.energy)
@@ -145,7 +145,7 @@ TEST(Transient, MemristorNoiseIsReproducibleAndSeeded) {
 }  // namespace ionsim::circuit
 
 namespace ionsim::circuit {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(CircuitCli, WritesHdf5WhenAskedAndCsvByDefault) {
   const std::string root = IONSIM_SOURCE_DIR;

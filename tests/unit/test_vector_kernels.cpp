@@ -19,7 +19,7 @@
 #include "neuron/gate_kernel.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 struct isa {
   std::string name;

@@ -15,7 +15,7 @@
 #include "test_support.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 wang2024_params quiet(wang2024_params p = {}) {
   p.sigma1 = p.sigma2 = p.sigma3 = 0;

@@ -14,7 +14,7 @@
 #include "test_support.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 zhao2025_params table1() { return params_as<zhao2025_params>(load_preset("zhao2025-table1")); }
 

@@ -15,7 +15,7 @@
 #include "ngspice_runner.hpp"
 
 namespace ionsim::test {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 struct pair_run {
   trace ref;

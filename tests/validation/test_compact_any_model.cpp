@@ -16,7 +16,7 @@
 #include "neuron/dm1t1r.hpp"
 
 namespace ionsim::neuron {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 const std::vector<double>& column(const circuit::tran_result& r, const std::string& name) {
   for (std::size_t k = 0; k < r.names.size(); ++k)

@@ -19,7 +19,7 @@
 #include "device/zhao2025.hpp"
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 threshold_lists sweep_stats(const device_config& c, double dt, int cycles, std::uint64_t seed,
                             double vmax = -0.6) {
@@ -119,7 +119,7 @@ TEST(fit_sweep, recovers_known_parameters_from_synthetic_data) {
 }  // namespace ionsim
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(zhao2025_table1, first_switch_on_times_match_independent_reimplementation) {
   // PHYSICS.md §2: an independent re-implementation of model A with Table 1 (explicit Euler
@@ -151,7 +151,7 @@ TEST(zhao2025_table1, first_switch_on_times_match_independent_reimplementation) 
 }  // namespace ionsim
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 TEST(ag_hopping_fit, meets_the_measured_thresholds_on_held_out_cycles) {
   // The `hopping` model (material constants) was fitted to the even cycles of the measured
@@ -184,7 +184,7 @@ TEST(ag_hopping_fit, meets_the_measured_thresholds_on_held_out_cycles) {
 }  // namespace ionsim
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // --model auto on synthetic bipolar sweeps (0 -> +0.6 V -> 0 -> -0.6 V -> 0) of a model B
 // device: a one-sided device mounted reversed (it switches on the negative side) is classed
@@ -229,7 +229,7 @@ TEST(fit_sweep_auto, chooses_the_structure_on_held_out_cycles) {
 }  // namespace ionsim
 
 namespace ionsim {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // Synthetic data of each polarity class, made by model B with known mu and sigma1 (60-80 cycles
 // of 101 points): the class is recognised, and the fit (from mu 40 % low and twice the noise)

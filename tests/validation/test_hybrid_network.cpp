@@ -21,7 +21,7 @@
 #include "network/network.hpp"
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 std::string config(const char* dt, const char* integrator, int seed, int threads) {
   return fmt::format(R"([run]

@@ -11,7 +11,7 @@
 #include "task/pipeline.hpp"
 
 namespace ionsim::task {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 std::string digits_path() {
   const char* env = std::getenv("IONSIM_DIGITS");

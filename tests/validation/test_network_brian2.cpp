@@ -33,7 +33,7 @@
 #include "network/statistics.hpp"
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 namespace fs = std::filesystem;
 constexpr int seeds = 4;

@@ -22,7 +22,7 @@
 #include "neuron/characterize.hpp"
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 using collect = memory_sink;
 

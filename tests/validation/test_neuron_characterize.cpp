@@ -13,7 +13,7 @@
 #include "ngspice_runner.hpp"
 
 namespace ionsim::neuron {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 double first_spike(const neuron_circuit& n, const pulse_input& in, double t_end, double dt = 0) {
   ensemble_options o;

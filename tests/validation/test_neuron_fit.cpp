@@ -15,7 +15,7 @@
 using namespace ionsim;
 using namespace ionsim::neuron;
 
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // One target of every protocol, small enough for a test (measured values are placeholders).
 const char* six_targets = R"(
@@ -82,7 +82,6 @@ measured = 0.25
 uncertainty = 0.05
 )";
 
-}  // namespace
 
 // The same protocol, trials and seed as `neuron characterize` give the same numbers: Fig. 2e's
 // pulses to the first spike, Fig. 3c/d's firing probabilities, Fig. 4d's mean ISI and the ISI CV
@@ -222,3 +221,5 @@ TEST(NeuronFit, CommandReportsEveryTarget) {
   EXPECT_EQ(ch["targets"]["targets"].size(), 6u);
   std::filesystem::remove_all(dir);
 }
+
+}  // namespace IONSIM_TEST_FILE

@@ -17,7 +17,7 @@
 #include "ngspice_runner.hpp"
 
 namespace ionsim::test {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 std::string deck(const std::string& name) {
   return std::string(IONSIM_SOURCE_DIR) + "/tests/fixtures/ngspice/" + name;

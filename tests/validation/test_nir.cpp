@@ -17,7 +17,7 @@
 #include "nir/run.hpp"
 
 namespace ionsim::nir {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 const node_record& record(const run_result& r, const std::string& name) {
   for (const auto& n : r.nodes)

@@ -22,7 +22,7 @@
 #include "task/pipeline.hpp"
 
 namespace ionsim::nir {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 // The class: the output neuron with the most spikes over the sample, the first on a tie.
 std::size_t output_class(const std::vector<double>& output, std::size_t n) {

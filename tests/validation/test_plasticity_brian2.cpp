@@ -23,7 +23,7 @@
 #include "network/network.hpp"
 
 namespace ionsim::network {
-namespace {
+namespace IONSIM_TEST_FILE {
 
 namespace fs = std::filesystem;
 constexpr int n_pre = 20, n_post = 5;

@@ -15,7 +15,7 @@
 #include "../unit/test_support.hpp"
 #include "analysis/spike_train.hpp"
 
-namespace {
+namespace IONSIM_TEST_FILE {
 
 namespace fs = std::filesystem;
 using namespace ionsim;
