@@ -102,7 +102,7 @@ constexpr std::array<target, 7> all = {{{"units", units},
                                         {"csv", csv},
                                         {"nir", nir}}};
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 
 std::span<const target> targets() { return IONSIM_TEST_FILE::all; }
 

@@ -197,5 +197,5 @@ TEST(AdaptiveNeuron, TheNodeIsExactForARelaxingInput) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::neuron

@@ -137,4 +137,4 @@ TEST(AnalyzeCli, BadInputIsOneClearErrorAndWritesNothing) {
   fs::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE

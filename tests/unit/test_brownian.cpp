@@ -81,5 +81,5 @@ TEST(BrownianTree, CachedIncrementsAreTheTreesBitForBit) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

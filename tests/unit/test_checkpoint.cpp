@@ -424,5 +424,5 @@ TEST(CheckpointCli, ResumeAfterSigkillEqualsTheUninterruptedRun) {
   EXPECT_TRUE(test::contains(r.err, "the run is complete")) << r.err;
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -188,5 +188,5 @@ TEST(Cli, PresetsAreListed) {
   EXPECT_TRUE(contains(r.out, "zhao2025-table8"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

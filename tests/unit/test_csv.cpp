@@ -263,5 +263,5 @@ TEST(CsvMeasured, PulseFileIsSevenTrials) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

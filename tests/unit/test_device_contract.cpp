@@ -216,5 +216,5 @@ TEST(DeviceContract, OnEventIsLocatedByBisectionOnTheGrid) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

@@ -101,5 +101,5 @@ TEST(DeviceJacobian, ModelBSlopeMatchesFiniteDifferences) {
   check_model("wang2024-pulse", false, 1e-5);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

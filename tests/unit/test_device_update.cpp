@@ -169,5 +169,5 @@ plasticity = { rule = "stdp", a_plus = 0.05, a_minus = 0.01, w_max = 1, device =
       "net.toml:22: device 'gold' is not one of ag-a-si, taox-hfox, pcmo, alox-hfo2, epiram"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

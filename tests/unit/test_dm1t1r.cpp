@@ -121,5 +121,5 @@ TEST(Dm1t1r, PresetWithoutCircuitTableIsAnError) {
                              "no [circuit] table"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::neuron

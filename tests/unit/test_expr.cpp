@@ -157,5 +157,5 @@ TEST(Expr, DeepNestingIsAnErrorNotAStackOverflow) {
   EXPECT_TRUE(contains(error_of(std::string(5000, '(')), "nested more than 500 levels deep"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::circuit

@@ -228,5 +228,5 @@ TEST(RunPulse, OnlineDetectionAgreesWithTheTraceExtraction) {
   EXPECT_GT(compared, 0) << "no trial switched: the comparison tested nothing";
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

@@ -149,5 +149,5 @@ TEST(FitSpikes, CommandOnTheNitimeRecordings) {
   fs::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::neuron

@@ -33,5 +33,5 @@ TEST(FuzzCorpus, EveryTargetReplaysItsCorpusCleanly) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::fuzz

@@ -95,5 +95,5 @@ TEST(Hopping, TemperatureIsAParameterOfTheConfig) {
   EXPECT_TRUE(test::contains(msg, "--temperature") && test::contains(msg, "hopping")) << msg;
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

@@ -32,5 +32,5 @@ TEST(Wang2024Kernel, BaselineAndWidestInstructionSetsAgree) {
   EXPECT_EQ(wide["thresholds"]["vhold"]["values"], base["thresholds"]["vhold"]["values"]);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

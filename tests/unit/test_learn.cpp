@@ -33,5 +33,5 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_DOUBLE_EQ(c.nu_pre, 1e-4);  // Diehl & Cook's default
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::task

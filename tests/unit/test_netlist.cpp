@@ -679,5 +679,5 @@ TEST(ElementRegistry, TypesAreCompleteAndFoundByLetterAndModelType) {
   EXPECT_TRUE(contains(error_of("t\nQ1 a b c qmod\n"), "(R C L V I E G S M Y X)"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::circuit

@@ -756,5 +756,5 @@ TEST(SpikeStatistics, RatesCvAndKolmogorovSmirnov) {
   EXPECT_NEAR(ks_critical(0.05, 100, 100), 1.358 * std::sqrt(0.02), 1e-3);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -223,5 +223,5 @@ TEST(NetworkCli, SigtermStopsAtAnEpochAndLeavesAValidFile) {
   EXPECT_LT(t.back(), simulated);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -503,7 +503,7 @@ params = { file = "in.csv" }
                              "in.csv:3: neuron = 3 is not one of the 2 sources"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network
 
 namespace ionsim::network {
@@ -548,7 +548,7 @@ TEST(NetworkMemristive, PerNeuronGateResistorAndMobility) {
                      "cannot be a distribution"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network
 
 namespace ionsim::network {
@@ -601,7 +601,7 @@ period = "2ms"
                              "period = 0.002 s is shorter than width = 0.003 s"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network
 
 namespace ionsim::network {
@@ -663,5 +663,5 @@ TEST(NetworkDmLif, NoisyPopulationIsBitIdenticalForOneAndTwoThreads) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -194,5 +194,5 @@ TEST(ParamVariability, ErrorsNameTheParameterAndLine) {
       test::contains(error_of(R"({ tau_m = { lognormal = ["5ms", "1ms"] } })"), "var.toml:9"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

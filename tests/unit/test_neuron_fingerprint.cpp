@@ -126,5 +126,5 @@ TEST(NeuronFingerprint, CommandWritesItsResultsAndRejectsBadInput) {
   std::filesystem::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::neuron

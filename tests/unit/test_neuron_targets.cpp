@@ -80,7 +80,6 @@ std::string error_of(const std::string& text) {
   return test::input_error_of([&] { parse_targets(text, "t.toml"); });
 }
 
-
 TEST(NeuronTargets, ReadsEveryProtocol) {
   const auto ts = parse_targets(every_protocol, "t.toml");
   ASSERT_EQ(ts.size(), 6u);

@@ -115,5 +115,5 @@ TEST(NirCorrupt, TruncatedAndOverwrittenFilesGiveOneLineOfError) {
   EXPECT_GE(refused, 40u);  // every truncation at least
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::nir

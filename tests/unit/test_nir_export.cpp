@@ -259,5 +259,5 @@ TEST(NirExport, CommandWritesTheGraphAndItsInput) {
 }
 #endif
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::nir

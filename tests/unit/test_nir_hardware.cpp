@@ -175,5 +175,5 @@ TEST(NirHardware, EverySampleRunsOnTheSameChip) {
   EXPECT_GT(across_chips.size(), 1u);  // the chips differ
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::nir

@@ -220,5 +220,5 @@ TEST(NirRun, CommandWritesTheLayout) {
   std::filesystem::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::nir

@@ -351,5 +351,5 @@ TEST(ParamTable, OneRowPerParameter) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

@@ -368,5 +368,5 @@ params = { rate = "15Hz" }
   EXPECT_TRUE(test::contains(err, "rate = -1 Hz must be >= 0"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -159,4 +159,4 @@ TEST(PlotWeights, DrawsTheRecordedWeightsAndNamesWhatIsMissing) {
   EXPECT_TRUE(contains(bad.err, "(recorded: e_i)"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE

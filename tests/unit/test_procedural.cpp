@@ -231,5 +231,5 @@ TEST(Procedural, OnlyRulesDrawnPerSourceAndNothingThatNeedsStoredWeights) {
                      "projection 'p' is procedural"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -133,5 +133,5 @@ TEST(Philox, NormalsAlongTheCounterOfOneDevice) {
   EXPECT_NEAR(lag1 / (calls - 1), 0.0, 5 / std::sqrt(double(calls - 1)));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

@@ -255,5 +255,5 @@ interval = "50ms"
   EXPECT_GT(disk_available((dir / "not" / "yet").string()), 0.0);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -153,4 +153,4 @@ TEST(SpikeStatistics, DistancesOfIdenticalAndDisjointTrains) {
   EXPECT_DOUBLE_EQ(spike_distance(t, u, 0, 10), spike_distance(u, t, 0, 10));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE

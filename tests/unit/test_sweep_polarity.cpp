@@ -38,7 +38,6 @@ sweep_data make(const std::vector<int>& signs, bool pos_switches, bool neg_switc
   return d;
 }
 
-
 TEST(SweepPolarity, ThresholdsPerHalfSweep) {
   const auto d = make({0, 0}, true, false);
   const auto t = thresholds_by_polarity(d.v, d.i);

@@ -168,5 +168,5 @@ TEST(Datasets, UserArraysInCsvNpyAndHdf5) {
   std::filesystem::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::task

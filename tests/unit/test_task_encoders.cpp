@@ -47,5 +47,5 @@ TEST(Encoders, LatencyPulseTrainAndDelta) {
   EXPECT_LT(ev.size(), s.size());  // fewer events than samples
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::task

@@ -103,5 +103,5 @@ TEST(TaskEnergy, ModelErrorsNameTheKey) {
   EXPECT_EQ(parse_task_config(snn + "p_static = \"10nW\"\n", "t.toml").snn.energy.p_static, 10e-9);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::task

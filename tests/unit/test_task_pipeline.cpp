@@ -127,5 +127,5 @@ TEST(TaskRun, SpikingNetworkGivenAsNir) {
   EXPECT_EQ(r["hardware"]["kind"], "ideal");
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::task

@@ -107,5 +107,5 @@ TEST(Metrics, NrmseAndAccuracyOfKnownCases) {
   EXPECT_EQ(argmax_rows(one_hot({2, 0, 1}, 3)), (std::vector<int>{2, 0, 1}));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::task

@@ -141,7 +141,7 @@ TEST(Transient, MemristorNoiseIsReproducibleAndSeeded) {
   EXPECT_NE(r1.values[1].back(), r3.values[1].back());  // state(y1.x1) at the end
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::circuit
 
 namespace ionsim::circuit {
@@ -209,5 +209,5 @@ TEST(Transient, BatchedMemristorsEqualSeparateOnes) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::circuit

@@ -161,5 +161,5 @@ TEST(ParseWallTime, ReadsSecondsMinutesAndHours) {
   EXPECT_EQ(err("soon"), "--checkpoint-wall: cannot read 'soon' as a wall-clock time");
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

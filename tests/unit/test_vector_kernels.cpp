@@ -160,5 +160,5 @@ TEST(VectorKernels, RelaxingGateNodeStepAgreesWithTheScalarStep) {
   if (tested == 0) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: the scalar step runs";
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

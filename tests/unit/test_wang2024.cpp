@@ -386,5 +386,5 @@ TEST(Wang2024, PublishedAndContinuousSchemesAgreeWithoutNoise) {
       << "continuous " << vth[0] << " V, published " << vth[1] << " V";
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

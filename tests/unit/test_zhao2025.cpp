@@ -246,5 +246,5 @@ TEST(Zhao2025, ThreadCountDoesNotChangeResults) {
   EXPECT_LT(*mn, *mx);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

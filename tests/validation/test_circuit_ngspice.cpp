@@ -125,5 +125,5 @@ TEST(CircuitVsNgspice, MemristorCapacitorLifRepeatedFiring) {
   expect_events(r, o, 5, "firing");
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::test

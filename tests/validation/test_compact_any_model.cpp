@@ -54,5 +54,5 @@ TEST(CompactNeuron, ModelBAgreesWithTheCircuitEngine) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::neuron

@@ -115,7 +115,7 @@ TEST(fit_sweep, recovers_known_parameters_from_synthetic_data) {
   EXPECT_EQ(out.report["protocol"]["points"], 201);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim
 
 namespace ionsim {
@@ -147,7 +147,7 @@ TEST(zhao2025_table1, first_switch_on_times_match_independent_reimplementation) 
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim
 
 namespace ionsim {
@@ -180,7 +180,7 @@ TEST(ag_hopping_fit, meets_the_measured_thresholds_on_held_out_cycles) {
   EXPECT_NEAR(sim.std, measured.std, 0.30 * measured.std);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim
 
 namespace ionsim {
@@ -225,7 +225,7 @@ TEST(fit_sweep_auto, chooses_the_structure_on_held_out_cycles) {
   EXPECT_EQ(both.report["model_choice"]["chosen"]["structure"], "symmetric");
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim
 
 namespace ionsim {
@@ -302,5 +302,5 @@ TEST(fit_sweep, each_polarity_class_is_recognised_and_recovered) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim

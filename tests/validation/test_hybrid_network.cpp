@@ -107,5 +107,5 @@ TEST(HybridNetwork, RateIsiCvAndIsiDistributionAgreeWithTheReferenceOverFourSeed
   EXPECT_LE(ks, 0.02);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -82,5 +82,5 @@ TEST(Learn, ThroughTheTaskLayer) {
                      "t.toml:2: the learning file learns digits where the task is fashion_mnist"));
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::task

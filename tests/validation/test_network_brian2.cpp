@@ -153,5 +153,5 @@ void compare(const std::string& model) {
 TEST(NetworkBrian2, CubaRatesIrregularityAndRateDistribution) { compare("cuba"); }
 TEST(NetworkBrian2, CobaRatesIrregularityAndRateDistribution) { compare("coba"); }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -123,5 +123,5 @@ TEST(NetworkCrossbar, NetworkAndCircuitEnginesAgreeWithin2Percent) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

@@ -211,5 +211,5 @@ TEST(NeuronCharacterizeCli, WritesReportResultsAndPlots) {
   fs::remove(out.string() + ".log");
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::neuron

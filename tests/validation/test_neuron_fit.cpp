@@ -82,7 +82,6 @@ measured = 0.25
 uncertainty = 0.05
 )";
 
-
 // The same protocol, trials and seed as `neuron characterize` give the same numbers: Fig. 2e's
 // pulses to the first spike, Fig. 3c/d's firing probabilities, Fig. 4d's mean ISI and the ISI CV
 // at the neuron's own R_c.

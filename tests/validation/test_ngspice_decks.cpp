@@ -233,5 +233,5 @@ TEST(NgspiceDecks, LifFastRelaxingFiresRepeatedly) {
   }
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::test

@@ -168,5 +168,5 @@ TEST(Nir, CnnRunsWithTheRightShapes) {
   EXPECT_GT(first_layer, 0u);  // the events drive the first layer
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::nir

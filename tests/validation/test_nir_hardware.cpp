@@ -252,5 +252,5 @@ TEST(NirHardware, FashionExampleAtThePinnedSetting) {
   EXPECT_EQ(r["split"]["test"], 12);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::nir

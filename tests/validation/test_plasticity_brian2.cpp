@@ -229,5 +229,5 @@ plasticity = {{ rule = "stdp", tau_plus = "20ms", tau_minus = "20ms", a_plus = 1
   fs::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::network

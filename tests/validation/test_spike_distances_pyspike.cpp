@@ -90,4 +90,4 @@ TEST(SpikeDistancesPySpike, IsiAndSpikeDistancesAgree) {
   fs::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace IONSIM_TEST_FILE
