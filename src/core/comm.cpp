@@ -22,15 +22,15 @@ bool mpi_started = false;
 // The number of ranks an MPI launcher announced in the environment (Open MPI, MPICH/Hydra,
 // Slurm's PMI), 0 when the process was not started by one; -1 when the launcher gives no
 // count (PMIx alone).
-long launched_size() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
-    if (const char* s = std::getenv(v)) return std::strtol(s, nullptr, 10);
-  return std::getenv("PMIX_RANK") ? -1 : 0;
-}
-
 long env_long(const char* name) {
   const char* s = std::getenv(name);
   return s ? std::strtol(s, nullptr, 10) : 0;
+}
+
+long launched_size() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
+    if (std::getenv(v)) return env_long(v);
+  return std::getenv("PMIX_RANK") ? -1 : 0;
 }
 
 #ifdef IONSIM_MPI

@@ -183,7 +183,7 @@ void program_memristive(synapse_table& t, const memristive_params& m, std::uint3
                     "synapses each",
                     projection));
   const double scale = m.sign * m.v_read * m.t_read / m.c_f;
-  const philox program = programming_rng(m, rng);
+  const memristive_reads reads{m, programming_rng(m, rng), scale, projection};
   t.read_noise = static_cast<float>(m.read_noise);
   t.memristive = true;
   if (t.procedural) {  // programmed as each row is drawn
@@ -192,8 +192,7 @@ void program_memristive(synapse_table& t, const memristive_params& m, std::uint3
           "memristive projection {}: r_wire (the crossbar's IR drop) needs the stored crossbar; "
           "it cannot be procedural",
           projection));
-    t.programmed =
-        std::make_shared<memristive_reads>(memristive_reads{m, program, scale, projection});
+    t.programmed = std::make_shared<memristive_reads>(reads);
     return;
   }
   if (m.r_wire > 0 && !t.global.empty())
@@ -207,8 +206,7 @@ void program_memristive(synapse_table& t, const memristive_params& m, std::uint3
   for (std::int64_t s = 0; s < n_rows; ++s) {
     const auto r = static_cast<std::size_t>(s);
     for (auto q = t.row[r]; q < t.row[r + 1]; ++q)
-      g[q] = program_conductance(m, t.weight[q], synapse_key(projection, t.global_index(r, q)),
-                                 program);
+      g[q] = reads.conductance(t.weight[q], t.global_index(r, q));
   }
   crossbar_ir_drop(g, t, m.r_wire);  // the lines' IR drop (none without r_wire)
   for (std::size_t q = 0; q < t.size(); ++q) t.weight[q] = static_cast<float>(scale * g[q]);

@@ -87,10 +87,22 @@ struct memristive_reads {
   double scale = 0;  // [V/S]
   std::uint32_t projection = 0;
 
+  // The programmed conductance [S] (before the IR drop).
+  double conductance(double g, std::uint64_t q) const {
+    return program_conductance(m, g, synapse_key(projection, q), program);
+  }
   float weight(double g, std::uint64_t q) const {
-    return static_cast<float>(scale *
-                              program_conductance(m, g, synapse_key(projection, q), program));
+    return static_cast<float>(scale * conductance(g, q));
   }
 };
+
+// One read of synapse q of a projection at step n: its weight w times (1 + sd z), z standard
+// normal keyed by (the run's seed, projection, synapse, step).
+inline double noisy_read(const philox& rng, std::uint32_t projection, std::uint64_t q,
+                         std::int64_t n, double w, double sd) {
+  const double z = rng.normal_pair(rng_stream::synapse_read, synapse_key(projection, q),
+                                   static_cast<std::uint64_t>(n))[0];
+  return w * (1.0 + sd * z);
+}
 
 }  // namespace ionsim::network

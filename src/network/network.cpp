@@ -770,12 +770,7 @@ void network::deliver_drawn(std::size_t t, std::size_t j, std::size_t s, std::in
     const float w = tb.programmed ? tb.programmed->weight(row.weight[k], q) : row.weight[k];
     const std::int64_t d = row.delay.empty() ? tb.uniform_delay : row.delay[k];
     double& x = ring[static_cast<std::size_t>((n + d) % ring_) * size + row.target[k]];
-    if (sd > 0)  // as a stored memristive synapse is read
-      x += w * (1.0 + sd * rng_.normal_pair(rng_stream::synapse_read,
-                                            synapse_key(static_cast<std::uint32_t>(j), q),
-                                            static_cast<std::uint64_t>(n))[0]);
-    else
-      x += w;
+    x += sd > 0 ? noisy_read(rng_, static_cast<std::uint32_t>(j), q, n, w, sd) : w;
   }
 }
 
@@ -897,11 +892,8 @@ void network::deliver_block(std::size_t t) {
         const auto jj = static_cast<std::uint32_t>(j);
         for (; q < q1 && tg[q] < hi; ++q) {
           const std::int64_t d = tb.delay.empty() ? tb.uniform_delay : tb.delay[q];
-          const double z =
-              rng_.normal_pair(rng_stream::synapse_read, synapse_key(jj, tb.global_index(s, q)),
-                               static_cast<std::uint64_t>(n))[0];
           ring[static_cast<std::size_t>((n + d) % ring_) * size + tg[q]] +=
-              tb.weight[q] * (1.0 + sd * z);
+              noisy_read(rng_, jj, tb.global_index(s, q), n, tb.weight[q], sd);
         }
       } else if (tb.delay.empty()) {
         double* x = ring + static_cast<std::size_t>((n + tb.uniform_delay) % ring_) * size;

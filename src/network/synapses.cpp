@@ -274,26 +274,20 @@ struct row_rule {
     }
   }
 
-  // The synapses of row s onto targets [lo, hi), sorted, in `out`; returns the row's length,
-  // and in `before` the number of its synapses onto targets below lo (where the part's values
-  // begin in the row). `picked` is scratch.
-  std::uint64_t part(std::size_t s, std::uint32_t lo, std::uint32_t hi,
-                     std::vector<std::uint32_t>& out, std::vector<std::uint32_t>& picked,
-                     std::uint64_t& before) const {
+  // The synapses of row s, of length n (length(s)), onto targets [lo, hi), sorted, in `out`;
+  // returns the number of its synapses onto targets below lo (where the part's values begin in
+  // the row). `picked` is scratch.
+  std::uint64_t part(std::size_t s, std::uint64_t n, std::uint32_t lo, std::uint32_t hi,
+                     std::vector<std::uint32_t>& out, std::vector<std::uint32_t>& picked) const {
     out.clear();
-    before = 0;
+    std::uint64_t before = 0;
     const bool self = no_self && s < n_target;
     if (rule == connect_rule::all_to_all) {
       for (std::size_t j = lo; j < hi; ++j)
         if (!(self && j == s)) out.push_back(static_cast<std::uint32_t>(j));
-      before = lo - (self && s < lo ? 1 : 0);
-      return length(s);
+      return lo - (self && s < lo ? 1 : 0);
     }
-    const std::uint64_t n = length(s);
-    if (lo >= hi || n == 0) {
-      if (lo >= n_target) before = n;
-      return n;
-    }
+    if (lo >= hi || n == 0) return lo >= n_target ? n : 0;
     const std::uint64_t b_lo = lo / target_block, b_hi = (hi - 1) / target_block + 1;
     const std::uint64_t id = key(index, s);
     // node [a, c) of blocks, heap number `node`, k synapses, `at` of the row's before it
@@ -327,7 +321,7 @@ struct row_rule {
       if (b_hi > m) self_(self_, m, c, 2 * node + 1, k - x, at + x);
     };
     descend(descend, 0, blocks(), 1, n, 0);
-    return n;
+    return before;
   }
 };
 
@@ -342,9 +336,9 @@ struct row_scratch {
   std::vector<std::uint32_t> out, picked;
 };
 
-// The rows of a projection whose row lengths are not known before drawing: gen(s, lo, hi, out,
-// scratch) puts the sorted targets of source s in [lo, hi) in `out` and returns the length of
-// the whole row and the number of its synapses onto targets below lo. Blocks of sources are
+// The rows of a projection whose row lengths are not known before drawing: gen(s, lo, hi,
+// scratch) puts the sorted targets of source s in [lo, hi) in scratch.out and returns the length
+// of the whole row and the number of its synapses onto targets below lo. Blocks of sources are
 // drawn in parallel, then concatenated in source order.
 template <class Gen>
 void rows_by_source(synapse_table& t, std::size_t n_source, int threads, Gen&& gen, part& pt) {
@@ -360,7 +354,7 @@ void rows_by_source(synapse_table& t, std::size_t n_source, int threads, Gen&& g
       auto& block = blocks[static_cast<std::size_t>(b)];
       const std::size_t s0 = static_cast<std::size_t>(b) * rows_per_block;
       for (std::size_t s = s0; s < std::min(n_source, s0 + rows_per_block); ++s) {
-        const auto [full, before] = gen(s, pt.lo, pt.hi, out, sc);
+        const auto [full, before] = gen(s, pt.lo, pt.hi, sc);
         if (!pt.whole) {
           pt.full[s] = full;
           pt.before[s] = before;
@@ -398,7 +392,7 @@ void rows_of_known_size(synapse_table& t, std::size_t n_source, int threads, Cou
 #pragma omp for schedule(dynamic, 256)
     for (std::int64_t s = 0; s < static_cast<std::int64_t>(n_source); ++s) {
       const auto i = static_cast<std::size_t>(s);
-      gen(i, pt.lo, pt.hi, out, sc);
+      gen(i, pt.lo, pt.hi, sc);
       std::copy(out.begin(), out.end(), t.target.begin() + static_cast<std::ptrdiff_t>(t.row[i]));
     }
   }
@@ -509,11 +503,9 @@ row_rule row_rule_of(const projection_spec& spec, std::uint32_t index, std::size
 // all_to_all, fixed_probability, fixed_outdegree: the rows' parts drawn by row_rule.
 void connect_by_row(synapse_table& t, const row_rule& r, std::size_t n_source, int threads,
                     part& pt) {
-  auto gen = [&](std::size_t s, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out,
-                 row_scratch& sc) {
-    std::uint64_t before = 0;
-    const std::uint64_t n = r.part(s, lo, hi, out, sc.picked, before);
-    return std::pair{n, before};
+  auto gen = [&](std::size_t s, std::uint32_t lo, std::uint32_t hi, row_scratch& sc) {
+    const std::uint64_t n = r.length(s);
+    return std::pair{n, r.part(s, n, lo, hi, sc.out, sc.picked)};
   };
   if (r.rule == connect_rule::fixed_probability)
     return rows_by_source(t, n_source, threads, gen, pt);
@@ -528,10 +520,9 @@ void connect_one_to_one(synapse_table& t, const projection_spec& spec, std::size
                            n_target));
   rows_of_known_size(
       t, n_source, threads, [](std::size_t) { return std::size_t{1}; },
-      [](std::size_t s, std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out,
-         row_scratch&) {
-        out.clear();
-        if (s >= lo && s < hi) out.push_back(static_cast<std::uint32_t>(s));
+      [](std::size_t s, std::uint32_t lo, std::uint32_t hi, row_scratch& sc) {
+        sc.out.clear();
+        if (s >= lo && s < hi) sc.out.push_back(static_cast<std::uint32_t>(s));
         return std::pair{std::uint64_t{1}, std::uint64_t{s < lo}};
       },
       pt);
@@ -795,8 +786,8 @@ synapse_table build_procedural(const projection_spec& spec, std::uint32_t index,
 void draw_row_of(const synapse_table& t, std::size_t s, std::uint32_t lo, std::uint32_t hi,
                  drawn_row& out) {
   const procedural_rows& r = *t.procedural;
-  std::uint64_t k0 = 0;
-  r.rows.part(s, lo, hi, out.target, out.picked, k0);
+  // the row's length is the table's: drawn once, when it was built
+  const std::uint64_t k0 = r.rows.part(s, t.row[s + 1] - t.row[s], lo, hi, out.target, out.picked);
   const auto n = static_cast<std::uint64_t>(out.target.size());
   const std::uint64_t id = key(r.rows.index, s);
   out.first = t.row[s] + k0;
