@@ -42,6 +42,7 @@ class philox {
   explicit philox(std::uint64_t seed) {
     key_ = {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
   }
+  std::uint64_t seed() const { return key_.v[0] | (static_cast<std::uint64_t>(key_.v[1]) << 32); }
 
   // Four uniforms in (0, 1).
   std::array<double, 4> uniforms(rng_stream stream, std::uint64_t id, std::uint64_t counter) const {

@@ -7,6 +7,8 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/simd.hpp"
+#include "network/read_noise.hpp"
 
 namespace ionsim::network {
 
@@ -210,6 +212,23 @@ void program_memristive(synapse_table& t, const memristive_params& m, std::uint3
   }
   crossbar_ir_drop(g, t, m.r_wire);  // the lines' IR drop (none without r_wire)
   for (std::size_t q = 0; q < t.size(); ++q) t.weight[q] = static_cast<float>(scale * g[q]);
+}
+
+void read_normals(const philox& rng, std::uint32_t projection, std::uint64_t q0, std::int64_t n,
+                  std::size_t count, double* z) {
+  const auto counter = static_cast<std::uint64_t>(n);
+  switch (best_simd_isa()) {
+    case simd_isa::avx512:
+      return detail::read_normals_avx512bw(rng.seed(), projection, q0, counter, count, z);
+    case simd_isa::avx2:
+      return detail::read_normals_avx2(rng.seed(), projection, q0, counter, count, z);
+    case simd_isa::sse2:
+      break;
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::uint64_t q = q0 + k;
+    z[k] = rng.normals(rng_stream::synapse_read, synapse_key(projection, q / 4), counter)[q % 4];
+  }
 }
 
 }  // namespace ionsim::network

@@ -96,13 +96,4 @@ struct memristive_reads {
   }
 };
 
-// One read of synapse q of a projection at step n: its weight w times (1 + sd z), z standard
-// normal keyed by (the run's seed, projection, synapse, step).
-inline double noisy_read(const philox& rng, std::uint32_t projection, std::uint64_t q,
-                         std::int64_t n, double w, double sd) {
-  const double z = rng.normal_pair(rng_stream::synapse_read, synapse_key(projection, q),
-                                   static_cast<std::uint64_t>(n))[0];
-  return w * (1.0 + sd * z);
-}
-
 }  // namespace ionsim::network

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "io/csv.hpp"
 #include "network/memristive.hpp"
+#include "network/read_noise.hpp"
 #include "network/resources.hpp"
 
 namespace ionsim::network {
@@ -305,11 +306,19 @@ void network::build_projections(const network_spec& spec) {
     const target_range mine{
         static_cast<std::uint32_t>(std::clamp<std::uint64_t>(own_lo_, t0, t1) - t0),
         static_cast<std::uint32_t>(std::clamp<std::uint64_t>(own_hi_, t0, t1) - t0)};
-    pr.table = build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
-                              tp.model->size(), dt, rng_, threads_,
-                              comm_->distributed() ? &mine : nullptr);
-    if (js.memristor)
-      program_memristors(pr.table, js, spec.source, static_cast<std::uint32_t>(j), rng_);
+    if (js.built) {
+      if (comm_->distributed() || js.built->sources() != pops_[pr.source].model->size())
+        throw input_error(
+            fmt::format("{}: a table built before is used only in one process, with its {} sources",
+                        js.where, js.built->sources()));
+      pr.table = *js.built;
+    } else {
+      pr.table = build_synapses(js, static_cast<std::uint32_t>(j), pops_[pr.source].model->size(),
+                                tp.model->size(), dt, rng_, threads_,
+                                comm_->distributed() ? &mine : nullptr);
+      if (js.memristor)
+        program_memristors(pr.table, js, spec.source, static_cast<std::uint32_t>(j), rng_);
+    }
     // The epoch and the ring are the whole projection's: over the ranks' parts (a part without
     // synapses says nothing, unless the whole projection has none).
     std::uint64_t lo = pr.table.min_delay(), hi = pr.table.max_delay();
@@ -765,12 +774,17 @@ void network::deliver_drawn(std::size_t t, std::size_t j, std::size_t s, std::in
   const std::size_t size = tp.model->size();
   double* ring = tp.ring[pr.receptor].data();
   const double sd = tb.read_noise;
+  auto& z = scratch_[t].z;
+  if (sd > 0) {
+    z.resize(row.target.size());
+    read_normals(rng_, static_cast<std::uint32_t>(j), row.first, n, z.size(), z.data());
+  }
   for (std::size_t k = 0; k < row.target.size(); ++k) {
     const std::uint64_t q = row.first + k;  // in the whole table
     const float w = tb.programmed ? tb.programmed->weight(row.weight[k], q) : row.weight[k];
     const std::int64_t d = row.delay.empty() ? tb.uniform_delay : row.delay[k];
     double& x = ring[static_cast<std::size_t>((n + d) % ring_) * size + row.target[k]];
-    x += sd > 0 ? noisy_read(rng_, static_cast<std::uint32_t>(j), q, n, w, sd) : w;
+    x += sd > 0 ? w * (1.0 + sd * z[k]) : w;
   }
 }
 
@@ -889,11 +903,17 @@ void network::deliver_block(std::size_t t) {
       double* ring = tp.ring[pr.receptor].data();
       if (tb.read_noise > 0) {  // memristive reads: each one with its own noise
         const double sd = tb.read_noise;
-        const auto jj = static_cast<std::uint32_t>(j);
-        for (; q < q1 && tg[q] < hi; ++q) {
+        const std::uint64_t qe =
+            hi >= size ? q1
+                       : static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, hi) - tg);
+        auto& z = scratch_[t].z;
+        z.resize(qe - q);
+        read_normals(rng_, static_cast<std::uint32_t>(j), tb.global_index(s, q), n, z.size(),
+                     z.data());
+        for (std::size_t k = 0; q < qe; ++q, ++k) {
           const std::int64_t d = tb.delay.empty() ? tb.uniform_delay : tb.delay[q];
           ring[static_cast<std::size_t>((n + d) % ring_) * size + tg[q]] +=
-              noisy_read(rng_, jj, tb.global_index(s, q), n, tb.weight[q], sd);
+              tb.weight[q] * (1.0 + sd * z[k]);
         }
       } else if (tb.delay.empty()) {
         double* x = ring + static_cast<std::size_t>((n + tb.uniform_delay) % ring_) * size;

@@ -269,7 +269,8 @@ class network {
     std::vector<std::uint32_t> local;
     std::vector<double*> rec;
     std::vector<std::uint32_t> arriving;
-    drawn_row row;  // a procedural projection's row
+    drawn_row row;          // a procedural projection's row
+    std::vector<double> z;  // the read noise of a row's memristive reads
   };
   std::vector<scratch> scratch_;  // per thread, kept across epochs (no allocation per step)
   std::vector<std::vector<double>> probe_values_;  // per probe: rows x columns of the epoch

@@ -6,11 +6,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace ionsim::network {
+
+struct synapse_table;
 
 // The integrators of memristive neuron populations (`integrator` in their params;
 // docs/neuron/adaptive.md), and the one that runs for `integrator` ("" where not given) and
@@ -122,6 +125,10 @@ struct projection_spec {
   // have been stored, each time the source spikes (fixed_probability, fixed_outdegree,
   // all_to_all; static weights).
   bool procedural = false;
+  // The table this description builds, built before (a driver that runs the same network many
+  // times, such as the NIR hardware mapping's samples on one chip): used as it is, programming
+  // included, instead of being built again. One process only.
+  std::shared_ptr<const synapse_table> built;
 };
 
 enum class stimulus_kind { poisson, dc, pulse, spike_train };

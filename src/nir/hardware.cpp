@@ -360,27 +360,11 @@ hardware_activity& hardware_activity::operator+=(const hardware_activity& o) {
 
 run_result hardware_mapping::run(const double* input, std::uint64_t sample,
                                  hardware_activity* activity) const {
-  // The input's spikes at the start of their graph step, on the hardware's time.
-  std::vector<std::pair<double, std::uint32_t>> spikes;
-  const double step_time = dilation_ * o_.dt;  // [s] of hardware per graph step
-  for (std::size_t t = 0; t < steps_; ++t)
-    for (std::size_t j = 0; j < n_in_; ++j) {
-      const double x = input[t * n_in_ + j];
-      if (x == 0) continue;
-      if (std::fabs(x - height_) > 1e-9 * height_)
-        throw input_error(fmt::format(
-            "{}: input step {}, column {}: {:g} is not a spike (0 or {:g}); the 1M1T1R mapping "
-            "drives its crossbar rows with spikes",
-            g_.source, t, j, x, height_));
-      spikes.emplace_back(static_cast<double>(t) * step_time, static_cast<std::uint32_t>(j));
-    }
-  auto models = network::builtin_models();
-  models.add({"nir_input", "the mapped graph's Input: a spike_source of its spikes",
-              [&spikes](std::size_t size, const toml::table*, const std::string&) {
-                return network::make_spike_source(size, spikes);
-              },
-              false});
-  const double steps_per = step_time / h_.dt;  // hardware steps per graph step
+  return run_on(input, sample, activity, nullptr);
+}
+
+network::network_spec hardware_mapping::network_of(std::uint64_t sample,
+                                                   const tables* built) const {
   network::network_spec spec;
   spec.source = g_.source + " (1M1T1R mapping)";
   spec.run.dt = h_.dt;
@@ -404,6 +388,8 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample,
     p.params_source = spec.source;
     spec.populations.push_back(p);
   }
+  // The crossbars built before, in the order the projections are added
+  const auto built_table = [&]() { return built ? (*built).at(spec.projections.size()) : nullptr; };
   for (const auto& pr : projections_) {
     const auto& hn = nodes_[pr.target];
     for (const double sign : {1.0, -1.0}) {
@@ -413,13 +399,16 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample,
       j.target = "node " + hn.name;
       j.receptor = "in";
       j.rule = network::connect_rule::from_file;
-      j.list_source = pr.src;
-      j.list_target = pr.tgt;
-      j.list_weight.resize(pr.weight.size());
-      const double g_per_volt = hn.c_f / (h_.crossbar.v_read * h_.crossbar.t_read);
-      for (std::size_t q = 0; q < pr.weight.size(); ++q) {
-        const double volts = pr.weight[q] * hn.volts_per_weight;
-        j.list_weight[q] = h_.crossbar.g_min + std::max(sign * volts, 0.0) * g_per_volt;
+      j.built = built_table();
+      if (!j.built) {
+        j.list_source = pr.src;
+        j.list_target = pr.tgt;
+        j.list_weight.resize(pr.weight.size());
+        const double g_per_volt = hn.c_f / (h_.crossbar.v_read * h_.crossbar.t_read);
+        for (std::size_t q = 0; q < pr.weight.size(); ++q) {
+          const double volts = pr.weight[q] * hn.volts_per_weight;
+          j.list_weight[q] = h_.crossbar.g_min + std::max(sign * volts, 0.0) * g_per_volt;
+        }
       }
       j.delay = network::value_dist::constant(h_.dt);
       j.memristor = crossbar(hn.c_f, sign);
@@ -437,6 +426,7 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample,
       j.source = j.target = "node " + hn.name;
       j.receptor = "in";
       j.rule = network::connect_rule::one_to_one;
+      j.built = built_table();
       const double g_per_volt = hn.c_f / (h_.crossbar.v_read * h_.crossbar.t_read * hn.reset_pulse);
       j.weight =
           network::value_dist::constant(h_.crossbar.g_min + (sign < 0 ? hn.gain * g_per_volt : 0));
@@ -446,6 +436,47 @@ run_result hardware_mapping::run(const double* input, std::uint64_t sample,
       j.where = fmt::format("{}: crossbar of '{}'", g_.source, j.name);
       spec.projections.push_back(std::move(j));
     }
+  return spec;
+}
+
+hardware_mapping::tables hardware_mapping::program_crossbars() const {
+  auto models = network::builtin_models();
+  models.add({"nir_input", "the mapped graph's Input: no spikes",
+              [](std::size_t size, const toml::table*, const std::string&) {
+                return network::make_spike_source(size, {});
+              },
+              false});
+  const network::network net(network_of(0, nullptr), models);
+  tables out;
+  for (std::size_t j = 0; j < net.projections(); ++j)
+    out.push_back(std::make_shared<const network::synapse_table>(net.projection(j)));
+  return out;
+}
+
+run_result hardware_mapping::run_on(const double* input, std::uint64_t sample,
+                                    hardware_activity* activity, const tables* built) const {
+  // The input's spikes at the start of their graph step, on the hardware's time.
+  std::vector<std::pair<double, std::uint32_t>> spikes;
+  const double step_time = dilation_ * o_.dt;  // [s] of hardware per graph step
+  for (std::size_t t = 0; t < steps_; ++t)
+    for (std::size_t j = 0; j < n_in_; ++j) {
+      const double x = input[t * n_in_ + j];
+      if (x == 0) continue;
+      if (std::fabs(x - height_) > 1e-9 * height_)
+        throw input_error(fmt::format(
+            "{}: input step {}, column {}: {:g} is not a spike (0 or {:g}); the 1M1T1R mapping "
+            "drives its crossbar rows with spikes",
+            g_.source, t, j, x, height_));
+      spikes.emplace_back(static_cast<double>(t) * step_time, static_cast<std::uint32_t>(j));
+    }
+  auto models = network::builtin_models();
+  models.add({"nir_input", "the mapped graph's Input: a spike_source of its spikes",
+              [&spikes](std::size_t size, const toml::table*, const std::string&) {
+                return network::make_spike_source(size, spikes);
+              },
+              false});
+  const double steps_per = step_time / h_.dt;  // hardware steps per graph step
+  const network::network_spec spec = network_of(sample, built);
   network::network net(spec, models);
   for (std::size_t k = 0; k < nodes_.size(); ++k)
     net.model(k + 1).set_per_neuron("v_rest", nodes_[k].v_rest, spec.source);
@@ -534,6 +565,7 @@ std::vector<run_result> hardware_mapping::run_many(const std::vector<double>& in
                     g_.source, inputs.size(), samples, steps_, n_in_));
   std::vector<run_result> out(samples);
   if (activity) activity->assign(samples, {});
+  const tables chip = program_crossbars();  // the same chip for every sample
   std::exception_ptr error;
   std::atomic<bool> stop{false};
   std::atomic<std::size_t> done{0};
@@ -543,7 +575,8 @@ std::vector<run_result> hardware_mapping::run_many(const std::vector<double>& in
     if (stop) continue;
     try {
       const auto u = static_cast<std::size_t>(s);
-      out[u] = run(inputs.data() + u * steps_ * n_in_, u, activity ? &(*activity)[u] : nullptr);
+      out[u] = run_on(inputs.data() + u * steps_ * n_in_, u, activity ? &(*activity)[u] : nullptr,
+                      &chip);
       ++done;
       // The callback runs on the first thread only (it may need the caller's locks).
       if (progress && omp_get_thread_num() == 0 && !progress(done)) stop = true;

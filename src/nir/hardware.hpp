@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,7 @@ namespace ionsim::network {
 class network;
 struct network_spec;
 struct memory_sink;
+struct synapse_table;
 }  // namespace ionsim::network
 
 namespace ionsim::nir {
@@ -145,7 +147,15 @@ class hardware_mapping {
   double v_on_ = 0, v_top_ = 0;
   std::vector<std::vector<double>> offset_;  // per node and neuron: u at rest (v_leak, bias)
 
+  using tables = std::vector<std::shared_ptr<const network::synapse_table>>;
   void set_scales();
+  // The mapped network of sample `sample` (its Input a population of model "nir_input"); its
+  // crossbars take `built`'s tables (one per projection, in order) when given.
+  network::network_spec network_of(std::uint64_t sample, const tables* built) const;
+  // The crossbars as every sample's network programs them (one chip): built once for run_many.
+  tables program_crossbars() const;
+  run_result run_on(const double* input, std::uint64_t sample, hardware_activity* activity,
+                    const tables* built) const;
   hardware_activity count_activity(const network::network& net, const network::network_spec& spec,
                                    const network::memory_sink& sink) const;
   // pulse: the read pulse in units of the crossbar's t_read

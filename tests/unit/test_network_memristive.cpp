@@ -16,6 +16,7 @@
 #include "network/config.hpp"
 #include "network/memristive.hpp"
 #include "network/network.hpp"
+#include "network/read_noise.hpp"
 #include "neuron/characterize.hpp"
 #include "neuron/dm1t1r.hpp"
 #include "test_support.hpp"
@@ -319,6 +320,45 @@ interval = "10us"
   const double mean = sum / n, sd = std::sqrt(sq / n - mean * mean);
   EXPECT_NEAR(mean, 1.0, 0.01);  // 4 standard errors of 0.1 / sqrt(2000)
   EXPECT_NEAR(sd, 0.1, 0.01);
+}
+
+// The read noise of a run of synapses drawn at once (vectorized where the CPU allows): synapse
+// q's normal is philox::normals' (q mod 4)th at id q / 4, to rounding (xsimd's log, cos and sin
+// against the C library's), and bit for bit the same however the run is cut.
+TEST(NetworkMemristive, ReadNormalsAreEachSynapsesOwnWhateverTheRun) {
+  const philox rng(0x1234abcd9876ULL);
+  const std::uint64_t q0 = 4093;  // runs crossing vector-width boundaries
+  const std::int64_t n = 77;
+  std::vector<double> whole(1001);
+  read_normals(rng, 5, q0, n, whole.size(), whole.data());
+  double sum = 0, sq = 0;
+  for (std::size_t k = 0; k < whole.size(); ++k) {
+    const std::uint64_t q = q0 + k;
+    const double ref = rng.normals(rng_stream::synapse_read, synapse_key(5, q / 4),
+                                   static_cast<std::uint64_t>(n))[q % 4];
+    ASSERT_NEAR(whole[k], ref, 1e-13 * std::max(1.0, std::fabs(ref))) << k;
+    sum += whole[k];
+    sq += whole[k] * whole[k];
+  }
+  EXPECT_NEAR(sum / 1001, 0.0, 4 / std::sqrt(1001.0));
+  EXPECT_NEAR(sq / 1001, 1.0, 4 * std::sqrt(2 / 1001.0));
+  // Cut into pieces of 1, 3, 7, 13 and the rest: the same numbers
+  std::vector<double> pieces(whole.size());
+  std::size_t at = 0;
+  for (const std::size_t len : {1, 3, 7, 13, 977}) {
+    read_normals(rng, 5, q0 + at, n, len, pieces.data() + at);
+    at += len;
+  }
+  ASSERT_EQ(at, whole.size());
+  EXPECT_EQ(pieces, whole);
+  // Another projection, step or seed: other numbers
+  std::vector<double> other(8);
+  read_normals(rng, 6, q0, n, 8, other.data());
+  EXPECT_NE(other[0], whole[0]);
+  read_normals(rng, 5, q0, n + 1, 8, other.data());
+  EXPECT_NE(other[0], whole[0]);
+  read_normals(philox(7), 5, q0, n, 8, other.data());
+  EXPECT_NE(other[0], whole[0]);
 }
 
 // The hybrid integrator (vectorized steps of 100 us, neurons that spike or switch again in
