@@ -28,13 +28,24 @@ task_commands::task_commands(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   run_->add_option("--out", out_, "output directory")->required();
+  run_->add_option("--test-limit", test_limit_,
+                   "classification: at most this many test images, in place of the file's "
+                   "test_limit (0: all)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v.find_first_not_of("0123456789") == std::string::npos && !v.empty()
+                       ? std::string()
+                       : "--test-limit: " + v + " is not a whole number >= 0";
+          },
+          "N >= 0"));
   run_->add_flag("--no-plot", no_plot_, "do not draw task.png and report.html");
 }
 
 bool task_commands::parsed() const { return task_->parsed(); }
 
 int task_commands::run() {
-  const task::task_config c = task::read_task_config(file_);  // all input checked first
+  task::task_config c = task::read_task_config(file_);  // all input checked first
+  if (test_limit_ >= 0) c.test_limit = static_cast<std::size_t>(test_limit_);
   progress bar("task " + c.task, 1.0);
   const task::task_result r =
       task::run_task(c, [&](double f, const std::string& note) { bar.update(f, note); });

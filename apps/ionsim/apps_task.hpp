@@ -16,6 +16,7 @@ class task_commands {
   CLI::App* task_ = nullptr;
   CLI::App* run_ = nullptr;
   std::string file_, out_;
+  long test_limit_ = -1;  // -1: the file's
   bool no_plot_ = false;
 };
 
