@@ -554,10 +554,10 @@ hardware_activity hardware_mapping::count_activity(const network::network& net,
   return a;
 }
 
-std::vector<run_result> hardware_mapping::run_many(const std::vector<double>& inputs,
-                                                   std::size_t samples,
-                                                   const std::function<bool(std::size_t)>& progress,
-                                                   std::vector<hardware_activity>* activity) const {
+std::vector<run_result> hardware_mapping::run_many(
+    const std::vector<double>& inputs, std::size_t samples,
+    const std::function<bool(std::size_t)>& progress, std::vector<hardware_activity>* activity,
+    const std::function<void(std::size_t, const run_result&)>& each) const {
   if (inputs.size() != samples * steps_ * n_in_)
     throw input_error(
         fmt::format("{}: {} input values where {} samples x {} steps x {} inputs "
@@ -577,6 +577,10 @@ std::vector<run_result> hardware_mapping::run_many(const std::vector<double>& in
       const auto u = static_cast<std::size_t>(s);
       out[u] = run_on(inputs.data() + u * steps_ * n_in_, u, activity ? &(*activity)[u] : nullptr,
                       &chip);
+      if (each) {
+#pragma omp critical(ionsim_nir_hardware_each)
+        each(u, out[u]);
+      }
       ++done;
       // The callback runs on the first thread only (it may need the caller's locks).
       if (progress && omp_get_thread_num() == 0 && !progress(done)) stop = true;

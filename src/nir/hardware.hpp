@@ -120,10 +120,13 @@ class hardware_mapping {
   // Many samples (samples x steps x inputs) side by side, sample s keyed by s.
   // progress(samples done), called on the first thread after each of its samples, stops the
   // run by returning false (then run_error).
-  // activity, when given, receives each sample's counts.
-  std::vector<run_result> run_many(const std::vector<double>& inputs, std::size_t samples,
-                                   const std::function<bool(std::size_t)>& progress = {},
-                                   std::vector<hardware_activity>* activity = nullptr) const;
+  // activity, when given, receives each sample's counts. each(s, result), when given, is
+  // called as each sample s finishes, one call at a time, on the thread that ran it.
+  std::vector<run_result> run_many(
+      const std::vector<double>& inputs, std::size_t samples,
+      const std::function<bool(std::size_t)>& progress = {},
+      std::vector<hardware_activity>* activity = nullptr,
+      const std::function<void(std::size_t, const run_result&)>& each = {}) const;
   // The mapping as JSON (dilation, per node its scales, per crossbar its conductances).
   std::string describe() const;
 

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <numeric>
@@ -282,13 +283,15 @@ double* sweep_field(nir::hardware_options& h, const std::string& name) {
 }
 
 // The class of each sample: the output neuron with the most spikes, the first on a tie.
+int spike_class(const nir::run_result& r) {
+  std::vector<double> count(r.output_size, 0.0);
+  for (std::size_t k = 0; k < r.output.size(); ++k) count[k % r.output_size] += r.output[k];
+  return static_cast<int>(std::max_element(count.begin(), count.end()) - count.begin());
+}
+
 std::vector<int> spike_classes(const std::vector<nir::run_result>& runs) {
   std::vector<int> out;
-  for (const auto& r : runs) {
-    std::vector<double> count(r.output_size, 0.0);
-    for (std::size_t k = 0; k < r.output.size(); ++k) count[k % r.output_size] += r.output[k];
-    out.push_back(static_cast<int>(std::max_element(count.begin(), count.end()) - count.begin()));
-  }
+  for (const auto& r : runs) out.push_back(spike_class(r));
   return out;
 }
 
@@ -348,15 +351,32 @@ task_result run_snn(const task_config& c,
       const std::size_t n_cal = std::min(s.calibrate, train.rows());
       m.calibrate(spike_encode(train, 0, n_cal, s.steps, s.max_rate), n_cal);
     }
+    // The running accuracy and agreement with the ideal graph, shown with the progress
+    std::atomic<std::size_t> finished{0}, right{0}, same{0};
+    const auto report = [&] {
+      const std::size_t done = finished;
+      const auto n = static_cast<double>(std::max<std::size_t>(done, 1));
+      if (progress)
+        progress(0.1 + 0.9 * static_cast<double>(done) / static_cast<double>(n_test),
+                 fmt::format("{} of {} images on hardware: accuracy {:.3f}, as the ideal graph "
+                             "{:.3f}",
+                             done, n_test, static_cast<double>(right) / n,
+                             static_cast<double>(same) / n));
+    };
     auto runs = m.run_many(
         x, n_test,
-        [&](std::size_t done) {
-          if (progress)
-            progress(0.1 + 0.9 * static_cast<double>(done) / static_cast<double>(n_test),
-                     fmt::format("{} of {} images on hardware", done, n_test));
+        [&](std::size_t) {
+          report();
           return true;
         },
-        activity);
+        activity,
+        [&](std::size_t k, const nir::run_result& r) {
+          const int p = spike_class(r);
+          right += p == labels[k];
+          same += p == ideal[k];
+          ++finished;
+        });
+    report();  // all of them (the callback runs on the first thread only)
     if (mapping) *mapping = m.describe();
     auto classes = spike_classes(runs);
     if (activity) hardware_runs = std::move(runs);  // the main run's, for NeuroBench's counts

@@ -254,6 +254,9 @@ TEST(NirHardware, FashionExampleAtThePinnedSetting) {
   const auto run = test::run_cli("task run " + example + " --test-limit 12 --no-plot --out " +
                                  test::quote((out / "run").string()));
   ASSERT_EQ(run.status, 0) << run.err;
+  // the progress shows the running accuracy
+  EXPECT_TRUE(test::contains(run.err + run.out, "12 of 12 images on hardware: accuracy"))
+      << run.err;
   std::ifstream in(out / "run" / "results.json");
   const auto r = nlohmann::json::parse(in);
   std::printf("accuracy %.3f (ideal %.3f), agreement %.3f, energy %.3g J\n",
