@@ -115,6 +115,19 @@ def noisy(ws, sigma):
     return [w + sigma * w.detach().abs().max() * torch.randn_like(w) for w in ws]
 
 
+def shifted(x, side, k):
+    """Each image of x (rows of side * side pixels) moved by its own uniform (dx, dy) in
+    [-k, k]^2, the pixels moved in from outside zero."""
+    b = x.shape[0]
+    img = torch.nn.functional.pad(x.reshape(b, side, side), (k, k, k, k))
+    d = torch.randint(0, 2 * k + 1, (b, 2))
+    out = torch.empty(b, side, side, dtype=x.dtype)
+    for j in range(b):
+        dy, dx = int(d[j, 0]), int(d[j, 1])
+        out[j] = img[j, dy : dy + side, dx : dx + side]
+    return out.reshape(b, side * side)
+
+
 def accuracy(ws, x, ys, a, theta, steps, max_rate):
     right = 0
     with torch.no_grad():
@@ -137,6 +150,12 @@ def main():
     ap.add_argument("--batch", type=int)
     ap.add_argument("--lr", type=float, help="Adam's learning rate")
     ap.add_argument("--lr-decay", type=float, default=1.0, help="learning-rate factor per epoch")
+    ap.add_argument("--lr-schedule", choices=["exponential", "cosine"], default="exponential",
+                    help="exponential: times --lr-decay per epoch; cosine: from --lr to 0 over "
+                         "the run, per batch")
+    ap.add_argument("--shift", type=int, default=0,
+                    help="augmentation: each training image shifted by up to N pixels in x and "
+                         "y (uniform, zero fill), drawn per image per epoch")
     ap.add_argument("--init", type=float, help="standard deviation of the initial weights")
     ap.add_argument("--loss-scale", type=float, help="spike count to logit factor")
     ap.add_argument("--weight-noise", type=float, default=0.0,
@@ -163,19 +182,28 @@ def main():
     ws = [torch.nn.Parameter(torch.randn(sizes[k + 1], sizes[k]) * args.init)
           for k in range(len(sizes) - 1)]
     opt = torch.optim.Adam(ws, lr=args.lr)
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, args.lr_decay)
+    batches = (n_train + args.batch - 1) // args.batch
+    if args.lr_schedule == "cosine":
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs * batches)
+    else:
+        sched = torch.optim.lr_scheduler.ExponentialLR(opt, args.lr_decay)
+    side = int(round(n_in ** 0.5))
     t0 = time.time()
     for epoch in range(args.epochs):
         perm = torch.randperm(n_train)
         for i in range(0, n_train, args.batch):
             idx = perm[i : i + args.batch]
-            count = run(noisy(ws, args.weight_noise), encode(xs[idx], args.steps, args.max_rate),
+            xb = shifted(xs[idx], side, args.shift) if args.shift > 0 else xs[idx]
+            count = run(noisy(ws, args.weight_noise), encode(xb, args.steps, args.max_rate),
                         a, theta)
             loss = torch.nn.functional.cross_entropy(count * args.loss_scale, ys[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
-        sched.step()
+            if args.lr_schedule == "cosine":
+                sched.step()
+        if args.lr_schedule != "cosine":
+            sched.step()
         if args.dataset != "digits" or epoch % 10 == 9 or epoch == args.epochs - 1:
             acc = accuracy(ws, xt, yt, a, theta, args.steps, args.max_rate)
             print(f"epoch {epoch + 1}: loss {loss.item():.3f}, test accuracy {acc:.4f} "
