@@ -544,6 +544,14 @@ void network::checkpoint(archive& a) {
   a.scope("");
 }
 
+void network::set_drive(std::size_t p, std::span<const double> values) {
+  auto& pop = pops_.at(p);
+  if (values.size() != pop.model->size())
+    throw input_error(fmt::format("population '{}': {} drive values for {} neurons",
+                                  spec_.populations[p].name, values.size(), pop.model->size()));
+  pop.drive.assign(values.begin(), values.end());
+}
+
 void network::set_learning(bool on) {
   for (auto& pr : projs_)
     if (pr.plastic) pr.plastic->freeze(!on);

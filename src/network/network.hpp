@@ -152,6 +152,11 @@ class network {
                       const std::function<void(std::int64_t)>& on_epoch = {});
   std::int64_t steps_done() const { return done_; }
 
+  // Sets the constant drive of population p's neurons (its drive unit, added to the input of
+  // every step; one value per neuron), in place of what its dc stimuli set: a driver presenting
+  // one sample after the other (a reservoir's input) sets it between run_more calls.
+  void set_drive(std::size_t p, std::span<const double> values);
+
   // Learning on or off: plastic projections freeze (they only transmit) and models stop
   // their own adaptation (an adaptive threshold), so that a trained network can be tested.
   void set_learning(bool on);

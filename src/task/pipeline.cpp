@@ -152,6 +152,11 @@ task_result run_temporal(const task_config& c,
       esn_settings e = c.esn;
       e.seed = seed;
       f = esn_states(u01, e);
+    } else if (c.reservoir == "neurons") {
+      neuron_reservoir_settings nr = c.neurons;
+      nr.seed = seed;
+      f = neuron_reservoir_states(u01, nr);
+      size = nr.size;
     }
     Eigen::VectorXd pred;
     values.push_back(readout_nrmse(split_rows(f, s, c.washout, train_end), &pred));
@@ -197,6 +202,19 @@ task_result run_temporal(const task_config& c,
                {"v_min_V", c.device.v_min},
                {"v_max_V", c.device.v_max},
                {"pulse_s", c.device.pulse}});
+  if (c.reservoir == "neurons")
+    hw.update({{"model", "dm1t1r"},
+               {"preset", c.neurons.preset},
+               {"size", c.neurons.size},
+               {"connectivity", c.neurons.connectivity},
+               {"weight_V", c.neurons.weight},
+               {"v_rest_V", c.neurons.v_rest},
+               {"v_min_V", c.neurons.v_min},
+               {"v_max_V", c.neurons.v_max},
+               {"sample_s", c.neurons.sample},
+               {"tau_in_s", c.neurons.tau_in},
+               {"dt_s", c.neurons.dt},
+               {"integrator", "hybrid"}});
   if (c.reservoir == "esn")
     hw.update({{"size", c.esn.size},
                {"spectral_radius", c.esn.spectral_radius},
@@ -532,12 +550,44 @@ task_config parse_task_config(const std::string& text, const std::string& source
     const toml::table* t = &rd.table(*n, "[reservoir]");
     rd.keys(*t,
             {"kind", "preset", "noise", "devices", "mask_steps", "v_min", "v_max", "pulse", "size",
-             "spectral_radius", "input_scaling", "leak"},
+             "spectral_radius", "input_scaling", "leak", "neuron_preset", "connectivity", "weight",
+             "v_rest", "tau_in", "hardware_dt"},
             "[reservoir]");
     if (const auto* k = t->get("kind"))
-      c.reservoir = rd.choice(*k, "kind", {"device", "esn", "none"});
+      c.reservoir = rd.choice(*k, "kind", {"device", "esn", "neurons", "none"});
     if (!c.temporal() && c.reservoir != "none")
       rd.fail(*n, "classification tasks read the pixels directly: reservoir kind 'none'");
+    for (const char* key :
+         {"neuron_preset", "connectivity", "weight", "v_rest", "tau_in", "hardware_dt"})
+      if (const auto* k = t->get(key); k && c.reservoir != "neurons")
+        rd.fail(*k, fmt::format("{} is a key of the neuron reservoir (kind = \"neurons\")", key));
+    if (c.reservoir == "neurons") {
+      auto& nr = c.neurons;
+      for (const char* key : {"preset", "noise", "devices", "mask_steps"})
+        if (const auto* k = t->get(key))
+          rd.fail(*k, fmt::format("{} is a key of the device reservoir; the neuron reservoir "
+                                  "takes neuron_preset (its switching noise is on)",
+                                  key));
+      if (const auto* k = t->get("neuron_preset")) nr.preset = rd.text(*k, "neuron_preset");
+      if (const auto* k = t->get("size"))
+        nr.size = static_cast<std::size_t>(rd.integer(*k, "size", 1));
+      if (const auto* k = t->get("connectivity")) {
+        nr.connectivity = rd.quantity(*k, "connectivity", "");
+        if (!(nr.connectivity >= 0 && nr.connectivity <= 1))
+          rd.fail(*k, "connectivity must be in [0, 1]");
+      }
+      if (const auto* k = t->get("weight")) nr.weight = rd.quantity(*k, "weight", "V");
+      if (const auto* k = t->get("v_rest")) nr.v_rest = rd.quantity(*k, "v_rest", "V");
+      if (const auto* k = t->get("v_min")) nr.v_min = rd.quantity(*k, "v_min", "V");
+      if (const auto* k = t->get("v_max")) nr.v_max = rd.quantity(*k, "v_max", "V");
+      if (const auto* k = t->get("pulse")) nr.sample = rd.positive(*k, "pulse", "s");
+      if (const auto* k = t->get("tau_in")) nr.tau_in = rd.positive(*k, "tau_in", "s");
+      if (const auto* k = t->get("hardware_dt")) nr.dt = rd.positive(*k, "hardware_dt", "s");
+      if (nr.v_max < nr.v_min) rd.fail(*n, "v_max must be at least v_min");
+      if (nr.weight < 0) rd.fail(*n, "weight must not be negative");
+      if (nr.sample < nr.dt)
+        rd.fail(*n, "pulse (the time per sample) must be at least hardware_dt");
+    }
     if (const auto* k = t->get("preset")) {
       try {
         c.device.device = load_preset(rd.text(*k, "preset"));

@@ -22,9 +22,10 @@ struct task_config {
   std::size_t washout = 100;  // samples dropped before the readout sees the features
   int horizon = 1;            // mackey_glass: samples ahead
   double train_fraction = 0.5;
-  std::string reservoir = "device";  // device | esn | none
+  std::string reservoir = "device";  // device | esn | neurons | none
   device_reservoir_settings device;
   esn_settings esn;
+  neuron_reservoir_settings neurons;
   std::vector<std::uint64_t> seeds = {1};
   // classification
   std::string readout = "softmax";              // softmax | ridge

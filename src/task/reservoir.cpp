@@ -7,6 +7,9 @@
 
 #include "core/error.hpp"
 #include "core/random.hpp"
+#include "network/model.hpp"
+#include "network/network.hpp"
+#include "network/spec.hpp"
 
 namespace ionsim::task {
 
@@ -79,6 +82,67 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
         features(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(i) * s.mask_steps + m) =
             std::log10(std::max(conductance[i], 1e-30));
     }
+  }
+  return features;
+}
+
+Eigen::MatrixXd neuron_reservoir_states(const std::vector<double>& u,
+                                        const neuron_reservoir_settings& s) {
+  if (s.size == 0 || !(s.connectivity >= 0 && s.connectivity <= 1) || !(s.weight >= 0) ||
+      !(s.sample >= s.dt && s.dt > 0) || !(s.v_max >= s.v_min) || !(s.tau_in > 0))
+    throw input_error(
+        "neuron reservoir: size > 0, connectivity in [0, 1], weight >= 0, sample >= dt > 0, "
+        "tau_in > 0 and v_max >= v_min are needed");
+  network::network_spec spec;
+  spec.source = "neuron reservoir";
+  spec.run.dt = s.dt;
+  spec.run.duration = 0;  // run sample by sample
+  spec.run.seed = s.seed;
+  network::population_spec pop;
+  pop.name = "reservoir";
+  pop.model = "dm1t1r";
+  pop.size = s.size;
+  pop.params = toml::table{
+      {"preset", s.preset}, {"tau_in", s.tau_in}, {"v_rest", s.v_rest}, {"integrator", "hybrid"}};
+  pop.params_source = spec.source;
+  spec.populations.push_back(pop);
+  if (s.connectivity > 0 && s.weight > 0) {
+    network::projection_spec j;
+    j.name = "recurrent";
+    j.source = j.target = "reservoir";
+    j.receptor = "in";
+    j.rule = network::connect_rule::fixed_probability;
+    j.p = s.connectivity;
+    j.autapses = false;
+    j.weight = {network::value_dist::kind::normal, 0.0, s.weight};
+    j.delay = network::value_dist::constant(s.dt);
+    j.where = "neuron reservoir: recurrent projection";
+    spec.projections.push_back(std::move(j));
+  }
+  const auto models = network::builtin_models();
+  network::network net(spec, models);
+  const philox rng(s.seed);
+  std::vector<double> mask(s.size), drive(s.size);
+  for (std::size_t i = 0; i < s.size; ++i)
+    mask[i] = 0.2 + 0.8 * rng.uniforms(rng_stream::task_weights, i, std::uint64_t{1} << 43)[0];
+  const auto steps = static_cast<std::int64_t>(std::llround(s.sample / s.dt));
+  const auto n = static_cast<Eigen::Index>(s.size);
+  Eigen::MatrixXd features = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(u.size()), 2 * n);
+  auto& model = net.model(0);
+  network::memory_sink sink;
+  for (std::size_t t = 0; t < u.size(); ++t) {
+    if (!(u[t] >= 0 && u[t] <= 1))
+      throw input_error(
+          fmt::format("neuron reservoir: input {:g} at sample {} is outside [0, 1]", u[t], t));
+    for (std::size_t i = 0; i < s.size; ++i)
+      drive[i] = s.v_min + (s.v_max - s.v_min) * u[t] * mask[i];
+    net.set_drive(0, drive);
+    sink.all.clear();
+    net.run_more(steps, sink);
+    const auto row = static_cast<Eigen::Index>(t);
+    for (const auto& sp : sink.all) features(row, static_cast<Eigen::Index>(sp.id)) += 1;
+    const auto v_in = model.variable(0);
+    for (Eigen::Index i = 0; i < n; ++i) features(row, n + i) = v_in[static_cast<std::size_t>(i)];
   }
   return features;
 }

@@ -1,10 +1,12 @@
 #pragma once
 // Reservoirs that turn an input series into features for a linear readout: a tanh echo-state
-// network (the software reference of the same size), and a physical reservoir of diffusive
+// network (the software reference of the same size), a physical reservoir of diffusive
 // memristors driven through input masks (time-multiplexed virtual nodes, as in Zhong et al.,
-// Nat. Commun. 12, 408 (2021)), on any registered device model.
+// Nat. Commun. 12, 408 (2021)), on any registered device model, and a recurrent network of
+// 1M1T1R neurons (the network engine's dm1t1r population).
 #include <Eigen/Core>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "device/registry.hpp"
@@ -37,5 +39,28 @@ struct device_reservoir_settings {
 // log10 of its conductance at the end of the pulse. Rows: time; columns: devices * mask_steps.
 Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
                                         const device_reservoir_settings& s);
+
+struct neuron_reservoir_settings {
+  std::string preset = "zhao2025-calibrated";  // the neurons' preset (dm1t1r)
+  std::size_t size = 100;                      // neurons
+  double connectivity = 0.1;  // probability of each recurrent connection (no autapses)
+  double weight = 0.05;       // [V] standard deviation of the recurrent weights (mean 0): a
+                              //   spike's jump of its target's integrator
+  double v_rest = 0.3;        // [V] the integrators' rest
+  double v_min = 0.3;         // [V] gate drive for input 0
+  double v_max = 0.8;         // [V] gate drive for input 1 (times the mask)
+  double sample = 20e-3;      // [s] time per input sample
+  double tau_in = 5e-3;       // [s] the integrators' time constant
+  double dt = 100e-6;         // [s] the network's step (hybrid integrator)
+  std::uint64_t seed = 1;
+};
+// Input u(t) in [0, 1]. During sample t neuron i's gate is driven at v_min + (v_max - v_min) u(t)
+// mask[i] (mask uniform in [0.2, 1]) above its integrator, which the recurrent spikes move; the
+// neurons' switching noise is on. Features of sample t, per neuron: its spikes in the sample and
+// its integrator's voltage at the sample's end (the gate node's voltage, nearly always at rest
+// and far out when a spike is caught, would only mislead a standardised linear readout). Rows:
+// time; columns: 2 * size.
+Eigen::MatrixXd neuron_reservoir_states(const std::vector<double>& u,
+                                        const neuron_reservoir_settings& s);
 
 }  // namespace ionsim::task

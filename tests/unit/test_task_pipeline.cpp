@@ -1,6 +1,7 @@
 // Task runs (src/task/pipeline.hpp, `ionsim task run`): task files are checked with file:line
 // messages; the Hénon map through an echo-state network meets its known accuracy; a device
-// reservoir runs on any preset and reports its baselines; the digits task from the command
+// reservoir runs on any preset and reports its baselines, and so does a recurrent network of
+// 1M1T1R neurons; the digits task from the command
 // line writes results.json with the linear baseline's accuracy.
 #include <gtest/gtest.h>
 
@@ -52,6 +53,37 @@ TEST(TaskConfig, ProblemsNameTheFileAndLine) {
   EXPECT_TRUE(contains(err(snn + "hardware = \"ideal\"\ncalibrate = 4\n"), "need hardware"));
   EXPECT_TRUE(contains(err("task = \"henon\"\n[snn]\ngraph = \"g.nir\"\n"), "classifies images"));
   EXPECT_EQ(parse_task_config(snn, "dir/t.toml").snn.graph, "dir/g.nir");  // beside the file
+}
+
+// The recurrent reservoir of 1M1T1R neurons: its keys are checked, and on the Hénon map its
+// features (spikes and integrator voltages per sample) predict better than the input alone
+// (0.44 against 0.96 on 2000 samples; below 0.6 asserted on 1000, where it measured 0.47).
+TEST(TaskRun, HenonThroughARecurrentNetworkOfIonicNeurons) {
+  auto err = [](const std::string& text) {
+    return test::input_error_of([&] { parse_task_config(text, "t.toml"); });
+  };
+  const std::string head = "task = \"henon\"\n[reservoir]\n";
+  EXPECT_TRUE(contains(err(head + "kind = \"neurons\"\ndevices = 4\n"),
+                       "t.toml:4: devices is a key of the device reservoir"));
+  EXPECT_TRUE(contains(err(head + "kind = \"device\"\nconnectivity = 0.2\n"),
+                       "t.toml:4: connectivity is a key of the neuron reservoir"));
+  EXPECT_TRUE(contains(err(head + "kind = \"neurons\"\nconnectivity = 1.5\n"), "t.toml:4"));
+  EXPECT_TRUE(
+      contains(err(head + "kind = \"neurons\"\npulse = \"10us\"\n"), "at least hardware_dt"));
+  const task_config c =
+      parse_task_config(head + "kind = \"neurons\"\nsize = 40\nweight = \"40mV\"\n", "t.toml");
+  EXPECT_EQ(c.neurons.size, 40u);
+  EXPECT_DOUBLE_EQ(c.neurons.weight, 0.04);
+  task_config run = parse_task_config(head + "kind = \"neurons\"\n", "t.toml");
+  run.samples = 1000;
+  const auto r = run_task(run).results;
+  std::printf("neuron reservoir %.3f, input alone %.3f\n", r["value"].get<double>(),
+              r["baselines"]["ridge_on_input"].get<double>());
+  EXPECT_LT(r["value"].get<double>(), 0.6);
+  EXPECT_GT(r["baselines"]["ridge_on_input"].get<double>(), 0.9);
+  EXPECT_EQ(r["hardware"]["reservoir"], "neurons");
+  EXPECT_EQ(r["hardware"]["model"], "dm1t1r");
+  EXPECT_EQ(r["hardware"]["size"], 100);
 }
 
 TEST(TaskRun, HenonThroughAnEchoStateNetwork) {
