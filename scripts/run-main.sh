@@ -36,6 +36,7 @@ run "$bin" plot raster "$out/network-dm1t1r"
 run "$bin" plot raster "$out/network-cuba" --t1 1
 run "$bin" task run examples/tasks/digits.toml --out "$out/task-digits"
 run "$bin" task run examples/tasks/henon_reservoir.toml --out "$out/task-henon-reservoir"
+run "$bin" task run examples/tasks/henon_neurons.toml --out "$out/task-henon-neurons"
 run "$bin" task run examples/tasks/digits_snn_hw.toml --out "$out/task-digits-snn-hw"
 run "$bin" run examples/networks/stdp_song.toml --out "$out/network-stdp-song" --no-progress
 run "$bin" plot weights "$out/network-stdp-song"

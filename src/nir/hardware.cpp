@@ -557,7 +557,8 @@ hardware_activity hardware_mapping::count_activity(const network::network& net,
 std::vector<run_result> hardware_mapping::run_many(
     const std::vector<double>& inputs, std::size_t samples,
     const std::function<bool(std::size_t)>& progress, std::vector<hardware_activity>* activity,
-    const std::function<void(std::size_t, const run_result&)>& each) const {
+    const std::function<void(std::size_t, const run_result&)>& each,
+    std::uint64_t first_sample) const {
   if (inputs.size() != samples * steps_ * n_in_)
     throw input_error(
         fmt::format("{}: {} input values where {} samples x {} steps x {} inputs "
@@ -575,8 +576,8 @@ std::vector<run_result> hardware_mapping::run_many(
     if (stop) continue;
     try {
       const auto u = static_cast<std::size_t>(s);
-      out[u] = run_on(inputs.data() + u * steps_ * n_in_, u, activity ? &(*activity)[u] : nullptr,
-                      &chip);
+      out[u] = run_on(inputs.data() + u * steps_ * n_in_, first_sample + u,
+                      activity ? &(*activity)[u] : nullptr, &chip);
       if (each) {
 #pragma omp critical(ionsim_nir_hardware_each)
         each(u, out[u]);

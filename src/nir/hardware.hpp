@@ -117,7 +117,8 @@ class hardware_mapping {
   // values (spikes x height), in the layout of run_graph. `sample` keys the noise.
   run_result run(const double* input, std::uint64_t sample = 0,
                  hardware_activity* activity = nullptr) const;
-  // Many samples (samples x steps x inputs) side by side, sample s keyed by s.
+  // Many samples (samples x steps x inputs) side by side, sample s keyed by first_sample + s
+  // (a caller running a long set in batches keys each image by its place in the set).
   // progress(samples done), called on the first thread after each of its samples, stops the
   // run by returning false (then run_error).
   // activity, when given, receives each sample's counts. each(s, result), when given, is
@@ -126,7 +127,8 @@ class hardware_mapping {
       const std::vector<double>& inputs, std::size_t samples,
       const std::function<bool(std::size_t)>& progress = {},
       std::vector<hardware_activity>* activity = nullptr,
-      const std::function<void(std::size_t, const run_result&)>& each = {}) const;
+      const std::function<void(std::size_t, const run_result&)>& each = {},
+      std::uint64_t first_sample = 0) const;
   // The mapping as JSON (dilation, per node its scales, per crossbar its conductances).
   std::string describe() const;
 

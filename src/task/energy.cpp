@@ -107,54 +107,62 @@ nlohmann::json hardware_energy(const std::vector<nir::hardware_activity>& sample
   return out;
 }
 
-nlohmann::json neurobench_counts(const nir::graph& g_in, const std::vector<double>& inputs,
+nlohmann::json neurobench_counts(const nir::graph& g, const std::vector<double>& inputs,
                                  const std::vector<nir::run_result>& runs) {
-  const nir::graph g = nir::flatten(g_in);
-  const std::size_t samples = runs.size();
-  if (samples == 0) return nullptr;
-  const std::size_t steps = runs[0].steps, n_in = nir::input_size(g);
-  std::map<std::string, const nir::node*> by_name;
-  for (const auto& nd : g.nodes) by_name[nd.name] = &nd;
-  // spikes per source neuron, summed over the runs
-  std::map<std::string, std::vector<double>> spikes;
-  std::vector<double>& in = spikes["\x01input"];
-  in.assign(n_in, 0.0);
-  for (std::size_t k = 0; k < inputs.size(); ++k) in[k % n_in] += inputs[k] != 0;
-  double fired = 0, slots = 0;
+  neurobench_tally t(g);
+  t.add(inputs, runs);
+  return t.counts();
+}
+
+neurobench_tally::neurobench_tally(const nir::graph& g) : g_(nir::flatten(g)) {
+  spikes_["\x01input"].assign(nir::input_size(g_), 0.0);
+}
+
+void neurobench_tally::add(const std::vector<double>& inputs,
+                           const std::vector<nir::run_result>& runs) {
+  std::vector<double>& in = spikes_["\x01input"];
+  for (std::size_t k = 0; k < inputs.size(); ++k) in[k % in.size()] += inputs[k] != 0;
   for (const auto& r : runs)
     for (const auto& nd : r.nodes) {
       if (!nd.spiking) continue;
-      auto& v = spikes[nd.name];
+      auto& v = spikes_[nd.name];
       v.resize(nd.size, 0.0);
       for (std::size_t k = 0; k < nd.spikes.size(); ++k) {
         v[k % nd.size] += nd.spikes[k];  // counts (hardware: possibly more than one per step)
-        fired += nd.spikes[k] != 0;
+        fired_ += nd.spikes[k] != 0;
       }
-      slots += static_cast<double>(nd.size * steps);
+      slots_ += static_cast<double>(nd.size * r.steps);
     }
+  samples_ += runs.size();
+}
+
+nlohmann::json neurobench_tally::counts() const {
+  if (samples_ == 0) return nullptr;
+  std::map<std::string, const nir::node*> by_name;
+  for (const auto& nd : g_.nodes) by_name[nd.name] = &nd;
   double ops = 0, zeros = 0, weights = 0, params = 0;
-  for (const auto& nd : g.nodes)
+  for (const auto& nd : g_.nodes)
     for (const auto& [k, a] : nd.params)
       if (k != "shape") params += static_cast<double>(a.size());
-  for (const auto& [from, to] : g.edges) {
+  for (const auto& [from, to] : g_.edges) {
     const nir::node& w = *by_name.at(to);
     if ((w.type != "Linear" && w.type != "Affine") || !w.params.count("weight")) continue;
     const auto& a = w.params.at("weight");
     if (a.shape.size() != 2) continue;
     const nir::node& src = *by_name.at(from);
-    const auto it = spikes.find(src.type == "Input" ? "\x01input" : src.name);
+    const auto it = spikes_.find(src.type == "Input" ? "\x01input" : src.name);
     const std::size_t rows = a.shape[0], cols = a.shape[1];
     for (std::size_t i = 0; i < cols; ++i) {
       double fan = 0;
       for (std::size_t j = 0; j < rows; ++j) fan += a.data[j * cols + i] != 0;
       zeros += static_cast<double>(rows) - fan;
       weights += static_cast<double>(rows);
-      if (it != spikes.end() && i < it->second.size()) ops += it->second[i] * fan;
+      if (it != spikes_.end() && i < it->second.size()) ops += it->second[i] * fan;
     }
   }
-  const double n = static_cast<double>(samples);
+  const double n = static_cast<double>(samples_);
   return {{"synaptic_operations", ops / n},
-          {"activation_sparsity", slots > 0 ? 1 - fired / slots : 0.0},
+          {"activation_sparsity", slots_ > 0 ? 1 - fired_ / slots_ : 0.0},
           {"connection_sparsity", weights > 0 ? zeros / weights : 0.0},
           {"footprint_bytes", params * 4}};
 }

@@ -4,6 +4,7 @@
 // crossbar's read energy from the programmed conductances (nir::hardware_activity), and the
 // drivers, integrators and static power as documented per-operation figures and assumptions;
 // the anchors' published figures beside them. Also NeuroBench's counts for the ideal graph.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -44,5 +45,20 @@ nlohmann::json hardware_energy(const std::vector<nir::hardware_activity>& sample
 // connection_sparsity (zero weights / weights), footprint_bytes (parameters x 4, float32).
 nlohmann::json neurobench_counts(const nir::graph& g, const std::vector<double>& inputs,
                                  const std::vector<nir::run_result>& runs);
+
+// The same counts gathered over batches of runs, so that a long set need not be kept whole.
+class neurobench_tally {
+ public:
+  explicit neurobench_tally(const nir::graph& g);
+  // inputs: the runs' inputs (runs x steps x inputs)
+  void add(const std::vector<double>& inputs, const std::vector<nir::run_result>& runs);
+  nlohmann::json counts() const;  // null before any run
+
+ private:
+  nir::graph g_;                                       // flattened
+  std::map<std::string, std::vector<double>> spikes_;  // per source neuron, summed
+  double fired_ = 0, slots_ = 0;
+  std::size_t samples_ = 0;
+};
 
 }  // namespace ionsim::task

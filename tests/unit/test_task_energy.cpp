@@ -89,6 +89,20 @@ TEST(TaskEnergy, NeuroBenchCountsByHand) {
   EXPECT_DOUBLE_EQ(c["connection_sparsity"].get<double>(), 0.25);
   // parameters: weight 4, tau 2, r 2, v_leak 2, v_threshold 2 (shapes not counted): 12 x 4 B
   EXPECT_DOUBLE_EQ(c["footprint_bytes"].get<double>(), 48);
+  // Gathered in two batches (the second run silent, its input spikes once): the counts of the
+  // two runs at once, averaged per run
+  nir::run_result quiet = r;
+  quiet.nodes[0].spikes = {0, 0, 0, 0};
+  const std::vector<double> x2 = {0, 1, 0, 0};
+  neurobench_tally tally(g);
+  EXPECT_TRUE(tally.counts().is_null());
+  tally.add(x, {r});
+  tally.add(x2, {quiet});
+  std::vector<double> both = x;
+  both.insert(both.end(), x2.begin(), x2.end());
+  EXPECT_EQ(tally.counts(), neurobench_counts(g, both, {r, quiet}));
+  EXPECT_DOUBLE_EQ(tally.counts()["synaptic_operations"].get<double>(), 3);  // (5 + 1) / 2
+  EXPECT_DOUBLE_EQ(tally.counts()["activation_sparsity"].get<double>(), 0.875);
 }
 
 TEST(TaskEnergy, ModelErrorsNameTheKey) {
