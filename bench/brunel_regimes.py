@@ -3,8 +3,16 @@
 beside Brian2 in the same run: rate, ISI CV, LvR and synchrony chi per population, all computed
 by `ionsim analyze` from each simulator's spikes.
 
-Usage: /usr/bin/python3 bench/brunel_regimes.py BUILD_DIR [--duration 1] [--out DIR]
-Writes DIR/<regime>/{ionsim,brian2}/... and prints a Markdown table (docs/benchmarks.md).
+With --ionic the same networks also run with 1M1T1R neurons (`dm1t1r`, zhao2025-calibrated, noise
+on, hybrid integrator at the network's 0.1 ms) behind the input interface: the membrane is the
+neuron's input integrator (tau_in = tau_m = 20 ms, rest 0 V), every weight and the reset are
+scaled by V_on / theta (V_on = 0.73 V, the calibrated neuron's onset under constant drive, for
+theta = 20 mV), and each spike takes theta - V_r from its own integrator through a one-to-one
+projection (as the NIR hardware mapping's reset pair does); the refractory time is the device's
+own. --only-ionic skips the LIF and Brian2 runs.
+
+Usage: /usr/bin/python3 bench/brunel_regimes.py BUILD_DIR [--duration 1] [--out DIR] [--ionic]
+Writes DIR/<regime>/{ionsim,brian2,dm1t1r}/... and prints a Markdown table (docs/benchmarks.md).
 """
 import argparse
 import json
@@ -22,7 +30,10 @@ p = argparse.ArgumentParser()
 p.add_argument("build")
 p.add_argument("--duration", type=float, default=1.0)
 p.add_argument("--out", default="brunel-bench")
+p.add_argument("--ionic", action="store_true", help="also the networks of dm1t1r neurons")
+p.add_argument("--only-ionic", action="store_true", help="only the networks of dm1t1r neurons")
 args = p.parse_args()
+V_ON, THETA, V_R = 0.73, 20e-3, 10e-3  # [V] the ionic neuron's onset; the LIF's threshold, reset
 here = os.path.dirname(os.path.abspath(__file__))
 ionsim = os.path.join(args.build, "ionsim")
 template = open(os.path.join(here, "..", "examples", "networks", "brunel.toml")).read()
@@ -32,6 +43,25 @@ def ionsim_config(g, eta):
     t = template.replace('weight = "-0.6mV"', f'weight = "{-g * J_V * 1e3:g}mV"')
     t = t.replace('rate = "40Hz"', f'rate = "{eta * NU_THR:g}Hz"')
     return t.replace('duration = "1s"', f'duration = "{args.duration:g}s"')
+
+
+def ionic_config(g, eta):
+    """The regime's network with dm1t1r neurons behind the input interface (see the top)."""
+    k = V_ON / THETA
+    t = ionsim_config(g, eta).replace('model = "lif_delta"', 'model = "dm1t1r"')
+    t = t.replace('params = { tau_m = "20ms", v_th = "20mV", v_reset = "10mV", e_l = "0mV", '
+                  't_ref = "2ms" }',
+                  'params = { preset = "zhao2025-calibrated", tau_in = "20ms", v_rest = "0V", '
+                  'v_max = "2V", integrator = "hybrid" }')
+    t = t.replace('init = { v = { uniform = ["0mV", "20mV"] } }\n', "")
+    t = t.replace('receptor = "exc"', 'receptor = "in"').replace('receptor = "inh"', 'receptor = "in"')
+    t = t.replace(f'weight = "{J_V * 1e3:g}mV"', f'weight = "{J_V * 1e3 * k:.6g}mV"')
+    t = t.replace(f'weight = "{-g * J_V * 1e3:g}mV"', f'weight = "{-g * J_V * 1e3 * k:.6g}mV"')
+    for pop in ("exc", "inh"):
+        t += (f'\n[[projection]]\nname = "{pop} reset"\nsource = "{pop}"\ntarget = "{pop}"\n'
+              f'rule = "one_to_one"\nreceptor = "in"\nweight = "{-(THETA - V_R) * k * 1e3:.6g}mV"\n'
+              f'delay = "0.1ms"\n')
+    return t
 
 
 def brian2_run(g, eta, out_h5, seed=1):
@@ -79,24 +109,33 @@ def analyze(h5, out):
         return json.load(f)["populations"]
 
 
-rows = []
+def ionsim_run(text, d, label):
+    cfg = os.path.join(d, f"{label}.toml")
+    with open(cfg, "w") as f:
+        f.write(text)
+    t0 = time.time()
+    subprocess.run([ionsim, "run", cfg, "--out", os.path.join(d, label), "--no-progress"],
+                   check=True, stdout=subprocess.DEVNULL)
+    wall = time.time() - t0
+    return analyze(os.path.join(d, label, "spikes.h5"), os.path.join(d, f"{label}-stats")), wall
+
+
+rows = []  # (regime, g, eta, simulator, statistics, wall)
 for name, g, eta in REGIMES:
     d = os.path.join(args.out, name.replace(" ", "_"))
     os.makedirs(d, exist_ok=True)
-    cfg = os.path.join(d, "net.toml")
-    with open(cfg, "w") as f:
-        f.write(ionsim_config(g, eta))
-    t0 = time.time()
-    subprocess.run([ionsim, "run", cfg, "--out", os.path.join(d, "ionsim"), "--no-progress"],
-                   check=True, stdout=subprocess.DEVNULL)
-    ionsim_wall = time.time() - t0
-    b2 = os.path.join(d, "brian2")
-    os.makedirs(b2, exist_ok=True)
-    brian_wall = brian2_run(g, eta, os.path.join(b2, "spikes.h5"))
-    a = analyze(os.path.join(d, "ionsim", "spikes.h5"), os.path.join(d, "ionsim-stats"))
-    b = analyze(os.path.join(b2, "spikes.h5"), os.path.join(d, "brian2-stats"))
-    rows.append((name, g, eta, a, b, ionsim_wall, brian_wall))
-    print(f"{name}: done (ionsim {ionsim_wall:.1f} s, Brian2 {brian_wall:.1f} s)", flush=True)
+    if not args.only_ionic:
+        a, wall = ionsim_run(ionsim_config(g, eta), d, "ionsim")
+        rows.append((name, g, eta, "ionsim", a, wall))
+        b2 = os.path.join(d, "brian2")
+        os.makedirs(b2, exist_ok=True)
+        brian_wall = brian2_run(g, eta, os.path.join(b2, "spikes.h5"))
+        b = analyze(os.path.join(b2, "spikes.h5"), os.path.join(d, "brian2-stats"))
+        rows.append((name, g, eta, "Brian2", b, brian_wall))
+    if args.ionic or args.only_ionic:
+        a, wall = ionsim_run(ionic_config(g, eta), d, "dm1t1r")
+        rows.append((name, g, eta, "ionsim, dm1t1r", a, wall))
+    print(f"{name}: done", flush=True)
 
 
 def fmt(v):
@@ -105,8 +144,7 @@ def fmt(v):
 
 print("\n| regime | g | η | simulator | rate exc (Hz) | CV exc | LvR exc | χ exc | rate inh (Hz) | wall (s) |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for name, g, eta, a, b, wa, wb in rows:
-    for sim, s, w in (("ionsim", a, wa), ("Brian2", b, wb)):
-        e, i = s["exc"], s["inh"]
-        print(f"| {name} | {g:g} | {eta:g} | {sim} | {fmt(e['rate_hz'])} | {fmt(e['cv'])} | "
-              f"{fmt(e['lvr'])} | {fmt(e['chi'])} | {fmt(i['rate_hz'])} | {w:.1f} |")
+for name, g, eta, sim, s, w in rows:
+    e, i = s["exc"], s["inh"]
+    print(f"| {name} | {g:g} | {eta:g} | {sim} | {fmt(e['rate_hz'])} | {fmt(e['cv'])} | "
+          f"{fmt(e['lvr'])} | {fmt(e['chi'])} | {fmt(i['rate_hz'])} | {w:.1f} |")

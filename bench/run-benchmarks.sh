@@ -146,7 +146,8 @@ nir_rc=0
 echo
 echo "== network regimes: Brunel (2000), 12 500 neurons, 4 regimes, ionsim vs Brian2"
 brunel_rc=0
-"$py" "$here/brunel_regimes.py" "$build" --out "$build/bench/brunel" 2>/dev/null || brunel_rc=$?
+"$py" "$here/brunel_regimes.py" "$build" --ionic --out "$build/bench/brunel" 2>/dev/null ||
+  brunel_rc=$?
 
 # Procedural against stored connectivity (events per second, the same spikes) and the
 # 10^10-synapse network that fits only procedurally (a few minutes, most of it building).
