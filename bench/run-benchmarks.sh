@@ -142,12 +142,19 @@ nir_rc=0
 "$py" "$here/nir_vs_torch.py" "$build" --out "$build/bench/nir_vs_torch.jsonl" || nir_rc=$?
 
 # Brunel's network in its four regimes beside Brian2 (rate, CV, LvR, synchrony; about 25 min,
-# most of it Brian2's numpy target).
+# most of it Brian2's numpy target), and with 1M1T1R neurons (about 1 min more).
 echo
 echo "== network regimes: Brunel (2000), 12 500 neurons, 4 regimes, ionsim vs Brian2"
 brunel_rc=0
 "$py" "$here/brunel_regimes.py" "$build" --ionic --out "$build/bench/brunel" 2>/dev/null ||
   brunel_rc=$?
+
+# Unsupervised learning of digits with abstract weights and on each programmed device:
+# accuracy against programming pulses and energy (about 2 min).
+echo
+echo "== learning on device synapses: digits by STDP, 5 devices"
+devices_rc=0
+"$py" "$here/learning_devices.py" "$build" --out "$build/bench/learning_devices" || devices_rc=$?
 
 # Procedural against stored connectivity (events per second, the same spikes) and the
 # 10^10-synapse network that fits only procedurally (a few minutes, most of it building).
@@ -181,6 +188,7 @@ fi
 [ "$circuit_rc" -ne 0 ] && exit "$circuit_rc"
 [ "$scale_rc" -ne 0 ] && exit "$scale_rc"
 [ "$brunel_rc" -ne 0 ] && exit "$brunel_rc"
+[ "$devices_rc" -ne 0 ] && exit "$devices_rc"
 [ "$plasticity_rc" -ne 0 ] && exit "$plasticity_rc"
 [ "$nir_rc" -ne 0 ] && exit "$nir_rc"
 [ "$ionic_rc" -ne 0 ] && exit "$ionic_rc"
