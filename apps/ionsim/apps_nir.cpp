@@ -237,7 +237,7 @@ nir::run_result nir_commands::run_on_hardware(const nir::graph& g, const nir::ru
     if (a.shape.size() != 3 || a.shape[1] != rows || a.shape[2] != m.input_size())
       throw input_error(fmt::format("{}: --calibrate needs samples x {} steps x {} inputs",
                                     calibrate_, rows, m.input_size()));
-    m.calibrate(a.data, a.shape[0]);
+    m.calibrate(a.data, a.shape[0], [](const std::string& text) { std::cerr << text << "\n"; });
   }
   mapping = m.describe();
   std::cout << fmt::format("mapped onto 1M1T1R hardware: dilation {:g} ({:g} s per step)\n",

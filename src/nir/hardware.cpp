@@ -597,7 +597,8 @@ std::vector<run_result> hardware_mapping::run_many(
   return out;
 }
 
-void hardware_mapping::calibrate(const std::vector<double>& inputs, std::size_t samples) {
+void hardware_mapping::calibrate(const std::vector<double>& inputs, std::size_t samples,
+                                 const std::function<void(const std::string&)>& note) {
   if (inputs.size() != samples * steps_ * n_in_)
     throw input_error(
         fmt::format("{}: {} calibration values where {} samples x {} steps x {} "
@@ -632,7 +633,13 @@ void hardware_mapping::calibrate(const std::vector<double>& inputs, std::size_t 
     auto at = [&](double c) {
       hn.calibration = c;
       set_scales();
-      return count(k);
+      const double n = count(k);
+      if (note)
+        note(
+            fmt::format("calibrating node '{}' ({} of {}): input x{:.3g}, {:.0f} spikes against "
+                        "the graph's {:.0f}",
+                        hn.name, k + 1, nodes_.size(), c, n, want[k]));
+      return n;
     };
     double lo = 1, hi = 1, n = at(1);
     if (n < want[k]) {

@@ -111,7 +111,9 @@ class hardware_mapping {
   std::size_t devices() const;
   // Scales each node's gain (in the order of the graph) so that its spike count, summed over
   // `samples` inputs (samples x steps x inputs), matches the ideal graph's.
-  void calibrate(const std::vector<double>& inputs, std::size_t samples);
+  // note(text), when given, hears each step of the search (node, gain, spike counts).
+  void calibrate(const std::vector<double>& inputs, std::size_t samples,
+                 const std::function<void(const std::string&)>& note = {});
   // One sample (steps x inputs, values 0 or the spike height): the spikes of every spiking
   // node (in the order of nodes()) counted per graph step (steps x size) and the Output's
   // values (spikes x height), in the layout of run_graph. `sample` keys the noise.

@@ -378,7 +378,10 @@ task_result run_snn(const task_config& c,
     if (devices) *devices = m.devices();
     if (s.calibrate > 0) {
       const std::size_t n_cal = std::min(s.calibrate, train.rows());
-      m.calibrate(spike_encode(train, 0, n_cal, s.steps, s.max_rate), n_cal);
+      m.calibrate(spike_encode(train, 0, n_cal, s.steps, s.max_rate), n_cal,
+                  [&](const std::string& text) {
+                    if (progress) progress(0.1, text);
+                  });
     }
     // The running accuracy and agreement with the ideal graph, shown with the progress
     std::atomic<std::size_t> finished{0}, right{0}, same{0};

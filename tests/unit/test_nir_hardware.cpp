@@ -175,6 +175,19 @@ TEST(NirHardware, EverySampleRunsOnTheSameChip) {
   EXPECT_GT(across_chips.size(), 1u);  // the chips differ
 }
 
+// The calibration tells each step of its search: the node, the input's factor and both counts.
+TEST(NirHardware, CalibrationReportsEachStep) {
+  hardware_mapping m(two_lif(), millisecond(), {}, 20);
+  std::vector<double> x(80, 0.0);
+  for (std::size_t t = 0; t < 20; ++t) x[2 * t] = x[40 + 2 * t] = x[40 + 2 * t + 1] = 1;
+  std::vector<std::string> notes;
+  m.calibrate(x, 2, [&](const std::string& text) { notes.push_back(text); });
+  ASSERT_FALSE(notes.empty());
+  EXPECT_TRUE(test::contains(notes.front(), "calibrating node 'lif' (1 of 1): input x1, "))
+      << notes.front();
+  EXPECT_TRUE(test::contains(notes.back(), "spikes against the graph's")) << notes.back();
+}
+
 // run_many programs the crossbars once and runs every sample on them: each sample's spikes and
 // activity are those of run(), which builds and programs its network afresh.
 TEST(NirHardware, SamplesOnTheOnceProgrammedChipAreThoseRunAlone) {
