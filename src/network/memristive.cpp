@@ -34,6 +34,8 @@ std::span<const param_field<memristive_params>> memristive_fields() {
        "device-to-device standard deviation of the drift exponent"},
       {"drift_time", "s", &P::drift_time, 0, inf, false, "time from programming to the reads"},
       {"drift_t0", "s", &P::drift_t0, 0, inf, true, "reference time of the drift law"},
+      {"adc_bits", "1", &P::adc_bits, 0, 24, false,
+       "bits of the column's read-out of each read, over one device's full scale (0: analog)"},
       {"r_wire", "Ohm", &P::r_wire, 0, inf, false,
        "line resistance per cell (IR drop: each row read alone, ladder model)"},
       {"program_seed", "1", &P::program_seed, -1, 9007199254740992.0, false,
@@ -51,6 +53,9 @@ void memristive_check(const memristive_params& m, const std::string& source) {
   if (m.levels != std::floor(m.levels) || m.levels == 1)
     throw input_error(fmt::format("{}: levels = {:g} must be 0 (continuous) or an integer >= 2",
                                   source, m.levels));
+  if (m.adc_bits != std::floor(m.adc_bits))
+    throw input_error(
+        fmt::format("{}: adc_bits = {:g} must be a whole number (0: analog)", source, m.adc_bits));
   if (m.sign != 1 && m.sign != -1)
     throw input_error(fmt::format("{}: sign = {:g} must be 1 or -1", source, m.sign));
   if (m.stuck_off + m.stuck_on > 1)
@@ -187,6 +192,10 @@ void program_memristive(synapse_table& t, const memristive_params& m, std::uint3
   const double scale = m.sign * m.v_read * m.t_read / m.c_f;
   const memristive_reads reads{m, programming_rng(m, rng), scale, projection};
   t.read_noise = static_cast<float>(m.read_noise);
+  t.read_full = static_cast<float>(std::fabs(scale) * m.g_max);
+  t.read_step = m.adc_bits > 0
+                    ? static_cast<float>(std::fabs(scale) * m.g_max / (std::exp2(m.adc_bits) - 1))
+                    : 0.0f;
   t.memristive = true;
   if (t.procedural) {  // programmed as each row is drawn
     if (m.r_wire > 0)

@@ -20,6 +20,11 @@
 // column 0, each column (target) led to its integrator past the rows of higher index, every
 // cell's segment of a line r_wire (crossbar_ir_drop); a projection is one crossbar of its own. Each
 // read multiplies G by (1 + read_noise z), z standard normal keyed by (run seed, synapse, step).
+// With adc_bits = b > 0 the column's read-out is quantized: each read, noise included, is
+// rounded to the nearest of 2^b levels from 0 to one device's full-scale read (g_max), clipped
+// there (read_out).
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -49,6 +54,7 @@ struct memristive_params {
   double drift_t0 = 1;       // [s] reference time of the drift law
   double program_seed = -1;  // [1] key of the programmed state; < 0: the run's seed
   double r_wire = 0;         // [Ω] line resistance per cell (0: ideal lines)
+  double adc_bits = 0;       // [1] bits of the column's read-out of each read (0: analog)
 };
 
 std::span<const param_field<memristive_params>> memristive_fields();
@@ -68,6 +74,14 @@ double program_conductance(const memristive_params& m, double g, std::uint64_t i
 // g holds each synapse's conductance in the table's order and becomes the current per volt of
 // the drive that reaches its target's integrator.
 void crossbar_ir_drop(std::vector<double>& g, const synapse_table& t, double r_wire);
+
+// A read as the column's read-out gives it: v rounded to the nearest multiple of `step` (with
+// its sign), at most `full` in magnitude; v itself when step is 0 (analog).
+inline double read_out(double v, float step, float full) {
+  if (step <= 0) return v;
+  const double q = std::min(std::round(std::fabs(v) / step) * step, static_cast<double>(full));
+  return v < 0 ? -q : q;
+}
 
 // Converts a table whose weights are drawn conductances [S] into read weights [V].
 void program_memristive(synapse_table& t, const memristive_params& m, std::uint32_t projection,

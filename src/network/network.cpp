@@ -792,7 +792,7 @@ void network::deliver_drawn(std::size_t t, std::size_t j, std::size_t s, std::in
     const float w = tb.programmed ? tb.programmed->weight(row.weight[k], q) : row.weight[k];
     const std::int64_t d = row.delay.empty() ? tb.uniform_delay : row.delay[k];
     double& x = ring[static_cast<std::size_t>((n + d) % ring_) * size + row.target[k]];
-    x += sd > 0 ? w * (1.0 + sd * z[k]) : w;
+    x += read_out(sd > 0 ? w * (1.0 + sd * z[k]) : w, tb.read_step, tb.read_full);
   }
 }
 
@@ -863,6 +863,8 @@ void network::keep_whole_tables() {
     w.table.uniform_delay = t.uniform_delay;
     w.table.memristive = t.memristive;
     w.table.read_noise = t.read_noise;
+    w.table.read_step = t.read_step;
+    w.table.read_full = t.read_full;
     w.table.target = interleave_parts(w.rows, target);
     if (!delay.empty() || !t.delay.empty()) w.table.delay = interleave_parts(w.rows, delay);
     w.table.row.assign(stride, 0);
@@ -909,19 +911,20 @@ void network::deliver_block(std::size_t t) {
       const std::uint64_t q1 = tb.row[s + 1];
       if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
       double* ring = tp.ring[pr.receptor].data();
-      if (tb.read_noise > 0) {  // memristive reads: each one with its own noise
+      if (tb.read_noise > 0 || tb.read_step > 0) {  // memristive reads: noise, read-out
         const double sd = tb.read_noise;
         const std::uint64_t qe =
             hi >= size ? q1
                        : static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, hi) - tg);
         auto& z = scratch_[t].z;
-        z.resize(qe - q);
-        read_normals(rng_, static_cast<std::uint32_t>(j), tb.global_index(s, q), n, z.size(),
-                     z.data());
+        z.assign(qe - q, 0.0);
+        if (sd > 0)
+          read_normals(rng_, static_cast<std::uint32_t>(j), tb.global_index(s, q), n, z.size(),
+                       z.data());
         for (std::size_t k = 0; q < qe; ++q, ++k) {
           const std::int64_t d = tb.delay.empty() ? tb.uniform_delay : tb.delay[q];
           ring[static_cast<std::size_t>((n + d) % ring_) * size + tg[q]] +=
-              tb.weight[q] * (1.0 + sd * z[k]);
+              read_out(tb.weight[q] * (1.0 + sd * z[k]), tb.read_step, tb.read_full);
         }
       } else if (tb.delay.empty()) {
         double* x = ring + static_cast<std::size_t>((n + tb.uniform_delay) % ring_) * size;

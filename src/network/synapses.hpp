@@ -23,10 +23,11 @@ struct synapse_table {
   std::vector<std::uint64_t> row;  // n_source + 1 offsets
   std::vector<std::uint32_t> target;
   std::vector<float> weight;
-  std::vector<std::uint16_t> delay;  // per synapse [steps]; empty when uniform
-  std::uint32_t uniform_delay = 1;   // [steps] when `delay` is empty
-  bool memristive = false;           // weights are memristor reads (network/memristive.hpp)
-  float read_noise = 0;              // [1] relative std of each read (memristive)
+  std::vector<std::uint16_t> delay;    // per synapse [steps]; empty when uniform
+  std::uint32_t uniform_delay = 1;     // [steps] when `delay` is empty
+  bool memristive = false;             // weights are memristor reads (network/memristive.hpp)
+  float read_noise = 0;                // [1] relative std of each read (memristive)
+  float read_step = 0, read_full = 0;  // [weight] the read-out's quantizer (read_out; 0: none)
   // A part of the projection (the synapses onto a range of targets, built by one rank of a
   // distributed run): per source, the index its first synapse here has in the whole table,
   // which keys the synapse's random draws. Empty when the table is the whole projection.

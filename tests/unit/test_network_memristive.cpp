@@ -322,6 +322,69 @@ interval = "10us"
   EXPECT_NEAR(sd, 0.1, 0.01);
 }
 
+// The column's read-out (adc_bits): each read, its noise included, lands on one of 2^b levels of
+// one device's full-scale read, clipped there, with the sign of the column.
+TEST(NetworkMemristive, ReadOutQuantizesEachRead) {
+  EXPECT_DOUBLE_EQ(read_out(0.37, 0, 1), 0.37);  // analog
+  EXPECT_NEAR(read_out(0.4, 1.0f / 3, 1), 1.0 / 3, 1e-7);
+  EXPECT_NEAR(read_out(-0.9, 1.0f / 3, 1), -1.0, 1e-7);
+  EXPECT_NEAR(read_out(1.3, 1.0f / 3, 1), 1.0, 1e-7);  // clipped at full scale
+  EXPECT_TRUE(test::input_error_of([] {
+                memristive_params m;
+                m.adc_bits = 2.5;
+                memristive_check(m, "x");
+              }).find("adc_bits = 2.5 must be a whole number") != std::string::npos);
+  // In a network: 40 uS of 100 uS read 200 times with 10 % read noise through a 2-bit read-out:
+  // every arrival on the integrator is one of the levels 0, 1/3, 2/3, 1 of the full-scale read
+  std::string spikes = "time,neuron\n";
+  for (int k = 0; k < 200; ++k) spikes += std::to_string(1e-3 * (k + 1)) + ",0\n";
+  const auto dir = test::fresh_dir("memristive-adc");
+  test::write_text(dir / "in.csv", spikes);
+  test::write_text(dir / "net.toml", R"([run]
+dt = "10us"
+duration = "0.21s"
+[[population]]
+name = "in"
+model = "spike_source"
+size = 1
+params = { file = "in.csv" }
+[[population]]
+name = "n"
+model = "dm1t1r"
+size = 1
+params = { sigma1 = 0, sigma2 = 0, tau_in = "1us", v_max = "10V" }
+[[projection]]
+source = "in"
+target = "n"
+rule = "all_to_all"
+receptor = "in"
+weight = "40uS"
+delay = "10us"
+memristor = { read_noise = 0.1, adc_bits = 2, v_read = "0.2V", t_read = "1us", c_f = "100pF" }
+[[recorder]]
+type = "state"
+population = "n"
+variables = ["v_in"]
+neurons = [0]
+interval = "10us"
+)");
+  const auto models = builtin_models();
+  network net(read_network_config((dir / "net.toml").string(), models), models);
+  collect g;
+  net.run(g);
+  const double full = 100e-6 * 0.2 * 1e-6 / 100e-12, decay = std::exp(-10.0);
+  int n = 0, third = 0;
+  for (double v : g.values[0])
+    if (v > 0.1 * full * decay) {
+      const double level = 3 * v / (full * decay);
+      EXPECT_NEAR(level, std::round(level), 1e-6) << v;
+      third += std::round(level) == 1;
+      ++n;
+    }
+  EXPECT_GT(n, 190);
+  EXPECT_GT(third, n * 9 / 10);  // 0.4 +- 0.04 rounds to 1/3
+}
+
 // The read noise of a run of synapses drawn at once (vectorized where the CPU allows): synapse
 // q's normal is philox::normals' (q mod 4)th at id q / 4, to rounding (xsimd's log, cos and sin
 // against the C library's), and bit for bit the same however the run is cut.
