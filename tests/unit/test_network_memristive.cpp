@@ -263,53 +263,61 @@ TEST(NetworkMemristive, IrDropAgainstTheCircuitEngine) {
   }
 }
 
-TEST(NetworkMemristive, ReadNoiseHasTheGivenSpread) {
-  // One source, one target through a single synapse read 2000 times: the jumps of V_in (the
-  // arrivals on the target's receptor) scatter with the read noise.
+// One spike source reading one memristive synapse of `weight` every millisecond, `reads` times,
+// into a dm1t1r neuron whose integrator (tau_in = 1 us) forgets each arrival before the next:
+// its v_in sampled every 10 us, the arrivals of the step before decayed by exp(-10).
+std::vector<double> one_synapse_arrivals(const std::string& name, int reads,
+                                         const std::string& weight, const std::string& memristor) {
   std::string spikes = "time,neuron\n";
-  for (int k = 0; k < 2000; ++k) spikes += std::to_string(1e-3 * (k + 1)) + ",0\n";
-  const auto dir = test::fresh_dir("memristive-read");
+  for (int k = 0; k < reads; ++k) spikes += std::to_string(1e-3 * (k + 1)) + ",0\n";
+  const auto dir = test::fresh_dir(name);
   test::write_text(dir / "in.csv", spikes);
-  const std::string cfg = R"([run]
+  test::write_text(dir / "net.toml", fmt::format(R"([run]
 dt = "10us"
-duration = "2.01s"
+duration = "{}s"
 [[population]]
 name = "in"
 model = "spike_source"
 size = 1
-params = { file = "in.csv" }
+params = {{ file = "in.csv" }}
 [[population]]
 name = "n"
 model = "dm1t1r"
 size = 1
-params = { sigma1 = 0, sigma2 = 0, tau_in = "1us", v_max = "10V" }
+params = {{ sigma1 = 0, sigma2 = 0, tau_in = "1us", v_max = "10V" }}
 [[projection]]
 source = "in"
 target = "n"
 rule = "all_to_all"
 receptor = "in"
-weight = "50uS"
+weight = "{}"
 delay = "10us"
-memristor = { read_noise = 0.1, v_read = "0.2V", t_read = "1us", c_f = "100pF" }
+memristor = {{ {}, v_read = "0.2V", t_read = "1us", c_f = "100pF" }}
 [[recorder]]
 type = "state"
 population = "n"
 variables = ["v_in"]
 neurons = [0]
 interval = "10us"
-)";
-  test::write_text(dir / "net.toml", cfg);
+)",
+                                                 1e-3 * (reads + 10), weight, memristor));
   const auto models = builtin_models();
-  auto s = read_network_config((dir / "net.toml").string(), models);
-  network net(s, models);
+  network net(read_network_config((dir / "net.toml").string(), models), models);
   collect g;
   net.run(g);
+  return g.values[0];
+}
+
+TEST(NetworkMemristive, ReadNoiseHasTheGivenSpread) {
+  // One source, one target through a single synapse read 2000 times: the jumps of V_in (the
+  // arrivals on the target's receptor) scatter with the read noise.
+  const auto arrivals = one_synapse_arrivals("memristive-read", 2000, "50uS", "read_noise = 0.1");
   // v_in is sampled at the start of each step, after the arrivals of the step before decayed
   // by exp(-dt/tau_in) (tau_in = 1 us: the next sample is clean). Collect the non-zero ones.
   const double w = 50e-6 * 0.2 * 1e-6 / 100e-12, decay = std::exp(-10.0);
   double sum = 0, sq = 0;
   int n = 0;
-  for (double v : g.values[0])
+  for (double v : arrivals)
     if (v > 0.5 * w * decay) {
       const double r = v / (w * decay);
       sum += r;
@@ -336,45 +344,11 @@ TEST(NetworkMemristive, ReadOutQuantizesEachRead) {
               }).find("adc_bits = 2.5 must be a whole number") != std::string::npos);
   // In a network: 40 uS of 100 uS read 200 times with 10 % read noise through a 2-bit read-out:
   // every arrival on the integrator is one of the levels 0, 1/3, 2/3, 1 of the full-scale read
-  std::string spikes = "time,neuron\n";
-  for (int k = 0; k < 200; ++k) spikes += std::to_string(1e-3 * (k + 1)) + ",0\n";
-  const auto dir = test::fresh_dir("memristive-adc");
-  test::write_text(dir / "in.csv", spikes);
-  test::write_text(dir / "net.toml", R"([run]
-dt = "10us"
-duration = "0.21s"
-[[population]]
-name = "in"
-model = "spike_source"
-size = 1
-params = { file = "in.csv" }
-[[population]]
-name = "n"
-model = "dm1t1r"
-size = 1
-params = { sigma1 = 0, sigma2 = 0, tau_in = "1us", v_max = "10V" }
-[[projection]]
-source = "in"
-target = "n"
-rule = "all_to_all"
-receptor = "in"
-weight = "40uS"
-delay = "10us"
-memristor = { read_noise = 0.1, adc_bits = 2, v_read = "0.2V", t_read = "1us", c_f = "100pF" }
-[[recorder]]
-type = "state"
-population = "n"
-variables = ["v_in"]
-neurons = [0]
-interval = "10us"
-)");
-  const auto models = builtin_models();
-  network net(read_network_config((dir / "net.toml").string(), models), models);
-  collect g;
-  net.run(g);
+  const auto arrivals =
+      one_synapse_arrivals("memristive-adc", 200, "40uS", "read_noise = 0.1, adc_bits = 2");
   const double full = 100e-6 * 0.2 * 1e-6 / 100e-12, decay = std::exp(-10.0);
   int n = 0, third = 0;
-  for (double v : g.values[0])
+  for (double v : arrivals)
     if (v > 0.1 * full * decay) {
       const double level = 3 * v / (full * decay);
       EXPECT_NEAR(level, std::round(level), 1e-6) << v;
