@@ -1,19 +1,6 @@
 // Philox4x32-10 on xsimd batches, included by the vectorized kernels (inside their anonymous
 // namespace: each instruction set's copy has internal linkage). Needs <xsimd/xsimd.hpp> and
 // core/random.hpp.
-// a * c for lanes a < 2^32: the whole 64-bit product, one 32 x 32 -> 64-bit multiply per lane
-// (xsimd's 64-bit product is three on AVX-512 and emulated on AVX2).
-template <class A>
-xsimd::batch<std::uint64_t, A> mul_wide(const xsimd::batch<std::uint64_t, A>& a, std::uint32_t c) {
-  using U = xsimd::batch<std::uint64_t, A>;
-  if constexpr (std::is_same_v<A, xsimd::avx512bw>)
-    return U(_mm512_mul_epu32(a, _mm512_set1_epi64(static_cast<long long>(c))));
-  else if constexpr (std::is_same_v<A, xsimd::avx2>)
-    return U(_mm256_mul_epu32(a, _mm256_set1_epi64x(static_cast<long long>(c))));
-  else
-    return a * U(c);
-}
-
 // Philox4x32-10 (Random123) for W consecutive device ids at once, bit-identical to
 // ionsim::philox::uniforms(stream_id, id, counter).
 template <class A, std::size_t W = xsimd::batch<double, A>::size>
@@ -36,7 +23,7 @@ void philox_uniforms(std::uint64_t seed, rng_stream stream_id, std::uint64_t fir
       k0 += 0x9E3779B9u;
       k1 += 0xBB67AE85u;
     }
-    const U p0 = mul_wide<A>(c0, 0xD2511F53u), p1 = mul_wide<A>(c2, 0xCD9E8D57u);
+    const U p0 = c0 * U(0xD2511F53u), p1 = c2 * U(0xCD9E8D57u);
     const U n0 = (p1 >> 32) ^ c1 ^ U(k0);
     const U n2 = (p0 >> 32) ^ c3 ^ U(k1);
     c1 = p1 & mask;

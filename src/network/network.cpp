@@ -917,14 +917,16 @@ void network::deliver_block(std::size_t t) {
             hi >= size ? q1
                        : static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, hi) - tg);
         auto& z = scratch_[t].z;
-        z.assign(qe - q, 0.0);
-        if (sd > 0)
+        if (sd > 0) {
+          z.resize(qe - q);
           read_normals(rng_, static_cast<std::uint32_t>(j), tb.global_index(s, q), n, z.size(),
                        z.data());
+        }
         for (std::size_t k = 0; q < qe; ++q, ++k) {
           const std::int64_t d = tb.delay.empty() ? tb.uniform_delay : tb.delay[q];
+          const double w = tb.weight[q];
           ring[static_cast<std::size_t>((n + d) % ring_) * size + tg[q]] +=
-              read_out(tb.weight[q] * (1.0 + sd * z[k]), tb.read_step, tb.read_full);
+              read_out(sd > 0 ? w * (1.0 + sd * z[k]) : w, tb.read_step, tb.read_full);
         }
       } else if (tb.delay.empty()) {
         double* x = ring + static_cast<std::size_t>((n + tb.uniform_delay) % ring_) * size;
