@@ -91,17 +91,35 @@ class Spike(torch.autograd.Function):
         return g / (1 + 10 * v.abs()) ** 2
 
 
-def run(ws, x, a, theta):
-    """Forward Euler LIF layers with reset to zero, latency 0; x: (batch, steps, inputs).
-    Returns the output layer's spike counts."""
+class Layer:
+    """One weight layer: a matrix (outputs x inputs) or a 3 x 3 convolution (padding 1) of
+    `stride` over images of `side` x `side` pixels in `c_in` channels. Inputs and outputs are
+    flat, in C order (channel, row, column), as NIR lays them out."""
+
+    def __init__(self, weight, conv=None):
+        self.w, self.conv = weight, conv  # conv: (c_in, side, stride) or None
+
+    def __call__(self, w, s):
+        if self.conv is None:
+            return s @ w.T
+        c_in, side, stride = self.conv
+        y = torch.nn.functional.conv2d(s.reshape(-1, c_in, side, side), w, stride=stride,
+                                       padding=1)
+        return y.reshape(y.shape[0], -1)
+
+
+def run(layers, ws, x, a, theta):
+    """Forward Euler LIF layers with reset to zero, latency 0; x: (batch, steps, inputs);
+    ws: the layers' weights as used (noisy or not). Returns the output layer's spike counts."""
     b, steps, n_in = x.shape
-    vs = [torch.zeros(b, w.shape[0]) for w in ws]
-    count = torch.zeros(b, ws[-1].shape[0])
-    drive = (x.reshape(b * steps, n_in) @ ws[0].T).reshape(b, steps, -1)  # the input layer's
+    drive = layers[0](ws[0], x.reshape(b * steps, n_in)).reshape(b, steps, -1)  # the input's
+    vs = [None] * len(ws)
+    count = 0
     for t in range(steps):
         s = None
         for k, w in enumerate(ws):
-            vs[k] = vs[k] + a * ((drive[:, t] if k == 0 else s @ w.T) - vs[k])
+            i = drive[:, t] if k == 0 else layers[k](w, s)
+            vs[k] = a * i if vs[k] is None else vs[k] + a * (i - vs[k])
             s = Spike.apply(vs[k] - theta)
             vs[k] = vs[k] * (1 - s)
         count = count + s
@@ -128,11 +146,11 @@ def shifted(x, side, k):
     return out.reshape(b, side * side)
 
 
-def accuracy(ws, x, ys, a, theta, steps, max_rate):
+def accuracy(layers, ws, x, ys, a, theta, steps, max_rate):
     right = 0
     with torch.no_grad():
         for i in range(0, len(ys), 1000):
-            c = run(ws, encode(x[i : i + 1000], steps, max_rate), a, theta)
+            c = run(layers, ws, encode(x[i : i + 1000], steps, max_rate), a, theta)
             right += (c.argmax(1) == ys[i : i + 1000]).sum().item()
     return right / len(ys)
 
@@ -141,7 +159,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dataset", choices=DEFAULTS, default="digits")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--hidden", help="hidden layer sizes, comma-separated")
+    ap.add_argument("--conv", default="",
+                    help="convolutional layers first: their channels, comma-separated; each a "
+                         "3 x 3 convolution with padding 1, the first of stride 1, the others of "
+                         "stride 2, each followed by a LIF layer")
+    ap.add_argument("--hidden", help="hidden layer sizes, comma-separated (\"\": none)")
     ap.add_argument("--steps", type=int)
     ap.add_argument("--dt", type=float, default=1e-3, help="[s]")
     ap.add_argument("--tau", type=float, default=10e-3, help="[s] membrane time constant")
@@ -178,23 +200,33 @@ def main():
     xs, ys = torch.tensor(x_train), torch.tensor(y_train)
     xt, yt = torch.tensor(x_test), torch.tensor(y_test)
     a, theta = args.dt / args.tau, 1.0
-    sizes = [n_in] + [int(h) for h in args.hidden.split(",")] + [10]
-    ws = [torch.nn.Parameter(torch.randn(sizes[k + 1], sizes[k]) * args.init)
-          for k in range(len(sizes) - 1)]
+    side = int(round(n_in ** 0.5))
+    layers, c, n, width = [], 1, n_in, side  # what the next layer receives
+    for k, ch in enumerate(int(v) for v in args.conv.split(",") if v):
+        stride = 1 if k == 0 else 2
+        w = torch.randn(ch, c, 3, 3) * args.init * (9 * c / n_in) ** -0.5
+        layers.append(Layer(torch.nn.Parameter(w), (c, width, stride)))
+        width = (width - 1) // stride + 1
+        c, n = ch, ch * width * width
+    for h in [int(v) for v in args.hidden.split(",") if v] + [10]:
+        w = torch.randn(h, n) * args.init * (n / n_in) ** -0.5 if layers else \
+            torch.randn(h, n) * args.init
+        layers.append(Layer(torch.nn.Parameter(w)))
+        n = h
+    ws = [layer.w for layer in layers]
     opt = torch.optim.Adam(ws, lr=args.lr)
     batches = (n_train + args.batch - 1) // args.batch
     if args.lr_schedule == "cosine":
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs * batches)
     else:
         sched = torch.optim.lr_scheduler.ExponentialLR(opt, args.lr_decay)
-    side = int(round(n_in ** 0.5))
     t0 = time.time()
     for epoch in range(args.epochs):
         perm = torch.randperm(n_train)
         for i in range(0, n_train, args.batch):
             idx = perm[i : i + args.batch]
             xb = shifted(xs[idx], side, args.shift) if args.shift > 0 else xs[idx]
-            count = run(noisy(ws, args.weight_noise), encode(xb, args.steps, args.max_rate),
+            count = run(layers, noisy(ws, args.weight_noise), encode(xb, args.steps, args.max_rate),
                         a, theta)
             loss = torch.nn.functional.cross_entropy(count * args.loss_scale, ys[idx])
             opt.zero_grad()
@@ -205,18 +237,34 @@ def main():
         if args.lr_schedule != "cosine":
             sched.step()
         if args.dataset != "digits" or epoch % 10 == 9 or epoch == args.epochs - 1:
-            acc = accuracy(ws, xt, yt, a, theta, args.steps, args.max_rate)
+            acc = accuracy(layers, ws, xt, yt, a, theta, args.steps, args.max_rate)
             print(f"epoch {epoch + 1}: loss {loss.item():.3f}, test accuracy {acc:.4f} "
                   f"({time.time() - t0:.0f} s)", flush=True)
     nodes = {"input": {"type": "Input", "shape": np.array([n_in])}}
     edges = []
     prev = "input"
-    for k, w in enumerate(ws):
-        n = w.shape[0]
+    for k, layer in enumerate(layers):
+        w = layer.w.detach().double().numpy()
         fc, lif = f"fc{k + 1}", f"lif{k + 1}"
-        nodes[fc] = {"type": "Linear", "weight": w.detach().double().numpy()}
-        nodes[lif] = {"type": "LIF", "tau": np.full(n, args.tau), "r": np.ones(n),
-                      "v_leak": np.zeros(n), "v_threshold": np.full(n, theta)}
+        if layer.conv is None:
+            if k > 0 and layers[k - 1].conv is not None:
+                nodes["flatten"] = {"type": "Flatten", "start_dim": np.array(0),
+                                    "end_dim": np.array(-1)}
+                edges.append((prev, "flatten"))
+                prev = "flatten"
+            nodes[fc] = {"type": "Linear", "weight": w}
+            shape = (w.shape[0],)
+        else:
+            _, width, stride = layer.conv
+            fc = f"conv{k + 1}"
+            nodes[fc] = {"type": "Conv2d", "weight": w, "bias": np.zeros(w.shape[0]),
+                         "stride": np.array([stride, stride]), "padding": np.array([1, 1]),
+                         "dilation": np.array([1, 1]), "groups": np.array(1),
+                         "input_shape": np.array([width, width])}
+            out = (width - 1) // stride + 1
+            shape = (w.shape[0], out, out)
+        nodes[lif] = {"type": "LIF", "tau": np.full(shape, args.tau), "r": np.ones(shape),
+                      "v_leak": np.zeros(shape), "v_threshold": np.full(shape, theta)}
         edges += [(prev, fc), (fc, lif)]
         prev = lif
     nodes["output"] = {"type": "Output", "shape": np.array([10])}

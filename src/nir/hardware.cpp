@@ -16,11 +16,12 @@
 //   `reset_pulse` times the weights' (the largest weight's jump sets the conductance scale);
 // - the integrator is clipped at v_top, where the neuron's count in a sample is highest (above
 //   it the memristor stays on and the neuron stops spiking).
-// A spike of the graph moves u of its targets by weight x r w_in / v_threshold x height x the
-// membrane's share of one step (dt / tau, or 1 - exp(-dt / tau) with the exact method): the
-// crossbar's charge per read, (G+ - G-) v_read t_read / C_f, is gain times that. `calibrate`
-// can then scale what each node receives so that its spike count over given inputs is the
-// ideal graph's (data-based normalization, as in ANN-to-SNN conversion: Rueckauer et al.,
+// A convolution is its unrolled matrix (nir::unroll_conv): one pair per connection inside the
+// kernel's window. A spike of the graph moves u of its targets by weight x r w_in / v_threshold x
+// height x the membrane's share of one step (dt / tau, or 1 - exp(-dt / tau) with the exact
+// method): the crossbar's charge per read, (G+ - G-) v_read t_read / C_f, is gain times that.
+// `calibrate` can then scale what each node receives so that its spike count over given inputs is
+// the ideal graph's (data-based normalization, as in ANN-to-SNN conversion: Rueckauer et al.,
 // Front. Neurosci. 11, 682 (2017)).
 #include "nir/hardware.hpp"
 
@@ -103,14 +104,15 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
     preds[index.at(b)].push_back(index.at(a));
     succs[index.at(a)].push_back(index.at(b));
   }
-  const std::set<std::string> known = {"Input", "Output", "Affine", "Linear", "LIF", "CubaLIF"};
+  const std::set<std::string> known = {"Input",  "Output",  "Affine", "Linear", "Conv1d",
+                                       "Conv2d", "Flatten", "LIF",    "CubaLIF"};
   std::size_t in_node = g.nodes.size(), out_node = g.nodes.size();
   for (std::size_t k = 0; k < g.nodes.size(); ++k) {
     const auto& n = g.nodes[k];
     if (!known.count(n.type))
       fail(g, n.name,
-           fmt::format("type {} has no 1M1T1R mapping (mapped: Input, Affine, Linear, LIF, "
-                       "CubaLIF, Output)",
+           fmt::format("type {} has no 1M1T1R mapping (mapped: Input, Affine, Linear, Conv1d, "
+                       "Conv2d, Flatten, LIF, CubaLIF, Output)",
                        n.type));
     if (n.type == "Input") {
       if (in_node != g.nodes.size()) fail(g, n.name, "a second Input");
@@ -169,37 +171,53 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
     }
     for (std::size_t p : preds[k]) {
       const auto& a = g.nodes[p];
-      if (a.type != "Affine" && a.type != "Linear")
+      const bool conv = a.type == "Conv2d" || a.type == "Conv1d";
+      if (a.type != "Affine" && a.type != "Linear" && !conv)
         fail(g, n.name,
              fmt::format("its input '{}' is a {}; a neuron is driven through a weight matrix "
-                         "(Affine or Linear)",
+                         "(Affine, Linear, Conv1d or Conv2d)",
                          a.name, a.type));
       if (preds[p].size() != 1)
         fail(g, a.name, "a weight matrix needs exactly one source (the Input or a spiking node)");
-      const std::size_t src = preds[p][0];
+      std::size_t src = preds[p][0];  // through Flatten nodes, which only reshape
+      while (g.nodes[src].type == "Flatten" && preds[src].size() == 1) src = preds[src][0];
       const auto& sn = g.nodes[src];
       if (sn.type != "Input" && sn.type != "LIF" && sn.type != "CubaLIF")
         fail(g, a.name,
              fmt::format("its source '{}' is a {}, not the Input or a spiking node", sn.name,
                          sn.type));
-      const auto& w = a.params.count("weight") ? a.params.at("weight") : array{};
       const std::size_t n_src = sn.type == "Input" ? n_in_ : size_of(sn);
-      if (w.shape.size() != 2 || w.shape[0] != m || w.shape[1] != n_src)
-        fail(g, a.name, fmt::format("weight must be {} x {}", m, n_src));
-      if (a.type == "Affine") {
-        const auto b = values(g, a, "bias", m);
-        for (std::size_t j = 0; j < m; ++j) u0[j] += b[j] * f[j];
-      }
       projection pr;
       pr.name = a.name;
       pr.source = sn.type == "Input" ? SIZE_MAX : src;  // a graph index for now
       pr.target = nodes_.size();
-      for (std::size_t j = 0; j < m; ++j)
-        for (std::size_t i = 0; i < n_src; ++i) {
-          pr.src.push_back(static_cast<std::uint32_t>(i));
-          pr.tgt.push_back(static_cast<std::uint32_t>(j));
-          pr.weight.push_back(w.data[j * n_src + i] * f[j]);
+      if (conv) {  // the unrolled convolution: one differential pair per connection
+        const unrolled_conv u = unroll_conv(g, a);
+        if (u.outputs != m || u.inputs != n_src)
+          fail(g, a.name,
+               fmt::format("the convolution maps {} inputs to {} outputs; its source has {} "
+                           "and its target {}",
+                           u.inputs, u.outputs, n_src, m));
+        for (std::size_t j = 0; j < m; ++j) u0[j] += u.bias[j] * f[j];
+        pr.src = u.in;
+        pr.tgt = u.out;
+        for (std::size_t q = 0; q < u.weight.size(); ++q)
+          pr.weight.push_back(u.weight[q] * f[u.out[q]]);
+      } else {
+        const auto& w = a.params.count("weight") ? a.params.at("weight") : array{};
+        if (w.shape.size() != 2 || w.shape[0] != m || w.shape[1] != n_src)
+          fail(g, a.name, fmt::format("weight must be {} x {}", m, n_src));
+        if (a.type == "Affine") {
+          const auto b = values(g, a, "bias", m);
+          for (std::size_t j = 0; j < m; ++j) u0[j] += b[j] * f[j];
         }
+        for (std::size_t j = 0; j < m; ++j)
+          for (std::size_t i = 0; i < n_src; ++i) {
+            pr.src.push_back(static_cast<std::uint32_t>(i));
+            pr.tgt.push_back(static_cast<std::uint32_t>(j));
+            pr.weight.push_back(w.data[j * n_src + i] * f[j]);
+          }
+      }
       pr.nonzero.assign(n_src, 0.0);
       for (std::size_t q = 0; q < pr.weight.size(); ++q) pr.nonzero[pr.src[q]] += pr.weight[q] != 0;
       projections_.push_back(std::move(pr));
@@ -215,9 +233,12 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
         fail(g, g.nodes[pr.source].name, "is not reached from the Input");
       pr.source = node_of[pr.source];
     }
-  if (preds[out_node].size() != 1 || node_of[preds[out_node][0]] == SIZE_MAX)
+  std::size_t out_src = preds[out_node].size() == 1 ? preds[out_node][0] : SIZE_MAX;
+  while (out_src != SIZE_MAX && g.nodes[out_src].type == "Flatten" && preds[out_src].size() == 1)
+    out_src = preds[out_src][0];
+  if (out_src == SIZE_MAX || node_of[out_src] == SIZE_MAX)
     fail(g, g.nodes[out_node].name, "the Output must carry the spikes of one spiking node");
-  out_node_ = node_of[preds[out_node][0]];
+  out_node_ = node_of[out_src];
   dilation_ = h.dilation > 0 ? h.dilation : h.tau_in / tau_min;
 
   // The memristor without noise: the parameters that the device contract's noise-off form

@@ -1,8 +1,9 @@
 #pragma once
 // A NIR graph mapped onto ionic hardware: every spiking node (LIF, CubaLIF) becomes a population
 // of 1M1T1R `dm1t1r` neurons behind their input integrators, every weight matrix (Affine,
-// Linear) a crossbar of differential conductance pairs (G+ - G-) with the memristive-synapse
-// options, and the graph's time runs `dilation` times slower on the hardware. docs/nir.md.
+// Linear, and a convolution as its unrolled matrix) a crossbar of differential conductance pairs
+// (G+ - G-) with the memristive-synapse options, and the graph's time runs `dilation` times
+// slower on the hardware. docs/nir.md.
 #include <toml++/toml.h>
 
 #include <cstddef>
@@ -99,8 +100,8 @@ class hardware_mapping {
  public:
   // Maps graph `g` for samples of `steps` steps run with options `o` (the ideal graph's). An
   // input_error names the node that cannot be mapped: node types other than Input, Output,
-  // Affine, Linear, LIF and CubaLIF; time constants or offsets that differ within a node; a
-  // preset whose neuron does not fire repeatedly under constant drive.
+  // Affine, Linear, Conv1d, Conv2d, Flatten, LIF and CubaLIF; time constants or offsets that
+  // differ within a node; a preset whose neuron does not fire repeatedly under constant drive.
   hardware_mapping(const graph& g, const run_options& o, const hardware_options& h,
                    std::size_t steps);
   double dilation() const { return dilation_; }

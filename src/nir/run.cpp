@@ -225,16 +225,18 @@ struct state {
   std::size_t ring_at = 0;
 };
 
-// y[co, i, j] = b[co] + sum over the group's input channels and the kernel of
-// w[co, ci, a, c] x[ci, i s0 + a d0 - p0, j s1 + c d1 - p1] (zero outside the input).
-void convolve(const window& w, const std::vector<double>& weight, const std::vector<double>& bias,
-              const std::vector<double>& x, std::vector<double>& y) {
+// Every tap of a convolution: f(output index, input index, weight index) for each output
+// element y[co, i, j] and each of its group's input channels ci and kernel taps (a, c) that fall
+// inside the input x[g0 + ci, i s0 + a d0 - p0, j s1 + c d1 - p1] (padding is zero), all in C
+// order; weight index ((co x in/groups + ci) x k0 + a) x k1 + c.
+template <class F>
+void for_each_tap(const window& w, F&& f) {
   const std::size_t per_group_in = w.c_in / w.groups, per_group_out = w.c_out / w.groups;
   for (std::size_t co = 0; co < w.c_out; ++co) {
     const std::size_t g0 = co / per_group_out * per_group_in;
     for (std::size_t i = 0; i < w.out[0]; ++i)
       for (std::size_t j = 0; j < w.out[1]; ++j) {
-        double acc = bias[co];
+        const std::size_t y = (co * w.out[0] + i) * w.out[1] + j;
         for (std::size_t ci = 0; ci < per_group_in; ++ci)
           for (std::size_t a = 0; a < w.k[0]; ++a) {
             const long r =
@@ -244,14 +246,22 @@ void convolve(const window& w, const std::vector<double>& weight, const std::vec
               const long q =
                   static_cast<long>(j * w.stride[1] + c * w.dil[1]) - static_cast<long>(w.pad[1]);
               if (q < 0 || q >= static_cast<long>(w.in[1])) continue;
-              acc += weight[((co * per_group_in + ci) * w.k[0] + a) * w.k[1] + c] *
-                     x[((g0 + ci) * w.in[0] + static_cast<std::size_t>(r)) * w.in[1] +
-                       static_cast<std::size_t>(q)];
+              f(y,
+                ((g0 + ci) * w.in[0] + static_cast<std::size_t>(r)) * w.in[1] +
+                    static_cast<std::size_t>(q),
+                ((co * per_group_in + ci) * w.k[0] + a) * w.k[1] + c);
             }
           }
-        y[(co * w.out[0] + i) * w.out[1] + j] = acc;
       }
   }
+}
+
+// y = b[channel] + the convolution of x.
+void convolve(const window& w, const std::vector<double>& weight, const std::vector<double>& bias,
+              const std::vector<double>& x, std::vector<double>& y) {
+  const std::size_t per_channel = w.out[0] * w.out[1];
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = bias[i / per_channel];
+  for_each_tap(w, [&](std::size_t o, std::size_t in, std::size_t k) { y[o] += weight[k] * x[in]; });
 }
 
 // Sum (or mean over the kernel, padding counted) of each window, per channel.
@@ -283,6 +293,23 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_scaled(
 }
 
 }  // namespace
+
+unrolled_conv unroll_conv(const graph& g, const node& n) {
+  if (n.type != "Conv2d" && n.type != "Conv1d") fail(g, n, "is not a convolution");
+  const window w = conv_window(g, n, n.type == "Conv2d" ? 2 : 1);
+  unrolled_conv u;
+  u.inputs = w.c_in * w.in[0] * w.in[1];
+  u.outputs = w.c_out * w.out[0] * w.out[1];
+  const auto& weight = n.params.at("weight").data;
+  for_each_tap(w, [&](std::size_t o, std::size_t in, std::size_t k) {
+    u.out.push_back(static_cast<std::uint32_t>(o));
+    u.in.push_back(static_cast<std::uint32_t>(in));
+    u.weight.push_back(weight[k]);
+  });
+  const auto b = n.has("bias") ? param(g, n, "bias", w.c_out) : std::vector<double>(w.c_out, 0.0);
+  for (std::size_t o = 0; o < u.outputs; ++o) u.bias.push_back(b[o / (w.out[0] * w.out[1])]);
+  return u;
+}
 
 std::size_t input_size(const graph& g) {
   // The graph's Input is one of its own nodes (those of nested graphs pass values through).

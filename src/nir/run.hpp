@@ -3,6 +3,7 @@
 // the reset, the spike representation, the discretisation and the latency of spikes.
 // docs/nir.md.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +67,18 @@ class runner {
   struct impl;
   std::unique_ptr<impl> p_;
 };
+
+// A Conv1d or Conv2d node as the matrix it applies: one entry per output element and kernel tap
+// that falls inside the input (padding is zero), output and input indexed in C order (channel,
+// then position), as the node's neighbours see them. Throws input_error as run_graph does for
+// its parameters.
+struct unrolled_conv {
+  std::size_t outputs = 0, inputs = 0;
+  std::vector<std::uint32_t> out, in;
+  std::vector<double> weight;
+  std::vector<double> bias;  // per output element (its channel's)
+};
+unrolled_conv unroll_conv(const graph& g, const node& n);
 
 // The size of the graph's input (its Input node's shape, flattened).
 std::size_t input_size(const graph& g);

@@ -222,5 +222,88 @@ TEST(NirHardware, SamplesOnTheOnceProgrammedChipAreThoseRunAlone) {
   EXPECT_GT(spikes, 0);
 }
 
+// Input(1 x 4 x 4) -> Conv2d(2 channels, 3 x 3, padding 1) -> LIF(2 x 4 x 4) -> Flatten ->
+// Linear -> LIF(2) -> Output: every kernel weight `w`, the dense layer's 0.5.
+graph conv_net(double w) {
+  graph g;
+  g.source = "conv.nir";
+  const std::vector<std::size_t> shape = {2, 4, 4};
+  const auto each = [&](double v) { return values(std::vector<double>(32, v), shape); };
+  g.nodes.push_back({"in", "Input", {{"shape", values({1, 4, 4})}}, {}, nullptr});
+  g.nodes.push_back({"conv",
+                     "Conv2d",
+                     {{"weight", values(std::vector<double>(18, w), {2, 1, 3, 3})},
+                      {"padding", values({1, 1})},
+                      {"input_shape", values({4, 4})}},
+                     {},
+                     nullptr});
+  g.nodes.push_back(
+      {"lif1",
+       "LIF",
+       {{"tau", each(0.01)}, {"r", each(1)}, {"v_leak", each(0)}, {"v_threshold", each(1)}},
+       {},
+       nullptr});
+  g.nodes.push_back({"flat", "Flatten", {}, {}, nullptr});
+  g.nodes.push_back(
+      {"fc", "Linear", {{"weight", values(std::vector<double>(64, 0.5), {2, 32})}}, {}, nullptr});
+  g.nodes.push_back({"lif2",
+                     "LIF",
+                     {{"tau", values({0.01, 0.01})},
+                      {"r", values({1, 1})},
+                      {"v_leak", values({0, 0})},
+                      {"v_threshold", values({1, 1})}},
+                     {},
+                     nullptr});
+  g.nodes.push_back({"out", "Output", {{"shape", values({2})}}, {}, nullptr});
+  g.edges = {{"in", "conv"}, {"conv", "lif1"}, {"lif1", "flat"},
+             {"flat", "fc"}, {"fc", "lif2"},   {"lif2", "out"}};
+  return g;
+}
+
+// A convolution becomes its unrolled matrix on the crossbar, one differential pair per
+// connection: 100 of each 4 x 4 channel's 144 taps fall inside the padded input.
+TEST(NirHardware, ConvolutionIsMappedAsItsUnrolledMatrix) {
+  const hardware_mapping m(conv_net(0.1), millisecond(), {}, 20);
+  ASSERT_EQ(m.nodes().size(), 2u);
+  EXPECT_EQ(m.nodes()[0].size, 32u);
+  EXPECT_EQ(m.devices(), 2u * (200 + 64) + 2u * (32 + 2));
+  // One spike of the corner pixel reads the pairs of the four outputs around it in each channel.
+  std::vector<double> x(20 * 16, 0.0);
+  x[0] = 1;
+  hardware_activity a;
+  m.run(x.data(), 0, &a);
+  EXPECT_EQ(a.neuron_spikes, 0);  // 0.1 of a threshold
+  EXPECT_EQ(a.synaptic_operations, 8);
+  EXPECT_EQ(a.device_reads, 16);
+  // Every pixel on every step: the convolution's neurons fire as the ideal graph's do, those
+  // with the whole kernel inside the image more than the corners.
+  std::fill(x.begin(), x.end(), 1.0);
+  const hardware_mapping strong(conv_net(0.3), millisecond(), {}, 20);
+  const auto hw = strong.run(x.data());
+  const auto ideal = run_graph(conv_net(0.3), x, 20, millisecond());
+  const auto count = [](const std::vector<double>& spikes, std::size_t j) {
+    double n = 0;
+    for (std::size_t t = 0; t < 20; ++t) n += spikes[t * 32 + j];
+    return n;
+  };
+  const std::vector<double>* want = nullptr;
+  for (const auto& r : ideal.nodes)
+    if (r.name == "lif1") want = &r.spikes;
+  ASSERT_NE(want, nullptr);
+  for (std::size_t j : {0u, 5u, 16u, 21u}) {  // a corner and an inner neuron of each channel
+    SCOPED_TRACE(j);
+    EXPECT_NEAR(count(hw.nodes[0].spikes, j), count(*want, j), 1.0);
+  }
+  EXPECT_GT(count(*want, 0), 0);  // the corner's four taps: 1.2 thresholds
+  EXPECT_GT(count(hw.nodes[0].spikes, 5), count(hw.nodes[0].spikes, 0));
+  // A convolution whose input is not its source's size names both.
+  auto g = conv_net(0.1);
+  g.nodes[1].params["input_shape"] = values({3, 3});
+  EXPECT_TRUE(test::contains(error_of(g),
+                             "node 'conv': the convolution maps 9 inputs to 18 "
+                             "outputs; its source has 16 and its target 32"))
+      << error_of(g);
+}
+
 }  // namespace IONSIM_TEST_FILE
 }  // namespace ionsim::nir

@@ -159,6 +159,32 @@ TEST(NirRun, ConvolutionAndPoolingByHand) {
   EXPECT_EQ(run_graph(c1, {1, 2, 3, 4, 5}, 1, {}).output, (std::vector<double>{3, 7}));
 }
 
+// The unrolled matrix of a convolution (what the hardware mapping programs) applied to an input
+// gives the runner's output: strides, padding, dilation and groups together.
+TEST(NirRun, UnrolledConvolutionIsTheRunnersConvolution) {
+  std::vector<double> w(4 * 2 * 3 * 3), x(4 * 5 * 6);  // 4 out, 4 in in 2 groups, 3 x 3
+  for (std::size_t k = 0; k < w.size(); ++k) w[k] = std::sin(1.0 + static_cast<double>(k));
+  for (std::size_t k = 0; k < x.size(); ++k) x[k] = std::cos(0.3 * static_cast<double>(k));
+  const node c = make("c", "Conv2d",
+                      {{"weight", {{4, 2, 3, 3}, w}},
+                       {"bias", vec({0.5, -1, 2, 0})},
+                       {"groups", {{}, {2}}},
+                       {"stride", vec({2, 1})},
+                       {"padding", vec({1, 2})},
+                       {"dilation", vec({1, 2})},
+                       {"input_shape", vec({5, 6})}});
+  const auto u = unroll_conv(spatial(c, {4, 5, 6}, 0), c);
+  ASSERT_EQ(u.inputs, x.size());
+  ASSERT_EQ(u.outputs, 4u * 3 * 6);  // rows (5 + 2 - 3) / 2 + 1, columns (6 + 4 - 5) + 1
+  const auto want = run_graph(spatial(c, {4, 5, 6}, static_cast<double>(u.outputs)), x, 1, {});
+  std::vector<double> y(u.bias);
+  for (std::size_t q = 0; q < u.weight.size(); ++q) y[u.out[q]] += u.weight[q] * x[u.in[q]];
+  ASSERT_EQ(want.output.size(), y.size());
+  for (std::size_t o = 0; o < y.size(); ++o) EXPECT_NEAR(y[o], want.output[o], 1e-12) << o;
+  // taps outside the input are not entries: fewer than outputs x taps per group
+  EXPECT_LT(u.weight.size(), u.outputs * 2 * 9);
+}
+
 TEST(NirRun, ShapeAndTypeErrorsNameTheNode) {
   auto g = chain(make("lin", "Linear", {{"weight", {{2, 3}, {1, 1, 1, 1, 1, 1}}}}));
   try {
