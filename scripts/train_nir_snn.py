@@ -78,7 +78,10 @@ def encode(x, steps, max_rate):
 
 
 class Spike(torch.autograd.Function):
-    """Heaviside forward, fast-sigmoid surrogate backward (Zenke & Ganguli 2018)."""
+    """Heaviside forward, fast-sigmoid surrogate backward (Zenke & Ganguli 2018) of slope
+    SLOPE."""
+
+    SLOPE = 10.0
 
     @staticmethod
     def forward(ctx, v):
@@ -88,7 +91,7 @@ class Spike(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (v,) = ctx.saved_tensors
-        return g / (1 + 10 * v.abs()) ** 2
+        return g / (1 + Spike.SLOPE * v.abs()) ** 2
 
 
 class Layer:
@@ -178,6 +181,8 @@ def main():
     ap.add_argument("--shift", type=int, default=0,
                     help="augmentation: each training image shifted by up to N pixels in x and "
                          "y (uniform, zero fill), drawn per image per epoch")
+    ap.add_argument("--slope", type=float, default=10.0,
+                    help="the surrogate gradient's slope: 1 / (1 + slope |v - threshold|)^2")
     ap.add_argument("--init", type=float, help="standard deviation of the initial weights")
     ap.add_argument("--loss-scale", type=float, help="spike count to logit factor")
     ap.add_argument("--weight-noise", type=float, default=0.0,
@@ -189,6 +194,7 @@ def main():
     for k, v in DEFAULTS[args.dataset].items():
         if getattr(args, k) is None:
             setattr(args, k, v)
+    Spike.SLOPE = args.slope
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     (x_train, y_train), (x_test, y_test) = load_digits() if args.dataset == "digits" else load_fashion()

@@ -146,18 +146,37 @@ nlohmann::json neurobench_tally::counts() const {
       if (k != "shape") params += static_cast<double>(a.size());
   for (const auto& [from, to] : g_.edges) {
     const nir::node& w = *by_name.at(to);
-    if ((w.type != "Linear" && w.type != "Affine") || !w.params.count("weight")) continue;
+    const bool conv = w.type == "Conv2d" || w.type == "Conv1d";
+    if ((w.type != "Linear" && w.type != "Affine" && !conv) || !w.params.count("weight")) continue;
     const auto& a = w.params.at("weight");
-    if (a.shape.size() != 2) continue;
-    const nir::node& src = *by_name.at(from);
-    const auto it = spikes_.find(src.type == "Input" ? "\x01input" : src.name);
+    if (!conv && a.shape.size() != 2) continue;
+    const nir::node* src = by_name.at(from);  // the spiking source, through Flatten nodes
+    while (src->type == "Flatten") {
+      const nir::node* up = nullptr;
+      for (const auto& [f, t] : g_.edges)
+        if (t == src->name) up = by_name.at(f);
+      if (!up) break;
+      src = up;
+    }
+    const auto it = spikes_.find(src->type == "Input" ? "\x01input" : src->name);
+    const auto spikes_of = [&](std::size_t i) {
+      return it != spikes_.end() && i < it->second.size() ? it->second[i] : 0.0;
+    };
+    // Connection sparsity over the weight tensor (a convolution's kernel); operations: per
+    // source spike, the nonzero weights it meets (a convolution's from its unrolled matrix).
+    for (double x : a.data) zeros += x == 0;
+    weights += static_cast<double>(a.size());
+    if (conv) {
+      const auto u = nir::unroll_conv(g_, w);
+      for (std::size_t q = 0; q < u.weight.size(); ++q)
+        if (u.weight[q] != 0) ops += spikes_of(u.in[q]);
+      continue;
+    }
     const std::size_t rows = a.shape[0], cols = a.shape[1];
     for (std::size_t i = 0; i < cols; ++i) {
       double fan = 0;
       for (std::size_t j = 0; j < rows; ++j) fan += a.data[j * cols + i] != 0;
-      zeros += static_cast<double>(rows) - fan;
-      weights += static_cast<double>(rows);
-      if (it != spikes_.end() && i < it->second.size()) ops += it->second[i] * fan;
+      ops += spikes_of(i) * fan;
     }
   }
   const double n = static_cast<double>(samples_);

@@ -105,6 +105,58 @@ TEST(TaskEnergy, NeuroBenchCountsByHand) {
   EXPECT_DOUBLE_EQ(tally.counts()["activation_sparsity"].get<double>(), 0.875);
 }
 
+// A convolution's operations come from its unrolled matrix, and a Linear behind a Flatten counts
+// the spikes of the node before the Flatten.
+TEST(TaskEnergy, NeuroBenchCountsOfAConvolutionByHand) {
+  // Input(1 x 3 x 3) -> Conv2d (one 2 x 2 kernel [[1, 0], [2, 3]]) -> LIF(1 x 2 x 2) -> Flatten
+  // -> Linear [0, 1, 1, 1] -> LIF(1) -> Output
+  nir::graph g;
+  g.source = "c.nir";
+  const auto four = [](double v) { return values({v, v, v, v}, {1, 2, 2}); };
+  g.nodes.push_back({"in", "Input", {{"shape", values({1, 3, 3})}}, {}, nullptr});
+  g.nodes.push_back(
+      {"conv",
+       "Conv2d",
+       {{"weight", values({1, 0, 2, 3}, {1, 1, 2, 2})}, {"input_shape", values({3, 3})}},
+       {},
+       nullptr});
+  g.nodes.push_back(
+      {"lif1",
+       "LIF",
+       {{"tau", four(0.01)}, {"r", four(1)}, {"v_leak", four(0)}, {"v_threshold", four(1)}},
+       {},
+       nullptr});
+  g.nodes.push_back({"flat", "Flatten", {}, {}, nullptr});
+  g.nodes.push_back({"fc", "Linear", {{"weight", values({0, 1, 1, 1}, {1, 4})}}, {}, nullptr});
+  g.nodes.push_back({"lif2",
+                     "LIF",
+                     {{"tau", values({0.01})},
+                      {"r", values({1})},
+                      {"v_leak", values({0})},
+                      {"v_threshold", values({1})}},
+                     {},
+                     nullptr});
+  g.nodes.push_back({"out", "Output", {{"shape", values({1})}}, {}, nullptr});
+  g.edges = {{"in", "conv"}, {"conv", "lif1"}, {"lif1", "flat"},
+             {"flat", "fc"}, {"fc", "lif2"},   {"lif2", "out"}};
+  // the corner pixel meets one weight (1), the centre four of which one is 0: 1 + 3; lif1's
+  // neuron 0 meets the Linear's 0, neuron 3 its 1: 1 more
+  std::vector<double> x(9, 0.0);
+  x[0] = x[4] = 1;
+  nir::run_result r;
+  r.steps = 1;
+  nir::node_record lif;
+  lif.name = "lif1";
+  lif.type = "LIF";
+  lif.size = 4;
+  lif.spiking = true;
+  lif.spikes = {1, 0, 0, 1};
+  r.nodes.push_back(lif);
+  const auto c = neurobench_counts(g, x, {r});
+  EXPECT_DOUBLE_EQ(c["synaptic_operations"].get<double>(), 5);
+  EXPECT_DOUBLE_EQ(c["connection_sparsity"].get<double>(), 0.25);  // 2 zeros in 8 weights
+}
+
 TEST(TaskEnergy, ModelErrorsNameTheKey) {
   const std::string snn = "task = \"digits\"\n[snn]\ngraph = \"g.nir\"\n[snn.energy]\n";
   const auto err = [](const std::string& text) {
