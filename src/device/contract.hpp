@@ -44,6 +44,9 @@ struct fit_defaults {
   std::vector<fit_param> pulse;   // single-pulse switching
   std::vector<fit_param> neuron;  // the compact neuron's figures
   std::string sweep_start, pulse_start;
+  // Sweeps of a device that switches in both polarities: what a structure with its own kinetics
+  // per polarity frees beside `sweep` (empty: the model has no such structure).
+  std::vector<fit_param> sweep_polarity;
 };
 
 class device_type {

@@ -84,11 +84,14 @@ toml::table to_toml_table(const nlohmann::json& j);
 fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const fit_options& o);
 // A model and structure `--model auto` tries on sweep data: every registered model that
 // declares sweep fit parameters, from its sweep_start preset; a model with a `symmetric` flag
-// twice, symmetric and one-sided (oriented so that it switches on the data's switching side).
+// twice, symmetric and one-sided (oriented so that it switches on the data's switching side),
+// and, when the data switch in both polarities and the model declares per-polarity parameters
+// (fit_defaults::sweep_polarity), a third time: symmetric with its own kinetics per polarity.
 struct sweep_candidate {
   device_config start;
-  std::string structure;  // "symmetric", "asymmetric" or "as declared"
+  std::string structure;  // "symmetric", "per polarity", "asymmetric" or "as declared"
   int orientation = 1;
+  std::vector<fit_param> free;  // the parameters fitted (empty: the model's sweep defaults)
 };
 // The candidates for data of features `f` (device/polarity.hpp: classify_sweep); `skipped`
 // receives the registered models that are not candidates, with why.

@@ -27,11 +27,18 @@ std::vector<sweep_candidate> sweep_candidates(const sweep_features& f,
       // A model whose drive can be one-sided: both structures; the one-sided one with its
       // switching polarity on the data's switching side.
       set_param(start, "symmetric", 1);
-      out.push_back({start, "symmetric", 1});
+      out.push_back({start, "symmetric", 1, {}});
+      const bool both =
+          f.kind == sweep_class::both_polarities || f.kind == sweep_class::alternating;
+      if (both && !fit.sweep_polarity.empty()) {
+        auto free = fit.sweep;
+        free.insert(free.end(), fit.sweep_polarity.begin(), fit.sweep_polarity.end());
+        out.push_back({start, "per polarity", 1, free});
+      }
       set_param(start, "symmetric", 0);
-      out.push_back({start, "asymmetric", f.switching_sign});
+      out.push_back({start, "asymmetric", f.switching_sign, {}});
     } else {
-      out.push_back({start, "as declared", 1});
+      out.push_back({start, "as declared", 1, {}});
     }
   }
   return out;
@@ -51,7 +58,7 @@ fit_outcome fit_sweep_auto(const sweep_data& data, const fit_options& o,
     const auto& c = candidates[k];
     if (on_candidate) on_candidate(c);
     fit_options co = o;
-    co.free.clear();
+    co.free = c.free;
     co.orientation = c.orientation;
     auto r = fit_sweep(data, c.start, co);
     nlohmann::json row = {{"model", std::string(c.start.model())},

@@ -12,7 +12,7 @@ namespace ionsim {
 namespace {
 
 using P = wang2024_params;
-constexpr std::array<param_field<P>, 25> fields_ = {{
+constexpr std::array<param_field<P>, 27> fields_ = {{
     {"dt", "s", &P::dt, 0, 1, true, "integration step the parameter set was made for"},
     {"tau_noise", "s", &P::tau_noise, 0, 1, true,
      "correlation time of the cycle-to-cycle rate fluctuations (rates are redrawn once per "
@@ -40,6 +40,11 @@ constexpr std::array<param_field<P>, 25> fields_ = {{
     {"i_compliance", "A", &P::i_compliance, 0, inf, false, "current compliance, 0 for none"},
     {"symmetric", "", &P::symmetric, 0, 1, false,
      "true: |v| drives the device; false: only positive v", param_kind::flag},
+    {"mu_neg", "1", &P::mu_neg, 0.01, 100, false,
+     "symmetric device: drift mobility under negative bias, relative to mu (1: the same kinetics "
+     "in both polarities)"},
+    {"theta_neg", "1", &P::theta_neg, 0.01, 100, false,
+     "symmetric device: hold-state growth rate under negative bias, relative to theta"},
     {"published", "", &P::published, 0, 1, false,
      "true: the published per-step update (its statistics depend on dt)", param_kind::flag},
 }};
@@ -200,6 +205,7 @@ std::span<const double> wang2024_model::state(std::size_t k) const {
 void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt, double v_applied) {
   const double v = device_voltage(v_applied, resistance(i), drive);
   const double vp = p_.symmetric != 0 ? std::fabs(v) : std::max(v, 0.0);
+  const double mu_f = v < 0 ? p_.mu_neg : 1.0, theta_f = v < 0 ? p_.theta_neg : 1.0;
   double fil = fil_[i], res = res_[i], s = s_[i];
   const double tot = std::clamp(fil + res, 0.0, 1.0);
   double g1 = p_.gamma1 * g1_d_[i], g2 = p_.gamma2 * g2_d_[i], g3 = p_.gamma3;
@@ -211,13 +217,15 @@ void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt,
     g3 += g3 * p_.sigma3 * z[2];
   }
   const bool channel_open = s < s_open;
-  if (tot > tot_hold) s += (p_.theta * vp * std::exp(1.0 - s) - g3 * std::exp(s - 1.0)) * dt;
+  if (tot > tot_hold)
+    s += (p_.theta * theta_f * vp * std::exp(1.0 - s) - g3 * std::exp(s - 1.0)) * dt;
   s = std::max(s, 1.0);
   if (channel_open) {
     fil -= std::clamp(g1 * fil * dt, 0.0, fil);
     res -= std::clamp(g2 * res * dt, 0.0, res);
     const double denom = std::clamp(p_.alpha + 1.0 - tot, p_.alpha, p_.alpha + 1.0);
-    fil += std::clamp(vp * p_.mu * mu_d_[i] / denom * dt, 0.0, std::max(0.0, 1.0 - fil - res));
+    fil +=
+        std::clamp(vp * p_.mu * mu_f * mu_d_[i] / denom * dt, 0.0, std::max(0.0, 1.0 - fil - res));
     const double tr =
         std::clamp(p_.beta * beta_d_[i] * fil * dt, 0.0, std::max(0.0, std::min(1.0 - res, fil)));
     fil -= tr;
@@ -295,7 +303,11 @@ const device_type& wang2024_type() {
                         {"res_init_max", 0, 0.95, false}},
               .neuron = {},
               .sweep_start = "wang2024-dc-symmetric",
-              .pulse_start = "wang2024-pulse"},
+              .pulse_start = "wang2024-pulse",
+              // theta_neg may move although theta does not: the on state under compliance is
+              // kept by the positive polarity's (a bound of 0.05 keeps theta_neg theta I_c
+              // r_on above gamma3 for the sweep start's values)
+              .sweep_polarity = {{"mu_neg", 0.1, 10, true}, {"theta_neg", 0.05, 20, true}}},
       // fil, res, S, the resistance, three noise multipliers, four D2D multipliers, drift scale
       .state_doubles = 12,
   });

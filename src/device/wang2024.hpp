@@ -44,6 +44,8 @@ struct wang2024_params {
   double r_series = 0;      // [Ω] series resistor
   double i_compliance = 0;  // [A] current compliance, 0 for none
   double symmetric = 1;     // flag: both polarities drive the device
+  double mu_neg = 1;        // [1] symmetric device: mu under negative bias, relative to mu
+  double theta_neg = 1;     // [1] symmetric device: theta under negative bias, relative to theta
   double published = 0;     // flag: use the published per-step update (dt-dependent)
 };
 

@@ -36,11 +36,15 @@ struct wang2024_kernel {
       v = clamp(v, -vmax, vmax);
     }
     const B vp = c.p.symmetric != 0 ? xsimd::abs(v) : xsimd::max(v, B(0.0));
+    // Per-polarity kinetics: |v| scaled under negative bias (vp is 0 there when one-sided).
+    const bool polar = c.p.mu_neg != 1 || c.p.theta_neg != 1;
+    const B vp_mu = polar ? vp * xsimd::select(v < B(0.0), B(c.p.mu_neg), B(1.0)) : vp;
+    const B vp_theta = polar ? vp * xsimd::select(v < B(0.0), B(c.p.theta_neg), B(1.0)) : vp;
     const B tot = clamp(fil + res, B(0.0), B(1.0));
     const auto open = s < B(s_open);
 
     // Hold state: exact Riccati solution for u = exp(S - 1), du/dt = a - b u^2.
-    const B a = xsimd::select(tot > B(tot_hold), B(c.p.theta) * vp, B(0.0));
+    const B a = xsimd::select(tot > B(tot_hold), B(c.p.theta) * vp_theta, B(0.0));
     const B b = B(c.p.gamma3) * B::load_unaligned(d.m3);
     const auto need = (a > B(0.0)) | (s > B(1.0));
     if (xsimd::any(need)) {
@@ -60,7 +64,7 @@ struct wang2024_kernel {
       const B bd = B(c.p.beta) * B::load_unaligned(d.beta_d);
       const B k = B(c.p.gamma1) * B::load_unaligned(d.g1_d) * B::load_unaligned(d.m1) + bd;
       const B g2 = B(c.p.gamma2) * B::load_unaligned(d.g2_d) * B::load_unaligned(d.m2);
-      const B mu_v = vp * B(c.p.mu) * B::load_unaligned(d.mu_d);
+      const B mu_v = vp_mu * B(c.p.mu) * B::load_unaligned(d.mu_d);
       const B ek = xsimd::exp(-k * B(h)), e2 = xsimd::exp(-g2 * B(h));
       const B phi2 = phi(g2, h), phik = phi(g2 - k, h);
       const auto kpos = k > B(0.0);
