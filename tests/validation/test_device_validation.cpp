@@ -221,6 +221,9 @@ TEST(fit_sweep_auto, chooses_the_structure_on_held_out_cycles) {
   EXPECT_EQ(mc["chosen"]["orientation"], -1);
   EXPECT_EQ(one.report["held_out"]["cycles"][0], 21);
   const auto both = fit_sweep_auto(bipolar_data(true), o);
+  for (const auto& c : both.report["model_choice"]["candidates"])
+    std::printf("%s %s: held-out objective %.4g\n", c["model"].get<std::string>().c_str(),
+                c["structure"].get<std::string>().c_str(), c["held_out_objective"].get<double>());
   EXPECT_EQ(both.report["model_choice"]["class"], "switching in both polarities");
   EXPECT_EQ(both.report["model_choice"]["chosen"]["structure"], "symmetric");
 }
