@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Trains a feed-forward spiking network on sklearn's 8x8 digits or on Fashion-MNIST with surrogate
 gradients (PyTorch, CPU) and writes it as a NIR graph: Input -> Linear -> LIF(hidden) [-> Linear
--> LIF(hidden 2) ...] -> Linear -> LIF(10) -> Output. The discrete-time model is exactly what
+-> LIF(hidden 2) ...] -> Linear -> LIF(10) -> Output; with --conv, 3 x 3 convolutions (Conv2d ->
+LIF, the first of stride 1, the others of stride 2) come first, then a Flatten. The
+discrete-time model is exactly what
 `ionsim nir run` computes with its defaults (forward Euler, reset to zero, spikes of height 1,
 latency 0), so the graph runs in ionsim as it was trained.
 
@@ -18,6 +20,7 @@ mapped with g_max at max|W| (docs/nir.md, hardware mapping).
 Run (Debian's python3-torch, python3-h5py, python3-numpy):
   /usr/bin/python3 scripts/train_nir_snn.py --dataset digits --out data/nir/digits_ff.nir
   /usr/bin/python3 scripts/train_nir_snn.py --dataset fashion --out data/nir/fashion_ff.nir
+  (data/nir/README.md gives each shipped graph's exact command)
 The digits come from python3-sklearn's digits.csv.gz (or $IONSIM_DIGITS), Fashion-MNIST from
 Debian's dataset-fashion-mnist (or $IONSIM_FASHION_MNIST, a directory of its IDX files).
 """
@@ -214,10 +217,11 @@ def main():
         layers.append(Layer(torch.nn.Parameter(w), (c, width, stride)))
         width = (width - 1) // stride + 1
         c, n = ch, ch * width * width
+    convolutional = bool(layers)
     for h in [int(v) for v in args.hidden.split(",") if v] + [10]:
-        w = torch.randn(h, n) * args.init * (n / n_in) ** -0.5 if layers else \
-            torch.randn(h, n) * args.init
-        layers.append(Layer(torch.nn.Parameter(w)))
+        # behind convolutions scaled by fan-in (a fully connected network: as it always was)
+        scale = (n / n_in) ** -0.5 if convolutional else 1.0
+        layers.append(Layer(torch.nn.Parameter(torch.randn(h, n) * args.init * scale)))
         n = h
     ws = [layer.w for layer in layers]
     opt = torch.optim.Adam(ws, lr=args.lr)
