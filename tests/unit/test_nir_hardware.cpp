@@ -227,8 +227,6 @@ TEST(NirHardware, SamplesOnTheOnceProgrammedChipAreThoseRunAlone) {
 graph conv_net(double w) {
   graph g;
   g.source = "conv.nir";
-  const std::vector<std::size_t> shape = {2, 4, 4};
-  const auto each = [&](double v) { return values(std::vector<double>(32, v), shape); };
   g.nodes.push_back({"in", "Input", {{"shape", values({1, 4, 4})}}, {}, nullptr});
   g.nodes.push_back({"conv",
                      "Conv2d",
@@ -237,23 +235,11 @@ graph conv_net(double w) {
                       {"input_shape", values({4, 4})}},
                      {},
                      nullptr});
-  g.nodes.push_back(
-      {"lif1",
-       "LIF",
-       {{"tau", each(0.01)}, {"r", each(1)}, {"v_leak", each(0)}, {"v_threshold", each(1)}},
-       {},
-       nullptr});
+  g.nodes.push_back(test_graphs::lif("lif1", {2, 4, 4}));
   g.nodes.push_back({"flat", "Flatten", {}, {}, nullptr});
   g.nodes.push_back(
       {"fc", "Linear", {{"weight", values(std::vector<double>(64, 0.5), {2, 32})}}, {}, nullptr});
-  g.nodes.push_back({"lif2",
-                     "LIF",
-                     {{"tau", values({0.01, 0.01})},
-                      {"r", values({1, 1})},
-                      {"v_leak", values({0, 0})},
-                      {"v_threshold", values({1, 1})}},
-                     {},
-                     nullptr});
+  g.nodes.push_back(test_graphs::lif("lif2", {2}));
   g.nodes.push_back({"out", "Output", {{"shape", values({2})}}, {}, nullptr});
   g.edges = {{"in", "conv"}, {"conv", "lif1"}, {"lif1", "flat"},
              {"flat", "fc"}, {"fc", "lif2"},   {"lif2", "out"}};

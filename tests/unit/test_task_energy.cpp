@@ -62,27 +62,14 @@ TEST(TaskEnergy, NeuroBenchCountsByHand) {
   g.source = "g.nir";
   g.nodes.push_back({"in", "Input", {{"shape", values({2})}}, {}, nullptr});
   g.nodes.push_back({"fc", "Linear", {{"weight", values({1, 0, 2, 3}, {2, 2})}}, {}, nullptr});
-  g.nodes.push_back({"lif",
-                     "LIF",
-                     {{"tau", values({0.01, 0.01})},
-                      {"r", values({1, 1})},
-                      {"v_leak", values({0, 0})},
-                      {"v_threshold", values({1, 1})}},
-                     {},
-                     nullptr});
+  g.nodes.push_back(nir::test_graphs::lif("lif", {2}));
   g.nodes.push_back({"out", "Output", {{"shape", values({2})}}, {}, nullptr});
   g.edges = {{"in", "fc"}, {"fc", "lif"}, {"lif", "out"}};
   // input 0 spikes twice (fan-out 2), input 1 once (fan-out 1): 5 operations
   const std::vector<double> x = {1, 0, 1, 1};
   nir::run_result r;
   r.steps = 2;
-  nir::node_record lif;
-  lif.name = "lif";
-  lif.type = "LIF";
-  lif.size = 2;
-  lif.spiking = true;
-  lif.spikes = {0, 1, 0, 0};  // one spike in 4 slots
-  r.nodes.push_back(lif);
+  r.nodes.push_back(nir::test_graphs::spikes_of("lif", 2, {0, 1, 0, 0}));  // one in 4 slots
   const auto c = neurobench_counts(g, x, {r});
   EXPECT_DOUBLE_EQ(c["synaptic_operations"].get<double>(), 5);
   EXPECT_DOUBLE_EQ(c["activation_sparsity"].get<double>(), 0.75);
@@ -112,7 +99,6 @@ TEST(TaskEnergy, NeuroBenchCountsOfAConvolutionByHand) {
   // -> Linear [0, 1, 1, 1] -> LIF(1) -> Output
   nir::graph g;
   g.source = "c.nir";
-  const auto four = [](double v) { return values({v, v, v, v}, {1, 2, 2}); };
   g.nodes.push_back({"in", "Input", {{"shape", values({1, 3, 3})}}, {}, nullptr});
   g.nodes.push_back(
       {"conv",
@@ -120,22 +106,10 @@ TEST(TaskEnergy, NeuroBenchCountsOfAConvolutionByHand) {
        {{"weight", values({1, 0, 2, 3}, {1, 1, 2, 2})}, {"input_shape", values({3, 3})}},
        {},
        nullptr});
-  g.nodes.push_back(
-      {"lif1",
-       "LIF",
-       {{"tau", four(0.01)}, {"r", four(1)}, {"v_leak", four(0)}, {"v_threshold", four(1)}},
-       {},
-       nullptr});
+  g.nodes.push_back(nir::test_graphs::lif("lif1", {1, 2, 2}));
   g.nodes.push_back({"flat", "Flatten", {}, {}, nullptr});
   g.nodes.push_back({"fc", "Linear", {{"weight", values({0, 1, 1, 1}, {1, 4})}}, {}, nullptr});
-  g.nodes.push_back({"lif2",
-                     "LIF",
-                     {{"tau", values({0.01})},
-                      {"r", values({1})},
-                      {"v_leak", values({0})},
-                      {"v_threshold", values({1})}},
-                     {},
-                     nullptr});
+  g.nodes.push_back(nir::test_graphs::lif("lif2", {1}));
   g.nodes.push_back({"out", "Output", {{"shape", values({1})}}, {}, nullptr});
   g.edges = {{"in", "conv"}, {"conv", "lif1"}, {"lif1", "flat"},
              {"flat", "fc"}, {"fc", "lif2"},   {"lif2", "out"}};
@@ -145,13 +119,7 @@ TEST(TaskEnergy, NeuroBenchCountsOfAConvolutionByHand) {
   x[0] = x[4] = 1;
   nir::run_result r;
   r.steps = 1;
-  nir::node_record lif;
-  lif.name = "lif1";
-  lif.type = "LIF";
-  lif.size = 4;
-  lif.spiking = true;
-  lif.spikes = {1, 0, 0, 1};
-  r.nodes.push_back(lif);
+  r.nodes.push_back(nir::test_graphs::spikes_of("lif1", 4, {1, 0, 0, 1}));
   const auto c = neurobench_counts(g, x, {r});
   EXPECT_DOUBLE_EQ(c["synaptic_operations"].get<double>(), 5);
   EXPECT_DOUBLE_EQ(c["connection_sparsity"].get<double>(), 0.25);  // 2 zeros in 8 weights
