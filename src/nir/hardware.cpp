@@ -104,15 +104,16 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
     preds[index.at(b)].push_back(index.at(a));
     succs[index.at(a)].push_back(index.at(b));
   }
-  const std::set<std::string> known = {"Input",  "Output",  "Affine", "Linear", "Conv1d",
-                                       "Conv2d", "Flatten", "LIF",    "CubaLIF"};
+  const std::set<std::string> known = {"Input",     "Output", "Affine",  "Linear",
+                                       "Conv1d",    "Conv2d", "Flatten", "SumPool2d",
+                                       "AvgPool2d", "LIF",    "CubaLIF"};
   std::size_t in_node = g.nodes.size(), out_node = g.nodes.size();
   for (std::size_t k = 0; k < g.nodes.size(); ++k) {
     const auto& n = g.nodes[k];
     if (!known.count(n.type))
       fail(g, n.name,
            fmt::format("type {} has no 1M1T1R mapping (mapped: Input, Affine, Linear, Conv1d, "
-                       "Conv2d, Flatten, LIF, CubaLIF, Output)",
+                       "Conv2d, Flatten, SumPool2d, AvgPool2d, LIF, CubaLIF, Output)",
                        n.type));
     if (n.type == "Input") {
       if (in_node != g.nodes.size()) fail(g, n.name, "a second Input");
@@ -177,47 +178,28 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
              fmt::format("its input '{}' is a {}; a neuron is driven through a weight matrix "
                          "(Affine, Linear, Conv1d or Conv2d)",
                          a.name, a.type));
-      if (preds[p].size() != 1)
-        fail(g, a.name, "a weight matrix needs exactly one source (the Input or a spiking node)");
-      std::size_t src = preds[p][0];  // through Flatten nodes, which only reshape
-      while (g.nodes[src].type == "Flatten" && preds[src].size() == 1) src = preds[src][0];
-      const auto& sn = g.nodes[src];
+      // The matrix on the spikes of its source, through Flatten (a reshape) and pooling (fixed
+      // weights, folded into the matrix)
+      const fed_matrix fm = matrix_fed_by(g, p, m);
+      const auto& sn = g.nodes[fm.source];
       if (sn.type != "Input" && sn.type != "LIF" && sn.type != "CubaLIF")
         fail(g, a.name,
              fmt::format("its source '{}' is a {}, not the Input or a spiking node", sn.name,
                          sn.type));
       const std::size_t n_src = sn.type == "Input" ? n_in_ : size_of(sn);
+      if (fm.m.inputs != n_src)
+        fail(g, a.name,
+             fmt::format("it receives {} elements from '{}', which has {}", fm.m.inputs, sn.name,
+                         n_src));
       projection pr;
       pr.name = a.name;
-      pr.source = sn.type == "Input" ? SIZE_MAX : src;  // a graph index for now
+      pr.source = sn.type == "Input" ? SIZE_MAX : fm.source;  // a graph index for now
       pr.target = nodes_.size();
-      if (conv) {  // the unrolled convolution: one differential pair per connection
-        const unrolled_conv u = unroll_conv(g, a);
-        if (u.outputs != m || u.inputs != n_src)
-          fail(g, a.name,
-               fmt::format("the convolution maps {} inputs to {} outputs; its source has {} "
-                           "and its target {}",
-                           u.inputs, u.outputs, n_src, m));
-        for (std::size_t j = 0; j < m; ++j) u0[j] += u.bias[j] * f[j];
-        pr.src = u.in;
-        pr.tgt = u.out;
-        for (std::size_t q = 0; q < u.weight.size(); ++q)
-          pr.weight.push_back(u.weight[q] * f[u.out[q]]);
-      } else {
-        const auto& w = a.params.count("weight") ? a.params.at("weight") : array{};
-        if (w.shape.size() != 2 || w.shape[0] != m || w.shape[1] != n_src)
-          fail(g, a.name, fmt::format("weight must be {} x {}", m, n_src));
-        if (a.type == "Affine") {
-          const auto b = values(g, a, "bias", m);
-          for (std::size_t j = 0; j < m; ++j) u0[j] += b[j] * f[j];
-        }
-        for (std::size_t j = 0; j < m; ++j)
-          for (std::size_t i = 0; i < n_src; ++i) {
-            pr.src.push_back(static_cast<std::uint32_t>(i));
-            pr.tgt.push_back(static_cast<std::uint32_t>(j));
-            pr.weight.push_back(w.data[j * n_src + i] * f[j]);
-          }
-      }
+      for (std::size_t j = 0; j < m; ++j) u0[j] += fm.m.bias[j] * f[j];
+      pr.src = fm.m.in;
+      pr.tgt = fm.m.out;
+      for (std::size_t q = 0; q < fm.m.weight.size(); ++q)
+        pr.weight.push_back(fm.m.weight[q] * f[fm.m.out[q]]);
       pr.nonzero.assign(n_src, 0.0);
       for (std::size_t q = 0; q < pr.weight.size(); ++q) pr.nonzero[pr.src[q]] += pr.weight[q] != 0;
       projections_.push_back(std::move(pr));

@@ -100,8 +100,9 @@ class hardware_mapping {
  public:
   // Maps graph `g` for samples of `steps` steps run with options `o` (the ideal graph's). An
   // input_error names the node that cannot be mapped: node types other than Input, Output,
-  // Affine, Linear, Conv1d, Conv2d, Flatten, LIF and CubaLIF; time constants or offsets that
-  // differ within a node; a preset whose neuron does not fire repeatedly under constant drive.
+  // Affine, Linear, Conv1d, Conv2d, Flatten, SumPool2d, AvgPool2d (folded into the matrix after
+  // them), LIF and CubaLIF; time constants or offsets that differ within a node; a preset whose
+  // neuron does not fire repeatedly under constant drive.
   hardware_mapping(const graph& g, const run_options& o, const hardware_options& h,
                    std::size_t steps);
   double dilation() const { return dilation_; }

@@ -308,7 +308,129 @@ unrolled_conv unroll_conv(const graph& g, const node& n) {
   });
   const auto b = n.has("bias") ? param(g, n, "bias", w.c_out) : std::vector<double>(w.c_out, 0.0);
   for (std::size_t o = 0; o < u.outputs; ++o) u.bias.push_back(b[o / (w.out[0] * w.out[1])]);
+  u.out_shape = n.type == "Conv2d" ? std::vector<std::size_t>{w.c_out, w.out[0], w.out[1]}
+                                   : std::vector<std::size_t>{w.c_out, w.out[1]};
   return u;
+}
+
+unrolled_conv unroll_pool(const graph& g, const node& n, const std::vector<std::size_t>& in_shape) {
+  if (n.type != "SumPool2d" && n.type != "AvgPool2d") fail(g, n, "is not a pooling");
+  window w = pool_window(g, n, in_shape);
+  w.groups = w.c_out;  // each channel pooled on its own: a depthwise convolution of ones
+  const double weight = n.type == "AvgPool2d" ? 1.0 / static_cast<double>(w.k[0] * w.k[1]) : 1.0;
+  unrolled_conv u;
+  u.inputs = w.c_in * w.in[0] * w.in[1];
+  u.outputs = w.c_out * w.out[0] * w.out[1];
+  for_each_tap(w, [&](std::size_t o, std::size_t in, std::size_t) {
+    u.out.push_back(static_cast<std::uint32_t>(o));
+    u.in.push_back(static_cast<std::uint32_t>(in));
+    u.weight.push_back(weight);
+  });
+  u.bias.assign(u.outputs, 0.0);
+  u.out_shape = {w.c_out, w.out[0], w.out[1]};
+  return u;
+}
+
+fed_matrix matrix_fed_by(const graph& g, std::size_t w, std::size_t outputs) {
+  std::map<std::string, std::size_t> index;
+  for (std::size_t k = 0; k < g.nodes.size(); ++k) index[g.nodes[k].name] = k;
+  const auto preds_of = [&](std::size_t k) {
+    std::vector<std::size_t> out;
+    for (const auto& [a, b] : g.edges)
+      if (b == g.nodes[k].name) out.push_back(index.at(a));
+    return out;
+  };
+  const node& wn = g.nodes[w];
+  auto pw = preds_of(w);
+  if (pw.size() != 1)
+    fail(g, wn, "a weight matrix needs exactly one source (the Input or a spiking node)");
+  // The nodes between the source and the matrix, nearest the matrix first.
+  std::vector<std::size_t> chain;
+  std::size_t src = pw[0];
+  for (;;) {
+    const auto& t = g.nodes[src].type;
+    if (t != "Flatten" && t != "SumPool2d" && t != "AvgPool2d") break;
+    const auto up = preds_of(src);
+    if (up.size() != 1) fail(g, g.nodes[src], "needs exactly one input");
+    chain.push_back(src);
+    src = up[0];
+  }
+  fed_matrix out;
+  out.source = src;
+  // rows[i]: the source elements (and weights) that element i of the chain's output sums
+  std::vector<std::size_t> shape = own_shape(g, g.nodes[src]);
+  for (const char* p : {"v_threshold", "tau", "tau_mem", "r"})  // a node of one neuron
+    if (shape.empty() && g.nodes[src].has(p)) shape = {g.nodes[src].params.at(p).size()};
+  if (shape.empty()) fail(g, g.nodes[src], "its size cannot be inferred from its parameters");
+  const std::size_t n_src = product(shape);
+  std::vector<std::vector<std::pair<std::uint32_t, double>>> rows;
+  bool pooled = false;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const node& c = g.nodes[*it];
+    if (c.type == "Flatten") {
+      shape = {product(shape)};
+      continue;
+    }
+    const unrolled_conv p = unroll_pool(g, c, shape);
+    if (!pooled) {
+      rows.resize(n_src);
+      for (std::size_t i = 0; i < n_src; ++i) rows[i] = {{static_cast<std::uint32_t>(i), 1.0}};
+    }
+    std::vector<std::vector<std::pair<std::uint32_t, double>>> next(p.outputs);
+    for (std::size_t q = 0; q < p.weight.size(); ++q)
+      for (const auto& [s, x] : rows[p.in[q]]) next[p.out[q]].emplace_back(s, x * p.weight[q]);
+    rows = std::move(next);
+    shape = p.out_shape;
+    pooled = true;
+  }
+  const std::size_t n_in = product(shape);  // what the matrix receives
+  unrolled_conv m;
+  if (wn.type == "Conv2d" || wn.type == "Conv1d") {
+    m = unroll_conv(g, wn);
+    if ((outputs != 0 && m.outputs != outputs) || m.inputs != n_in)
+      fail(g, wn,
+           fmt::format("the convolution maps {} inputs to {} outputs; its source sends {} and its "
+                       "target has {}",
+                       m.inputs, m.outputs, n_in, outputs));
+  } else if (wn.type == "Affine" || wn.type == "Linear") {
+    const auto& a = wn.params.count("weight") ? wn.params.at("weight") : array{};
+    if (outputs == 0 && a.shape.size() == 2) outputs = a.shape[0];
+    if (a.shape.size() != 2 || a.shape[0] != outputs || a.shape[1] != n_in)
+      fail(g, wn, fmt::format("weight must be {} x {}", outputs, n_in));
+    m.outputs = outputs;
+    m.inputs = n_in;
+    for (std::size_t j = 0; j < outputs; ++j)
+      for (std::size_t i = 0; i < n_in; ++i) {
+        m.out.push_back(static_cast<std::uint32_t>(j));
+        m.in.push_back(static_cast<std::uint32_t>(i));
+        m.weight.push_back(a.data[j * n_in + i]);
+      }
+    m.bias =
+        wn.type == "Affine" ? param(g, wn, "bias", outputs) : std::vector<double>(outputs, 0.0);
+    m.out_shape = {outputs};
+  } else {
+    fail(g, wn, "is not a weight matrix (Affine, Linear, Conv1d, Conv2d)");
+  }
+  if (pooled) {  // fold the pooling in: per output, the source elements' summed weights
+    unrolled_conv f;
+    f.inputs = n_src;
+    f.outputs = m.outputs;
+    f.bias = m.bias;
+    f.out_shape = m.out_shape;
+    std::vector<std::map<std::uint32_t, double>> per(m.outputs);
+    for (std::size_t q = 0; q < m.weight.size(); ++q)
+      for (const auto& [s, x] : rows[m.in[q]]) per[m.out[q]][s] += m.weight[q] * x;
+    for (std::size_t o = 0; o < per.size(); ++o)
+      for (const auto& [s, x] : per[o]) {
+        f.out.push_back(static_cast<std::uint32_t>(o));
+        f.in.push_back(s);
+        f.weight.push_back(x);
+      }
+    m = std::move(f);
+  }
+  m.inputs = n_src;
+  out.m = std::move(m);
+  return out;
 }
 
 std::size_t input_size(const graph& g) {

@@ -76,9 +76,25 @@ struct unrolled_conv {
   std::size_t outputs = 0, inputs = 0;
   std::vector<std::uint32_t> out, in;
   std::vector<double> weight;
-  std::vector<double> bias;  // per output element (its channel's)
+  std::vector<double> bias;            // per output element (its channel's)
+  std::vector<std::size_t> out_shape;  // (channels, positions...)
 };
 unrolled_conv unroll_conv(const graph& g, const node& n);
+// A SumPool2d or AvgPool2d node on an input of shape (channels, height, width) as the same kind
+// of matrix: weights 1, or 1 / the kernel's area (padding counted, as run_graph pools).
+unrolled_conv unroll_pool(const graph& g, const node& n, const std::vector<std::size_t>& in_shape);
+
+// What weight node `w` (Affine, Linear, Conv1d, Conv2d; an index into g.nodes) of a flattened
+// graph applies to the spikes of its source, the spiking node or Input it is fed from through any
+// Flatten, SumPool2d and AvgPool2d nodes of one input each: the pooling folded into the matrix.
+// Affine and Linear give every entry, zeros included, by output then input; convolutions the
+// connections inside the kernel's window. Without pooling the entries are the node's own.
+// `outputs` (0: any) is the size the target needs; input_error names the node otherwise.
+struct fed_matrix {
+  std::size_t source = 0;  // index into g.nodes
+  unrolled_conv m;         // m.inputs: the source's size
+};
+fed_matrix matrix_fed_by(const graph& g, std::size_t w, std::size_t outputs);
 
 // The size of the graph's input (its Input node's shape, flattened).
 std::size_t input_size(const graph& g);

@@ -138,46 +138,32 @@ void neurobench_tally::add(const std::vector<double>& inputs,
 
 nlohmann::json neurobench_tally::counts() const {
   if (samples_ == 0) return nullptr;
-  std::map<std::string, const nir::node*> by_name;
-  for (const auto& nd : g_.nodes) by_name[nd.name] = &nd;
   double ops = 0, zeros = 0, weights = 0, params = 0;
   for (const auto& nd : g_.nodes)
     for (const auto& [k, a] : nd.params)
       if (k != "shape") params += static_cast<double>(a.size());
-  for (const auto& [from, to] : g_.edges) {
-    const nir::node& w = *by_name.at(to);
+  for (std::size_t k = 0; k < g_.nodes.size(); ++k) {
+    const nir::node& w = g_.nodes[k];
     const bool conv = w.type == "Conv2d" || w.type == "Conv1d";
     if ((w.type != "Linear" && w.type != "Affine" && !conv) || !w.params.count("weight")) continue;
     const auto& a = w.params.at("weight");
     if (!conv && a.shape.size() != 2) continue;
-    const nir::node* src = by_name.at(from);  // the spiking source, through Flatten nodes
-    while (src->type == "Flatten") {
-      const nir::node* up = nullptr;
-      for (const auto& [f, t] : g_.edges)
-        if (t == src->name) up = by_name.at(f);
-      if (!up) break;
-      src = up;
-    }
-    const auto it = spikes_.find(src->type == "Input" ? "\x01input" : src->name);
-    const auto spikes_of = [&](std::size_t i) {
-      return it != spikes_.end() && i < it->second.size() ? it->second[i] : 0.0;
-    };
-    // Connection sparsity over the weight tensor (a convolution's kernel); operations: per
-    // source spike, the nonzero weights it meets (a convolution's from its unrolled matrix).
+    // Connection sparsity over the weight tensor (a convolution's kernel counted once);
+    // operations: per source spike, the nonzero weights it meets, from the matrix on the
+    // source's spikes (a convolution unrolled, pooling folded in)
     for (double x : a.data) zeros += x == 0;
     weights += static_cast<double>(a.size());
-    if (conv) {
-      const auto u = nir::unroll_conv(g_, w);
-      for (std::size_t q = 0; q < u.weight.size(); ++q)
-        if (u.weight[q] != 0) ops += spikes_of(u.in[q]);
-      continue;
+    nir::fed_matrix fm;
+    try {
+      fm = nir::matrix_fed_by(g_, k, 0);
+    } catch (const input_error&) {
+      continue;  // not fed by one spiking node or the Input (a graph the runner takes as well)
     }
-    const std::size_t rows = a.shape[0], cols = a.shape[1];
-    for (std::size_t i = 0; i < cols; ++i) {
-      double fan = 0;
-      for (std::size_t j = 0; j < rows; ++j) fan += a.data[j * cols + i] != 0;
-      ops += spikes_of(i) * fan;
-    }
+    const nir::node& src = g_.nodes[fm.source];
+    const auto it = spikes_.find(src.type == "Input" ? "\x01input" : src.name);
+    if (it == spikes_.end()) continue;
+    for (std::size_t q = 0; q < fm.m.weight.size(); ++q)
+      if (fm.m.weight[q] != 0 && fm.m.in[q] < it->second.size()) ops += it->second[fm.m.in[q]];
   }
   const double n = static_cast<double>(samples_);
   return {{"synaptic_operations", ops / n},

@@ -41,8 +41,10 @@ nlohmann::json hardware_energy(const std::vector<nir::hardware_activity>& sample
 
 // NeuroBench's static and per-inference counts of a graph (Yik et al., Nat. Commun. 16, 1545
 // (2025)), averaged over the runs: synaptic_operations (spikes x nonzero fan-out, Input
-// spikes included; a convolution's fan-out from its unrolled matrix), activation_sparsity (1 - spikes / (neurons x steps) of the spiking nodes),
-// connection_sparsity (zero weights / weights, a convolution's kernel counted once), footprint_bytes (parameters x 4, float32).
+// spikes included; a convolution's fan-out from its unrolled matrix, a pooling folded into the
+// matrix after it), activation_sparsity (1 - spikes / (neurons x steps) of the spiking nodes),
+// connection_sparsity (zero weights / weights, a convolution's kernel counted once),
+// footprint_bytes (parameters x 4, float32).
 nlohmann::json neurobench_counts(const nir::graph& g, const std::vector<double>& inputs,
                                  const std::vector<nir::run_result>& runs);
 

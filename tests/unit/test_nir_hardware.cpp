@@ -87,7 +87,7 @@ TEST(NirHardware, RefusesWhatItCannotMap) {
   EXPECT_TRUE(test::contains(error_of(g), "its input 'in' is a Input"));
   g = two_lif();
   g.nodes[1].params["weight"] = values({1, 2, 3}, {1, 3});
-  EXPECT_TRUE(test::contains(error_of(g), "node 'fc': weight must be 2 x 2"));
+  EXPECT_TRUE(test::contains(error_of(g), "node 'fc' (Linear): weight must be 2 x 2"));
   hardware_options bad;
   bad.crossbar.levels = 1;
   EXPECT_TRUE(test::contains(
@@ -286,9 +286,50 @@ TEST(NirHardware, ConvolutionIsMappedAsItsUnrolledMatrix) {
   auto g = conv_net(0.1);
   g.nodes[1].params["input_shape"] = values({3, 3});
   EXPECT_TRUE(test::contains(error_of(g),
-                             "node 'conv': the convolution maps 9 inputs to 18 "
-                             "outputs; its source has 16 and its target 32"))
+                             "node 'conv' (Conv2d): the convolution maps 9 inputs to 18 outputs; "
+                             "its source sends 16 and its target has 32"))
       << error_of(g);
+}
+
+// A pooling between a spiking node and a weight matrix has fixed weights: it is folded into the
+// matrix, whose crossbar then reads the spiking node's rows directly. lif1 (2 x 4 x 4) -> 2 x 2
+// average pooling -> Flatten -> Linear(2 x 8) of 8s: each of lif1's neurons reaches both outputs
+// with a quarter of the Linear's weight.
+TEST(NirHardware, PoolingIsFoldedIntoTheNextMatrix) {
+  auto g = conv_net(0.3);
+  g.nodes.push_back({"pool",
+                     "AvgPool2d",
+                     {{"kernel_size", values({2, 2})}, {"stride", values({2, 2})}},
+                     {},
+                     nullptr});
+  g.nodes[4].params["weight"] = values(std::vector<double>(16, 8.0), {2, 8});
+  g.edges = {{"in", "conv"}, {"conv", "lif1"}, {"lif1", "pool"}, {"pool", "flat"},
+             {"flat", "fc"}, {"fc", "lif2"},   {"lif2", "out"}};
+  const auto fm = matrix_fed_by(g, 4, 2);
+  EXPECT_EQ(g.nodes[fm.source].name, "lif1");
+  ASSERT_EQ(fm.m.inputs, 32u);
+  ASSERT_EQ(fm.m.weight.size(), 64u);  // every lif1 neuron to both outputs
+  for (double w : fm.m.weight) EXPECT_DOUBLE_EQ(w, 2.0);
+  const hardware_mapping m(g, millisecond(), {}, 20);
+  EXPECT_EQ(m.devices(), 2u * (200 + 64) + 2u * (32 + 2));
+  // the same network as the graph with the folded matrix written out (Linear 2 x 32 of 2s):
+  // identical spikes on hardware, and in the ideal graphs
+  auto folded = conv_net(0.3);
+  folded.nodes[4].params["weight"] = values(std::vector<double>(64, 2.0), {2, 32});
+  std::vector<double> x(20 * 16, 1.0);
+  const auto hw = m.run(x.data());
+  EXPECT_EQ(hw.output, hardware_mapping(folded, millisecond(), {}, 20).run(x.data()).output);
+  const auto ideal = run_graph(g, x, 20, millisecond()).output;
+  EXPECT_EQ(ideal, run_graph(folded, x, 20, millisecond()).output);
+  double n = 0;
+  for (double v : hw.output) n += v;
+  EXPECT_GT(n, 0);
+  // a pooling that feeds a neuron directly is refused
+  auto direct = g;
+  direct.edges = {
+      {"in", "conv"}, {"conv", "lif1"}, {"lif1", "pool"}, {"pool", "lif2"}, {"lif2", "out"}};
+  EXPECT_TRUE(test::contains(error_of(direct), "its input 'pool' is a AvgPool2d"))
+      << error_of(direct);
 }
 
 }  // namespace IONSIM_TEST_FILE
