@@ -80,7 +80,7 @@ fit_outcome fit_sweep_auto(const sweep_data& data, const fit_options& o,
     auto r = fit_sweep(data, start, co);
     if (c.structure == "symmetric") symmetric_fit.insert_or_assign(model, r.config);
     nlohmann::json row = {
-        {"model", std::string(c.start.model())},
+        {"model", model},
         {"structure", c.structure},
         {"orientation", c.orientation},
         {"start", nested ? "the symmetric fit; its polarity parameters searched globally, then "

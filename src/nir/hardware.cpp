@@ -16,13 +16,13 @@
 //   `reset_pulse` times the weights' (the largest weight's jump sets the conductance scale);
 // - the integrator is clipped at v_top, where the neuron's count in a sample is highest (above
 //   it the memristor stays on and the neuron stops spiking).
-// A convolution is its unrolled matrix (nir::unroll_conv): one pair per connection inside the
-// kernel's window. A spike of the graph moves u of its targets by weight x r w_in / v_threshold x
-// height x the membrane's share of one step (dt / tau, or 1 - exp(-dt / tau) with the exact
-// method): the crossbar's charge per read, (G+ - G-) v_read t_read / C_f, is gain times that.
-// `calibrate` can then scale what each node receives so that its spike count over given inputs is
-// the ideal graph's (data-based normalization, as in ANN-to-SNN conversion: Rueckauer et al.,
-// Front. Neurosci. 11, 682 (2017)).
+// A convolution is its unrolled matrix, pooling before a matrix is folded into it
+// (nir::matrix_fed_by): one pair per connection. A spike of the graph moves u of its targets by
+// weight x r w_in / v_threshold x height x the membrane's share of one step (dt / tau, or 1 -
+// exp(-dt / tau) with the exact method): the crossbar's charge per read, (G+ - G-) v_read t_read /
+// C_f, is gain times that. `calibrate` can then scale what each node receives so that its spike
+// count over given inputs is the ideal graph's (data-based normalization, as in ANN-to-SNN
+// conversion: Rueckauer et al., Front. Neurosci. 11, 682 (2017)).
 #include "nir/hardware.hpp"
 
 #include <fmt/format.h>
@@ -186,11 +186,7 @@ hardware_mapping::hardware_mapping(const graph& g_in, const run_options& o,
         fail(g, a.name,
              fmt::format("its source '{}' is a {}, not the Input or a spiking node", sn.name,
                          sn.type));
-      const std::size_t n_src = sn.type == "Input" ? n_in_ : size_of(sn);
-      if (fm.m.inputs != n_src)
-        fail(g, a.name,
-             fmt::format("it receives {} elements from '{}', which has {}", fm.m.inputs, sn.name,
-                         n_src));
+      const std::size_t n_src = fm.m.inputs;  // the source's size
       projection pr;
       pr.name = a.name;
       pr.source = sn.type == "Input" ? SIZE_MAX : fm.source;  // a graph index for now

@@ -130,7 +130,7 @@ window pool_window(const graph& g, const node& n, const std::vector<std::size_t>
                      "dimensions",
                      in.size()));
   window w;
-  w.c_in = w.c_out = in[0];
+  w.c_in = w.c_out = w.groups = in[0];  // each channel pooled on its own: a depthwise window
   const auto k = ints(g, n, "kernel_size", 2);
   const auto stride = ints(g, n, "stride", 2, std::nullopt);
   const auto pad = ints(g, n, "padding", 2, 0);
@@ -267,22 +267,9 @@ void convolve(const window& w, const std::vector<double>& weight, const std::vec
 // Sum (or mean over the kernel, padding counted) of each window, per channel.
 void pool(const window& w, bool average, const std::vector<double>& x, std::vector<double>& y) {
   const double norm = average ? 1.0 / static_cast<double>(w.k[0] * w.k[1]) : 1.0;
-  for (std::size_t ch = 0; ch < w.c_out; ++ch)
-    for (std::size_t i = 0; i < w.out[0]; ++i)
-      for (std::size_t j = 0; j < w.out[1]; ++j) {
-        double acc = 0;
-        for (std::size_t a = 0; a < w.k[0]; ++a) {
-          const long r = static_cast<long>(i * w.stride[0] + a) - static_cast<long>(w.pad[0]);
-          if (r < 0 || r >= static_cast<long>(w.in[0])) continue;
-          for (std::size_t c = 0; c < w.k[1]; ++c) {
-            const long q = static_cast<long>(j * w.stride[1] + c) - static_cast<long>(w.pad[1]);
-            if (q < 0 || q >= static_cast<long>(w.in[1])) continue;
-            acc += x[(ch * w.in[0] + static_cast<std::size_t>(r)) * w.in[1] +
-                     static_cast<std::size_t>(q)];
-          }
-        }
-        y[(ch * w.out[0] + i) * w.out[1] + j] = acc * norm;
-      }
+  std::fill(y.begin(), y.end(), 0.0);
+  for_each_tap(w, [&](std::size_t o, std::size_t in, std::size_t) { y[o] += x[in]; });
+  for (double& v : y) v *= norm;
 }
 
 // y += w a over m elements, vectorized for the machine (chosen at load time). The same IEEE
@@ -294,10 +281,10 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_scaled(
 
 }  // namespace
 
-unrolled_conv unroll_conv(const graph& g, const node& n) {
+sparse_matrix unroll_conv(const graph& g, const node& n) {
   if (n.type != "Conv2d" && n.type != "Conv1d") fail(g, n, "is not a convolution");
   const window w = conv_window(g, n, n.type == "Conv2d" ? 2 : 1);
-  unrolled_conv u;
+  sparse_matrix u;
   u.inputs = w.c_in * w.in[0] * w.in[1];
   u.outputs = w.c_out * w.out[0] * w.out[1];
   const auto& weight = n.params.at("weight").data;
@@ -313,12 +300,11 @@ unrolled_conv unroll_conv(const graph& g, const node& n) {
   return u;
 }
 
-unrolled_conv unroll_pool(const graph& g, const node& n, const std::vector<std::size_t>& in_shape) {
+sparse_matrix unroll_pool(const graph& g, const node& n, const std::vector<std::size_t>& in_shape) {
   if (n.type != "SumPool2d" && n.type != "AvgPool2d") fail(g, n, "is not a pooling");
-  window w = pool_window(g, n, in_shape);
-  w.groups = w.c_out;  // each channel pooled on its own: a depthwise convolution of ones
+  const window w = pool_window(g, n, in_shape);
   const double weight = n.type == "AvgPool2d" ? 1.0 / static_cast<double>(w.k[0] * w.k[1]) : 1.0;
-  unrolled_conv u;
+  sparse_matrix u;
   u.inputs = w.c_in * w.in[0] * w.in[1];
   u.outputs = w.c_out * w.out[0] * w.out[1];
   for_each_tap(w, [&](std::size_t o, std::size_t in, std::size_t) {
@@ -371,7 +357,7 @@ fed_matrix matrix_fed_by(const graph& g, std::size_t w, std::size_t outputs) {
       shape = {product(shape)};
       continue;
     }
-    const unrolled_conv p = unroll_pool(g, c, shape);
+    const sparse_matrix p = unroll_pool(g, c, shape);
     if (!pooled) {
       rows.resize(n_src);
       for (std::size_t i = 0; i < n_src; ++i) rows[i] = {{static_cast<std::uint32_t>(i), 1.0}};
@@ -384,7 +370,7 @@ fed_matrix matrix_fed_by(const graph& g, std::size_t w, std::size_t outputs) {
     pooled = true;
   }
   const std::size_t n_in = product(shape);  // what the matrix receives
-  unrolled_conv m;
+  sparse_matrix m;
   if (wn.type == "Conv2d" || wn.type == "Conv1d") {
     m = unroll_conv(g, wn);
     if ((outputs != 0 && m.outputs != outputs) || m.inputs != n_in)
@@ -412,7 +398,7 @@ fed_matrix matrix_fed_by(const graph& g, std::size_t w, std::size_t outputs) {
     fail(g, wn, "is not a weight matrix (Affine, Linear, Conv1d, Conv2d)");
   }
   if (pooled) {  // fold the pooling in: per output, the source elements' summed weights
-    unrolled_conv f;
+    sparse_matrix f;
     f.inputs = n_src;
     f.outputs = m.outputs;
     f.bias = m.bias;

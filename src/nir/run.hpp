@@ -68,21 +68,21 @@ class runner {
   std::unique_ptr<impl> p_;
 };
 
-// A Conv1d or Conv2d node as the matrix it applies: one entry per output element and kernel tap
-// that falls inside the input (padding is zero), output and input indexed in C order (channel,
-// then position), as the node's neighbours see them. Throws input_error as run_graph does for
-// its parameters.
-struct unrolled_conv {
+// A linear node as the sparse matrix it applies: entries (output, input, weight), output and
+// input indexed in C order (channel, then position), as the node's neighbours see them.
+struct sparse_matrix {
   std::size_t outputs = 0, inputs = 0;
   std::vector<std::uint32_t> out, in;
   std::vector<double> weight;
   std::vector<double> bias;            // per output element (its channel's)
   std::vector<std::size_t> out_shape;  // (channels, positions...)
 };
-unrolled_conv unroll_conv(const graph& g, const node& n);
+// A Conv1d or Conv2d node: one entry per output element and kernel tap that falls inside the
+// input (padding is zero). Throws input_error as run_graph does for its parameters.
+sparse_matrix unroll_conv(const graph& g, const node& n);
 // A SumPool2d or AvgPool2d node on an input of shape (channels, height, width) as the same kind
 // of matrix: weights 1, or 1 / the kernel's area (padding counted, as run_graph pools).
-unrolled_conv unroll_pool(const graph& g, const node& n, const std::vector<std::size_t>& in_shape);
+sparse_matrix unroll_pool(const graph& g, const node& n, const std::vector<std::size_t>& in_shape);
 
 // What weight node `w` (Affine, Linear, Conv1d, Conv2d; an index into g.nodes) of a flattened
 // graph applies to the spikes of its source, the spiking node or Input it is fed from through any
@@ -92,7 +92,7 @@ unrolled_conv unroll_pool(const graph& g, const node& n, const std::vector<std::
 // `outputs` (0: any) is the size the target needs; input_error names the node otherwise.
 struct fed_matrix {
   std::size_t source = 0;  // index into g.nodes
-  unrolled_conv m;         // m.inputs: the source's size
+  sparse_matrix m;         // m.inputs: the source's size
 };
 fed_matrix matrix_fed_by(const graph& g, std::size_t w, std::size_t outputs);
 
