@@ -3,6 +3,9 @@
 Fig. 2e pulse train for 1 s of simulated time, ionsim against ngspice on one thread, in the
 same run, at matched accuracy; then the throughput of ionsim's batched mode.
 
+Both simulators record the same waveform, v(gate): ngspice writes it as text (wrdata), ionsim
+as CSV text and as HDF5.
+
 Matched accuracy: each simulator runs at several maximum steps (TMAX of .tran); the reference
 is ngspice at the smallest; a run counts as accurate when its first N_COMPARE spikes (V_g rising
 through 0.22 V) are each within TOL of the reference's. The ratio compares each
@@ -25,6 +28,7 @@ TOL = 1e-3  # relative, on every compared spike time
 N_COMPARE = 5  # spikes compared: after about 220 ms the neuron nears lock-up and the later
                # spike times are chaotic (ngspice at TMAX 1u and 2u disagree on their number)
 TSTOP = "1"
+REPEATS = 3  # each run is timed this many times and its fastest wall time kept (both simulators)
 TMAXES = ["1u", "2u", "5u", "10u", "20u", "50u", "100u"]
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,6 +48,16 @@ def spikes(t, v, level=0.22, gap=1e-4):
     return np.array(out)
 
 
+def fastest(run):
+    """The shortest wall time of REPEATS calls of run() [s] (the machine's noise only adds)."""
+    walls = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        run()
+        walls.append(time.perf_counter() - t0)
+    return min(walls)
+
+
 def with_tran(text, tmax):
     return re.sub(r"(?im)^\.tran\s+.*$", f".tran 2u {TSTOP} 0 {tmax}", text)
 
@@ -54,24 +68,22 @@ def run_ngspice(tmax, work):
     deck = re.sub(r"(?im)^wrdata\s+.*$", "wrdata out.data v(gate)", deck)
     path = os.path.join(work, "ng.cir")
     open(path, "w").write(deck)
-    t0 = time.perf_counter()
-    subprocess.run([ngspice, "-b", "ng.cir"], cwd=work, env=env, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
+    wall = fastest(lambda: subprocess.run([ngspice, "-b", "ng.cir"], cwd=work, env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     d = np.loadtxt(os.path.join(work, "out.data"), skiprows=1)
     return wall, spikes(d[:, 0], d[:, 1]), len(d)
 
 
 def run_ionsim(tmax, work, fmt="csv"):
     net = open(os.path.join(root, "examples/circuits/1m1t1r_fig2e.cir")).read()
+    net = re.sub(r"(?im)^\.save\s+.*$", ".save v(gate)", net)  # what ngspice writes (wrdata)
     path = os.path.join(work, "io.cir")
     open(path, "w").write(with_tran(net, tmax))
     out = os.path.join(work, "io")
     shutil.rmtree(out, ignore_errors=True)
-    t0 = time.perf_counter()
-    subprocess.run([ionsim, "circuit", "run", path, "--format", fmt, "--out", out], env=env,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
+    wall = fastest(lambda: subprocess.run(
+        [ionsim, "circuit", "run", path, "--format", fmt, "--out", out], env=env, check=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     if fmt == "hdf5":
         import h5py
         with h5py.File(os.path.join(out, "trace.h5")) as f:

@@ -172,6 +172,7 @@ struct pending_output {
   std::string text;                // normalized: "v(out)", "i(vdd)", "v(a,b)"
   std::vector<std::string> nodes;  // for v(...)
   std::string current;             // for i(...)
+  std::string state_of;            // for state(element.variable): the element
 };
 
 class parser {
@@ -653,8 +654,13 @@ class parser {
           o.nodes = args;
         } else if (w.low == "i" && args.size() == 1) {
           o.current = args[0];
+        } else if (w.low == "state" && args.size() == 1 &&
+                   args[0].rfind('.') != std::string::npos && args[0].rfind('.') > 0 &&
+                   args[0].rfind('.') + 1 < args[0].size()) {
+          o.state_of = args[0].substr(0, args[0].rfind('.'));
         } else {
-          fail(c, fmt::format("{}: unsupported output '{}' (v(node), v(a,b) or i(vsource))",
+          fail(c, fmt::format("{}: unsupported output '{}' (v(node), v(a,b), i(vsource) or "
+                              "state(element.variable))",
                               t[0].text, text));
         }
         outputs_.push_back(std::move(o));
@@ -1002,6 +1008,8 @@ class parser {
                                    nl_.elements[it->second].type->name, fmt::join(takes, " or ")));
         }
       }
+      if (!o.state_of.empty() && !element_index_.contains(o.state_of))
+        fail(o.line, fmt::format("{}: unknown element '{}' in {}", o.card, o.state_of, o.text));
       if (std::find(nl_.outputs.begin(), nl_.outputs.end(), o.text) == nl_.outputs.end())
         nl_.outputs.push_back(o.text);
     }

@@ -8,6 +8,7 @@
 #include <Eigen/SparseLU>
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <optional>
 
 #include "circuit/element.hpp"
+#include "circuit/small_lu.hpp"
 #include "core/error.hpp"
 
 namespace ionsim::circuit {
@@ -25,59 +27,6 @@ using sparse = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
 using vec = Eigen::VectorXd;
 
 constexpr double newton_vlimit = 0.5;  // [V] largest node-voltage change per iteration
-
-// Gaussian elimination with partial pivoting for the small systems of most circuits, in place
-// on a fixed array: no allocation and no blocking, which cost more than the arithmetic below a
-// few dozen unknowns. Solves a x = b (a row-major, n x n) into b; false for a zero pivot. N > 0
-// fixes n at compile time (the loops unroll; the same operations in the same order).
-template <int N>
-bool solve_small(int n_runtime, double* a, double* b) {
-  const int n = N > 0 ? N : n_runtime;
-  for (int k = 0; k < n; ++k) {
-    int p = k;
-    for (int i = k + 1; i < n; ++i)
-      if (std::fabs(a[i * n + k]) > std::fabs(a[p * n + k])) p = i;
-    const double pivot = a[p * n + k];
-    if (pivot == 0 || !std::isfinite(pivot)) return false;
-    if (p != k) {
-      for (int j = k; j < n; ++j) std::swap(a[k * n + j], a[p * n + j]);
-      std::swap(b[k], b[p]);
-    }
-    for (int i = k + 1; i < n; ++i) {
-      const double l = a[i * n + k] / pivot;
-      if (l == 0) continue;
-      for (int j = k + 1; j < n; ++j) a[i * n + j] -= l * a[k * n + j];
-      b[i] -= l * b[k];
-    }
-  }
-  for (int i = n - 1; i >= 0; --i) {
-    double sum = b[i];
-    for (int j = i + 1; j < n; ++j) sum -= a[i * n + j] * b[j];
-    b[i] = sum / a[i * n + i];
-  }
-  return true;
-}
-
-bool solve_dense(int n, double* a, double* b) {
-  switch (n) {
-    case 2:
-      return solve_small<2>(n, a, b);
-    case 3:
-      return solve_small<3>(n, a, b);
-    case 4:
-      return solve_small<4>(n, a, b);
-    case 5:
-      return solve_small<5>(n, a, b);
-    case 6:
-      return solve_small<6>(n, a, b);
-    case 7:
-      return solve_small<7>(n, a, b);
-    case 8:
-      return solve_small<8>(n, a, b);
-    default:
-      return solve_small<0>(n, a, b);
-  }
-}
 
 class engine {
  public:
@@ -147,8 +96,9 @@ class engine {
   std::vector<double> p_now_;  // the elements' powers at the point just accepted
   Eigen::SparseLU<sparse, Eigen::COLAMDOrdering<int>> lu_;
   bool analysed_ = false;
-  static constexpr int dense_limit = 24;  // unknowns up to which a dense LU is used
+  static constexpr int dense_limit = 24;  // unknowns up to which the dense array is used
   std::array<double, dense_limit * dense_limit> dense_{};
+  small_lu small_lu_;  // its solver
   std::vector<double*> gmin_slot_;
   double gmin_ = 1e-12, gmin_extra_ = 0, src_scale_ = 1;
   // the first source corner in (from, to], or none (first_corner)
@@ -221,6 +171,11 @@ void engine::build_matrix() {
   for (auto& e : es_)
     for (const auto& [r, c] : e->entries())
       e->slot.push_back(r >= 0 && c >= 0 ? entry(r, c) : nullptr);
+  if (n_ <= dense_limit) {
+    std::vector<char> nonzero(static_cast<std::size_t>(n_ * n_));
+    for (const auto& tr : t) nonzero[static_cast<std::size_t>(tr.row() * n_ + tr.col())] = 1;
+    small_lu_.set_pattern(n_, std::move(nonzero));
+  }
 }
 
 void engine::check_topology() const {
@@ -294,10 +249,16 @@ bool engine::newton(vec& x, double t, const step_ctx& c, int max_it, int& iterat
     if (!groups_ok) return false;
     vec& xn = xn_;
     if (n_ <= dense_limit) {
-      // Small systems, assembled in dense_: a dense LU is faster than any sparse one (no
-      // symbolic work at all).
+      // Small systems, assembled in dense_: an LU with a kept pivot order over the entries
+      // that may be nonzero (no allocation, no search for pivots, no general sparse overhead).
       xn = b_;
-      if (!solve_dense(n_, dense_.data(), xn.data())) return false;
+      auto solved = small_lu_.solve(dense_.data(), xn.data());
+      if (solved == small_lu::result::reorder) {  // assembled again: the solve spoiled it
+        assemble(x, t, c, groups_ok);
+        xn = b_;
+        solved = small_lu_.solve_reordered(dense_.data(), xn.data());
+      }
+      if (solved != small_lu::result::solved) return false;
     } else {
       if (!analysed_) {
         lu_.analyzePattern(A_);
@@ -420,11 +381,30 @@ std::vector<engine::probe> engine::make_probes(std::vector<std::string>& names) 
               {probe::diff, node_index(arg.substr(0, comma)), node_index(arg.substr(comma + 1))});
       } else if (fn == "i") {
         probes.push_back({probe::branch_current, -1, -1, element_index(arg)});
+      } else if (fn == "state") {
+        const auto dot = arg.rfind('.');
+        const std::size_t k = element_index(arg.substr(0, dot));
+        const std::vector<std::string> states = es_[k]->state_names();
+        const auto it = std::find_if(states.begin(), states.end(), [&](const std::string& st) {
+          const std::string_view var = std::string_view(arg).substr(dot + 1);
+          return std::equal(st.begin(), st.end(), var.begin(), var.end(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+          });
+        });
+        if (it == states.end())
+          throw input_error(
+              fmt::format("{}: output {}: {} has {}", nl_.source, out, nl_.elements[k].name,
+                          states.empty() ? std::string("no states")
+                                         : fmt::format("the states {}", fmt::join(states, ", "))));
+        names.back() = fmt::format("state({}.{})", nl_.elements[k].name, *it);
+        probes.push_back(
+            {probe::elem_state, -1, -1, k, static_cast<std::size_t>(it - states.begin())});
       } else {
-        throw input_error(
-            fmt::format("{}: output '{}': only v(...) and i(...) can be saved", nl_.source, out));
+        throw input_error(fmt::format(
+            "{}: output '{}': only v(...), i(...) and state(...) can be saved", nl_.source, out));
       }
     }
+    return probes;
   }
   for (std::size_t k = 0; k < nl_.elements.size(); ++k) {
     const std::vector<std::string> states = es_[k]->state_names();

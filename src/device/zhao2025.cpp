@@ -143,9 +143,13 @@ void zhao2025_model::advance_interval_slope(double, double h, std::uint64_t coun
     st.advance<dual>(x1_[i], x2_[i], dual(v, 1.0), z[0], z[1], mu_scale_[i], x1, x2);
     x1_[i] = x1.v;
     x2_[i] = x2.v;
-    const double r = resistance(i);
+    // R and dR/dx from one exponential: exp(u) = expm1(u) + 1, u = (1 - x) / lambda
+    const double x = x1.v + x2.v;
+    const double xc = std::clamp(x, 0.0, 1.0);
+    const double em1 = std::expm1((1.0 - xc) / p_.lambda);
+    const double r = p_.r_on * xc + p_.r_off * em1 * off_norm_;
     const double drdx =
-        zhao2025_resistance_slope(x1.v + x2.v, p_.r_on, p_.r_off, p_.lambda, off_norm_);
+        x < 0 || x > 1 ? 0.0 : p_.r_on - p_.r_off * (em1 + 1.0) / p_.lambda * off_norm_;
     current[i] = v / r;
     didv[i] = 1.0 / r - v / (r * r) * drdx * (x1.d + x2.d);
   }
@@ -185,12 +189,20 @@ void zhao2025_model::event_values(std::size_t k, std::span<double> g) const {
 }
 
 const zhao2025_step& zhao2025_model::step_for(double h) {
-  for (const auto& st : steps_)
-    if (st.dt == h) return st;
+  if (last_step_ < steps_.size() && steps_[last_step_].dt == h) return steps_[last_step_];
+  for (std::size_t k = 0; k < steps_.size(); ++k)
+    if (steps_[k].dt == h) {
+      last_step_ = k;
+      return steps_[k];
+    }
   // a few lengths in turn (adaptive sub-steps alternate between neighbouring levels)
   steps_.reserve(8);
-  if (steps_.size() < 8) return steps_.emplace_back(p_, h);
+  if (steps_.size() < 8) {
+    last_step_ = steps_.size();
+    return steps_.emplace_back(p_, h);
+  }
   next_step_ = (next_step_ + 1) % steps_.size();
+  last_step_ = next_step_;
   return steps_[next_step_] = zhao2025_step(p_, h);
 }
 

@@ -178,6 +178,7 @@ class zhao2025_model final : public device_model {
   brownian_tree::cache tree_cache_;  // the Brownian tree of the device last advanced alone
   std::vector<zhao2025_step> steps_;
   std::size_t next_step_ = 0;
+  std::size_t last_step_ = 0;  // the one found last
 };
 
 }  // namespace ionsim

@@ -546,6 +546,10 @@ TEST(NetlistErrors, AnalysisOptionsAndOutputs) {
       contains(error_of("t\nR1 a 0 1\n.save i(v9)\n"), "net.cir:3: .save: unknown element 'v9'"));
   EXPECT_TRUE(contains(error_of("t\nR1 a 0 1\n.save vdb(a)\n"),
                        "net.cir:3: .save: unsupported output 'vdb(a)'"));
+  EXPECT_TRUE(contains(error_of("t\nR1 a 0 1\n.save state(y9.x1)\n"),
+                       "net.cir:3: .save: unknown element 'y9' in state(y9.x1)"));
+  EXPECT_TRUE(contains(error_of("t\nR1 a 0 1\n.save state(r1)\n"),
+                       "net.cir:3: .save: unsupported output 'state(r1)'"));
 }
 
 TEST(NetlistErrors, ReadNetlistNamesTheFile) {

@@ -125,7 +125,30 @@ TEST(Transient, UnsupportedModelParameterIsAnError) {
 const char* noisy_neuron =
     "n\nVin in 0 DC 1.0\nY1 in gate dm\nCg gate 0 10p\nRc gate 0 250meg\n"
     ".model dm memristor(model=zhao2025 preset=zhao2025-table1 sigma1=0.002 sigma2=0.002)\n"
-    ".tran 10u 20m 0 20u\n.save v(gate)\n.end\n";
+    ".tran 10u 20m 0 20u\n.save v(gate) state(y1.x1)\n.end\n";
+
+TEST(Transient, SavedSignalsAreExactlyTheListedOnes) {
+  // a .save list names what is recorded, states as state(element.variable) in any case;
+  // without one, every node voltage, source current and memristor state
+  std::string deck = noisy_neuron;
+  const auto listed = run_transient(parse_netlist(deck, "n.cir"));
+  EXPECT_EQ(listed.names, (std::vector<std::string>{"v(gate)", "state(y1.x1)"}));
+  deck.replace(deck.find("state(y1.x1)"), 12, "STATE(Y1.X2)");
+  EXPECT_EQ(run_transient(parse_netlist(deck, "n.cir")).names,
+            (std::vector<std::string>{"v(gate)", "state(y1.x2)"}));
+  deck.replace(deck.find(".save"), deck.find(".end") - deck.find(".save"), "");
+  EXPECT_EQ(
+      run_transient(parse_netlist(deck, "n.cir")).names,
+      (std::vector<std::string>{"v(in)", "v(gate)", "i(vin)", "state(y1.x1)", "state(y1.x2)"}));
+  std::string wrong = noisy_neuron;
+  wrong.replace(wrong.find("state(y1.x1)"), 12, "state(y1.x3)");
+  try {
+    run_transient(parse_netlist(wrong, "n.cir"));
+    ADD_FAILURE() << "no error for state(y1.x3)";
+  } catch (const input_error& e) {
+    EXPECT_STREQ(e.what(), "n.cir: output state(y1.x3): y1 has the states x1, x2");
+  }
+}
 
 TEST(Transient, MemristorNoiseIsReproducibleAndSeeded) {
   const auto nl = parse_netlist(noisy_neuron, "n.cir");
@@ -187,7 +210,8 @@ TEST(Transient, BatchedMemristorsEqualSeparateOnes) {
       ".model dm memristor(model=zhao2025 preset=zhao2025-table1)\n"
       ".model db memristor(model=hopping)\n"
       ".options reltol=1e-4 abstol=1e-16 vntol=1e-9 method=gear\n"
-      ".tran 2u 40m 0 20u\n.save v(g1) v(g3)\n.end\n";
+      ".tran 2u 40m 0 20u\n.save v(g1) v(g3) state(y1.x1) state(y1.x2) state(y3.x1) "
+      "state(y3.x2)\n.end\n";
   const auto batched =
       run_transient(parse_netlist("batched\nY1 in g1 dm\nY3 in g3 dm\n" + branches, "batched.cir"));
   const auto separate = run_transient(
