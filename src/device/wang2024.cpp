@@ -171,6 +171,23 @@ void wang2024_model::advance_interval(double t0, double h, std::uint64_t counter
   drive = saved;
 }
 
+void wang2024_model::advance_interval_slope(double t0, double h, std::uint64_t counter,
+                                            std::span<const double> v_device,
+                                            std::span<double> current, std::span<double> didv) {
+  if (p_.published != 0)
+    return device_model::advance_interval_slope(t0, h, counter, v_device, current, didv);
+  IONSIM_ASSERT(v_device.size() == n_ && current.size() == n_ && didv.size() == n_);
+  std::vector<detail::wang2024_segment> seg;
+  add_segments(t0, t0 + h, 1e-9 * h, seg);
+  detail::wang2024_const c{p_, off_norm_, seed_, first_id_};
+  c.p.r_series = 0;  // the circuit holds them (as advance_interval)
+  c.p.i_compliance = 0;
+  const detail::wang2024_ptrs ptrs{fil_.data(),    res_.data(),  s_.data(),   r_.data(),
+                                   m1_.data(),     m2_.data(),   m3_.data(),  mu_d_.data(),
+                                   beta_d_.data(), g1_d_.data(), g2_d_.data()};
+  detail::wang2024_slope(c, ptrs, v_device.data(), n_, seg, current.data(), didv.data());
+}
+
 void wang2024_model::advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) {
   if (p_.published != 0 && (p_.sigma1 > 0 || p_.sigma2 > 0 || p_.sigma3 > 0))
     throw input_error(

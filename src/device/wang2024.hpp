@@ -73,6 +73,12 @@ class wang2024_model final : public device_model {
 
   void advance_interval(double t0, double h, std::uint64_t counter,
                         std::span<const double> v_device) override;
+  // Analytic for the continuous form: the same kernel over dual numbers (forward mode, through
+  // the rates' noise draws and the hold state); the published form's clamped per-step update
+  // takes the default difference.
+  void advance_interval_slope(double t0, double h, std::uint64_t counter,
+                              std::span<const double> v_device, std::span<double> current,
+                              std::span<double> didv) override;
   double resistance(std::size_t i) const override;
   std::pair<double, double> resistance_range() const override { return {p_.r_on, p_.r_off}; }
   // The noise clock is a function of time, so the default serves; the published form draws

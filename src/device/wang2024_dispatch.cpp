@@ -18,6 +18,22 @@ void wang2024_advance(const wang2024_const& c, const wang2024_ptrs& all, const d
   }
 }
 
+void wang2024_slope(const wang2024_const& c, const wang2024_ptrs& all, const double* va,
+                    std::size_t n, const std::vector<wang2024_segment>& seg, double* current,
+                    double* didv) {
+  switch (best_simd_isa()) {
+    case simd_isa::avx512:
+      wang2024_slope_avx512bw(c, all, va, n, seg, current, didv);
+      break;
+    case simd_isa::avx2:
+      wang2024_slope_avx2(c, all, va, n, seg, current, didv);
+      break;
+    case simd_isa::sse2:
+      wang2024_slope_sse2(c, all, va, n, seg, current, didv);
+      break;
+  }
+}
+
 const char* wang2024_kernel_name() { return simd_isa_name(best_simd_isa()); }
 
 }  // namespace ionsim::detail

@@ -41,5 +41,20 @@ void wang2024_advance_sse2(const wang2024_const& c, const wang2024_ptrs& all, co
 void wang2024_advance(const wang2024_const& c, const wang2024_ptrs& all, const double* va,
                       std::size_t n, const std::vector<wang2024_segment>& seg);
 const char* wang2024_kernel_name();
+// The same advance with the current at its end [A] and its derivative dI/dV [S] with respect
+// to the device voltage held over it (forward-mode dual numbers through the same kernel; no
+// series resistor or compliance).
+void wang2024_slope_avx512bw(const wang2024_const& c, const wang2024_ptrs& all, const double* va,
+                             std::size_t n, const std::vector<wang2024_segment>& seg,
+                             double* current, double* didv);
+void wang2024_slope_avx2(const wang2024_const& c, const wang2024_ptrs& all, const double* va,
+                         std::size_t n, const std::vector<wang2024_segment>& seg, double* current,
+                         double* didv);
+void wang2024_slope_sse2(const wang2024_const& c, const wang2024_ptrs& all, const double* va,
+                         std::size_t n, const std::vector<wang2024_segment>& seg, double* current,
+                         double* didv);
+void wang2024_slope(const wang2024_const& c, const wang2024_ptrs& all, const double* va,
+                    std::size_t n, const std::vector<wang2024_segment>& seg, double* current,
+                    double* didv);
 
 }  // namespace ionsim::detail

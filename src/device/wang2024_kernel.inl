@@ -2,26 +2,207 @@
 // and compiled for several instruction sets (wang2024_kernel_*.cpp). Every device goes
 // through the same vector code (the last, partial block is padded), so results do not depend
 // on batch size, block position or thread count. Included inside an anonymous namespace:
-// each instruction set's copy has internal linkage.
+// each instruction set's copy has internal linkage. The same code over batches of dual numbers
+// gives the circuit's analytic slope (slope_impl).
+
+// A batch of dual numbers: values and their derivatives with respect to the device voltage (the
+// circuit's dI/dV). The value part takes exactly the operations of the plain batch, so the
+// kernel's state is the same with and without derivatives.
+template <class B>
+struct dual_batch {
+  using M = typename B::batch_bool_type;
+  B v, d;
+  dual_batch(double x = 0.0) : v(x), d(0.0) {}                   // NOLINT: implicit
+  dual_batch(B value, B deriv = B(0.0)) : v(value), d(deriv) {}  // NOLINT: implicit
+  friend dual_batch operator+(const dual_batch& a, const dual_batch& b) {
+    return {a.v + b.v, a.d + b.d};
+  }
+  friend dual_batch operator-(const dual_batch& a, const dual_batch& b) {
+    return {a.v - b.v, a.d - b.d};
+  }
+  friend dual_batch operator-(const dual_batch& a) { return {-a.v, -a.d}; }
+  friend dual_batch operator*(const dual_batch& a, const dual_batch& b) {
+    return {a.v * b.v, a.d * b.v + a.v * b.d};
+  }
+  friend dual_batch operator/(const dual_batch& a, const dual_batch& b) {
+    const B q = a.v / b.v;
+    return {q, (a.d - q * b.d) / b.v};
+  }
+  friend M operator<(const dual_batch& a, const dual_batch& b) { return a.v < b.v; }
+  friend M operator>(const dual_batch& a, const dual_batch& b) { return a.v > b.v; }
+};
+
+// The kernel's functions for a plain batch and for a dual one (the derivative of the branch
+// taken where a function has a corner).
+template <class B>
+B k_select(const typename B::batch_bool_type& m, const B& a, const B& b) {
+  return xsimd::select(m, a, b);
+}
+template <class B>
+dual_batch<B> k_select(const typename B::batch_bool_type& m, const dual_batch<B>& a,
+                       const dual_batch<B>& b) {
+  return {xsimd::select(m, a.v, b.v), xsimd::select(m, a.d, b.d)};
+}
+template <class B>
+B k_max(const B& a, const B& b) {
+  return xsimd::max(a, b);
+}
+template <class B>
+dual_batch<B> k_max(const dual_batch<B>& a, const dual_batch<B>& b) {
+  return {xsimd::max(a.v, b.v), xsimd::select(a.v < b.v, b.d, a.d)};
+}
+template <class B>
+B k_min(const B& a, const B& b) {
+  return xsimd::min(a, b);
+}
+template <class B>
+dual_batch<B> k_min(const dual_batch<B>& a, const dual_batch<B>& b) {
+  return {xsimd::min(a.v, b.v), xsimd::select(b.v < a.v, b.d, a.d)};
+}
+template <class B>
+B k_abs(const B& a) {
+  return xsimd::abs(a);
+}
+template <class B>
+dual_batch<B> k_abs(const dual_batch<B>& a) {
+  return {xsimd::abs(a.v), xsimd::select(a.v < B(0.0), -a.d, a.d)};
+}
+template <class B>
+B k_exp(const B& a) {
+  return xsimd::exp(a);
+}
+template <class B>
+dual_batch<B> k_exp(const dual_batch<B>& a) {
+  const B e = xsimd::exp(a.v);
+  return {e, e * a.d};
+}
+template <class B>
+B k_expm1(const B& a) {
+  return xsimd::expm1(a);
+}
+template <class B>
+dual_batch<B> k_expm1(const dual_batch<B>& a) {
+  const B e = xsimd::expm1(a.v);
+  return {e, (e + B(1.0)) * a.d};
+}
+template <class B>
+B k_tanh(const B& a) {
+  return xsimd::tanh(a);
+}
+template <class B>
+dual_batch<B> k_tanh(const dual_batch<B>& a) {
+  const B t = xsimd::tanh(a.v);
+  return {t, (B(1.0) - t * t) * a.d};
+}
+template <class B>
+B k_sqrt(const B& a) {
+  return xsimd::sqrt(a);
+}
+template <class B>
+dual_batch<B> k_sqrt(const dual_batch<B>& a) {
+  const B r = xsimd::sqrt(a.v);
+  return {r, xsimd::select(r > B(0.0), B(0.5) * a.d / r, B(0.0))};
+}
+template <class B>
+B k_log(const B& a) {
+  return xsimd::log(a);
+}
+template <class B>
+dual_batch<B> k_log(const dual_batch<B>& a) {
+  return {xsimd::log(a.v), a.d / a.v};
+}
+template <class T>
+T k_clamp(const T& x, const T& lo, const T& hi) {
+  return k_min(k_max(x, lo), hi);
+}
+
 template <class A>
 struct wang2024_kernel {
   using B = xsimd::batch<double, A>;
+  using D = dual_batch<B>;
   static constexpr std::size_t W = B::size;
 
-  static B clamp(B x, B lo, B hi) { return xsimd::min(xsimd::max(x, lo), hi); }
-
   // (1 - exp(-x h)) / x, continuous at x = 0
-  static B phi(B x, double h) {
-    const B xh = x * B(h);
-    const B small = B(h) * (B(1.0) - B(0.5) * xh);
-    const B big = -xsimd::expm1(-xh) / x;
-    return xsimd::select(xsimd::abs(xh) < B(1e-8), small, big);
+  template <class T>
+  static T phi(const T& x, double h) {
+    const T xh = x * T(h);
+    const T small = T(h) * (T(1.0) - T(0.5) * xh);
+    const T big = -k_expm1(-xh) / x;
+    return k_select(k_abs(xh) < T(1e-8), small, big);
   }
 
-  static B resistance(const wang2024_const& c, B fil, B res, B s) {
-    const B tot = clamp(fil + res, B(0.0), B(1.0));
-    return B(c.p.r_on) * tot / (s * s) +
-           B(c.p.r_off * c.off_norm) * xsimd::expm1((B(1.0) - tot) / B(c.p.lambda));
+  template <class T>
+  static T resistance(const wang2024_const& c, const T& fil, const T& res, const T& s) {
+    const T tot = k_clamp(fil + res, T(0.0), T(1.0));
+    return T(c.p.r_on) * tot / (s * s) +
+           T(c.p.r_off * c.off_norm) * k_expm1((T(1.0) - tot) / T(c.p.lambda));
+  }
+
+  // The per-device factors of one block.
+  struct factors {
+    B m3, mu_d, beta_d, g1_d, g2_d;
+  };
+  static factors load_factors(const wang2024_ptrs& d) {
+    return {B::load_unaligned(d.m3), B::load_unaligned(d.mu_d), B::load_unaligned(d.beta_d),
+            B::load_unaligned(d.g1_d), B::load_unaligned(d.g2_d)};
+  }
+
+  // One sub-step h of the state (fil, res, s) at device voltage v, with rate multipliers m1, m2
+  // (T: B, or D for the derivatives with respect to the device voltage).
+  template <class T>
+  static void step(const wang2024_const& c, T& fil, T& res, T& s, const T& v, const T& m1,
+                   const T& m2, const factors& f, double h) {
+    const T vp = c.p.symmetric != 0 ? k_abs(v) : k_max(v, T(0.0));
+    // Per-polarity kinetics: |v| scaled under negative bias (vp is 0 there when one-sided).
+    const bool polar = c.p.mu_neg != 1 || c.p.theta_neg != 1;
+    const T vp_mu = polar ? vp * T(xsimd::select(v < T(0.0), B(c.p.mu_neg), B(1.0))) : vp;
+    const T vp_theta = polar ? vp * T(xsimd::select(v < T(0.0), B(c.p.theta_neg), B(1.0))) : vp;
+    const T tot = k_clamp(fil + res, T(0.0), T(1.0));
+    const auto open = s < T(s_open);
+
+    // Hold state: exact Riccati solution for u = exp(S - 1), du/dt = a - b u^2.
+    const T a = k_select(tot > T(tot_hold), T(c.p.theta) * vp_theta, T(0.0));
+    const B b = B(c.p.gamma3) * f.m3;
+    const auto need = (a > T(0.0)) | (s > T(1.0));
+    if (xsimd::any(need)) {
+      const T u0 = k_exp(s - T(1.0));
+      const T as = k_max(a, T(1e-300)), bs = T(xsimd::max(b, B(1e-300)));
+      const T us = k_sqrt(as / bs);
+      const T th = k_tanh(k_sqrt(as * bs) * T(h));
+      const T u_ab = us * (u0 + us * th) / (us + u0 * th);
+      const T u_a0 = u0 / (T(1.0) + T(b) * u0 * T(h));
+      const T u_b0 = u0 + a * T(h);
+      const T u = k_select(a > T(0.0), k_select(b > B(0.0), u_ab, u_b0), u_a0);
+      s = k_select(need, k_max(T(1.0), T(1.0) + k_log(u)), s);
+    }
+
+    // Channel: exact for a fixed field term, the field taken at the step's midpoint.
+    if (xsimd::any(open)) {
+      const B bd = B(c.p.beta) * f.beta_d;
+      const T k = T(B(c.p.gamma1) * f.g1_d) * m1 + T(bd);
+      const T g2 = T(B(c.p.gamma2) * f.g2_d) * m2;
+      const T mu_v = vp_mu * T(c.p.mu) * T(f.mu_d);
+      const T ek = k_exp(-k * T(h)), e2 = k_exp(-g2 * T(h));
+      const T phi2 = phi(g2, h), phik = phi(g2 - k, h);
+      const auto kpos = k > T(0.0);
+      const T kk = k_max(k, T(1e-300));
+      T f1, r1;
+      auto linear = [&](const T& drive) {
+        const T f_inf = drive / kk;
+        f1 = k_select(kpos, f_inf + (fil - f_inf) * ek, fil + drive * T(h));
+        r1 =
+            k_select(kpos, res * e2 + T(bd) * (f_inf * phi2 + (fil - f_inf) * ek * phik), res * e2);
+        r1 = k_clamp(r1, T(0.0), T(1.0));
+        f1 = k_clamp(f1, T(0.0), T(1.0) - r1);
+      };
+      const T lo = T(c.p.alpha), hi = T(c.p.alpha + 1.0);
+      const T tot0 = fil + res;
+      linear(mu_v / k_clamp(T(c.p.alpha + 1.0) - tot0, lo, hi));
+      const T tot_mid = T(0.5) * (tot0 + k_min(T(1.0), f1 + r1));
+      linear(mu_v / k_clamp(T(c.p.alpha + 1.0) - tot_mid, lo, hi));
+      fil = k_select(open, f1, fil);
+      res = k_select(open, r1, res);
+    }
   }
 
   // One block of W devices at pointers `d` (state) over a sub-step h with applied voltage va.
@@ -33,68 +214,20 @@ struct wang2024_kernel {
     if (c.p.r_series > 0) v = va * r / (B(c.p.r_series) + r);
     if (c.p.i_compliance > 0) {
       const B vmax = B(c.p.i_compliance) * r;
-      v = clamp(v, -vmax, vmax);
+      v = k_clamp(v, -vmax, vmax);
     }
-    const B vp = c.p.symmetric != 0 ? xsimd::abs(v) : xsimd::max(v, B(0.0));
-    // Per-polarity kinetics: |v| scaled under negative bias (vp is 0 there when one-sided).
-    const bool polar = c.p.mu_neg != 1 || c.p.theta_neg != 1;
-    const B vp_mu = polar ? vp * xsimd::select(v < B(0.0), B(c.p.mu_neg), B(1.0)) : vp;
-    const B vp_theta = polar ? vp * xsimd::select(v < B(0.0), B(c.p.theta_neg), B(1.0)) : vp;
-    const B tot = clamp(fil + res, B(0.0), B(1.0));
-    const auto open = s < B(s_open);
-
-    // Hold state: exact Riccati solution for u = exp(S - 1), du/dt = a - b u^2.
-    const B a = xsimd::select(tot > B(tot_hold), B(c.p.theta) * vp_theta, B(0.0));
-    const B b = B(c.p.gamma3) * B::load_unaligned(d.m3);
-    const auto need = (a > B(0.0)) | (s > B(1.0));
-    if (xsimd::any(need)) {
-      const B u0 = xsimd::exp(s - B(1.0));
-      const B as = xsimd::max(a, B(1e-300)), bs = xsimd::max(b, B(1e-300));
-      const B us = xsimd::sqrt(as / bs);
-      const B th = xsimd::tanh(xsimd::sqrt(as * bs) * B(h));
-      const B u_ab = us * (u0 + us * th) / (us + u0 * th);
-      const B u_a0 = u0 / (B(1.0) + b * u0 * B(h));
-      const B u_b0 = u0 + a * B(h);
-      const B u = xsimd::select(a > B(0.0), xsimd::select(b > B(0.0), u_ab, u_b0), u_a0);
-      s = xsimd::select(need, xsimd::max(B(1.0), B(1.0) + xsimd::log(u)), s);
-    }
-
-    // Channel: exact for a fixed field term, the field taken at the step's midpoint.
-    if (xsimd::any(open)) {
-      const B bd = B(c.p.beta) * B::load_unaligned(d.beta_d);
-      const B k = B(c.p.gamma1) * B::load_unaligned(d.g1_d) * B::load_unaligned(d.m1) + bd;
-      const B g2 = B(c.p.gamma2) * B::load_unaligned(d.g2_d) * B::load_unaligned(d.m2);
-      const B mu_v = vp_mu * B(c.p.mu) * B::load_unaligned(d.mu_d);
-      const B ek = xsimd::exp(-k * B(h)), e2 = xsimd::exp(-g2 * B(h));
-      const B phi2 = phi(g2, h), phik = phi(g2 - k, h);
-      const auto kpos = k > B(0.0);
-      const B kk = xsimd::max(k, B(1e-300));
-      B f1, r1;
-      auto linear = [&](B drive) {
-        const B f_inf = drive / kk;
-        f1 = xsimd::select(kpos, f_inf + (fil - f_inf) * ek, fil + drive * B(h));
-        r1 = xsimd::select(kpos, res * e2 + bd * (f_inf * phi2 + (fil - f_inf) * ek * phik),
-                           res * e2);
-        r1 = clamp(r1, B(0.0), B(1.0));
-        f1 = clamp(f1, B(0.0), B(1.0) - r1);
-      };
-      const B lo = B(c.p.alpha), hi = B(c.p.alpha + 1.0);
-      const B tot0 = fil + res;
-      linear(mu_v / clamp(B(c.p.alpha + 1.0) - tot0, lo, hi));
-      const B tot_mid = B(0.5) * (tot0 + xsimd::min(B(1.0), f1 + r1));
-      linear(mu_v / clamp(B(c.p.alpha + 1.0) - tot_mid, lo, hi));
-      fil = xsimd::select(open, f1, fil);
-      res = xsimd::select(open, r1, res);
-    }
+    step<B>(c, fil, res, s, v, B::load_unaligned(d.m1), B::load_unaligned(d.m2), load_factors(d),
+            h);
     fil.store_unaligned(d.fil);
     res.store_unaligned(d.res);
     s.store_unaligned(d.s);
     resistance(c, fil, res, s).store_unaligned(d.r);
   }
 
-  // Redraws the rate multipliers of one block for noise interval k.
-  static void redraw(const wang2024_const& c, const wang2024_ptrs& d, std::uint64_t first_id,
-                     std::int64_t k) {
+  // The rate multipliers of one block for noise interval k, from its state (fil, res).
+  template <class T>
+  static void draw(const wang2024_const& c, std::uint64_t first_id, std::int64_t k, const T& fil,
+                   const T& res, T& m1, T& m2, B& m3) {
     alignas(64) double u[4][W];
     const bool third = c.p.sigma3 > 0;
     philox_uniforms<A>(c.seed, rng_stream::device_noise, first_id, static_cast<std::uint64_t>(k),
@@ -103,16 +236,52 @@ struct wang2024_kernel {
     const B r0 = xsimd::sqrt(B(-2.0) * xsimd::log(B::load_aligned(u[0])));
     const auto sc = xsimd::sincos(B(two_pi) * B::load_aligned(u[1]));
     const B z0 = r0 * sc.second, z1 = r0 * sc.first;
-    const B fil = B::load_unaligned(d.fil), res = B::load_unaligned(d.res);
-    xsimd::max(B(0.0), B(1.0) + B(c.p.sigma1) * fil * z0).store_unaligned(d.m1);
-    xsimd::max(B(0.0), B(1.0) + B(c.p.sigma2) * res * z1).store_unaligned(d.m2);
+    m1 = k_max(T(0.0), T(1.0) + T(c.p.sigma1) * fil * T(z0));
+    m2 = k_max(T(0.0), T(1.0) + T(c.p.sigma2) * res * T(z1));
     if (third) {
       const B r1 = xsimd::sqrt(B(-2.0) * xsimd::log(B::load_aligned(u[2])));
       const B z2 = r1 * xsimd::cos(B(two_pi) * B::load_aligned(u[3]));
-      xsimd::max(B(0.0), B(1.0) + B(c.p.sigma3) * z2).store_unaligned(d.m3);
+      m3 = xsimd::max(B(0.0), B(1.0) + B(c.p.sigma3) * z2);
     } else {
-      B(1.0).store_unaligned(d.m3);
+      m3 = B(1.0);
     }
+  }
+
+  // Redraws the rate multipliers of one block in memory.
+  static void redraw(const wang2024_const& c, const wang2024_ptrs& d, std::uint64_t first_id,
+                     std::int64_t k) {
+    B m1, m2, m3;
+    draw<B>(c, first_id, k, B::load_unaligned(d.fil), B::load_unaligned(d.res), m1, m2, m3);
+    m1.store_unaligned(d.m1);
+    m2.store_unaligned(d.m2);
+    m3.store_unaligned(d.m3);
+  }
+
+  // One block through the sub-steps `seg` with the derivatives with respect to the device
+  // voltage va (held over them; no series resistor or compliance: a circuit holds those): the
+  // state as integrate leaves it, and the current at the end [A] and its slope dI/dV [S].
+  static void integrate_slope(const wang2024_const& c, const wang2024_ptrs& d, const double* va,
+                              std::uint64_t first_id, const std::vector<wang2024_segment>& seg,
+                              double* current, double* didv) {
+    D fil = B::load_unaligned(d.fil), res = B::load_unaligned(d.res), s = B::load_unaligned(d.s);
+    D m1 = B::load_unaligned(d.m1), m2 = B::load_unaligned(d.m2);
+    factors f = load_factors(d);
+    const D v(B::load_unaligned(va), B(1.0));
+    for (const auto& sg : seg) {
+      if (sg.draw) draw<D>(c, first_id, sg.k, fil, res, m1, m2, f.m3);
+      step<D>(c, fil, res, s, v, m1, m2, f, sg.h);
+    }
+    fil.v.store_unaligned(d.fil);
+    res.v.store_unaligned(d.res);
+    s.v.store_unaligned(d.s);
+    m1.v.store_unaligned(d.m1);
+    m2.v.store_unaligned(d.m2);
+    f.m3.store_unaligned(d.m3);
+    const D r = resistance(c, fil, res, s);
+    r.v.store_unaligned(d.r);
+    const D i = v / r;
+    i.v.store_unaligned(current);
+    i.d.store_unaligned(didv);
   }
 
   // Advances devices [begin, end) (begin a multiple of W) through the sub-steps `seg`.
@@ -170,5 +339,34 @@ void advance_impl(const wang2024_const& c, const wang2024_ptrs& all, const doubl
     const std::size_t begin = static_cast<std::size_t>(ci) * chunk;
     const std::size_t end = std::min(n, begin + chunk);
     K::run(c, all, va, begin, end, n, seg);
+  }
+}
+
+// Devices [0, n) through `seg` with the slope (wang2024_kernel::integrate_slope), each block
+// through a padded copy.
+template <class A>
+void slope_impl(const wang2024_const& c, const wang2024_ptrs& all, const double* va, std::size_t n,
+                const std::vector<wang2024_segment>& seg, double* current, double* didv) {
+  using K = wang2024_kernel<A>;
+  constexpr std::size_t W = K::W;
+  alignas(64) double pad[14][W];
+  for (std::size_t i = 0; i < n; i += W) {
+    const std::size_t m = std::min(W, n - i);
+    const double* src[12] = {all.fil + i,    all.res + i,  all.s + i,    all.r + i,
+                             all.m1 + i,     all.m2 + i,   all.m3 + i,   all.mu_d + i,
+                             all.beta_d + i, all.g1_d + i, all.g2_d + i, va + i};
+    const double fill[12] = {0, 0, 1, c.p.r_off, 1, 1, 1, 1, 1, 1, 1, 0};
+    for (int q = 0; q < 12; ++q)
+      for (std::size_t j = 0; j < W; ++j) pad[q][j] = j < m ? src[q][j] : fill[q];
+    const wang2024_ptrs block{pad[0], pad[1], pad[2], pad[3], pad[4], pad[5],
+                              pad[6], pad[7], pad[8], pad[9], pad[10]};
+    K::integrate_slope(c, block, pad[11], c.first_id + i, seg, pad[12], pad[13]);
+    double* dst[7] = {all.fil, all.res, all.s, all.r, all.m1, all.m2, all.m3};
+    for (int q = 0; q < 7; ++q)
+      for (std::size_t j = 0; j < m; ++j) dst[q][i + j] = pad[q][j];
+    for (std::size_t j = 0; j < m; ++j) {
+      current[i + j] = pad[12][j];
+      didv[i + j] = pad[13][j];
+    }
   }
 }

@@ -18,4 +18,10 @@ void wang2024_advance_avx512bw(const wang2024_const& c, const wang2024_ptrs& all
   advance_impl<xsimd::avx512bw>(c, all, va, n, seg);
 }
 
+void wang2024_slope_avx512bw(const wang2024_const& c, const wang2024_ptrs& all, const double* va,
+                             std::size_t n, const std::vector<wang2024_segment>& seg,
+                             double* current, double* didv) {
+  slope_impl<xsimd::avx512bw>(c, all, va, n, seg, current, didv);
+}
+
 }  // namespace ionsim::detail

@@ -18,4 +18,10 @@ void wang2024_advance_sse2(const wang2024_const& c, const wang2024_ptrs& all, co
   advance_impl<xsimd::sse2>(c, all, va, n, seg);
 }
 
+void wang2024_slope_sse2(const wang2024_const& c, const wang2024_ptrs& all, const double* va,
+                         std::size_t n, const std::vector<wang2024_segment>& seg, double* current,
+                         double* didv) {
+  slope_impl<xsimd::sse2>(c, all, va, n, seg, current, didv);
+}
+
 }  // namespace ionsim::detail
