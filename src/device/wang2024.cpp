@@ -12,7 +12,7 @@ namespace ionsim {
 namespace {
 
 using P = wang2024_params;
-constexpr std::array<param_field<P>, 27> fields_ = {{
+constexpr std::array<param_field<P>, 28> fields_ = {{
     {"dt", "s", &P::dt, 0, 1, true, "integration step the parameter set was made for"},
     {"tau_noise", "s", &P::tau_noise, 0, 1, true,
      "correlation time of the cycle-to-cycle rate fluctuations (rates are redrawn once per "
@@ -45,6 +45,9 @@ constexpr std::array<param_field<P>, 27> fields_ = {{
      "in both polarities)"},
     {"theta_neg", "1", &P::theta_neg, 0.01, 100, false,
      "symmetric device: hold-state growth rate under negative bias, relative to theta"},
+    {"alpha_neg", "1", &P::alpha_neg, 0.01, 100, false,
+     "symmetric device: the field's regularization alpha under negative bias, relative to alpha "
+     "(it sets the hold voltage)"},
     {"published", "", &P::published, 0, 1, false,
      "true: the published per-step update (its statistics depend on dt)", param_kind::flag},
 }};
@@ -223,6 +226,7 @@ void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt,
   const double v = device_voltage(v_applied, resistance(i), drive);
   const double vp = p_.symmetric != 0 ? std::fabs(v) : std::max(v, 0.0);
   const double mu_f = v < 0 ? p_.mu_neg : 1.0, theta_f = v < 0 ? p_.theta_neg : 1.0;
+  const double alpha = v < 0 ? p_.alpha * p_.alpha_neg : p_.alpha;
   double fil = fil_[i], res = res_[i], s = s_[i];
   const double tot = std::clamp(fil + res, 0.0, 1.0);
   double g1 = p_.gamma1 * g1_d_[i], g2 = p_.gamma2 * g2_d_[i], g3 = p_.gamma3;
@@ -240,7 +244,7 @@ void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt,
   if (channel_open) {
     fil -= std::clamp(g1 * fil * dt, 0.0, fil);
     res -= std::clamp(g2 * res * dt, 0.0, res);
-    const double denom = std::clamp(p_.alpha + 1.0 - tot, p_.alpha, p_.alpha + 1.0);
+    const double denom = std::clamp(alpha + 1.0 - tot, alpha, alpha + 1.0);
     fil +=
         std::clamp(vp * p_.mu * mu_f * mu_d_[i] / denom * dt, 0.0, std::max(0.0, 1.0 - fil - res));
     const double tr =
@@ -324,7 +328,13 @@ const device_type& wang2024_type() {
               // theta_neg may move although theta does not: the on state under compliance is
               // kept by the positive polarity's (a bound of 0.05 keeps theta_neg theta I_c
               // r_on above gamma3 for the sweep start's values)
-              .sweep_polarity = {{"mu_neg", 0.1, 10, true}, {"theta_neg", 0.05, 20, true}}},
+              // alpha sets the hold voltage (drift at the closed gap, mu v / alpha, against
+              // diffusion) and barely moves V_th: with alpha_neg the two polarities' hold
+              // voltages can differ
+              .sweep_polarity = {{"mu_neg", 0.1, 10, true},
+                                 {"theta_neg", 0.05, 20, true},
+                                 {"alpha", 0.001, 0.1, true},
+                                 {"alpha_neg", 0.1, 10, true}}},
       // fil, res, S, the resistance, three noise multipliers, four D2D multipliers, drift scale
       .state_doubles = 12,
   });

@@ -46,6 +46,7 @@ struct wang2024_params {
   double symmetric = 1;     // flag: both polarities drive the device
   double mu_neg = 1;        // [1] symmetric device: mu under negative bias, relative to mu
   double theta_neg = 1;     // [1] symmetric device: theta under negative bias, relative to theta
+  double alpha_neg = 1;     // [1] symmetric device: alpha under negative bias, relative to alpha
   double published = 0;     // flag: use the published per-step update (dt-dependent)
 };
 

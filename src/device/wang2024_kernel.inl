@@ -154,7 +154,7 @@ struct wang2024_kernel {
                    const T& m2, const factors& f, double h) {
     const T vp = c.p.symmetric != 0 ? k_abs(v) : k_max(v, T(0.0));
     // Per-polarity kinetics: |v| scaled under negative bias (vp is 0 there when one-sided).
-    const bool polar = c.p.mu_neg != 1 || c.p.theta_neg != 1;
+    const bool polar = c.p.mu_neg != 1 || c.p.theta_neg != 1 || c.p.alpha_neg != 1;
     const T vp_mu = polar ? vp * T(xsimd::select(v < T(0.0), B(c.p.mu_neg), B(1.0))) : vp;
     const T vp_theta = polar ? vp * T(xsimd::select(v < T(0.0), B(c.p.theta_neg), B(1.0))) : vp;
     const T tot = k_clamp(fil + res, T(0.0), T(1.0));
@@ -195,11 +195,15 @@ struct wang2024_kernel {
         r1 = k_clamp(r1, T(0.0), T(1.0));
         f1 = k_clamp(f1, T(0.0), T(1.0) - r1);
       };
-      const T lo = T(c.p.alpha), hi = T(c.p.alpha + 1.0);
+      // the field's regularization, per polarity (alpha_neg under negative bias)
+      const B alpha = c.p.alpha_neg != 1
+                          ? xsimd::select(v < T(0.0), B(c.p.alpha * c.p.alpha_neg), B(c.p.alpha))
+                          : B(c.p.alpha);
+      const T lo = T(alpha), hi = T(alpha + B(1.0));
       const T tot0 = fil + res;
-      linear(mu_v / k_clamp(T(c.p.alpha + 1.0) - tot0, lo, hi));
+      linear(mu_v / k_clamp(hi - tot0, lo, hi));
       const T tot_mid = T(0.5) * (tot0 + k_min(T(1.0), f1 + r1));
-      linear(mu_v / k_clamp(T(c.p.alpha + 1.0) - tot_mid, lo, hi));
+      linear(mu_v / k_clamp(hi - tot_mid, lo, hi));
       fil = k_select(open, f1, fil);
       res = k_select(open, r1, res);
     }

@@ -156,9 +156,10 @@ TEST(Wang2024, AsymmetricDeviceIgnoresNegativeBias) {
   EXPECT_GT(dr.g[0], 1.0 / (10 * p.r_on));
 }
 
-// Per-polarity kinetics: under negative bias a symmetric device drifts with mu x mu_neg and
-// grows its hold state with theta x theta_neg (so at -v it follows the device of those rates at
-// +v), and positive bias does not see them; in both schemes.
+// Per-polarity kinetics: under negative bias a symmetric device drifts with mu x mu_neg, grows
+// its hold state with theta x theta_neg and regularizes its field with alpha x alpha_neg (so at
+// -v it follows the device of those parameters at +v), and positive bias does not see them; in
+// both schemes.
 TEST(Wang2024, PerPolarityKineticsActUnderNegativeBiasOnly) {
   for (const double published : {0.0, 1.0}) {
     SCOPED_TRACE(published);
@@ -168,9 +169,11 @@ TEST(Wang2024, PerPolarityKineticsActUnderNegativeBiasOnly) {
     auto polar = p;
     polar.mu_neg = 2;
     polar.theta_neg = 0.25;
+    polar.alpha_neg = 3;
     auto scaled = p;
     scaled.mu *= 2;
     scaled.theta *= 0.25;
+    scaled.alpha *= 3;
     wang2024_model a(polar, 1, 1), b(scaled, 1, 1), c(polar, 1, 1), d(p, 1, 1);
     test::driver da(a, 1e-4), db(b, 1e-4), dc(c, 1e-4), dd(d, 1e-4);
     for (int k = 0; k < 6; ++k) {  // through the switching, 30 ms at 2 V
