@@ -293,9 +293,9 @@ TEST(NirHardware, ConvolutionalDigitsGraphOnHardware) {
   EXPECT_GE(j["baselines"]["ideal_graph"].get<double>(), 0.85);
   const auto& nodes = j["hardware"]["mapping"]["nodes"];
   ASSERT_TRUE(nodes.contains("lif1"));
-  EXPECT_EQ(nodes["lif1"]["size"], 16 * 8 * 8);  // the first convolution's neurons
+  EXPECT_EQ(nodes["lif1"]["size"], 24 * 8 * 8);  // the first convolution's neurons
   // NeuroBench's operations count the unrolled convolutions, on hardware and in the ideal graph
-  // alike (the hardware's neurons spike more: 1.43 times the operations on all 360 digits)
+  // alike (the hardware's neurons spike more: 1.37 times the operations on all 360 digits)
   const double ops = j["synaptic_operations"].get<double>();
   const double ideal_ops = j["neurobench_ideal_graph"]["synaptic_operations"].get<double>();
   EXPECT_GT(ideal_ops, 1e5);
