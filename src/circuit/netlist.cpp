@@ -654,10 +654,10 @@ class parser {
           o.nodes = args;
         } else if (w.low == "i" && args.size() == 1) {
           o.current = args[0];
-        } else if (w.low == "state" && args.size() == 1 &&
-                   args[0].rfind('.') != std::string::npos && args[0].rfind('.') > 0 &&
-                   args[0].rfind('.') + 1 < args[0].size()) {
-          o.state_of = args[0].substr(0, args[0].rfind('.'));
+        } else if (const auto dot = args.empty() ? std::string::npos : args[0].rfind('.');
+                   w.low == "state" && args.size() == 1 && dot != std::string::npos && dot > 0 &&
+                   dot + 1 < args[0].size()) {
+          o.state_of = args[0].substr(0, dot);
         } else {
           fail(c, fmt::format("{}: unsupported output '{}' (v(node), v(a,b), i(vsource) or "
                               "state(element.variable))",

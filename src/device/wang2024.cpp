@@ -143,35 +143,36 @@ void wang2024_model::add_segments(double t, double t_end, double tol,
   }
 }
 
-void wang2024_model::run_kernel(const std::vector<detail::wang2024_segment>& seg,
-                                std::span<const double> v) {
-  const detail::wang2024_const c{p_, off_norm_, seed_, first_id_};
-  const detail::wang2024_ptrs ptrs{fil_.data(),    res_.data(),  s_.data(),   r_.data(),
-                                   m1_.data(),     m2_.data(),   m3_.data(),  mu_d_.data(),
-                                   beta_d_.data(), g1_d_.data(), g2_d_.data()};
-  detail::wang2024_advance(c, ptrs, v.data(), n_, seg);
+// The kernel's constants; `across` (the circuit's use): v is the voltage across the device, so
+// the parameter set's series resistor and compliance are not applied (the circuit holds them).
+detail::wang2024_const wang2024_model::kernel_const(bool across) const {
+  detail::wang2024_const c{p_, off_norm_, seed_, first_id_};
+  if (across) {
+    c.p.r_series = 0;
+    c.p.i_compliance = 0;
+  }
+  return c;
+}
+
+detail::wang2024_ptrs wang2024_model::kernel_ptrs() {
+  return {fil_.data(), res_.data(),  s_.data(),      r_.data(),    m1_.data(),  m2_.data(),
+          m3_.data(),  mu_d_.data(), beta_d_.data(), g1_d_.data(), g2_d_.data()};
 }
 
 void wang2024_model::advance_interval(double t0, double h, std::uint64_t counter,
                                       std::span<const double> v_device) {
   IONSIM_ASSERT(v_device.size() == n_);
-  const drive_settings saved = drive;
-  drive = {};
   if (p_.published != 0) {
+    const drive_settings saved = drive;
+    drive = {};
     for (std::size_t i = 0; i < n_; ++i)
       step_published(i, static_cast<std::int64_t>(counter), h, v_device[i]);
+    drive = saved;
   } else {
-    // The kernel applies the parameter set's series resistor and compliance; a circuit
-    // supplies the voltage across the device itself.
-    const wang2024_params saved_p = p_;
-    p_.r_series = 0;
-    p_.i_compliance = 0;
     std::vector<detail::wang2024_segment> seg;
     add_segments(t0, t0 + h, 1e-9 * h, seg);
-    run_kernel(seg, v_device);
-    p_ = saved_p;
+    detail::wang2024_advance(kernel_const(true), kernel_ptrs(), v_device.data(), n_, seg);
   }
-  drive = saved;
 }
 
 void wang2024_model::advance_interval_slope(double t0, double h, std::uint64_t counter,
@@ -182,13 +183,8 @@ void wang2024_model::advance_interval_slope(double t0, double h, std::uint64_t c
   IONSIM_ASSERT(v_device.size() == n_ && current.size() == n_ && didv.size() == n_);
   std::vector<detail::wang2024_segment> seg;
   add_segments(t0, t0 + h, 1e-9 * h, seg);
-  detail::wang2024_const c{p_, off_norm_, seed_, first_id_};
-  c.p.r_series = 0;  // the circuit holds them (as advance_interval)
-  c.p.i_compliance = 0;
-  const detail::wang2024_ptrs ptrs{fil_.data(),    res_.data(),  s_.data(),   r_.data(),
-                                   m1_.data(),     m2_.data(),   m3_.data(),  mu_d_.data(),
-                                   beta_d_.data(), g1_d_.data(), g2_d_.data()};
-  detail::wang2024_slope(c, ptrs, v_device.data(), n_, seg, current.data(), didv.data());
+  detail::wang2024_slope(kernel_const(true), kernel_ptrs(), v_device.data(), n_, seg,
+                         current.data(), didv.data());
 }
 
 void wang2024_model::advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) {
@@ -277,7 +273,7 @@ void wang2024_model::advance(std::int64_t first_step, int n_steps, double dt,
       add_segments(static_cast<double>(step) * dt, static_cast<double>(step + 1) * dt, 1e-9 * dt,
                    seg);
     }
-    run_kernel(seg, v_applied);
+    detail::wang2024_advance(kernel_const(false), kernel_ptrs(), v_applied.data(), n_, seg);
   }
   for (std::size_t i = 0; i < n_; ++i) {
     current[i] = branch_current(v_applied[i], r_[i], drive);

@@ -16,7 +16,9 @@ namespace ionsim {
 
 namespace detail {
 struct wang2024_segment;
-}
+struct wang2024_const;
+struct wang2024_ptrs;
+}  // namespace detail
 
 struct wang2024_params {
   static constexpr std::string_view model = "wang2024";
@@ -111,7 +113,8 @@ class wang2024_model final : public device_model {
  private:
   void step_published(std::size_t i, std::int64_t step, double dt, double v_applied);
   void add_segments(double t, double t_end, double tol, std::vector<detail::wang2024_segment>& seg);
-  void run_kernel(const std::vector<detail::wang2024_segment>& seg, std::span<const double> v);
+  detail::wang2024_const kernel_const(bool across) const;
+  detail::wang2024_ptrs kernel_ptrs();
   double resistance_of(double tot, double s) const;
 
   wang2024_params p_;

@@ -2,6 +2,7 @@
 // Internal interface between wang2024_model and its vectorized kernel (wang2024_kernel.inl),
 // which is compiled once per instruction set and chosen at run time.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/random.hpp"

@@ -116,6 +116,33 @@ T k_clamp(const T& x, const T& lo, const T& hi) {
   return k_min(k_max(x, lo), hi);
 }
 
+// Devices [off, off + m) of `all` and their voltages, copied into one block of W lanes padded
+// with an idle device (off, at 0 V), so that a partial block goes through the same vector code.
+template <std::size_t W>
+struct padded_block {
+  alignas(64) double lane[12][W];
+  padded_block(const wang2024_const& c, const wang2024_ptrs& all, const double* va, std::size_t off,
+               std::size_t m) {
+    const double* src[12] = {all.fil + off,    all.res + off,  all.s + off,    all.r + off,
+                             all.m1 + off,     all.m2 + off,   all.m3 + off,   all.mu_d + off,
+                             all.beta_d + off, all.g1_d + off, all.g2_d + off, va + off};
+    const double fill[12] = {0, 0, 1, c.p.r_off, 1, 1, 1, 1, 1, 1, 1, 0};
+    for (int q = 0; q < 12; ++q)
+      for (std::size_t j = 0; j < W; ++j) lane[q][j] = j < m ? src[q][j] : fill[q];
+  }
+  wang2024_ptrs ptrs() {
+    return {lane[0], lane[1], lane[2], lane[3], lane[4], lane[5],
+            lane[6], lane[7], lane[8], lane[9], lane[10]};
+  }
+  const double* va() const { return lane[11]; }
+  // The state (fil, res, s, r, m1, m2, m3) of the m devices back into `all`.
+  void store(const wang2024_ptrs& all, std::size_t off, std::size_t m) const {
+    double* dst[7] = {all.fil, all.res, all.s, all.r, all.m1, all.m2, all.m3};
+    for (int q = 0; q < 7; ++q)
+      for (std::size_t j = 0; j < m; ++j) dst[q][off + j] = lane[q][j];
+  }
+};
+
 template <class A>
 struct wang2024_kernel {
   using B = xsimd::batch<double, A>;
@@ -293,21 +320,10 @@ struct wang2024_kernel {
                   std::size_t begin, std::size_t end, std::size_t n,
                   const std::vector<wang2024_segment>& seg) {
     // A padded copy of the last, partial block goes through the same code.
-    alignas(64) double pad[12][W];
     const bool partial = end == n && n % W != 0;
     const std::size_t full_end = partial ? n - n % W : end;
-    wang2024_ptrs tail{};
-    if (partial) {
-      const std::size_t off = full_end, m = n - full_end;
-      const double* src[12] = {all.fil + off,    all.res + off,  all.s + off,    all.r + off,
-                               all.m1 + off,     all.m2 + off,   all.m3 + off,   all.mu_d + off,
-                               all.beta_d + off, all.g1_d + off, all.g2_d + off, va + off};
-      const double fill[12] = {0, 0, 1, c.p.r_off, 1, 1, 1, 1, 1, 1, 1, 0};
-      for (int q = 0; q < 12; ++q)
-        for (std::size_t j = 0; j < W; ++j) pad[q][j] = j < m ? src[q][j] : fill[q];
-      tail = {pad[0], pad[1], pad[2], pad[3], pad[4], pad[5],
-              pad[6], pad[7], pad[8], pad[9], pad[10]};
-    }
+    std::optional<padded_block<W>> tail;
+    if (partial) tail.emplace(c, all, va, full_end, n - full_end);
     auto at = [&](std::size_t i) {
       return wang2024_ptrs{all.fil + i,    all.res + i,  all.s + i,   all.r + i,
                            all.m1 + i,     all.m2 + i,   all.m3 + i,  all.mu_d + i,
@@ -318,16 +334,12 @@ struct wang2024_kernel {
         if (sg.draw) redraw(c, at(i), c.first_id + i, sg.k);
         integrate(c, at(i), va + i, sg.h);
       }
-      if (partial) {
-        if (sg.draw) redraw(c, tail, c.first_id + full_end, sg.k);
-        integrate(c, tail, pad[11], sg.h);
+      if (tail) {
+        if (sg.draw) redraw(c, tail->ptrs(), c.first_id + full_end, sg.k);
+        integrate(c, tail->ptrs(), tail->va(), sg.h);
       }
     }
-    if (partial) {
-      double* dst[7] = {all.fil, all.res, all.s, all.r, all.m1, all.m2, all.m3};
-      for (int q = 0; q < 7; ++q)
-        for (std::size_t j = 0; j < n - full_end; ++j) dst[q][full_end + j] = pad[q][j];
-    }
+    if (tail) tail->store(all, full_end, n - full_end);
   }
 };
 
@@ -353,24 +365,13 @@ void slope_impl(const wang2024_const& c, const wang2024_ptrs& all, const double*
                 const std::vector<wang2024_segment>& seg, double* current, double* didv) {
   using K = wang2024_kernel<A>;
   constexpr std::size_t W = K::W;
-  alignas(64) double pad[14][W];
+  alignas(64) double cur[W], slope[W];
   for (std::size_t i = 0; i < n; i += W) {
     const std::size_t m = std::min(W, n - i);
-    const double* src[12] = {all.fil + i,    all.res + i,  all.s + i,    all.r + i,
-                             all.m1 + i,     all.m2 + i,   all.m3 + i,   all.mu_d + i,
-                             all.beta_d + i, all.g1_d + i, all.g2_d + i, va + i};
-    const double fill[12] = {0, 0, 1, c.p.r_off, 1, 1, 1, 1, 1, 1, 1, 0};
-    for (int q = 0; q < 12; ++q)
-      for (std::size_t j = 0; j < W; ++j) pad[q][j] = j < m ? src[q][j] : fill[q];
-    const wang2024_ptrs block{pad[0], pad[1], pad[2], pad[3], pad[4], pad[5],
-                              pad[6], pad[7], pad[8], pad[9], pad[10]};
-    K::integrate_slope(c, block, pad[11], c.first_id + i, seg, pad[12], pad[13]);
-    double* dst[7] = {all.fil, all.res, all.s, all.r, all.m1, all.m2, all.m3};
-    for (int q = 0; q < 7; ++q)
-      for (std::size_t j = 0; j < m; ++j) dst[q][i + j] = pad[q][j];
-    for (std::size_t j = 0; j < m; ++j) {
-      current[i + j] = pad[12][j];
-      didv[i + j] = pad[13][j];
-    }
+    padded_block<W> block(c, all, va, i, m);
+    K::integrate_slope(c, block.ptrs(), block.va(), c.first_id + i, seg, cur, slope);
+    block.store(all, i, m);
+    std::copy_n(cur, m, current + i);
+    std::copy_n(slope, m, didv + i);
   }
 }

@@ -143,13 +143,8 @@ void zhao2025_model::advance_interval_slope(double, double h, std::uint64_t coun
     st.advance<dual>(x1_[i], x2_[i], dual(v, 1.0), z[0], z[1], mu_scale_[i], x1, x2);
     x1_[i] = x1.v;
     x2_[i] = x2.v;
-    // R and dR/dx from one exponential: exp(u) = expm1(u) + 1, u = (1 - x) / lambda
-    const double x = x1.v + x2.v;
-    const double xc = std::clamp(x, 0.0, 1.0);
-    const double em1 = std::expm1((1.0 - xc) / p_.lambda);
-    const double r = p_.r_on * xc + p_.r_off * em1 * off_norm_;
-    const double drdx =
-        x < 0 || x > 1 ? 0.0 : p_.r_on - p_.r_off * (em1 + 1.0) / p_.lambda * off_norm_;
+    const auto [r, drdx] =
+        zhao2025_resistance_and_slope(x1.v + x2.v, p_.r_on, p_.r_off, p_.lambda, off_norm_);
     current[i] = v / r;
     didv[i] = 1.0 / r - v / (r * r) * drdx * (x1.d + x2.d);
   }

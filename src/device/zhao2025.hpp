@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/brownian.hpp"
@@ -48,11 +49,14 @@ inline double zhao2025_resistance(double x, double r_on, double r_off, double la
   x = std::clamp(x, 0.0, 1.0);
   return r_on * x + r_off * std::expm1((1.0 - x) / lambda) * off_norm;
 }
-// dR_d/dx of zhao2025_resistance [Ω] (0 where x is clamped).
-inline double zhao2025_resistance_slope(double x, double r_on, double r_off, double lambda,
-                                        double off_norm) {
-  if (x < 0 || x > 1) return 0.0;
-  return r_on - r_off * std::exp((1.0 - x) / lambda) / lambda * off_norm;
+// zhao2025_resistance and its slope dR_d/dx [Ω] (0 where x is clamped), from one exponential:
+// exp(u) = expm1(u) + 1, u = (1 - x) / lambda.
+inline std::pair<double, double> zhao2025_resistance_and_slope(double x, double r_on, double r_off,
+                                                               double lambda, double off_norm) {
+  const double xc = std::clamp(x, 0.0, 1.0);
+  const double em1 = std::expm1((1.0 - xc) / lambda);
+  const double r = r_on * xc + r_off * em1 * off_norm;
+  return {r, x < 0 || x > 1 ? 0.0 : r_on - r_off * (em1 + 1.0) / lambda * off_norm};
 }
 
 // One step of model A for a fixed step dt, its constants computed once. The field drives Ag
