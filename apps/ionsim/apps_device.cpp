@@ -129,14 +129,20 @@ device_commands::device_commands(CLI::App& app) {
   fit_->add_option("--out", out_, "output parameter file (TOML)")->required();
   fit_->add_option("--report", report_dir_,
                    "directory of the fit report (default: next to --out, named <stem>-report)");
-  fit_->add_option("--start", start_,
-                   "preset to start from (default: the model's own starting preset for the "
-                   "measurement, for wang2024 wang2024-dc-symmetric for sweeps and wang2024-pulse "
-                   "for pulses; its defaults where it has none)");
+  fit_->add_option(
+      "--start", start_,
+      "preset or parameter file to start from (default: the model's own starting preset for the "
+      "measurement, for wang2024 wang2024-dc-symmetric for sweeps and wang2024-pulse "
+      "for pulses; its defaults where it has none)");
   fit_->add_option("--max-evals", max_evals_,
                    "objective evaluations (each one a full simulated experiment); with "
-                   "--model auto per candidate, default 120 there")
+                   "--model auto per candidate, default 120 there; 0: no fit, the report of "
+                   "--start against the data")
       ->capture_default_str();
+  fit_->add_option("--free", free_,
+                   "parameters to fit, comma-separated (default: the model's own list for the "
+                   "measurement); any the model declares bounds for, e.g. alpha_spread")
+      ->delimiter(',');
   fit_->add_option("--seed", seed_, "seed of the common random numbers")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -315,15 +321,23 @@ int device_commands::run_fit() {
       start_.empty() ? (sweep ? fit_of.sweep_start : fit_of.pulse_start) : start_;
   const device_config start =
       automatic ? default_config("wang2024")
-                : (start_name.empty() ? default_config(model_) : load_preset(start_name));
+                : (start_name.empty() ? default_config(model_) : load_preset_or_file(start_name));
   if (!automatic && start.model() != model_)
     throw input_error(fmt::format("--start {}: a preset of model {} is needed (--model), not {}",
                                   start_, model_, start.model()));
   // --model auto fits every candidate with --max-evals; without it, 120 each keeps 4
   // candidates on 200 cycles within minutes (docs/fits/model-choice.md).
   if (automatic && fit_->get_option("--max-evals")->count() == 0) max_evals_ = 120;
-  if (max_evals_ < 10) throw input_error("--max-evals must be at least 10");
+  if (max_evals_ == 0 && automatic)
+    throw input_error(
+        "--max-evals 0 evaluates one parameter file without fitting: give --model and --start, "
+        "not --model auto");
+  if (max_evals_ != 0 && max_evals_ < 10)
+    throw input_error("--max-evals must be at least 10 (or 0: evaluate --start without fitting)");
+  if (automatic && !free_.empty())
+    throw input_error("--model auto frees each candidate's own parameters: drop --free");
   fit_options o;
+  if (!free_.empty()) o.free = declared_fit_params(*start.type, free_, sweep);
   o.max_evals = max_evals_;
   o.seed = seed_;
   o.dwell = quantity(fit_dwell_, "s", "--dwell");
@@ -360,14 +374,16 @@ int device_commands::run_fit() {
   }
   bar.finish();
   const std::string header = fmt::format(
-      "# Fitted by: ionsim device fit --model {} --{} {} --start {} --max-evals {} --seed "
+      "# {} by: ionsim device fit --model {} --{} {} --start {}{} --max-evals {} --seed "
       "{}\n"
       "# Report: {}\n",
-      model_, sweep ? "sweep" : "pulse", sweep ? fit_sweep_ : fit_pulse_,
+      max_evals_ == 0 ? "Evaluated" : "Fitted", model_, sweep ? "sweep" : "pulse",
+      sweep ? fit_sweep_ : fit_pulse_,
       automatic            ? "(each candidate's own)"
       : start_name.empty() ? "(the model's defaults)"
                            : start_name,
-      max_evals_, seed_, report);
+      free_.empty() ? "" : fmt::format(" --free {}", fmt::join(free_, ",")), max_evals_, seed_,
+      report);
   make_output_dir(report);
   write_file_atomic(join_path(report, "report.json"), r.report.dump(2) + "\n");
   write_file_atomic(join_path(report, "trace.csv"), r.trace_csv);

@@ -1,6 +1,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace ionsim::cli {
 
@@ -36,6 +37,7 @@ class device_commands {
   // fit
   std::string fit_sweep_, fit_pulse_, report_dir_, start_, fit_dwell_ = "10ms", fit_series_ = "22k";
   int max_evals_ = 600;
+  std::vector<std::string> free_;
 };
 
 }  // namespace ionsim::cli

@@ -33,10 +33,7 @@ namespace {
 // overrides; as the command line's --preset/--params/--model.
 device_config make_config(const std::string& preset, const std::string& model,
                           const py::dict& params, const py::object& temperature) {
-  device_config c = preset.empty() ? default_config(model)
-                    : preset.ends_with(".toml") || std::filesystem::is_regular_file(preset)
-                        ? load_config_file(preset)
-                        : load_preset(preset);
+  device_config c = preset.empty() ? default_config(model) : load_preset_or_file(preset);
   for (auto [k, v] : params) set_param(c, k.cast<std::string>(), v.cast<double>());
   if (!temperature.is_none()) set_temperature(c, temperature.cast<double>(), "temperature");
   return c;
@@ -183,7 +180,7 @@ class devices {
 
 py::dict fit(const std::string& sweep, const std::string& pulse, const std::string& model,
              const std::string& start, int max_evals, std::uint64_t seed, double dwell,
-             double series) {
+             double series, const std::vector<std::string>& free) {
   if (sweep.empty() == pulse.empty())
     throw input_error("give the measured data: sweep=FILE or pulse=FILE (one of them)");
   const bool automatic = model == "auto";
@@ -191,17 +188,23 @@ py::dict fit(const std::string& sweep, const std::string& pulse, const std::stri
     throw input_error("model='auto' chooses among models on sweep data: give sweep=FILE");
   if (automatic && !start.empty())
     throw input_error("model='auto' starts every candidate from its own preset: drop start");
-  if (max_evals < 10) throw input_error("max_evals must be at least 10");
+  if (max_evals == 0 && automatic)
+    throw input_error("max_evals=0 evaluates one parameter set without fitting: not model='auto'");
+  if (max_evals != 0 && max_evals < 10)
+    throw input_error("max_evals must be at least 10 (or 0: evaluate start without fitting)");
   const auto& defaults = device_type_named(automatic ? "wang2024" : model).fit();
   const std::string start_name =
       start.empty() ? (sweep.empty() ? defaults.pulse_start : defaults.sweep_start) : start;
   const device_config from = automatic            ? default_config("wang2024")
                              : start_name.empty() ? default_config(model)
-                                                  : load_preset(start_name);
+                                                  : load_preset_or_file(start_name);
   if (!automatic && from.model() != model)
     throw input_error(fmt::format("start {}: a preset of model {} is needed, not {}", start_name,
                                   model, from.model()));
+  if (automatic && !free.empty())
+    throw input_error("model='auto' frees each candidate's own parameters: drop free");
   fit_options o;
+  if (!free.empty()) o.free = declared_fit_params(*from.type, free, !sweep.empty());
   o.max_evals = max_evals;
   o.seed = seed;
   o.dwell = dwell;
@@ -691,9 +694,12 @@ preset: a built-in preset name (ionsim.presets()) or a parameter file (TOML, as
   m.def("fit", &fit, py::arg("sweep") = "", py::arg("pulse") = "", py::arg("model") = "wang2024",
         py::arg("start") = "", py::arg("max_evals") = 400, py::arg("seed") = 1,
         py::arg("dwell") = 10e-3, py::arg("series") = 22e3,
+        py::arg("free") = std::vector<std::string>{},
         R"(Calibrates a model to measured sweeps (sweep=CSV: cycle,point,voltage_V,current_A) or
 pulse trials (pulse=CSV: trial,time_s,voltage_V,current_A), as `ionsim device fit`: model
-'auto' classifies the sweeps and chooses among models on held-out cycles. dwell [s]: the
+'auto' classifies the sweeps and chooses among models on held-out cycles; max_evals=0 fits
+nothing and reports start against the data. free: the parameters to fit (default: the
+model's own list; any it declares bounds for, e.g. 'alpha_spread'). dwell [s]: the
 sweep's time per point; series [Ω]: the pulse measurement's resistor. Returns {'model',
 'parameters', 'toml' (a parameter file for Devices(preset=FILE)), 'objective', 'evaluations',
 'report'}.)");

@@ -15,19 +15,20 @@ enum class rng_stream : std::uint32_t {
   device_noise = 1,
   device_variation = 2,
   initial_state = 3,
-  connectivity = 4,       // network: which pairs are connected
-  synapse_weight = 5,     // network: per-synapse weights drawn from a distribution
-  synapse_delay = 6,      // network: per-synapse delays drawn from a distribution
-  poisson_input = 7,      // network: Poisson stimulus counts
-  neuron_init = 8,        // network: initial values of neuron state variables
-  synapse_variation = 9,  // network: device-to-device spread of memristive synapses
-  synapse_read = 10,      // network: read noise of memristive synapses
-  brownian = 11,          // Wiener increments of the virtual Brownian tree (core/brownian.hpp)
-  task_input = 12,        // task layer: generated input series
-  task_encoding = 13,     // task layer: spike encoders (Poisson)
-  task_weights = 14,      // task layer: random reservoir weights and masks
-  source_spikes = 15,     // network: spikes of poisson_source neurons
-  synapse_program = 16,   // network: programming noise and pulse rounding of device synapses
+  connectivity = 4,        // network: which pairs are connected
+  synapse_weight = 5,      // network: per-synapse weights drawn from a distribution
+  synapse_delay = 6,       // network: per-synapse delays drawn from a distribution
+  poisson_input = 7,       // network: Poisson stimulus counts
+  neuron_init = 8,         // network: initial values of neuron state variables
+  synapse_variation = 9,   // network: device-to-device spread of memristive synapses
+  synapse_read = 10,       // network: read noise of memristive synapses
+  brownian = 11,           // Wiener increments of the virtual Brownian tree (core/brownian.hpp)
+  task_input = 12,         // task layer: generated input series
+  task_encoding = 13,      // task layer: spike encoders (Poisson)
+  task_weights = 14,       // task layer: random reservoir weights and masks
+  source_spikes = 15,      // network: spikes of poisson_source neurons
+  synapse_program = 16,    // network: programming noise and pulse rounding of device synapses
+  device_slow_noise = 17,  // device: slowly varying parameters (one draw per slow interval)
 };
 
 // A lognormal factor of mean 1 and relative standard deviation rel_sd, from a standard normal

@@ -47,6 +47,8 @@ struct fit_defaults {
   // Sweeps of a device that switches in both polarities: what a structure with its own kinetics
   // per polarity frees beside `sweep` (empty: the model has no such structure).
   std::vector<fit_param> sweep_polarity;
+  // Sweep parameters a fit frees only when asked to (`--free`), with their search bounds.
+  std::vector<fit_param> sweep_optional;
 };
 
 class device_type {

@@ -136,6 +136,40 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
   return run;
 }
 
+// A fit's search over `cost` (the objective of a whole config), or with o.max_evals 0 the
+// start's objective alone: `cfg` is then kept exactly as given (the codec would clamp it to the
+// free parameters' bounds), the report names no free parameter.
+optimizer_run fit_or_evaluate(codec& cd, device_config& cfg,
+                              const std::function<double(const device_config&)>& cost,
+                              const fit_options& o) {
+  if (o.max_evals == 0) {
+    cd.free.clear();
+    optimizer_run run;
+    run.best = cost(cfg);
+    run.evals = 1;
+    return run;
+  }
+  const auto run = optimize(
+      cd, cd.encode(cfg),
+      [&](const std::vector<double>& x) {
+        device_config c = cfg;
+        cd.decode(x, c);
+        return cost(c);
+      },
+      o);
+  cd.decode(run.best_x, cfg);
+  return run;
+}
+
+const char* verb_of(const fit_options& o) {
+  return o.max_evals == 0 ? "evaluated on" : "fitted to";
+}
+
+const char* algorithm_of(const fit_options& o) {
+  return o.max_evals == 0 ? "none: the start's parameters evaluated (max_evals 0)"
+                          : "NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers";
+}
+
 // Sweep statistics ---------------------------------------------------------------------------
 
 struct sweep_stats {
@@ -450,6 +484,32 @@ std::vector<fit_param> free_params(const device_config& start, const fit_options
 }
 }  // namespace
 
+std::vector<fit_param> declared_fit_params(const device_type& type,
+                                           const std::vector<std::string>& names, bool sweep) {
+  const auto& f = type.fit();
+  std::vector<fit_param> all = sweep ? f.sweep : f.pulse;
+  if (sweep) {
+    all.insert(all.end(), f.sweep_polarity.begin(), f.sweep_polarity.end());
+    all.insert(all.end(), f.sweep_optional.begin(), f.sweep_optional.end());
+  }
+  std::vector<fit_param> out;
+  for (const auto& n : names) {
+    const auto it =
+        std::find_if(all.begin(), all.end(), [&](const fit_param& p) { return p.name == n; });
+    if (it == all.end()) {
+      std::string known;
+      for (const auto& p : all) known += (known.empty() ? "" : ", ") + p.name;
+      throw input_error(fmt::format("free parameter '{}': model {} fits {} with {}", n, type.name(),
+                                    sweep ? "sweeps" : "pulses",
+                                    known.empty() ? "nothing" : known));
+    }
+    if (std::any_of(out.begin(), out.end(), [&](const fit_param& p) { return p.name == n; }))
+      throw input_error(fmt::format("free parameter '{}' is named twice", n));
+    out.push_back(*it);
+  }
+  return out;
+}
+
 double infer_compliance(const sweep_data& data) {
   double imax = 0;
   std::size_t total = 0;
@@ -495,21 +555,20 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
     return sweep_residuals(simulate_sweep(c, fit_v, o.dwell, o.devices, o.seed, o.orientation),
                            meas);
   };
-  auto objective = [&](const std::vector<double>& x) {
-    device_config c = cfg;
-    try {
-      cd.decode(x, c);
-      return sum_squares(residuals(c));
-    } catch (const input_error&) {
-      return 1e9;  // an inconsistent combination (e.g. r_off <= r_on)
-    }
-  };
-  const auto run = optimize(cd, cd.encode(cfg), objective, o);
-  cd.decode(run.best_x, cfg);
+  const auto run = fit_or_evaluate(
+      cd, cfg,
+      [&](const device_config& c) {
+        try {
+          return sum_squares(residuals(c));
+        } catch (const input_error&) {
+          return 1e9;  // an inconsistent combination (e.g. r_off <= r_on)
+        }
+      },
+      o);
 
   fit_outcome out;
   nlohmann::json params = nlohmann::json::array();
-  if (o.intervals) {
+  if (o.intervals && !cd.free.empty()) {
     std::vector<double> x;
     for (const auto& f : cd.free) x.push_back(get_param(cfg, f.name));
     const auto iv = laplace_intervals(cd.free, x, [&](const std::vector<double>& v) {
@@ -561,7 +620,7 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
   } else {
     out.held_out_objective = out.report["objective_validation"].get<double>();
   }
-  if (o.intervals) out.report["parameters"] = params;
+  if (!params.empty()) out.report["parameters"] = params;
   nlohmann::json protocol = {{"kind", "sweep"},
                              {"data", data.path},
                              {"vmax_V", vpeak},
@@ -574,13 +633,12 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
                              {"orientation", o.orientation}};
   out.report["protocol"] = protocol;
   out.report["features"] = features.reason;
-  out.report["fit"] =
-      fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
+  out.report["fit"] = fit_table(algorithm_of(o), o, run, cd, seconds);
   cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
   cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
   const auto summary = combined(sim.th);
   cfg.description =
-      fmt::format("{} fitted to {} (V_th {:.3f} V, V_hold {:.3f} V)", cfg.model(), data.path,
+      fmt::format("{} {} {} (V_th {:.3f} V, V_hold {:.3f} V)", cfg.model(), verb_of(o), data.path,
                   describe(summary.vth).mean, describe(summary.vhold).mean);
   cfg.source = "fit";
   out.config = cfg;
@@ -741,17 +799,16 @@ fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const 
                     "pulse); nothing to fit",
                     data.path));
 
-  auto objective = [&](const std::vector<double>& x) {
-    device_config c = cfg;
-    try {
-      cd.decode(x, c);
-      return pulse_objective(simulate_pulse(c, p, o.trials, o.seed), meas);
-    } catch (const input_error&) {
-      return 1e9;  // an inconsistent combination (e.g. res_init_min > res_init_max)
-    }
-  };
-  const auto run = optimize(cd, cd.encode(cfg), objective, o);
-  cd.decode(run.best_x, cfg);
+  const auto run = fit_or_evaluate(
+      cd, cfg,
+      [&](const device_config& c) {
+        try {
+          return pulse_objective(simulate_pulse(c, p, o.trials, o.seed), meas);
+        } catch (const input_error&) {
+          return 1e9;  // an inconsistent combination (e.g. res_init_min > res_init_max)
+        }
+      },
+      o);
 
   pulse_result final_run;
   const int validation_trials = std::max(200, o.trials);
@@ -787,13 +844,12 @@ fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const 
       {"post_s", p.post},   {"r_series_ohm", o.r_series}, {"sample_s", sample},
       {"trials", n},        {"trials_fitted", n_fit}};
   out.report["protocol"] = protocol;
-  out.report["fit"] =
-      fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
+  out.report["fit"] = fit_table(algorithm_of(o), o, run, cd, seconds);
   cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
   cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
-  cfg.description =
-      fmt::format("{} fitted to {} (median delay {:.3g} ms, relaxation {:.3g} ms)", cfg.model(),
-                  data.path, median_of(sim.times.delay) * 1e3, median_of(sim.times.relax) * 1e3);
+  cfg.description = fmt::format("{} {} {} (median delay {:.3g} ms, relaxation {:.3g} ms)",
+                                cfg.model(), verb_of(o), data.path,
+                                median_of(sim.times.delay) * 1e3, median_of(sim.times.relax) * 1e3);
   cfg.source = "fit";
   out.config = cfg;
   return out;

@@ -19,7 +19,7 @@ namespace ionsim {
 
 struct fit_options {
   std::vector<fit_param> free;   // parameters to fit; empty: the model's defaults (fit_defaults)
-  int max_evals = 400;           // objective evaluations in all
+  int max_evals = 400;           // objective evaluations in all; 0: evaluate the start, no fit
   double global_fraction = 0.6;  // share of max_evals for the global (CRS2) phase
   std::uint64_t seed = 1;        // seed of the common random numbers
   int devices = 2;               // sweep: devices simulated per evaluation (each all cycles)
@@ -50,6 +50,12 @@ struct fit_outcome {
   double held_out_objective = 0;          // sweep: the objective on the held-out cycles
   std::vector<param_interval> intervals;  // sweep: with o.intervals
 };
+
+// The fit parameters named (with their search bounds) among those the model declares for the
+// measurement (sweeps: every sweep list, the optional one included; pulses: the pulse list).
+// An unknown name or a duplicate is an input_error naming the choices.
+std::vector<fit_param> declared_fit_params(const device_type& type,
+                                           const std::vector<std::string>& names, bool sweep);
 
 // The fits' optimizer for any objective of a config's parameters (CRS2 on a share of
 // o.max_evals, then BOBYQA from the best point; o.seed seeds CRS2, o.on_progress reports).

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "core/embedded.hpp"
@@ -147,6 +148,14 @@ device_config load_preset(std::string_view name) {
 
 device_config load_config_file(const std::string& path) {
   return parse_config(read_text_file(path), path);
+}
+
+bool names_a_config_file(const std::string& name) {
+  return name.ends_with(".toml") || std::filesystem::is_regular_file(name);
+}
+
+device_config load_preset_or_file(const std::string& name) {
+  return names_a_config_file(name) ? load_config_file(name) : load_preset(name);
 }
 
 std::string to_toml(const device_config& c) {

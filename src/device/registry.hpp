@@ -50,6 +50,9 @@ std::vector<std::string> preset_names();
 device_config default_config(std::string_view model);
 device_config load_preset(std::string_view name);
 device_config load_config_file(const std::string& path);
+// A parameter file (a name ending in .toml, or an existing file) or else a built-in preset.
+bool names_a_config_file(const std::string& name);
+device_config load_preset_or_file(const std::string& name);
 device_config parse_config(std::string_view text, const std::string& source);
 
 // Writes a config as a TOML file (model, description, every parameter with its unit, extras).

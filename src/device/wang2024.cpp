@@ -12,7 +12,7 @@ namespace ionsim {
 namespace {
 
 using P = wang2024_params;
-constexpr std::array<param_field<P>, 28> fields_ = {{
+constexpr std::array<param_field<P>, 30> fields_ = {{
     {"dt", "s", &P::dt, 0, 1, true, "integration step the parameter set was made for"},
     {"tau_noise", "s", &P::tau_noise, 0, 1, true,
      "correlation time of the cycle-to-cycle rate fluctuations (rates are redrawn once per "
@@ -48,6 +48,11 @@ constexpr std::array<param_field<P>, 28> fields_ = {{
     {"alpha_neg", "1", &P::alpha_neg, 0.01, 100, false,
      "symmetric device: the field's regularization alpha under negative bias, relative to alpha "
      "(it sets the hold voltage)"},
+    {"alpha_spread", "1", &P::alpha_spread, 0, 1, false,
+     "cycle-to-cycle spread of alpha: a normal offset of this standard deviation added to alpha "
+     "(both polarities), redrawn once per tau_alpha (it spreads the hold voltage)"},
+    {"tau_alpha", "s", &P::tau_alpha, 0, 100, true,
+     "correlation time of alpha's spread (a whole number of tau_noise intervals, at least one)"},
     {"published", "", &P::published, 0, 1, false,
      "true: the published per-step update (its statistics depend on dt)", param_kind::flag},
 }};
@@ -83,6 +88,7 @@ wang2024_model::wang2024_model(const wang2024_params& p, std::size_t n, std::uin
       m1_(n),
       m2_(n),
       m3_(n),
+      da_(n),
       mu_d_(n),
       beta_d_(n),
       g1_d_(n),
@@ -113,6 +119,7 @@ void wang2024_model::reset() {
     s_[i] = 1;
     r_[i] = resistance_of(fil_[i] + res_[i], s_[i]);
     m1_[i] = m2_[i] = m3_[i] = 1;
+    da_[i] = 0;
   }
   noise_k_ = -1;
 }
@@ -146,7 +153,8 @@ void wang2024_model::add_segments(double t, double t_end, double tol,
 // The kernel's constants; `across` (the circuit's use): v is the voltage across the device, so
 // the parameter set's series resistor and compliance are not applied (the circuit holds them).
 detail::wang2024_const wang2024_model::kernel_const(bool across) const {
-  detail::wang2024_const c{p_, off_norm_, seed_, first_id_};
+  detail::wang2024_const c{p_, off_norm_, seed_, first_id_,
+                           std::max<std::int64_t>(1, std::llround(p_.tau_alpha / p_.tau_noise))};
   if (across) {
     c.p.r_series = 0;
     c.p.i_compliance = 0;
@@ -155,8 +163,8 @@ detail::wang2024_const wang2024_model::kernel_const(bool across) const {
 }
 
 detail::wang2024_ptrs wang2024_model::kernel_ptrs() {
-  return {fil_.data(), res_.data(),  s_.data(),      r_.data(),    m1_.data(),  m2_.data(),
-          m3_.data(),  mu_d_.data(), beta_d_.data(), g1_d_.data(), g2_d_.data()};
+  return {fil_.data(), res_.data(), s_.data(),    r_.data(),      m1_.data(),   m2_.data(),
+          m3_.data(),  da_.data(),  mu_d_.data(), beta_d_.data(), g1_d_.data(), g2_d_.data()};
 }
 
 void wang2024_model::advance_interval(double t0, double h, std::uint64_t counter,
@@ -188,7 +196,7 @@ void wang2024_model::advance_interval_slope(double t0, double h, std::uint64_t c
 }
 
 void wang2024_model::advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) {
-  if (p_.published != 0 && (p_.sigma1 > 0 || p_.sigma2 > 0 || p_.sigma3 > 0))
+  if (p_.published != 0 && (p_.sigma1 > 0 || p_.sigma2 > 0 || p_.sigma3 > 0 || p_.alpha_spread > 0))
     throw input_error(
         "wang2024: the published form (published = 1) draws its noise per step and cannot be "
         "advanced step-independently; use published = 0 (the noise clock)");
@@ -197,15 +205,15 @@ void wang2024_model::advance_dyadic(const dyadic_interval& iv, std::span<const d
 
 void wang2024_model::save_state(std::vector<double>& out) const {
   out.clear();
-  for (const auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_})
+  for (const auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_, &da_})
     out.insert(out.end(), v->begin(), v->end());
   out.push_back(static_cast<double>(noise_k_));
 }
 
 void wang2024_model::restore_state(const std::vector<double>& in) {
-  IONSIM_ASSERT(in.size() == 7 * n_ + 1);
+  IONSIM_ASSERT(in.size() == 8 * n_ + 1);
   auto it = in.begin();
-  for (auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_}) {
+  for (auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_, &da_}) {
     std::copy(it, it + static_cast<long>(n_), v->begin());
     it += static_cast<long>(n_);
   }
@@ -222,7 +230,15 @@ void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt,
   const double v = device_voltage(v_applied, resistance(i), drive);
   const double vp = p_.symmetric != 0 ? std::fabs(v) : std::max(v, 0.0);
   const double mu_f = v < 0 ? p_.mu_neg : 1.0, theta_f = v < 0 ? p_.theta_neg : 1.0;
-  const double alpha = v < 0 ? p_.alpha * p_.alpha_neg : p_.alpha;
+  double alpha = v < 0 ? p_.alpha * p_.alpha_neg : p_.alpha;
+  if (p_.alpha_spread > 0) {
+    // alpha's offset keyed by the slow clock's index (tau_alpha, whole steps of the set's dt)
+    const auto n_slow = std::max<std::int64_t>(1, std::llround(p_.tau_alpha / dt));
+    const std::int64_t slow = step / n_slow;
+    da_[i] = p_.alpha_spread * rng_.normal_pair(rng_stream::device_slow_noise, first_id_ + i,
+                                                static_cast<std::uint64_t>(slow))[0];
+    alpha = std::max(0.1 * alpha, alpha + da_[i]);
+  }
   double fil = fil_[i], res = res_[i], s = s_[i];
   const double tot = std::clamp(fil + res, 0.0, 1.0);
   double g1 = p_.gamma1 * g1_d_[i], g2 = p_.gamma2 * g2_d_[i], g3 = p_.gamma3;
@@ -291,7 +307,7 @@ const device_type& wang2024_type() {
       .citation = "T. Wang et al., IEEE Trans. Circuits Syst. for AI 1(2), 141-148 (2024)",
       .fields = wang2024_fields(),
       .check = wang2024_check,
-      .noise = {"sigma1", "sigma2", "sigma3"},
+      .noise = {"sigma1", "sigma2", "sigma3", "alpha_spread"},
       // Sweeps: r_on and theta stay at the starting preset's values and gamma3 is bounded
       // above: together they set the hold state that keeps the device on under compliance
       // (theta * I_c * r_on > gamma3); with them free the optimizer trades a stable on state
@@ -326,13 +342,16 @@ const device_type& wang2024_type() {
               // r_on above gamma3 for the sweep start's values)
               // alpha sets the hold voltage (drift at the closed gap, mu v / alpha, against
               // diffusion) and barely moves V_th: with alpha_neg the two polarities' hold
-              // voltages can differ
+              // voltages can differ (and with alpha_spread, fitted on request, spread from
+              // cycle to cycle)
               .sweep_polarity = {{"mu_neg", 0.1, 10, true},
                                  {"theta_neg", 0.05, 20, true},
                                  {"alpha", 0.001, 0.1, true},
-                                 {"alpha_neg", 0.1, 10, true}}},
-      // fil, res, S, the resistance, three noise multipliers, four D2D multipliers, drift scale
-      .state_doubles = 12,
+                                 {"alpha_neg", 0.1, 10, true}},
+              .sweep_optional = {{"alpha_spread", 0, 0.03, false}, {"tau_alpha", 0.05, 5, true}}},
+      // fil, res, S, the resistance, three noise multipliers, alpha's offset, four D2D
+      // multipliers, the drift scale
+      .state_doubles = 13,
   });
   return type;
 }

@@ -18,11 +18,12 @@ struct wang2024_const {
   double off_norm;  // 1 / (exp(1/lambda) - 1)
   std::uint64_t seed;
   std::uint64_t first_id;
+  std::int64_t alpha_intervals;  // noise intervals per draw of alpha's offset (tau_alpha)
 };
 
 // Arrays of one batch (or of a padded block).
 struct wang2024_ptrs {
-  double *fil, *res, *s, *r, *m1, *m2, *m3, *mu_d, *beta_d, *g1_d, *g2_d;
+  double *fil, *res, *s, *r, *m1, *m2, *m3, *da, *mu_d, *beta_d, *g1_d, *g2_d;
 };
 
 // A sub-step of length h [s] in noise interval k; draw: the rates are redrawn at its start.

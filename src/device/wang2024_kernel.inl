@@ -120,25 +120,26 @@ T k_clamp(const T& x, const T& lo, const T& hi) {
 // with an idle device (off, at 0 V), so that a partial block goes through the same vector code.
 template <std::size_t W>
 struct padded_block {
-  alignas(64) double lane[12][W];
+  alignas(64) double lane[13][W];
   padded_block(const wang2024_const& c, const wang2024_ptrs& all, const double* va, std::size_t off,
                std::size_t m) {
-    const double* src[12] = {all.fil + off,    all.res + off,  all.s + off,    all.r + off,
-                             all.m1 + off,     all.m2 + off,   all.m3 + off,   all.mu_d + off,
-                             all.beta_d + off, all.g1_d + off, all.g2_d + off, va + off};
-    const double fill[12] = {0, 0, 1, c.p.r_off, 1, 1, 1, 1, 1, 1, 1, 0};
-    for (int q = 0; q < 12; ++q)
+    const double* src[13] = {all.fil + off,  all.res + off,    all.s + off,    all.r + off,
+                             all.m1 + off,   all.m2 + off,     all.m3 + off,   all.da + off,
+                             all.mu_d + off, all.beta_d + off, all.g1_d + off, all.g2_d + off,
+                             va + off};
+    const double fill[13] = {0, 0, 1, c.p.r_off, 1, 1, 1, 0, 1, 1, 1, 1, 0};
+    for (int q = 0; q < 13; ++q)
       for (std::size_t j = 0; j < W; ++j) lane[q][j] = j < m ? src[q][j] : fill[q];
   }
   wang2024_ptrs ptrs() {
-    return {lane[0], lane[1], lane[2], lane[3], lane[4], lane[5],
-            lane[6], lane[7], lane[8], lane[9], lane[10]};
+    return {lane[0], lane[1], lane[2], lane[3], lane[4],  lane[5],
+            lane[6], lane[7], lane[8], lane[9], lane[10], lane[11]};
   }
-  const double* va() const { return lane[11]; }
-  // The state (fil, res, s, r, m1, m2, m3) of the m devices back into `all`.
+  const double* va() const { return lane[12]; }
+  // The state (fil, res, s, r, m1, m2, m3, da) of the m devices back into `all`.
   void store(const wang2024_ptrs& all, std::size_t off, std::size_t m) const {
-    double* dst[7] = {all.fil, all.res, all.s, all.r, all.m1, all.m2, all.m3};
-    for (int q = 0; q < 7; ++q)
+    double* dst[8] = {all.fil, all.res, all.s, all.r, all.m1, all.m2, all.m3, all.da};
+    for (int q = 0; q < 8; ++q)
       for (std::size_t j = 0; j < m; ++j) dst[q][off + j] = lane[q][j];
   }
 };
@@ -165,13 +166,13 @@ struct wang2024_kernel {
            T(c.p.r_off * c.off_norm) * k_expm1((T(1.0) - tot) / T(c.p.lambda));
   }
 
-  // The per-device factors of one block.
+  // The per-device factors of one block (da: alpha's offset).
   struct factors {
-    B m3, mu_d, beta_d, g1_d, g2_d;
+    B m3, da, mu_d, beta_d, g1_d, g2_d;
   };
   static factors load_factors(const wang2024_ptrs& d) {
-    return {B::load_unaligned(d.m3), B::load_unaligned(d.mu_d), B::load_unaligned(d.beta_d),
-            B::load_unaligned(d.g1_d), B::load_unaligned(d.g2_d)};
+    return {B::load_unaligned(d.m3),     B::load_unaligned(d.da),   B::load_unaligned(d.mu_d),
+            B::load_unaligned(d.beta_d), B::load_unaligned(d.g1_d), B::load_unaligned(d.g2_d)};
   }
 
   // One sub-step h of the state (fil, res, s) at device voltage v, with rate multipliers m1, m2
@@ -222,10 +223,12 @@ struct wang2024_kernel {
         r1 = k_clamp(r1, T(0.0), T(1.0));
         f1 = k_clamp(f1, T(0.0), T(1.0) - r1);
       };
-      // the field's regularization, per polarity (alpha_neg under negative bias)
-      const B alpha = c.p.alpha_neg != 1
-                          ? xsimd::select(v < T(0.0), B(c.p.alpha * c.p.alpha_neg), B(c.p.alpha))
-                          : B(c.p.alpha);
+      // the field's regularization, per polarity (alpha_neg under negative bias), with its
+      // cycle-to-cycle offset (kept above a tenth of its value)
+      B alpha = c.p.alpha_neg != 1
+                    ? xsimd::select(v < T(0.0), B(c.p.alpha * c.p.alpha_neg), B(c.p.alpha))
+                    : B(c.p.alpha);
+      if (c.p.alpha_spread > 0) alpha = xsimd::max(B(0.1) * alpha, alpha + f.da);
       const T lo = T(alpha), hi = T(alpha + B(1.0));
       const T tot0 = fil + res;
       linear(mu_v / k_clamp(hi - tot0, lo, hi));
@@ -255,10 +258,11 @@ struct wang2024_kernel {
     resistance(c, fil, res, s).store_unaligned(d.r);
   }
 
-  // The rate multipliers of one block for noise interval k, from its state (fil, res).
+  // The rate multipliers of one block for noise interval k, from its state (fil, res), and
+  // alpha's offset for the slow interval that holds k.
   template <class T>
   static void draw(const wang2024_const& c, std::uint64_t first_id, std::int64_t k, const T& fil,
-                   const T& res, T& m1, T& m2, B& m3) {
+                   const T& res, T& m1, T& m2, B& m3, B& da) {
     alignas(64) double u[4][W];
     const bool third = c.p.sigma3 > 0;
     philox_uniforms<A>(c.seed, rng_stream::device_noise, first_id, static_cast<std::uint64_t>(k),
@@ -276,16 +280,24 @@ struct wang2024_kernel {
     } else {
       m3 = B(1.0);
     }
+    if (c.p.alpha_spread > 0) {
+      const std::int64_t slow = k >= 0 ? k / c.alpha_intervals : -1;
+      philox_uniforms<A>(c.seed, rng_stream::device_slow_noise, first_id,
+                         static_cast<std::uint64_t>(slow), u);
+      const B r2 = xsimd::sqrt(B(-2.0) * xsimd::log(B::load_aligned(u[0])));
+      da = B(c.p.alpha_spread) * r2 * xsimd::cos(B(two_pi) * B::load_aligned(u[1]));
+    }
   }
 
   // Redraws the rate multipliers of one block in memory.
   static void redraw(const wang2024_const& c, const wang2024_ptrs& d, std::uint64_t first_id,
                      std::int64_t k) {
-    B m1, m2, m3;
-    draw<B>(c, first_id, k, B::load_unaligned(d.fil), B::load_unaligned(d.res), m1, m2, m3);
+    B m1, m2, m3, da = B::load_unaligned(d.da);
+    draw<B>(c, first_id, k, B::load_unaligned(d.fil), B::load_unaligned(d.res), m1, m2, m3, da);
     m1.store_unaligned(d.m1);
     m2.store_unaligned(d.m2);
     m3.store_unaligned(d.m3);
+    da.store_unaligned(d.da);
   }
 
   // One block through the sub-steps `seg` with the derivatives with respect to the device
@@ -299,7 +311,7 @@ struct wang2024_kernel {
     factors f = load_factors(d);
     const D v(B::load_unaligned(va), B(1.0));
     for (const auto& sg : seg) {
-      if (sg.draw) draw<D>(c, first_id, sg.k, fil, res, m1, m2, f.m3);
+      if (sg.draw) draw<D>(c, first_id, sg.k, fil, res, m1, m2, f.m3, f.da);
       step<D>(c, fil, res, s, v, m1, m2, f, sg.h);
     }
     fil.v.store_unaligned(d.fil);
@@ -308,6 +320,7 @@ struct wang2024_kernel {
     m1.v.store_unaligned(d.m1);
     m2.v.store_unaligned(d.m2);
     f.m3.store_unaligned(d.m3);
+    f.da.store_unaligned(d.da);
     const D r = resistance(c, fil, res, s);
     r.v.store_unaligned(d.r);
     const D i = v / r;
@@ -325,9 +338,9 @@ struct wang2024_kernel {
     std::optional<padded_block<W>> tail;
     if (partial) tail.emplace(c, all, va, full_end, n - full_end);
     auto at = [&](std::size_t i) {
-      return wang2024_ptrs{all.fil + i,    all.res + i,  all.s + i,   all.r + i,
-                           all.m1 + i,     all.m2 + i,   all.m3 + i,  all.mu_d + i,
-                           all.beta_d + i, all.g1_d + i, all.g2_d + i};
+      return wang2024_ptrs{all.fil + i,  all.res + i,    all.s + i,    all.r + i,
+                           all.m1 + i,   all.m2 + i,     all.m3 + i,   all.da + i,
+                           all.mu_d + i, all.beta_d + i, all.g1_d + i, all.g2_d + i};
     };
     for (const auto& sg : seg) {
       for (std::size_t i = begin; i < full_end; i += W) {

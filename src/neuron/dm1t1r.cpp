@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <filesystem>
 
 #include "core/error.hpp"
 #include "core/simd.hpp"
@@ -62,8 +61,8 @@ double table_value(const toml::table& t, const char* key, double def, const std:
 neuron_circuit neuron_from_preset(const std::string& preset) {
   neuron_circuit n;
   // A file (a fitted neuron) or a built-in preset.
-  const bool file = preset.ends_with(".toml") || std::filesystem::is_regular_file(preset);
-  n.memristor = file ? load_config_file(preset) : load_preset(preset);
+  const bool file = names_a_config_file(preset);
+  n.memristor = load_preset_or_file(preset);
   const auto where = file ? preset : fmt::format("preset '{}'", preset);
   const toml::table* c = n.memristor.extra["circuit"].as_table();
   if (!c) throw input_error(fmt::format("{}: no [circuit] table: not a neuron preset", where));

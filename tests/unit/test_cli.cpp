@@ -134,6 +134,59 @@ TEST(Cli, FitOfAModelWithoutSweepDefaults) {
   expect_clean_failure("device fit --model zhao2025 --sweep " + quote(data), {"zhao2025", "sweep"});
 }
 
+// --max-evals 0 fits nothing: the report is the start's, on the same random numbers as a fit's
+// report, so a shipped preset's report is reproduced; the parameter file it writes starts the
+// same evaluation again.
+TEST(Cli, FitWithoutEvaluationsReportsTheStart) {
+  const std::string data = test::device_data("ag_dc_sweep_symmetric.csv");
+  IONSIM_REQUIRE_DATA(data);
+  const fs::path dir = test::fresh_dir("cli-evaluate");
+  const auto shipped = nlohmann::json::parse(
+      test::read_text(fs::path(IONSIM_SOURCE_DIR) / "docs/fits/ag-polar-fit/report.json"));
+  const auto held_out = [&](const std::string& start, const std::string& name) {
+    const auto r =
+        run_cli("device fit --model wang2024 --max-evals 0 --no-plot --sweep " + quote(data) +
+                " --start " + start + " --out " + quote((dir / (name + ".toml")).string()));
+    EXPECT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(test::read_text(dir / (name + "-report") / "report.json"));
+    EXPECT_EQ(j["fit"]["evaluations"], 1);
+    EXPECT_TRUE(j["fit"]["free"].empty());
+    EXPECT_FALSE(j.contains("parameters"));  // no fit, no intervals
+    return j["held_out"]["objective"].get<double>();
+  };
+  const double a = held_out("ag-polar-fit", "a");
+  EXPECT_NEAR(a, shipped["held_out"]["objective"].get<double>(), 1e-9 * a);
+  EXPECT_TRUE(contains(test::read_text(dir / "a.toml"), "# Evaluated by:"));
+  EXPECT_EQ(held_out(quote((dir / "a.toml").string()), "b"), a);
+  expect_clean_failure("device fit --model wang2024 --max-evals 5 --sweep " + quote(data),
+                       {"--max-evals", "0"});
+  expect_clean_failure("device fit --model auto --max-evals 0 --sweep " + quote(data),
+                       {"--max-evals 0", "auto"});
+  fs::remove_all(dir);
+}
+
+// --free fits the parameters named, with the bounds the model declares, the others as started.
+TEST(Cli, FitOfTheNamedParameters) {
+  const std::string data = test::device_data("ag_dc_sweep_symmetric.csv");
+  IONSIM_REQUIRE_DATA(data);
+  const fs::path dir = test::fresh_dir("cli-free");
+  const std::string fit = "device fit --model wang2024 --start ag-polar-fit --no-plot --sweep " +
+                          quote(data) + " --max-evals 10 ";
+  const auto r =
+      run_cli(fit + "--free alpha_spread,alpha --out " + quote((dir / "f.toml").string()));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(test::read_text(dir / "f-report" / "report.json"));
+  EXPECT_EQ(j["fit"]["free"], nlohmann::json::array({"alpha_spread", "alpha"}));
+  const std::string out = test::read_text(dir / "f.toml");
+  EXPECT_TRUE(contains(out, "--free alpha_spread,alpha"));
+  EXPECT_TRUE(contains(out, "mu = 136.11895784517915"));  // as started
+  expect_clean_failure(fit + "--free alpha,bogus", {"'bogus'", "alpha_spread", "mu_neg"});
+  expect_clean_failure(fit + "--free alpha,alpha", {"'alpha' is named twice"});
+  expect_clean_failure("device fit --model auto --free alpha --sweep " + quote(data),
+                       {"--free", "auto"});
+  fs::remove_all(dir);
+}
+
 TEST(Cli, UnknownPreset) {
   expect_clean_failure("device sweep --cycles 2 --preset nope --no-plot", {"'nope'"});
 }

@@ -194,6 +194,75 @@ TEST(Wang2024, PerPolarityKineticsActUnderNegativeBiasOnly) {
   }
 }
 
+// alpha_spread: within one interval of tau_alpha the device is the device whose alpha is
+// alpha + its offset (read from its saved state); the offset is redrawn at the interval's end,
+// keyed by the interval's index, so that another step size sees the same offsets.
+TEST(Wang2024, AlphaSpreadIsAnOffsetHeldPerSlowInterval) {
+  auto p = quiet();
+  p.i_compliance = 0;
+  p.alpha = 0.02;
+  p.alpha_spread = 0.01;
+  p.tau_alpha = 0.02;  // 20 noise intervals of 1 ms
+  const auto offsets = [&](double dt) {
+    wang2024_model m(p, 3, 5);
+    test::driver dr(m, dt);
+    std::vector<double> out, state;
+    const int per = static_cast<int>(std::lround(0.01 / dt));
+    for (int k = 0; k < 8; ++k) {  // 80 ms: four slow intervals, read twice in each
+      dr.hold(k % 2 == 0 ? 1.5 : 0.1, per);
+      for (std::size_t d = 0; d < 3; ++d) {
+        m.save_device(d, state);
+        out.push_back(state[7]);
+      }
+    }
+    return out;
+  };
+  const auto a = offsets(1e-3), b = offsets(2.5e-4);
+  EXPECT_EQ(a, b);
+  for (std::size_t k = 0; k < a.size(); k += 6)
+    for (std::size_t d = 0; d < 3; ++d) {
+      EXPECT_EQ(a[k + d], a[k + 3 + d]) << k;                        // held within an interval
+      if (k + 6 < a.size()) EXPECT_NE(a[k + d], a[k + 6 + d]) << k;  // redrawn after it
+    }
+  EXPECT_NE(a[0], a[1]);  // one offset per device
+
+  // Within the first interval the trajectory is that of alpha + offset.
+  wang2024_model m(p, 1, 5);
+  std::vector<double> state;
+  test::driver dr(m, 1e-4);
+  dr.hold(0.0, 1);
+  m.save_device(0, state);
+  auto fixed = p;
+  fixed.alpha_spread = 0;
+  fixed.alpha = std::max(0.1 * p.alpha, p.alpha + state[7]);
+  wang2024_model f(fixed, 1, 5);
+  test::driver df(f, 1e-4);
+  df.hold(0.0, 1);
+  for (int k = 0; k < 18; ++k) {
+    dr.hold(1.5, 10);
+    df.hold(1.5, 10);
+    for (std::size_t j = 0; j < 3; ++j) EXPECT_NEAR(m.state(j)[0], f.state(j)[0], 1e-12) << k;
+  }
+  EXPECT_GT(m.state(0)[0] + m.state(1)[0], 0.5);  // the drive moved the filament
+}
+
+// The spread spreads the hold voltage, not the threshold (alpha acts at the closed gap).
+TEST(Wang2024, AlphaSpreadSpreadsTheHoldVoltage) {
+  auto p = preset("ag-symmetric-fit");
+  const auto spreads = [&](double spread) {
+    auto q = p;
+    q.alpha_spread = spread;
+    wang2024_model m(q, 4, 3);
+    const std::vector<std::vector<double>> cyc(10, sweep_cycle(0.5, 101));
+    const auto t = sweep_thresholds(run_sweep(m, cyc, 10e-3, q.dt));
+    return std::pair{describe(t.vth), describe(t.vhold)};
+  };
+  const auto [th0, hold0] = spreads(0);
+  const auto [th1, hold1] = spreads(0.01);
+  EXPECT_GT(hold1.std, 1.5 * hold0.std);
+  EXPECT_LT(std::fabs(th1.median - th0.median), 0.1 * th0.median);
+}
+
 // Driven hard without compliance, the channel fills (tot = 1) and the hold state S reaches
 // its fixed point exp(S - 1) = sqrt(theta v / gamma3); R = r_on / S^2. At 0 V S then relaxes
 // as exp(S - 1) = u0 / (1 + gamma3 u0 t).
@@ -294,6 +363,8 @@ wang2024_params noisy(double published) {
   p.d2d_gamma2 = 0.1;
   p.res_init_min = 0.1;
   p.res_init_max = 0.4;
+  p.alpha_spread = 0.002;
+  p.tau_alpha = 3 * p.dt;
   return p;
 }
 
