@@ -200,6 +200,7 @@ task_result run_temporal(const task_config& c,
     hw.update({{"model", std::string(c.device.device.model())},
                {"devices", c.device.devices},
                {"mask_steps", c.device.mask_steps},
+               {"mask", c.device.affine ? "affine" : "scaled"},
                {"v_min_V", c.device.v_min},
                {"v_max_V", c.device.v_max},
                {"pulse_s", c.device.pulse}});
@@ -570,9 +571,9 @@ task_config parse_task_config(const std::string& text, const std::string& source
   if (const auto* n = root.get("reservoir")) {
     const toml::table* t = &rd.table(*n, "[reservoir]");
     rd.keys(*t,
-            {"kind", "preset", "noise", "devices", "mask_steps", "v_min", "v_max", "pulse", "size",
-             "spectral_radius", "input_scaling", "leak", "neuron_preset", "connectivity", "weight",
-             "v_rest", "tau_in", "hardware_dt"},
+            {"kind", "preset", "noise", "devices", "mask_steps", "mask", "v_min", "v_max", "pulse",
+             "size", "spectral_radius", "input_scaling", "leak", "neuron_preset", "connectivity",
+             "weight", "v_rest", "tau_in", "hardware_dt"},
             "[reservoir]");
     if (const auto* k = t->get("kind"))
       c.reservoir = rd.choice(*k, "kind", {"device", "esn", "neurons", "none"});
@@ -584,7 +585,7 @@ task_config parse_task_config(const std::string& text, const std::string& source
         rd.fail(*k, fmt::format("{} is a key of the neuron reservoir (kind = \"neurons\")", key));
     if (c.reservoir == "neurons") {
       auto& nr = c.neurons;
-      for (const char* key : {"preset", "noise", "devices", "mask_steps"})
+      for (const char* key : {"preset", "noise", "devices", "mask_steps", "mask"})
         if (const auto* k = t->get(key))
           rd.fail(*k, fmt::format("{} is a key of the device reservoir; the neuron reservoir "
                                   "takes neuron_preset (its switching noise is on)",
@@ -622,6 +623,8 @@ task_config parse_task_config(const std::string& text, const std::string& source
       c.device.devices = static_cast<std::size_t>(rd.integer(*k, "devices", 1));
     if (const auto* k = t->get("mask_steps"))
       c.device.mask_steps = static_cast<int>(rd.integer(*k, "mask_steps", 1));
+    if (const auto* k = t->get("mask"))
+      c.device.affine = rd.choice(*k, "mask", {"scaled", "affine"}) == "affine";
     if (const auto* k = t->get("v_min")) c.device.v_min = rd.quantity(*k, "v_min", "V");
     if (const auto* k = t->get("v_max")) c.device.v_max = rd.quantity(*k, "v_max", "V");
     if (const auto* k = t->get("pulse")) c.device.pulse = rd.positive(*k, "pulse", "s");

@@ -60,9 +60,18 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
   const double dt = dev->default_dt();
   const int steps = std::max(1, static_cast<int>(std::lround(s.pulse / dt)));
   const philox rng(s.seed);
+  // x = offset + mask u per virtual node
   std::vector<double> mask(s.devices * static_cast<std::size_t>(s.mask_steps));
-  for (std::size_t k = 0; k < mask.size(); ++k)
-    mask[k] = 0.2 + 0.8 * rng.uniforms(rng_stream::task_weights, k, std::uint64_t{1} << 42)[0];
+  std::vector<double> offset(mask.size(), 0.0);
+  for (std::size_t k = 0; k < mask.size(); ++k) {
+    const auto r = rng.uniforms(rng_stream::task_weights, k, std::uint64_t{1} << 42);
+    if (s.affine) {
+      offset[k] = r[0];
+      mask[k] = r[1] - r[0];
+    } else {
+      mask[k] = 0.2 + 0.8 * r[0];
+    }
+  }
   const auto nd = static_cast<Eigen::Index>(s.devices);
   Eigen::MatrixXd features(static_cast<Eigen::Index>(u.size()), nd * s.mask_steps);
   std::vector<double> v(s.devices), current(s.devices), conductance(s.devices);
@@ -72,10 +81,11 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
       throw input_error(
           fmt::format("device reservoir: input {:g} at sample {} is outside [0, 1]", u[t], t));
     for (int m = 0; m < s.mask_steps; ++m) {
-      for (std::size_t i = 0; i < s.devices; ++i)
-        v[i] = s.v_min +
-               (s.v_max - s.v_min) * u[t] *
-                   mask[i * static_cast<std::size_t>(s.mask_steps) + static_cast<std::size_t>(m)];
+      for (std::size_t i = 0; i < s.devices; ++i) {
+        const std::size_t k =
+            i * static_cast<std::size_t>(s.mask_steps) + static_cast<std::size_t>(m);
+        v[i] = s.v_min + (s.v_max - s.v_min) * (offset[k] + mask[k] * u[t]);
+      }
       dev->advance(step, steps, dt, v, current, conductance);
       step += steps;
       for (std::size_t i = 0; i < s.devices; ++i)

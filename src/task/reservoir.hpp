@@ -32,11 +32,14 @@ struct device_reservoir_settings {
   double v_min = 0.0;        // [V] pulse amplitude for input 0
   double v_max = 1.0;        // [V] pulse amplitude for input 1 (times the mask)
   double pulse = 1e-3;       // [s] duration of one mask step
+  bool affine = false;       // the mask's form (below)
   std::uint64_t seed = 1;
 };
-// Input u(t) in [0, 1]. For each sample and mask step m, device i is held at
-// v_min + (v_max - v_min) u(t) mask[i][m] (mask uniform in [0.2, 1]) for `pulse`; the feature is
-// log10 of its conductance at the end of the pulse. Rows: time; columns: devices * mask_steps.
+// Input u(t) in [0, 1]. For each sample and mask step m, device i is held for `pulse` at
+// v_min + (v_max - v_min) x, x = u(t) mask[i][m] (mask uniform in [0.2, 1]), or with `affine`
+// x = b + a u(t), b uniform in [0, 1] and a uniform in [-b, 1 - b] per virtual node (so x stays
+// in [0, 1]); the feature is log10 of its conductance at the end of the pulse. Rows: time;
+// columns: devices * mask_steps.
 Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
                                         const device_reservoir_settings& s);
 
