@@ -143,6 +143,11 @@ device_commands::device_commands(CLI::App& app) {
                    "parameters to fit, comma-separated (default: the model's own list for the "
                    "measurement); any the model declares bounds for, e.g. alpha_spread")
       ->delimiter(',');
+  fit_->add_option("--devices", fit_devices_,
+                   "sweeps: devices simulated through every cycle per evaluation (more: less "
+                   "sampling noise in the objective, proportionally slower)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   fit_->add_option("--seed", seed_, "seed of the common random numbers")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -339,6 +344,7 @@ int device_commands::run_fit() {
   fit_options o;
   if (!free_.empty()) o.free = declared_fit_params(*start.type, free_, sweep);
   o.max_evals = max_evals_;
+  o.devices = fit_devices_;
   o.seed = seed_;
   o.dwell = quantity(fit_dwell_, "s", "--dwell");
   o.r_series = quantity(fit_series_, "Ohm", "--series");
@@ -382,8 +388,9 @@ int device_commands::run_fit() {
       automatic            ? "(each candidate's own)"
       : start_name.empty() ? "(the model's defaults)"
                            : start_name,
-      free_.empty() ? "" : fmt::format(" --free {}", fmt::join(free_, ",")), max_evals_, seed_,
-      report);
+      (free_.empty() ? "" : fmt::format(" --free {}", fmt::join(free_, ","))) +
+          (fit_devices_ == 2 ? "" : fmt::format(" --devices {}", fit_devices_)),
+      max_evals_, seed_, report);
   make_output_dir(report);
   write_file_atomic(join_path(report, "report.json"), r.report.dump(2) + "\n");
   write_file_atomic(join_path(report, "trace.csv"), r.trace_csv);

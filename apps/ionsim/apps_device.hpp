@@ -38,6 +38,7 @@ class device_commands {
   std::string fit_sweep_, fit_pulse_, report_dir_, start_, fit_dwell_ = "10ms", fit_series_ = "22k";
   int max_evals_ = 600;
   std::vector<std::string> free_;
+  int fit_devices_ = 2;
 };
 
 }  // namespace ionsim::cli
