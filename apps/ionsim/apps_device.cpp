@@ -146,8 +146,7 @@ device_commands::device_commands(CLI::App& app) {
   fit_->add_option("--devices", fit_devices_,
                    "sweeps: devices simulated through every cycle per evaluation (more: less "
                    "sampling noise in the objective, proportionally slower)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000));
+      ->capture_default_str();
   fit_->add_option("--seed", seed_, "seed of the common random numbers")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -339,6 +338,7 @@ int device_commands::run_fit() {
         "not --model auto");
   if (max_evals_ != 0 && max_evals_ < 10)
     throw input_error("--max-evals must be at least 10 (or 0: evaluate --start without fitting)");
+  if (fit_devices_ < 1) throw input_error("--devices must be at least 1");
   if (automatic && !free_.empty())
     throw input_error("--model auto frees each candidate's own parameters: drop --free");
   fit_options o;

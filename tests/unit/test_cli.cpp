@@ -182,6 +182,7 @@ TEST(Cli, FitOfTheNamedParameters) {
   EXPECT_TRUE(contains(out, "mu = 136.11895784517915"));  // as started
   expect_clean_failure(fit + "--free alpha,bogus", {"'bogus'", "alpha_spread", "mu_neg"});
   expect_clean_failure(fit + "--free alpha,alpha", {"'alpha' is named twice"});
+  expect_clean_failure(fit + "--devices 0", {"--devices"});
   expect_clean_failure("device fit --model auto --free alpha --sweep " + quote(data),
                        {"--free", "auto"});
   fs::remove_all(dir);
