@@ -649,7 +649,7 @@ class parser {
         std::string text = w.low + "(";
         for (std::size_t a = 0; a < args.size(); ++a) text += (a ? "," : "") + args[a];
         text += ")";
-        pending_output o{c.line, t[0].text, text, {}, {}};
+        pending_output o{c.line, t[0].text, text, {}, {}, {}};
         if (w.low == "v" && (args.size() == 1 || args.size() == 2)) {
           o.nodes = args;
         } else if (w.low == "i" && args.size() == 1) {
@@ -672,7 +672,7 @@ class parser {
       } else if (w.low.front() == '@') {
         fail(c, fmt::format("{}: device internals '{}' are not supported", t[0].text, w.text));
       } else {
-        outputs_.push_back({c.line, t[0].text, "v(" + w.low + ")", {w.low}, {}});
+        outputs_.push_back({c.line, t[0].text, "v(" + w.low + ")", {w.low}, {}, {}});
       }
       ++i;
     }

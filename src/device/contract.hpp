@@ -68,8 +68,8 @@ class device_type {
   // parameter, the location `at(name)` gives.
   virtual void check(std::span<const double> values, const std::string& source,
                      const param_locator& at) const = 0;
-  // The "noise off" form of a parameter set: every stochastic term set to zero.
-  virtual void silence_noise(std::span<double> values) const = 0;
+  // Every stochastic term of a parameter set multiplied by `factor` (0: the "noise off" form).
+  virtual void scale_noise(std::span<double> values, double factor) const = 0;
   virtual const fit_defaults& fit() const = 0;
   // A batch of n devices with global ids [first_id, first_id + n).
   virtual std::unique_ptr<device_model> make(std::span<const double> values, std::size_t n,
@@ -123,8 +123,8 @@ class device_type_of final : public device_type {
              const param_locator& at) const override {
     d_.check(params_from_values<P>(d_.fields, values), source, at);
   }
-  void silence_noise(std::span<double> values) const override {
-    for (auto n : d_.noise) values[*find(n)] = 0;
+  void scale_noise(std::span<double> values, double factor) const override {
+    for (auto n : d_.noise) values[*find(n)] *= factor;
   }
   const fit_defaults& fit() const override { return d_.fit; }
   std::unique_ptr<device_model> make(std::span<const double> values, std::size_t n,

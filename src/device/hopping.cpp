@@ -150,7 +150,9 @@ const device_type& hopping_type() {
                         {"sigma", 0, 3, false}},
               .neuron = {},
               .sweep_start = {},
-              .pulse_start = {}},
+              .pulse_start = {},
+              .sweep_polarity = {},
+              .sweep_optional = {}},
       .state_doubles = 2,  // x and the drift scale
   });
   return type;

@@ -184,8 +184,10 @@ void set_temperature(device_config& c, double kelvin, std::string_view what) {
   set_param(c, "temperature", kelvin);
 }
 
-device_config without_noise(device_config c) {
-  c.type->silence_noise(c.values);
+device_config without_noise(device_config c) { return with_noise_scaled(std::move(c), 0.0); }
+
+device_config with_noise_scaled(device_config c, double factor) {
+  c.type->scale_noise(c.values, factor);
   return c;
 }
 

@@ -45,6 +45,8 @@ void set_temperature(device_config& c, double kelvin, std::string_view what);
 
 // The config with every stochastic term set to zero.
 device_config without_noise(device_config c);
+// The config with every stochastic term multiplied by `factor` (the model's noise parameters).
+device_config with_noise_scaled(device_config c, double factor);
 
 std::vector<std::string> preset_names();
 device_config default_config(std::string_view model);

@@ -264,7 +264,9 @@ const device_type& zhao2025_type() {
                          {"sigma2", 1e-3, 1, true},
                          {"v_th", 0, 0.8, false}},
               .sweep_start = {},
-              .pulse_start = {}},
+              .pulse_start = {},
+              .sweep_polarity = {},
+              .sweep_optional = {}},
       .state_doubles = 2,  // x1, x2
   });
   return type;

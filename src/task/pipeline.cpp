@@ -201,6 +201,7 @@ task_result run_temporal(const task_config& c,
                {"devices", c.device.devices},
                {"mask_steps", c.device.mask_steps},
                {"mask", c.device.affine ? "affine" : "scaled"},
+               {"noise_scale", c.device.noise_scale},
                {"v_min_V", c.device.v_min},
                {"v_max_V", c.device.v_max},
                {"pulse_s", c.device.pulse}});
@@ -570,10 +571,11 @@ task_config parse_task_config(const std::string& text, const std::string& source
   c.device.device = load_preset("ag-symmetric-fit");
   if (const auto* n = root.get("reservoir")) {
     const toml::table* t = &rd.table(*n, "[reservoir]");
-    rd.keys(*t,
-            {"kind", "preset", "noise", "devices", "mask_steps", "mask", "v_min", "v_max", "pulse",
-             "size", "spectral_radius", "input_scaling", "leak", "neuron_preset", "connectivity",
-             "weight", "v_rest", "tau_in", "hardware_dt"},
+    rd.keys(*t, {"kind",          "preset",     "noise",         "noise_scale",
+                 "devices",       "mask_steps", "mask",          "v_min",
+                 "v_max",         "pulse",      "size",          "spectral_radius",
+                 "input_scaling", "leak",       "neuron_preset", "connectivity",
+                 "weight",        "v_rest",     "tau_in",        "hardware_dt"},
             "[reservoir]");
     if (const auto* k = t->get("kind"))
       c.reservoir = rd.choice(*k, "kind", {"device", "esn", "neurons", "none"});
@@ -585,7 +587,7 @@ task_config parse_task_config(const std::string& text, const std::string& source
         rd.fail(*k, fmt::format("{} is a key of the neuron reservoir (kind = \"neurons\")", key));
     if (c.reservoir == "neurons") {
       auto& nr = c.neurons;
-      for (const char* key : {"preset", "noise", "devices", "mask_steps", "mask"})
+      for (const char* key : {"preset", "noise", "noise_scale", "devices", "mask_steps", "mask"})
         if (const auto* k = t->get(key))
           rd.fail(*k, fmt::format("{} is a key of the device reservoir; the neuron reservoir "
                                   "takes neuron_preset (its switching noise is on)",
@@ -617,8 +619,17 @@ task_config parse_task_config(const std::string& text, const std::string& source
         rd.fail(*k, e.what());
       }
     }
-    if (const auto* k = t->get("noise"); k && !rd.boolean(*k, "noise"))
+    if (const auto* k = t->get("noise"); k && !rd.boolean(*k, "noise")) {
+      if (const auto* s = t->get("noise_scale"))
+        rd.fail(*s, "noise_scale scales the devices' noise: drop it or noise = false");
       c.device.device = without_noise(c.device.device);
+      c.device.noise_scale = 0;
+    }
+    if (const auto* k = t->get("noise_scale")) {
+      c.device.noise_scale = rd.quantity(*k, "noise_scale", "");
+      if (!(c.device.noise_scale >= 0)) rd.fail(*k, "noise_scale must not be negative");
+      c.device.device = with_noise_scaled(c.device.device, c.device.noise_scale);
+    }
     if (const auto* k = t->get("devices"))
       c.device.devices = static_cast<std::size_t>(rd.integer(*k, "devices", 1));
     if (const auto* k = t->get("mask_steps"))

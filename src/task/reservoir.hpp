@@ -33,6 +33,7 @@ struct device_reservoir_settings {
   double v_max = 1.0;        // [V] pulse amplitude for input 1 (times the mask)
   double pulse = 1e-3;       // [s] duration of one mask step
   bool affine = false;       // the mask's form (below)
+  double noise_scale = 1;    // [1] the preset's noise parameters were multiplied by this (record)
   std::uint64_t seed = 1;
 };
 // Input u(t) in [0, 1]. For each sample and mask step m, device i is held for `pulse` at

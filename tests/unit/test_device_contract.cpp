@@ -36,10 +36,14 @@ TEST(DeviceContract, EveryModelIsConsistent) {
     // The defaults are a valid set, and the noise-off form stays valid.
     auto values = t->defaults();
     EXPECT_NO_THROW(t->check(values, "defaults", {}));
-    t->silence_noise(values);
+    auto scaled = values;
+    t->scale_noise(scaled, 0.5);
+    EXPECT_NO_THROW(t->check(scaled, "noise halved", {}));
+    t->scale_noise(values, 0.0);
     EXPECT_NO_THROW(t->check(values, "noise off", {}));
     // Fit defaults name real parameters, with bounds inside their ranges.
-    for (const auto* list : {&t->fit().sweep, &t->fit().pulse, &t->fit().neuron})
+    for (const auto* list : {&t->fit().sweep, &t->fit().pulse, &t->fit().neuron,
+                             &t->fit().sweep_polarity, &t->fit().sweep_optional})
       for (const auto& f : *list) {
         const auto k = t->find(f.name);
         ASSERT_TRUE(k.has_value()) << f.name;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "device/registry.hpp"
 #include "task/pipeline.hpp"
 #include "test_support.hpp"
 
@@ -30,6 +31,18 @@ TEST(TaskConfig, ProblemsNameTheFileAndLine) {
   EXPECT_TRUE(contains(err("task = \"henon\"\n[reservoir]\npreset = \"nope\"\n"), "t.toml:3"));
   EXPECT_TRUE(contains(err("task = \"henon\"\n[reservoir]\npulse = \"-1ms\"\n"), "pulse"));
   EXPECT_TRUE(contains(err("task = \"henon\"\n[reservoir]\nmask = \"random\"\n"), "t.toml:3"));
+  EXPECT_TRUE(contains(err("task = \"henon\"\n[reservoir]\nnoise_scale = -1\n"), "t.toml:3"));
+  EXPECT_TRUE(contains(err("task = \"henon\"\n[reservoir]\nnoise = false\nnoise_scale = 0.1\n"),
+                       "t.toml:4: noise_scale"));
+  {
+    const auto c = parse_task_config(
+        "task = \"henon\"\n[reservoir]\npreset = \"zhao2025-calibrated\"\nnoise_scale = 0.01\n",
+        "t.toml");
+    const auto full = load_preset("zhao2025-calibrated");
+    EXPECT_DOUBLE_EQ(get_param(c.device.device, "sigma1"), 0.01 * get_param(full, "sigma1"));
+    EXPECT_DOUBLE_EQ(get_param(c.device.device, "sigma2"), 0.01 * get_param(full, "sigma2"));
+    EXPECT_DOUBLE_EQ(get_param(c.device.device, "mu"), get_param(full, "mu"));
+  }
   EXPECT_TRUE(
       contains(err("task = \"henon\"\n[reservoir]\nkind = \"neurons\"\nmask = \"affine\"\n"),
                "device reservoir"));
