@@ -84,7 +84,8 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
       for (std::size_t i = 0; i < s.devices; ++i) {
         const std::size_t k =
             i * static_cast<std::size_t>(s.mask_steps) + static_cast<std::size_t>(m);
-        v[i] = s.v_min + (s.v_max - s.v_min) * (offset[k] + mask[k] * u[t]);
+        v[i] = s.affine ? s.v_min + (s.v_max - s.v_min) * (offset[k] + mask[k] * u[t])
+                        : s.v_min + (s.v_max - s.v_min) * u[t] * mask[k];
       }
       dev->advance(step, steps, dt, v, current, conductance);
       step += steps;
