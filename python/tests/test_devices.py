@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ionsim
-from conftest import read_json
+from conftest import REPO, read_json, shared_data
 
 
 def test_registry():
@@ -94,3 +94,22 @@ def test_fit_gives_the_cli_result(cli, tmp_path):
     assert set(r["parameters"]) == set(ionsim.Devices(preset="wang2024-pulse").parameters)
     with pytest.raises(ValueError, match="sweep=FILE or pulse=FILE"):
         ionsim.fit()
+
+
+def test_fit_without_evaluations_and_of_named_parameters(tmp_path):
+    # max_evals=0 reports the start on the data: the shipped preset's report again
+    data = shared_data("device/ag_dc_sweep_symmetric.csv")
+    e = ionsim.fit(sweep=data, start="ag-polar-fit-2", max_evals=0)
+    shipped = read_json(REPO / "docs" / "fits" / "ag-polar-fit-2" / "report.json")
+    assert e["evaluations"] == 1 and e["report"]["fit"]["free"] == []
+    assert e["report"]["held_out"]["objective"] == pytest.approx(shipped["held_out"]["objective"],
+                                                                 rel=1e-9)
+    # free: only the parameters named move
+    g = ionsim.fit(sweep=data, start="ag-polar-fit", free=["alpha_spread"], max_evals=10)
+    start = ionsim.Devices(preset="ag-polar-fit").parameters
+    assert g["report"]["fit"]["free"] == ["alpha_spread"]
+    assert g["parameters"]["mu"] == start["mu"] and g["parameters"]["alpha"] == start["alpha"]
+    with pytest.raises(ValueError, match="free parameter 'bogus'"):
+        ionsim.fit(sweep=data, start="ag-polar-fit", free=["bogus"], max_evals=10)
+    with pytest.raises(ValueError, match="max_evals"):
+        ionsim.fit(sweep=data, start="ag-polar-fit", max_evals=5)
