@@ -332,15 +332,8 @@ int device_commands::run_fit() {
   // --model auto fits every candidate with --max-evals; without it, 120 each keeps 4
   // candidates on 200 cycles within minutes (docs/fits/model-choice.md).
   if (automatic && fit_->get_option("--max-evals")->count() == 0) max_evals_ = 120;
-  if (max_evals_ == 0 && automatic)
-    throw input_error(
-        "--max-evals 0 evaluates one parameter file without fitting: give --model and --start, "
-        "not --model auto");
-  if (max_evals_ != 0 && max_evals_ < 10)
-    throw input_error("--max-evals must be at least 10 (or 0: evaluate --start without fitting)");
+  check_fit_request(automatic, max_evals_, !free_.empty(), "--max-evals", "--free");
   if (fit_devices_ < 1) throw input_error("--devices must be at least 1");
-  if (automatic && !free_.empty())
-    throw input_error("--model auto frees each candidate's own parameters: drop --free");
   fit_options o;
   if (!free_.empty()) o.free = declared_fit_params(*start.type, free_, sweep);
   o.max_evals = max_evals_;

@@ -188,10 +188,7 @@ py::dict fit(const std::string& sweep, const std::string& pulse, const std::stri
     throw input_error("model='auto' chooses among models on sweep data: give sweep=FILE");
   if (automatic && !start.empty())
     throw input_error("model='auto' starts every candidate from its own preset: drop start");
-  if (max_evals == 0 && automatic)
-    throw input_error("max_evals=0 evaluates one parameter set without fitting: not model='auto'");
-  if (max_evals != 0 && max_evals < 10)
-    throw input_error("max_evals must be at least 10 (or 0: evaluate start without fitting)");
+  check_fit_request(automatic, max_evals, !free.empty(), "max_evals", "free");
   const auto& defaults = device_type_named(automatic ? "wang2024" : model).fit();
   const std::string start_name =
       start.empty() ? (sweep.empty() ? defaults.pulse_start : defaults.sweep_start) : start;
@@ -201,8 +198,6 @@ py::dict fit(const std::string& sweep, const std::string& pulse, const std::stri
   if (!automatic && from.model() != model)
     throw input_error(fmt::format("start {}: a preset of model {} is needed, not {}", start_name,
                                   model, from.model()));
-  if (automatic && !free.empty())
-    throw input_error("model='auto' frees each candidate's own parameters: drop free");
   fit_options o;
   if (!free.empty()) o.free = declared_fit_params(*from.type, free, !sweep.empty());
   o.max_evals = max_evals;

@@ -484,6 +484,20 @@ std::vector<fit_param> free_params(const device_config& start, const fit_options
 }
 }  // namespace
 
+void check_fit_request(bool automatic, int max_evals, bool named_free, const char* evals_name,
+                       const char* free_name) {
+  if (max_evals == 0 && automatic)
+    throw input_error(fmt::format(
+        "{} 0 evaluates one parameter set without fitting: give a model and a start, not auto",
+        evals_name));
+  if (max_evals != 0 && max_evals < 10)
+    throw input_error(fmt::format(
+        "{} must be at least 10 (or 0: evaluate the start without fitting)", evals_name));
+  if (automatic && named_free)
+    throw input_error(fmt::format(
+        "{} with model auto: every candidate frees its own parameters; drop it", free_name));
+}
+
 std::vector<fit_param> declared_fit_params(const device_type& type,
                                            const std::vector<std::string>& names, bool sweep) {
   const auto& f = type.fit();

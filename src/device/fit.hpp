@@ -51,6 +51,12 @@ struct fit_outcome {
   std::vector<param_interval> intervals;  // sweep: with o.intervals
 };
 
+// A fit request's budget and free list, checked alike for the command line and Python (the
+// names are how the caller spells max_evals and the free list): max_evals 0 (no fit, the start
+// reported) or at least 10; neither 0 nor a free list with model auto.
+void check_fit_request(bool automatic, int max_evals, bool named_free, const char* evals_name,
+                       const char* free_name);
+
 // The fit parameters named (with their search bounds) among those the model declares for the
 // measurement (sweeps: every sweep list, the optional one included; pulses: the pulse list).
 // An unknown name or a duplicate is an input_error naming the choices.

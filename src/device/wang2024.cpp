@@ -144,7 +144,9 @@ void wang2024_model::add_segments(double t, double t_end, double tol,
     const auto k = static_cast<std::int64_t>(std::floor(t / p_.tau_noise + 1e-9));
     const double boundary = static_cast<double>(k + 1) * p_.tau_noise;
     const double te = boundary < t_end - tol ? boundary : t_end;
-    seg.push_back({te - t, k, k != noise_k_});
+    // alpha's offset is redrawn only where k starts another interval of tau_alpha
+    const std::int64_t n = alpha_intervals();
+    seg.push_back({te - t, k, k != noise_k_, noise_k_ < 0 || k / n != noise_k_ / n});
     noise_k_ = k;
     t = te;
   }
@@ -153,13 +155,16 @@ void wang2024_model::add_segments(double t, double t_end, double tol,
 // The kernel's constants; `across` (the circuit's use): v is the voltage across the device, so
 // the parameter set's series resistor and compliance are not applied (the circuit holds them).
 detail::wang2024_const wang2024_model::kernel_const(bool across) const {
-  detail::wang2024_const c{p_, off_norm_, seed_, first_id_,
-                           std::max<std::int64_t>(1, std::llround(p_.tau_alpha / p_.tau_noise))};
+  detail::wang2024_const c{p_, off_norm_, seed_, first_id_, alpha_intervals()};
   if (across) {
     c.p.r_series = 0;
     c.p.i_compliance = 0;
   }
   return c;
+}
+
+std::int64_t wang2024_model::alpha_intervals() const {
+  return std::max<std::int64_t>(1, std::llround(p_.tau_alpha / p_.tau_noise));
 }
 
 detail::wang2024_ptrs wang2024_model::kernel_ptrs() {

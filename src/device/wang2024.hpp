@@ -118,6 +118,7 @@ class wang2024_model final : public device_model {
   void add_segments(double t, double t_end, double tol, std::vector<detail::wang2024_segment>& seg);
   detail::wang2024_const kernel_const(bool across) const;
   detail::wang2024_ptrs kernel_ptrs();
+  std::int64_t alpha_intervals() const;  // noise intervals per interval of tau_alpha
   double resistance_of(double tot, double s) const;
 
   wang2024_params p_;

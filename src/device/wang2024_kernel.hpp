@@ -26,11 +26,13 @@ struct wang2024_ptrs {
   double *fil, *res, *s, *r, *m1, *m2, *m3, *da, *mu_d, *beta_d, *g1_d, *g2_d;
 };
 
-// A sub-step of length h [s] in noise interval k; draw: the rates are redrawn at its start.
+// A sub-step of length h [s] in noise interval k; draw: the rates are redrawn at its start,
+// draw_slow: alpha's offset too (k starts another interval of tau_alpha).
 struct wang2024_segment {
   double h;
   std::int64_t k;
   bool draw;
+  bool draw_slow;
 };
 
 void wang2024_advance_avx512bw(const wang2024_const& c, const wang2024_ptrs& all, const double* va,

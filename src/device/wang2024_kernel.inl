@@ -259,10 +259,10 @@ struct wang2024_kernel {
   }
 
   // The rate multipliers of one block for noise interval k, from its state (fil, res), and
-  // alpha's offset for the slow interval that holds k.
+  // with `slow` alpha's offset for the slow interval that holds k.
   template <class T>
-  static void draw(const wang2024_const& c, std::uint64_t first_id, std::int64_t k, const T& fil,
-                   const T& res, T& m1, T& m2, B& m3, B& da) {
+  static void draw(const wang2024_const& c, std::uint64_t first_id, std::int64_t k, bool slow,
+                   const T& fil, const T& res, T& m1, T& m2, B& m3, B& da) {
     alignas(64) double u[4][W];
     const bool third = c.p.sigma3 > 0;
     philox_uniforms<A>(c.seed, rng_stream::device_noise, first_id, static_cast<std::uint64_t>(k),
@@ -280,10 +280,9 @@ struct wang2024_kernel {
     } else {
       m3 = B(1.0);
     }
-    if (c.p.alpha_spread > 0) {
-      const std::int64_t slow = k >= 0 ? k / c.alpha_intervals : -1;
+    if (slow && c.p.alpha_spread > 0) {
       philox_uniforms<A>(c.seed, rng_stream::device_slow_noise, first_id,
-                         static_cast<std::uint64_t>(slow), u);
+                         static_cast<std::uint64_t>(k / c.alpha_intervals), u);
       const B r2 = xsimd::sqrt(B(-2.0) * xsimd::log(B::load_aligned(u[0])));
       da = B(c.p.alpha_spread) * r2 * xsimd::cos(B(two_pi) * B::load_aligned(u[1]));
     }
@@ -291,9 +290,10 @@ struct wang2024_kernel {
 
   // Redraws the rate multipliers of one block in memory.
   static void redraw(const wang2024_const& c, const wang2024_ptrs& d, std::uint64_t first_id,
-                     std::int64_t k) {
+                     std::int64_t k, bool slow) {
     B m1, m2, m3, da = B::load_unaligned(d.da);
-    draw<B>(c, first_id, k, B::load_unaligned(d.fil), B::load_unaligned(d.res), m1, m2, m3, da);
+    draw<B>(c, first_id, k, slow, B::load_unaligned(d.fil), B::load_unaligned(d.res), m1, m2, m3,
+            da);
     m1.store_unaligned(d.m1);
     m2.store_unaligned(d.m2);
     m3.store_unaligned(d.m3);
@@ -311,7 +311,7 @@ struct wang2024_kernel {
     factors f = load_factors(d);
     const D v(B::load_unaligned(va), B(1.0));
     for (const auto& sg : seg) {
-      if (sg.draw) draw<D>(c, first_id, sg.k, fil, res, m1, m2, f.m3, f.da);
+      if (sg.draw) draw<D>(c, first_id, sg.k, sg.draw_slow, fil, res, m1, m2, f.m3, f.da);
       step<D>(c, fil, res, s, v, m1, m2, f, sg.h);
     }
     fil.v.store_unaligned(d.fil);
@@ -344,11 +344,11 @@ struct wang2024_kernel {
     };
     for (const auto& sg : seg) {
       for (std::size_t i = begin; i < full_end; i += W) {
-        if (sg.draw) redraw(c, at(i), c.first_id + i, sg.k);
+        if (sg.draw) redraw(c, at(i), c.first_id + i, sg.k, sg.draw_slow);
         integrate(c, at(i), va + i, sg.h);
       }
       if (tail) {
-        if (sg.draw) redraw(c, tail->ptrs(), c.first_id + full_end, sg.k);
+        if (sg.draw) redraw(c, tail->ptrs(), c.first_id + full_end, sg.k, sg.draw_slow);
         integrate(c, tail->ptrs(), tail->va(), sg.h);
       }
     }

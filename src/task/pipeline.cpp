@@ -619,17 +619,17 @@ task_config parse_task_config(const std::string& text, const std::string& source
         rd.fail(*k, e.what());
       }
     }
+    // noise = false is the noise-off form: its noise parameters scaled by 0
     if (const auto* k = t->get("noise"); k && !rd.boolean(*k, "noise")) {
       if (const auto* s = t->get("noise_scale"))
         rd.fail(*s, "noise_scale scales the devices' noise: drop it or noise = false");
-      c.device.device = without_noise(c.device.device);
       c.device.noise_scale = 0;
     }
     if (const auto* k = t->get("noise_scale")) {
       c.device.noise_scale = rd.quantity(*k, "noise_scale", "");
       if (!(c.device.noise_scale >= 0)) rd.fail(*k, "noise_scale must not be negative");
-      c.device.device = with_noise_scaled(c.device.device, c.device.noise_scale);
     }
+    c.device.device = with_noise_scaled(c.device.device, c.device.noise_scale);
     if (const auto* k = t->get("devices"))
       c.device.devices = static_cast<std::size_t>(rd.integer(*k, "devices", 1));
     if (const auto* k = t->get("mask_steps"))
