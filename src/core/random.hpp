@@ -29,6 +29,7 @@ enum class rng_stream : std::uint32_t {
   source_spikes = 15,      // network: spikes of poisson_source neurons
   synapse_program = 16,    // network: programming noise and pulse rounding of device synapses
   device_slow_noise = 17,  // device: slowly varying parameters (one draw per slow interval)
+  task_read = 18,          // task layer: read noise of reservoir devices
 };
 
 // A lognormal factor of mean 1 and relative standard deviation rel_sd, from a standard normal

@@ -201,6 +201,8 @@ task_result run_temporal(const task_config& c,
                {"devices", c.device.devices},
                {"mask_steps", c.device.mask_steps},
                {"mask", c.device.affine ? "affine" : "scaled"},
+               {"input_delays", c.device.input_delays},
+               {"read_noise", c.device.read_noise},
                {"noise_scale", c.device.noise_scale},
                {"v_min_V", c.device.v_min},
                {"v_max_V", c.device.v_max},
@@ -575,7 +577,8 @@ task_config parse_task_config(const std::string& text, const std::string& source
                  "devices",       "mask_steps", "mask",          "v_min",
                  "v_max",         "pulse",      "size",          "spectral_radius",
                  "input_scaling", "leak",       "neuron_preset", "connectivity",
-                 "weight",        "v_rest",     "tau_in",        "hardware_dt"},
+                 "weight",        "v_rest",     "tau_in",        "hardware_dt",
+                 "input_delays",  "read_noise"},
             "[reservoir]");
     if (const auto* k = t->get("kind"))
       c.reservoir = rd.choice(*k, "kind", {"device", "esn", "neurons", "none"});
@@ -587,7 +590,8 @@ task_config parse_task_config(const std::string& text, const std::string& source
         rd.fail(*k, fmt::format("{} is a key of the neuron reservoir (kind = \"neurons\")", key));
     if (c.reservoir == "neurons") {
       auto& nr = c.neurons;
-      for (const char* key : {"preset", "noise", "noise_scale", "devices", "mask_steps", "mask"})
+      for (const char* key : {"preset", "noise", "noise_scale", "devices", "mask_steps", "mask",
+                              "input_delays", "read_noise"})
         if (const auto* k = t->get(key))
           rd.fail(*k, fmt::format("{} is a key of the device reservoir; the neuron reservoir "
                                   "takes neuron_preset (its switching noise is on)",
@@ -634,6 +638,13 @@ task_config parse_task_config(const std::string& text, const std::string& source
       c.device.devices = static_cast<std::size_t>(rd.integer(*k, "devices", 1));
     if (const auto* k = t->get("mask_steps"))
       c.device.mask_steps = static_cast<int>(rd.integer(*k, "mask_steps", 1));
+    if (const auto* k = t->get("read_noise")) {
+      c.device.read_noise = rd.quantity(*k, "read_noise", "");
+      if (!(c.device.read_noise >= 0 && c.device.read_noise < 1))
+        rd.fail(*k, "read_noise (relative) must be in [0, 1)");
+    }
+    if (const auto* k = t->get("input_delays"))
+      c.device.input_delays = static_cast<int>(rd.integer(*k, "input_delays", 1));
     if (const auto* k = t->get("mask"))
       c.device.affine = rd.choice(*k, "mask", {"scaled", "affine"}) == "affine";
     if (const auto* k = t->get("v_min")) c.device.v_min = rd.quantity(*k, "v_min", "V");

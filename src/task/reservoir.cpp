@@ -52,10 +52,11 @@ Eigen::MatrixXd esn_states(const std::vector<double>& u, const esn_settings& s) 
 
 Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
                                         const device_reservoir_settings& s) {
-  if (s.devices == 0 || s.mask_steps < 1 || !(s.pulse > 0) || !(s.v_max >= s.v_min))
+  if (s.devices == 0 || s.mask_steps < 1 || !(s.pulse > 0) || !(s.v_max >= s.v_min) ||
+      s.input_delays < 1)
     throw input_error(
-        "device reservoir: devices > 0, mask_steps >= 1, pulse > 0 and "
-        "v_max >= v_min are needed");
+        "device reservoir: devices > 0, mask_steps >= 1, pulse > 0, v_max >= v_min and "
+        "input_delays >= 1 are needed");
   auto dev = make_device(s.device, s.devices, s.seed, 0);
   const double dt = dev->default_dt();
   const int steps = std::max(1, static_cast<int>(std::lround(s.pulse / dt)));
@@ -63,8 +64,12 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
   // x = offset + mask u per virtual node
   std::vector<double> mask(s.devices * static_cast<std::size_t>(s.mask_steps));
   std::vector<double> offset(mask.size(), 0.0);
+  std::vector<std::size_t> delay(mask.size(), 0);  // in samples
   for (std::size_t k = 0; k < mask.size(); ++k) {
     const auto r = rng.uniforms(rng_stream::task_weights, k, std::uint64_t{1} << 42);
+    if (s.input_delays > 1)
+      delay[k] = std::min(static_cast<std::size_t>(r[2] * s.input_delays),
+                          static_cast<std::size_t>(s.input_delays - 1));
     if (s.affine) {
       offset[k] = r[0];
       mask[k] = r[1] - r[0];
@@ -84,14 +89,21 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
       for (std::size_t i = 0; i < s.devices; ++i) {
         const std::size_t k =
             i * static_cast<std::size_t>(s.mask_steps) + static_cast<std::size_t>(m);
-        v[i] = s.affine ? s.v_min + (s.v_max - s.v_min) * (offset[k] + mask[k] * u[t])
-                        : s.v_min + (s.v_max - s.v_min) * u[t] * mask[k];
+        const double in = t >= delay[k] ? u[t - delay[k]] : 0.0;
+        v[i] = s.affine ? s.v_min + (s.v_max - s.v_min) * (offset[k] + mask[k] * in)
+                        : s.v_min + (s.v_max - s.v_min) * in * mask[k];
       }
       dev->advance(step, steps, dt, v, current, conductance);
       step += steps;
-      for (std::size_t i = 0; i < s.devices; ++i)
-        features(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(i) * s.mask_steps + m) =
-            std::log10(std::max(conductance[i], 1e-30));
+      for (std::size_t i = 0; i < s.devices; ++i) {
+        const auto col = static_cast<Eigen::Index>(i) * s.mask_steps + m;
+        double g = std::max(conductance[i], 1e-30);
+        if (s.read_noise > 0)
+          g = std::max(g * (1 + s.read_noise * rng.normals(rng_stream::task_read,
+                                                           static_cast<std::uint64_t>(col), t)[0]),
+                       g / 100);
+        features(static_cast<Eigen::Index>(t), col) = std::log10(g);
+      }
     }
   }
   return features;

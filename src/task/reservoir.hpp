@@ -33,14 +33,20 @@ struct device_reservoir_settings {
   double v_max = 1.0;        // [V] pulse amplitude for input 1 (times the mask)
   double pulse = 1e-3;       // [s] duration of one mask step
   bool affine = false;       // the mask's form (below)
+  int input_delays = 1;      // length of the input's delay line in samples (1: none; below)
+  double read_noise = 0;     // [1] relative standard deviation of each conductance read
   double noise_scale = 1;    // [1] the preset's noise parameters were multiplied by this (record)
   std::uint64_t seed = 1;
 };
 // Input u(t) in [0, 1]. For each sample and mask step m, device i is held for `pulse` at
 // v_min + (v_max - v_min) x, x = u(t) mask[i][m] (mask uniform in [0.2, 1]), or with `affine`
 // x = b + a u(t), b uniform in [0, 1] and a uniform in [-b, 1 - b] per virtual node (so x stays
-// in [0, 1]); the feature is log10 of its conductance at the end of the pulse. Rows: time;
-// columns: devices * mask_steps.
+// in [0, 1]); the feature is log10 of its conductance at the end of the pulse, read as
+// g (1 + read_noise xi), xi standard normal per node and sample (floored at g / 100). With
+// `input_delays` D > 1 the input passes a delay line (a shift register of D samples before the
+// drivers) and each virtual node reads u(t - d) instead of u(t), d drawn uniformly from
+// 0 ... D - 1 per node (u = 0 before the series starts): a device then mixes inputs up to D - 1
+// samples apart across its mask steps. Rows: time; columns: devices * mask_steps.
 Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
                                         const device_reservoir_settings& s);
 
