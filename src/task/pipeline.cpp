@@ -257,26 +257,99 @@ task_result run_classification(const task_config& c,
                                const std::function<void(double, const std::string&)>& progress) {
   dataset train, test;
   load_images(c, train, test, progress);
-  if (progress) progress(0.2, fmt::format("{} readout on {} images", c.readout, train.rows()));
   const double l2 = 1.0 / static_cast<double>(train.rows());
-  const std::vector<int> soft_pred =
-      fit_softmax(train.x, train.labels, train.classes, l2).classify(test.x);
-  const std::vector<int> ridge_pred =
-      argmax_rows(fit_ridge(train.x, one_hot(train.labels, train.classes), {1.0}).predict(test.x));
-  const double soft = accuracy(soft_pred, test.labels);
-  const double ridge = accuracy(ridge_pred, test.labels);
+  const auto classify = [&](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, bool softmax) {
+    return softmax
+               ? fit_softmax(a, train.labels, train.classes, l2).classify(b)
+               : argmax_rows(fit_ridge(a, one_hot(train.labels, train.classes), {1.0}).predict(b));
+  };
   task_result out;
   nlohmann::json& r = out.results;
+  std::vector<int> reservoir_pred;
+  if (c.reservoir == "device") {
+    image_reservoir_settings im = c.image;
+    im.width = static_cast<int>(std::lround(std::sqrt(static_cast<double>(train.x.cols()))));
+    im.seed = c.seeds.front();
+    im.threads = std::max(1, omp_get_max_threads());
+    // in parts, for the progress line
+    const auto states = [&](const dataset& d, double from, double to, const char* what) {
+      Eigen::MatrixXd f;
+      const Eigen::Index part = 2000;
+      for (Eigen::Index i = 0; i < d.x.rows(); i += part) {
+        if (progress)
+          progress(from + (to - from) * static_cast<double>(i) / static_cast<double>(d.x.rows()),
+                   fmt::format("devices read {} image {} of {}", what, i, d.x.rows()));
+        const Eigen::MatrixXd fi =
+            image_reservoir_states(d.x.middleRows(i, std::min(part, d.x.rows() - i)), im);
+        if (f.size() == 0) f.resize(d.x.rows(), fi.cols());
+        f.middleRows(i, fi.rows()) = fi;
+      }
+      return f;
+    };
+    Eigen::MatrixXd a = states(train, 0.05, 0.3, "training");
+    Eigen::MatrixXd b = states(test, 0.3, 0.4, "test");
+    // standardised with the training images' mean and spread; a feature that barely varies is
+    // dropped (as for the time series)
+    std::vector<Eigen::Index> keep;
+    for (Eigen::Index k = 0; k < a.cols(); ++k) {
+      const double mean = a.col(k).mean();
+      const double sd = std::sqrt((a.col(k).array() - mean).square().mean());
+      if (sd > 1e-6 * std::max(1.0, std::fabs(mean))) {
+        a.col(k) = (a.col(k).array() - mean) / sd;
+        b.col(k) = (b.col(k).array() - mean) / sd;
+        keep.push_back(k);
+      }
+    }
+    const auto extra = c.readout_pixels ? train.x.cols() : 0;
+    const auto nk = static_cast<Eigen::Index>(keep.size());
+    Eigen::MatrixXd fa(a.rows(), nk + extra), fb(b.rows(), nk + extra);
+    for (Eigen::Index j = 0; j < nk; ++j) {
+      fa.col(j) = a.col(keep[static_cast<std::size_t>(j)]);
+      fb.col(j) = b.col(keep[static_cast<std::size_t>(j)]);
+    }
+    if (c.readout_pixels) {
+      fa.rightCols(extra) = train.x;
+      fb.rightCols(extra) = test.x;
+    }
+    if (progress)
+      progress(0.4, fmt::format("{} readout on {} features of {} images", c.readout, fa.cols(),
+                                train.rows()));
+    reservoir_pred = classify(fa, fb, c.readout == "softmax");
+    r["features"] = {
+        {"device_reads", a.cols()}, {"kept", nk}, {"pixels", c.readout_pixels ? extra : 0}};
+  }
+  if (progress)
+    progress(c.reservoir == "device" ? 0.7 : 0.2,
+             fmt::format("readouts on the pixels of {} images", train.rows()));
+  const std::vector<int> soft_pred = classify(train.x, test.x, true);
+  const std::vector<int> ridge_pred = classify(train.x, test.x, false);
+  const double soft = accuracy(soft_pred, test.labels);
+  const double ridge = accuracy(ridge_pred, test.labels);
   r["task"] = c.task;
   r["metric"] = "accuracy";
-  r["value"] = c.readout == "softmax" ? soft : ridge;
+  const std::vector<int>& pred = c.reservoir == "device"  ? reservoir_pred
+                                 : c.readout == "softmax" ? soft_pred
+                                                          : ridge_pred;
+  r["value"] = accuracy(pred, test.labels);
   r["ci95"] = nullptr;  // one deterministic fit: no spread over seeds
   r["baselines"] = {{"softmax_on_pixels", soft}, {"ridge_on_pixels", ridge}};
   r["split"] = {{"train", train.rows()}, {"test", test.rows()}, {"source", train.source}};
-  r["hardware"] = {{"reservoir", "none"}, {"readout", c.readout}};
+  r["hardware"] = {{"reservoir", c.reservoir}, {"readout", c.readout}};
+  if (c.reservoir == "device") {
+    const auto& im = c.image;
+    r["hardware"].update({{"model", std::string(im.device.model())},
+                          {"segment", im.segment},
+                          {"columns", im.columns},
+                          {"readout_pixels", c.readout_pixels},
+                          {"v_min_V", im.v_min},
+                          {"v_max_V", im.v_max},
+                          {"pulse_s", im.pulse},
+                          {"gap_s", im.gap},
+                          {"hardware_dt_s", im.dt},
+                          {"seed", c.seeds.front()}});
+  }
   // confusion matrix of the reported readout
-  r["confusion"] =
-      confusion_matrix(c.readout == "softmax" ? soft_pred : ridge_pred, test.labels, train.classes);
+  r["confusion"] = confusion_matrix(pred, test.labels, train.classes);
   return out;
 }
 
@@ -573,21 +646,54 @@ task_config parse_task_config(const std::string& text, const std::string& source
   c.device.device = load_preset("ag-symmetric-fit");
   if (const auto* n = root.get("reservoir")) {
     const toml::table* t = &rd.table(*n, "[reservoir]");
-    rd.keys(*t, {"kind",          "preset",     "noise",         "noise_scale",
-                 "devices",       "mask_steps", "mask",          "v_min",
-                 "v_max",         "pulse",      "size",          "spectral_radius",
-                 "input_scaling", "leak",       "neuron_preset", "connectivity",
-                 "weight",        "v_rest",     "tau_in",        "hardware_dt",
-                 "input_delays",  "read_noise"},
+    rd.keys(*t, {"kind",          "preset",        "noise",         "noise_scale",
+                 "devices",       "mask_steps",    "mask",          "v_min",
+                 "v_max",         "pulse",         "size",          "spectral_radius",
+                 "input_scaling", "leak",          "neuron_preset", "connectivity",
+                 "weight",        "v_rest",        "tau_in",        "hardware_dt",
+                 "input_delays",  "read_noise",    "segment",       "columns",
+                 "gap",           "readout_pixels"},
             "[reservoir]");
     if (const auto* k = t->get("kind"))
       c.reservoir = rd.choice(*k, "kind", {"device", "esn", "neurons", "none"});
-    if (!c.temporal() && c.reservoir != "none")
-      rd.fail(*n, "classification tasks read the pixels directly: reservoir kind 'none'");
-    for (const char* key :
-         {"neuron_preset", "connectivity", "weight", "v_rest", "tau_in", "hardware_dt"})
+    if (!c.temporal() && c.reservoir != "none" && c.reservoir != "device")
+      rd.fail(*n,
+              "classification tasks read the pixels directly (kind 'none') or through devices "
+              "(kind 'device')");
+    const bool images = !c.temporal() && c.reservoir == "device";
+    for (const char* key : {"neuron_preset", "connectivity", "weight", "v_rest", "tau_in"})
       if (const auto* k = t->get(key); k && c.reservoir != "neurons")
         rd.fail(*k, fmt::format("{} is a key of the neuron reservoir (kind = \"neurons\")", key));
+    if (const auto* k = t->get("hardware_dt"); k && c.reservoir != "neurons" && !images)
+      rd.fail(*k, "hardware_dt is a key of the neuron and the image reservoir");
+    for (const char* key : {"segment", "columns", "gap", "readout_pixels"})
+      if (const auto* k = t->get(key); k && !images)
+        rd.fail(*k, fmt::format("{} is a key of the image reservoir (an image task with kind = "
+                                "\"device\")",
+                                key));
+    if (images) {
+      for (const char* key : {"devices", "mask_steps", "mask", "input_delays", "read_noise"})
+        if (const auto* k = t->get(key))
+          rd.fail(*k, fmt::format("{} is a key of the time-series device reservoir; the image "
+                                  "reservoir takes segment, columns, pulse, gap and hardware_dt",
+                                  key));
+      auto& im = c.image;
+      if (const auto* k = t->get("segment")) {
+        im.segment = static_cast<int>(rd.integer(*k, "segment", 1));
+        const int width = c.task == "digits" ? 8 : 28;
+        if (width % im.segment != 0)
+          rd.fail(*k, fmt::format("segment {} does not divide the images' width of {} pixels",
+                                  im.segment, width));
+      }
+      if (const auto* k = t->get("columns")) im.columns = rd.boolean(*k, "columns");
+      if (const auto* k = t->get("gap")) {
+        im.gap = rd.quantity(*k, "gap", "s");
+        if (!(im.gap >= 0)) rd.fail(*k, "gap must not be negative");
+      }
+      if (const auto* k = t->get("hardware_dt")) im.dt = rd.positive(*k, "hardware_dt", "s");
+      if (const auto* k = t->get("readout_pixels"))
+        c.readout_pixels = rd.boolean(*k, "readout_pixels");
+    }
     if (c.reservoir == "neurons") {
       auto& nr = c.neurons;
       for (const char* key : {"preset", "noise", "noise_scale", "devices", "mask_steps", "mask",
@@ -650,7 +756,7 @@ task_config parse_task_config(const std::string& text, const std::string& source
     if (const auto* k = t->get("v_min")) c.device.v_min = rd.quantity(*k, "v_min", "V");
     if (const auto* k = t->get("v_max")) c.device.v_max = rd.quantity(*k, "v_max", "V");
     if (const auto* k = t->get("pulse")) c.device.pulse = rd.positive(*k, "pulse", "s");
-    if (c.device.v_max < c.device.v_min) rd.fail(*n, "v_max must be at least v_min");
+    if (!images && c.device.v_max < c.device.v_min) rd.fail(*n, "v_max must be at least v_min");
     if (const auto* k = t->get("size"))
       c.esn.size = static_cast<std::size_t>(rd.integer(*k, "size", 1));
     if (const auto* k = t->get("spectral_radius"))
@@ -658,6 +764,14 @@ task_config parse_task_config(const std::string& text, const std::string& source
     if (const auto* k = t->get("input_scaling"))
       c.esn.input_scaling = rd.quantity(*k, "input_scaling", "");
     if (const auto* k = t->get("leak")) c.esn.leak = rd.quantity(*k, "leak", "");
+    if (images) {
+      auto& im = c.image;
+      im.device = c.device.device;
+      if (t->get("v_min")) im.v_min = c.device.v_min;
+      if (t->get("v_max")) im.v_max = c.device.v_max;
+      if (t->get("pulse")) im.pulse = c.device.pulse;
+      if (im.v_max < im.v_min) rd.fail(*n, "v_max must be at least v_min");
+    }
   }
   if (const auto* n = root.get("snn")) {
     if (c.temporal()) rd.fail(*n, "[snn] classifies images: task digits or fashion_mnist");

@@ -30,6 +30,8 @@ struct task_config {
   // classification
   std::string readout = "softmax";              // softmax | ridge
   std::size_t train_limit = 0, test_limit = 0;  // 0: all
+  image_reservoir_settings image;               // [reservoir] kind = "device" on images
+  bool readout_pixels = true;                   // the image reservoir's readout sees the pixels
   // classification by a spiking network given as a NIR graph ([snn]), ideal or on hardware
   struct snn_settings {
     std::string graph;                // the .nir file ("" : no [snn] table)

@@ -109,6 +109,71 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
   return features;
 }
 
+Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
+                                       const image_reservoir_settings& s) {
+  const int w = s.width;
+  if (w < 1 || images.cols() != static_cast<Eigen::Index>(w) * w)
+    throw input_error(fmt::format("image reservoir: {} pixels per image are not a square of {}",
+                                  images.cols(), w));
+  if (s.segment < 1 || w % s.segment != 0)
+    throw input_error(
+        fmt::format("image reservoir: segment {} must divide the image's width {}", s.segment, w));
+  if (!(s.pulse > 0) || !(s.gap >= 0) || !(s.dt >= 0) || !(s.v_max >= s.v_min))
+    throw input_error(
+        "image reservoir: pulse > 0, gap >= 0, dt >= 0 and v_max >= v_min are needed");
+  const int orientations = s.columns ? 2 : 1;
+  const std::size_t per_line = static_cast<std::size_t>(w / s.segment);
+  const std::size_t devices = per_line * static_cast<std::size_t>(w * orientations);
+  const auto pixels = static_cast<Eigen::Index>(w) * w;
+  Eigen::MatrixXd features(images.rows(), pixels * orientations);
+  double dt = s.dt;
+  int pulse_steps = 0, gap_steps = 0;
+  {
+    const auto probe = make_device(s.device, 1, s.seed, 0);
+    if (dt == 0) dt = probe->default_dt();
+    pulse_steps = std::max(1, static_cast<int>(std::lround(s.pulse / dt)));
+    gap_steps = static_cast<int>(std::lround(s.gap / dt));
+  }
+  const std::int64_t steps_per_image =
+      static_cast<std::int64_t>(s.segment) * (pulse_steps + gap_steps);
+#pragma omp parallel num_threads(std::max(s.threads, 1))
+  {
+    // each thread its own copy of the same chip
+    auto dev = make_device(s.device, devices, s.seed, 0);
+    std::vector<double> v(devices), zero(devices, 0.0), current(devices), conductance(devices);
+#pragma omp for schedule(static)
+    for (Eigen::Index r = 0; r < images.rows(); ++r) {
+      dev->reset();
+      std::int64_t step = r * steps_per_image;
+      for (int k = 0; k < s.segment; ++k) {
+        // device j: orientation o, line (row or column) l, segment q; its k-th pixel
+        for (std::size_t j = 0; j < devices; ++j) {
+          const std::size_t o = j / (per_line * static_cast<std::size_t>(w));
+          const std::size_t l = (j / per_line) % static_cast<std::size_t>(w);
+          const std::size_t q = j % per_line;
+          const std::size_t along =
+              q * static_cast<std::size_t>(s.segment) + static_cast<std::size_t>(k);
+          const auto px =
+              static_cast<Eigen::Index>(o == 0 ? l * static_cast<std::size_t>(w) + along
+                                               : along * static_cast<std::size_t>(w) + l);
+          v[j] = s.v_min + (s.v_max - s.v_min) * std::clamp(images(r, px), 0.0, 1.0);
+        }
+        dev->advance(step, pulse_steps, dt, v, current, conductance);
+        step += pulse_steps;
+        for (std::size_t j = 0; j < devices; ++j)
+          features(r, static_cast<Eigen::Index>(j * static_cast<std::size_t>(s.segment) +
+                                                static_cast<std::size_t>(k))) =
+              std::log10(std::max(conductance[j], 1e-30));
+        if (gap_steps > 0) {
+          dev->advance(step, gap_steps, dt, zero, current, conductance);
+          step += gap_steps;
+        }
+      }
+    }
+  }
+  return features;
+}
+
 Eigen::MatrixXd neuron_reservoir_states(const std::vector<double>& u,
                                         const neuron_reservoir_settings& s) {
   if (s.size == 0 || !(s.connectivity >= 0 && s.connectivity <= 1) || !(s.weight >= 0) ||

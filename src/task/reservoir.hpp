@@ -50,6 +50,31 @@ struct device_reservoir_settings {
 Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
                                         const device_reservoir_settings& s);
 
+struct image_reservoir_settings {
+  device_config device;  // the memristor (a preset, with its noise and spreads)
+  int width = 0;         // [pixels] image width (square images: width * width pixels)
+  int segment = 4;       // [pixels] consecutive pixels of a row that one device reads
+  bool columns = true;   // also read the columns (a second set of devices)
+  double v_min = 0.3;    // [V] pulse amplitude for pixel value 0
+  double v_max = 1.5;    // [V] pulse amplitude for pixel value 1
+  double pulse = 1e-3;   // [s] one pixel's pulse
+  double gap = 1e-3;     // [s] rest at 0 V after each pulse
+  double dt = 0;         // [s] the devices' step (0: the preset's)
+  std::uint64_t seed = 1;
+  int threads = 1;  // images side by side (the result does not depend on it)
+};
+// An image reservoir after Midya et al., Adv. Electron. Mater. 2019 and Zhong et al. 2021: every
+// row of an image is cut into segments of `segment` pixels, and each segment drives its own
+// device with one pulse per pixel, in order (v_min + (v_max - v_min) p for `pulse`, then 0 V for
+// `gap`); with `columns` the columns get a second set of devices. The features are log10 of each
+// device's conductance after each of its pulses, so a segment's feature k depends on pixels
+// 0 ... k through the device's volatile state. Every image starts from the devices' rest state
+// (the chip rests between images); the same devices (ids, so the same device-to-device draws)
+// read every image, and the noise is keyed by the image's index. Rows: images; columns:
+// width * width (rows) then width * width (columns).
+Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
+                                       const image_reservoir_settings& s);
+
 struct neuron_reservoir_settings {
   std::string preset = "zhao2025-calibrated";  // the neurons' preset (dm1t1r)
   std::size_t size = 100;                      // neurons

@@ -51,6 +51,26 @@ TEST(TaskConfig, ProblemsNameTheFileAndLine) {
       contains(err("task = \"henon\"\n[reservoir]\nkind = \"neurons\"\nmask = \"affine\"\n"),
                "device reservoir"));
   EXPECT_TRUE(contains(err("task = \"henon\"\n[reservoir]\ninput_delays = 0\n"), "t.toml:3"));
+  EXPECT_TRUE(contains(err("task = \"henon\"\n[reservoir]\nsegment = 4\n"),
+                       "t.toml:3: segment is a key of the image reservoir"));
+  EXPECT_TRUE(
+      contains(err("task = \"fashion_mnist\"\n[reservoir]\nkind = \"device\"\nsegment = 5\n"),
+               "t.toml:4: segment 5 does not divide the images' width of 28 pixels"));
+  EXPECT_TRUE(contains(err("task = \"digits\"\n[reservoir]\nkind = \"device\"\nmask_steps = 5\n"),
+                       "t.toml:4: mask_steps is a key of the time-series device reservoir"));
+  {
+    const auto c = parse_task_config(
+        "task = \"digits\"\n[reservoir]\nkind = \"device\"\nsegment = 2\ncolumns = false\n"
+        "gap = \"0s\"\nhardware_dt = \"10us\"\nv_max = \"1.2V\"\nreadout_pixels = false\n",
+        "t.toml");
+    EXPECT_EQ(c.image.segment, 2);
+    EXPECT_FALSE(c.image.columns);
+    EXPECT_EQ(c.image.gap, 0.0);
+    EXPECT_DOUBLE_EQ(c.image.dt, 10e-6);
+    EXPECT_DOUBLE_EQ(c.image.v_max, 1.2);
+    EXPECT_DOUBLE_EQ(c.image.v_min, 0.3);
+    EXPECT_FALSE(c.readout_pixels);
+  }
   EXPECT_TRUE(
       contains(err("task = \"henon\"\n[reservoir]\nread_noise = 1.5\n"), "t.toml:3: read_noise"));
   EXPECT_TRUE(contains(err("task = \"henon\"\n[reservoir]\nkind = \"neurons\"\ninput_delays = 4\n"),
@@ -190,6 +210,43 @@ TEST(TaskReservoir, DelayLineGivesTheDevicesTheOlderInputs) {
   const double with = lagged_nrmse(device_reservoir_states(u, s));
   EXPECT_LT(with, 0.5) << "without: " << without;
   EXPECT_GT(without, 0.8) << "with: " << with;
+}
+
+// The image reservoir: a device reads `segment` consecutive pixels of a row (and of a column),
+// one pulse each, and its feature k is its conductance after pulse k. So one pixel's change
+// reaches exactly the reads at and after it in its row segment and its column segment, and no
+// other device; and the features do not depend on how many threads share the images.
+TEST(TaskReservoir, ImageReservoirReadsEachPixelInItsRowAndColumnSegments) {
+  image_reservoir_settings s;
+  s.device = with_noise_scaled(load_preset("zhao2025-calibrated"), 0);
+  s.width = 8;
+  s.segment = 4;
+  s.v_min = 0.3;
+  s.v_max = 1.5;
+  s.dt = 20e-6;
+  Eigen::MatrixXd images(2, 64);
+  for (Eigen::Index j = 0; j < 64; ++j) images(0, j) = 0.5 + 0.5 * std::sin(0.7 * j);
+  images.row(1) = images.row(0);
+  const int row = 2, col = 5;
+  images(1, row * 8 + col) = images(0, row * 8 + col) > 0.5 ? 0.0 : 1.0;
+  const Eigen::MatrixXd f = image_reservoir_states(images, s);
+  ASSERT_EQ(f.cols(), 128);
+  std::vector<Eigen::Index> changed;
+  for (Eigen::Index j = 0; j < f.cols(); ++j)
+    if (f(0, j) != f(1, j)) changed.push_back(j);
+  // rows: pixel (2, 5) is read 2 of the segment of columns 4-7 -> features 2*8 + 5, 6, 7;
+  // columns: read 2 of the segment of rows 0-3 of column 5 -> 64 + 5*8 + 2, 3
+  const std::vector<Eigen::Index> expected = {21, 22, 23, 64 + 42, 64 + 43};
+  EXPECT_EQ(changed, expected);
+  // with the noise on, the same for 1 and 2 threads
+  s.device = load_preset("zhao2025-calibrated");
+  s.threads = 1;
+  const Eigen::MatrixXd one = image_reservoir_states(images, s);
+  s.threads = 2;
+  EXPECT_EQ(one, image_reservoir_states(images, s));
+  EXPECT_TRUE(
+      contains(test::input_error_of([&] { s.segment = 3, image_reservoir_states(images, s); }),
+               "segment 3 must divide the image's width 8"));
 }
 
 // Read noise is on the reading only: the device's trajectory is the same, and log10 of the
