@@ -82,14 +82,19 @@ int task_commands::run() {
   std::cout << "\n";
   for (const auto& [name, v] : j["baselines"].items())
     std::cout << fmt::format("  baseline {:<20} {:.4g}\n", name, v.get<double>());
-  if (j.contains("energy_per_inference_J") && j["energy_per_inference_J"].is_number())
-    std::cout << fmt::format(
-        "  energy per inference {:.3g} J ({:.3g} J per synaptic operation), area {:.3g} mm^2\n",
-        j["energy_per_inference_J"].get<double>(),
-        j["energy_per_synaptic_operation_J"].is_number()
-            ? j["energy_per_synaptic_operation_J"].get<double>()
-            : NAN,
-        j["area_m2"].get<double>() * 1e6);
+  if (j.contains("energy_per_inference_J") && j["energy_per_inference_J"].is_number()) {
+    std::cout << fmt::format("  energy per inference {:.3g} J",
+                             j["energy_per_inference_J"].get<double>());
+    if (j.contains("energy_per_synaptic_operation_J") &&
+        j["energy_per_synaptic_operation_J"].is_number())
+      std::cout << fmt::format(" ({:.3g} J per synaptic operation)",
+                               j["energy_per_synaptic_operation_J"].get<double>());
+    if (j.contains("area_m2") && j["area_m2"].is_number())
+      std::cout << fmt::format(", area {:.3g} mm^2", j["area_m2"].get<double>() * 1e6);
+    if (j.contains("energy_scope"))
+      std::cout << " (" << j["energy_scope"].get<std::string>() << ")";
+    std::cout << "\n";
+  }
   std::cout << "wrote " << out_ << "/results.json" << (r.target.empty() ? "" : ", prediction.csv")
             << (no_plot_ ? "" : ", task.png, report.html") << "\n";
   return 0;

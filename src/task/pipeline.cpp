@@ -38,6 +38,11 @@ std::vector<double> unit_scale(const std::vector<double>& u, std::size_t train_e
   return out;
 }
 
+// What the reservoirs' energy counts.
+constexpr const char* kDeviceEnergyScope =
+    "the energy the drivers deliver to the memristors, sum of v I dt over the pulses; the "
+    "drivers' own consumption and the reads' conversion are not counted";
+
 // Rows [washout, n) of the features with the input itself as a last column, split at train_end.
 struct split_features {
   Eigen::MatrixXd train, test;
@@ -132,7 +137,7 @@ task_result run_temporal(const task_config& c,
                     "too few training or test samples",
                     c.source, c.samples, c.washout, c.train_fraction));
   task_result out;
-  std::vector<double> values, esn_values, ar_values, persistence_values, raw_values;
+  std::vector<double> values, esn_values, ar_values, persistence_values, raw_values, energies;
   nlohmann::json generator;
   for (std::size_t k = 0; k < c.seeds.size(); ++k) {
     const std::uint64_t seed = c.seeds[k];
@@ -147,7 +152,9 @@ task_result run_temporal(const task_config& c,
     if (c.reservoir == "device") {
       device_reservoir_settings d = c.device;
       d.seed = seed;
-      f = device_reservoir_states(u01, d);
+      double e = 0;
+      f = device_reservoir_states(u01, d, &e);
+      energies.push_back(e / static_cast<double>(u01.size()));
       size = d.devices * static_cast<std::size_t>(d.mask_steps);
     } else if (c.reservoir == "esn") {
       esn_settings e = c.esn;
@@ -195,6 +202,12 @@ task_result run_temporal(const task_config& c,
                     {"persistence", mean_ci(persistence_values)["value"]}};
   r["generator"] = generator;
   r["split"] = {{"samples", c.samples}, {"washout", c.washout}, {"train_end", train_end}};
+  if (!energies.empty()) {
+    const double e = mean_ci(energies)["value"].get<double>();
+    r["energy_per_inference_J"] = e;  // per input sample
+    r["energy_breakdown_J"] = {{"devices", e}};
+    r["energy_scope"] = kDeviceEnergyScope;
+  }
   nlohmann::json hw = {{"reservoir", c.reservoir}};
   if (c.reservoir == "device")
     hw.update({{"model", std::string(c.device.device.model())},
@@ -272,6 +285,7 @@ task_result run_classification(const task_config& c,
     im.seed = c.seeds.front();
     im.threads = std::max(1, omp_get_max_threads());
     // in parts, for the progress line
+    double energy = 0;
     const auto states = [&](const dataset& d, double from, double to, const char* what) {
       Eigen::MatrixXd f;
       const Eigen::Index part = 2000;
@@ -279,8 +293,10 @@ task_result run_classification(const task_config& c,
         if (progress)
           progress(from + (to - from) * static_cast<double>(i) / static_cast<double>(d.x.rows()),
                    fmt::format("devices read {} image {} of {}", what, i, d.x.rows()));
+        double e = 0;
         const Eigen::MatrixXd fi =
-            image_reservoir_states(d.x.middleRows(i, std::min(part, d.x.rows() - i)), im);
+            image_reservoir_states(d.x.middleRows(i, std::min(part, d.x.rows() - i)), im, &e);
+        energy += e;
         if (f.size() == 0) f.resize(d.x.rows(), fi.cols());
         f.middleRows(i, fi.rows()) = fi;
       }
@@ -288,6 +304,10 @@ task_result run_classification(const task_config& c,
     };
     Eigen::MatrixXd a = states(train, 0.05, 0.3, "training");
     Eigen::MatrixXd b = states(test, 0.3, 0.4, "test");
+    const double e = energy / static_cast<double>(train.rows() + test.rows());
+    r["energy_per_inference_J"] = e;  // per image
+    r["energy_breakdown_J"] = {{"devices", e}};
+    r["energy_scope"] = kDeviceEnergyScope;
     // standardised with the training images' mean and spread; a feature that barely varies is
     // dropped (as for the time series)
     std::vector<Eigen::Index> keep;
@@ -340,6 +360,7 @@ task_result run_classification(const task_config& c,
     r["hardware"].update({{"model", std::string(im.device.model())},
                           {"segment", im.segment},
                           {"columns", im.columns},
+                          {"mask", im.affine ? "affine" : "scaled"},
                           {"readout_pixels", c.readout_pixels},
                           {"v_min_V", im.v_min},
                           {"v_max_V", im.v_max},
@@ -672,11 +693,12 @@ task_config parse_task_config(const std::string& text, const std::string& source
                                 "\"device\")",
                                 key));
     if (images) {
-      for (const char* key : {"devices", "mask_steps", "mask", "input_delays", "read_noise"})
+      for (const char* key : {"devices", "mask_steps", "input_delays", "read_noise"})
         if (const auto* k = t->get(key))
-          rd.fail(*k, fmt::format("{} is a key of the time-series device reservoir; the image "
-                                  "reservoir takes segment, columns, pulse, gap and hardware_dt",
-                                  key));
+          rd.fail(*k,
+                  fmt::format("{} is a key of the time-series device reservoir; the image "
+                              "reservoir takes segment, columns, mask, pulse, gap and hardware_dt",
+                              key));
       auto& im = c.image;
       if (const auto* k = t->get("segment")) {
         im.segment = static_cast<int>(rd.integer(*k, "segment", 1));
@@ -686,6 +708,8 @@ task_config parse_task_config(const std::string& text, const std::string& source
                                   im.segment, width));
       }
       if (const auto* k = t->get("columns")) im.columns = rd.boolean(*k, "columns");
+      if (const auto* k = t->get("mask"))
+        im.affine = rd.choice(*k, "mask", {"scaled", "affine"}) == "affine";
       if (const auto* k = t->get("gap")) {
         im.gap = rd.quantity(*k, "gap", "s");
         if (!(im.gap >= 0)) rd.fail(*k, "gap must not be negative");

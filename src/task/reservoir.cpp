@@ -13,6 +13,29 @@
 
 namespace ionsim::task {
 
+namespace {
+
+// Advances `steps` steps holding v and returns the energy the sources deliver, sum over devices
+// of v * I dt, with the currents at the ends of `parts` equal parts of the interval (the
+// right-hand Riemann sum; the device's state, hence its features, do not depend on the split).
+double advance_counting_energy(device_model& dev, std::int64_t step, int steps, double dt,
+                               const std::vector<double>& v, std::vector<double>& current,
+                               std::vector<double>& conductance, int parts) {
+  double e = 0;
+  parts = std::clamp(parts, 1, steps);
+  for (int p = 0; p < parts; ++p) {
+    const int a = static_cast<int>(static_cast<std::int64_t>(steps) * p / parts);
+    const int b = static_cast<int>(static_cast<std::int64_t>(steps) * (p + 1) / parts);
+    dev.advance(step + a, b - a, dt, v, current, conductance);
+    double power = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) power += v[i] * current[i];
+    e += power * (b - a) * dt;
+  }
+  return e;
+}
+
+}  // namespace
+
 Eigen::MatrixXd esn_states(const std::vector<double>& u, const esn_settings& s) {
   if (s.size == 0 || !(s.spectral_radius > 0) || !(s.leak > 0 && s.leak <= 1) ||
       !(s.density > 0 && s.density <= 1))
@@ -51,7 +74,7 @@ Eigen::MatrixXd esn_states(const std::vector<double>& u, const esn_settings& s) 
 }
 
 Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
-                                        const device_reservoir_settings& s) {
+                                        const device_reservoir_settings& s, double* energy_out) {
   if (s.devices == 0 || s.mask_steps < 1 || !(s.pulse > 0) || !(s.v_max >= s.v_min) ||
       s.input_delays < 1)
     throw input_error(
@@ -81,6 +104,7 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
   Eigen::MatrixXd features(static_cast<Eigen::Index>(u.size()), nd * s.mask_steps);
   std::vector<double> v(s.devices), current(s.devices), conductance(s.devices);
   std::int64_t step = 0;
+  double energy = 0;
   for (std::size_t t = 0; t < u.size(); ++t) {
     if (!(u[t] >= 0 && u[t] <= 1))
       throw input_error(
@@ -93,7 +117,8 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
         v[i] = s.affine ? s.v_min + (s.v_max - s.v_min) * (offset[k] + mask[k] * in)
                         : s.v_min + (s.v_max - s.v_min) * in * mask[k];
       }
-      dev->advance(step, steps, dt, v, current, conductance);
+      energy +=
+          advance_counting_energy(*dev, step, steps, dt, v, current, conductance, s.energy_parts);
       step += steps;
       for (std::size_t i = 0; i < s.devices; ++i) {
         const auto col = static_cast<Eigen::Index>(i) * s.mask_steps + m;
@@ -106,11 +131,12 @@ Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
       }
     }
   }
+  if (energy_out) *energy_out = energy;
   return features;
 }
 
 Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
-                                       const image_reservoir_settings& s) {
+                                       const image_reservoir_settings& s, double* energy_out) {
   const int w = s.width;
   if (w < 1 || images.cols() != static_cast<Eigen::Index>(w) * w)
     throw input_error(fmt::format("image reservoir: {} pixels per image are not a square of {}",
@@ -134,9 +160,19 @@ Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
     pulse_steps = std::max(1, static_cast<int>(std::lround(s.pulse / dt)));
     gap_steps = static_cast<int>(std::lround(s.gap / dt));
   }
+  std::vector<double> offset(devices, 0.0), slope(devices, 1.0);
+  if (s.affine) {
+    const philox rng(s.seed);
+    for (std::size_t j = 0; j < devices; ++j) {
+      const auto r = rng.uniforms(rng_stream::task_weights, j, std::uint64_t{1} << 44);
+      offset[j] = r[0];
+      slope[j] = r[1] - r[0];
+    }
+  }
   const std::int64_t steps_per_image =
       static_cast<std::int64_t>(s.segment) * (pulse_steps + gap_steps);
-#pragma omp parallel num_threads(std::max(s.threads, 1))
+  double energy = 0;
+#pragma omp parallel num_threads(std::max(s.threads, 1)) reduction(+ : energy)
   {
     // each thread its own copy of the same chip
     auto dev = make_device(s.device, devices, s.seed, 0);
@@ -156,9 +192,11 @@ Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
           const auto px =
               static_cast<Eigen::Index>(o == 0 ? l * static_cast<std::size_t>(w) + along
                                                : along * static_cast<std::size_t>(w) + l);
-          v[j] = s.v_min + (s.v_max - s.v_min) * std::clamp(images(r, px), 0.0, 1.0);
+          const double x = offset[j] + slope[j] * std::clamp(images(r, px), 0.0, 1.0);
+          v[j] = s.v_min + (s.v_max - s.v_min) * std::clamp(x, 0.0, 1.0);
         }
-        dev->advance(step, pulse_steps, dt, v, current, conductance);
+        energy += advance_counting_energy(*dev, step, pulse_steps, dt, v, current, conductance,
+                                          s.energy_parts);
         step += pulse_steps;
         for (std::size_t j = 0; j < devices; ++j)
           features(r, static_cast<Eigen::Index>(j * static_cast<std::size_t>(s.segment) +
@@ -171,6 +209,7 @@ Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
       }
     }
   }
+  if (energy_out) *energy_out = energy;
   return features;
 }
 

@@ -35,6 +35,7 @@ struct device_reservoir_settings {
   bool affine = false;       // the mask's form (below)
   int input_delays = 1;      // length of the input's delay line in samples (1: none; below)
   double read_noise = 0;     // [1] relative standard deviation of each conductance read
+  int energy_parts = 16;     // parts of a pulse at whose ends the current is taken (energy)
   double noise_scale = 1;    // [1] the preset's noise parameters were multiplied by this (record)
   std::uint64_t seed = 1;
 };
@@ -47,33 +48,42 @@ struct device_reservoir_settings {
 // drivers) and each virtual node reads u(t - d) instead of u(t), d drawn uniformly from
 // 0 ... D - 1 per node (u = 0 before the series starts): a device then mixes inputs up to D - 1
 // samples apart across its mask steps. Rows: time; columns: devices * mask_steps.
+// *energy_out (if given): the energy the drivers deliver to the devices over the whole series
+// [J], the sum of v I dt with the current at the ends of `energy_parts` parts of each pulse.
 Eigen::MatrixXd device_reservoir_states(const std::vector<double>& u,
-                                        const device_reservoir_settings& s);
+                                        const device_reservoir_settings& s,
+                                        double* energy_out = nullptr);
 
 struct image_reservoir_settings {
   device_config device;  // the memristor (a preset, with its noise and spreads)
   int width = 0;         // [pixels] image width (square images: width * width pixels)
   int segment = 4;       // [pixels] consecutive pixels of a row that one device reads
   bool columns = true;   // also read the columns (a second set of devices)
+  bool affine = false;   // per device an offset and a slope of the pixel's drive (below)
   double v_min = 0.3;    // [V] pulse amplitude for pixel value 0
   double v_max = 1.5;    // [V] pulse amplitude for pixel value 1
   double pulse = 1e-3;   // [s] one pixel's pulse
   double gap = 1e-3;     // [s] rest at 0 V after each pulse
   double dt = 0;         // [s] the devices' step (0: the preset's)
   std::uint64_t seed = 1;
-  int threads = 1;  // images side by side (the result does not depend on it)
+  int threads = 1;        // images side by side (the result does not depend on it)
+  int energy_parts = 16;  // parts of a pulse at whose ends the current is taken (energy)
 };
-// An image reservoir after Midya et al., Adv. Electron. Mater. 2019 and Zhong et al. 2021: every
+// An image reservoir after Du et al., Nat. Commun. 8, 2204 (2017) and, with diffusive
+// memristors, Midya et al., Adv. Intell. Syst. 1, 1900084 (2019): every
 // row of an image is cut into segments of `segment` pixels, and each segment drives its own
-// device with one pulse per pixel, in order (v_min + (v_max - v_min) p for `pulse`, then 0 V for
-// `gap`); with `columns` the columns get a second set of devices. The features are log10 of each
-// device's conductance after each of its pulses, so a segment's feature k depends on pixels
-// 0 ... k through the device's volatile state. Every image starts from the devices' rest state
-// (the chip rests between images); the same devices (ids, so the same device-to-device draws)
+// device with one pulse per pixel, in order (v_min + (v_max - v_min) x for `pulse`, then 0 V for
+// `gap`, x = p, or with `affine` x = b + a p, b uniform in [0, 1] and a uniform in [-b, 1 - b]
+// per device, drawn per seed); with `columns` the columns get a second set of devices. The features
+// are log10 of each device's conductance after each of its pulses, so a segment's feature k depends
+// on pixels 0 ... k through the device's volatile state. Every image starts from the devices' rest
+// state (the chip rests between images); the same devices (ids, so the same device-to-device draws)
 // read every image, and the noise is keyed by the image's index. Rows: images; columns:
-// width * width (rows) then width * width (columns).
+// width * width (rows) then width * width (columns). *energy_out (if given): the energy
+// delivered to the devices over all images [J], as for the device reservoir.
 Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
-                                       const image_reservoir_settings& s);
+                                       const image_reservoir_settings& s,
+                                       double* energy_out = nullptr);
 
 struct neuron_reservoir_settings {
   std::string preset = "zhao2025-calibrated";  // the neurons' preset (dm1t1r)
