@@ -399,13 +399,6 @@ double* sweep_field(nir::hardware_options& h, const std::string& name) {
   return nullptr;
 }
 
-// The class of each sample: the output neuron with the most spikes, the first on a tie.
-int spike_class(const nir::run_result& r) {
-  std::vector<double> count(r.output_size, 0.0);
-  for (std::size_t k = 0; k < r.output.size(); ++k) count[k % r.output_size] += r.output[k];
-  return static_cast<int>(std::max_element(count.begin(), count.end()) - count.begin());
-}
-
 // Classification by a spiking network given as NIR: the ideal graph, and the graph mapped onto
 // 1M1T1R hardware (nir/hardware.hpp), with an optional sweep of one non-ideality.
 task_result run_snn(const task_config& c,
@@ -445,7 +438,7 @@ task_result run_snn(const task_config& c,
             rn.run(std::vector<double>(x.begin() + static_cast<long>(k * s.steps * width),
                                        x.begin() + static_cast<long>((k + 1) * s.steps * width)),
                    s.steps);
-        ideal.push_back(spike_class(runs[k]));
+        ideal.push_back(output_class(runs[k], s.first_spike));
       }
       nb_ideal.add(x, runs);
     }
@@ -465,6 +458,7 @@ task_result run_snn(const task_config& c,
                        {"integrator", s.options.integrator_name()},
                        {"sub_levels", s.options.sub_levels},
                        {"max_rate_per_step", s.max_rate},
+                       {"decision", s.first_spike ? "first_spike" : "count"},
                        {"kind", s.hardware}};
   // The classes on hardware with options h; `mapping` receives the mapping's description.
   // `activity` receives each image's counts, `devices` the memristor count and `tally`
@@ -506,7 +500,7 @@ task_result run_snn(const task_config& c,
           },
           activity ? &act : nullptr,
           [&](std::size_t k, const nir::run_result& one) {
-            const int p = spike_class(one);
+            const int p = output_class(one, s.first_spike);
             classes[k0 + k] = p;
             right += p == labels[k0 + k];
             same += p == ideal[k0 + k];
@@ -627,6 +621,20 @@ task_result run_learn(const task_config& c,
 }
 
 }  // namespace
+
+int output_class(const nir::run_result& r, bool first_spike) {
+  std::vector<double> count(r.output_size, 0.0);
+  for (std::size_t k = 0; k < r.output.size(); ++k) count[k % r.output_size] += r.output[k];
+  if (first_spike)
+    for (std::size_t k0 = 0; k0 < r.output.size(); k0 += r.output_size) {
+      int best = -1;
+      for (std::size_t j = 0; j < r.output_size; ++j)
+        if (r.output[k0 + j] > 0 && (best < 0 || count[j] > count[static_cast<std::size_t>(best)]))
+          best = static_cast<int>(j);
+      if (best >= 0) return best;
+    }
+  return static_cast<int>(std::max_element(count.begin(), count.end()) - count.begin());
+}
 
 task_config parse_task_config(const std::string& text, const std::string& source) {
   const toml::table root = parse_toml(text, source);
@@ -803,7 +811,7 @@ task_config parse_task_config(const std::string& text, const std::string& source
     std::vector<std::string> keys = {"graph",       "steps",      "dt",           "max_rate",
                                      "hardware",    "tau_in",     "noise",        "seed",
                                      "calibrate",   "sweep",      "sweep_values", "energy",
-                                     "hardware_dt", "sub_levels", "integrator"};
+                                     "hardware_dt", "sub_levels", "integrator",   "decision"};
     std::vector<std::string> sweepable = {"noise"};
     for (const auto& f : network::memristive_fields())
       if (nir::crossbar_option(f.name)) {
@@ -834,6 +842,8 @@ task_config parse_task_config(const std::string& text, const std::string& source
     }
     if (const auto* k = t.get("integrator"))
       h.integrator = rd.choice(*k, "integrator", network::memristive_integrators);
+    if (const auto* k = t.get("decision"))
+      s.first_spike = rd.choice(*k, "decision", {"count", "first_spike"}) == "first_spike";
     for (const auto& f : network::memristive_fields())  // the crossbar's options
       if (const auto* k = t.get(f.name); k && nir::crossbar_option(f.name))
         h.crossbar.*(f.member) = rd.quantity(*k, f.name, f.unit == "1" ? "" : f.unit);

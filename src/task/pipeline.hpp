@@ -38,6 +38,7 @@ struct task_config {
     std::size_t steps = 30;           // per image
     double dt = 1e-3;                 // [s] the graph's step
     double max_rate = 0.25;           // input spikes per step at pixel value 1 (regular trains)
+    bool first_spike = false;         // decision: the first output to spike (else the most)
     std::string hardware = "1m1t1r";  // 1m1t1r | ideal
     nir::hardware_options options;    // levels, read_noise, d2d, noise, ...
     std::size_t calibrate = 0;        // training images for the calibration (0: none)
@@ -49,6 +50,11 @@ struct task_config {
   std::string learn;
   bool temporal() const { return task == "henon" || task == "mackey_glass" || task == "narma10"; }
 };
+
+// The class of a spiking network's sample: the output neuron with the most spikes, the first on
+// a tie; or, with first_spike, the output neuron that spikes first (in the earliest step with an
+// output spike, the one of them with the most spikes, the first on a tie; no spike: the most).
+int output_class(const nir::run_result& r, bool first_spike);
 
 // Reads and checks a task file; every problem is an input_error naming the file and line.
 task_config read_task_config(const std::string& path);

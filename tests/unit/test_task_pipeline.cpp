@@ -334,6 +334,26 @@ TEST(TaskRun, DigitsFromTheCommandLine) {
 // The shipped digits graph run ideally by the task layer: the accuracy the training script
 // reported for the same 360 test images (0.892; tests/validation/test_nir_hardware.cpp runs it
 // on hardware).
+// Spike count and first-spike decisions, by hand: 3 outputs over 4 steps.
+TEST(TaskSnn, CountAndFirstSpikeDecisions) {
+  nir::run_result r;
+  r.output_size = 3;
+  // step 0 silent; step 1: outputs 1 and 2 spike; outputs 0 spikes in steps 2 and 3,
+  // output 2 again in step 3
+  r.output = {0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1};
+  EXPECT_EQ(output_class(r, false), 0);  // 2, 1, 2 spikes: the first of the most
+  EXPECT_EQ(output_class(r, true), 2);   // step 1: 1 and 2; 2 has more spikes
+  r.output = {0, 0, 0, 0, 0, 0};
+  r.output_size = 3;
+  EXPECT_EQ(output_class(r, true), 0);  // no spike: the most (none), the first
+  EXPECT_TRUE(contains(test::input_error_of([] {
+                         parse_task_config(
+                             "task = \"digits\"\n[snn]\ngraph = \"g.nir\"\ndecision = \"vote\"\n",
+                             "t.toml");
+                       }),
+                       "t.toml:4"));
+}
+
 TEST(TaskRun, SpikingNetworkGivenAsNir) {
   const char* env = std::getenv("IONSIM_DIGITS");
   const std::string digits =
@@ -349,6 +369,12 @@ TEST(TaskRun, SpikingNetworkGivenAsNir) {
   EXPECT_NEAR(r["value"].get<double>(), 0.892, 0.004);  // within an image or so
   EXPECT_EQ(r["value"], r["baselines"]["ideal_graph"]);
   EXPECT_EQ(r["hardware"]["kind"], "ideal");
+  EXPECT_EQ(r["hardware"]["decision"], "count");
+  auto first = c;
+  first.snn.first_spike = true;
+  const auto f = run_task(first).results;
+  EXPECT_EQ(f["hardware"]["decision"], "first_spike");
+  EXPECT_GT(f["value"].get<double>(), 0.5);  // 0.792 (the graph was trained for counts: 0.892)
 }
 
 }  // namespace IONSIM_TEST_FILE
