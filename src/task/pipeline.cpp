@@ -286,7 +286,8 @@ task_result run_classification(const task_config& c,
     im.threads = std::max(1, omp_get_max_threads());
     // in parts, for the progress line
     double energy = 0;
-    const auto states = [&](const dataset& d, double from, double to, const char* what) {
+    const auto states = [&](const dataset& d, std::uint64_t first, double from, double to,
+                            const char* what) {
       Eigen::MatrixXd f;
       const Eigen::Index part = 2000;
       for (Eigen::Index i = 0; i < d.x.rows(); i += part) {
@@ -294,6 +295,7 @@ task_result run_classification(const task_config& c,
           progress(from + (to - from) * static_cast<double>(i) / static_cast<double>(d.x.rows()),
                    fmt::format("devices read {} image {} of {}", what, i, d.x.rows()));
         double e = 0;
+        im.first_image = first + static_cast<std::uint64_t>(i);
         const Eigen::MatrixXd fi =
             image_reservoir_states(d.x.middleRows(i, std::min(part, d.x.rows() - i)), im, &e);
         energy += e;
@@ -302,8 +304,9 @@ task_result run_classification(const task_config& c,
       }
       return f;
     };
-    Eigen::MatrixXd a = states(train, 0.05, 0.3, "training");
-    Eigen::MatrixXd b = states(test, 0.3, 0.4, "test");
+    // the test images' noise keys follow the training images'
+    Eigen::MatrixXd a = states(train, 0, 0.05, 0.3, "training");
+    Eigen::MatrixXd b = states(test, train.rows(), 0.3, 0.4, "test");
     const double e = energy / static_cast<double>(train.rows() + test.rows());
     r["energy_per_inference_J"] = e;  // per image
     r["energy_breakdown_J"] = {{"devices", e}};

@@ -180,7 +180,7 @@ Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
 #pragma omp for schedule(static)
     for (Eigen::Index r = 0; r < images.rows(); ++r) {
       dev->reset();
-      std::int64_t step = r * steps_per_image;
+      std::int64_t step = (static_cast<std::int64_t>(s.first_image) + r) * steps_per_image;
       for (int k = 0; k < s.segment; ++k) {
         // device j: orientation o, line (row or column) l, segment q; its k-th pixel
         for (std::size_t j = 0; j < devices; ++j) {

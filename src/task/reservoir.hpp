@@ -66,21 +66,22 @@ struct image_reservoir_settings {
   double gap = 1e-3;     // [s] rest at 0 V after each pulse
   double dt = 0;         // [s] the devices' step (0: the preset's)
   std::uint64_t seed = 1;
-  int threads = 1;        // images side by side (the result does not depend on it)
-  int energy_parts = 16;  // parts of a pulse at whose ends the current is taken (energy)
+  int threads = 1;                // images side by side (the result does not depend on it)
+  int energy_parts = 16;          // parts of a pulse at whose ends the current is taken (energy)
+  std::uint64_t first_image = 0;  // the index of the first image (keys the devices' noise)
 };
 // An image reservoir after Du et al., Nat. Commun. 8, 2204 (2017) and, with diffusive
-// memristors, Midya et al., Adv. Intell. Syst. 1, 1900084 (2019): every
-// row of an image is cut into segments of `segment` pixels, and each segment drives its own
-// device with one pulse per pixel, in order (v_min + (v_max - v_min) x for `pulse`, then 0 V for
-// `gap`, x = p, or with `affine` x = b + a p, b uniform in [0, 1] and a uniform in [-b, 1 - b]
-// per device, drawn per seed); with `columns` the columns get a second set of devices. The features
-// are log10 of each device's conductance after each of its pulses, so a segment's feature k depends
-// on pixels 0 ... k through the device's volatile state. Every image starts from the devices' rest
-// state (the chip rests between images); the same devices (ids, so the same device-to-device draws)
-// read every image, and the noise is keyed by the image's index. Rows: images; columns:
-// width * width (rows) then width * width (columns). *energy_out (if given): the energy
-// delivered to the devices over all images [J], as for the device reservoir.
+// memristors, Midya et al., Adv. Intell. Syst. 1, 1900084 (2019): every row of an image is cut
+// into segments of `segment` pixels, and each segment drives its own device with one pulse per
+// pixel, in order (v_min + (v_max - v_min) x for `pulse`, then 0 V for `gap`; x = p, or with
+// `affine` x = b + a p, b uniform in [0, 1] and a uniform in [-b, 1 - b] per device, drawn per
+// seed); with `columns` the columns get a second set of devices. The features are log10 of each
+// device's conductance after each of its pulses, so a segment's feature k depends on pixels
+// 0 ... k through the device's volatile state. Every image starts from the devices' rest state
+// (the chip rests between images); the same devices (ids, so the same device-to-device draws)
+// read every image, and their noise is keyed by the image's index, first_image + row. Rows:
+// images; columns: width * width (rows), then width * width (columns). *energy_out (if given):
+// the energy delivered to the devices over all images [J], as for the device reservoir.
 Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
                                        const image_reservoir_settings& s,
                                        double* energy_out = nullptr);

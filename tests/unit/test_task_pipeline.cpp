@@ -181,19 +181,25 @@ TEST(TaskRun, DeviceReservoirWithTheAffineMaskBeatsTheMemristorRecord) {
   EXPECT_GT(r.results["baselines"]["ridge_on_input"].get<double>(), 0.9);
 }
 
+// Model A without its noise through the affine mask at 0.3-0.8 V, 1 ms pulses.
+device_reservoir_settings quiet_affine_reservoir(std::size_t devices, int mask_steps) {
+  device_reservoir_settings s;
+  s.device = with_noise_scaled(load_preset("zhao2025-calibrated"), 0);
+  s.devices = devices;
+  s.mask_steps = mask_steps;
+  s.affine = true;
+  s.v_min = 0.3;
+  s.v_max = 0.8;
+  s.pulse = 1e-3;
+  return s;
+}
+
 // The input's delay line: with input_delays = 8 the devices hold the input of four samples
 // before (each virtual node reads u(t - d), d in 0..7), which the devices alone forget (their
 // filament and residue hold about two samples). Ridge on the features predicts u(t - 4) with
 // an NRMSE of 0.35 with the delay line and 0.97 without (measured; asserted 0.5 and 0.8).
 TEST(TaskReservoir, DelayLineGivesTheDevicesTheOlderInputs) {
-  device_reservoir_settings s;
-  s.device = with_noise_scaled(load_preset("zhao2025-calibrated"), 0);
-  s.devices = 6;
-  s.mask_steps = 5;
-  s.affine = true;
-  s.v_min = 0.3;
-  s.v_max = 0.8;
-  s.pulse = 1e-3;
+  device_reservoir_settings s = quiet_affine_reservoir(6, 5);
   const std::size_t n = 800, lag = 4, washout = 50, split = 500;
   std::vector<double> u(n);
   const philox rng(9);
@@ -218,7 +224,8 @@ TEST(TaskReservoir, DelayLineGivesTheDevicesTheOlderInputs) {
 // The image reservoir: a device reads `segment` consecutive pixels of a row (and of a column),
 // one pulse each, and its feature k is its conductance after pulse k. So one pixel's change
 // reaches exactly the reads at and after it in its row segment and its column segment, and no
-// other device; and the features do not depend on how many threads share the images.
+// other device; and the features do not depend on how many threads share the images, nor on
+// how the images are split into calls (the noise is keyed by the image's index).
 TEST(TaskReservoir, ImageReservoirReadsEachPixelInItsRowAndColumnSegments) {
   image_reservoir_settings s;
   s.device = with_noise_scaled(load_preset("zhao2025-calibrated"), 0);
@@ -258,6 +265,10 @@ TEST(TaskReservoir, ImageReservoirReadsEachPixelInItsRowAndColumnSegments) {
   const Eigen::MatrixXd one = image_reservoir_states(images, s);
   s.threads = 2;
   EXPECT_EQ(one, image_reservoir_states(images, s));
+  // the noise is keyed by the image's index: image 1 alone, as image 1, reads the same
+  s.first_image = 1;
+  EXPECT_EQ(image_reservoir_states(images.bottomRows(1), s).row(0), one.row(1));
+  EXPECT_NE(image_reservoir_states(images.topRows(1), s).row(0), one.row(0));  // other noise
   EXPECT_TRUE(
       contains(test::input_error_of([&] { s.segment = 3, image_reservoir_states(images, s); }),
                "segment 3 must divide the image's width 8"));
@@ -267,14 +278,7 @@ TEST(TaskReservoir, ImageReservoirReadsEachPixelInItsRowAndColumnSegments) {
 // depend on how a pulse is split for it, and the 16-part sum is within 1 % of the sum over
 // every step (measured: 0.06 %); at 0 V nothing is spent.
 TEST(TaskReservoir, DeviceEnergyIsTheSourcesWorkOverThePulses) {
-  device_reservoir_settings s;
-  s.device = with_noise_scaled(load_preset("zhao2025-calibrated"), 0);
-  s.devices = 5;
-  s.mask_steps = 2;
-  s.affine = true;
-  s.v_min = 0.3;
-  s.v_max = 0.8;
-  s.pulse = 1e-3;
+  device_reservoir_settings s = quiet_affine_reservoir(5, 2);
   std::vector<double> u(100);
   for (std::size_t t = 0; t < u.size(); ++t) u[t] = 0.5 + 0.45 * std::sin(0.9 * t);
   double coarse = 0, fine = 0;
