@@ -138,8 +138,10 @@ class memristive_population final : public neuron_model {
     first_id_ = first_id;
     blocks_.clear();
   }
+  float spike_offset(std::size_t i) const override { return offset_[i]; }
   void prepare(double dt) override {
     dt_ = dt;
+    offset_.assign(v_in_.size(), 0.0f);
     decay_ = std::exp(-dt / spec_.tau_in);
     init_device_copies();
     std::lock_guard<std::mutex> lock(mutex_);
@@ -180,7 +182,12 @@ class memristive_population final : public neuron_model {
     for (std::size_t i = first; i < last; ++i) {
       node_[i] = b.batch->node(i - first);
       v_in_[i] = v_rest_[i] + (v_in_[i] - v_rest_[i]) * decay_;
-      if (b.batch->spiked(i - first)) spiked.push_back(static_cast<std::uint32_t>(i));
+      if (b.batch->spiked(i - first)) {
+        spiked.push_back(static_cast<std::uint32_t>(i));
+        // resolved by the adaptive and hybrid integrators (-1 where not)
+        const double t = spec_.sub_levels > 0 ? b.batch->spike_time(i - first) : -1.0;
+        offset_[i] = t > 0 ? static_cast<float>(std::min(t / dt_, 1.0)) : 0.0f;
+      }
     }
   }
 
@@ -289,6 +296,7 @@ class memristive_population final : public neuron_model {
   std::vector<std::string> device_names_;
   std::vector<model_quantity> state_, per_neuron_;
   std::vector<double> v_in_, v_rest_, node_, g_node_, drift_scale_;
+  std::vector<float> offset_;  // the last spike's time within its step [steps]
   std::vector<std::vector<double>> device_state_;
   std::vector<std::uint8_t> watched_;  // per device state variable: a recorder reads it
   std::map<std::pair<std::size_t, std::size_t>, block> blocks_;

@@ -80,6 +80,10 @@ class neuron_model {
   // threads call it on disjoint ranges at the same time.
   virtual void advance(const step_input& in, std::size_t first, std::size_t last,
                        std::vector<std::uint32_t>& spiked) = 0;
+  // After advance(): the time of local neuron i's spike in that step, as a fraction of the step
+  // in [0, 1], where the model resolves it inside the step (the adaptive and hybrid integrators
+  // of the memristive neurons); 0, the step's start, for the others.
+  virtual float spike_offset(std::size_t /*i*/) const { return 0; }
   // Writes, or reads back (a.loading()), everything that advance() changes, so that the
   // population restored into a network built from the same description, after prepare(),
   // continues exactly as if it had not stopped. Default: every state variable.

@@ -728,7 +728,7 @@ void network::step_block(std::size_t t, std::int64_t s0, std::int64_t s1) {
       in.drive = pop.drive.empty() ? nullptr : pop.drive.data();
       local.clear();
       pop.model->advance(in, f, l, local);
-      for (auto i : local) out.push_back({n, pop.first + i});
+      for (auto i : local) out.push_back({n, pop.first + i, pop.model->spike_offset(i)});
       plastic_after(t, p, n, s0, static_cast<std::uint32_t>(f), static_cast<std::uint32_t>(l),
                     local);
     }

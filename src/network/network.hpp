@@ -38,6 +38,7 @@ namespace ionsim::network {
 struct spike {
   std::int64_t step;
   std::uint32_t id;  // global neuron index (populations numbered in file order)
+  float offset = 0;  // [steps] its time within the step where the model resolves it (else 0)
 };
 
 // What the engine hands out after each epoch.

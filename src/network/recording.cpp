@@ -131,7 +131,7 @@ void h5_recording::spikes(std::int64_t, std::int64_t last, std::span<const spike
     std::size_t p = 0;
     while (p + 1 < net_.populations() && net_.first_id(p + 1) <= sp.id) ++p;
     if (record_spikes_[p]) {
-      spike_t_.push_back(static_cast<double>(sp.step) * dt_);
+      spike_t_.push_back((static_cast<double>(sp.step) + sp.offset) * dt_);
       spike_id_.push_back(sp.id);
     }
     if (!rate_pops_.empty() && rate_column_[p] >= 0) {

@@ -7,16 +7,19 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <vector>
 
 #include "circuit/netlist.hpp"
 #include "circuit/transient.hpp"
 #include "device/registry.hpp"
+#include "io/hdf5.hpp"
 #include "network/config.hpp"
 #include "network/memristive.hpp"
 #include "network/network.hpp"
 #include "network/read_noise.hpp"
+#include "network/recording.hpp"
 #include "neuron/characterize.hpp"
 #include "neuron/dm1t1r.hpp"
 #include "test_support.hpp"
@@ -436,6 +439,62 @@ TEST(NetworkMemristive, HybridIntegratorIsBitIdenticalForOneAndTwoThreadsAndChec
                              "sub_levels = 2.5 must be a whole number"));
   EXPECT_TRUE(test::contains(err("zhao2025-calibrated", "ag-pulse-fit"),
                              "the memristor model 'wang2024' cannot give each device its own"));
+}
+
+// A spike's time inside the network's step travels with it: the hybrid integrator resolves it
+// to a sub-step (here dt / 8), the spike carries that fraction of the step, and spikes.h5
+// records (step + fraction) dt; the fixed integrator's spikes stay at their step's start.
+TEST(NetworkMemristive, SpikeTimesInsideTheStepAreRecorded) {
+  std::string cfg = noisy;
+  auto replace = [](std::string& s, const std::string& from, const std::string& to) {
+    const auto at = s.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+  };
+  replace(cfg, "dt = \"5us\"", "dt = \"100us\"");
+  std::string hybrid = cfg;
+  replace(hybrid, "tau_in = \"1ms\"", "tau_in = \"1ms\", integrator = \"hybrid\"");
+  hybrid += "\n[[recorder]]\ntype = \"spikes\"\n";
+  const auto models = builtin_models();
+  const auto dir = test::fresh_dir("spike-offsets");
+  const auto h5 = (dir / "spikes.h5").string();
+  collect spikes;
+  {
+    network net(parse(hybrid), models);
+    h5_recording rec(h5, net);
+    struct both : epoch_sink {
+      epoch_sink &a, &b;
+      both(epoch_sink& x, epoch_sink& y) : a(x), b(y) {}
+      void spikes(std::int64_t f, std::int64_t l, std::span<const spike> s) override {
+        a.spikes(f, l, s);
+        b.spikes(f, l, s);
+      }
+      void samples(std::size_t r, std::span<const std::int64_t> st,
+                   std::span<const double> v) override {
+        a.samples(r, st, v);
+        b.samples(r, st, v);
+      }
+    } tee(rec, spikes);
+    rec.finish(net.run(tee));
+  }
+  ASSERT_GT(spikes.all.size(), 20u);
+  const auto t = read_h5_doubles(h5, "/spikes/times");
+  ASSERT_EQ(t.size(), spikes.all.size());
+  std::size_t inside = 0;
+  for (std::size_t k = 0; k < t.size(); ++k) {
+    const auto& sp = spikes.all[k];
+    EXPECT_GT(sp.offset, 0.0f) << k;  // the end of a sub-step
+    EXPECT_LE(sp.offset, 1.0f) << k;
+    EXPECT_FLOAT_EQ(sp.offset * 8, std::round(sp.offset * 8)) << k;
+    EXPECT_DOUBLE_EQ(t[k], (static_cast<double>(sp.step) + sp.offset) * 100e-6) << k;
+    inside += sp.offset < 1.0f;
+  }
+  EXPECT_GT(inside, t.size() / 2);
+  collect fixed;
+  network(parse(cfg), models).run(fixed);
+  ASSERT_FALSE(fixed.all.empty());
+  for (const auto& sp : fixed.all) EXPECT_EQ(sp.offset, 0.0f);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(NetworkMemristive, ConfigurationErrorsNameTheKey) {
