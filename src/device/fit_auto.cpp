@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <cstdlib>
 #include <map>
 
 #include "core/error.hpp"
@@ -75,8 +74,6 @@ fit_outcome fit_sweep_auto(const sweep_data& data, const fit_options& o,
       polar.free = c.start.type->fit().sweep_polarity;
       polar.max_evals = std::max(o.max_evals / 3, 10);
       polar.intervals = false;
-      if (const char* f = std::getenv("IONSIM_EXPERIMENT_POLAR_DEVICES"))  // EXPERIMENT, not to commit
-        polar.devices = std::atoi(f) * o.devices;
       start = fit_sweep(data, symmetric_fit.at(model), polar).config;
       co.global_fraction = 0;
     }
