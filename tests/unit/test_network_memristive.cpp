@@ -401,15 +401,17 @@ TEST(NetworkMemristive, ReadNormalsAreEachSynapsesOwnWhateverTheRun) {
   EXPECT_NE(other[0], whole[0]);
 }
 
+// Replaces the first `from` in s by `to` (a failure where s has no `from`).
+void replace(std::string& s, const std::string& from, const std::string& to) {
+  const auto at = s.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  s.replace(at, from.size(), to);
+}
+
 // The hybrid integrator (vectorized steps of 100 us, neurons that spike or switch again in
 // adaptive sub-steps) gives the same spikes for any thread count, and its keys are checked.
 TEST(NetworkMemristive, HybridIntegratorIsBitIdenticalForOneAndTwoThreadsAndChecksItsKeys) {
   std::string cfg = noisy;
-  auto replace = [](std::string& s, const std::string& from, const std::string& to) {
-    const auto at = s.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-  };
   replace(cfg, "dt = \"5us\"", "dt = \"100us\"");
   replace(cfg, "tau_in = \"1ms\"", "tau_in = \"1ms\", integrator = \"hybrid\"");
   const auto models = builtin_models();
@@ -446,11 +448,6 @@ TEST(NetworkMemristive, HybridIntegratorIsBitIdenticalForOneAndTwoThreadsAndChec
 // records (step + fraction) dt; the fixed integrator's spikes stay at their step's start.
 TEST(NetworkMemristive, SpikeTimesInsideTheStepAreRecorded) {
   std::string cfg = noisy;
-  auto replace = [](std::string& s, const std::string& from, const std::string& to) {
-    const auto at = s.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-  };
   replace(cfg, "dt = \"5us\"", "dt = \"100us\"");
   std::string hybrid = cfg;
   replace(hybrid, "tau_in = \"1ms\"", "tau_in = \"1ms\", integrator = \"hybrid\"");
