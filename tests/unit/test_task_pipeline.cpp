@@ -104,6 +104,19 @@ TEST(TaskConfig, ProblemsNameTheFileAndLine) {
   EXPECT_EQ(parse_task_config(snn, "dir/t.toml").snn.graph, "dir/g.nir");  // beside the file
 }
 
+// Every shipped task file reads without an error.
+TEST(TaskConfig, EveryExampleReads) {
+  std::size_t n = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(IONSIM_SOURCE_DIR) + "/examples/tasks")) {
+    if (e.path().extension() != ".toml") continue;
+    SCOPED_TRACE(e.path().string());
+    EXPECT_NO_THROW(read_task_config(e.path().string()));
+    ++n;
+  }
+  EXPECT_GE(n, 8u);
+}
+
 // The recurrent reservoir of 1M1T1R neurons: its keys are checked, and on the Hénon map its
 // features (spikes and integrator voltages per sample) predict better than the input alone
 // (0.44 against 0.96 on 2000 samples; below 0.6 asserted on 1000, where it measured 0.47).
