@@ -43,6 +43,24 @@ constexpr const char* kDeviceEnergyScope =
     "the energy the drivers deliver to the memristors, sum of v I dt over the pulses; the "
     "drivers' own consumption and the reads' conversion are not counted";
 
+// Standardises the columns of train and test with the training rows' mean and spread, so that
+// one regularisation fits features of any scale, and returns the columns kept: a feature that
+// barely varies in training (spread below 1e-6 of its size) carries no information the readout
+// could learn and is left out, so that its variation in the test rows cannot be amplified.
+std::vector<Eigen::Index> standardise(Eigen::MatrixXd& train, Eigen::MatrixXd& test) {
+  std::vector<Eigen::Index> kept;
+  for (Eigen::Index k = 0; k < train.cols(); ++k) {
+    const double mean = train.col(k).mean();
+    const double sd = std::sqrt((train.col(k).array() - mean).square().mean());
+    if (sd > 1e-6 * std::max(1.0, std::fabs(mean))) {
+      train.col(k) = (train.col(k).array() - mean) / sd;
+      test.col(k) = (test.col(k).array() - mean) / sd;
+      kept.push_back(k);
+    }
+  }
+  return kept;
+}
+
 // Rows [washout, n) of the features with the input itself as a last column, split at train_end.
 struct split_features {
   Eigen::MatrixXd train, test;
@@ -58,21 +76,16 @@ split_features split_rows(const Eigen::MatrixXd& f, const series& s, std::size_t
   const auto w = static_cast<Eigen::Index>(washout), e = static_cast<Eigen::Index>(train_end);
   out.train = all.middleRows(w, e - w);
   out.test = all.bottomRows(n - e);
-  // features standardised with the training rows' mean and spread, so that one regularisation
-  // fits features of any scale; a feature that barely varies in training (spread below 1e-6 of
-  // its size) carries no information the readout could learn and is dropped (set to 0), so
-  // that its variation in the test rows cannot be amplified
-  for (Eigen::Index k = 0; k < all.cols(); ++k) {
-    const double mean = out.train.col(k).mean();
-    const double sd = std::sqrt((out.train.col(k).array() - mean).square().mean());
-    if (sd > 1e-6 * std::max(1.0, std::fabs(mean))) {
-      out.train.col(k) = (out.train.col(k).array() - mean) / sd;
-      out.test.col(k) = (out.test.col(k).array() - mean) / sd;
+  // the features standardised; those left out are set to 0
+  const std::vector<Eigen::Index> kept = standardise(out.train, out.test);
+  for (Eigen::Index k = 0, next = 0; k < all.cols(); ++k)
+    if (next < static_cast<Eigen::Index>(kept.size()) &&
+        kept[static_cast<std::size_t>(next)] == k) {
+      ++next;
     } else {
       out.train.col(k).setZero();
       out.test.col(k).setZero();
     }
-  }
   const Eigen::Map<const Eigen::VectorXd> y(s.target.data(), n);
   out.y_train = y.segment(w, e - w);
   out.y_test = y.tail(n - e);
@@ -311,18 +324,8 @@ task_result run_classification(const task_config& c,
     r["energy_per_inference_J"] = e;  // per image
     r["energy_breakdown_J"] = {{"devices", e}};
     r["energy_scope"] = kDeviceEnergyScope;
-    // standardised with the training images' mean and spread; a feature that barely varies is
-    // dropped (as for the time series)
-    std::vector<Eigen::Index> keep;
-    for (Eigen::Index k = 0; k < a.cols(); ++k) {
-      const double mean = a.col(k).mean();
-      const double sd = std::sqrt((a.col(k).array() - mean).square().mean());
-      if (sd > 1e-6 * std::max(1.0, std::fabs(mean))) {
-        a.col(k) = (a.col(k).array() - mean) / sd;
-        b.col(k) = (b.col(k).array() - mean) / sd;
-        keep.push_back(k);
-      }
-    }
+    // standardised as the time series' features, those that barely vary left out
+    const std::vector<Eigen::Index> keep = standardise(a, b);
     const auto extra = c.readout_pixels ? train.x.cols() : 0;
     const auto nk = static_cast<Eigen::Index>(keep.size());
     Eigen::MatrixXd fa(a.rows(), nk + extra), fb(b.rows(), nk + extra);
@@ -369,7 +372,7 @@ task_result run_classification(const task_config& c,
                           {"v_max_V", im.v_max},
                           {"pulse_s", im.pulse},
                           {"gap_s", im.gap},
-                          {"hardware_dt_s", im.dt},
+                          {"hardware_dt_s", im.dt > 0 ? im.dt : config_dt(im.device)},
                           {"seed", c.seeds.front()}});
   }
   // confusion matrix of the reported readout

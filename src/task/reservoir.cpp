@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <Eigen/Eigenvalues>
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -152,14 +153,20 @@ Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
   const std::size_t devices = per_line * static_cast<std::size_t>(w * orientations);
   const auto pixels = static_cast<Eigen::Index>(w) * w;
   Eigen::MatrixXd features(images.rows(), pixels * orientations);
-  double dt = s.dt;
-  int pulse_steps = 0, gap_steps = 0;
-  {
-    const auto probe = make_device(s.device, 1, s.seed, 0);
-    if (dt == 0) dt = probe->default_dt();
-    pulse_steps = std::max(1, static_cast<int>(std::lround(s.pulse / dt)));
-    gap_steps = static_cast<int>(std::lround(s.gap / dt));
-  }
+  const double dt = s.dt > 0 ? s.dt : config_dt(s.device);
+  const int pulse_steps = std::max(1, static_cast<int>(std::lround(s.pulse / dt)));
+  const int gap_steps = static_cast<int>(std::lround(s.gap / dt));
+  // the pixel device j reads at its k-th pulse (orientation o, line l, segment q), once for all
+  // images; its read is feature j * segment + k
+  const auto seg = static_cast<std::size_t>(s.segment), width = static_cast<std::size_t>(w);
+  std::vector<Eigen::Index> pixel(devices * seg);
+  for (std::size_t j = 0; j < devices; ++j)
+    for (std::size_t k = 0; k < seg; ++k) {
+      const std::size_t o = j / (per_line * width), l = (j / per_line) % width;
+      const std::size_t along = (j % per_line) * seg + k;
+      pixel[j * seg + k] =
+          static_cast<Eigen::Index>(o == 0 ? l * width + along : along * width + l);
+    }
   std::vector<double> offset(devices, 0.0), slope(devices, 1.0);
   if (s.affine) {
     const philox rng(s.seed);
@@ -182,25 +189,16 @@ Eigen::MatrixXd image_reservoir_states(const Eigen::MatrixXd& images,
       dev->reset();
       std::int64_t step = (static_cast<std::int64_t>(s.first_image) + r) * steps_per_image;
       for (int k = 0; k < s.segment; ++k) {
-        // device j: orientation o, line (row or column) l, segment q; its k-th pixel
         for (std::size_t j = 0; j < devices; ++j) {
-          const std::size_t o = j / (per_line * static_cast<std::size_t>(w));
-          const std::size_t l = (j / per_line) % static_cast<std::size_t>(w);
-          const std::size_t q = j % per_line;
-          const std::size_t along =
-              q * static_cast<std::size_t>(s.segment) + static_cast<std::size_t>(k);
-          const auto px =
-              static_cast<Eigen::Index>(o == 0 ? l * static_cast<std::size_t>(w) + along
-                                               : along * static_cast<std::size_t>(w) + l);
-          const double x = offset[j] + slope[j] * std::clamp(images(r, px), 0.0, 1.0);
+          const double p = images(r, pixel[j * seg + static_cast<std::size_t>(k)]);
+          const double x = offset[j] + slope[j] * std::clamp(p, 0.0, 1.0);
           v[j] = s.v_min + (s.v_max - s.v_min) * std::clamp(x, 0.0, 1.0);
         }
         energy += advance_counting_energy(*dev, step, pulse_steps, dt, v, current, conductance,
                                           s.energy_parts);
         step += pulse_steps;
         for (std::size_t j = 0; j < devices; ++j)
-          features(r, static_cast<Eigen::Index>(j * static_cast<std::size_t>(s.segment) +
-                                                static_cast<std::size_t>(k))) =
+          features(r, static_cast<Eigen::Index>(j * seg + static_cast<std::size_t>(k))) =
               std::log10(std::max(conductance[j], 1e-30));
         if (gap_steps > 0) {
           dev->advance(step, gap_steps, dt, zero, current, conductance);
