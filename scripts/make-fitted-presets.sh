@@ -15,6 +15,10 @@
 # The earlier presets (ag-symmetric-fit, ag-pulse-fit, ag-hopping-fit, zhao2025-calibrated) are
 # frozen: their headers record the command and objective that made them, and a new fit gets a
 # new name, so that every test and benchmark built on them stays comparable.
+# The sweep fits name the search they were made with (--local bobyqa, and --devices 2 where the
+# model's own default is now 8), so that they give the shipped presets again; ag-polar-fit came
+# from --model auto's search of its time, whose per-polarity candidate searched the polarity
+# parameters alone before the local phase: rerun, that line gives today's auto choice instead.
 # Usage: scripts/make-fitted-presets.sh [BUILD_DIR]   (then rebuild: presets are compiled in)
 # The measured data are read from the project's shared data: ../shared/data beside the
 # repository, or $IONSIM_DATA_DIR.
@@ -23,13 +27,14 @@ cd "$(dirname "$0")/.."
 bin=${1:-build}/ionsim
 data=${IONSIM_DATA_DIR:-../shared/data}/device
 "$bin" device fit --model wang2024 --sweep "$data/ag_dc_sweep_symmetric.csv" --max-evals 600 \
-  --seed 1 --out src/device/presets/ag-symmetric-fit-2.toml --report docs/fits/ag-symmetric-fit-2
+  --local bobyqa --devices 2 --seed 1 --out src/device/presets/ag-symmetric-fit-2.toml \
+  --report docs/fits/ag-symmetric-fit-2
 "$bin" device fit --model wang2024 --pulse "$data/ag_pulse_1V_20ms.csv" --max-evals 600 \
   --seed 1 --out src/device/presets/ag-pulse-fit-2.toml --report docs/fits/ag-pulse-fit-2
 "$bin" device fit --model auto --sweep "$data/ag_dc_sweep_symmetric.csv" --seed 1 --max-evals 240 \
-  --out src/device/presets/ag-polar-fit.toml --report docs/fits/ag-polar-fit
+  --local bobyqa --devices 2 --out src/device/presets/ag-polar-fit.toml --report docs/fits/ag-polar-fit
 "$bin" device fit --model wang2024 --sweep "$data/ag_dc_sweep_symmetric.csv" --seed 1 \
-  --start src/device/presets/ag-polar-fit.toml --devices 8 --max-evals 400 \
+  --start src/device/presets/ag-polar-fit.toml --devices 8 --max-evals 400 --local bobyqa \
   --free mu,gamma1,gamma2,beta,gamma3,lambda,r_off,sigma1,sigma2,sigma3,mu_neg,theta_neg,alpha,alpha_neg,alpha_spread \
   --out src/device/presets/ag-polar-fit-2.toml --report docs/fits/ag-polar-fit-2
 out=$(mktemp -d)

@@ -136,8 +136,8 @@ device_commands::device_commands(CLI::App& app) {
       "for pulses; its defaults where it has none)");
   fit_->add_option("--max-evals", max_evals_,
                    "objective evaluations (each one a full simulated experiment); with "
-                   "--model auto per candidate, default 120 there; 0: no fit, the report of "
-                   "--start against the data")
+                   "--model auto per candidate and start, default 120 there; 0: no fit, the report "
+                   "of --start against the data")
       ->capture_default_str();
   fit_->add_option("--free", free_,
                    "parameters to fit, comma-separated (default: the model's own list for the "
@@ -145,8 +145,13 @@ device_commands::device_commands(CLI::App& app) {
       ->delimiter(',');
   fit_->add_option("--devices", fit_devices_,
                    "sweeps: devices simulated through every cycle per evaluation (more: less "
-                   "sampling noise in the objective, proportionally slower)")
-      ->capture_default_str();
+                   "sampling noise in the objective; default: the model's own, 8 for wang2024, "
+                   "whose vector kernel runs them about as fast as 2, else 2)");
+  fit_->add_option("--local", fit_local_,
+                   "sweeps: the local phase, lm (Levenberg-Marquardt on the objective's "
+                   "residuals) or bobyqa (NLopt's BOBYQA on the objective)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"bobyqa", "lm"}));
   fit_->add_option("--seed", seed_, "seed of the common random numbers")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -329,15 +334,17 @@ int device_commands::run_fit() {
   if (!automatic && start.model() != model_)
     throw input_error(fmt::format("--start {}: a preset of model {} is needed (--model), not {}",
                                   start_, model_, start.model()));
-  // --model auto fits every candidate with --max-evals; without it, 120 each keeps 4
-  // candidates on 200 cycles within minutes (docs/fits/model-choice.md).
+  // --model auto fits every candidate with --max-evals; without it, 120 each keeps the
+  // candidates on 200 cycles within 6 minutes (docs/fits/model-choice.md).
   if (automatic && fit_->get_option("--max-evals")->count() == 0) max_evals_ = 120;
   check_fit_request(automatic, max_evals_, !free_.empty(), "--max-evals", "--free");
-  if (fit_devices_ < 1) throw input_error("--devices must be at least 1");
+  if (fit_->get_option("--devices")->count() != 0 && fit_devices_ < 1)
+    throw input_error("--devices must be at least 1");
   fit_options o;
   if (!free_.empty()) o.free = declared_fit_params(*start.type, free_, sweep);
   o.max_evals = max_evals_;
   o.devices = fit_devices_;
+  o.local = fit_local_;
   o.seed = seed_;
   o.dwell = quantity(fit_dwell_, "s", "--dwell");
   o.r_series = quantity(fit_series_, "Ohm", "--series");
@@ -356,13 +363,18 @@ int device_commands::run_fit() {
   if (sweep) {
     const auto data = read_sweep_csv(fit_sweep_);
     if (automatic) {
+      // one bar over every candidate's budget
+      auto_step at;
       o.on_progress = [&](int n, double best, const char* phase) {
-        bar.update(n, fmt::format("{}: eval {}/{}, best objective {:.4g}, {}", candidate, n,
-                                  max_evals_, best, phase));
+        bar.update(at.evals_before + n, fmt::format("{}: eval {}/{}, best objective {:.4g}, {}",
+                                                    candidate, n, max_evals_, best, phase));
       };
-      r = fit_sweep_auto(data, o, [&](const sweep_candidate& c) {
-        candidate = fmt::format("{} {}", c.start.model(), c.structure);
-        bar.update(0, candidate);
+      r = fit_sweep_auto(data, o, [&](const sweep_candidate& c, const auto_step& step) {
+        if (step.evals_before == 0) bar = progress("fit", step.evals_total);
+        at = step;
+        candidate = fmt::format("candidate {}/{} {} {} from {}", step.candidate + 1,
+                                step.candidates, c.start.model(), c.structure, step.start);
+        bar.update(step.evals_before, candidate);
       });
     } else {
       r = fit_sweep(data, start, o);
@@ -382,7 +394,8 @@ int device_commands::run_fit() {
       : start_name.empty() ? "(the model's defaults)"
                            : start_name,
       (free_.empty() ? "" : fmt::format(" --free {}", fmt::join(free_, ","))) +
-          (fit_devices_ == 2 ? "" : fmt::format(" --devices {}", fit_devices_)),
+          (fit_devices_ == 0 ? "" : fmt::format(" --devices {}", fit_devices_)) +
+          (fit_local_ == "lm" ? "" : fmt::format(" --local {}", fit_local_)),
       max_evals_, seed_, report);
   make_output_dir(report);
   write_file_atomic(join_path(report, "report.json"), r.report.dump(2) + "\n");

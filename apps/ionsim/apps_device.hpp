@@ -38,7 +38,8 @@ class device_commands {
   std::string fit_sweep_, fit_pulse_, report_dir_, start_, fit_dwell_ = "10ms", fit_series_ = "22k";
   int max_evals_ = 600;
   std::vector<std::string> free_;
-  int fit_devices_ = 2;
+  int fit_devices_ = 0;  // 0: the model's own
+  std::string fit_local_ = "lm";
 };
 
 }  // namespace ionsim::cli

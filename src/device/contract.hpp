@@ -49,6 +49,10 @@ struct fit_defaults {
   std::vector<fit_param> sweep_polarity;
   // Sweep parameters a fit frees only when asked to (`--free`), with their search bounds.
   std::vector<fit_param> sweep_optional;
+  // Devices a sweep fit simulates through every cycle per evaluation unless told otherwise:
+  // more lower the objective's sampling noise; a model whose kernel advances a vector of
+  // devices at once gets a vector's worth about as cheaply as 2.
+  int sweep_devices = 2;
 };
 
 class device_type {

@@ -64,11 +64,81 @@ struct optimizer_run {
   std::vector<double> best_x;
   double best = std::numeric_limits<double>::infinity();
   int evals = 0;
+  int global_evals = 0;  // of them in the global phase
+  const char* local = "LN_BOBYQA";
 };
+
+// CRS2's population: it starts from that many random points.
+unsigned crs2_population(std::size_t n) {
+  return std::max<unsigned>(4 * (static_cast<unsigned>(n) + 1), 20);
+}
+
+using residual_fn = std::function<std::vector<double>(const std::vector<double>&)>;
+
+// Levenberg–Marquardt on residuals r(x) (the objective is their sum of squares) inside the
+// bounds, from `x` with residuals `r`, until `evals` (which `residuals` counts) reaches
+// `budget` or no step helps.
+// The Jacobian by forward differences of 3 % of each parameter's search range (an objective
+// with common random numbers is piecewise constant on a fine scale, so the step is not small),
+// kept up to date by Broyden's rank-one update after each accepted step and recomputed after
+// every third one.
+void levenberg_marquardt(const std::vector<double>& lo, const std::vector<double>& hi,
+                         const residual_fn& residuals, int budget, std::vector<double> x,
+                         std::vector<double> r, const int& evals) {
+  const auto n = static_cast<Eigen::Index>(x.size());
+  const auto m = static_cast<Eigen::Index>(r.size());
+  if (n == 0 || m == 0) return;
+  const auto vec = [](const std::vector<double>& v) {
+    return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+  };
+  const auto ss = [](const std::vector<double>& v) {
+    double j = 0;
+    for (double e : v) j += e * e;
+    return j;
+  };
+  Eigen::MatrixXd J(m, n);
+  double lambda = 1e-2;
+  while (evals + n + 1 <= budget) {
+    for (Eigen::Index k = 0; k < n; ++k) {
+      const auto kk = static_cast<std::size_t>(k);
+      double h = 0.03 * (hi[kk] - lo[kk]);
+      if (x[kk] + h > hi[kk]) h = -h;
+      std::vector<double> xk = x;
+      xk[kk] += h;
+      const auto rk = residuals(xk);
+      J.col(k) = (vec(rk) - vec(r)) / h;
+    }
+    int accepted = 0;
+    while (accepted < 3 && evals < budget) {
+      const Eigen::MatrixXd A = J.transpose() * J;
+      const Eigen::VectorXd g = J.transpose() * vec(r);
+      const Eigen::VectorXd d =
+          A.diagonal().cwiseMax(1e-12 * std::max(1e-300, A.diagonal().maxCoeff()));
+      const Eigen::VectorXd step = (A + lambda * Eigen::MatrixXd(d.asDiagonal())).ldlt().solve(-g);
+      std::vector<double> xn = x;
+      for (std::size_t k = 0; k < x.size(); ++k)
+        xn[k] = std::clamp(x[k] + step(static_cast<Eigen::Index>(k)), lo[k], hi[k]);
+      if (xn == x) break;
+      const auto rn = residuals(xn);
+      if (ss(rn) < ss(r)) {
+        const Eigen::VectorXd dx = vec(xn) - vec(x);
+        J += ((vec(rn) - vec(r)) - J * dx) * dx.transpose() / dx.squaredNorm();
+        x = xn;
+        r = rn;
+        lambda = std::max(lambda / 3, 1e-7);
+        ++accepted;
+      } else {
+        lambda *= 4;
+        if (lambda > 1e8) break;
+      }
+    }
+    if (accepted == 0) return;
+  }
+}
 
 optimizer_run optimize(const codec& cd, std::vector<double> x0,
                        const std::function<double(const std::vector<double>&)>& objective,
-                       const fit_options& o) {
+                       const fit_options& o, const residual_fn& residuals = {}) {
   optimizer_run run;
   run.best_x = x0;
   const auto lo = cd.lower(), hi = cd.upper();
@@ -90,6 +160,7 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
   auto thunk = [](const std::vector<double>& x, std::vector<double>&, void* data) {
     return (*static_cast<fn*>(data))(x);
   };
+  const unsigned population = crs2_population(n);
   const int n_global = static_cast<int>(o.max_evals * o.global_fraction);
   if (n_global > 0 && n > 0) {
     nlopt::opt g(nlopt::GN_CRS2_LM, n);
@@ -97,7 +168,7 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
     g.set_upper_bounds(hi);
     g.set_min_objective(thunk, &call);
     g.set_maxeval(n_global);
-    g.set_population(std::max<unsigned>(4 * (n + 1), 20));
+    g.set_population(population);
     nlopt::srand(o.seed);
     std::vector<double> x = x0;
     double f = 0;
@@ -106,14 +177,38 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
     } catch (const nlopt::roundoff_limited&) {
       // the best point seen is kept in run.best_x
     }
+    run.global_evals = run.evals;
   }
   // BOBYQA from the best point; restarted from the new best while it converges early and
   // still improves (an objective with common random numbers is piecewise constant on a fine
   // scale, where one run's quadratic model can stall on a step).
+  if (residuals && o.local == "lm") {
+    phase = "local refinement (Levenberg-Marquardt)";
+    run.local = "Levenberg-Marquardt on the residuals";
+    const residual_fn counted = [&](const std::vector<double>& x) {
+      auto r = residuals(x);
+      double f = 0;
+      for (double e : r) f += e * e;
+      if (!std::isfinite(f)) f = 1e12;
+      ++run.evals;
+      if (f < run.best) {
+        run.best = f;
+        run.best_x = x;
+      }
+      if (o.on_progress) o.on_progress(run.evals, run.best, phase);
+      return r;
+    };
+    // from the best point so far (its residuals: one evaluation); what it leaves of the budget
+    // when no step helps goes to BOBYQA from its best point
+    const std::vector<double> x = run.best_x;
+    levenberg_marquardt(lo, hi, counted, o.max_evals, x, counted(x), run.evals);
+  }
   phase = "local refinement (BOBYQA)";
   for (int restart = 0; restart < 5; ++restart) {
     const int n_local = o.max_evals - run.evals;
     if (n_local <= 2 * static_cast<int>(n) + 2) break;
+    if (restart == 0 && std::string_view(run.local) != "LN_BOBYQA")
+      run.local = "Levenberg-Marquardt on the residuals then NLopt LN_BOBYQA";
     const double before = run.best;
     nlopt::opt l(nlopt::LN_BOBYQA, n);
     l.set_lower_bounds(lo);
@@ -139,9 +234,10 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
 // A fit's search over `cost` (the objective of a whole config), or with o.max_evals 0 the
 // start's objective alone: `cfg` is then kept exactly as given (the codec would clamp it to the
 // free parameters' bounds), the report names no free parameter.
-optimizer_run fit_or_evaluate(codec& cd, device_config& cfg,
-                              const std::function<double(const device_config&)>& cost,
-                              const fit_options& o) {
+optimizer_run fit_or_evaluate(
+    codec& cd, device_config& cfg, const std::function<double(const device_config&)>& cost,
+    const fit_options& o,
+    const std::function<std::vector<double>(const device_config&)>& residuals = {}) {
   if (o.max_evals == 0) {
     cd.free.clear();
     optimizer_run run;
@@ -156,7 +252,13 @@ optimizer_run fit_or_evaluate(codec& cd, device_config& cfg,
         cd.decode(x, c);
         return cost(c);
       },
-      o);
+      o,
+      residuals ? residual_fn([&](const std::vector<double>& x) {
+        device_config c = cfg;
+        cd.decode(x, c);
+        return residuals(c);
+      })
+                : residual_fn{});
   cd.decode(run.best_x, cfg);
   return run;
 }
@@ -165,9 +267,13 @@ const char* verb_of(const fit_options& o) {
   return o.max_evals == 0 ? "evaluated on" : "fitted to";
 }
 
-const char* algorithm_of(const fit_options& o) {
-  return o.max_evals == 0 ? "none: the start's parameters evaluated (max_evals 0)"
-                          : "NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers";
+// What the optimizer did: the phases that ran.
+std::string algorithm_of(const fit_options& o, const optimizer_run& run) {
+  if (o.max_evals == 0) return "none: the start's parameters evaluated (max_evals 0)";
+  const bool bobyqa = std::string_view(run.local) == "LN_BOBYQA";
+  return fmt::format("{}{}, common random numbers",
+                     run.global_evals > 0 ? "NLopt GN_CRS2_LM then " : (bobyqa ? "NLopt " : ""),
+                     run.local);
 }
 
 // Sweep statistics ---------------------------------------------------------------------------
@@ -324,8 +430,8 @@ nlohmann::json held_out_json(const sweep_stats& sim, const sweep_stats& meas) {
   return j;
 }
 
-nlohmann::json fit_table(const char* algorithm, const fit_options& o, const optimizer_run& run,
-                         const codec& cd, double seconds) {
+nlohmann::json fit_table(const std::string& algorithm, const fit_options& o,
+                         const optimizer_run& run, const codec& cd, double seconds) {
   nlohmann::json j;
   j["algorithm"] = algorithm;
   j["evaluations"] = run.evals;
@@ -444,13 +550,13 @@ device_config minimize_params(const device_config& start, const std::vector<fit_
   cd.decode(run.best_x, best);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report = fit_table("NLopt GN_CRS2_LM then LN_BOBYQA, common random numbers", o, run, cd, seconds);
+  report = fit_table(algorithm_of(o, run), o, run, cd, seconds);
   return best;
 }
 
 double minimize_bounded(const std::vector<fit_param>& free, std::vector<double>& x,
                         const std::function<double(const std::vector<double>&)>& objective,
-                        const fit_options& o, int* evaluations) {
+                        const fit_options& o, int* evaluations, const residual_fn& residuals) {
   const codec cd{free};
   const auto to_search = [&](const std::vector<double>& v) {
     std::vector<double> y(v.size());
@@ -466,7 +572,10 @@ double minimize_bounded(const std::vector<fit_param>& free, std::vector<double>&
     return v;
   };
   const auto run = optimize(
-      cd, to_search(x), [&](const std::vector<double>& y) { return objective(from_search(y)); }, o);
+      cd, to_search(x), [&](const std::vector<double>& y) { return objective(from_search(y)); }, o,
+      residuals
+          ? residual_fn([&](const std::vector<double>& y) { return residuals(from_search(y)); })
+          : residual_fn{});
   x = from_search(run.best_x);
   if (evaluations) *evaluations = run.evals;
   return run.best;
@@ -565,20 +674,38 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
   const auto fit_v = first(data.v);
   const sweep_stats meas = sweep_stats_of(fit_v, {first(data.i)});
 
+  const int devices = o.devices > 0 ? o.devices : start.type->fit().sweep_devices;
   const auto residuals = [&](const device_config& c) {
-    return sweep_residuals(simulate_sweep(c, fit_v, o.dwell, o.devices, o.seed, o.orientation),
-                           meas);
+    return sweep_residuals(simulate_sweep(c, fit_v, o.dwell, devices, o.seed, o.orientation), meas);
   };
+  // CRS2 starts from a random population and evolves it: a global share shorter than two
+  // populations is mostly random sampling, which in many dimensions seldom beats the start, so
+  // it goes to the local phase instead.
+  fit_options fo = o;
+  if (o.max_evals * o.global_fraction < 2.0 * crs2_population(cd.free.size()))
+    fo.global_fraction = 0;
+  // an inconsistent combination (e.g. r_off <= r_on) costs 1e9, spread over the residuals
+  std::size_t n_residuals = 0;
   const auto run = fit_or_evaluate(
       cd, cfg,
       [&](const device_config& c) {
         try {
           return sum_squares(residuals(c));
         } catch (const input_error&) {
-          return 1e9;  // an inconsistent combination (e.g. r_off <= r_on)
+          return 1e9;
         }
       },
-      o);
+      fo,
+      [&](const device_config& c) {
+        try {
+          auto r = residuals(c);
+          n_residuals = r.size();
+          return r;
+        } catch (const input_error&) {
+          const std::size_t m = std::max<std::size_t>(n_residuals, 1);
+          return std::vector<double>(m, std::sqrt(1e9 / static_cast<double>(m)));
+        }
+      });
 
   fit_outcome out;
   nlohmann::json params = nlohmann::json::array();
@@ -647,7 +774,8 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
                              {"orientation", o.orientation}};
   out.report["protocol"] = protocol;
   out.report["features"] = features.reason;
-  out.report["fit"] = fit_table(algorithm_of(o), o, run, cd, seconds);
+  out.report["fit"] = fit_table(algorithm_of(o, run), o, run, cd, seconds);
+  out.report["fit"]["devices"] = devices;
   cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
   cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
   const auto summary = combined(sim.th);
@@ -858,7 +986,7 @@ fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const 
       {"post_s", p.post},   {"r_series_ohm", o.r_series}, {"sample_s", sample},
       {"trials", n},        {"trials_fitted", n_fit}};
   out.report["protocol"] = protocol;
-  out.report["fit"] = fit_table(algorithm_of(o), o, run, cd, seconds);
+  out.report["fit"] = fit_table(algorithm_of(o, run), o, run, cd, seconds);
   cfg.extra.insert_or_assign("protocol", json_to_toml(protocol));
   cfg.extra.insert_or_assign("fit", json_to_toml(out.report["fit"]));
   cfg.description = fmt::format("{} {} {} (median delay {:.3g} ms, relaxation {:.3g} ms)",

@@ -2,10 +2,11 @@
 // Calibration of a device model to measured data: the parameters are chosen so that the
 // simulated statistics match the measured ones (V_th and V_hold distributions and the I-V
 // envelope of sweeps; switching-delay and relaxation distributions of pulses). The optimizer
-// is NLopt's CRS2 (controlled random search, a global method) followed by BOBYQA (a local
-// derivative-free method) from the best point; the stochastic objective uses common random
-// numbers (the same seed at every evaluation), so it is a deterministic function of the
-// parameters.
+// is NLopt's CRS2 (controlled random search, a global method) followed by a local method from
+// the best point: for sweeps Levenberg-Marquardt on the objective's residuals, for pulses
+// NLopt's BOBYQA (derivative-free); a sweep fit whose global share is shorter than two CRS2
+// populations spends it locally. The stochastic objective uses common random numbers (the same
+// seed at every evaluation), so it is a deterministic function of the parameters.
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,14 +22,17 @@ struct fit_options {
   std::vector<fit_param> free;   // parameters to fit; empty: the model's defaults (fit_defaults)
   int max_evals = 400;           // objective evaluations in all; 0: evaluate the start, no fit
   double global_fraction = 0.6;  // share of max_evals for the global (CRS2) phase
+  std::string local = "lm";      // sweep: the local phase, "lm" (Levenberg-Marquardt on the
+                                 // residuals) or "bobyqa" (on the objective); pulses: bobyqa
   std::uint64_t seed = 1;        // seed of the common random numbers
-  int devices = 2;               // sweep: devices simulated per evaluation (each all cycles)
-  int trials = 300;              // pulse: trials simulated per evaluation
-  double dwell = 10e-3;          // [s] sweep: time at each voltage point
-  double r_series = 22e3;        // [Ω] pulse: series resistor of the measurement
-  double holdout = 0.3;          // sweep: share of the last cycles held out of the fit
-  int orientation = 1;           // sweep: -1 applies the data's voltages reversed
-  bool intervals = true;         // sweep: the parameters' 95 % Laplace intervals
+  int devices = 0;   // sweep: devices simulated per evaluation (each all cycles); 0: the model's
+                     // own (fit_defaults::sweep_devices)
+  int trials = 300;  // pulse: trials simulated per evaluation
+  double dwell = 10e-3;    // [s] sweep: time at each voltage point
+  double r_series = 22e3;  // [Ω] pulse: series resistor of the measurement
+  double holdout = 0.3;    // sweep: share of the last cycles held out of the fit
+  int orientation = 1;     // sweep: -1 applies the data's voltages reversed
+  bool intervals = true;   // sweep: the parameters' 95 % Laplace intervals
   // Called after every evaluation with (evaluation, best objective so far, phase name).
   std::function<void(int, double, const char*)> on_progress;
 };
@@ -73,10 +77,14 @@ device_config minimize_params(const device_config& start, const std::vector<fit_
 
 // The same optimizer on any objective of bounded parameters (searched on a log scale where
 // fit_param::log): `x` holds the start, in the parameters' units, and receives the best point
-// found; returns the best objective value. `evaluations` receives the count.
-double minimize_bounded(const std::vector<fit_param>& free, std::vector<double>& x,
-                        const std::function<double(const std::vector<double>&)>& objective,
-                        const fit_options& o, int* evaluations = nullptr);
+// found; returns the best objective value. `evaluations` receives the count. With `residuals`
+// (whose sum of squares is the objective) and o.local "lm", the local phase is
+// Levenberg-Marquardt on them.
+double minimize_bounded(
+    const std::vector<fit_param>& free, std::vector<double>& x,
+    const std::function<double(const std::vector<double>&)>& objective, const fit_options& o,
+    int* evaluations = nullptr,
+    const std::function<std::vector<double>(const std::vector<double>&)>& residuals = {});
 
 // Laplace approximation at the optimum `x` (parameter units) of a least-squares objective
 // sum_i r_i(x)^2 whose residuals are already divided by their uncertainties: the covariance is
@@ -109,10 +117,20 @@ struct sweep_candidate {
 // receives the registered models that are not candidates, with why.
 std::vector<sweep_candidate> sweep_candidates(const sweep_features& f,
                                               std::vector<std::string>* skipped = nullptr);
-// Fits every candidate (o.max_evals each; o.free is ignored) and returns the one with the
-// smallest objective on the held-out cycles, its report with a "model_choice" table.
-fit_outcome fit_sweep_auto(const sweep_data& data, const fit_options& o,
-                           const std::function<void(const sweep_candidate&)>& on_candidate = {});
+// Where the auto search stands when it starts a fit: candidate (of candidates), its start
+// ("preset" or "the symmetric fit"), and the evaluations of the fits before it and of all.
+struct auto_step {
+  std::size_t candidate = 0, candidates = 0;
+  std::string start;
+  int evals_before = 0, evals_total = 0;
+};
+// Fits every candidate (o.max_evals each, twice for the per-polarity structure: from its preset
+// and from the symmetric fit, keeping the smaller objective on the fitted cycles; o.free is
+// ignored) and returns the one with the smallest objective on the held-out cycles, its report
+// with a "model_choice" table. `on_fit` is told before each fit.
+fit_outcome fit_sweep_auto(
+    const sweep_data& data, const fit_options& o,
+    const std::function<void(const sweep_candidate&, const auto_step&)>& on_fit = {});
 // Infers the pulse protocol (amplitude, width, read level, timing) and fits.
 fit_outcome fit_pulse(const pulse_data& data, const device_config& start, const fit_options& o);
 

@@ -46,12 +46,25 @@ std::vector<sweep_candidate> sweep_candidates(const sweep_features& f,
   return out;
 }
 
-fit_outcome fit_sweep_auto(const sweep_data& data, const fit_options& o,
-                           const std::function<void(const sweep_candidate&)>& on_candidate) {
+fit_outcome fit_sweep_auto(
+    const sweep_data& data, const fit_options& o,
+    const std::function<void(const sweep_candidate&, const auto_step&)>& on_fit) {
   const sweep_features f = classify_sweep(data);
   std::vector<std::string> skipped;
   const auto candidates = sweep_candidates(f, &skipped);
   if (candidates.empty()) throw run_error("no registered device model declares a sweep fit");
+  // The per-polarity structure holds the symmetric one (its polarity factors 1): it is fitted
+  // twice, from its preset and from the symmetric fit (so that it fits at least as well), and
+  // the smaller objective on the fitted cycles is kept (the same random numbers in both).
+  const auto two_starts = [&](const sweep_candidate& c) {
+    return c.structure == "per polarity" &&
+           std::any_of(candidates.begin(), candidates.end(), [&](const sweep_candidate& d) {
+             return d.structure == "symmetric" && d.start.model() == c.start.model();
+           });
+  };
+  auto_step step;
+  step.candidates = candidates.size();
+  for (const auto& c : candidates) step.evals_total += (two_starts(c) ? 2 : 1) * o.max_evals;
   nlohmann::json table = nlohmann::json::array();
   fit_outcome best;
   double best_held = std::numeric_limits<double>::infinity();
@@ -59,37 +72,41 @@ fit_outcome fit_sweep_auto(const sweep_data& data, const fit_options& o,
   std::map<std::string, device_config> symmetric_fit;  // per model: its symmetric structure's
   for (std::size_t k = 0; k < candidates.size(); ++k) {
     const auto& c = candidates[k];
-    if (on_candidate) on_candidate(c);
     fit_options co = o;
     co.free = c.free;
     co.orientation = c.orientation;
-    device_config start = c.start;
     const std::string model(c.start.model());
-    // The per-polarity structure holds the symmetric one (its polarity factors 1): it starts
-    // from the symmetric fit, searches the polarity parameters alone globally (a third of the
-    // budget), then refines every parameter locally, so that it fits at least as well.
-    const bool nested = c.structure == "per polarity" && symmetric_fit.count(model) != 0;
-    if (nested) {
-      fit_options polar = co;
-      polar.free = c.start.type->fit().sweep_polarity;
-      polar.max_evals = std::max(o.max_evals / 3, 10);
-      polar.intervals = false;
-      start = fit_sweep(data, symmetric_fit.at(model), polar).config;
-      co.global_fraction = 0;
+    const auto fit_from = [&](const device_config& start, const char* start_name) {
+      step.candidate = k;
+      step.start = start_name;
+      if (on_fit) on_fit(c, step);
+      auto r = fit_sweep(data, start, co);
+      step.evals_before += o.max_evals;
+      return r;
+    };
+    auto r = fit_from(c.start, "preset");
+    std::string start_name = "preset";
+    nlohmann::json other;
+    if (two_starts(c) && symmetric_fit.count(model) != 0) {
+      auto r2 = fit_from(symmetric_fit.at(model), "the symmetric fit");
+      if (r2.objective < r.objective) {
+        std::swap(r, r2);
+        start_name = "the symmetric fit";
+      }
+      other = {{"start", start_name == "preset" ? "the symmetric fit" : "preset"},
+               {"objective", r2.objective},
+               {"held_out_objective", r2.held_out_objective}};
     }
-    auto r = fit_sweep(data, start, co);
     if (c.structure == "symmetric") symmetric_fit.insert_or_assign(model, r.config);
-    nlohmann::json row = {
-        {"model", model},
-        {"structure", c.structure},
-        {"orientation", c.orientation},
-        {"start", nested ? "the symmetric fit; its polarity parameters searched globally, then "
-                           "every parameter locally"
-                         : "preset"},
-        {"objective", r.objective},
-        {"held_out_objective", r.held_out_objective},
-        {"seconds", r.report["fit"]["seconds"]}};
+    nlohmann::json row = {{"model", model},
+                          {"structure", c.structure},
+                          {"orientation", c.orientation},
+                          {"start", start_name},
+                          {"objective", r.objective},
+                          {"held_out_objective", r.held_out_objective},
+                          {"seconds", r.report["fit"]["seconds"]}};
     if (r.report.contains("held_out")) row["accepted"] = r.report["held_out"]["accepted"];
+    if (!other.is_null()) row["other_start"] = other;
     table.push_back(row);
     if (r.held_out_objective < best_held) {
       best_held = r.held_out_objective;

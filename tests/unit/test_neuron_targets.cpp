@@ -236,6 +236,39 @@ TEST(NeuronTargets, LaplaceIntervals) {
   EXPECT_FALSE(std::isfinite(iv[2].hi95));
 }
 
+// The least-squares local phase: Rosenbrock's function as two residuals, from the classic start,
+// reaches its zero within the budget; a residual whose zero lies outside the bounds stops at the
+// bound.
+TEST(NeuronTargets, LevenbergMarquardtOnResiduals) {
+  const std::vector<fit_param> free = {{"x", -2, 2, false}, {"y", -1, 3, false}};
+  const auto residuals = [](const std::vector<double>& v) {
+    return std::vector<double>{10 * (v[1] - v[0] * v[0]), 1 - v[0]};
+  };
+  const auto objective = [&](const std::vector<double>& v) {
+    const auto r = residuals(v);
+    return r[0] * r[0] + r[1] * r[1];
+  };
+  fit_options o;
+  o.max_evals = 200;
+  o.global_fraction = 0;
+  std::vector<double> x = {-1.2, 1.0};
+  int evals = 0;
+  const double best = minimize_bounded(free, x, objective, o, &evals, residuals);
+  EXPECT_LT(best, 1e-10);
+  EXPECT_NEAR(x[0], 1.0, 1e-5);
+  EXPECT_NEAR(x[1], 1.0, 1e-5);
+  EXPECT_LE(evals, o.max_evals);
+  EXPECT_EQ(best, objective(x));
+
+  const std::vector<fit_param> one = {{"x", 0, 2, false}};
+  std::vector<double> at = {0.5};
+  const auto beyond = [](const std::vector<double>& v) { return std::vector<double>{v[0] - 3}; };
+  minimize_bounded(
+      one, at, [&](const std::vector<double>& v) { return (v[0] - 3) * (v[0] - 3); }, o, nullptr,
+      beyond);
+  EXPECT_DOUBLE_EQ(at[0], 2.0);
+}
+
 TEST(NeuronTargets, FitCommandRejectsBadTargetsWithoutOutput) {
   const auto dir = test::fresh_dir("targets-cli");
   const auto bad = dir / "bad.toml";

@@ -107,7 +107,7 @@ TEST(fit_sweep, recovers_known_parameters_from_synthetic_data) {
   fit_options o;
   o.free = {{"mu", 5, 500, true}, {"sigma1", 0, 20, false}};
   o.max_evals = 80;
-  o.devices = 2;
+  o.devices = 8;
   o.seed = 5;
   const auto out = fit_sweep(data, start, o);
   EXPECT_NEAR(get_param(out.config, "mu"), 45, 4.5);
@@ -237,7 +237,7 @@ namespace IONSIM_TEST_FILE {
 // Synthetic data of each polarity class, made by model B with known mu and sigma1 (60-80 cycles
 // of 101 points): the class is recognised, and the fit (from mu 40 % low and twice the noise)
 // recovers each parameter it does not flag as unidentifiable within 15 % (measured: mu within
-// 3 %, sigma1 within 5 %, both identifiable in every class). The held-out acceptance is not
+// 4.8 %, sigma1 within 11 %, both identifiable in every class). The held-out acceptance is not
 // asserted: with 18-40 held-out half-sweeps per polarity on a 12 mV grid the data's own
 // sampling error exceeds it (docs/fits/model-choice.md).
 struct class_case {
@@ -287,7 +287,7 @@ TEST(fit_sweep, each_polarity_class_is_recognised_and_recovered) {
     fit_options o;
     o.free = {{"mu", 5, 500, true}, {"sigma1", 0.5, 20, true}};
     o.max_evals = 80;
-    o.devices = 2;
+    o.devices = 8;
     o.seed = 5;
     o.orientation = f.switching_sign;
     const auto out = fit_sweep(data, start, o);
@@ -314,9 +314,9 @@ namespace IONSIM_TEST_FILE {
 // Per-polarity kinetics recovered from synthetic bipolar sweeps (50 cycles of 0 -> +0.7 V -> 0
 // -> -0.7 V -> 0) of a model B device that drifts 0.75 times as fast under negative bias: the
 // fit, started from the same kinetics in both polarities, finds mu and mu_neg (measured: mu
-// -0.9 %, mu_neg +3.5 %), and --model auto offers the per-polarity structure for such data.
-// (With mu_neg 0.6 at 0.8 V the same search ends in a local minimum: mu 78.6, mu_neg 0.352,
-// whose product, the negative side's mobility, is the truth's within 3 %.)
+// -2.7 %, mu_neg +4.8 %), and --model auto offers the per-polarity structure for such data.
+// (With mu_neg 0.6 at 0.8 V the search with BOBYQA as the local phase ended in a local minimum:
+// mu 78.6, mu_neg 0.352, whose product, the negative side's mobility, is the truth's within 3 %.)
 TEST(fit_sweep, per_polarity_kinetics_are_recovered) {
   auto truth = load_preset("wang2024-dc-symmetric");
   set_param(truth, "mu", 45);
@@ -345,7 +345,7 @@ TEST(fit_sweep, per_polarity_kinetics_are_recovered) {
   fit_options o;
   o.free = {{"mu", 5, 500, true}, {"mu_neg", 0.1, 10, true}};
   o.max_evals = 80;
-  o.devices = 2;
+  o.devices = 8;
   o.seed = 5;
   const auto out = fit_sweep(data, start, o);
   ASSERT_EQ(out.intervals.size(), 2u);
