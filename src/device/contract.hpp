@@ -53,6 +53,9 @@ struct fit_defaults {
   // more lower the objective's sampling noise; a model whose kernel advances a vector of
   // devices at once gets a vector's worth about as cheaply as 2.
   int sweep_devices = 2;
+  // Devices its kernel advances together (a vector's worth; 1: one at a time): a fit sweeps its
+  // devices in parallel batches of whole multiples of this.
+  int sweep_lanes = 1;
 };
 
 class device_type {

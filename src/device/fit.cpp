@@ -1,11 +1,13 @@
 #include "device/fit.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <Eigen/Dense>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <nlopt.hpp>
 
@@ -179,9 +181,6 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
     }
     run.global_evals = run.evals;
   }
-  // BOBYQA from the best point; restarted from the new best while it converges early and
-  // still improves (an objective with common random numbers is piecewise constant on a fine
-  // scale, where one run's quadratic model can stall on a step).
   if (residuals && o.local == "lm") {
     phase = "local refinement (Levenberg-Marquardt)";
     run.local = "Levenberg-Marquardt on the residuals";
@@ -203,6 +202,9 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
     const std::vector<double> x = run.best_x;
     levenberg_marquardt(lo, hi, counted, o.max_evals, x, counted(x), run.evals);
   }
+  // BOBYQA from the best point; restarted from the new best while it converges early and
+  // still improves (an objective with common random numbers is piecewise constant on a fine
+  // scale, where one run's quadratic model can stall on a step).
   phase = "local refinement (BOBYQA)";
   for (int restart = 0; restart < 5; ++restart) {
     const int n_local = o.max_evals - run.evals;
@@ -355,15 +357,42 @@ double sum_squares(const std::vector<double>& r) {
 }
 
 // The data's cycles applied to the device in `orientation` (+1: as recorded; -1: reversed).
+// The devices are cut into one batch per thread, each a whole number of the model's kernel lanes
+// and with its own device ids (so the result is the same for any thread count), and swept in
+// parallel.
 sweep_stats simulate_sweep(const device_config& c, const std::vector<std::vector<double>>& cycles,
                            double dwell, int devices, std::uint64_t seed, int orientation,
                            sweep_result* keep = nullptr) {
-  auto model = make_device(c, static_cast<std::size_t>(devices), seed);
   auto applied = cycles;
   if (orientation < 0)
     for (auto& cyc : applied)
       for (auto& x : cyc) x = -x;
-  auto r = run_sweep(*model, applied, dwell, config_dt(c));
+  const int lanes = std::max(1, c.type->fit().sweep_lanes);
+  const int blocks = (devices + lanes - 1) / lanes;
+  const int parts = std::max(1, std::min(blocks, omp_get_max_threads()));
+  std::vector<std::unique_ptr<device_model>> models;  // made here: a bad config throws here
+  for (int t = 0; t < parts; ++t) {
+    const auto lo = static_cast<std::size_t>(std::min(devices, blocks * t / parts * lanes));
+    const auto hi = static_cast<std::size_t>(std::min(devices, blocks * (t + 1) / parts * lanes));
+    models.push_back(make_device(c, hi - lo, seed, lo));
+  }
+  const double dt = config_dt(c);
+  std::vector<sweep_result> runs(static_cast<std::size_t>(parts));
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(static, 1) num_threads(parts) if (parts > 1)
+  for (int t = 0; t < parts; ++t) {
+    try {
+      runs[static_cast<std::size_t>(t)] =
+          run_sweep(*models[static_cast<std::size_t>(t)], applied, dwell, dt);
+    } catch (...) {
+#pragma omp critical(ionsim_simulate_sweep)
+      failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  sweep_result r = std::move(runs[0]);
+  for (std::size_t t = 1; t < runs.size(); ++t)
+    for (auto& dev : runs[t].i) r.i.push_back(std::move(dev));
   auto s = sweep_stats_of(cycles, r.i);
   if (keep) {
     r.v = cycles;

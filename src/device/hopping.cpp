@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 #include "device/contract.hpp"
 
@@ -54,7 +55,15 @@ hopping_rates::hopping_rates(const hopping_params& p)
 
 hopping_model::hopping_model(const hopping_params& p, std::size_t n, std::uint64_t seed,
                              std::uint64_t first_id)
-    : device_model(n, seed, first_id), p_(p), k_(p), rng_(seed), x_(n), scale_(n, 1.0) {
+    : device_model(n, seed, first_id),
+      p_(p),
+      k_(p),
+      rng_(seed),
+      x_(n),
+      scale_(n, 1.0),
+      log_ratio_(std::log(p.r_off / p.r_on)),
+      noise_k_(n, std::numeric_limits<std::uint64_t>::max()),
+      noise_m_(n, 1.0) {
   hopping_check(p, "hopping parameters");
   drive.r_series = p.r_series;
   drive.i_compliance = p.i_compliance;
@@ -64,7 +73,7 @@ hopping_model::hopping_model(const hopping_params& p, std::size_t n, std::uint64
 void hopping_model::reset() { std::fill(x_.begin(), x_.end(), 0.0); }
 
 double hopping_model::resistance(std::size_t i) const {
-  return p_.r_on * std::exp((1.0 - x_[i]) * std::log(p_.r_off / p_.r_on));
+  return p_.r_on * std::exp((1.0 - x_[i]) * log_ratio_);
 }
 
 std::span<const double> hopping_model::state(std::size_t k) const {
@@ -76,8 +85,12 @@ double hopping_model::drift_factor(std::size_t i, double t) const {
   double m = scale_[i];
   if (p_.sigma > 0) {
     const auto k = static_cast<std::uint64_t>(std::floor(std::max(0.0, t) / p_.tau_noise + 1e-9));
-    m *=
-        lognormal_factor(p_.sigma, rng_.normal_pair(rng_stream::device_noise, first_id_ + i, k)[0]);
+    if (noise_k_[i] != k) {
+      noise_k_[i] = k;
+      noise_m_[i] = lognormal_factor(
+          p_.sigma, rng_.normal_pair(rng_stream::device_noise, first_id_ + i, k)[0]);
+    }
+    m *= noise_m_[i];
   }
   return m;
 }
@@ -90,7 +103,7 @@ void hopping_model::advance_interval_slope(double t0, double h, std::uint64_t,
                                            std::span<const double> v_device,
                                            std::span<double> current, std::span<double> didv) {
   IONSIM_ASSERT(v_device.size() == n_ && current.size() == n_ && didv.size() == n_);
-  const double log_ratio = std::log(p_.r_off / p_.r_on);
+  const double log_ratio = log_ratio_;
   for (std::size_t i = 0; i < n_; ++i) {
     const double v = v_device[i];
     const dual x = next_state<dual>(x_[i], dual(v, 1.0), drift_factor(i, t0), h);

@@ -125,6 +125,10 @@ class hopping_model final : public device_model {
   hopping_rates k_;
   philox rng_;
   std::vector<double> x_, scale_;
+  double log_ratio_;  // ln(r_off / r_on)
+  // per device, the drift fluctuation's last interval and its factor (drawn once per interval)
+  mutable std::vector<std::uint64_t> noise_k_;
+  mutable std::vector<double> noise_m_;
 };
 
 }  // namespace ionsim
