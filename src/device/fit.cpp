@@ -146,8 +146,8 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
   const auto lo = cd.lower(), hi = cd.upper();
   const unsigned n = static_cast<unsigned>(x0.size());
   const char* phase = "global search (CRS2)";
-  auto wrapped = [&](const std::vector<double>& x) {
-    double f = objective(x);
+  // every evaluation counted, the best point kept, progress reported
+  const auto record = [&](const std::vector<double>& x, double f) {
     if (!std::isfinite(f)) f = 1e12;
     ++run.evals;
     if (f < run.best) {
@@ -157,12 +157,12 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
     if (o.on_progress) o.on_progress(run.evals, run.best, phase);
     return f;
   };
+  auto wrapped = [&](const std::vector<double>& x) { return record(x, objective(x)); };
   using fn = std::function<double(const std::vector<double>&)>;
   fn call = wrapped;
   auto thunk = [](const std::vector<double>& x, std::vector<double>&, void* data) {
     return (*static_cast<fn*>(data))(x);
   };
-  const unsigned population = crs2_population(n);
   const int n_global = static_cast<int>(o.max_evals * o.global_fraction);
   if (n_global > 0 && n > 0) {
     nlopt::opt g(nlopt::GN_CRS2_LM, n);
@@ -170,7 +170,7 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
     g.set_upper_bounds(hi);
     g.set_min_objective(thunk, &call);
     g.set_maxeval(n_global);
-    g.set_population(population);
+    g.set_population(crs2_population(n));
     nlopt::srand(o.seed);
     std::vector<double> x = x0;
     double f = 0;
@@ -188,13 +188,7 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
       auto r = residuals(x);
       double f = 0;
       for (double e : r) f += e * e;
-      if (!std::isfinite(f)) f = 1e12;
-      ++run.evals;
-      if (f < run.best) {
-        run.best = f;
-        run.best_x = x;
-      }
-      if (o.on_progress) o.on_progress(run.evals, run.best, phase);
+      record(x, f);
       return r;
     };
     // from the best point so far (its residuals: one evaluation); what it leaves of the budget
