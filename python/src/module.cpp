@@ -180,7 +180,8 @@ class devices {
 
 py::dict fit(const std::string& sweep, const std::string& pulse, const std::string& model,
              const std::string& start, int max_evals, std::uint64_t seed, double dwell,
-             double series, const std::vector<std::string>& free) {
+             double series, const std::vector<std::string>& free, int devices,
+             const std::string& local) {
   if (sweep.empty() == pulse.empty())
     throw input_error("give the measured data: sweep=FILE or pulse=FILE (one of them)");
   const bool automatic = model == "auto";
@@ -189,6 +190,10 @@ py::dict fit(const std::string& sweep, const std::string& pulse, const std::stri
   if (automatic && !start.empty())
     throw input_error("model='auto' starts every candidate from its own preset: drop start");
   check_fit_request(automatic, max_evals, !free.empty(), "max_evals", "free");
+  if (devices < 0) throw input_error("devices must be at least 1 (or 0: the model's own)");
+  if (local != "lm" && local != "bobyqa")
+    throw input_error(
+        fmt::format("local '{}': the sweep fit's local phase is lm or bobyqa", local));
   const auto& defaults = device_type_named(automatic ? "wang2024" : model).fit();
   const std::string start_name =
       start.empty() ? (sweep.empty() ? defaults.pulse_start : defaults.sweep_start) : start;
@@ -201,6 +206,8 @@ py::dict fit(const std::string& sweep, const std::string& pulse, const std::stri
   fit_options o;
   if (!free.empty()) o.free = declared_fit_params(*from.type, free, !sweep.empty());
   o.max_evals = max_evals;
+  o.devices = devices;
+  o.local = local;
   o.seed = seed;
   o.dwell = dwell;
   o.r_series = series;
@@ -689,13 +696,16 @@ preset: a built-in preset name (ionsim.presets()) or a parameter file (TOML, as
   m.def("fit", &fit, py::arg("sweep") = "", py::arg("pulse") = "", py::arg("model") = "wang2024",
         py::arg("start") = "", py::arg("max_evals") = 400, py::arg("seed") = 1,
         py::arg("dwell") = 10e-3, py::arg("series") = 22e3,
-        py::arg("free") = std::vector<std::string>{},
+        py::arg("free") = std::vector<std::string>{}, py::arg("devices") = 0,
+        py::arg("local") = "lm",
         R"(Calibrates a model to measured sweeps (sweep=CSV: cycle,point,voltage_V,current_A) or
 pulse trials (pulse=CSV: trial,time_s,voltage_V,current_A), as `ionsim device fit`: model
 'auto' classifies the sweeps and chooses among models on held-out cycles; max_evals=0 fits
 nothing and reports start against the data. free: the parameters to fit (default: the
 model's own list; any it declares bounds for, e.g. 'alpha_spread'). dwell [s]: the
-sweep's time per point; series [Ω]: the pulse measurement's resistor. Returns {'model',
+sweep's time per point; series [Ω]: the pulse measurement's resistor. devices: the sweeps'
+simulated devices per evaluation (0: the model's own, 8 for wang2024, else 2); local: the
+sweep fit's local phase, 'lm' (Levenberg-Marquardt on the residuals) or 'bobyqa'. Returns {'model',
 'parameters', 'toml' (a parameter file for Devices(preset=FILE)), 'objective', 'evaluations',
 'report'}.)");
 

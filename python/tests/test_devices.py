@@ -113,3 +113,14 @@ def test_fit_without_evaluations_and_of_named_parameters(tmp_path):
         ionsim.fit(sweep=data, start="ag-polar-fit", free=["bogus"], max_evals=10)
     with pytest.raises(ValueError, match="max_evals"):
         ionsim.fit(sweep=data, start="ag-polar-fit", max_evals=5)
+    # the devices per evaluation (the model's own by default) and the local phase
+    assert g["report"]["fit"]["devices"] == 8
+    assert g["report"]["fit"]["algorithm"].startswith("Levenberg-Marquardt")
+    b = ionsim.fit(sweep=data, start="ag-polar-fit", free=["alpha_spread"], max_evals=10,
+                   devices=2, local="bobyqa")
+    assert b["report"]["fit"]["devices"] == 2
+    assert b["report"]["fit"]["algorithm"] == "NLopt LN_BOBYQA, common random numbers"
+    with pytest.raises(ValueError, match="local 'newton'"):
+        ionsim.fit(sweep=data, start="ag-polar-fit", max_evals=10, local="newton")
+    with pytest.raises(ValueError, match="devices must be at least 1"):
+        ionsim.fit(sweep=data, start="ag-polar-fit", max_evals=10, devices=-1)
