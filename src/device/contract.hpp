@@ -49,12 +49,9 @@ struct fit_defaults {
   std::vector<fit_param> sweep_polarity;
   // Sweep parameters a fit frees only when asked to (`--free`), with their search bounds.
   std::vector<fit_param> sweep_optional;
-  // Devices a sweep fit simulates through every cycle per evaluation unless told otherwise:
-  // more lower the objective's sampling noise; a model whose kernel advances a vector of
-  // devices at once gets a vector's worth about as cheaply as 2.
-  int sweep_devices = 2;
-  // Devices its kernel advances together (a vector's worth; 1: one at a time): a fit sweeps its
-  // devices in parallel batches of whole multiples of this.
+  // Devices its kernel advances together (a vector's worth; 1: one at a time): a sweep fit
+  // simulates that many per evaluation unless told otherwise (at least 2), and sweeps its
+  // devices in parallel batches of whole multiples of it.
   int sweep_lanes = 1;
 };
 

@@ -66,14 +66,19 @@ struct optimizer_run {
   std::vector<double> best_x;
   double best = std::numeric_limits<double>::infinity();
   int evals = 0;
-  int global_evals = 0;  // of them in the global phase
-  const char* local = "LN_BOBYQA";
+  int global_evals = 0;          // of them in the global phase
+  bool lm = false;               // the local phase was Levenberg-Marquardt
+  bool bobyqa_after_lm = false;  // and BOBYQA took what it left
 };
 
 // CRS2's population: it starts from that many random points.
 unsigned crs2_population(std::size_t n) {
   return std::max<unsigned>(4 * (static_cast<unsigned>(n) + 1), 20);
 }
+
+// A sweep fit's simulated devices unless told otherwise: a vector of the model's kernel, at
+// least 2 (more lower the objective's sampling noise; a whole vector costs about what 2 do).
+int default_sweep_devices(const device_type& t) { return std::max(2, t.fit().sweep_lanes); }
 
 using residual_fn = std::function<std::vector<double>(const std::vector<double>&)>;
 
@@ -183,7 +188,7 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
   }
   if (residuals && o.local == "lm") {
     phase = "local refinement (Levenberg-Marquardt)";
-    run.local = "Levenberg-Marquardt on the residuals";
+    run.lm = true;
     const residual_fn counted = [&](const std::vector<double>& x) {
       auto r = residuals(x);
       double f = 0;
@@ -203,8 +208,7 @@ optimizer_run optimize(const codec& cd, std::vector<double> x0,
   for (int restart = 0; restart < 5; ++restart) {
     const int n_local = o.max_evals - run.evals;
     if (n_local <= 2 * static_cast<int>(n) + 2) break;
-    if (restart == 0 && std::string_view(run.local) != "LN_BOBYQA")
-      run.local = "Levenberg-Marquardt on the residuals then NLopt LN_BOBYQA";
+    run.bobyqa_after_lm = run.lm;
     const double before = run.best;
     nlopt::opt l(nlopt::LN_BOBYQA, n);
     l.set_lower_bounds(lo);
@@ -266,10 +270,13 @@ const char* verb_of(const fit_options& o) {
 // What the optimizer did: the phases that ran.
 std::string algorithm_of(const fit_options& o, const optimizer_run& run) {
   if (o.max_evals == 0) return "none: the start's parameters evaluated (max_evals 0)";
-  const bool bobyqa = std::string_view(run.local) == "LN_BOBYQA";
+  const char* local = !run.lm ? "LN_BOBYQA"
+                      : run.bobyqa_after_lm
+                          ? "Levenberg-Marquardt on the residuals then NLopt LN_BOBYQA"
+                          : "Levenberg-Marquardt on the residuals";
   return fmt::format("{}{}, common random numbers",
-                     run.global_evals > 0 ? "NLopt GN_CRS2_LM then " : (bobyqa ? "NLopt " : ""),
-                     run.local);
+                     run.global_evals > 0 ? "NLopt GN_CRS2_LM then " : (run.lm ? "" : "NLopt "),
+                     local);
 }
 
 // Sweep statistics ---------------------------------------------------------------------------
@@ -697,7 +704,7 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
   const auto fit_v = first(data.v);
   const sweep_stats meas = sweep_stats_of(fit_v, {first(data.i)});
 
-  const int devices = o.devices > 0 ? o.devices : start.type->fit().sweep_devices;
+  const int devices = o.devices > 0 ? o.devices : default_sweep_devices(*start.type);
   const auto residuals = [&](const device_config& c) {
     return sweep_residuals(simulate_sweep(c, fit_v, o.dwell, devices, o.seed, o.orientation), meas);
   };
@@ -707,27 +714,31 @@ fit_outcome fit_sweep(const sweep_data& data, const device_config& start, const 
   fit_options fo = o;
   if (o.max_evals * o.global_fraction < 2.0 * crs2_population(cd.free.size()))
     fo.global_fraction = 0;
-  // an inconsistent combination (e.g. r_off <= r_on) costs 1e9, spread over the residuals
+  // an inconsistent combination (e.g. r_off <= r_on) has no residuals and costs 1e9 (spread
+  // over as many residuals as the others have, for the local phase)
+  const auto checked = [&](const device_config& c) {
+    try {
+      return residuals(c);
+    } catch (const input_error&) {
+      return std::vector<double>{};
+    }
+  };
   std::size_t n_residuals = 0;
   const auto run = fit_or_evaluate(
       cd, cfg,
       [&](const device_config& c) {
-        try {
-          return sum_squares(residuals(c));
-        } catch (const input_error&) {
-          return 1e9;
-        }
+        const auto r = checked(c);
+        return r.empty() ? 1e9 : sum_squares(r);
       },
       fo,
       [&](const device_config& c) {
-        try {
-          auto r = residuals(c);
+        auto r = checked(c);
+        if (!r.empty()) {
           n_residuals = r.size();
           return r;
-        } catch (const input_error&) {
-          const std::size_t m = std::max<std::size_t>(n_residuals, 1);
-          return std::vector<double>(m, std::sqrt(1e9 / static_cast<double>(m)));
         }
+        const std::size_t m = std::max<std::size_t>(n_residuals, 1);
+        return std::vector<double>(m, std::sqrt(1e9 / static_cast<double>(m)));
       });
 
   fit_outcome out;

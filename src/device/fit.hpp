@@ -26,7 +26,7 @@ struct fit_options {
                                  // residuals) or "bobyqa" (on the objective); pulses: bobyqa
   std::uint64_t seed = 1;        // seed of the common random numbers
   int devices = 0;   // sweep: devices simulated per evaluation (each all cycles); 0: the model's
-                     // own (fit_defaults::sweep_devices)
+                     // own (fit_defaults::sweep_lanes, at least 2)
   int trials = 300;  // pulse: trials simulated per evaluation
   double dwell = 10e-3;    // [s] sweep: time at each voltage point
   double r_series = 22e3;  // [Ω] pulse: series resistor of the measurement

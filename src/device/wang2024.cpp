@@ -356,7 +356,6 @@ const device_type& wang2024_type() {
               .sweep_optional = {{"alpha_spread", 0, 0.03, false}, {"tau_alpha", 0.05, 5, true}},
               // the vector kernel: 8 devices cost about what 2 do (13.1 s against 14.5 s for 40
               // evaluations on 200 cycles), with less sampling noise in the objective
-              .sweep_devices = 8,
               .sweep_lanes = 8},
       // fil, res, S, the resistance, three noise multipliers, alpha's offset, four D2D
       // multipliers, the drift scale

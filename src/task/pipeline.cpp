@@ -46,7 +46,8 @@ constexpr const char* kDeviceEnergyScope =
 // Standardises the columns of train and test with the training rows' mean and spread, so that
 // one regularisation fits features of any scale, and returns the columns kept: a feature that
 // barely varies in training (spread below 1e-6 of its size) carries no information the readout
-// could learn and is left out, so that its variation in the test rows cannot be amplified.
+// could learn and is left out (set to 0), so that its variation in the test rows cannot be
+// amplified.
 std::vector<Eigen::Index> standardise(Eigen::MatrixXd& train, Eigen::MatrixXd& test) {
   std::vector<Eigen::Index> kept;
   for (Eigen::Index k = 0; k < train.cols(); ++k) {
@@ -56,6 +57,9 @@ std::vector<Eigen::Index> standardise(Eigen::MatrixXd& train, Eigen::MatrixXd& t
       train.col(k) = (train.col(k).array() - mean) / sd;
       test.col(k) = (test.col(k).array() - mean) / sd;
       kept.push_back(k);
+    } else {
+      train.col(k).setZero();
+      test.col(k).setZero();
     }
   }
   return kept;
@@ -76,16 +80,7 @@ split_features split_rows(const Eigen::MatrixXd& f, const series& s, std::size_t
   const auto w = static_cast<Eigen::Index>(washout), e = static_cast<Eigen::Index>(train_end);
   out.train = all.middleRows(w, e - w);
   out.test = all.bottomRows(n - e);
-  // the features standardised; those left out are set to 0
-  const std::vector<Eigen::Index> kept = standardise(out.train, out.test);
-  for (Eigen::Index k = 0, next = 0; k < all.cols(); ++k)
-    if (next < static_cast<Eigen::Index>(kept.size()) &&
-        kept[static_cast<std::size_t>(next)] == k) {
-      ++next;
-    } else {
-      out.train.col(k).setZero();
-      out.test.col(k).setZero();
-    }
+  standardise(out.train, out.test);  // those left out are 0
   const Eigen::Map<const Eigen::VectorXd> y(s.target.data(), n);
   out.y_train = y.segment(w, e - w);
   out.y_test = y.tail(n - e);
