@@ -47,8 +47,8 @@ struct fit_defaults {
   // Sweeps of a device that switches in both polarities: what a structure with its own kinetics
   // per polarity frees beside `sweep` (empty: the model has no such structure).
   std::vector<fit_param> sweep_polarity;
-  // Sweep parameters a fit frees only when asked to (`--free`), with their search bounds.
-  std::vector<fit_param> sweep_optional;
+  // Parameters a sweep or pulse fit frees only when asked to (`--free`), with their search bounds.
+  std::vector<fit_param> optional;
   // Devices its kernel advances together (a vector's worth; 1: one at a time): a sweep fit
   // simulates that many per evaluation unless told otherwise (at least 2), and sweeps its
   // devices in parallel batches of whole multiples of it.

@@ -641,10 +641,8 @@ std::vector<fit_param> declared_fit_params(const device_type& type,
                                            const std::vector<std::string>& names, bool sweep) {
   const auto& f = type.fit();
   std::vector<fit_param> all = sweep ? f.sweep : f.pulse;
-  if (sweep) {
-    all.insert(all.end(), f.sweep_polarity.begin(), f.sweep_polarity.end());
-    all.insert(all.end(), f.sweep_optional.begin(), f.sweep_optional.end());
-  }
+  if (sweep) all.insert(all.end(), f.sweep_polarity.begin(), f.sweep_polarity.end());
+  all.insert(all.end(), f.optional.begin(), f.optional.end());
   std::vector<fit_param> out;
   for (const auto& n : names) {
     const auto it =

@@ -165,7 +165,7 @@ const device_type& hopping_type() {
               .sweep_start = {},
               .pulse_start = {},
               .sweep_polarity = {},
-              .sweep_optional = {}},
+              .optional = {}},
       .state_doubles = 2,  // x and the drift scale
   });
   return type;

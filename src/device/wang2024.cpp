@@ -12,7 +12,7 @@ namespace ionsim {
 namespace {
 
 using P = wang2024_params;
-constexpr std::array<param_field<P>, 30> fields_ = {{
+constexpr std::array<param_field<P>, 31> fields_ = {{
     {"dt", "s", &P::dt, 0, 1, true, "integration step the parameter set was made for"},
     {"tau_noise", "s", &P::tau_noise, 0, 1, true,
      "correlation time of the cycle-to-cycle rate fluctuations (rates are redrawn once per "
@@ -51,8 +51,13 @@ constexpr std::array<param_field<P>, 30> fields_ = {{
     {"alpha_spread", "1", &P::alpha_spread, 0, 1, false,
      "cycle-to-cycle spread of alpha: a normal offset of this standard deviation added to alpha "
      "(both polarities), redrawn once per tau_alpha (it spreads the hold voltage)"},
+    {"rate_spread", "1", &P::rate_spread, 0, 3, false,
+     "cycle-to-cycle spread of the channel's decay rates: beta, gamma1 and gamma2 multiplied "
+     "together by exp(rate_spread z), z standard normal redrawn once per tau_alpha (it spreads "
+     "the relaxation time log-normally)"},
     {"tau_alpha", "s", &P::tau_alpha, 0, 100, true,
-     "correlation time of alpha's spread (a whole number of tau_noise intervals, at least one)"},
+     "correlation time of alpha's and the rates' cycle-to-cycle spreads (a whole number of "
+     "tau_noise intervals, at least one)"},
     {"published", "", &P::published, 0, 1, false,
      "true: the published per-step update (its statistics depend on dt)", param_kind::flag},
 }};
@@ -89,6 +94,7 @@ wang2024_model::wang2024_model(const wang2024_params& p, std::size_t n, std::uin
       m2_(n),
       m3_(n),
       da_(n),
+      gm_(n),
       mu_d_(n),
       beta_d_(n),
       g1_d_(n),
@@ -118,7 +124,7 @@ void wang2024_model::reset() {
     res_[i] = p_.res_init_min + (p_.res_init_max - p_.res_init_min) * u[0];
     s_[i] = 1;
     r_[i] = resistance_of(fil_[i] + res_[i], s_[i]);
-    m1_[i] = m2_[i] = m3_[i] = 1;
+    m1_[i] = m2_[i] = m3_[i] = gm_[i] = 1;
     da_[i] = 0;
   }
   noise_k_ = -1;
@@ -144,7 +150,8 @@ void wang2024_model::add_segments(double t, double t_end, double tol,
     const auto k = static_cast<std::int64_t>(std::floor(t / p_.tau_noise + 1e-9));
     const double boundary = static_cast<double>(k + 1) * p_.tau_noise;
     const double te = boundary < t_end - tol ? boundary : t_end;
-    // alpha's offset is redrawn only where k starts another interval of tau_alpha
+    // alpha's offset and the slow rate multiplier are redrawn only where k starts another
+    // interval of tau_alpha
     const std::int64_t n = alpha_intervals();
     seg.push_back({te - t, k, k != noise_k_, noise_k_ < 0 || k / n != noise_k_ / n});
     noise_k_ = k;
@@ -168,8 +175,9 @@ std::int64_t wang2024_model::alpha_intervals() const {
 }
 
 detail::wang2024_ptrs wang2024_model::kernel_ptrs() {
-  return {fil_.data(), res_.data(), s_.data(),    r_.data(),      m1_.data(),   m2_.data(),
-          m3_.data(),  da_.data(),  mu_d_.data(), beta_d_.data(), g1_d_.data(), g2_d_.data()};
+  return {fil_.data(),    res_.data(),  s_.data(),   r_.data(),  m1_.data(),
+          m2_.data(),     m3_.data(),   da_.data(),  gm_.data(), mu_d_.data(),
+          beta_d_.data(), g1_d_.data(), g2_d_.data()};
 }
 
 void wang2024_model::advance_interval(double t0, double h, std::uint64_t counter,
@@ -201,7 +209,8 @@ void wang2024_model::advance_interval_slope(double t0, double h, std::uint64_t c
 }
 
 void wang2024_model::advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) {
-  if (p_.published != 0 && (p_.sigma1 > 0 || p_.sigma2 > 0 || p_.sigma3 > 0 || p_.alpha_spread > 0))
+  if (p_.published != 0 && (p_.sigma1 > 0 || p_.sigma2 > 0 || p_.sigma3 > 0 ||
+                            p_.alpha_spread > 0 || p_.rate_spread > 0))
     throw input_error(
         "wang2024: the published form (published = 1) draws its noise per step and cannot be "
         "advanced step-independently; use published = 0 (the noise clock)");
@@ -210,15 +219,15 @@ void wang2024_model::advance_dyadic(const dyadic_interval& iv, std::span<const d
 
 void wang2024_model::save_state(std::vector<double>& out) const {
   out.clear();
-  for (const auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_, &da_})
+  for (const auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_, &da_, &gm_})
     out.insert(out.end(), v->begin(), v->end());
   out.push_back(static_cast<double>(noise_k_));
 }
 
 void wang2024_model::restore_state(const std::vector<double>& in) {
-  IONSIM_ASSERT(in.size() == 8 * n_ + 1);
+  IONSIM_ASSERT(in.size() == 9 * n_ + 1);
   auto it = in.begin();
-  for (auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_, &da_}) {
+  for (auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_, &da_, &gm_}) {
     std::copy(it, it + static_cast<long>(n_), v->begin());
     it += static_cast<long>(n_);
   }
@@ -236,17 +245,20 @@ void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt,
   const double vp = p_.symmetric != 0 ? std::fabs(v) : std::max(v, 0.0);
   const double mu_f = v < 0 ? p_.mu_neg : 1.0, theta_f = v < 0 ? p_.theta_neg : 1.0;
   double alpha = v < 0 ? p_.alpha * p_.alpha_neg : p_.alpha;
-  if (p_.alpha_spread > 0) {
-    // alpha's offset keyed by the slow clock's index (tau_alpha, whole steps of the set's dt)
+  if (p_.alpha_spread > 0 || p_.rate_spread > 0) {
+    // alpha's offset and the rates' multiplier keyed by the slow clock's index (tau_alpha,
+    // whole steps of the set's dt)
     const auto n_slow = std::max<std::int64_t>(1, std::llround(p_.tau_alpha / dt));
     const std::int64_t slow = step / n_slow;
-    da_[i] = p_.alpha_spread * rng_.normal_pair(rng_stream::device_slow_noise, first_id_ + i,
-                                                static_cast<std::uint64_t>(slow))[0];
-    alpha = std::max(0.1 * alpha, alpha + da_[i]);
+    const auto z = rng_.normal_pair(rng_stream::device_slow_noise, first_id_ + i,
+                                    static_cast<std::uint64_t>(slow));
+    da_[i] = p_.alpha_spread * z[0];
+    gm_[i] = std::exp(p_.rate_spread * z[1]);
+    if (p_.alpha_spread > 0) alpha = std::max(0.1 * alpha, alpha + da_[i]);
   }
   double fil = fil_[i], res = res_[i], s = s_[i];
   const double tot = std::clamp(fil + res, 0.0, 1.0);
-  double g1 = p_.gamma1 * g1_d_[i], g2 = p_.gamma2 * g2_d_[i], g3 = p_.gamma3;
+  double g1 = p_.gamma1 * g1_d_[i] * gm_[i], g2 = p_.gamma2 * g2_d_[i] * gm_[i], g3 = p_.gamma3;
   if (p_.sigma1 > 0 || p_.sigma2 > 0 || p_.sigma3 > 0) {
     const auto z =
         rng_.normals(rng_stream::device_noise, first_id_ + i, static_cast<std::uint64_t>(step));
@@ -264,8 +276,8 @@ void wang2024_model::step_published(std::size_t i, std::int64_t step, double dt,
     const double denom = std::clamp(alpha + 1.0 - tot, alpha, alpha + 1.0);
     fil +=
         std::clamp(vp * p_.mu * mu_f * mu_d_[i] / denom * dt, 0.0, std::max(0.0, 1.0 - fil - res));
-    const double tr =
-        std::clamp(p_.beta * beta_d_[i] * fil * dt, 0.0, std::max(0.0, std::min(1.0 - res, fil)));
+    const double tr = std::clamp(p_.beta * beta_d_[i] * gm_[i] * fil * dt, 0.0,
+                                 std::max(0.0, std::min(1.0 - res, fil)));
     fil -= tr;
     res += tr;
   }
@@ -312,7 +324,7 @@ const device_type& wang2024_type() {
       .citation = "T. Wang et al., IEEE Trans. Circuits Syst. for AI 1(2), 141-148 (2024)",
       .fields = wang2024_fields(),
       .check = wang2024_check,
-      .noise = {"sigma1", "sigma2", "sigma3", "alpha_spread"},
+      .noise = {"sigma1", "sigma2", "sigma3", "alpha_spread", "rate_spread"},
       // Sweeps: r_on and theta stay at the starting preset's values and gamma3 is bounded
       // above: together they set the hold state that keeps the device on under compliance
       // (theta * I_c * r_on > gamma3); with them free the optimizer trades a stable on state
@@ -353,13 +365,15 @@ const device_type& wang2024_type() {
                                  {"theta_neg", 0.05, 20, true},
                                  {"alpha", 0.001, 0.1, true},
                                  {"alpha_neg", 0.1, 10, true}},
-              .sweep_optional = {{"alpha_spread", 0, 0.03, false}, {"tau_alpha", 0.05, 5, true}},
+              .optional = {{"alpha_spread", 0, 0.03, false},
+                           {"tau_alpha", 0.05, 5, true},
+                           {"rate_spread", 0, 2, false}},
               // the vector kernel: 8 devices cost about what 2 do (13.1 s against 14.5 s for 40
               // evaluations on 200 cycles), with less sampling noise in the objective
               .sweep_lanes = 8},
-      // fil, res, S, the resistance, three noise multipliers, alpha's offset, four D2D
-      // multipliers, the drift scale
-      .state_doubles = 13,
+      // fil, res, S, the resistance, three noise multipliers, alpha's offset, the slow rate
+      // multiplier, four D2D multipliers, the drift scale
+      .state_doubles = 14,
   });
   return type;
 }

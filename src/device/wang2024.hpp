@@ -50,7 +50,8 @@ struct wang2024_params {
   double theta_neg = 1;     // [1] symmetric device: theta under negative bias, relative to theta
   double alpha_neg = 1;     // [1] symmetric device: alpha under negative bias, relative to alpha
   double alpha_spread = 0;  // [1] cycle-to-cycle spread of alpha (absolute, added to alpha)
-  double tau_alpha = 1;     // [s] correlation time of that spread
+  double rate_spread = 0;   // [1] cycle-to-cycle log-normal spread of beta, gamma1, gamma2
+  double tau_alpha = 1;     // [s] correlation time of these two spreads
   double published = 0;     // flag: use the published per-step update (dt-dependent)
 };
 
@@ -91,10 +92,10 @@ class wang2024_model final : public device_model {
   void advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) override;
   void save_state(std::vector<double>& out) const override;
   void restore_state(const std::vector<double>& in) override;
-  // fil, res, s, r, the three rate multipliers, alpha's offset, and the noise clock's index
-  // (common to the batch: every device advances over the same times).
+  // fil, res, s, r, the three rate multipliers, alpha's offset, the slow rate multiplier, and
+  // the noise clock's index (common to the batch: every device advances over the same times).
   void save_device(std::size_t i, std::vector<double>& out) const override {
-    out.assign({fil_[i], res_[i], s_[i], r_[i], m1_[i], m2_[i], m3_[i], da_[i],
+    out.assign({fil_[i], res_[i], s_[i], r_[i], m1_[i], m2_[i], m3_[i], da_[i], gm_[i],
                 static_cast<double>(noise_k_)});
   }
   void restore_device(std::size_t i, const std::vector<double>& in) override {
@@ -106,7 +107,8 @@ class wang2024_model final : public device_model {
     m2_[i] = in[5];
     m3_[i] = in[6];
     da_[i] = in[7];
-    noise_k_ = static_cast<std::int64_t>(in[8]);
+    gm_[i] = in[8];
+    noise_k_ = static_cast<std::int64_t>(in[9]);
   }
 
   void set_drift_scale(std::size_t i, double s) override;
@@ -126,8 +128,9 @@ class wang2024_model final : public device_model {
   double off_norm_;  // 1 / (exp(1/lambda) - 1)
   // state, and the resistance it gives
   std::vector<double> fil_, res_, s_, r_;
-  // rate multipliers of the current noise interval, alpha's offset (alpha_spread), the index
-  std::vector<double> m1_, m2_, m3_, da_;
+  // rate multipliers of the current noise interval, alpha's offset (alpha_spread), the slow
+  // multiplier of beta, gamma1 and gamma2 (rate_spread), the index
+  std::vector<double> m1_, m2_, m3_, da_, gm_;
   std::int64_t noise_k_ = -1;  // -1: none drawn yet
   // device-to-device multipliers (mu_d_ includes the per-device drift scale)
   std::vector<double> mu_d_, beta_d_, g1_d_, g2_d_, drift_scale_;

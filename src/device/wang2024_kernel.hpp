@@ -18,16 +18,17 @@ struct wang2024_const {
   double off_norm;  // 1 / (exp(1/lambda) - 1)
   std::uint64_t seed;
   std::uint64_t first_id;
-  std::int64_t alpha_intervals;  // noise intervals per draw of alpha's offset (tau_alpha)
+  std::int64_t alpha_intervals;  // noise intervals per slow draw (tau_alpha)
 };
 
 // Arrays of one batch (or of a padded block).
 struct wang2024_ptrs {
-  double *fil, *res, *s, *r, *m1, *m2, *m3, *da, *mu_d, *beta_d, *g1_d, *g2_d;
+  double *fil, *res, *s, *r, *m1, *m2, *m3, *da, *gm, *mu_d, *beta_d, *g1_d, *g2_d;
 };
 
 // A sub-step of length h [s] in noise interval k; draw: the rates are redrawn at its start,
-// draw_slow: alpha's offset too (k starts another interval of tau_alpha).
+// draw_slow: alpha's offset and the slow rate multiplier too (k starts another interval of
+// tau_alpha).
 struct wang2024_segment {
   double h;
   std::int64_t k;

@@ -120,26 +120,28 @@ T k_clamp(const T& x, const T& lo, const T& hi) {
 // with an idle device (off, at 0 V), so that a partial block goes through the same vector code.
 template <std::size_t W>
 struct padded_block {
-  alignas(64) double lane[13][W];
+  static constexpr int state = 9;   // fil, res, s, r, m1, m2, m3, da, gm: written back
+  static constexpr int lanes = 14;  // and the four D2D factors and the voltage
+  alignas(64) double lane[lanes][W];
   padded_block(const wang2024_const& c, const wang2024_ptrs& all, const double* va, std::size_t off,
                std::size_t m) {
-    const double* src[13] = {all.fil + off,  all.res + off,    all.s + off,    all.r + off,
-                             all.m1 + off,   all.m2 + off,     all.m3 + off,   all.da + off,
-                             all.mu_d + off, all.beta_d + off, all.g1_d + off, all.g2_d + off,
-                             va + off};
-    const double fill[13] = {0, 0, 1, c.p.r_off, 1, 1, 1, 0, 1, 1, 1, 1, 0};
-    for (int q = 0; q < 13; ++q)
+    const double* src[lanes] = {all.fil + off,  all.res + off,  all.s + off,      all.r + off,
+                                all.m1 + off,   all.m2 + off,   all.m3 + off,     all.da + off,
+                                all.gm + off,   all.mu_d + off, all.beta_d + off, all.g1_d + off,
+                                all.g2_d + off, va + off};
+    const double fill[lanes] = {0, 0, 1, c.p.r_off, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0};
+    for (int q = 0; q < lanes; ++q)
       for (std::size_t j = 0; j < W; ++j) lane[q][j] = j < m ? src[q][j] : fill[q];
   }
   wang2024_ptrs ptrs() {
-    return {lane[0], lane[1], lane[2], lane[3], lane[4],  lane[5],
-            lane[6], lane[7], lane[8], lane[9], lane[10], lane[11]};
+    return {lane[0], lane[1], lane[2], lane[3],  lane[4],  lane[5], lane[6],
+            lane[7], lane[8], lane[9], lane[10], lane[11], lane[12]};
   }
-  const double* va() const { return lane[12]; }
-  // The state (fil, res, s, r, m1, m2, m3, da) of the m devices back into `all`.
+  const double* va() const { return lane[lanes - 1]; }
+  // The state of the m devices back into `all`.
   void store(const wang2024_ptrs& all, std::size_t off, std::size_t m) const {
-    double* dst[8] = {all.fil, all.res, all.s, all.r, all.m1, all.m2, all.m3, all.da};
-    for (int q = 0; q < 8; ++q)
+    double* dst[state] = {all.fil, all.res, all.s, all.r, all.m1, all.m2, all.m3, all.da, all.gm};
+    for (int q = 0; q < state; ++q)
       for (std::size_t j = 0; j < m; ++j) dst[q][off + j] = lane[q][j];
   }
 };
@@ -166,13 +168,15 @@ struct wang2024_kernel {
            T(c.p.r_off * c.off_norm) * k_expm1((T(1.0) - tot) / T(c.p.lambda));
   }
 
-  // The per-device factors of one block (da: alpha's offset).
+  // The per-device factors of one block (da: alpha's offset; gm: the slow multiplier of beta,
+  // gamma1 and gamma2).
   struct factors {
-    B m3, da, mu_d, beta_d, g1_d, g2_d;
+    B m3, da, gm, mu_d, beta_d, g1_d, g2_d;
   };
   static factors load_factors(const wang2024_ptrs& d) {
-    return {B::load_unaligned(d.m3),     B::load_unaligned(d.da),   B::load_unaligned(d.mu_d),
-            B::load_unaligned(d.beta_d), B::load_unaligned(d.g1_d), B::load_unaligned(d.g2_d)};
+    return {B::load_unaligned(d.m3),   B::load_unaligned(d.da),     B::load_unaligned(d.gm),
+            B::load_unaligned(d.mu_d), B::load_unaligned(d.beta_d), B::load_unaligned(d.g1_d),
+            B::load_unaligned(d.g2_d)};
   }
 
   // One sub-step h of the state (fil, res, s) at device voltage v, with rate multipliers m1, m2
@@ -206,9 +210,9 @@ struct wang2024_kernel {
 
     // Channel: exact for a fixed field term, the field taken at the step's midpoint.
     if (xsimd::any(open)) {
-      const B bd = B(c.p.beta) * f.beta_d;
-      const T k = T(B(c.p.gamma1) * f.g1_d) * m1 + T(bd);
-      const T g2 = T(B(c.p.gamma2) * f.g2_d) * m2;
+      const B bd = B(c.p.beta) * f.beta_d * f.gm;
+      const T k = T(B(c.p.gamma1) * f.g1_d * f.gm) * m1 + T(bd);
+      const T g2 = T(B(c.p.gamma2) * f.g2_d * f.gm) * m2;
       const T mu_v = vp_mu * T(c.p.mu) * T(f.mu_d);
       const T ek = k_exp(-k * T(h)), e2 = k_exp(-g2 * T(h));
       const T phi2 = phi(g2, h), phik = phi(g2 - k, h);
@@ -259,10 +263,10 @@ struct wang2024_kernel {
   }
 
   // The rate multipliers of one block for noise interval k, from its state (fil, res), and
-  // with `slow` alpha's offset for the slow interval that holds k.
+  // with `slow` alpha's offset and the slow rate multiplier for the slow interval that holds k.
   template <class T>
   static void draw(const wang2024_const& c, std::uint64_t first_id, std::int64_t k, bool slow,
-                   const T& fil, const T& res, T& m1, T& m2, B& m3, B& da) {
+                   const T& fil, const T& res, T& m1, T& m2, factors& f) {
     alignas(64) double u[4][W];
     const bool third = c.p.sigma3 > 0;
     philox_uniforms<A>(c.seed, rng_stream::device_noise, first_id, static_cast<std::uint64_t>(k),
@@ -276,28 +280,31 @@ struct wang2024_kernel {
     if (third) {
       const B r1 = xsimd::sqrt(B(-2.0) * xsimd::log(B::load_aligned(u[2])));
       const B z2 = r1 * xsimd::cos(B(two_pi) * B::load_aligned(u[3]));
-      m3 = xsimd::max(B(0.0), B(1.0) + B(c.p.sigma3) * z2);
+      f.m3 = xsimd::max(B(0.0), B(1.0) + B(c.p.sigma3) * z2);
     } else {
-      m3 = B(1.0);
+      f.m3 = B(1.0);
     }
-    if (slow && c.p.alpha_spread > 0) {
+    if (slow && (c.p.alpha_spread > 0 || c.p.rate_spread > 0)) {
       philox_uniforms<A>(c.seed, rng_stream::device_slow_noise, first_id,
                          static_cast<std::uint64_t>(k / c.alpha_intervals), u);
       const B r2 = xsimd::sqrt(B(-2.0) * xsimd::log(B::load_aligned(u[0])));
-      da = B(c.p.alpha_spread) * r2 * xsimd::cos(B(two_pi) * B::load_aligned(u[1]));
+      const B a2 = B(two_pi) * B::load_aligned(u[1]);
+      if (c.p.alpha_spread > 0) f.da = B(c.p.alpha_spread) * r2 * xsimd::cos(a2);
+      if (c.p.rate_spread > 0) f.gm = xsimd::exp(B(c.p.rate_spread) * r2 * xsimd::sin(a2));
     }
   }
 
   // Redraws the rate multipliers of one block in memory.
   static void redraw(const wang2024_const& c, const wang2024_ptrs& d, std::uint64_t first_id,
                      std::int64_t k, bool slow) {
-    B m1, m2, m3, da = B::load_unaligned(d.da);
-    draw<B>(c, first_id, k, slow, B::load_unaligned(d.fil), B::load_unaligned(d.res), m1, m2, m3,
-            da);
+    B m1, m2;
+    factors f = load_factors(d);
+    draw<B>(c, first_id, k, slow, B::load_unaligned(d.fil), B::load_unaligned(d.res), m1, m2, f);
     m1.store_unaligned(d.m1);
     m2.store_unaligned(d.m2);
-    m3.store_unaligned(d.m3);
-    da.store_unaligned(d.da);
+    f.m3.store_unaligned(d.m3);
+    f.da.store_unaligned(d.da);
+    f.gm.store_unaligned(d.gm);
   }
 
   // One block through the sub-steps `seg` with the derivatives with respect to the device
@@ -311,7 +318,7 @@ struct wang2024_kernel {
     factors f = load_factors(d);
     const D v(B::load_unaligned(va), B(1.0));
     for (const auto& sg : seg) {
-      if (sg.draw) draw<D>(c, first_id, sg.k, sg.draw_slow, fil, res, m1, m2, f.m3, f.da);
+      if (sg.draw) draw<D>(c, first_id, sg.k, sg.draw_slow, fil, res, m1, m2, f);
       step<D>(c, fil, res, s, v, m1, m2, f, sg.h);
     }
     fil.v.store_unaligned(d.fil);
@@ -321,6 +328,7 @@ struct wang2024_kernel {
     m2.v.store_unaligned(d.m2);
     f.m3.store_unaligned(d.m3);
     f.da.store_unaligned(d.da);
+    f.gm.store_unaligned(d.gm);
     const D r = resistance(c, fil, res, s);
     r.v.store_unaligned(d.r);
     const D i = v / r;
@@ -338,9 +346,9 @@ struct wang2024_kernel {
     std::optional<padded_block<W>> tail;
     if (partial) tail.emplace(c, all, va, full_end, n - full_end);
     auto at = [&](std::size_t i) {
-      return wang2024_ptrs{all.fil + i,  all.res + i,    all.s + i,    all.r + i,
-                           all.m1 + i,   all.m2 + i,     all.m3 + i,   all.da + i,
-                           all.mu_d + i, all.beta_d + i, all.g1_d + i, all.g2_d + i};
+      return wang2024_ptrs{all.fil + i,    all.res + i,  all.s + i,   all.r + i,  all.m1 + i,
+                           all.m2 + i,     all.m3 + i,   all.da + i,  all.gm + i, all.mu_d + i,
+                           all.beta_d + i, all.g1_d + i, all.g2_d + i};
     };
     for (const auto& sg : seg) {
       for (std::size_t i = begin; i < full_end; i += W) {

@@ -266,7 +266,7 @@ const device_type& zhao2025_type() {
               .sweep_start = {},
               .pulse_start = {},
               .sweep_polarity = {},
-              .sweep_optional = {}},
+              .optional = {}},
       .state_doubles = 2,  // x1, x2
   });
   return type;

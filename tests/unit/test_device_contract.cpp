@@ -43,7 +43,7 @@ TEST(DeviceContract, EveryModelIsConsistent) {
     EXPECT_NO_THROW(t->check(values, "noise off", {}));
     // Fit defaults name real parameters, with bounds inside their ranges.
     for (const auto* list : {&t->fit().sweep, &t->fit().pulse, &t->fit().neuron,
-                             &t->fit().sweep_polarity, &t->fit().sweep_optional})
+                             &t->fit().sweep_polarity, &t->fit().optional})
       for (const auto& f : *list) {
         const auto k = t->find(f.name);
         ASSERT_TRUE(k.has_value()) << f.name;

@@ -263,6 +263,93 @@ TEST(Wang2024, AlphaSpreadSpreadsTheHoldVoltage) {
   EXPECT_LT(std::fabs(th1.median - th0.median), 0.1 * th0.median);
 }
 
+// rate_spread: within one interval of tau_alpha the device is the device whose beta, gamma1 and
+// gamma2 are multiplied by its multiplier (read from its saved state); the multiplier is
+// log-normal, redrawn at the interval's end, keyed by the interval's index.
+TEST(Wang2024, RateSpreadIsAMultiplierHeldPerSlowInterval) {
+  auto p = quiet();
+  p.i_compliance = 0;
+  p.rate_spread = 0.5;
+  p.tau_alpha = 0.02;  // 20 noise intervals of 1 ms
+  const auto multipliers = [&](double dt) {
+    wang2024_model m(p, 3, 5);
+    test::driver dr(m, dt);
+    std::vector<double> out, state;
+    const int per = static_cast<int>(std::lround(0.01 / dt));
+    for (int k = 0; k < 8; ++k) {  // 80 ms: four slow intervals, read twice in each
+      dr.hold(k % 2 == 0 ? 1.5 : 0.1, per);
+      for (std::size_t d = 0; d < 3; ++d) {
+        m.save_device(d, state);
+        EXPECT_EQ(state[7], 0.0);  // no alpha offset without alpha_spread
+        out.push_back(state[8]);
+      }
+    }
+    return out;
+  };
+  const auto a = multipliers(1e-3), b = multipliers(2.5e-4);
+  EXPECT_EQ(a, b);
+  for (std::size_t k = 0; k < a.size(); k += 6)
+    for (std::size_t d = 0; d < 3; ++d) {
+      EXPECT_EQ(a[k + d], a[k + 3 + d]) << k;
+      if (k + 6 < a.size()) EXPECT_NE(a[k + d], a[k + 6 + d]) << k;
+    }
+  EXPECT_NE(a[0], a[1]);
+
+  // Within the first interval the trajectory is that of the multiplied rates.
+  wang2024_model m(p, 1, 5);
+  std::vector<double> state;
+  test::driver dr(m, 1e-4);
+  dr.hold(0.0, 1);
+  m.save_device(0, state);
+  auto fixed = p;
+  fixed.rate_spread = 0;
+  fixed.beta *= state[8];
+  fixed.gamma1 *= state[8];
+  fixed.gamma2 *= state[8];
+  wang2024_model f(fixed, 1, 5);
+  test::driver df(f, 1e-4);
+  df.hold(0.0, 1);
+  for (int k = 0; k < 18; ++k) {
+    dr.hold(k < 9 ? 1.5 : 0.0, 10);  // on, then relaxing
+    df.hold(k < 9 ? 1.5 : 0.0, 10);
+    for (std::size_t j = 0; j < 3; ++j) EXPECT_NEAR(m.state(j)[0], f.state(j)[0], 1e-12) << k;
+  }
+  EXPECT_GT(m.state(1)[0], 0.01);  // the residue took part
+
+  // ln(multiplier) is normal with standard deviation rate_spread: 2048 devices give it within
+  // 5 % (the standard error of a standard deviation from 2048 draws is 1.6 %).
+  wang2024_model many(p, 2048, 9);
+  test::driver dm(many, 1e-3);
+  dm.hold(0.0, 1);
+  std::vector<double> logs;
+  for (std::size_t d = 0; d < 2048; ++d) {
+    many.save_device(d, state);
+    logs.push_back(std::log(state[8]));
+  }
+  const auto st = describe(logs);
+  EXPECT_NEAR(st.mean, 0.0, 0.05);
+  EXPECT_NEAR(st.std, 0.5, 0.025);
+}
+
+// The spread spreads the relaxation after a pulse (the single diffusion rates alone leave the
+// relaxation time's spread at about a quarter of its median).
+TEST(Wang2024, RateSpreadSpreadsTheRelaxation) {
+  const auto relax = [](double spread) {
+    auto q = preset("ag-pulse-fit-2");
+    q.rate_spread = spread;
+    wang2024_model m(q, 96, 3);
+    pulse_protocol p;
+    p.amplitude = 1.0;
+    p.width = 20e-3;
+    p.read = 0.1;
+    return describe(pulse_times_of(run_pulse(m, p, q.dt, 0, 1e-4).times).relax);
+  };
+  const auto r0 = relax(0), r1 = relax(0.5);
+  ASSERT_GE(r0.n, 90u);
+  ASSERT_GE(r1.n, 48u);  // slow trials relax after the window
+  EXPECT_GT(r1.std, 2 * r0.std);
+}
+
 // Driven hard without compliance, the channel fills (tot = 1) and the hold state S reaches
 // its fixed point exp(S - 1) = sqrt(theta v / gamma3); R = r_on / S^2. At 0 V S then relaxes
 // as exp(S - 1) = u0 / (1 + gamma3 u0 t).
