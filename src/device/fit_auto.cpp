@@ -40,7 +40,9 @@ std::vector<sweep_candidate> sweep_candidates(const sweep_features& f,
       set_param(start, "symmetric", 0);
       out.push_back({start, "asymmetric", f.switching_sign, {}});
     } else {
-      out.push_back({start, "as declared", 1, {}});
+      // Fitted as it is, oriented to the data's switching side (a model driven by |v| is the
+      // same either way; model A drifts only under positive bias).
+      out.push_back({start, "as declared", f.switching_sign, {}});
     }
   }
   return out;

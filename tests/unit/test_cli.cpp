@@ -128,10 +128,10 @@ TEST(Cli, UnknownModelNamesTheKnownOnes) {
   EXPECT_EQ(r.status, 2) << "an input error exits with 2";
 }
 
-TEST(Cli, FitOfAModelWithoutSweepDefaults) {
-  const std::string data = test::device_data("ag_dc_sweep_symmetric.csv");
+TEST(Cli, FitOfAModelWithoutPulseDefaults) {
+  const std::string data = test::device_data("ag_pulse_1V_20ms.csv");
   IONSIM_REQUIRE_DATA(data);
-  expect_clean_failure("device fit --model zhao2025 --sweep " + quote(data), {"zhao2025", "sweep"});
+  expect_clean_failure("device fit --model zhao2025 --pulse " + quote(data), {"zhao2025", "pulse"});
 }
 
 // --max-evals 0 fits nothing: the report is the start's, on the same random numbers as a fit's
