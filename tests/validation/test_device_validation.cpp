@@ -110,7 +110,7 @@ TEST(fit_sweep, recovers_model_a_parameters_from_synthetic_data) {
   // Model A through the same sweep fit: 60 cycles of a device with known mu and sigma1 (gamma2
   // 50/s, so that the residue is gone between cycles); the fit starts from mu 150 and sigma1 0.2
   // and must recover mu within 15 % and sigma1 within 30 % (it sets the spread of V_th and the
-  // hold voltage, measured from 42 fitted cycles; measured: mu +0.6 %, sigma1 +0.3 %, 14 s).
+  // hold voltage, measured from 42 fitted cycles; measured: mu -1.7 %, sigma1 -9 %, 7 s).
   auto start = load_preset("zhao2025-sweep");
   set_param(start, "gamma2", 50);
   auto truth = start;
@@ -126,8 +126,8 @@ TEST(fit_sweep, recovers_model_a_parameters_from_synthetic_data) {
 
   fit_options o;
   o.free = {{"mu", 10, 3000, true}, {"sigma1", 0, 2, false}};
-  o.max_evals = 40;
-  o.devices = 4;
+  o.max_evals = 30;
+  o.devices = 2;
   o.seed = 3;
   o.intervals = false;
   const auto out = fit_sweep(data, start, o);
