@@ -95,6 +95,7 @@ wang2024_model::wang2024_model(const wang2024_params& p, std::size_t n, std::uin
       m3_(n),
       da_(n),
       gm_(n),
+      noise_k_(n, -1),
       mu_d_(n),
       beta_d_(n),
       g1_d_(n),
@@ -127,7 +128,7 @@ void wang2024_model::reset() {
     m1_[i] = m2_[i] = m3_[i] = gm_[i] = 1;
     da_[i] = 0;
   }
-  noise_k_ = -1;
+  std::fill(noise_k_.begin(), noise_k_.end(), -1);
 }
 
 double wang2024_model::resistance_of(double tot, double s) const {
@@ -143,8 +144,8 @@ void wang2024_model::set_drift_scale(std::size_t i, double s) {
   mu_d_[i] = d2d_factor(p_.d2d_mu, z) * s;
 }
 
-void wang2024_model::add_segments(double t, double t_end, double tol,
-                                  std::vector<detail::wang2024_segment>& seg) {
+void wang2024_model::add_segments(double t, double t_end, double tol, std::int64_t& last,
+                                  std::vector<detail::wang2024_segment>& seg) const {
   // [t, t_end] split where the noise clock (period tau_noise) ticks.
   while (t_end - t > tol) {
     const auto k = static_cast<std::int64_t>(std::floor(t / p_.tau_noise + 1e-9));
@@ -153,8 +154,8 @@ void wang2024_model::add_segments(double t, double t_end, double tol,
     // alpha's offset and the slow rate multiplier are redrawn only where k starts another
     // interval of tau_alpha
     const std::int64_t n = alpha_intervals();
-    seg.push_back({te - t, k, k != noise_k_, noise_k_ < 0 || k / n != noise_k_ / n});
-    noise_k_ = k;
+    seg.push_back({te - t, k, k != last, last < 0 || k / n != last / n});
+    last = k;
     t = te;
   }
 }
@@ -174,10 +175,33 @@ std::int64_t wang2024_model::alpha_intervals() const {
   return std::max<std::int64_t>(1, std::llround(p_.tau_alpha / p_.tau_noise));
 }
 
-detail::wang2024_ptrs wang2024_model::kernel_ptrs() {
-  return {fil_.data(),    res_.data(),  s_.data(),   r_.data(),  m1_.data(),
-          m2_.data(),     m3_.data(),   da_.data(),  gm_.data(), mu_d_.data(),
-          beta_d_.data(), g1_d_.data(), g2_d_.data()};
+detail::wang2024_ptrs wang2024_model::kernel_ptrs(std::size_t f) {
+  return {fil_.data() + f,    res_.data() + f,  s_.data() + f,   r_.data() + f,  m1_.data() + f,
+          m2_.data() + f,     m3_.data() + f,   da_.data() + f,  gm_.data() + f, mu_d_.data() + f,
+          beta_d_.data() + f, g1_d_.data() + f, g2_d_.data() + f};
+}
+
+void wang2024_model::advance_devices(double t0, double h, std::span<const double> v_device,
+                                     std::size_t first, std::size_t last, double* current,
+                                     double* didv) {
+  std::vector<detail::wang2024_segment> seg;
+  while (first < last) {
+    std::size_t end = first + 1;  // a run of devices drawn for the same interval
+    while (end < last && noise_k_[end] == noise_k_[first]) ++end;
+    std::int64_t k = noise_k_[first];
+    seg.clear();
+    add_segments(t0, t0 + h, 1e-9 * h, k, seg);
+    auto c = kernel_const(true);
+    c.first_id += first;
+    if (current)
+      detail::wang2024_slope(c, kernel_ptrs(first), v_device.data() + first, end - first, seg,
+                             current + first, didv + first);
+    else
+      detail::wang2024_advance(c, kernel_ptrs(first), v_device.data() + first, end - first, seg);
+    std::fill(noise_k_.begin() + static_cast<long>(first),
+              noise_k_.begin() + static_cast<long>(end), k);
+    first = end;
+  }
 }
 
 void wang2024_model::advance_interval(double t0, double h, std::uint64_t counter,
@@ -190,9 +214,7 @@ void wang2024_model::advance_interval(double t0, double h, std::uint64_t counter
       step_published(i, static_cast<std::int64_t>(counter), h, v_device[i]);
     drive = saved;
   } else {
-    std::vector<detail::wang2024_segment> seg;
-    add_segments(t0, t0 + h, 1e-9 * h, seg);
-    detail::wang2024_advance(kernel_const(true), kernel_ptrs(), v_device.data(), n_, seg);
+    advance_devices(t0, h, v_device, 0, n_);
   }
 }
 
@@ -202,10 +224,7 @@ void wang2024_model::advance_interval_slope(double t0, double h, std::uint64_t c
   if (p_.published != 0)
     return device_model::advance_interval_slope(t0, h, counter, v_device, current, didv);
   IONSIM_ASSERT(v_device.size() == n_ && current.size() == n_ && didv.size() == n_);
-  std::vector<detail::wang2024_segment> seg;
-  add_segments(t0, t0 + h, 1e-9 * h, seg);
-  detail::wang2024_slope(kernel_const(true), kernel_ptrs(), v_device.data(), n_, seg,
-                         current.data(), didv.data());
+  advance_devices(t0, h, v_device, 0, n_, current.data(), didv.data());
 }
 
 void wang2024_model::advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) {
@@ -217,21 +236,30 @@ void wang2024_model::advance_dyadic(const dyadic_interval& iv, std::span<const d
   device_model::advance_dyadic(iv, v_device);
 }
 
+bool wang2024_model::advance_dyadic_range(const dyadic_interval& iv,
+                                          std::span<const double> v_device, std::size_t first,
+                                          std::size_t last) {
+  IONSIM_ASSERT(v_device.size() == n_ && first <= last && last <= n_);
+  if (p_.published != 0) return false;
+  advance_devices(iv.t0(), iv.h(), v_device, first, last);
+  return true;
+}
+
 void wang2024_model::save_state(std::vector<double>& out) const {
   out.clear();
   for (const auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_, &da_, &gm_})
     out.insert(out.end(), v->begin(), v->end());
-  out.push_back(static_cast<double>(noise_k_));
+  for (const std::int64_t k : noise_k_) out.push_back(static_cast<double>(k));
 }
 
 void wang2024_model::restore_state(const std::vector<double>& in) {
-  IONSIM_ASSERT(in.size() == 9 * n_ + 1);
+  IONSIM_ASSERT(in.size() == 10 * n_);
   auto it = in.begin();
   for (auto* v : {&fil_, &res_, &s_, &r_, &m1_, &m2_, &m3_, &da_, &gm_}) {
     std::copy(it, it + static_cast<long>(n_), v->begin());
     it += static_cast<long>(n_);
   }
-  noise_k_ = static_cast<std::int64_t>(*it);
+  for (auto& k : noise_k_) k = static_cast<std::int64_t>(*it++);
 }
 
 std::span<const double> wang2024_model::state(std::size_t k) const {
@@ -299,14 +327,19 @@ void wang2024_model::advance(std::int64_t first_step, int n_steps, double dt,
       for (int k = 0; k < n_steps; ++k) step_published(i, first_step + k, dt, v_applied[i]);
     }
   } else {
-    // Step ends come from integer step counts, so they fall on the noise clock's ticks.
+    // Step ends come from integer step counts, so they fall on the noise clock's ticks. The
+    // devices of a batch driven by an applied voltage advance together: one noise index.
+    IONSIM_ASSERT(std::all_of(noise_k_.begin(), noise_k_.end(),
+                              [&](std::int64_t k) { return k == noise_k_.front(); }));
     std::vector<detail::wang2024_segment> seg;
+    std::int64_t k = n_ > 0 ? noise_k_.front() : -1;
     for (int st = 0; st < n_steps; ++st) {
       const std::int64_t step = first_step + st;
-      add_segments(static_cast<double>(step) * dt, static_cast<double>(step + 1) * dt, 1e-9 * dt,
+      add_segments(static_cast<double>(step) * dt, static_cast<double>(step + 1) * dt, 1e-9 * dt, k,
                    seg);
     }
     detail::wang2024_advance(kernel_const(false), kernel_ptrs(), v_applied.data(), n_, seg);
+    std::fill(noise_k_.begin(), noise_k_.end(), k);
   }
   for (std::size_t i = 0; i < n_; ++i) {
     current[i] = branch_current(v_applied[i], r_[i], drive);

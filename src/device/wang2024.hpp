@@ -90,13 +90,18 @@ class wang2024_model final : public device_model {
   // The noise clock is a function of time, so the default serves; the published form draws
   // noise per step and has no step-independent path.
   void advance_dyadic(const dyadic_interval& iv, std::span<const double> v_device) override;
+  // Devices [first, last) alone over `iv` (each device keeps its own noise clock index, so that
+  // a device taken back to an earlier time and advanced in sub-steps draws what it drew before);
+  // false for the published form.
+  bool advance_dyadic_range(const dyadic_interval& iv, std::span<const double> v_device,
+                            std::size_t first, std::size_t last) override;
   void save_state(std::vector<double>& out) const override;
   void restore_state(const std::vector<double>& in) override;
   // fil, res, s, r, the three rate multipliers, alpha's offset, the slow rate multiplier, and
-  // the noise clock's index (common to the batch: every device advances over the same times).
+  // the index of the noise interval they were drawn for.
   void save_device(std::size_t i, std::vector<double>& out) const override {
     out.assign({fil_[i], res_[i], s_[i], r_[i], m1_[i], m2_[i], m3_[i], da_[i], gm_[i],
-                static_cast<double>(noise_k_)});
+                static_cast<double>(noise_k_[i])});
   }
   void restore_device(std::size_t i, const std::vector<double>& in) override {
     fil_[i] = in[0];
@@ -108,7 +113,7 @@ class wang2024_model final : public device_model {
     m3_[i] = in[6];
     da_[i] = in[7];
     gm_[i] = in[8];
-    noise_k_ = static_cast<std::int64_t>(in[9]);
+    noise_k_[i] = static_cast<std::int64_t>(in[9]);
   }
 
   void set_drift_scale(std::size_t i, double s) override;
@@ -117,9 +122,17 @@ class wang2024_model final : public device_model {
 
  private:
   void step_published(std::size_t i, std::int64_t step, double dt, double v_applied);
-  void add_segments(double t, double t_end, double tol, std::vector<detail::wang2024_segment>& seg);
+  // [t, t_end] split where the noise clock ticks, for devices last drawn for interval k (which
+  // becomes the last interval's index).
+  void add_segments(double t, double t_end, double tol, std::int64_t& k,
+                    std::vector<detail::wang2024_segment>& seg) const;
   detail::wang2024_const kernel_const(bool across) const;
-  detail::wang2024_ptrs kernel_ptrs();
+  detail::wang2024_ptrs kernel_ptrs(std::size_t first = 0);
+  // Devices [first, last) over [t0, t0 + h] at v_device (across the device), in runs of devices
+  // at the same noise index (normally one); with `current` and `didv` non-null also the current
+  // at the end and its slope.
+  void advance_devices(double t0, double h, std::span<const double> v_device, std::size_t first,
+                       std::size_t last, double* current = nullptr, double* didv = nullptr);
   std::int64_t alpha_intervals() const;  // noise intervals per interval of tau_alpha
   double resistance_of(double tot, double s) const;
 
@@ -131,7 +144,7 @@ class wang2024_model final : public device_model {
   // rate multipliers of the current noise interval, alpha's offset (alpha_spread), the slow
   // multiplier of beta, gamma1 and gamma2 (rate_spread), the index
   std::vector<double> m1_, m2_, m3_, da_, gm_;
-  std::int64_t noise_k_ = -1;  // -1: none drawn yet
+  std::vector<std::int64_t> noise_k_;  // per device, the interval last drawn for (-1: none)
   // device-to-device multipliers (mu_d_ includes the per-device drift scale)
   std::vector<double> mu_d_, beta_d_, g1_d_, g2_d_, drift_scale_;
 };

@@ -133,7 +133,8 @@ void set_integrator(memristive_population_spec& spec, const std::string& integra
     if (!make_device(memristor, 0, 1, 0)->advance_dyadic_range({1, 0, 0}, v, 0, 0))
       throw input_error(fmt::format(
           "{}: integrator \"{}\": the memristor model '{}' cannot give each device its own "
-          "steps (sub-steps need zhao2025 or hopping); use the fixed integrator",
+          "steps (a model without a per-device advance, or wang2024's published form, which "
+          "draws its noise per step); use the fixed integrator",
           source, kind, memristor.model()));
   }
 }

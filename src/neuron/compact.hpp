@@ -189,6 +189,21 @@ class compact_batch {
     for (std::size_t k = 0; k < k_state; ++k)
       start_[k].assign(dev_->state(k).begin(), dev_->state(k).end());
     start_[k_state] = node_;
+    // A device with state beyond its named variables (model B: its noise draws and their
+    // interval) is saved whole, one device after another.
+    if (n > 0)
+      dev_->save_device(0, saved_);
+    else
+      saved_.clear();
+    const std::size_t whole = saved_.size() > k_state ? saved_.size() : 0;
+    if (whole > 0) {
+      device_start_.resize(n * whole);
+      for (std::size_t i = 0; i < n; ++i) {
+        dev_->save_device(i, saved_);
+        std::copy(saved_.begin(), saved_.end(),
+                  device_start_.begin() + static_cast<long>(i * whole));
+      }
+    }
     armed_start_ = armed_;
     on_start_ = on_;
     // the device's voltage: the input at the step's midpoint against the node's mean over the
@@ -216,9 +231,12 @@ class compact_batch {
       else if (track_energy_)
         c_.energy(v_mid_[i], mean_[i], gd, gn, dt_, e_in_[i], e_out_[i]);
     }
-    saved_.resize(k_state);
+    saved_.resize(whole > 0 ? whole : k_state);
     for (const std::size_t i : redo_) {  // save_device's order is that of state_names()
-      for (std::size_t k = 0; k < k_state; ++k) saved_[k] = start_[k][i];
+      if (whole > 0)
+        std::copy_n(device_start_.begin() + static_cast<long>(i * whole), whole, saved_.begin());
+      else
+        for (std::size_t k = 0; k < k_state; ++k) saved_[k] = start_[k][i];
       dev_->restore_device(i, saved_);
       node_[i] = start_[k_state][i];
       armed_[i] = armed_start_[i];
@@ -256,7 +274,8 @@ class compact_batch {
   std::vector<double> v_mid_, v_end_;
   std::vector<std::uint8_t> armed_start_, on_start_;
   std::vector<std::size_t> redo_;
-  std::vector<double> saved_;  // one device's state (adaptive sub-steps)
+  std::vector<double> saved_;         // one device's state (adaptive sub-steps)
+  std::vector<double> device_start_;  // advance_hybrid: whole device states at the start
 
   // The node of every neuron over the step for the device conductances g_d_ from node_: its mean
   // into mean_ and its end into v_end_ (vectorized where the circuit can).

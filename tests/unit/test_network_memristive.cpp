@@ -439,7 +439,7 @@ TEST(NetworkMemristive, HybridIntegratorIsBitIdenticalForOneAndTwoThreadsAndChec
                              "sub_levels = 3 needs integrator = \"adaptive\" or \"hybrid\""));
   EXPECT_TRUE(test::contains(err("\"hybrid\"", "\"hybrid\", sub_levels = 2.5"),
                              "sub_levels = 2.5 must be a whole number"));
-  EXPECT_TRUE(test::contains(err("zhao2025-calibrated", "ag-pulse-fit"),
+  EXPECT_TRUE(test::contains(err("zhao2025-calibrated\"", "ag-pulse-fit\", published = true"),
                              "the memristor model 'wang2024' cannot give each device its own"));
 }
 
@@ -771,6 +771,29 @@ TEST(NetworkDmLif, FirstSpikeMatchesTheCircuitEngine) {
   EXPECT_TRUE(
       test::contains(error_of_cfg(lif_cfg, "res_init_max = 0.9", "res_init_max = 0.9, foo = 1"),
                      "net.toml:8: unknown parameter 'foo' of dm_lif"));
+}
+
+// Model B under the hybrid and adaptive integrators: the same neuron at a network step of 1 us
+// (50 times the reference's 20 ns), its switching resolved to sub-steps (noise off), fires once
+// within 0.2 us of the converged fixed-step time, 406.232 us at 1 ns (406.24 us at 5 and 20 ns).
+// Measured: hybrid 406.375 us (sub-steps of 125 ns), 406.313 (31 ns), 406.305 (7.8 ns): the
+// coarse steps before the switching leave 70 ns of 406 us; adaptive (down to 3.9 ns) 406.316.
+TEST(NetworkDmLif, HybridAndAdaptiveIntegratorsResolveModelBsSwitching) {
+  std::string cfg = lif_cfg;
+  cfg.replace(cfg.find("dt = \"20ns\""), 11, "dt = \"1us\"");
+  cfg.replace(cfg.find("res_init_max = 0.9"), 18, "res_init_max = 0.9, integrator = \"hybrid\"");
+  const auto models = builtin_models();
+  for (const char* kind : {"hybrid", "adaptive"}) {
+    std::string k = cfg;
+    k.replace(k.find("\"hybrid\""), 8, std::string("\"") + kind + "\"");
+    network net(parse(k), models);
+    collect c;
+    net.run(c);
+    ASSERT_EQ(c.all.size(), 1u) << kind;
+    const double t = (static_cast<double>(c.all[0].step) + c.all[0].offset) * 1e-6;
+    std::printf("%s: %.4f us\n", kind, t * 1e6);
+    EXPECT_NEAR(t, 406.232e-6, 0.2e-6) << kind;
+  }
 }
 
 TEST(NetworkDmLif, NoisyPopulationIsBitIdenticalForOneAndTwoThreads) {

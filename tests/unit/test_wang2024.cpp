@@ -350,6 +350,58 @@ TEST(Wang2024, RateSpreadSpreadsTheRelaxation) {
   EXPECT_GT(r1.std, 2 * r0.std);
 }
 
+// Devices advanced alone (advance_dyadic_range) are those advanced as a batch, bit for bit, and
+// a device put back to an earlier time (restore_device) and advanced again in sub-steps draws
+// the noise it drew before: the state of a batch that took the same sub-steps.
+TEST(Wang2024, DevicesAdvanceAloneAndAgainFromARestoredState) {
+  auto p = preset("ag-pulse-fit-3");  // noise on gamma1 and gamma3, the slow rate spread
+  p.alpha_spread = 0.005;
+  p.tau_alpha = 2e-4;
+  p.r_series = 0;
+  const std::size_t n = 13;    // a partial vector block
+  const double root = 1.5e-5;  // one and a half noise intervals of 10 us: halves cut one
+  std::vector<double> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = 0.02 + 0.01 * static_cast<double>(i);
+  const auto states = [&](const wang2024_model& m) {
+    std::vector<double> out;
+    m.save_state(out);
+    return out;
+  };
+  wang2024_model batch(p, n, 4), alone(p, n, 4);
+  for (std::uint64_t k = 0; k < 13; ++k) {
+    batch.advance_dyadic({root, 0, k}, v);
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_TRUE(alone.advance_dyadic_range({root, 0, k}, v, i, i + 1));
+  }
+  EXPECT_EQ(states(batch), states(alone));
+
+  // Interval 13 (from the middle of a noise interval) in two halves for the whole batch,
+  // against device 5 taken through it in one piece, put back, and taken again in the halves.
+  wang2024_model halves = batch;
+  halves.advance_dyadic({root, 1, 26}, v);
+  halves.advance_dyadic({root, 1, 27}, v);
+  std::vector<double> saved, again, reference;
+  batch.save_device(5, saved);
+  batch.advance_dyadic({root, 0, 13}, v);
+  batch.restore_device(5, saved);
+  ASSERT_TRUE(batch.advance_dyadic_range({root, 1, 26}, v, 5, 6));
+  ASSERT_TRUE(batch.advance_dyadic_range({root, 1, 27}, v, 5, 6));
+  batch.save_device(5, again);
+  halves.save_device(5, reference);
+  EXPECT_EQ(again, reference);
+  // a channel in motion (neither empty nor full), where the rate draws matter
+  EXPECT_GT(again[0], 0.001);
+  EXPECT_LT(again[0] + again[1], 0.999);
+  // the others took the interval in one piece: not the same state
+  EXPECT_NE(states(batch), states(halves));
+
+  auto published = p;
+  published.published = 1;
+  wang2024_model pub(published, 2, 1);
+  std::vector<double> v2(2, 0.5);
+  EXPECT_FALSE(pub.advance_dyadic_range({root, 0, 0}, v2, 0, 1));
+}
+
 // Driven hard without compliance, the channel fills (tot = 1) and the hold state S reaches
 // its fixed point exp(S - 1) = sqrt(theta v / gamma3); R = r_on / S^2. At 0 V S then relaxes
 // as exp(S - 1) = u0 / (1 + gamma3 u0 t).
