@@ -172,8 +172,9 @@ TEST(Cli, FitOfTheNamedParameters) {
   const fs::path dir = test::fresh_dir("cli-free");
   const std::string fit = "device fit --model wang2024 --start ag-polar-fit --no-plot --sweep " +
                           quote(data) + " --max-evals 10 ";
-  const auto r =
-      run_cli(fit + "--free alpha_spread,alpha --out " + quote((dir / "f.toml").string()));
+  // two devices per evaluation (the model's own eight cost minutes under the sanitizers)
+  const auto r = run_cli(fit + "--devices 2 --free alpha_spread,alpha --out " +
+                         quote((dir / "f.toml").string()));
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(test::read_text(dir / "f-report" / "report.json"));
   EXPECT_EQ(j["fit"]["free"], nlohmann::json::array({"alpha_spread", "alpha"}));
