@@ -176,9 +176,10 @@ std::int64_t wang2024_model::alpha_intervals() const {
 }
 
 detail::wang2024_ptrs wang2024_model::kernel_ptrs(std::size_t f) {
-  return {fil_.data() + f,    res_.data() + f,  s_.data() + f,   r_.data() + f,  m1_.data() + f,
-          m2_.data() + f,     m3_.data() + f,   da_.data() + f,  gm_.data() + f, mu_d_.data() + f,
-          beta_d_.data() + f, g1_d_.data() + f, g2_d_.data() + f};
+  return detail::wang2024_ptrs{fil_.data(),    res_.data(),  s_.data(),   r_.data(),  m1_.data(),
+                               m2_.data(),     m3_.data(),   da_.data(),  gm_.data(), mu_d_.data(),
+                               beta_d_.data(), g1_d_.data(), g2_d_.data()}
+      .from(f);
 }
 
 void wang2024_model::advance_devices(double t0, double h, std::span<const double> v_device,
@@ -405,8 +406,8 @@ const device_type& wang2024_type() {
               // evaluations on 200 cycles), with less sampling noise in the objective
               .sweep_lanes = 8},
       // fil, res, S, the resistance, three noise multipliers, alpha's offset, the slow rate
-      // multiplier, four D2D multipliers, the drift scale
-      .state_doubles = 14,
+      // multiplier, four D2D multipliers, the drift scale, the noise interval's index
+      .state_doubles = 15,
   });
   return type;
 }

@@ -24,6 +24,11 @@ struct wang2024_const {
 // Arrays of one batch (or of a padded block).
 struct wang2024_ptrs {
   double *fil, *res, *s, *r, *m1, *m2, *m3, *da, *gm, *mu_d, *beta_d, *g1_d, *g2_d;
+  // The same arrays from device i on.
+  wang2024_ptrs from(std::size_t i) const {
+    return {fil + i, res + i, s + i,    r + i,      m1 + i,   m2 + i,  m3 + i,
+            da + i,  gm + i,  mu_d + i, beta_d + i, g1_d + i, g2_d + i};
+  }
 };
 
 // A sub-step of length h [s] in noise interval k; draw: the rates are redrawn at its start,

@@ -345,15 +345,10 @@ struct wang2024_kernel {
     const std::size_t full_end = partial ? n - n % W : end;
     std::optional<padded_block<W>> tail;
     if (partial) tail.emplace(c, all, va, full_end, n - full_end);
-    auto at = [&](std::size_t i) {
-      return wang2024_ptrs{all.fil + i,    all.res + i,  all.s + i,   all.r + i,  all.m1 + i,
-                           all.m2 + i,     all.m3 + i,   all.da + i,  all.gm + i, all.mu_d + i,
-                           all.beta_d + i, all.g1_d + i, all.g2_d + i};
-    };
     for (const auto& sg : seg) {
       for (std::size_t i = begin; i < full_end; i += W) {
-        if (sg.draw) redraw(c, at(i), c.first_id + i, sg.k, sg.draw_slow);
-        integrate(c, at(i), va + i, sg.h);
+        if (sg.draw) redraw(c, all.from(i), c.first_id + i, sg.k, sg.draw_slow);
+        integrate(c, all.from(i), va + i, sg.h);
       }
       if (tail) {
         if (sg.draw) redraw(c, tail->ptrs(), c.first_id + full_end, sg.k, sg.draw_slow);
