@@ -194,6 +194,35 @@ TEST(Wang2024, PerPolarityKineticsActUnderNegativeBiasOnly) {
   }
 }
 
+// Entry `index` of the saved state of 3 devices, read twice in each of four slow intervals
+// (tau_alpha 20 ms) at step dt, with the drive alternating between 1.5 and 0.1 V.
+std::vector<double> slow_draws(const wang2024_params& p, double dt, std::size_t index) {
+  wang2024_model m(p, 3, 5);
+  test::driver dr(m, dt);
+  std::vector<double> out, state;
+  const int per = static_cast<int>(std::lround(0.01 / dt));
+  for (int k = 0; k < 8; ++k) {  // 80 ms
+    dr.hold(k % 2 == 0 ? 1.5 : 0.1, per);
+    for (std::size_t d = 0; d < 3; ++d) {
+      m.save_device(d, state);
+      out.push_back(state[index]);
+    }
+  }
+  return out;
+}
+// Those draws are held within an interval, redrawn after it, one per device, and the same at
+// another step (keyed by the interval's index).
+void expect_held_per_slow_interval(const wang2024_params& p, std::size_t index) {
+  const auto a = slow_draws(p, 1e-3, index), b = slow_draws(p, 2.5e-4, index);
+  EXPECT_EQ(a, b);
+  for (std::size_t k = 0; k < a.size(); k += 6)
+    for (std::size_t d = 0; d < 3; ++d) {
+      EXPECT_EQ(a[k + d], a[k + 3 + d]) << k;                        // held within an interval
+      if (k + 6 < a.size()) EXPECT_NE(a[k + d], a[k + 6 + d]) << k;  // redrawn after it
+    }
+  EXPECT_NE(a[0], a[1]);  // one draw per device
+}
+
 // alpha_spread: within one interval of tau_alpha the device is the device whose alpha is
 // alpha + its offset (read from its saved state); the offset is redrawn at the interval's end,
 // keyed by the interval's index, so that another step size sees the same offsets.
@@ -203,28 +232,7 @@ TEST(Wang2024, AlphaSpreadIsAnOffsetHeldPerSlowInterval) {
   p.alpha = 0.02;
   p.alpha_spread = 0.01;
   p.tau_alpha = 0.02;  // 20 noise intervals of 1 ms
-  const auto offsets = [&](double dt) {
-    wang2024_model m(p, 3, 5);
-    test::driver dr(m, dt);
-    std::vector<double> out, state;
-    const int per = static_cast<int>(std::lround(0.01 / dt));
-    for (int k = 0; k < 8; ++k) {  // 80 ms: four slow intervals, read twice in each
-      dr.hold(k % 2 == 0 ? 1.5 : 0.1, per);
-      for (std::size_t d = 0; d < 3; ++d) {
-        m.save_device(d, state);
-        out.push_back(state[7]);
-      }
-    }
-    return out;
-  };
-  const auto a = offsets(1e-3), b = offsets(2.5e-4);
-  EXPECT_EQ(a, b);
-  for (std::size_t k = 0; k < a.size(); k += 6)
-    for (std::size_t d = 0; d < 3; ++d) {
-      EXPECT_EQ(a[k + d], a[k + 3 + d]) << k;                        // held within an interval
-      if (k + 6 < a.size()) EXPECT_NE(a[k + d], a[k + 6 + d]) << k;  // redrawn after it
-    }
-  EXPECT_NE(a[0], a[1]);  // one offset per device
+  expect_held_per_slow_interval(p, 7);
 
   // Within the first interval the trajectory is that of alpha + offset.
   wang2024_model m(p, 1, 5);
@@ -271,29 +279,8 @@ TEST(Wang2024, RateSpreadIsAMultiplierHeldPerSlowInterval) {
   p.i_compliance = 0;
   p.rate_spread = 0.5;
   p.tau_alpha = 0.02;  // 20 noise intervals of 1 ms
-  const auto multipliers = [&](double dt) {
-    wang2024_model m(p, 3, 5);
-    test::driver dr(m, dt);
-    std::vector<double> out, state;
-    const int per = static_cast<int>(std::lround(0.01 / dt));
-    for (int k = 0; k < 8; ++k) {  // 80 ms: four slow intervals, read twice in each
-      dr.hold(k % 2 == 0 ? 1.5 : 0.1, per);
-      for (std::size_t d = 0; d < 3; ++d) {
-        m.save_device(d, state);
-        EXPECT_EQ(state[7], 0.0);  // no alpha offset without alpha_spread
-        out.push_back(state[8]);
-      }
-    }
-    return out;
-  };
-  const auto a = multipliers(1e-3), b = multipliers(2.5e-4);
-  EXPECT_EQ(a, b);
-  for (std::size_t k = 0; k < a.size(); k += 6)
-    for (std::size_t d = 0; d < 3; ++d) {
-      EXPECT_EQ(a[k + d], a[k + 3 + d]) << k;
-      if (k + 6 < a.size()) EXPECT_NE(a[k + d], a[k + 6 + d]) << k;
-    }
-  EXPECT_NE(a[0], a[1]);
+  expect_held_per_slow_interval(p, 8);
+  EXPECT_EQ(slow_draws(p, 1e-3, 7), std::vector<double>(24, 0.0));  // no alpha offset
 
   // Within the first interval the trajectory is that of the multiplied rates.
   wang2024_model m(p, 1, 5);
