@@ -167,12 +167,17 @@ TEST(Cli, FitWithoutEvaluationsReportsTheStart) {
 
 // --free fits the parameters named, with the bounds the model declares, the others as started.
 TEST(Cli, FitOfTheNamedParameters) {
-  const std::string data = test::device_data("ag_dc_sweep_symmetric.csv");
-  IONSIM_REQUIRE_DATA(data);
+  // 20 synthetic cycles and two devices per evaluation (the shipped 199 cycles on the model's
+  // own eight took minutes under the sanitizers)
   const fs::path dir = test::fresh_dir("cli-free");
+  ASSERT_EQ(run_cli("device sweep --preset ag-polar-fit --vmax 0.6V --points 101 --cycles 20 "
+                    "--no-plot --out " +
+                    quote((dir / "s").string()))
+                .status,
+            0);
+  const std::string data = (dir / "s" / "trace.csv").string();
   const std::string fit = "device fit --model wang2024 --start ag-polar-fit --no-plot --sweep " +
                           quote(data) + " --max-evals 10 ";
-  // two devices per evaluation (the model's own eight cost minutes under the sanitizers)
   const auto r = run_cli(fit + "--devices 2 --free alpha_spread,alpha --out " +
                          quote((dir / "f.toml").string()));
   ASSERT_EQ(r.status, 0) << r.err;
