@@ -53,7 +53,11 @@ class compact_batch {
         switched_(size, 0),
         armed_(size, 1),
         on_(size, 0),
-        spike_time_(size, -1.0) {}
+        spike_time_(size, -1.0) {
+    if (size == 0) return;
+    dev_->save_device(0, saved_);
+    if (saved_.size() > dev_->state_names().size()) whole_state_ = saved_.size();
+  }
 
   std::size_t size() const { return node_.size(); }
   double dt() const { return dt_; }
@@ -184,18 +188,10 @@ class compact_batch {
                   (in.relaxing.empty() || in.relaxing.size() == size()));
     const std::size_t n = size();
     if (!dev_->advance_dyadic_range({dt_, 0, 0}, v_d_, 0, 0)) return false;
-    const std::size_t k_state = dev_->state_names().size();
+    // The devices at the step's start: their named state arrays, or, for a device with state
+    // beyond them (whole_state_), each device whole.
+    const std::size_t k_state = dev_->state_names().size(), whole = whole_state_;
     start_.resize(k_state + 1);
-    for (std::size_t k = 0; k < k_state; ++k)
-      start_[k].assign(dev_->state(k).begin(), dev_->state(k).end());
-    start_[k_state] = node_;
-    // A device with state beyond its named variables (model B: its noise draws and their
-    // interval) is saved whole, one device after another.
-    if (n > 0)
-      dev_->save_device(0, saved_);
-    else
-      saved_.clear();
-    const std::size_t whole = saved_.size() > k_state ? saved_.size() : 0;
     if (whole > 0) {
       device_start_.resize(n * whole);
       for (std::size_t i = 0; i < n; ++i) {
@@ -203,7 +199,11 @@ class compact_batch {
         std::copy(saved_.begin(), saved_.end(),
                   device_start_.begin() + static_cast<long>(i * whole));
       }
+    } else {
+      for (std::size_t k = 0; k < k_state; ++k)
+        start_[k].assign(dev_->state(k).begin(), dev_->state(k).end());
     }
+    start_[k_state] = node_;
     armed_start_ = armed_;
     on_start_ = on_;
     // the device's voltage: the input at the step's midpoint against the node's mean over the
@@ -276,6 +276,9 @@ class compact_batch {
   std::vector<std::size_t> redo_;
   std::vector<double> saved_;         // one device's state (adaptive sub-steps)
   std::vector<double> device_start_;  // advance_hybrid: whole device states at the start
+  // One device's saved state where it holds more than the named state variables (model B: its
+  // noise draws and their interval), else 0.
+  std::size_t whole_state_ = 0;
 
   // The node of every neuron over the step for the device conductances g_d_ from node_: its mean
   // into mean_ and its end into v_end_ (vectorized where the circuit can).
