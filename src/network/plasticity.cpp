@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/archive.hpp"
 #include "core/error.hpp"
@@ -60,13 +61,16 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
   r_.assign(threads, std::vector<trace>(t.sources()));
 }
 
-void plastic_projection::decay_table::init(double dt, double tau) {
+void decay_table::init(double dt, double tau) {
   rate = dt / tau;
   lo.resize(4096);
   hi.resize(16);
   for (std::size_t k = 0; k < lo.size(); ++k) lo[k] = std::exp(-static_cast<double>(k) * rate);
   for (std::size_t k = 0; k < hi.size(); ++k)
     hi[k] = std::exp(-static_cast<double>(k * 4096) * rate);
+  // exp(-x) is 0 in double precision for x above 745.14 (below the least subnormal)
+  const double k0 = std::ceil(746.0 / rate);
+  zero_from = k0 < 9e18 ? static_cast<std::int64_t>(k0) : std::numeric_limits<std::int64_t>::max();
 }
 
 std::size_t plastic_projection::bytes() const {

@@ -47,6 +47,24 @@ class archive;
 
 namespace ionsim::network {
 
+// exp(-k dt / tau) for whole steps k >= 0 (a trace's decay since its last jump): two tables below
+// k = 2^16 (f_lo[k mod 4096] f_hi[k / 4096]: one rounding more than a direct exp), exp beyond,
+// and 0 where that exp underflows to 0 (libm's underflow path is slow, and a target that has
+// not fired for a long time is read at every presynaptic spike).
+struct decay_table {
+  std::vector<double> lo, hi;  // 4096 and 16 entries
+  double rate = 0;             // dt / tau
+  std::int64_t zero_from = 0;  // exp(-k rate) is 0 from here on
+  void init(double dt, double tau);
+  double operator()(std::int64_t k) const {
+    if (k < 4096) return lo[static_cast<std::size_t>(k)];
+    if (k < 65536)
+      return lo[static_cast<std::size_t>(k & 4095)] * hi[static_cast<std::size_t>(k >> 12)];
+    if (k >= zero_from) return 0.0;
+    return std::exp(-static_cast<double>(k) * rate);
+  }
+};
+
 class plastic_projection {
  public:
   // `t`: the projection's synapses (their weights are the plastic ones); `threads`: the
@@ -114,23 +132,10 @@ class plastic_projection {
   // modulated term adds a small amount every step; rounding each sum to float would lose
   // 1e-3 of a typical change). The float weight the synapses transmit follows it.
   std::vector<double> c_, w_;
-  // Traces are kept lazily: the value just after their last jump, decayed when read by
-  // exp(-k dt / tau) from two tables, f_lo[k mod 4096] f_hi[k / 4096] (one rounding more than
-  // a direct exp), computed directly from k = 2^16 on.
+  // Traces are kept lazily: the value just after their last jump, decayed when read (decay_table).
   struct trace {
     double a = 0, b = 0;     // r1, r2 or o1, o2 just after the last jump
     std::int64_t step = -1;  // of the last jump; -1: never
-  };
-  struct decay_table {
-    std::vector<double> lo, hi;  // 4096 and 16 entries
-    double rate = 0;             // dt / tau
-    void init(double dt, double tau);
-    double operator()(std::int64_t k) const {
-      if (k < 4096) return lo[static_cast<std::size_t>(k)];
-      if (k < 65536)
-        return lo[static_cast<std::size_t>(k & 4095)] * hi[static_cast<std::size_t>(k >> 12)];
-      return std::exp(-static_cast<double>(k) * rate);
-    }
   };
   std::vector<trace> o_;               // per target: o1, o2
   std::vector<std::vector<trace>> r_;  // per thread, per source: r1, r2

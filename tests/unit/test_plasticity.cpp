@@ -193,6 +193,28 @@ TEST(Plasticity, LearnedWeightsAreWrittenAndReadBack) {
 
 // Memory: each further plastic synapse costs 12 bytes (target, float weight, its entry in the
 // targets' index); traces, index rows and decay tables are per neuron and per projection.
+// A trace's decay exp(-k dt / tau): the tables within the roundings of their arguments below
+// k = 2^16, exp itself beyond, and 0 exactly where exp gives 0 (the cut-off skips libm's slow
+// underflow).
+TEST(Plasticity, TraceDecayIsExpAndZeroWhereExpUnderflows) {
+  for (const double tau : {20e-3, 40e-3, 1.0, 1e3}) {
+    decay_table d;
+    d.init(0.5e-3, tau);
+    const double rate = 0.5e-3 / tau;
+    for (const std::int64_t k : {0L, 1L, 4095L, 4096L, 50000L, 65535L}) {
+      // the roundings of the two arguments k_lo rate and k_hi rate, each x eps relative
+      const double x = static_cast<double>(k) * rate, e = std::exp(-x);
+      EXPECT_NEAR(d(k), e, 4e-16 * (1 + x) * e) << "tau " << tau << " k " << k;
+    }
+    const std::int64_t z = d.zero_from;
+    for (const std::int64_t k : {z - 2, z - 1, z, z + 1, 2 * z, std::int64_t{1} << 40}) {
+      if (k < 65536) continue;
+      EXPECT_EQ(d(k), std::exp(-static_cast<double>(k) * rate)) << "tau " << tau << " k " << k;
+    }
+    EXPECT_EQ(std::exp(-static_cast<double>(z) * rate), 0.0);
+  }
+}
+
 TEST(Plasticity, TwelveBytesPerSynapse) {
   const auto dir = test::fresh_dir("bytes");
   std::uint64_t bytes[2], synapses[2];
