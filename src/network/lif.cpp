@@ -8,6 +8,8 @@
 
 #include "core/archive.hpp"
 #include "core/error.hpp"
+#include "core/simd.hpp"
+#include "network/coba_kernel.hpp"
 #include "network/dm1t1r_model.hpp"
 #include "network/dm_lif_model.hpp"
 #include "network/lif_delta.hpp"
@@ -432,6 +434,7 @@ void lif_coba::prepare(double dt) {
   pe_ = std::exp(-dt / p_.tau_e);
   pi_ = std::exp(-dt / p_.tau_i);
   hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
+  v_next_.assign(size(), 0.0);  // advance_vector's, shared by the threads
   per_.reset();
   adapt_.reset();
   if (!needs_per_neuron(p_, values_)) return;
@@ -463,13 +466,68 @@ void lif_coba::prepare(double dt) {
 
 void lif_coba::advance(const step_input& in, std::size_t first, std::size_t last,
                        std::vector<std::uint32_t>& spiked) {
-  if (per_) {
-    const std::size_t from = spiked.size();
-    advance_loop<true>(in, first, last, spiked);
-    if (adapt_ && adapting_) adapt_->after_step(first, last, spiked, from, theta_, per_->v_th);
-  } else {
-    advance_loop<false>(in, first, last, spiked);
+  const std::size_t from = spiked.size();
+  if (!advance_vector(in, first, last, spiked)) {
+    if (per_)
+      advance_loop<true>(in, first, last, spiked);
+    else
+      advance_loop<false>(in, first, last, spiked);
   }
+  if (per_ && adapt_ && adapting_)
+    adapt_->after_step(first, last, spiked, from, theta_, per_->v_th);
+}
+
+bool lif_coba::advance_vector(const step_input& in, std::size_t first, std::size_t last,
+                              std::vector<std::uint32_t>& spiked) {
+  const simd_isa isa = best_simd_isa();
+  if (isa == simd_isa::sse2) return false;
+  IONSIM_ASSERT(v_next_.size() == v_.size());
+  detail::coba_block b{.k = dt_over_tau_m_,
+                       .em = em_,
+                       .pe = pe_,
+                       .pi = pi_,
+                       .base = p_.e_l + p_.drive,
+                       .e_e = p_.e_e,
+                       .e_i = p_.e_i,
+                       .drive = in.drive,
+                       .ge = ge_.data(),
+                       .gi = gi_.data(),
+                       .xe = in.receptor[0],
+                       .xi = in.receptor[1],
+                       .v = v_.data(),
+                       .v_next = v_next_.data(),
+                       .first = first,
+                       .last = last};
+  if (per_) {
+    b.varying = true;
+    b.ks = per_->dt_over_tau_m.data();
+    b.ems = per_->em.data();
+    b.pes = per_->pe.data();
+    b.pis = per_->pi.data();
+    b.bases = per_->base.data();
+    b.e_es = per_->e_e.data();
+    b.e_is = per_->e_i.data();
+  }
+  if (isa == simd_isa::avx512)
+    detail::coba_steps_avx512bw(b);
+  else
+    detail::coba_steps_avx2(b);
+  // refractory neurons keep their membrane; the others take the step and fire above threshold
+  for (std::size_t i = first; i < last; ++i) {
+    if (ref_[i] > 0) {
+      --ref_[i];
+      continue;
+    }
+    const double v = v_next_[i];
+    if (v > (per_ ? per_->v_th[i] : p_.v_th)) {
+      v_[i] = per_ ? per_->v_reset[i] : p_.v_reset;
+      ref_[i] = per_ ? per_->hold[i] : hold_;
+      spiked.push_back(static_cast<std::uint32_t>(i));
+    } else {
+      v_[i] = v;
+    }
+  }
+  return true;
 }
 
 template <bool varying>

@@ -174,9 +174,13 @@ class lif_coba final : public neuron_model {
   template <bool varying>
   void advance_loop(const step_input& in, std::size_t first, std::size_t last,
                     std::vector<std::uint32_t>& spiked);
+  // The vectorized step (network/coba_kernel.hpp) where the CPU has one: false otherwise.
+  bool advance_vector(const step_input& in, std::size_t first, std::size_t last,
+                      std::vector<std::uint32_t>& spiked);
 
   lif_coba_params p_;
   std::vector<double> v_, ge_, gi_, theta_;
+  std::vector<double> v_next_;  // advance_vector: the membranes at the step's end
   std::vector<std::int32_t> ref_;
   std::unique_ptr<threshold_adaptation> adapt_;
   bool adapting_ = true;

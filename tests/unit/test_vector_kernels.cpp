@@ -1,8 +1,8 @@
-// The vectorized model A step (device/zhao2025_kernel.inl) and gate node step
-// (neuron/gate_kernel.inl), called directly for every instruction set this CPU has (the
-// dispatch may pick the scalar code, as it does in a sanitizer build): a device's trajectory
-// does not depend on the batch it is in or where in a block it sits (the partial last block is
-// padded), and it agrees with the scalar step to rounding.
+// The vectorized model A step (device/zhao2025_kernel.inl), gate node step
+// (neuron/gate_kernel.inl) and lif_coba step (network/coba_kernel.inl), called directly for every
+// instruction set this CPU has (the dispatch may pick the scalar code, as it does in a sanitizer
+// build): a device's trajectory does not depend on the batch it is in or where in a block it sits
+// (the partial last block is padded), and it agrees with the scalar step to rounding.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,6 +15,7 @@
 #include "device/registry.hpp"
 #include "device/zhao2025.hpp"
 #include "device/zhao2025_kernel.hpp"
+#include "network/coba_kernel.hpp"
 #include "neuron/dm1t1r.hpp"
 #include "neuron/gate_kernel.hpp"
 
@@ -156,6 +157,104 @@ TEST(VectorKernels, RelaxingGateNodeStepAgreesWithTheScalarStep) {
         EXPECT_NEAR(mean[i], m, 1e-13 * (std::fabs(m) + 1e-3)) << i << (held ? " held" : "");
       }
     }
+  }
+  if (tested == 0) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: the scalar step runs";
+}
+
+// The lif_coba step against its scalar form (lif_coba::advance_loop): neurons without
+// conductance (the precomputed leak decay), with excitatory and inhibitory input, conductances
+// decaying below 1e-30 (set to 0), a drive, per-neuron constants; the same results for the
+// whole range at once and split into ranges that cut blocks (the partial blocks padded).
+TEST(VectorKernels, CobaStepAgreesWithTheScalarStepInAnyRange) {
+  const std::size_t n = 29;
+  const double dt = 0.5e-3;
+  std::vector<double> ge0(n), gi0(n), xe0(n), xi0(n), v0(n), drive(n), tau_m(n), e_l(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(i);
+    ge0[i] = i % 3 == 0 ? 0.0 : (i % 5 == 1 ? 1e-30 : 0.3 * x);
+    gi0[i] = i % 4 == 0 ? 0.0 : 2.0 + x;
+    xe0[i] = i % 7 == 2 ? 0.5 : 0.0;
+    xi0[i] = i % 6 == 5 ? 17.0 : 0.0;
+    if (i % 9 == 0) ge0[i] = gi0[i] = xe0[i] = xi0[i] = 0.0;  // the leak alone
+    v0[i] = -65e-3 + 1e-3 * (x - 10);
+    drive[i] = 1e-3 * static_cast<double>(i % 5);
+    tau_m[i] = 0.01 + 0.09 * static_cast<double>(i % 2);
+    e_l[i] = -65e-3 + 1e-3 * static_cast<double>(i % 3);
+  }
+  const double e_e = 0, e_i = -100e-3, tau_e = 1e-3, tau_i = 2e-3;
+  std::vector<double> ks(n), ems(n), pes(n, std::exp(-dt / tau_e)), pis(n, std::exp(-dt / tau_i)),
+      e_es(n, e_e), e_is(n, e_i);
+  for (std::size_t i = 0; i < n; ++i) {
+    ks[i] = dt / tau_m[i];
+    ems[i] = std::exp(-ks[i]);
+  }
+  // the scalar step of neuron i (not refractory)
+  const auto scalar = [&](std::size_t i, double& ge_out, double& gi_out) {
+    const double ge = ge0[i] + xe0[i], gi = gi0[i] + xi0[i];
+    const double ge_next = ge * pes[i], gi_next = gi * pis[i];
+    ge_out = std::fabs(ge_next) < 1e-30 ? 0.0 : ge_next;
+    gi_out = std::fabs(gi_next) < 1e-30 ? 0.0 : gi_next;
+    const double g = 1.0 + ge + gi;
+    const double vinf = (e_l[i] + drive[i] + ge * e_e + gi * e_i) / g;
+    const double decay = g == 1.0 ? ems[i] : std::exp(-g * ks[i]);
+    return vinf + (v0[i] - vinf) * decay;
+  };
+  const auto run = [&](void (*step)(const network::detail::coba_block&),
+                       std::vector<std::size_t> cuts, std::vector<double>& ge,
+                       std::vector<double>& gi, std::vector<double>& xe, std::vector<double>& xi) {
+    ge = ge0;
+    gi = gi0;
+    xe = xe0;
+    xi = xi0;
+    std::vector<double> out(n);
+    cuts.push_back(n);
+    std::size_t first = 0;
+    for (const std::size_t last : cuts) {
+      network::detail::coba_block b{.varying = true,
+                                    .ks = ks.data(),
+                                    .ems = ems.data(),
+                                    .pes = pes.data(),
+                                    .pis = pis.data(),
+                                    .bases = e_l.data(),
+                                    .e_es = e_es.data(),
+                                    .e_is = e_is.data(),
+                                    .drive = drive.data(),
+                                    .ge = ge.data(),
+                                    .gi = gi.data(),
+                                    .xe = xe.data(),
+                                    .xi = xi.data(),
+                                    .v = v0.data(),
+                                    .v_next = out.data(),
+                                    .first = first,
+                                    .last = last};
+      step(b);
+      first = last;
+    }
+    return out;
+  };
+  const std::pair<bool, void (*)(const network::detail::coba_block&)> isas[] = {
+      {simd_supported(simd_isa::avx2), network::detail::coba_steps_avx2},
+      {simd_supported(simd_isa::avx512), network::detail::coba_steps_avx512bw}};
+  int tested = 0;
+  for (const auto& [available, step] : isas) {
+    if (!available) continue;
+    ++tested;
+    std::vector<double> ge, gi, xe, xi, ge2, gi2, xe2, xi2;
+    const auto whole = run(step, {}, ge, gi, xe, xi);
+    const auto split = run(step, {3, 4, 13, 22}, ge2, gi2, xe2, xi2);
+    for (std::size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(whole[i], split[i]) << i;
+      EXPECT_EQ(ge[i], ge2[i]) << i;
+      double ge_s = 0, gi_s = 0;
+      const double v = scalar(i, ge_s, gi_s);
+      EXPECT_NEAR(whole[i], v, 1e-15 * std::fabs(v)) << i;
+      EXPECT_EQ(ge[i], ge_s) << i;
+      EXPECT_EQ(gi[i], gi_s) << i;
+      EXPECT_EQ(xe[i], 0.0);
+      EXPECT_EQ(xi[i], 0.0);
+      if (ge0[i] + gi0[i] + xe0[i] + xi0[i] == 0) EXPECT_EQ(whole[i], v) << i;  // exp(-k) as given
+    }
+    EXPECT_EQ(ge[1], 0.0);  // 1e-30 decayed below 1e-30
   }
   if (tested == 0) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: the scalar step runs";
 }

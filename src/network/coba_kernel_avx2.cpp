@@ -1,0 +1,13 @@
+// The lif_coba step for avx2 (see coba_kernel.inl).
+#include <xsimd/xsimd.hpp>
+
+#include "network/coba_kernel.hpp"
+
+namespace ionsim::network::detail {
+namespace {
+#include "network/coba_kernel.inl"
+}  // namespace
+
+void coba_steps_avx2(const coba_block& b) { coba_kernel<xsimd::avx2>::steps(b); }
+
+}  // namespace ionsim::network::detail
