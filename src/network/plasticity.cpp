@@ -58,6 +58,9 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
   }
   pulses_.assign(threads, pulse_count{});
   o_.assign(n_target, trace{});
+  o1_now_.assign(n_target, 0.0);
+  o1_step_.assign(n_target, -1);
+  fresh_.assign(threads, fresh_run{});
   r_.assign(threads, std::vector<trace>(t.sources()));
 }
 
@@ -76,7 +79,8 @@ void decay_table::init(double dt, double tau) {
 std::size_t plastic_projection::bytes() const {
   std::size_t n = col_.capacity() * sizeof(std::uint64_t) +
                   syn_.capacity() * sizeof(std::uint32_t) +
-                  (c_.capacity() + w_.capacity()) * sizeof(double) + o_.capacity() * sizeof(trace);
+                  (c_.capacity() + w_.capacity() + o1_now_.capacity()) * sizeof(double) +
+                  o_.capacity() * sizeof(trace) + o1_step_.capacity() * sizeof(std::int64_t);
   for (const auto* d : {&d_plus_, &d_minus_, &d_x_, &d_y_})
     n += (d->lo.capacity() + d->hi.capacity()) * sizeof(double);
   for (const auto& r : r_) n += r.capacity() * sizeof(trace);
@@ -136,6 +140,36 @@ double plastic_projection::depress(double w, double amount) const {
   return amount;
 }
 
+void plastic_projection::depress_run(std::size_t thread, std::int64_t n, std::uint32_t i0,
+                                     std::uint64_t m, double k, float* w, double* input) {
+  double* __restrict in = input + i0;
+  if (frozen_) {  // the synapses only transmit
+#pragma omp simd
+    for (std::uint64_t j = 0; j < m; ++j) in[j] += w[j];
+    return;
+  }
+  fresh_run& f = fresh_[thread];  // the run's o1 brought to step n once per step
+  if (f.step != n || f.first != i0 || f.size != m) {
+    for (std::uint64_t j = 0; j < m; ++j) o1_at(i0 + static_cast<std::uint32_t>(j), n);
+    f = {n, i0, m};
+  }
+  const double* __restrict o1 = o1_now_.data() + i0;
+  const double w_min = p_.w_min, w_max = p_.w_max, range = p_.w_max - p_.w_min;
+  const bool mult = mult_;
+  // depress() and std::clamp as selects (the same values: a factor of 1 is exact, and the
+  // float weight goes back unchanged through double)
+#pragma omp simd
+  for (std::uint64_t j = 0; j < m; ++j) {
+    const double wj = w[j];
+    in[j] += wj;
+    const double soft = (wj - w_min) / range;
+    const double amount = o1[j] * k * (mult ? soft : 1.0);
+    const double x = wj - amount;
+    const double changed = x < w_min ? w_min : (w_max < x ? w_max : x);
+    w[j] = static_cast<float>(o1[j] < 0 ? wj : changed);  // o1 < 0: no postsynaptic spike yet
+  }
+}
+
 void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_table& t,
                                 std::span<const std::uint32_t> sources, std::uint32_t lo,
                                 std::uint32_t hi, double* input) {
@@ -148,13 +182,24 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
     std::uint64_t q = t.row[s];
     const std::uint64_t q1 = t.row[s + 1];
     if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
+    const double k = p_.a_minus + (triplet_ ? p_.a3_minus * r2 : 0.0);
+    if (frozen_ || (!rewarded() && !device_)) {
+      // A run of consecutive targets (a dense row): the same operations without the indirection,
+      // vectorized.
+      const std::uint64_t end =
+          static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, hi) - tg);
+      if (end > q && tg[end - 1] - tg[q] == end - 1 - q) {
+        depress_run(thread, n, tg[q], end - q, k, w + q, input);
+        q = end;
+      }
+    }
     for (; q < q1 && tg[q] < hi; ++q) {
       const std::uint32_t i = tg[q];
       input[i] += w[q];
-      const trace& o = o_[i];
-      if (frozen_ || o.step < 0) continue;  // frozen: the synapses only transmit
-      const double o1 = o.a * d_minus_(n - o.step);
-      const double amount = depress(w[q], o1 * (p_.a_minus + (triplet_ ? p_.a3_minus * r2 : 0.0)));
+      if (frozen_) continue;  // the synapses only transmit
+      const double o1 = o1_at(i, n);
+      if (o1 < 0) continue;  // no postsynaptic spike yet
+      const double amount = depress(w[q], o1 * k);
       if (rewarded())
         c_[q] -= amount;
       else
@@ -235,6 +280,8 @@ void plastic_projection::post(std::size_t thread, std::int64_t n, synapse_table&
     o.a = nearest_ ? 1.0 : o1 + 1.0;
     o.b = nearest_ ? 1.0 : o2 + 1.0;
     o.step = n;
+    o1_step_[i] = -1;  // arrive's o1 of this step is stale
+    fresh_[thread].step = -1;
   }
 }
 
@@ -273,6 +320,8 @@ void plastic_projection::checkpoint(archive& a) {
   a.io("modulator", d_);
   a.io("frozen", frozen_);
   if (!a.loading()) return;
+  std::fill(o1_step_.begin(), o1_step_.end(), -1);
+  fresh_.assign(fresh_.size(), fresh_run{});
   for (auto& r : r_) {
     if (pre.size() != r.size())
       throw input_error(a.where() + ": presynaptic traces of another projection size");

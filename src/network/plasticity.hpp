@@ -137,7 +137,30 @@ class plastic_projection {
     double a = 0, b = 0;     // r1, r2 or o1, o2 just after the last jump
     std::int64_t step = -1;  // of the last jump; -1: never
   };
-  std::vector<trace> o_;               // per target: o1, o2
+  std::vector<trace> o_;  // per target: o1, o2
+  // Per target, o1 decayed to the step o1_step_ (arrive reads it for every arriving spike of a
+  // step; the traces change only after the step's arrivals); -1: no postsynaptic spike yet.
+  std::vector<double> o1_now_;
+  std::vector<std::int64_t> o1_step_;
+  double o1_at(std::uint32_t i, std::int64_t n) {
+    if (o1_step_[i] != n) {
+      const trace& o = o_[i];
+      o1_now_[i] = o.step < 0 ? -1.0 : o.a * d_minus_(n - o.step);
+      o1_step_[i] = n;
+    }
+    return o1_now_[i];
+  }
+  // arrive for the synapses w[0, m) onto targets i0 .. i0 + m - 1: their transmission into
+  // input, then (unless frozen) their depression by o1 k, clipped to the bounds.
+  void depress_run(std::size_t thread, std::int64_t n, std::uint32_t i0, std::uint64_t m, double k,
+                   float* w, double* input);
+  // Per thread, the run of targets whose o1_now_ depress_run last brought to a step.
+  struct fresh_run {
+    std::int64_t step = -1;
+    std::uint32_t first = 0;
+    std::uint64_t size = 0;
+  };
+  std::vector<fresh_run> fresh_;
   std::vector<std::vector<trace>> r_;  // per thread, per source: r1, r2
   decay_table d_plus_, d_minus_, d_x_, d_y_;
   double e_c_ = 0, e_d_ = 0, k_cd_ = 0;
