@@ -133,6 +133,10 @@ echo "== ionic networks: 2000 dm1t1r neurons vs lif_cuba, 1 s, one thread"
 ionic_rc=0
 "$py" "$here/ionic_vs_lif.py" "$build" || ionic_rc=$?
 "$py" "$here/ionic_vs_lif.py" "$build" --integrator hybrid || ionic_rc=$?
+# Model B neurons (dm_lif) in a recurrent network: the hybrid integrator at 1 us and 500 ns
+# against the fixed 20 ns step (about 9 min, most of it the reference).
+"$py" "$here/dm_lif_hybrid.py" "$build" --run fixed:20ns --run hybrid:1us --run hybrid:500ns ||
+  ionic_rc=$?
 
 # NIR graphs (the Braille RNN, a 784-500-10 LIF network) beside a plain-torch loop of the same
 # equations, batch 1 and 256, one thread.

@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""The hybrid integrator on model B neurons in a recurrent network: `dm_lif` neurons (the
+wang2024-lif device with its rate noise on; res_init 0.9), each driven by 5 Poisson sources of
+20 kHz and 2.5 V (as examples/networks/dm_lif_poisson.toml) and receiving from a fraction of the
+others (weights uniform in 0.5-1.5 V, delay 100 us), run for each seed at every integrator and
+step given; the population rate, mean ISI CV and pooled ISI distribution (KS distance) of each
+against the first, which is the reference. Spikes after 5 ms.
+
+Usage: /usr/bin/python3 bench/dm_lif_hybrid.py BUILD_DIR [--neurons 500] [--duration 0.04]
+       [--p 0.04] [--seeds 4] [--run fixed:20ns --run hybrid:1us ...]
+Prints one line per configuration: spikes, rate and its difference, CV and its difference,
+KS distance, ISIs, wall time of all seeds.
+"""
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+p = argparse.ArgumentParser()
+p.add_argument("build")
+p.add_argument("--neurons", type=int, default=500)
+p.add_argument("--duration", type=float, default=0.04, help="biological time [s]")
+p.add_argument("--p", type=float, default=0.04, help="connection probability")
+p.add_argument("--seeds", type=int, default=4)
+p.add_argument("--run", action="append",
+               help="INTEGRATOR:DT, the first the reference (default fixed:20ns hybrid:1us)")
+args = p.parse_args()
+runs = args.run or ["fixed:20ns", "hybrid:1us"]
+work = tempfile.mkdtemp(prefix="ionsim-bench-dm-lif-")
+skip = 0.005  # [s] spikes before this are left out
+
+
+def network(integrator, dt, seed):
+    return f'''[run]
+dt = "{dt}"
+duration = "{args.duration}s"
+seed = {seed}
+[[population]]
+name = "n"
+model = "dm_lif"
+size = {args.neurons}
+params = {{ res_init_min = 0.9, res_init_max = 0.9, integrator = "{integrator}" }}
+[[projection]]
+source = "n"
+target = "n"
+rule = "fixed_probability"
+p = {args.p}
+autapses = false
+receptor = "in"
+weight = {{ uniform = ["0.5V", "1.5V"] }}
+delay = "100us"
+[[stimulus]]
+type = "poisson"
+target = "n"
+receptor = "in"
+rate = "20kHz"
+sources = 5
+weight = "2.5V"
+[[recorder]]
+type = "spikes"
+'''
+
+
+def run(integrator, dt, seed):
+    d = os.path.join(work, f"{integrator}_{dt}_{seed}")
+    with open(d + ".toml", "w") as f:
+        f.write(network(integrator, dt, seed))
+    t = time.perf_counter()
+    subprocess.run([os.path.join(args.build, "ionsim"), "run", d + ".toml", "--out", d],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    wall = time.perf_counter() - t
+    with h5py.File(os.path.join(d, "spikes.h5")) as f:
+        return f["spikes/ids"][:], f["spikes/times"][:], wall
+
+
+def statistics(results):
+    spikes, cvs, isis, wall = 0, [], [], 0.0
+    for ids, t, w in results:
+        wall += w
+        keep = t >= skip
+        ids, t = ids[keep], t[keep]
+        spikes += len(t)
+        for i in np.unique(ids):
+            d = np.diff(np.sort(t[ids == i]))
+            isis.append(d)
+            if len(d) >= 2:
+                cvs.append(d.std() / d.mean())
+    return spikes, float(np.mean(cvs)), np.concatenate(isis), wall
+
+
+def ks(a, b):
+    a, b = np.sort(a), np.sort(b)
+    x = np.concatenate([a, b])
+    return float(np.abs(np.searchsorted(a, x, "right") / len(a) -
+                        np.searchsorted(b, x, "right") / len(b)).max())
+
+
+stats = []
+for r in runs:
+    integrator, dt = r.split(":")
+    stats.append((r, statistics([run(integrator, dt, s) for s in range(1, args.seeds + 1)])))
+ref = stats[0][1]
+biological = args.neurons * (args.duration - skip) * args.seeds
+for name, (spikes, cv, isi, wall) in stats:
+    print(f"{name:14s} spikes {spikes} rate {spikes / biological:.2f} Hz "
+          f"({100 * (spikes / ref[0] - 1):+.2f} %) CV {cv:.4f} ({100 * (cv / ref[1] - 1):+.2f} %) "
+          f"KS {ks(isi, ref[2]):.4f} ISIs {len(isi)} wall {wall:.1f} s")
