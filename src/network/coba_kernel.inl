@@ -1,6 +1,6 @@
 // The vectorized lif_coba step (coba_kernel.hpp), written once over xsimd batches and compiled
 // for AVX2 and AVX-512 (coba_kernel_*.cpp). The same operations in the same order as
-// lif_coba::advance_loop's scalar step. Included inside an anonymous namespace.
+// lif_coba::scalar_steps. Included inside an anonymous namespace.
 template <class A>
 struct coba_kernel {
   using B = xsimd::batch<double, A>;

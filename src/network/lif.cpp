@@ -434,7 +434,7 @@ void lif_coba::prepare(double dt) {
   pe_ = std::exp(-dt / p_.tau_e);
   pi_ = std::exp(-dt / p_.tau_i);
   hold_ = static_cast<std::int32_t>(std::max<std::int64_t>(refractory_steps(p_.t_ref, dt) - 1, 0));
-  v_next_.assign(size(), 0.0);  // advance_vector's, shared by the threads
+  v_next_.assign(size(), 0.0);  // the step's membranes, shared by the threads
   per_.reset();
   adapt_.reset();
   if (!needs_per_neuron(p_, values_)) return;
@@ -467,18 +467,32 @@ void lif_coba::prepare(double dt) {
 void lif_coba::advance(const step_input& in, std::size_t first, std::size_t last,
                        std::vector<std::uint32_t>& spiked) {
   const std::size_t from = spiked.size();
-  if (!advance_vector(in, first, last, spiked)) {
+  if (!vector_steps(in, first, last)) {
     if (per_)
-      advance_loop<true>(in, first, last, spiked);
+      scalar_steps<true>(in, first, last);
     else
-      advance_loop<false>(in, first, last, spiked);
+      scalar_steps<false>(in, first, last);
+  }
+  // refractory neurons keep their membrane; the others take the step and fire above threshold
+  for (std::size_t i = first; i < last; ++i) {
+    if (ref_[i] > 0) {
+      --ref_[i];
+      continue;
+    }
+    const double v = v_next_[i];
+    if (v > (per_ ? per_->v_th[i] : p_.v_th)) {
+      v_[i] = per_ ? per_->v_reset[i] : p_.v_reset;
+      ref_[i] = per_ ? per_->hold[i] : hold_;
+      spiked.push_back(static_cast<std::uint32_t>(i));
+    } else {
+      v_[i] = v;
+    }
   }
   if (per_ && adapt_ && adapting_)
     adapt_->after_step(first, last, spiked, from, theta_, per_->v_th);
 }
 
-bool lif_coba::advance_vector(const step_input& in, std::size_t first, std::size_t last,
-                              std::vector<std::uint32_t>& spiked) {
+bool lif_coba::vector_steps(const step_input& in, std::size_t first, std::size_t last) {
   const simd_isa isa = best_simd_isa();
   if (isa == simd_isa::sse2) return false;
   IONSIM_ASSERT(v_next_.size() == v_.size());
@@ -512,27 +526,11 @@ bool lif_coba::advance_vector(const step_input& in, std::size_t first, std::size
     detail::coba_steps_avx512bw(b);
   else
     detail::coba_steps_avx2(b);
-  // refractory neurons keep their membrane; the others take the step and fire above threshold
-  for (std::size_t i = first; i < last; ++i) {
-    if (ref_[i] > 0) {
-      --ref_[i];
-      continue;
-    }
-    const double v = v_next_[i];
-    if (v > (per_ ? per_->v_th[i] : p_.v_th)) {
-      v_[i] = per_ ? per_->v_reset[i] : p_.v_reset;
-      ref_[i] = per_ ? per_->hold[i] : hold_;
-      spiked.push_back(static_cast<std::uint32_t>(i));
-    } else {
-      v_[i] = v;
-    }
-  }
   return true;
 }
 
 template <bool varying>
-void lif_coba::advance_loop(const step_input& in, std::size_t first, std::size_t last,
-                            std::vector<std::uint32_t>& spiked) {
+void lif_coba::scalar_steps(const step_input& in, std::size_t first, std::size_t last) {
   double* const xe = in.receptor[0];
   double* const xi = in.receptor[1];
   const double base0 = p_.e_l + p_.drive;
@@ -548,10 +546,7 @@ void lif_coba::advance_loop(const step_input& in, std::size_t first, std::size_t
     const double ge_next = ge * pe, gi_next = gi * pi;
     ge_[i] = std::fabs(ge_next) < 1e-30 ? 0.0 : ge_next;
     gi_[i] = std::fabs(gi_next) < 1e-30 ? 0.0 : gi_next;
-    if (ref_[i] > 0) {
-      --ref_[i];
-      continue;
-    }
+    if (ref_[i] > 0) continue;  // the membrane is held
     const double base = varying ? per_->base[i] : base0;
     const double e_e = varying ? per_->e_e[i] : p_.e_e;
     const double e_i = varying ? per_->e_i[i] : p_.e_i;
@@ -562,14 +557,7 @@ void lif_coba::advance_loop(const step_input& in, std::size_t first, std::size_t
     const double vinf = (rest + ge * e_e + gi * e_i) / g;
     // exp(-k) is exp(-g k) for g = 1 bit for bit: precomputed.
     const double decay = g == 1.0 ? (varying ? per_->em[i] : em_) : std::exp(-g * k);
-    const double v = vinf + (v_[i] - vinf) * decay;
-    if (v > (varying ? per_->v_th[i] : p_.v_th)) {
-      v_[i] = varying ? per_->v_reset[i] : p_.v_reset;
-      ref_[i] = varying ? per_->hold[i] : hold_;
-      spiked.push_back(static_cast<std::uint32_t>(i));
-    } else {
-      v_[i] = v;
-    }
+    v_next_[i] = vinf + (v_[i] - vinf) * decay;
   }
 }
 

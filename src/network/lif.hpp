@@ -171,16 +171,15 @@ class lif_coba final : public neuron_model {
   };
 
  private:
+  // The conductances' step and each non-refractory neuron's membrane at the step's end into
+  // v_next_: vectorized (network/coba_kernel.hpp) where the CPU can (false otherwise), or scalar.
+  bool vector_steps(const step_input& in, std::size_t first, std::size_t last);
   template <bool varying>
-  void advance_loop(const step_input& in, std::size_t first, std::size_t last,
-                    std::vector<std::uint32_t>& spiked);
-  // The vectorized step (network/coba_kernel.hpp) where the CPU has one: false otherwise.
-  bool advance_vector(const step_input& in, std::size_t first, std::size_t last,
-                      std::vector<std::uint32_t>& spiked);
+  void scalar_steps(const step_input& in, std::size_t first, std::size_t last);
 
   lif_coba_params p_;
   std::vector<double> v_, ge_, gi_, theta_;
-  std::vector<double> v_next_;  // advance_vector: the membranes at the step's end
+  std::vector<double> v_next_;  // the membranes at the step's end (before spikes)
   std::vector<std::int32_t> ref_;
   std::unique_ptr<threshold_adaptation> adapt_;
   bool adapting_ = true;

@@ -161,7 +161,7 @@ TEST(VectorKernels, RelaxingGateNodeStepAgreesWithTheScalarStep) {
   if (tested == 0) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512: the scalar step runs";
 }
 
-// The lif_coba step against its scalar form (lif_coba::advance_loop): neurons without
+// The lif_coba step against its scalar form (lif_coba::scalar_steps): neurons without
 // conductance (the precomputed leak decay), with excitatory and inhibitory input, conductances
 // decaying below 1e-30 (set to 0), a drive, per-neuron constants; the same results for the
 // whole range at once and split into ranges that cut blocks (the partial blocks padded).
