@@ -61,6 +61,41 @@ struct counter : network::epoch_sink {
   void samples(std::size_t, std::span<const std::int64_t>, std::span<const double>) override {}
 };
 
+// Diehl & Cook's labels: each neuron's class is the one it answered most to on average
+// (answer: [neuron][class] summed spike counts; shown: images per class).
+std::vector<int> assign_labels(const Eigen::MatrixXd& answer, const std::vector<double>& shown) {
+  std::vector<int> label(static_cast<std::size_t>(answer.rows()), 0);
+  for (Eigen::Index i = 0; i < answer.rows(); ++i) {
+    double best = -1;
+    for (Eigen::Index y = 0; y < answer.cols(); ++y) {
+      const double n = shown[static_cast<std::size_t>(y)];
+      const double m = n > 0 ? answer(i, y) / n : 0.0;
+      if (m > best) {
+        best = m;
+        label[static_cast<std::size_t>(i)] = static_cast<int>(y);
+      }
+    }
+  }
+  return label;
+}
+
+// The class whose neurons answered most on average to an image's spike counts.
+int vote(const std::vector<double>& got, const std::vector<int>& label, int classes) {
+  std::vector<double> sum(static_cast<std::size_t>(classes), 0.0),
+      members(static_cast<std::size_t>(classes), 0.0);
+  for (std::size_t i = 0; i < label.size(); ++i) {
+    sum[static_cast<std::size_t>(label[i])] += got[i];
+    members[static_cast<std::size_t>(label[i])] += 1;
+  }
+  int best = 0;
+  for (int y = 0; y < classes; ++y) {
+    const auto u = static_cast<std::size_t>(y);
+    sum[u] = members[u] > 0 ? sum[u] / members[u] : 0.0;
+    if (sum[u] > sum[static_cast<std::size_t>(best)]) best = y;
+  }
+  return best;
+}
+
 // The network file of the learning network (checked by the network engine's reader).
 std::string network_text(const learn_config& c, std::size_t inputs) {
   return fmt::format(
@@ -316,18 +351,43 @@ learn_result run_learning(const learn_config& c,
     return out.interrupted;
   };
   std::size_t trained = 0;
-  // Training.
+  // Training, with a running accuracy as Diehl & Cook's code reports it: each tenth of the
+  // training images is classified by the labels the previous tenth's answers give.
+  const std::size_t tenth = std::max<std::size_t>(1, c.epochs * n_train / 10);
+  Eigen::MatrixXd window = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), classes);
+  std::vector<double> window_shown(static_cast<std::size_t>(classes), 0.0);
+  std::vector<int> window_label;
+  std::size_t window_right = 0, window_seen = 0;
+  double running = -1;
+  nlohmann::json running_json = nlohmann::json::array();
   net.set_learning(true);
   for (std::size_t e = 0; e < c.epochs && !stopped(); ++e)
     for (std::size_t k = 0; k < n_train && !stopped(); ++k) {
-      show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), true);
+      const auto got = show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), true);
       ++trained;
-      tick(fmt::format("training, epoch {}, image {}", e + 1, k + 1));
+      const int y = train.labels[k];
+      if (!window_label.empty()) {
+        window_right += vote(got, window_label, classes) == y;
+        ++window_seen;
+      }
+      window_shown[static_cast<std::size_t>(y)] += 1;
+      for (std::size_t i = 0; i < n; ++i) window(static_cast<Eigen::Index>(i), y) += got[i];
       const std::size_t seen = e * n_train + k + 1;
-      if (seen % std::max<std::size_t>(1, c.epochs * n_train / 10) == 0) {
+      if (seen % tenth == 0) {
         out.w_hist_t.push_back(static_cast<double>(seen));
         out.w_hist.push_back(histogram());
+        if (window_seen > 0) {
+          running = static_cast<double>(window_right) / static_cast<double>(window_seen);
+          running_json.push_back({{"images", seen}, {"accuracy", running}});
+        }
+        window_label = assign_labels(window, window_shown);
+        window.setZero();
+        std::fill(window_shown.begin(), window_shown.end(), 0.0);
+        window_right = window_seen = 0;
       }
+      tick(running < 0 ? fmt::format("training, epoch {}, image {}", e + 1, k + 1)
+                       : fmt::format("training, epoch {}, image {}, running accuracy {:.3f}", e + 1,
+                                     k + 1, running));
     }
   net.normalize_incoming(0, total);
   const double train_seconds =
@@ -344,20 +404,7 @@ learn_result run_learning(const learn_config& c,
     for (std::size_t i = 0; i < n; ++i) answer(static_cast<Eigen::Index>(i), y) += got[i];
     tick(fmt::format("labelling, image {}", k + 1));
   }
-  out.assignment.assign(n, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    double best = -1;
-    for (int y = 0; y < classes; ++y) {
-      const double m =
-          per_class[static_cast<std::size_t>(y)] > 0
-              ? answer(static_cast<Eigen::Index>(i), y) / per_class[static_cast<std::size_t>(y)]
-              : 0.0;
-      if (m > best) {
-        best = m;
-        out.assignment[i] = y;
-      }
-    }
-  }
+  out.assignment = assign_labels(answer, per_class);
   std::vector<double> members(static_cast<std::size_t>(classes), 0.0);
   for (const int y : out.assignment) members[static_cast<std::size_t>(y)] += 1;
 
@@ -366,17 +413,11 @@ learn_result run_learning(const learn_config& c,
   std::size_t correct = 0;
   for (std::size_t k = 0; k < n_test && !stopped(); ++k) {
     const auto got = show(test.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
-    std::vector<double> vote(static_cast<std::size_t>(classes), 0.0);
-    for (std::size_t i = 0; i < n; ++i) vote[static_cast<std::size_t>(out.assignment[i])] += got[i];
-    int best = 0;
-    for (int y = 0; y < classes; ++y) {
-      const auto u = static_cast<std::size_t>(y);
-      vote[u] = members[u] > 0 ? vote[u] / members[u] : 0.0;
-      if (vote[u] > vote[static_cast<std::size_t>(best)]) best = y;
-    }
+    const int best = vote(got, out.assignment, classes);
     out.confusion(test.labels[k], best) += 1;
     correct += best == test.labels[k];
-    tick(fmt::format("testing, image {}", k + 1));
+    tick(fmt::format("testing, image {}, accuracy {:.3f}", k + 1,
+                     static_cast<double>(correct) / static_cast<double>(k + 1)));
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -408,6 +449,7 @@ learn_result run_learning(const learn_config& c,
   j["showings"] = showings;
   j["simulated_seconds"] = static_cast<double>(net.steps_done()) * c.dt;
   j["neurons_per_class"] = members;
+  j["running_accuracy"] = running_json;
   if (!c.device.empty()) {
     const auto p = net.plasticity(0)->pulses();
     const double updates = static_cast<double>(p.up + p.down);

@@ -45,6 +45,20 @@ epochs = 2
   // Measured 0.647 and 0.313 (chance 0.1).
   EXPECT_GE(a, 0.55);
   EXPECT_GE(a, b + 0.2);
+  // The running accuracy: each tenth of the 600 training showings classified by the labels of
+  // the tenth before (nine values); the last half of them above the untrained network's test
+  // accuracy on average.
+  const auto& running = trained.results["running_accuracy"];
+  ASSERT_EQ(running.size(), 9u);
+  double late = 0;
+  for (std::size_t k = 0; k < 9; ++k) {
+    const double r = running[k]["accuracy"];
+    std::printf("running accuracy after %d images: %.4f\n", running[k]["images"].get<int>(), r);
+    EXPECT_GE(r, 0.0);
+    EXPECT_LE(r, 1.0);
+    if (k >= 5) late += r / 4;
+  }
+  EXPECT_GT(late, b);
   EXPECT_EQ(trained.confusion.sum(), 300);
   EXPECT_EQ(trained.weights.rows(), 64);
   EXPECT_EQ(trained.weights.cols(), 50);
