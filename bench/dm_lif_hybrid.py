@@ -17,8 +17,10 @@ import subprocess
 import tempfile
 import time
 
-import h5py
 import numpy as np
+
+from spike_stats import intervals, ks
+from spike_stats import spikes as spike_times
 
 p = argparse.ArgumentParser()
 p.add_argument("build")
@@ -73,30 +75,18 @@ def run(integrator, dt, seed):
     subprocess.run([os.path.join(args.build, "ionsim"), "run", d + ".toml", "--out", d],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     wall = time.perf_counter() - t
-    with h5py.File(os.path.join(d, "spikes.h5")) as f:
-        return f["spikes/ids"][:], f["spikes/times"][:], wall
+    return spike_times(d, skip), wall
 
 
 def statistics(results):
     spikes, cvs, isis, wall = 0, [], [], 0.0
-    for ids, t, w in results:
+    for (ids, t), w in results:
         wall += w
-        keep = t >= skip
-        ids, t = ids[keep], t[keep]
         spikes += len(t)
-        for i in np.unique(ids):
-            d = np.diff(np.sort(t[ids == i]))
-            isis.append(d)
-            if len(d) >= 2:
-                cvs.append(d.std() / d.mean())
+        isi, cv = intervals(ids, t)
+        isis.append(isi)
+        cvs += cv
     return spikes, float(np.mean(cvs)), np.concatenate(isis), wall
-
-
-def ks(a, b):
-    a, b = np.sort(a), np.sort(b)
-    x = np.concatenate([a, b])
-    return float(np.abs(np.searchsorted(a, x, "right") / len(a) -
-                        np.searchsorted(b, x, "right") / len(b)).max())
 
 
 stats = []

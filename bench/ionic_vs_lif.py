@@ -30,6 +30,8 @@ import time
 import h5py
 import numpy as np
 
+from spike_stats import intervals, ks, spikes
+
 p = argparse.ArgumentParser()
 p.add_argument("build")
 p.add_argument("--neurons", type=int, default=2000)
@@ -135,27 +137,8 @@ def run(name, text, reps, size=None):
 
 
 def isis(out, t0=0.1):
-    f = h5py.File(os.path.join(out, "spikes.h5"), "r")
-    ids, t = f["spikes/ids"][:], f["spikes/times"][:]
-    keep = t >= t0
-    ids, t = ids[keep], t[keep]
-    order = np.lexsort((t, ids))
-    ids, t = ids[order], t[order]
-    d = np.diff(t)
-    same = ids[1:] == ids[:-1]
-    cvs = []
-    for i in np.unique(ids):
-        x = np.diff(t[ids == i])
-        if len(x) > 1:
-            cvs.append(x.std() / x.mean())
-    return d[same], float(np.mean(cvs)) if cvs else float("nan")
-
-
-def ks(a, b):
-    a, b = np.sort(a), np.sort(b)
-    v = np.concatenate([a, b])
-    return float(np.max(np.abs(np.searchsorted(a, v, "right") / len(a) -
-                                np.searchsorted(b, v, "right") / len(b))))
+    isi, cvs = intervals(*spikes(out, t0))
+    return isi, float(np.mean(cvs)) if cvs else float("nan")
 
 
 rows = []
