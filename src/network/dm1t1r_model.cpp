@@ -26,6 +26,9 @@ struct circuit_params {
   double sub_levels = 0;    // [1] sub-steps down to dt / 2^sub_levels (set_integrator)
   double node_tol = 1e-5;   // [V] adaptive sub-steps: the node's error per sub-step
   double log_r_tol = 1e-4;  // [1] and ln R_d's
+  double theta_plus = 0;    // [V] adaptive threshold: jump per spike (0: none)
+  double tau_theta = inf;   // [s] its decay
+  double target_rate = 0;   // [Hz] the rate its drift drives toward (0: no drift)
 };
 
 std::span<const param_field<circuit_params>> circuit_fields() {
@@ -46,6 +49,11 @@ std::span<const param_field<circuit_params>> circuit_fields() {
        "adaptive sub-steps: the node's error per sub-step (step doubling)"},
       {"log_r_tol", "1", &P::log_r_tol, 0, inf, true,
        "adaptive sub-steps: the error of ln R_d per sub-step (step doubling)"},
+      {"theta_plus", "V", &P::theta_plus, 0, inf, false,
+       "adaptive threshold: jump per spike, lowering the integrator's rest (0: none)"},
+      {"tau_theta", "s", &P::tau_theta, 0, inf, true, "decay time of the adaptive threshold"},
+      {"target_rate", "Hz", &P::target_rate, 0, inf, false,
+       "rate the adaptive threshold's drift drives toward (0: no drift)"},
   };
   return f;
 }
@@ -106,6 +114,9 @@ std::unique_ptr<neuron_model> make(std::size_t size, const toml::table* t,
   set_integrator(spec, integrator, c.sub_levels, n.memristor, source);
   spec.node_tol = c.node_tol;
   spec.log_r_tol = c.log_r_tol;
+  spec.theta_plus = c.theta_plus;
+  spec.tau_theta = c.tau_theta;
+  spec.target_rate = c.target_rate;
   return std::make_unique<memristive_population<neuron::gate_circuit>>(
       spec, n.memristor, neuron::gate_circuit(n), size);
 }

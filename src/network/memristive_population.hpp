@@ -3,6 +3,17 @@
 // model, behind the input integrator of network/dm1t1r_model.hpp (V_in += weight, clipped to
 // [0, v_max], relaxing to v_rest with tau_in; DC and pulse drives added to it).
 //
+// Adaptive threshold (off while theta_plus = 0), ionsim's design after Diehl & Cook's (Front.
+// Comput. Neurosci. 9, 99 (2015)) and the LIF models' (network/lif.hpp): a state theta [V]
+// that jumps by theta_plus at each spike, decays with tau_theta and, with target_rate > 0,
+// drifts down by theta_plus target_rate per second, lowers the integrator's rest to
+// v_rest - theta. In a circuit: a capacitor that each output spike charges through a charge
+// pump, whose voltage sets a bias current C_f theta / tau_in drawn from the integrator's
+// summing node. The input must then lift V_in theta higher to bring it into the neuron's firing
+// range: the threshold rises with the neuron's own activity. Per step, after the spikes of the
+// step: theta <- theta exp(-dt / tau_theta) - theta_plus target_rate dt (+ theta_plus if the
+// neuron spiked); a step relaxes toward the rest the previous step left.
+//
 // The engine always advances the same ranges of a population, each from one thread, so each
 // range gets its own batch (created on first use; only that needs the lock). Devices key their
 // noise by global device id (first id of the population + index) and step, so the split into
@@ -16,6 +27,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +61,9 @@ struct memristive_population_spec {
   double node_tol = 1e-5;   // [V] adaptive sub-steps: the node's error per sub-step
   double log_r_tol = 1e-4;  // [1] and the device resistance's, |ln R_1 - ln R_2|
   bool hybrid = false;
+  double theta_plus = 0;  // [V] adaptive threshold: jump per spike (0: none)
+  double tau_theta = std::numeric_limits<double>::infinity();  // [s] its decay
+  double target_rate = 0;  // [Hz] the rate its drift drives toward (0: no drift)
 };
 
 // The integrator of a memristive population from its params' `integrator` ("" where not given)
@@ -71,7 +86,9 @@ class memristive_population final : public neuron_model {
         v_rest_(size, spec.v_rest),
         node_(size, 0.0),
         g_node_(size, c.g_node),
-        drift_scale_(size, 1.0) {
+        drift_scale_(size, 1.0),
+        theta_(size, 0.0),
+        rest_(spec.theta_plus > 0 ? size : 0, 0.0) {
     state_.push_back({"v_in", "V", "input node (integrator output)"});
     state_.push_back(spec.node);
     const auto probe = make_device(mem_, 0, 1, 0);
@@ -81,6 +98,7 @@ class memristive_population final : public neuron_model {
       device_names_.push_back(std::move(lower));
     }
     for (const auto& n : device_names_) state_.push_back({n, "1", "memristor state (read only)"});
+    state_.push_back({"theta", "V", "adaptive threshold (the integrator rests at v_rest - theta)"});
     device_state_.assign(device_names_.size(), std::vector<double>(size, 0.0));
     watched_.assign(device_names_.size(), 0);
     if (!spec.node_resistor.empty()) per_neuron_.push_back(spec.node_resistor_quantity);
@@ -99,11 +117,13 @@ class memristive_population final : public neuron_model {
   std::span<double> variable(std::size_t k) override {
     if (k == 0) return v_in_;
     if (k == 1) return node_;
-    return device_state_[k - 2];
+    if (k - 2 < device_state_.size()) return device_state_[k - 2];
+    return theta_;
   }
   void watch(std::size_t k) override {
-    if (k >= 2) watched_[k - 2] = 1;
+    if (k >= 2 && k - 2 < watched_.size()) watched_[k - 2] = 1;
   }
+  void set_adaptation(bool on) override { adapting_ = on; }
   std::span<const model_quantity> per_neuron_parameters() const override { return per_neuron_; }
   void set_per_neuron(std::string_view name, std::span<const double> values,
                       const std::string& where) override {
@@ -143,6 +163,8 @@ class memristive_population final : public neuron_model {
     dt_ = dt;
     offset_.assign(v_in_.size(), 0.0f);
     decay_ = std::exp(-dt / spec_.tau_in);
+    theta_decay_ = std::exp(-dt / spec_.tau_theta);
+    theta_drift_ = spec_.theta_plus * spec_.target_rate * dt;
     init_device_copies();
     std::lock_guard<std::mutex> lock(mutex_);
     blocks_.clear();
@@ -152,6 +174,8 @@ class memristive_population final : public neuron_model {
     if (first >= last) return;
     block& b = block_of(first, last);
     double* arrivals = in.receptor[0];
+    // the integrators' rests: lowered by the adaptive threshold where there is one
+    const std::vector<double>& rest = spec_.theta_plus > 0 ? rest_of(first, last) : v_rest_;
     for (std::size_t i = first; i < last; ++i) {
       v_in_[i] = std::clamp(v_in_[i] + arrivals[i], 0.0, spec_.v_max);
       arrivals[i] = 0;
@@ -160,7 +184,7 @@ class memristive_population final : public neuron_model {
     if (spec_.sub_levels > 0) {
       // held: the rest and the drive; relaxing: the integrator's distance from its rest
       for (std::size_t i = first; i < last; ++i) {
-        b.relaxing[i - first] = v_in_[i] - v_rest_[i];
+        b.relaxing[i - first] = v_in_[i] - rest[i];
         b.v[i - first] -= b.relaxing[i - first];
       }
       typename neuron::compact_batch<Circuit>::adaptive_options o;
@@ -179,15 +203,21 @@ class memristive_population final : public neuron_model {
       if (watched_[k])
         std::copy_n(dev.state(k).begin(), last - first,
                     device_state_[k].begin() + static_cast<long>(first));
+    const std::size_t from = spiked.size();
     for (std::size_t i = first; i < last; ++i) {
       node_[i] = b.batch->node(i - first);
-      v_in_[i] = v_rest_[i] + (v_in_[i] - v_rest_[i]) * decay_;
+      v_in_[i] = rest[i] + (v_in_[i] - rest[i]) * decay_;
       if (b.batch->spiked(i - first)) {
         spiked.push_back(static_cast<std::uint32_t>(i));
         // resolved by the adaptive and hybrid integrators (-1 where not)
         const double t = spec_.sub_levels > 0 ? b.batch->spike_time(i - first) : -1.0;
         offset_[i] = t > 0 ? static_cast<float>(std::min(t / dt_, 1.0)) : 0.0f;
       }
+    }
+    if (spec_.theta_plus > 0 && adapting_) {
+      for (std::size_t i = first; i < last; ++i)
+        theta_[i] = theta_[i] * theta_decay_ - theta_drift_;
+      for (std::size_t k = from; k < spiked.size(); ++k) theta_[spiked[k]] += spec_.theta_plus;
     }
   }
 
@@ -198,6 +228,10 @@ class memristive_population final : public neuron_model {
   void checkpoint(archive& a) override {
     a.io("v_in", v_in_);
     a.io("node", node_);
+    if (spec_.theta_plus > 0) {
+      a.io("theta", theta_);
+      a.io("adapting", adapting_);
+    }
     std::uint64_t len = 0;
     std::vector<double> records;
     if (!a.loading()) {
@@ -269,6 +303,12 @@ class memristive_population final : public neuron_model {
     return blocks_.emplace(std::make_pair(first, last), std::move(b)).first->second;
   }
 
+  // v_rest - theta over [first, last) (the other entries are not read).
+  const std::vector<double>& rest_of(std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i) rest_[i] = v_rest_[i] - theta_[i];
+    return rest_;
+  }
+
   // The memristor's state variables start from the devices' initial state and cannot be given.
   void init_device_copies() {
     const auto dev = make_device(mem_, size(), seed_, first_id_);
@@ -291,12 +331,14 @@ class memristive_population final : public neuron_model {
   memristive_population_spec spec_;
   device_config mem_;
   Circuit c_;
-  double dt_ = 1e-6, decay_ = 1;
+  double dt_ = 1e-6, decay_ = 1, theta_decay_ = 1, theta_drift_ = 0;
+  bool adapting_ = true;
   std::uint64_t seed_ = 1, first_id_ = 0;
   std::vector<std::string> device_names_;
   std::vector<model_quantity> state_, per_neuron_;
   std::vector<double> v_in_, v_rest_, node_, g_node_, drift_scale_;
-  std::vector<float> offset_;  // the last spike's time within its step [steps]
+  std::vector<double> theta_, rest_;  // adaptive threshold; rest_: v_rest - theta
+  std::vector<float> offset_;         // the last spike's time within its step [steps]
   std::vector<std::vector<double>> device_state_;
   std::vector<std::uint8_t> watched_;  // per device state variable: a recorder reads it
   std::map<std::pair<std::size_t, std::size_t>, block> blocks_;

@@ -608,8 +608,9 @@ amplitude = "1V"
   net.run(c);
   EXPECT_EQ(c.all.size(), 4u);  // each fires once within 2 ms (then stays on: see the notes)
   for (const auto& sp : c.all) EXPECT_LT(static_cast<double>(sp.step) * 5e-6, 2e-3);
-  ASSERT_EQ(net.model(0).state_variables().size(), 5u);
+  ASSERT_EQ(net.model(0).state_variables().size(), 6u);
   EXPECT_EQ(net.model(0).state_variables()[4].name, "s");
+  EXPECT_EQ(net.model(0).state_variables()[5].name, "theta");
   std::string bad = cfg;
   const std::string from = "preset = \"ag-pulse-fit\"";
   bad.replace(bad.find(from), from.size(), from + ", v_th = 0.5");

@@ -364,6 +364,49 @@ weight = {1}
   }
 }
 
+// The same for the 1M1T1R neuron (network/memristive_population.hpp): its adaptive threshold
+// lowers the input integrator's rest. Driven hard, the integrator sits at v_max = 0.95 V,
+// where the neuron fires at about 100 Hz; driven weakly, V_in stays near 0.3 V, where it is
+// silent (docs/network/engine.md). Both groups settle at 10 Hz within 10 %.
+TEST(AdaptiveThreshold, SettlesTheMemristiveNeuronAtTheTargetRate) {
+  const auto dir = test::fresh_dir("homeostasis_dm1t1r");
+  std::string pops;
+  for (const char* name : {"hard", "soft", "plain", "plain_soft"}) {
+    const bool adapts = name[0] != 'p';
+    pops += fmt::format(R"(
+[[population]]
+name = "{}"
+model = "dm1t1r"
+size = 10
+params = {{ integrator = "hybrid", tau_in = "10ms", v_max = "0.95V"{} }}
+[[stimulus]]
+type = "poisson"
+target = "{}"
+receptor = "in"
+rate = "1kHz"
+weight = "{}"
+)",
+                        name, adapts ? R"(, theta_plus = "10mV", target_rate = "10Hz")" : "", name,
+                        std::string(name).find("soft") == std::string::npos ? "0.2V" : "0.03V");
+  }
+  network net(parse("[run]\ndt = \"100us\"\nduration = \"20s\"\n" + pops, dir), builtin_models());
+  memory_sink sink;
+  net.run(sink);
+  // Rates over the last 10 s.
+  std::vector<double> count(4, 0);
+  for (const auto& sp : sink.all)
+    if (sp.step >= 100000) count[sp.id / 10] += 1;
+  const double hard = count[0] / 100, soft = count[1] / 100, plain = count[2] / 100;
+  const double plain_soft = count[3] / 100;
+  std::printf(
+      "dm1t1r: driven hard %.2f Hz, weakly %.2f Hz; without adaptation %.1f Hz and %.2f Hz\n", hard,
+      soft, plain, plain_soft);
+  EXPECT_GT(plain, 50.0);
+  EXPECT_LT(plain_soft, 1.0);
+  EXPECT_NEAR(hard, 10.0, 1.0);
+  EXPECT_NEAR(soft, 10.0, 1.0);
+}
+
 TEST(PoissonSource, FiresAtItsRate) {
   const auto dir = test::fresh_dir("poisson");
   network net(parse(R"(
