@@ -39,7 +39,10 @@ constexpr number_key numbers[] = {
     {"network", "w_exc_inh", "1", &learn_config::w_exc_inh, 0, false},
     {"network", "w_inh_exc", "1", &learn_config::w_inh_exc, 0, false},
     {"network", "theta_plus", "V", &learn_config::theta_plus, 0, false},
+    {"network", "tau_in", "s", &learn_config::tau_in, 0, true},
+    {"network", "v_max", "V", &learn_config::v_max, 0, true},
     {"network", "tau_theta", "s", &learn_config::tau_theta, 0, true},
+    {"network", "target_rate", "Hz", &learn_config::target_rate, 0, false},
     {"plasticity", "nu_pre", "1", &learn_config::nu_pre, 0, false},
     {"plasticity", "nu_post", "1", &learn_config::nu_post, 0, false},
     {"plasticity", "tau_pre", "s", &learn_config::tau_pre, 0, true},
@@ -96,44 +99,49 @@ int vote(const std::vector<double>& got, const std::vector<int>& label, int clas
   return best;
 }
 
-// The network file of the learning network (checked by the network engine's reader).
-std::string network_text(const learn_config& c, std::size_t inputs) {
+// The excitatory layer and its lateral inhibition: Diehl & Cook's (an inhibitory layer) or the
+// ionic one: each spike takes the charge w_inh_exc from every neuron's input integrator, its
+// own included. The 1M1T1R neuron keeps firing while its input stays high (its integrator is
+// not reset by its spike), so without its own share a neuron that wins once would win the
+// whole image at its top rate, whatever the others' input; with it, each spike starts a new
+// race that the neuron with the strongest input wins most often.
+std::string layer_text(const learn_config& c) {
+  if (c.neuron == "dm1t1r")
+    return fmt::format(
+        R"(
+[[population]]
+name = "exc"
+model = "dm1t1r"
+size = {n}
+params = {{ integrator = "hybrid", tau_in = {tau_in}, v_max = {v_max}, theta_plus = {theta_plus}, tau_theta = {tau_theta}, target_rate = {target_rate} }}
+
+[[projection]]
+source = "exc"
+target = "exc"
+rule = "all_to_all"
+receptor = "in"
+weight = {w_inh}
+delay = {dt}
+)",
+        fmt::arg("n", c.neurons), fmt::arg("tau_in", c.tau_in), fmt::arg("v_max", c.v_max),
+        fmt::arg("theta_plus", c.theta_plus), fmt::arg("tau_theta", c.tau_theta),
+        fmt::arg("target_rate", c.target_rate), fmt::arg("w_inh", -c.w_inh_exc),
+        fmt::arg("dt", c.dt));
   return fmt::format(
       R"(
-[run]
-dt = {dt}
-duration = 0
-seed = {seed}
-
-[[population]]
-name = "input"
-model = "poisson_source"
-size = {inputs}
-params = {{ rate = 0 }}
-
 # Diehl & Cook's excitatory neurons: tau_m = 100 ms, conductances of 1 and 2 ms, inhibitory
 # reversal at -100 mV, threshold -52 mV plus the adaptation theta, reset -65 mV, 5 ms refractory.
 [[population]]
 name = "exc"
 model = "lif_coba"
 size = {n}
-params = {{ tau_m = 0.1, tau_e = 1e-3, tau_i = 2e-3, v_th = -52e-3, v_reset = -65e-3, e_l = -65e-3, e_e = 0, e_i = -100e-3, t_ref = 5e-3, drive = 0, theta_plus = {theta_plus}, tau_theta = {tau_theta} }}
+params = {{ tau_m = 0.1, tau_e = 1e-3, tau_i = 2e-3, v_th = -52e-3, v_reset = -65e-3, e_l = -65e-3, e_e = 0, e_i = -100e-3, t_ref = 5e-3, drive = 0, theta_plus = {theta_plus}, tau_theta = {tau_theta}, target_rate = {target_rate} }}
 
 [[population]]
 name = "inh"
 model = "lif_coba"
 size = {n}
 params = {{ tau_m = 0.01, tau_e = 1e-3, tau_i = 2e-3, v_th = -40e-3, v_reset = -45e-3, e_l = -60e-3, e_e = 0, e_i = -85e-3, t_ref = 2e-3, drive = 0 }}
-
-[[projection]]
-name = "input_exc"
-source = "input"
-target = "exc"
-rule = "all_to_all"
-receptor = "exc"
-weight = {{ uniform = [0, {w_init}] }}
-delay = {dt}
-plasticity = {{ rule = "triplet", pairing = "nearest", tau_plus = {tau_pre}, tau_minus = {tau_post}, tau_x = {tau_pre}, tau_y = {tau_post2}, a_plus = 0, a_minus = {nu_pre}, a3_plus = {nu_post}, a3_minus = 0, w_max = {w_max}{device} }}
 
 [[projection]]
 source = "exc"
@@ -152,19 +160,49 @@ receptor = "inh"
 weight = {w_inh_exc}
 delay = {dt}
 )",
-      fmt::arg("dt", c.dt), fmt::arg("seed", c.seed), fmt::arg("inputs", inputs),
       fmt::arg("n", c.neurons), fmt::arg("theta_plus", c.theta_plus),
-      fmt::arg("tau_theta", c.tau_theta), fmt::arg("w_init", c.w_init),
-      fmt::arg("tau_pre", c.tau_pre), fmt::arg("tau_post", c.tau_post),
-      fmt::arg("tau_post2", c.tau_post2), fmt::arg("nu_pre", c.nu_pre),
-      fmt::arg("nu_post", c.nu_post), fmt::arg("w_max", c.w_max),
-      fmt::arg("w_exc_inh", c.w_exc_inh), fmt::arg("w_inh_exc", c.w_inh_exc),
-      fmt::arg("device",
-               c.device.empty()
-                   ? std::string()
-                   : fmt::format(", device = \"{}\", pulse_rounding = "
-                                 "\"{}\"",
-                                 c.device, c.stochastic_pulses ? "stochastic" : "nearest")));
+      fmt::arg("tau_theta", c.tau_theta), fmt::arg("target_rate", c.target_rate),
+      fmt::arg("w_exc_inh", c.w_exc_inh), fmt::arg("w_inh_exc", c.w_inh_exc), fmt::arg("dt", c.dt));
+}
+
+// The network file of the learning network (checked by the network engine's reader). The
+// plastic projection comes first: run_learning reads it as projection 0.
+std::string network_text(const learn_config& c, std::size_t inputs) {
+  return fmt::format(
+             R"(
+[run]
+dt = {dt}
+duration = 0
+seed = {seed}
+
+[[population]]
+name = "input"
+model = "poisson_source"
+size = {inputs}
+params = {{ rate = 0 }}
+
+[[projection]]
+name = "input_exc"
+source = "input"
+target = "exc"
+rule = "all_to_all"
+receptor = "{receptor}"
+weight = {{ uniform = [0, {w_init}] }}
+delay = {dt}
+plasticity = {{ rule = "triplet", pairing = "nearest", tau_plus = {tau_pre}, tau_minus = {tau_post}, tau_x = {tau_pre}, tau_y = {tau_post2}, a_plus = 0, a_minus = {nu_pre}, a3_plus = {nu_post}, a3_minus = 0, w_max = {w_max}{device} }}
+)",
+             fmt::arg("dt", c.dt), fmt::arg("seed", c.seed), fmt::arg("inputs", inputs),
+             fmt::arg("receptor", c.neuron == "dm1t1r" ? "in" : "exc"),
+             fmt::arg("w_init", c.w_init), fmt::arg("tau_pre", c.tau_pre),
+             fmt::arg("tau_post", c.tau_post), fmt::arg("tau_post2", c.tau_post2),
+             fmt::arg("nu_pre", c.nu_pre), fmt::arg("nu_post", c.nu_post),
+             fmt::arg("w_max", c.w_max),
+             fmt::arg("device",
+                      c.device.empty()
+                          ? std::string()
+                          : fmt::format(", device = \"{}\", pulse_rounding = \"{}\"", c.device,
+                                        c.stochastic_pulses ? "stochastic" : "nearest"))) +
+         layer_text(c);
 }
 
 }  // namespace
@@ -202,7 +240,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   };
   check_keys(data, "data", {"dataset", "train", "test"});
   check_keys(encoding, "encoding", {"min_spikes"});
-  check_keys(net, "network", {"neurons"});
+  check_keys(net, "network", {"neurons", "neuron"});
   check_keys(plast, "plasticity", {"device", "pulse_rounding"});
   check_keys(training, "training", {"epochs", "seed", "label_images"});
   for (const auto& n : numbers) {
@@ -230,9 +268,18 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   if (encoding)
     if (const auto* x = encoding->get("min_spikes"))
       c.min_spikes = static_cast<int>(rd.integer(*x, "min_spikes", 0));
-  if (net)
+  if (net) {
     if (const auto* x = net->get("neurons"))
       c.neurons = static_cast<std::size_t>(rd.integer(*x, "neurons", 1));
+    if (const auto* x = net->get("neuron")) c.neuron = rd.choice(*x, "neuron", {"lif", "dm1t1r"});
+    // keys that only one of the two networks has
+    for (const char* k : {"tau_in", "v_max", "w_exc_inh"}) {
+      const bool ionic_only = std::string_view(k) != "w_exc_inh";
+      if (const auto* x = net->get(k); x && ionic_only != (c.neuron == "dm1t1r"))
+        rd.fail(*x, fmt::format("'{}' is a key of the {} network (neuron = \"{}\" here)", k,
+                                ionic_only ? "dm1t1r" : "lif", c.neuron));
+    }
+  }
   if (plast) {
     if (const auto* x = plast->get("device")) {
       c.device = rd.text(*x, "device");
@@ -465,10 +512,12 @@ learn_result run_learning(const learn_config& c,
                    {"rest_s", c.rest},
                    {"min_spikes", c.min_spikes},
                    {"dt_s", c.dt},
+                   {"neuron", c.neuron},
                    {"w_exc_inh", c.w_exc_inh},
                    {"w_inh_exc", c.w_inh_exc},
                    {"theta_plus_v", c.theta_plus},
                    {"tau_theta_s", c.tau_theta},
+                   {"target_rate_hz", c.target_rate},
                    {"nu_pre", c.nu_pre},
                    {"nu_post", c.nu_post},
                    {"tau_pre_s", c.tau_pre},
@@ -478,6 +527,11 @@ learn_result run_learning(const learn_config& c,
                    {"w_init", c.w_init},
                    {"norm", c.norm},
                    {"seed", c.seed}};
+  if (c.neuron == "dm1t1r") {  // w_inh_exc in V: the charge each spike takes
+    j["settings"].erase("w_exc_inh");
+    j["settings"]["tau_in_s"] = c.tau_in;
+    j["settings"]["v_max_v"] = c.v_max;
+  }
   return out;
 }
 

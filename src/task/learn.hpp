@@ -8,8 +8,10 @@
 // proportional to the pixel; an excitatory layer (lif_coba with an adaptive threshold) fed by
 // all inputs through plastic synapses (the rule: nearest-spike triplet STDP as Diehl & Cook
 // write it); an inhibitory layer, one neuron per excitatory neuron, that inhibits all the
-// other excitatory neurons (lateral inhibition: winner takes most). Each image is shown for
-// `present`, then the inputs fall silent for `rest`; an image that drew fewer than
+// other excitatory neurons (lateral inhibition: winner takes most). The ionic version: the
+// excitatory layer of 1M1T1R neurons (`dm1t1r`, adaptive threshold on the input integrator),
+// each spike taking charge from every other neuron's integrator (no inhibitory layer). Each image
+// is shown for `present`, then the inputs fall silent for `rest`; an image that drew fewer than
 // `min_spikes` excitatory spikes is shown again at a higher rate. Before each image every
 // excitatory neuron's input weights are scaled to a fixed sum.
 //
@@ -40,12 +42,18 @@ struct learn_config {
   double rest = 0.15;       // [s]
   int min_spikes = 5;       // excitatory spikes an image must draw
   // [network]
-  std::size_t neurons = 100;    // excitatory neurons (as many inhibitory)
+  std::size_t neurons = 100;  // excitatory neurons (as many inhibitory)
+  // "lif": lif_coba neurons, an inhibitory layer; "dm1t1r": 1M1T1R neurons (the calibrated
+  // preset, the hybrid integrator) inhibiting each other directly, weights in V
+  std::string neuron = "lif";
+  double tau_in = 20e-3;        // [s] dm1t1r: time constant of the input integrator
+  double v_max = 0.95;          // [V] dm1t1r: output range of the input integrator
   double dt = 0.5e-3;           // [s]
   double w_exc_inh = 10.4;      // [1] excitatory to its inhibitory partner
   double w_inh_exc = 17.0;      // [1] inhibitory to every other excitatory neuron
   double theta_plus = 0.05e-3;  // [V] threshold jump per spike
   double tau_theta = 1e4;       // [s] threshold decay
+  double target_rate = 0;       // [Hz] the threshold's drift drives toward it (0: none)
   // [plasticity]: w -= nu_pre o1 at an input spike; w += nu_post r1 o2 at an excitatory spike
   double nu_pre = 1e-4;
   double nu_post = 1e-2;

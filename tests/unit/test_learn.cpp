@@ -1,5 +1,6 @@
 // Unsupervised learning by STDP (task/learn.hpp): the learning file's errors (the learning
 // itself: tests/validation/test_learn_digits.cpp).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "task/learn.hpp"
@@ -25,12 +26,35 @@ TEST(Learn, FileErrorsNameTheLine) {
                              "l.toml:2: device 'gold' is not one of ag-a-si"));
   EXPECT_TRUE(test::contains(err("[plasticity]\npulse_rounding = \"nearest\"\n"),
                              "'pulse_rounding' needs a 'device'"));
+  EXPECT_TRUE(test::contains(err("[network]\nneuron = \"hh\"\n"),
+                             "l.toml:2: neuron = 'hh' is not one of lif, dm1t1r"));
+  EXPECT_TRUE(
+      test::contains(err("[network]\ntau_in = \"5ms\"\n"),
+                     "l.toml:2: 'tau_in' is a key of the dm1t1r network (neuron = \"lif\" here)"));
+  EXPECT_TRUE(test::contains(
+      err("[network]\nw_exc_inh = 3\nneuron = \"dm1t1r\"\n"),
+      "l.toml:2: 'w_exc_inh' is a key of the lif network (neuron = \"dm1t1r\" here)"));
+  const auto ionic = parse_learn_config(
+      "[network]\nneuron = \"dm1t1r\"\ntau_in = \"5ms\"\ntarget_rate = \"1Hz\"\n", "l.toml");
+  EXPECT_EQ(ionic.neuron, "dm1t1r");
+  EXPECT_DOUBLE_EQ(ionic.tau_in, 5e-3);
+  EXPECT_DOUBLE_EQ(ionic.target_rate, 1.0);
   const auto c = parse_learn_config(
       "[network]\nneurons = 7\ntheta_plus = \"0.1mV\"\n[plasticity]\nnu_post = 0.02\n", "l.toml");
   EXPECT_EQ(c.neurons, 7u);
   EXPECT_DOUBLE_EQ(c.theta_plus, 1e-4);
   EXPECT_DOUBLE_EQ(c.nu_post, 0.02);
   EXPECT_DOUBLE_EQ(c.nu_pre, 1e-4);  // Diehl & Cook's default
+}
+
+// The shipped learning files read without error (running them: docs/tasks/learning.md).
+TEST(Learn, ExampleFilesRead) {
+  for (const char* name :
+       {"digits_stdp", "fashion_mnist_stdp", "digits_ionic", "fashion_mnist_ionic"}) {
+    const auto c =
+        read_learn_config(fmt::format("{}/examples/learning/{}.toml", IONSIM_SOURCE_DIR, name));
+    EXPECT_EQ(c.neuron, std::string(name).ends_with("ionic") ? "dm1t1r" : "lif") << name;
+  }
 }
 
 }  // namespace IONSIM_TEST_FILE
