@@ -243,6 +243,20 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   check_keys(net, "network", {"neurons", "neuron"});
   check_keys(plast, "plasticity", {"device", "pulse_rounding"});
   check_keys(training, "training", {"epochs", "seed", "label_images"});
+  if (const auto* x = net ? net->get("neuron") : nullptr) {
+    c.neuron = rd.choice(*x, "neuron", {"lif", "dm1t1r"});
+    // the ionic network's defaults: those of examples/learning/digits_ionic.toml
+    if (c.neuron == "dm1t1r") {
+      c.dt = 100e-6;
+      c.theta_plus = 2e-3;
+      c.w_inh_exc = 0.5;
+      c.norm = 0.025;
+      c.w_max = 0.1;
+      c.w_init = 0.05;
+      c.nu_post = 0.005;
+      c.nu_pre = 5e-5;
+    }
+  }
   for (const auto& n : numbers) {
     const auto* t = std::string_view(n.section) == "encoding"     ? encoding
                     : std::string_view(n.section) == "network"    ? net
@@ -271,7 +285,6 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   if (net) {
     if (const auto* x = net->get("neurons"))
       c.neurons = static_cast<std::size_t>(rd.integer(*x, "neurons", 1));
-    if (const auto* x = net->get("neuron")) c.neuron = rd.choice(*x, "neuron", {"lif", "dm1t1r"});
     // keys that only one of the two networks has
     for (const char* k : {"tau_in", "v_max", "w_exc_inh"}) {
       const bool ionic_only = std::string_view(k) != "w_exc_inh";

@@ -45,7 +45,7 @@ struct learn_config {
   std::size_t neurons = 100;  // excitatory neurons (as many inhibitory)
   // "lif": lif_coba neurons, an inhibitory layer; "dm1t1r": 1M1T1R neurons (the calibrated
   // preset, the hybrid integrator) inhibiting each other directly, weights in V
-  std::string neuron = "lif";
+  std::string neuron = "lif";   // (dm1t1r: other defaults, parse_learn_config)
   double tau_in = 20e-3;        // [s] dm1t1r: time constant of the input integrator
   double v_max = 0.95;          // [V] dm1t1r: output range of the input integrator
   double dt = 0.5e-3;           // [s]

@@ -39,6 +39,8 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_EQ(ionic.neuron, "dm1t1r");
   EXPECT_DOUBLE_EQ(ionic.tau_in, 5e-3);
   EXPECT_DOUBLE_EQ(ionic.target_rate, 1.0);
+  EXPECT_DOUBLE_EQ(ionic.norm, 0.025);  // the ionic defaults (weights in V)
+  EXPECT_DOUBLE_EQ(ionic.w_inh_exc, 0.5);
   const auto c = parse_learn_config(
       "[network]\nneurons = 7\ntheta_plus = \"0.1mV\"\n[plasticity]\nnu_post = 0.02\n", "l.toml");
   EXPECT_EQ(c.neurons, 7u);
