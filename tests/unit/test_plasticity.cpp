@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 
@@ -300,6 +301,16 @@ TEST(Plasticity, ConfigurationErrorsNameTheLine) {
   EXPECT_TRUE(test::contains(err(unknown), "no [[projection]] has name = 'ie'"));
 }
 
+// The mean rate [Hz] of each of four populations of 10 neurons over the `seconds` from step
+// `from` to the end of the run.
+std::array<double, 4> group_rates(const memory_sink& sink, std::int64_t from, double seconds) {
+  std::array<double, 4> rate{};
+  for (const auto& sp : sink.all)
+    if (sp.step >= from) rate[sp.id / 10] += 1;
+  for (auto& r : rate) r /= 10 * seconds;
+  return rate;
+}
+
 // Homeostasis: an adaptive threshold with a target rate (network/lif.hpp) brings neurons
 // driven far too hard (over 100 Hz without it) and too little (under 5 Hz) to 10 Hz, within
 // 10 %.
@@ -347,12 +358,7 @@ weight = {1}
                 builtin_models());
     memory_sink sink;
     net.run(sink);
-    // Rates over the last 20 s.
-    std::vector<double> count(4, 0);
-    for (const auto& sp : sink.all)
-      if (sp.step >= 200000) count[sp.id / 10] += 1;
-    const double hard = count[0] / 200, soft = count[1] / 200, plain = count[2] / 200;
-    const double plain_soft = count[3] / 200;
+    const auto [hard, soft, plain, plain_soft] = group_rates(sink, 200000, 20.0);
     std::printf(
         "%s: driven hard %.2f Hz, weakly %.2f Hz; without adaptation %.1f Hz and %.2f "
         "Hz\n",
@@ -392,12 +398,7 @@ weight = "{}"
   network net(parse("[run]\ndt = \"100us\"\nduration = \"20s\"\n" + pops, dir), builtin_models());
   memory_sink sink;
   net.run(sink);
-  // Rates over the last 10 s.
-  std::vector<double> count(4, 0);
-  for (const auto& sp : sink.all)
-    if (sp.step >= 100000) count[sp.id / 10] += 1;
-  const double hard = count[0] / 100, soft = count[1] / 100, plain = count[2] / 100;
-  const double plain_soft = count[3] / 100;
+  const auto [hard, soft, plain, plain_soft] = group_rates(sink, 100000, 10.0);
   std::printf(
       "dm1t1r: driven hard %.2f Hz, weakly %.2f Hz; without adaptation %.1f Hz and %.2f Hz\n", hard,
       soft, plain, plain_soft);
