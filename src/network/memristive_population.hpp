@@ -87,8 +87,7 @@ class memristive_population final : public neuron_model {
         node_(size, 0.0),
         g_node_(size, c.g_node),
         drift_scale_(size, 1.0),
-        theta_(size, 0.0),
-        rest_(spec.theta_plus > 0 ? size : 0, 0.0) {
+        theta_(size, 0.0) {
     state_.push_back({"v_in", "V", "input node (integrator output)"});
     state_.push_back(spec.node);
     const auto probe = make_device(mem_, 0, 1, 0);
@@ -174,17 +173,16 @@ class memristive_population final : public neuron_model {
     if (first >= last) return;
     block& b = block_of(first, last);
     double* arrivals = in.receptor[0];
-    // the integrators' rests: lowered by the adaptive threshold where there is one
-    const std::vector<double>& rest = spec_.theta_plus > 0 ? rest_of(first, last) : v_rest_;
     for (std::size_t i = first; i < last; ++i) {
       v_in_[i] = std::clamp(v_in_[i] + arrivals[i], 0.0, spec_.v_max);
       arrivals[i] = 0;
       b.v[i - first] = in.drive ? v_in_[i] + in.drive[i] : v_in_[i];
     }
     if (spec_.sub_levels > 0) {
-      // held: the rest and the drive; relaxing: the integrator's distance from its rest
+      // held: the rest (v_rest - theta) and the drive; relaxing: the integrator's distance from
+      // its rest
       for (std::size_t i = first; i < last; ++i) {
-        b.relaxing[i - first] = v_in_[i] - rest[i];
+        b.relaxing[i - first] = v_in_[i] - (v_rest_[i] - theta_[i]);
         b.v[i - first] -= b.relaxing[i - first];
       }
       typename neuron::compact_batch<Circuit>::adaptive_options o;
@@ -206,7 +204,8 @@ class memristive_population final : public neuron_model {
     const std::size_t from = spiked.size();
     for (std::size_t i = first; i < last; ++i) {
       node_[i] = b.batch->node(i - first);
-      v_in_[i] = rest[i] + (v_in_[i] - rest[i]) * decay_;
+      const double rest = v_rest_[i] - theta_[i];  // v_rest where there is no adaptation
+      v_in_[i] = rest + (v_in_[i] - rest) * decay_;
       if (b.batch->spiked(i - first)) {
         spiked.push_back(static_cast<std::uint32_t>(i));
         // resolved by the adaptive and hybrid integrators (-1 where not)
@@ -303,12 +302,6 @@ class memristive_population final : public neuron_model {
     return blocks_.emplace(std::make_pair(first, last), std::move(b)).first->second;
   }
 
-  // v_rest - theta over [first, last) (the other entries are not read).
-  const std::vector<double>& rest_of(std::size_t first, std::size_t last) {
-    for (std::size_t i = first; i < last; ++i) rest_[i] = v_rest_[i] - theta_[i];
-    return rest_;
-  }
-
   // The memristor's state variables start from the devices' initial state and cannot be given.
   void init_device_copies() {
     const auto dev = make_device(mem_, size(), seed_, first_id_);
@@ -337,8 +330,8 @@ class memristive_population final : public neuron_model {
   std::vector<std::string> device_names_;
   std::vector<model_quantity> state_, per_neuron_;
   std::vector<double> v_in_, v_rest_, node_, g_node_, drift_scale_;
-  std::vector<double> theta_, rest_;  // adaptive threshold; rest_: v_rest - theta
-  std::vector<float> offset_;         // the last spike's time within its step [steps]
+  std::vector<double> theta_;  // adaptive threshold: the integrator rests at v_rest - theta
+  std::vector<float> offset_;  // the last spike's time within its step [steps]
   std::vector<std::vector<double>> device_state_;
   std::vector<std::uint8_t> watched_;  // per device state variable: a recorder reads it
   std::map<std::pair<std::size_t, std::size_t>, block> blocks_;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/toml_reader.hpp"
@@ -286,12 +287,12 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
     if (const auto* x = net->get("neurons"))
       c.neurons = static_cast<std::size_t>(rd.integer(*x, "neurons", 1));
     // keys that only one of the two networks has
-    for (const char* k : {"tau_in", "v_max", "w_exc_inh"}) {
-      const bool ionic_only = std::string_view(k) != "w_exc_inh";
-      if (const auto* x = net->get(k); x && ionic_only != (c.neuron == "dm1t1r"))
-        rd.fail(*x, fmt::format("'{}' is a key of the {} network (neuron = \"{}\" here)", k,
-                                ionic_only ? "dm1t1r" : "lif", c.neuron));
-    }
+    constexpr std::pair<const char*, const char*> only[] = {
+        {"tau_in", "dm1t1r"}, {"v_max", "dm1t1r"}, {"w_exc_inh", "lif"}};
+    for (const auto& [key, of] : only)
+      if (const auto* x = net->get(key); x && c.neuron != of)
+        rd.fail(*x, fmt::format("'{}' is a key of the {} network (neuron = \"{}\" here)", key, of,
+                                c.neuron));
   }
   if (plast) {
     if (const auto* x = plast->get("device")) {
