@@ -110,6 +110,27 @@ device_commands::device_commands(CLI::App& app) {
   pulse_->add_option("--out", out_, "output directory")->required();
   pulse_->add_flag("--no-plot", no_plot_, "do not draw pulse.png");
 
+  stdp_ = device_->add_subcommand(
+      "stdp",
+      "device STDP: pre- and post-synaptic spike waveforms on the device's two electrodes, "
+      "one device per delta_t; writes window.csv, summary.json, window.png");
+  add_model_options(stdp_, model_, preset_, params_file_, dt_, temperature_, seed_);
+  stdp_->add_option("--a-plus", a_plus_, "peak of a spike [V]")->capture_default_str();
+  stdp_->add_option("--width-plus", width_plus_, "width of the peak [s]")->capture_default_str();
+  stdp_->add_option("--a-minus", a_minus_, "depth of the spike's negative tail at its start [V]")
+      ->capture_default_str();
+  stdp_->add_option("--tau-tail", tau_tail_, "decay time of the tail [s]")->capture_default_str();
+  stdp_->add_option("--tail", tail_, "length of the tail [s]")->capture_default_str();
+  stdp_->add_option("--max-delay", max_delay_, "largest |t_post - t_pre| [s]")
+      ->capture_default_str();
+  stdp_->add_option("--delay-step", delay_step_, "spacing of t_post - t_pre [s]")
+      ->capture_default_str();
+  stdp_->add_option("--pairs", pairs_, "pairings per delta_t")->capture_default_str();
+  stdp_->add_option("--period", period_, "time from one pairing to the next [s]")
+      ->capture_default_str();
+  stdp_->add_option("--out", out_, "output directory")->required();
+  stdp_->add_flag("--no-plot", no_plot_, "do not draw window.png");
+
   fit_ = device_->add_subcommand(
       "fit",
       "calibrate a model to measured sweep or pulse data (NLopt: CRS2 global search, then "
@@ -172,6 +193,7 @@ device_commands::device_commands(CLI::App& app) {
 int device_commands::run() {
   if (sweep_->parsed()) return run_sweep();
   if (pulse_->parsed()) return run_pulse();
+  if (stdp_->parsed()) return run_stdp();
   if (fit_->parsed()) return run_fit();
   if (presets_->parsed()) return run_presets();
   if (params_->parsed()) return run_params();
@@ -312,6 +334,86 @@ int device_commands::run_pulse() {
     run_plot("pulse.py", {join_path(out_, "pulse.png"), join_path(out_, "trace.csv"),
                           join_path(out_, "summary.json")});
   std::cout << "wrote " << out_ << "/trace.csv, summary.json" << (no_plot_ ? "" : ", pulse.png")
+            << "\n";
+  return 0;
+}
+
+int device_commands::run_stdp() {
+  device_config cfg = load_config(model_, preset_, params_file_, temperature_);
+  const double dt = dt_.empty() ? config_dt(cfg) : quantity(dt_, "s", "--dt");
+  if (!(dt > 0)) throw input_error("--dt must be positive");
+  stdp_protocol p;
+  p.a_plus = quantity(a_plus_, "V", "--a-plus");
+  p.width_plus = quantity(width_plus_, "s", "--width-plus");
+  p.a_minus = quantity(a_minus_, "V", "--a-minus");
+  p.tau_tail = quantity(tau_tail_, "s", "--tau-tail");
+  p.tail = quantity(tail_, "s", "--tail");
+  p.pairs = pairs_;
+  p.period = quantity(period_, "s", "--period");
+  const double max_delay = quantity(max_delay_, "s", "--max-delay");
+  const double step = quantity(delay_step_, "s", "--delay-step");
+  if (!(max_delay > 0)) throw input_error("--max-delay must be positive");
+  if (!(step > 0) || step > max_delay)
+    throw input_error("--delay-step must be positive and at most --max-delay");
+  if (dt > p.width_plus / 4)
+    throw input_error(
+        fmt::format("--dt ({:g} s) must resolve the spike's peak: at most a "
+                    "quarter of --width-plus ({:g} s)",
+                    dt, p.width_plus));
+  const auto half = static_cast<int>(std::floor(max_delay / step + 1e-9));
+  std::vector<double> delta_t;
+  for (int k = -half; k <= half; ++k)
+    if (k != 0) delta_t.push_back(k * step);
+  check_stdp_protocol(p, max_delay);
+  auto model = make_device(cfg, delta_t.size(), seed_);
+  progress bar("stdp", 1.0);
+  const auto r = ionsim::run_stdp(*model, p, delta_t, dt, [&](double f) { bar.update(f); });
+  bar.finish();
+  std::vector<double> dg(delta_t.size());
+  std::string csv = "delta_t_s,g_before_S,g_after_S,dg_rel\n";
+  for (std::size_t k = 0; k < delta_t.size(); ++k) {
+    dg[k] = r.g_after[k] / r.g_before[k] - 1.0;
+    csv += fmt::format("{:.9g},{:.9g},{:.9g},{:.9g}\n", delta_t[k], r.g_before[k], r.g_after[k],
+                       dg[k]);
+  }
+  nlohmann::json j;
+  j["model"] = std::string(cfg.model());
+  j["parameters"] = cfg.source;
+  j["protocol"] = {{"a_plus_V", p.a_plus},
+                   {"width_plus_s", p.width_plus},
+                   {"a_minus_V", p.a_minus},
+                   {"tau_tail_s", p.tau_tail},
+                   {"tail_s", p.tail},
+                   {"pairs", p.pairs},
+                   {"period_s", p.period},
+                   {"max_delay_s", max_delay},
+                   {"delay_step_s", step},
+                   {"dt_s", dt},
+                   {"seed", seed_},
+                   {"duration_s", r.duration},
+                   {"device_voltage", "spike(t - t_post) - spike(t - t_pre)"}};
+  const auto pot = fit_window_side(delta_t, dg, true), dep = fit_window_side(delta_t, dg, false);
+  auto side = [](const window_side& w) {
+    return nlohmann::json{
+        {"dg_rel_nearest", w.peak}, {"fit_a", w.a}, {"tau_s", w.tau}, {"points", w.points}};
+  };
+  j["window"] = {{"post_after_pre", side(pot)}, {"post_before_pre", side(dep)}};
+  j["extraction"] =
+      "dg_rel = G_after / G_before - 1 per delta_t; fit_a exp(-|delta_t| / tau): "
+      "least-squares fit of ln|dg_rel| against |delta_t| on each side, over the points with the "
+      "side's sign and at least 1 % of "
+      "its largest change";
+  make_output_dir(out_);
+  write_file_atomic(join_path(out_, "window.csv"), csv);
+  write_file_atomic(join_path(out_, "summary.json"), j.dump(2) + "\n");
+  std::cout << fmt::format(
+      "post after pre: dG/G {:+.4g} at {:g} ms, decay time {:.3g} ms\n"
+      "post before pre: dG/G {:+.4g} at {:g} ms, decay time {:.3g} ms\n",
+      pot.peak, step * 1e3, pot.tau * 1e3, dep.peak, -step * 1e3, dep.tau * 1e3);
+  if (!no_plot_)
+    run_plot("stdp_window.py", {join_path(out_, "window.png"), join_path(out_, "window.csv"),
+                                join_path(out_, "summary.json")});
+  std::cout << "wrote " << out_ << "/window.csv, summary.json" << (no_plot_ ? "" : ", window.png")
             << "\n";
   return 0;
 }

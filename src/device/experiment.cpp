@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -245,6 +246,102 @@ pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
     if (progress && (s % 1000 == 0 || s + 1 == total)) progress(static_cast<double>(s + 1) / total);
   }
   return r;
+}
+
+double spike_waveform(const stdp_protocol& p, double t) {
+  if (t < 0) return 0;
+  if (t < p.width_plus) return p.a_plus;
+  const double s = t - p.width_plus;
+  return s < p.tail ? -p.a_minus * std::exp(-s / p.tau_tail) : 0.0;
+}
+
+void check_stdp_protocol(const stdp_protocol& p, double max_abs_delta_t) {
+  auto need = [](bool ok, const char* what) {
+    if (!ok) throw input_error(what);
+  };
+  need(std::isfinite(p.a_plus) && std::isfinite(p.a_minus),
+       "--a-plus and --a-minus must be finite");
+  need(p.width_plus > 0 && std::isfinite(p.width_plus), "--width-plus must be positive");
+  need(p.tau_tail > 0 && std::isfinite(p.tau_tail), "--tau-tail must be positive");
+  need(p.tail >= 0 && std::isfinite(p.tail), "--tail must not be negative");
+  need(p.pairs >= 1, "--pairs must be at least 1");
+  const double span = max_abs_delta_t + p.width_plus + p.tail;
+  if (p.pairs > 1 && !(p.period > span))
+    throw input_error(
+        fmt::format("--period ({:g} s) must exceed the largest |delta_t| plus one spike ({:g} s): "
+                    "pairings would overlap",
+                    p.period, span));
+}
+
+stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<const double> delta_t,
+                     double dt, const progress_fn& progress) {
+  const std::size_t n = model.size();
+  IONSIM_ASSERT(delta_t.size() == n);
+  double longest = 0;
+  for (double d : delta_t) longest = std::max(longest, std::fabs(d));
+  check_stdp_protocol(p, longest);
+  // the earlier spike of every pairing starts with it; the last pairing ends with the later
+  // spike's tail
+  const double duration = (p.pairs - 1) * p.period + longest + p.width_plus + p.tail;
+  const auto total = static_cast<std::int64_t>(std::ceil(duration / dt - 1e-9));
+  stdp_result r;
+  r.delta_t.assign(delta_t.begin(), delta_t.end());
+  r.duration = static_cast<double>(total) * dt;
+  r.g_before.resize(n);
+  r.g_after.resize(n);
+  for (std::size_t d = 0; d < n; ++d) r.g_before[d] = 1.0 / model.resistance(d);
+  std::vector<double> va(n), cur(n), g(n);
+  for (std::int64_t s = 0; s < total; ++s) {
+    // the voltage held over step s, sampled at its midpoint
+    const double t = (static_cast<double>(s) + 0.5) * dt;
+    const int k = std::min(p.pairs - 1, static_cast<int>(std::floor(t / p.period)));
+    const double tp = t - k * p.period;  // time into pairing k
+    for (std::size_t d = 0; d < n; ++d) {
+      const double t_pre = std::max(0.0, -delta_t[d]), t_post = t_pre + delta_t[d];
+      va[d] = spike_waveform(p, tp - t_post) - spike_waveform(p, tp - t_pre);
+    }
+    model.advance(s, 1, dt, va, cur, g);
+    if (progress && (s % 1000 == 0 || s + 1 == total))
+      progress(static_cast<double>(s + 1) / static_cast<double>(total));
+  }
+  for (std::size_t d = 0; d < n; ++d) r.g_after[d] = 1.0 / model.resistance(d);
+  return r;
+}
+
+window_side fit_window_side(std::span<const double> delta_t, std::span<const double> dg_rel,
+                            bool positive_side, double floor) {
+  window_side w;
+  double largest = 0, nearest = std::numeric_limits<double>::infinity();
+  for (std::size_t k = 0; k < delta_t.size(); ++k) {
+    if ((delta_t[k] > 0) != positive_side || delta_t[k] == 0) continue;
+    largest = std::max(largest, std::fabs(dg_rel[k]));
+    if (std::fabs(delta_t[k]) < nearest) {
+      nearest = std::fabs(delta_t[k]);
+      w.peak = dg_rel[k];
+    }
+  }
+  const double sign = w.peak >= 0 ? 1.0 : -1.0;
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (std::size_t k = 0; k < delta_t.size(); ++k) {
+    if ((delta_t[k] > 0) != positive_side || delta_t[k] == 0) continue;
+    const double y = sign * dg_rel[k];
+    if (!(y > 0) || y < floor * largest) continue;
+    const double x = std::fabs(delta_t[k]), ly = std::log(y);
+    sx += x;
+    sy += ly;
+    sxx += x * x;
+    sxy += x * ly;
+    ++w.points;
+  }
+  if (w.points >= 2) {
+    const double m = static_cast<double>(w.points);
+    const double slope = (m * sxy - sx * sy) / (m * sxx - sx * sx);
+    if (slope < 0) {
+      w.tau = -1.0 / slope;
+      w.a = std::exp((sy - slope * sx) / m);
+    }
+  }
+  return w;
 }
 
 threshold_lists sweep_thresholds(const std::vector<std::vector<double>>& v,

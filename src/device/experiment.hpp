@@ -93,6 +93,53 @@ struct pulse_result {
 pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
                        std::size_t record_trials, double sample, const progress_fn& progress = {});
 
+// Spike-timing protocol through the device (device STDP): each neuron's spike is a voltage
+// waveform, a rectangular peak of a_plus for width_plus followed by a tail of -a_minus that
+// decays exponentially with tau_tail and is cut after `tail` (the spike shape of
+// C. Zamarreño-Ramos et al., "On spike-timing-dependent-plasticity, memristive devices, and
+// building a self-learning visual cortex", Front. Neurosci. 5:26 (2011)). The pre-synaptic
+// neuron drives one electrode and the post-synaptic the other, so the device sees
+// v(t) = spike(t - t_post) - spike(t - t_pre): alone, each spike stays below the drift's
+// threshold; overlapping, the post's peak rides on the pre's tail (delta_t = t_post - t_pre > 0,
+// potentiation) or the pre's peak on the post's tail (delta_t < 0, depression), and the change
+// is what the device's own equations make of that voltage.
+struct stdp_protocol {
+  double a_plus = 1.0;       // [V] peak of the spike
+  double width_plus = 1e-3;  // [s] width of the peak
+  double a_minus = 0.5;      // [V] depth of the tail at its start
+  double tau_tail = 10e-3;   // [s] decay time of the tail
+  double tail = 50e-3;       // [s] length of the tail
+  int pairs = 1;             // pairings per delta_t
+  double period = 0.2;       // [s] from one pairing to the next
+};
+// The spike's voltage at time t after its onset [V]; 0 before and after.
+double spike_waveform(const stdp_protocol& p, double t);
+// Checks the protocol against the largest |delta_t|; throws input_error naming the option.
+void check_stdp_protocol(const stdp_protocol& p, double max_abs_delta_t);
+
+struct stdp_result {
+  std::vector<double> delta_t;            // [s] t_post - t_pre, one per device of the batch
+  std::vector<double> g_before, g_after;  // [S] conductance before the first and after the
+                                          // last pairing
+  double duration = 0;                    // [s] simulated time
+};
+// Device d of the batch is paired at delta_t[d] (delta_t.size() == model.size()), from the
+// model's reset state, in steps of dt [s].
+stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<const double> delta_t,
+                     double dt, const progress_fn& progress = {});
+
+// The window's decay on one side: |dG/G| = a exp(-|delta_t| / tau), fitted by least squares on
+// ln|dG/G| over the points of that side with the window's sign and at least `floor` times the
+// side's largest change.
+struct window_side {
+  std::size_t points = 0;  // points in the fit
+  double peak = 0;         // [1] dG/G at the smallest |delta_t| of the side
+  double a = 0;            // [1] the fit's |dG/G| at delta_t = 0
+  double tau = 0;          // [s] fitted decay time (0 when fewer than 2 points)
+};
+window_side fit_window_side(std::span<const double> delta_t, std::span<const double> dg_rel,
+                            bool positive_side, double floor = 0.01);
+
 // Extraction over whole experiments --------------------------------------------------------
 
 struct threshold_lists {

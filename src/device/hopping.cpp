@@ -16,7 +16,7 @@ namespace {
 constexpr double k_boltzmann_ev = 8.617333262e-5;
 
 using P = hopping_params;
-constexpr std::array<param_field<P>, 14> fields_ = {{
+constexpr std::array<param_field<P>, 16> fields_ = {{
     {"dt", "s", &P::dt, 0, 1, true, "integration step the parameter set was made for"},
     {"temperature", "K", &P::temperature, 0, 2000, true, "device temperature"},
     {"e_a", "eV", &P::e_a, 0, 5, false, "activation energy of an ion hop"},
@@ -32,6 +32,11 @@ constexpr std::array<param_field<P>, 14> fields_ = {{
     {"tau_noise", "s", &P::tau_noise, 0, inf, true, "interval of the drift fluctuation"},
     {"symmetric", "", &P::symmetric, 0, 1, false,
      "both polarities drive the filament (false: only v_d > 0)", param_kind::flag},
+    {"bipolar", "", &P::bipolar, 0, 1, false,
+     "v_d < 0 drives the front back and dissolves the filament: a bipolar drift memristor "
+     "(needs symmetric = false)",
+     param_kind::flag},
+    {"x_init", "1", &P::x_init, 0, 1, false, "bridged fraction x of the gap at reset"},
     {"r_series", "Ω", &P::r_series, 0, inf, false, "series resistor between source and device"},
     {"i_compliance", "A", &P::i_compliance, 0, inf, false, "current compliance, 0 for none"},
 }};
@@ -45,6 +50,10 @@ void hopping_check(const hopping_params& p, const std::string& source, const par
   if (p.r_off <= p.r_on)
     throw input_error(fmt::format("{}: r_off ({:g} Ω) must exceed r_on ({:g} Ω)",
                                   at ? at("r_off") : source, p.r_off, p.r_on));
+  if (p.bipolar != 0 && p.symmetric != 0)
+    throw input_error(fmt::format(
+        "{}: bipolar = true needs symmetric = false (a negative voltage dissolves the filament)",
+        at ? at("bipolar") : source));
 }
 
 hopping_rates::hopping_rates(const hopping_params& p)
@@ -70,7 +79,7 @@ hopping_model::hopping_model(const hopping_params& p, std::size_t n, std::uint64
   reset();
 }
 
-void hopping_model::reset() { std::fill(x_.begin(), x_.end(), 0.0); }
+void hopping_model::reset() { std::fill(x_.begin(), x_.end(), p_.x_init); }
 
 double hopping_model::resistance(std::size_t i) const {
   return p_.r_on * std::exp((1.0 - x_[i]) * log_ratio_);

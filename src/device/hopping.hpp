@@ -14,6 +14,9 @@
 //   state      dx/dt = m(t) (v / L) (1 − x) − (D / λ²) x
 //   resistance R(x) = r_on (r_off / r_on)^(1 − x)            (tunneling through the gap)
 //
+// With `bipolar`, v_d < 0 drives the front back (the drift is odd in E):
+//   dx/dt = −m(t) (|v| / L) x − (D / λ²) x
+//
 // m(t) is a lognormal fluctuation of the drift (relative spread sigma), redrawn every tau_noise
 // and keyed by (seed, device, interval): the cycle-to-cycle variation, independent of the step.
 #include <span>
@@ -41,6 +44,8 @@ struct hopping_params {
   double sigma = 0;          // [1] relative spread of the drift fluctuation m(t)
   double tau_noise = 1e-3;   // [s] interval of the drift fluctuation
   double symmetric = 1;      // flag: both polarities drive the filament (else v_d > 0 only)
+  double bipolar = 0;        // flag: v_d < 0 dissolves the filament (a drift memristor)
+  double x_init = 0;         // [1] bridged fraction of the gap at reset
   double r_series = 0;       // [Ω] series resistor
   double i_compliance = 0;   // [A] current compliance, 0 for none
 };
@@ -104,20 +109,23 @@ class hopping_model final : public device_model {
     using std::exp;
     using std::fabs;
     using std::sinh;
-    const T v = p_.symmetric != 0 ? fabs(v_d) : (v_d > 0.0 ? v_d : T(0.0));
-    // For a fixed field x is linear: dx/dt = k_g (1 - x) - k_r x, advanced exactly; the field,
-    // which depends on x through the gap, is taken at the step's midpoint (one predictor pass).
-    auto growth = [&](T xs) -> T {
+    // v drives the front forward (growth) or, bipolar with v_d < 0, back (retraction)
+    const bool back = p_.bipolar != 0 && v_d < 0.0;
+    const T v = p_.symmetric != 0 || back ? fabs(v_d) : (v_d > 0.0 ? v_d : T(0.0));
+    // For a fixed field x is linear: dx/dt = k_g (1 - x) - (k_b + relax) x, advanced exactly;
+    // the field, which depends on x through the gap, is taken at the step's midpoint (one
+    // predictor pass).
+    auto drift = [&](T xs) -> T {
       const T g = p_.gap * (1.0 - xs) + p_.a;
       const T arg = k_.field * v / g;
       return m * k_.drift * sinh(arg < 700.0 ? arg : T(700.0));
     };
-    auto exact = [&](T kg) -> T {
-      const T ks = kg + k_.relax, x_inf = kg / ks;
+    auto exact = [&](T k) -> T {
+      const T kg = back ? T(0.0) : k, ks = k + k_.relax, x_inf = kg / ks;
       return x_inf + (x - x_inf) * exp(-ks * h);
     };
-    T x1 = exact(v > 0.0 ? growth(T(x)) : T(0.0));
-    if (v > 0.0) x1 = exact(growth(0.5 * (x + x1)));
+    T x1 = exact(v > 0.0 ? drift(T(x)) : T(0.0));
+    if (v > 0.0) x1 = exact(drift(0.5 * (x + x1)));
     return x1 < 0.0 ? T(0.0) : (x1 > 1.0 ? T(1.0) : x1);
   }
 

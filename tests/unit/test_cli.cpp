@@ -241,6 +241,30 @@ TEST(Cli, TemperatureOption) {
   fs::remove_all(dir);
 }
 
+TEST(Cli, DeviceStdpWritesTheWindow) {
+  const fs::path out = test::fresh_dir("cli-stdp") / "out";
+  const auto r = run_cli(
+      "device stdp --preset drift-synapse --max-delay 10ms --delay-step 5ms "
+      "--no-plot --out " +
+      quote(out.string()));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "post after pre"));
+  const auto csv = lines(test::read_text(out / "window.csv"));
+  ASSERT_EQ(csv.size(), 5u);  // header and delta_t -10, -5, 5, 10 ms
+  EXPECT_EQ(csv[0], "delta_t_s,g_before_S,g_after_S,dg_rel");
+  const auto j = nlohmann::json::parse(test::read_text(out / "summary.json"));
+  EXPECT_GT(j["window"]["post_after_pre"]["dg_rel_nearest"].get<double>(), 0);
+  EXPECT_LT(j["window"]["post_before_pre"]["dg_rel_nearest"].get<double>(), 0);
+  EXPECT_GT(j["window"]["post_after_pre"]["tau_s"].get<double>(), 0);
+  EXPECT_EQ(j["protocol"]["pairs"], 1);
+  fs::remove_all(out.parent_path());
+  const std::string stdp = "device stdp --preset drift-synapse --no-plot";
+  expect_clean_failure(stdp + " --delay-step 50ms", {"--delay-step"});
+  expect_clean_failure(stdp + " --dt 1ms", {"--dt", "--width-plus"});
+  expect_clean_failure(stdp + " --pairs 2 --period 60ms", {"--period"});
+  expect_clean_failure(stdp + " --tau-tail 0s", {"--tau-tail"});
+}
+
 TEST(Cli, PresetsAreListed) {
   const auto r = run_cli("device presets");
   ASSERT_EQ(r.status, 0) << r.err;

@@ -34,7 +34,7 @@ std::vector<double> prepared_state(device_model& m, double v_prep, double t_prep
   return s;
 }
 
-void check_model(const std::string& preset, bool noise, double tol) {
+void check_model(const std::string& preset, bool noise, double tol, bool both_signs = false) {
   SCOPED_TRACE(preset + (noise ? " with noise" : " without noise"));
   device_config c = load_preset(preset);
   if (!noise) c = without_noise(c);
@@ -44,7 +44,10 @@ void check_model(const std::string& preset, bool noise, double tol) {
   for (double t_prep : {0.0, 2e-3, 20e-3, 80e-3}) {
     const auto saved = prepared_state(*m, 1.0, t_prep);
     for (double h : {1e-7, 2e-6, 5e-5}) {
-      for (double v : {0.05, 0.3, 0.7, 0.9, 1.2}) {
+      std::vector<double> vs = {0.05, 0.3, 0.7, 0.9, 1.2, 1.5};
+      if (both_signs)
+        for (std::size_t k = 0, n = vs.size(); k < n; ++k) vs.push_back(-vs[k]);
+      for (double v : vs) {
         m->restore_state(saved);
         double i = 0, g = 0;
         m->advance_interval_slope(0, h, 7, std::span<const double>(&v, 1), std::span<double>(&i, 1),
@@ -95,6 +98,8 @@ TEST(DeviceJacobian, ModelAAnalyticSlopeMatchesFiniteDifferences) {
 TEST(DeviceJacobian, HoppingAnalyticSlopeMatchesFiniteDifferences) {
   check_model("ag-hopping-fit", false, 1e-7);
   check_model("ag-hopping-fit", true, 1e-7);
+  // bipolar: a negative voltage drives the front back
+  check_model("drift-synapse", false, 1e-7, true);
 }
 
 TEST(DeviceJacobian, ModelBAnalyticSlopeMatchesFiniteDifferences) {
