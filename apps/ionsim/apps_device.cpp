@@ -115,9 +115,11 @@ device_commands::device_commands(CLI::App& app) {
       "device STDP: pre- and post-synaptic spike waveforms on the device's two electrodes, "
       "one device per delta_t; writes window.csv, summary.json, window.png");
   add_model_options(stdp_, model_, preset_, params_file_, dt_, temperature_, seed_);
-  stdp_->add_option("--a-plus", a_plus_, "peak of a spike [V]")->capture_default_str();
-  stdp_->add_option("--width-plus", width_plus_, "width of the peak [s]")->capture_default_str();
-  stdp_->add_option("--a-minus", a_minus_, "depth of the spike's negative tail at its start [V]")
+  stdp_->add_option("--peak", peak_, "peak of a spike [V]")->capture_default_str();
+  stdp_->add_option("--width", spike_width_, "width of the peak [s]")->capture_default_str();
+  stdp_
+      ->add_option("--tail-depth", tail_depth_,
+                   "depth of the spike's negative tail at its start [V]")
       ->capture_default_str();
   stdp_->add_option("--tau-tail", tau_tail_, "decay time of the tail [s]")->capture_default_str();
   stdp_->add_option("--tail", tail_, "length of the tail [s]")->capture_default_str();
@@ -343,9 +345,9 @@ int device_commands::run_stdp() {
   const double dt = dt_.empty() ? config_dt(cfg) : quantity(dt_, "s", "--dt");
   if (!(dt > 0)) throw input_error("--dt must be positive");
   stdp_protocol p;
-  p.a_plus = quantity(a_plus_, "V", "--a-plus");
-  p.width_plus = quantity(width_plus_, "s", "--width-plus");
-  p.a_minus = quantity(a_minus_, "V", "--a-minus");
+  p.peak = quantity(peak_, "V", "--peak");
+  p.width = quantity(spike_width_, "s", "--width");
+  p.tail_depth = quantity(tail_depth_, "V", "--tail-depth");
   p.tau_tail = quantity(tau_tail_, "s", "--tau-tail");
   p.tail = quantity(tail_, "s", "--tail");
   p.pairs = pairs_;
@@ -355,11 +357,11 @@ int device_commands::run_stdp() {
   if (!(max_delay > 0)) throw input_error("--max-delay must be positive");
   if (!(step > 0) || step > max_delay)
     throw input_error("--delay-step must be positive and at most --max-delay");
-  if (dt > p.width_plus / 4)
+  if (dt > p.width / 4)
     throw input_error(
         fmt::format("--dt ({:g} s) must resolve the spike's peak: at most a "
-                    "quarter of --width-plus ({:g} s)",
-                    dt, p.width_plus));
+                    "quarter of --width ({:g} s)",
+                    dt, p.width));
   const auto half = static_cast<int>(std::floor(max_delay / step + 1e-9));
   std::vector<double> delta_t;
   for (int k = -half; k <= half; ++k)
@@ -379,9 +381,9 @@ int device_commands::run_stdp() {
   nlohmann::json j;
   j["model"] = std::string(cfg.model());
   j["parameters"] = cfg.source;
-  j["protocol"] = {{"a_plus_V", p.a_plus},
-                   {"width_plus_s", p.width_plus},
-                   {"a_minus_V", p.a_minus},
+  j["protocol"] = {{"peak_V", p.peak},
+                   {"width_s", p.width},
+                   {"tail_depth_V", p.tail_depth},
                    {"tau_tail_s", p.tau_tail},
                    {"tail_s", p.tail},
                    {"pairs", p.pairs},

@@ -36,7 +36,7 @@ class device_commands {
               sample_ = "5us";
   int trials_ = 200, record_ = 10;
   // stdp
-  std::string a_plus_ = "1V", width_plus_ = "1ms", a_minus_ = "0.5V", tau_tail_ = "10ms",
+  std::string peak_ = "1V", spike_width_ = "1ms", tail_depth_ = "0.5V", tau_tail_ = "10ms",
               tail_ = "50ms", max_delay_ = "40ms", delay_step_ = "2ms", period_ = "200ms";
   int pairs_ = 1;
   // fit

@@ -250,22 +250,22 @@ pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
 
 double spike_waveform(const stdp_protocol& p, double t) {
   if (t < 0) return 0;
-  if (t < p.width_plus) return p.a_plus;
-  const double s = t - p.width_plus;
-  return s < p.tail ? -p.a_minus * std::exp(-s / p.tau_tail) : 0.0;
+  if (t < p.width) return p.peak;
+  const double s = t - p.width;
+  return s < p.tail ? -p.tail_depth * std::exp(-s / p.tau_tail) : 0.0;
 }
 
 void check_stdp_protocol(const stdp_protocol& p, double max_abs_delta_t) {
   auto need = [](bool ok, const char* what) {
     if (!ok) throw input_error(what);
   };
-  need(std::isfinite(p.a_plus) && std::isfinite(p.a_minus),
-       "--a-plus and --a-minus must be finite");
-  need(p.width_plus > 0 && std::isfinite(p.width_plus), "--width-plus must be positive");
+  need(std::isfinite(p.peak) && std::isfinite(p.tail_depth),
+       "--peak and --tail-depth must be finite");
+  need(p.width > 0 && std::isfinite(p.width), "--width must be positive");
   need(p.tau_tail > 0 && std::isfinite(p.tau_tail), "--tau-tail must be positive");
   need(p.tail >= 0 && std::isfinite(p.tail), "--tail must not be negative");
   need(p.pairs >= 1, "--pairs must be at least 1");
-  const double span = max_abs_delta_t + p.width_plus + p.tail;
+  const double span = max_abs_delta_t + p.width + p.tail;
   if (p.pairs > 1 && !(p.period > span))
     throw input_error(
         fmt::format("--period ({:g} s) must exceed the largest |delta_t| plus one spike ({:g} s): "
@@ -282,7 +282,7 @@ stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<cons
   check_stdp_protocol(p, longest);
   // the earlier spike of every pairing starts with it; the last pairing ends with the later
   // spike's tail
-  const double duration = (p.pairs - 1) * p.period + longest + p.width_plus + p.tail;
+  const double duration = (p.pairs - 1) * p.period + longest + p.width + p.tail;
   const auto total = static_cast<std::int64_t>(std::ceil(duration / dt - 1e-9));
   stdp_result r;
   r.delta_t.assign(delta_t.begin(), delta_t.end());

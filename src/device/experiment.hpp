@@ -94,8 +94,8 @@ pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
                        std::size_t record_trials, double sample, const progress_fn& progress = {});
 
 // Spike-timing protocol through the device (device STDP): each neuron's spike is a voltage
-// waveform, a rectangular peak of a_plus for width_plus followed by a tail of -a_minus that
-// decays exponentially with tau_tail and is cut after `tail` (the spike shape of
+// waveform, a rectangular pulse of height `peak` and length `width` followed by a tail of
+// -tail_depth that decays exponentially with tau_tail and is cut after `tail` (the spike shape of
 // C. Zamarreño-Ramos et al., "On spike-timing-dependent-plasticity, memristive devices, and
 // building a self-learning visual cortex", Front. Neurosci. 5:26 (2011)). The pre-synaptic
 // neuron drives one electrode and the post-synaptic the other, so the device sees
@@ -104,13 +104,13 @@ pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
 // potentiation) or the pre's peak on the post's tail (delta_t < 0, depression), and the change
 // is what the device's own equations make of that voltage.
 struct stdp_protocol {
-  double a_plus = 1.0;       // [V] peak of the spike
-  double width_plus = 1e-3;  // [s] width of the peak
-  double a_minus = 0.5;      // [V] depth of the tail at its start
-  double tau_tail = 10e-3;   // [s] decay time of the tail
-  double tail = 50e-3;       // [s] length of the tail
-  int pairs = 1;             // pairings per delta_t
-  double period = 0.2;       // [s] from one pairing to the next
+  double peak = 1.0;        // [V] peak of the spike
+  double width = 1e-3;      // [s] width of the peak
+  double tail_depth = 0.5;  // [V] depth of the tail at its start
+  double tau_tail = 10e-3;  // [s] decay time of the tail
+  double tail = 50e-3;      // [s] length of the tail
+  int pairs = 1;            // pairings per delta_t
+  double period = 0.2;      // [s] from one pairing to the next
 };
 // The spike's voltage at time t after its onset [V]; 0 before and after.
 double spike_waveform(const stdp_protocol& p, double t);

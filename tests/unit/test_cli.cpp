@@ -260,7 +260,7 @@ TEST(Cli, DeviceStdpWritesTheWindow) {
   fs::remove_all(out.parent_path());
   const std::string stdp = "device stdp --preset drift-synapse --no-plot";
   expect_clean_failure(stdp + " --delay-step 50ms", {"--delay-step"});
-  expect_clean_failure(stdp + " --dt 1ms", {"--dt", "--width-plus"});
+  expect_clean_failure(stdp + " --dt 1ms", {"--dt", "--width"});
   expect_clean_failure(stdp + " --pairs 2 --period 60ms", {"--period"});
   expect_clean_failure(stdp + " --tau-tail 0s", {"--tau-tail"});
 }

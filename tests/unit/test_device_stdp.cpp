@@ -54,7 +54,7 @@ TEST(DeviceStdp, WindowHasTheSignAndDecayOfStdp) {
   EXPECT_LT(std::fabs(dg[38]), 0.01 * dg[0]);
   EXPECT_LT(std::fabs(dg[39]), 0.01 * std::fabs(dg[1]));
   // Far from delta_t = 0 the later spike's peak rides on the earlier one's tail,
-  // a_minus exp(-delta_t / tau_tail), small against the peak: the drift, exponential in the
+  // tail_depth exp(-delta_t / tau_tail), small against the peak: the drift, exponential in the
   // voltage, changes by an amount linear in it, so the window decays with the tail's own time
   // constant (10 ms). Measured between 30 and 40 ms on each side; tolerance 15 % (the lone
   // spikes' own changes, which do not cancel exactly, and the next order of the exponential).
@@ -78,8 +78,8 @@ double reference_dg(double delta_t, const stdp_protocol& p) {
   const double hop = h.nu * std::exp(-h.e_a / kt), k_drift = h.a * hop / h.gap;
   const double field = h.a / (2 * kt), relax = h.a * h.a * hop / (2 * h.lambda_d * h.lambda_d);
   auto spike = [&](double t) {
-    if (t < 0 || t >= p.width_plus + p.tail) return 0.0;
-    return t < p.width_plus ? p.a_plus : -p.a_minus * std::exp(-(t - p.width_plus) / p.tau_tail);
+    if (t < 0 || t >= p.width + p.tail) return 0.0;
+    return t < p.width ? p.peak : -p.tail_depth * std::exp(-(t - p.width) / p.tau_tail);
   };
   const double t_pre = std::max(0.0, -delta_t), t_post = t_pre + delta_t;
   auto rate = [&](double t, double x) {
@@ -87,7 +87,7 @@ double reference_dg(double delta_t, const stdp_protocol& p) {
     const double s = k_drift * std::sinh(field * std::fabs(v) / (h.gap * (1 - x) + h.a));
     return (v > 0 ? s * (1 - x) : -s * x) - relax * x;
   };
-  const double step = 1e-7, end = std::fabs(delta_t) + p.width_plus + p.tail;
+  const double step = 1e-7, end = std::fabs(delta_t) + p.width + p.tail;
   double x = h.x_init;
   const auto steps = static_cast<long>(std::llround(end / step));
   for (long i = 0; i < steps; ++i) {

@@ -43,10 +43,10 @@ ax_l.set_xlabel("|t_post − t_pre| (ms)")
 ax_l.set_ylabel("|ΔG / G|")
 ax_l.legend(fontsize=8)
 
-t = np.linspace(-1e-3, p["width_plus_s"] + p["tail_s"], 2000)
-v = np.where(t < 0, 0.0, np.where(t < p["width_plus_s"], p["a_plus_V"],
-                                  -p["a_minus_V"] * np.exp(-(t - p["width_plus_s"]) / p["tau_tail_s"])))
-v[t >= p["width_plus_s"] + p["tail_s"]] = 0
+t = np.linspace(-1e-3, p["width_s"] + p["tail_s"], 2000)
+v = np.where(t < 0, 0.0, np.where(t < p["width_s"], p["peak_V"],
+                                  -p["tail_depth_V"] * np.exp(-(t - p["width_s"]) / p["tau_tail_s"])))
+v[t >= p["width_s"] + p["tail_s"]] = 0
 ax_s.plot(t * 1e3, v, color="C3")
 ax_s.set_xlabel("Time after the spike's onset (ms)")
 ax_s.set_ylabel("Spike waveform (V)")
