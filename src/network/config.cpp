@@ -10,6 +10,7 @@
 #include "core/params.hpp"
 #include "core/toml_reader.hpp"
 #include "core/units.hpp"
+#include "device/registry.hpp"
 #include "io/files.hpp"
 #include "network/device_update.hpp"
 
@@ -289,14 +290,43 @@ void read_weight_and_delay(const reader& rd, const toml::table& t, const std::st
   }
 }
 
+// [projection.plasticity] with rule = "device_stdp": the device preset, the spike waveform and
+// w_max (the weights' bounds follow from the device's range when the projection is built).
+plasticity_spec read_device_stdp(const reader& rd, const toml::table& t, const std::string& unit,
+                                 plasticity_spec p) {
+  const std::string what = "a device_stdp [projection.plasticity]";
+  rd.keys(t, {"rule", "device", "w_max", "peak", "width", "tail_depth", "tau_tail", "tail"}, what);
+  p.kind = plasticity_spec::rule::device_stdp;
+  p.pairs = plasticity_spec::pairing::nearest;
+  const auto& dn = rd.need(t, "device", what);
+  p.waveform_device = rd.text(dn, "device");
+  try {
+    (void)load_preset(p.waveform_device);
+  } catch (const input_error& e) {
+    rd.fail(dn, e.what());
+  }
+  const auto& wn = rd.need(t, "w_max", what);
+  p.w_max = rd.positive(wn, "w_max", unit);
+  auto value = [&](const char* key, const char* u, double& v, bool zero_ok) {
+    if (const auto* x = t.get(key)) v = rd.positive(*x, key, u, zero_ok);
+  };
+  value("peak", "V", p.spike_peak, true);
+  value("width", "s", p.spike_width, false);
+  value("tail_depth", "V", p.spike_tail_depth, true);
+  value("tau_tail", "s", p.spike_tau_tail, false);
+  value("tail", "s", p.spike_tail, true);
+  return p;
+}
+
 // [projection.plasticity]; `unit`: the weight's unit (amplitudes and bounds).
 plasticity_spec read_plasticity(const reader& rd, const toml::table& t, const std::string& unit,
                                 const units_by_population& units, const projection_spec& j) {
   plasticity_spec p;
   p.where = rd.at(t);
   const std::string what = "[projection.plasticity]";
-  const std::string rule =
-      rd.choice(rd.need(t, "rule", what), "rule", {"stdp", "triplet", "reward_stdp"});
+  const std::string rule = rd.choice(rd.need(t, "rule", what), "rule",
+                                     {"stdp", "triplet", "reward_stdp", "device_stdp"});
+  if (rule == "device_stdp") return read_device_stdp(rd, t, unit, p);
   p.kind = rule == "stdp"      ? plasticity_spec::rule::stdp
            : rule == "triplet" ? plasticity_spec::rule::triplet
                                : plasticity_spec::rule::reward_stdp;

@@ -8,6 +8,8 @@
 
 #include "core/archive.hpp"
 #include "core/error.hpp"
+#include "device/registry.hpp"
+#include "network/device_stdp.hpp"
 #include "network/memristive.hpp"
 
 namespace ionsim::network {
@@ -49,6 +51,24 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
   std::vector<std::uint64_t> at(col_.begin(), col_.end() - 1);
   for (std::uint64_t q = 0; q < t.size(); ++q)
     syn_[at[t.target[q]]++] = static_cast<std::uint32_t>(q);
+  if (spec.kind == plasticity_spec::rule::device_stdp) {
+    stdp_protocol spike;
+    spike.peak = spec.spike_peak;
+    spike.width = spec.spike_width;
+    spike.tail_depth = spec.spike_tail_depth;
+    spike.tau_tail = spec.spike_tau_tail;
+    spike.tail = spec.spike_tail;
+    waveform_ = std::make_shared<const device_stdp_table>(load_preset(spec.waveform_device), spike,
+                                                          spec.w_max, dt, spec.where);
+    p_.w_min = waveform_->w_min();
+    for (const float w : t.weight)
+      if (w < static_cast<float>(p_.w_min) * (1 - 1e-6f) ||
+          w > static_cast<float>(p_.w_max) * (1 + 1e-6f))
+        throw input_error(fmt::format(
+            "{}: a weight of {:g} lies outside the device's range [{:g}, {:g}] (w_max times its "
+            "conductance range)",
+            spec.where, w, p_.w_min, p_.w_max));
+  }
   if (!spec.device.empty()) {
     device_ = &programmed_device_named(spec.device, spec.where);
     dev_ = *device_;
@@ -84,6 +104,7 @@ std::size_t plastic_projection::bytes() const {
   for (const auto* d : {&d_plus_, &d_minus_, &d_x_, &d_y_})
     n += (d->lo.capacity() + d->hi.capacity()) * sizeof(double);
   for (const auto& r : r_) n += r.capacity() * sizeof(trace);
+  if (waveform_) n += waveform_->bytes();
   return n;
 }
 
@@ -183,7 +204,7 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
     const std::uint64_t q1 = t.row[s + 1];
     if (lo > 0) q = static_cast<std::uint64_t>(std::lower_bound(tg + q, tg + q1, lo) - tg);
     const double k = p_.a_minus + (triplet_ ? p_.a3_minus * r2 : 0.0);
-    if (frozen_ || (!rewarded() && !device_)) {
+    if (frozen_ || (!rewarded() && !device_ && !waveform_)) {
       // A run of consecutive targets (a dense row): the same operations without the indirection,
       // vectorized.
       const std::uint64_t end =
@@ -197,6 +218,10 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
       const std::uint32_t i = tg[q];
       input[i] += w[q];
       if (frozen_) continue;  // the synapses only transmit
+      if (waveform_) {        // paired with the target's last spike
+        if (o_[i].step >= 0) w[q] = static_cast<float>(waveform_->apply(w[q], o_[i].step - n));
+        continue;
+      }
       const double o1 = o1_at(i, n);
       if (o1 < 0) continue;  // no postsynaptic spike yet
       const double amount = depress(w[q], o1 * k);
@@ -269,6 +294,10 @@ void plastic_projection::post(std::size_t thread, std::int64_t n, synapse_table&
       const std::size_t s = source_of(row, n_source, q);
       const trace& x = r[s];
       if (x.step < 0) continue;
+      if (waveform_) {  // paired with the source's last arrival
+        w[q] = static_cast<float>(waveform_->apply(w[q], n - x.step));
+        continue;
+      }
       const double amount = potentiate(w[q], x.a * d_plus_(n - x.step) * gain);
       if (rewarded())
         c_[q] += amount;

@@ -14,6 +14,9 @@
 // then clipped to [w_min, w_max]. `multiplicative` scales potentiation by
 // (w_max - w)/(w_max - w_min) and depression by (w - w_min)/(w_max - w_min) (soft bounds,
 // van Rossum, Bi & Turrigiano, J. Neurosci. 20, 8812 (2000)).
+// device_stdp (network/device_stdp.hpp): no amplitudes; each nearest pair changes the weight as
+// the synapse's device does under the two spike waveforms (a postsynaptic spike with the
+// source's last arrival, an arrival with the target's last spike).
 // reward_stdp (Izhikevich, Cereb. Cortex 17, 2443 (2007)): the same amounts go to an
 // eligibility trace c per synapse (decay tau_c), and dw/dt = c d, where the modulator d
 // (decay tau_d) jumps by `reward` at every modulator spike. c and d are exponentials between
@@ -33,6 +36,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -46,6 +50,8 @@ class archive;
 }
 
 namespace ionsim::network {
+
+class device_stdp_table;
 
 // exp(-k dt / tau) for whole steps k >= 0 (a trace's decay since its last jump): two tables below
 // k = 2^16 (f_lo[k mod 4096] f_hi[k / 4096]: one rounding more than a direct exp), exp beyond,
@@ -164,6 +170,7 @@ class plastic_projection {
   std::vector<std::vector<trace>> r_;  // per thread, per source: r1, r2
   decay_table d_plus_, d_minus_, d_x_, d_y_;
   double e_c_ = 0, e_d_ = 0, k_cd_ = 0;
+  std::shared_ptr<const device_stdp_table> waveform_;  // device_stdp (read-only once built)
   const programmed_device* device_ = nullptr;
   programmed_device dev_;  // the device with the projection's overrides
   pulse_curve curve_;      // its curves without device-to-device spread

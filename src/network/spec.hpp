@@ -59,7 +59,7 @@ struct population_spec {
 // [projection.plasticity]: a spike-timing-dependent rule on the projection's weights
 // (network/plasticity.hpp). Amplitudes and bounds are in the weight's unit.
 struct plasticity_spec {
-  enum class rule { stdp, triplet, reward_stdp };
+  enum class rule { stdp, triplet, reward_stdp, device_stdp };
   enum class pairing { all_to_all, nearest };
   enum class dependence { additive, multiplicative };
   rule kind = rule::stdp;
@@ -91,6 +91,15 @@ struct plasticity_spec {
   double device_c2c = -1;          // [1] overrides the device's cycle-to-cycle spread (>= 0)
   double device_d2d = 0;           // [1] device-to-device spread of the nonlinearity labels
   bool stochastic_pulses = false;  // round the pulse count stochastically
+  // device_stdp (network/device_stdp.hpp): the synapse's device (a preset or parameter file
+  // of a one-state model) and the spike waveform across it; w_max is the weight of the device
+  // at its largest conductance, w_min follows from its range.
+  std::string waveform_device;
+  double spike_peak = 1.0;        // [V]
+  double spike_width = 1e-3;      // [s]
+  double spike_tail_depth = 0.5;  // [V]
+  double spike_tau_tail = 10e-3;  // [s]
+  double spike_tail = 50e-3;      // [s]
   std::string where;
 };
 

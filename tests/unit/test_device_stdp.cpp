@@ -22,6 +22,9 @@
 #include "device/experiment.hpp"
 #include "device/hopping.hpp"
 #include "device/registry.hpp"
+#include "network/config.hpp"
+#include "network/network.hpp"
+#include "network/recording.hpp"
 #include "test_support.hpp"
 
 namespace ionsim {
@@ -179,6 +182,137 @@ TEST(DeviceStdp, DiffusiveDriftPairLearnsFromNonOverlappingSpikes) {
   ASSERT_NE(it, ex.names.end());
   const double x = ex.values[static_cast<std::size_t>(it - ex.names.begin())].back();
   EXPECT_NEAR(std::exp((x - 0.5) * std::log(100.0)) - 1, p10, 1e-9);
+}
+
+// dG/G of one drift-synapse device from state x after one pair at delta_t, run directly
+// (run_stdp at the device's own step).
+double direct_dg(double x, double delta_t) {
+  device_config c = load_preset("drift-synapse");
+  set_param(c, "x_init", x);
+  const auto m = make_device(c, 1, 1);
+  const auto r = run_stdp(*m, stdp_protocol{}, std::vector<double>{delta_t}, config_dt(c));
+  return r.g_after[0] / r.g_before[0] - 1;
+}
+
+// A network whose synapses pair given spikes: source 0 arrives `lead` before the target's only
+// spike at 111 ms, source 1 `lag` after it, source 2 never spikes; the weights after 0.3 s.
+std::vector<float> network_weights(double w0, double lead, double lag, int threads = 1) {
+  const auto dir = test::fresh_dir("device-stdp-net");
+  const double delay = 1e-3, t_post = 0.111;
+  test::write_text(dir / "pre.csv", fmt::format("time,neuron\n{:.6f},0\n{:.6f},1\n",
+                                                t_post - lead - delay, t_post + lag - delay));
+  test::write_text(dir / "post.csv", "time,neuron\n0.111,0\n");
+  test::write_text(dir / "net.toml", fmt::format(R"(
+[run]
+dt = "0.1ms"
+duration = "0.3s"
+threads = {}
+[[population]]
+name = "pre"
+model = "spike_source"
+size = 3
+params = {{ file = "pre.csv" }}
+[[population]]
+name = "post"
+model = "spike_source"
+size = 1
+params = {{ file = "post.csv" }}
+[[projection]]
+name = "syn"
+source = "pre"
+target = "post"
+rule = "all_to_all"
+receptor = "in"
+weight = {}
+delay = "1ms"
+plasticity = {{ rule = "device_stdp", device = "drift-synapse", w_max = 1 }}
+[[recorder]]
+type = "weights"
+projection = "syn"
+)",
+                                                 threads, w0));
+  network::network net(
+      network::read_network_config((dir / "net.toml").string(), network::builtin_models()),
+      network::builtin_models());
+  network::memory_sink sink;
+  net.run(sink);
+  return sink.snapshots.at(0).back().second;
+}
+
+TEST(DeviceStdp, NetworkPairsChangeTheWeightAsTheDeviceDoes) {
+  // w = w_max G(x) / G(1). 0.1 is x = 0.5, a row of the table, and 4 ms a column: the table's
+  // own value, made with 50 device steps per step in the spikes' tails (sub-threshold
+  // voltages); measured within 3e-5 relative of the direct run at the device's step, tolerance
+  // 1e-3. 0.05 is x = 0.349 and 4.1 ms lies between columns: read log-bilinearly, measured
+  // within 0.2 %, tolerance 1 %. 0.2 is x = 0.651, where a pairing at +4.1 ms switches the
+  // device completely (G x5): the change is so steep in x that the table's rows miss it
+  // (network +2.26 against +4.00, docs/network/plasticity.md); only its depression is checked.
+  struct pairing {
+    double w0, dt, tol;
+    bool up;
+  };
+  for (const auto& c : {pairing{0.1, 4e-3, 1e-3, true}, pairing{0.05, 4.1e-3, 1e-2, true},
+                        pairing{0.2, 4.1e-3, 1e-2, false}}) {
+    const auto w = network_weights(c.w0, c.dt, c.dt);
+    ASSERT_EQ(w.size(), 3u);
+    const double x = 1 + std::log(c.w0) / std::log(100.0);
+    const double up = direct_dg(x, c.dt), down = direct_dg(x, -c.dt);
+    const double got_up = w[0] / c.w0 - 1, got_down = w[1] / c.w0 - 1;
+    std::printf(
+        "w0 %.2f (x %.4f), |delta_t| %.1f ms: network %+.6f / %+.6f, device %+.6f / %+.6f\n", c.w0,
+        x, c.dt * 1e3, got_up, got_down, up, down);
+    if (c.up) EXPECT_NEAR(got_up, up, c.tol * std::fabs(up)) << c.w0;
+    EXPECT_NEAR(got_down, down, c.tol * std::fabs(down)) << c.w0;
+    EXPECT_EQ(w[2], static_cast<float>(c.w0));  // no spike, no change
+  }
+  // beyond the waveforms' reach (51 ms) nothing changes; and the same for any thread count
+  const auto far = network_weights(0.1, 60e-3, 60e-3);
+  EXPECT_EQ(far[0], 0.1f);
+  EXPECT_EQ(far[1], 0.1f);
+  EXPECT_EQ(network_weights(0.2, 4.1e-3, 3e-3, 1), network_weights(0.2, 4.1e-3, 3e-3, 2));
+}
+
+TEST(DeviceStdp, NetworkRuleErrorsNameTheLine) {
+  const auto dir = test::fresh_dir("device-stdp-errors");
+  auto error_of = [&](const std::string& plasticity, const std::string& weight) {
+    test::write_text(dir / "net.toml", fmt::format(R"(
+[run]
+dt = "0.1ms"
+duration = "0.01s"
+[[population]]
+name = "a"
+model = "lif_cuba"
+size = 2
+[[projection]]
+source = "a"
+target = "a"
+rule = "all_to_all"
+receptor = "exc"
+weight = "{}"
+delay = "1ms"
+plasticity = {{ {} }}
+)",
+                                                   weight, plasticity));
+    return test::input_error_of([&] {
+      network::network net(
+          network::read_network_config((dir / "net.toml").string(), network::builtin_models()),
+          network::builtin_models());
+    });
+  };
+  auto has = [](const std::string& msg, std::initializer_list<const char*> parts) {
+    for (const char* p : parts)
+      if (!test::contains(msg, p)) return false;
+    return true;
+  };
+  std::string m = error_of(R"(rule = "device_stdp", device = "nope", w_max = "1mV")", "0.1mV");
+  EXPECT_TRUE(has(m, {"net.toml:16", "nope"})) << m;
+  m = error_of(R"(rule = "device_stdp", device = "drift-synapse", w_max = "1mV", a_plus = 1)",
+               "0.1mV");
+  EXPECT_TRUE(has(m, {"net.toml:16", "a_plus"})) << m;
+  m = error_of(R"(rule = "device_stdp", device = "zhao2025-calibrated", w_max = "1mV")", "0.1mV");
+  EXPECT_TRUE(has(m, {"net.toml:16", "one state"})) << m;
+  m = error_of(R"(rule = "device_stdp", device = "drift-synapse", w_max = "1mV")", "0.001mV");
+  EXPECT_TRUE(has(m, {"net.toml:16", "outside the device's range"})) << m;
 }
 
 TEST(DeviceStdp, BipolarNeedsAnAsymmetricDevice) {

@@ -1,0 +1,147 @@
+#include "network/device_stdp.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "device/registry.hpp"
+
+namespace ionsim::network {
+
+namespace {
+
+constexpr int fine = 1025;        // states of the conductance table
+constexpr int max_columns = 128;  // delays per side beyond 0
+constexpr double coarse = 50;     // device steps per step in the tails
+
+// Drives every device of `m` (each from its own state) through one pair of waveforms at
+// t_post - t_pre = delta_t: the device's own step h during either spike's peak, coarse * h
+// elsewhere, the voltage at each step's midpoint.
+void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h) {
+  const double t_pre = std::max(0.0, -delta_t), t_post = t_pre + delta_t;
+  const double end = std::max(t_pre, t_post) + p.width + p.tail;
+  std::vector<double> cuts = {0,
+                              end,
+                              t_pre,
+                              t_pre + p.width,
+                              t_post,
+                              t_post + p.width,
+                              t_pre + p.width + p.tail,
+                              t_post + p.width + p.tail};
+  std::sort(cuts.begin(), cuts.end());
+  std::vector<double> v(m.size());
+  std::uint64_t counter = 0;
+  for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
+    const double a = cuts[c], b = std::min(cuts[c + 1], end);
+    if (!(b > a)) continue;
+    const double mid = 0.5 * (a + b);
+    const bool peak =
+        (mid >= t_pre && mid < t_pre + p.width) || (mid >= t_post && mid < t_post + p.width);
+    const auto n = static_cast<std::int64_t>(std::ceil((b - a) / (peak ? h : coarse * h) - 1e-9));
+    const double step = (b - a) / static_cast<double>(n);
+    for (std::int64_t k = 0; k < n; ++k) {
+      const double t0 = a + static_cast<double>(k) * step, tm = t0 + 0.5 * step;
+      std::fill(v.begin(), v.end(), spike_waveform(p, tm - t_post) - spike_waveform(p, tm - t_pre));
+      m.advance_interval(t0, step, counter++, v);
+    }
+  }
+}
+
+// Between a (f = 0) and b (f = 1): geometric where both have one sign (the changes grow and
+// decay about exponentially in the state and the delay), linear otherwise.
+double between(double a, double b, double f) {
+  if (f == 0) return a;
+  if (a * b > 0) return a * std::exp(f * std::log(b / a));
+  return a + f * (b - a);
+}
+
+}  // namespace
+
+device_stdp_table::device_stdp_table(const device_config& device, const stdp_protocol& spike,
+                                     double w_max, double dt, const std::string& where)
+    : w_max_(w_max) {
+  check_stdp_protocol(spike, 0);
+  const device_config c = without_noise(device);
+  const auto m = make_device(c, states, 1);
+  if (m->state_names().size() != 1)
+    throw input_error(fmt::format(
+        "{}: device_stdp needs a device with one state (model {} has {}; model hopping has one)",
+        where, c.model(), m->state_names().size()));
+  // conductance against the state
+  const auto probe = make_device(c, 1, 1);
+  ln_g_.resize(fine);
+  g_.resize(fine);
+  for (int k = 0; k < fine; ++k) {
+    probe->restore_device(0, {static_cast<double>(k) / (fine - 1)});
+    g_[static_cast<std::size_t>(k)] = 1.0 / probe->resistance(0);
+    ln_g_[static_cast<std::size_t>(k)] = std::log(g_[static_cast<std::size_t>(k)]);
+    if (k > 0 && !(g_[static_cast<std::size_t>(k)] > g_[static_cast<std::size_t>(k - 1)]))
+      throw input_error(
+          fmt::format("{}: device_stdp needs a conductance that grows with the device's state ({})",
+                      where, c.source));
+  }
+  // delays: whole network steps, at most max_columns per side beyond 0
+  const double span = spike.width + spike.tail;  // the waveforms meet for |delta_t| < span
+  const auto reach = static_cast<std::int64_t>(std::ceil(span / dt));
+  stride_ = std::max<std::int64_t>(1, (reach + max_columns - 1) / max_columns);
+  columns_ = static_cast<int>(reach / stride_ + 2);  // the last column lies beyond the span
+  dx_.assign(2 * states * static_cast<std::size_t>(columns_), 0.0);
+  const double h = config_dt(c);
+  std::vector<double> x0(states), s;
+  for (int i = 0; i < states; ++i)
+    x0[static_cast<std::size_t>(i)] = static_cast<double>(i) / (states - 1);
+  for (int side = 0; side < 2; ++side)
+    for (int j = 1; j < columns_; ++j) {
+      const double delta_t = (side == 0 ? 1.0 : -1.0) * static_cast<double>(j * stride_) * dt;
+      if (std::fabs(delta_t) >= span) continue;  // the waveforms do not meet: 0
+      for (int i = 0; i < states; ++i)
+        m->restore_device(static_cast<std::size_t>(i), {x0[static_cast<std::size_t>(i)]});
+      run_pair(*m, spike, delta_t, h);
+      for (int i = 0; i < states; ++i) {
+        m->save_device(static_cast<std::size_t>(i), s);
+        dx_[(static_cast<std::size_t>(side) * states + static_cast<std::size_t>(i)) *
+                static_cast<std::size_t>(columns_) +
+            static_cast<std::size_t>(j)] = s[0] - x0[static_cast<std::size_t>(i)];
+      }
+    }
+}
+
+double device_stdp_table::x_of(double g) const {
+  if (g <= g_.front()) return 0.0;
+  if (g >= g_.back()) return 1.0;
+  const auto it = std::upper_bound(g_.begin(), g_.end(), g);
+  const auto k = static_cast<std::size_t>(it - g_.begin()) - 1;
+  const double f = (std::log(g) - ln_g_[k]) / (ln_g_[k + 1] - ln_g_[k]);
+  return (static_cast<double>(k) + f) / (fine - 1);
+}
+
+double device_stdp_table::g_of(double x) const {
+  const double pos = std::clamp(x, 0.0, 1.0) * (fine - 1);
+  const auto k = std::min(static_cast<std::size_t>(pos), static_cast<std::size_t>(fine - 2));
+  const double f = pos - static_cast<double>(k);
+  return std::exp(ln_g_[k] + f * (ln_g_[k + 1] - ln_g_[k]));
+}
+
+double device_stdp_table::apply(double w, std::int64_t k) const {
+  if (k == 0) return w;  // the same waveform on both electrodes: no voltage
+  const std::size_t side = k > 0 ? 0 : 1;
+  const double col = static_cast<double>(k > 0 ? k : -k) / static_cast<double>(stride_);
+  if (col >= columns_ - 1) return w;
+  const double x = x_of(w / w_max_ * g_.back());
+  const double row = x * (states - 1);
+  const auto i = std::min(static_cast<std::size_t>(row), static_cast<std::size_t>(states - 2));
+  const auto j = static_cast<std::size_t>(col);
+  const double fi = row - static_cast<double>(i), fj = col - static_cast<double>(j);
+  const auto n = static_cast<std::size_t>(columns_);
+  const double* d = dx_.data() + (side * states + i) * n;
+  const double dx = between(between(d[j], d[j + 1], fj), between(d[n + j], d[n + j + 1], fj), fi);
+  return w_max_ * g_of(x + dx) / g_.back();
+}
+
+std::size_t device_stdp_table::bytes() const {
+  return (ln_g_.capacity() + g_.capacity() + dx_.capacity()) * sizeof(double);
+}
+
+}  // namespace ionsim::network
