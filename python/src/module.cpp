@@ -137,6 +137,31 @@ class devices {
     return d;
   }
 
+  py::dict stdp(const std::vector<double>& delta_t, double peak, double width, double tail_depth,
+                double tau_tail, double tail, int pairs, double period, const py::object& dt_arg) {
+    const double dt = dt_arg.is_none() ? this->dt() : dt_arg.cast<double>();
+    if (!(dt > 0)) throw input_error("dt must be positive");
+    if (delta_t.size() != size())
+      throw input_error(fmt::format("delta_t: {} values for {} devices (one per device)",
+                                    delta_t.size(), size()));
+    stdp_protocol p{peak, width, tail_depth, tau_tail, tail, pairs, period};
+    interrupt_poll poll;
+    reset();
+    const auto r = without_gil(poll, [&] {
+      return run_stdp(*dev_, p, delta_t, dt, [&](double) {
+        if (poll.poll()) throw interrupted();
+      });
+    });
+    std::vector<double> dg(size());
+    for (std::size_t k = 0; k < dg.size(); ++k) dg[k] = r.g_after[k] / r.g_before[k] - 1;
+    py::dict d;
+    d["delta_t"] = to_array(r.delta_t);
+    d["g_before"] = to_array(r.g_before);
+    d["g_after"] = to_array(r.g_after);
+    d["dg_rel"] = to_array(dg);
+    return d;
+  }
+
   py::dict pulse(double amplitude, double width, double read, double pre, double post,
                  std::size_t record, double sample, const py::object& dt_arg) {
     const double dt = dt_arg.is_none() ? this->dt() : dt_arg.cast<double>();
@@ -691,7 +716,16 @@ preset: a built-in preset name (ionsim.presets()) or a parameter file (TOML, as
            "One voltage pulse per device (amplitude [V], width [s], read level [V] for pre and "
            "post [s]), through the series resistor. Returns {'t' [s], 'v' [V], 'i': (record, "
            "samples) [A], 'delay', 'relax': per device [s] (NaN where none), 'i_on' [A], "
-           "'summary'}.");
+           "'summary'}.")
+      .def("stdp", &devices::stdp, py::arg("delta_t"), py::arg("peak") = 1.0,
+           py::arg("width") = 1e-3, py::arg("tail_depth") = 0.5, py::arg("tau_tail") = 10e-3,
+           py::arg("tail") = 50e-3, py::arg("pairs") = 1, py::arg("period") = 0.2,
+           py::arg("dt") = py::none(),
+           "Device STDP from the initial state: device k sees the pre- and post-synaptic spike "
+           "waveforms (a pulse of peak [V] for width [s], then a tail of -tail_depth [V] decaying "
+           "with tau_tail [s], cut after tail [s]) with t_post - t_pre = delta_t[k] [s] (one value "
+           "per device), `pairs` times every `period` [s]. Returns {'delta_t' [s], 'g_before', "
+           "'g_after' [S], 'dg_rel': G_after / G_before - 1}.");
 
   m.def("fit", &fit, py::arg("sweep") = "", py::arg("pulse") = "", py::arg("model") = "wang2024",
         py::arg("start") = "", py::arg("max_evals") = 400, py::arg("seed") = 1,

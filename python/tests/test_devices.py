@@ -72,6 +72,20 @@ def test_sweep_and_pulse_match_the_cli(cli, tmp_path):
     np.testing.assert_array_equal(p["delay"], [np.nan if x is None else x for x in delays])
 
 
+def test_stdp_window_matches_the_cli(cli, tmp_path):
+    dts = [-4e-3, -2e-3, 2e-3, 4e-3]
+    r = ionsim.Devices(preset="drift-synapse", n=4).stdp(dts)
+    assert r["dg_rel"][2] > r["dg_rel"][3] > 0 > r["dg_rel"][0] > r["dg_rel"][1]
+    code, _, _ = cli("device", "stdp", "--preset", "drift-synapse", "--max-delay", "4ms",
+                     "--delay-step", "2ms", "--out", "w", "--no-plot")
+    assert code == 0
+    rows = np.loadtxt(tmp_path / "w" / "window.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(rows[:, 0], dts)
+    np.testing.assert_allclose(rows[:, 3], r["dg_rel"], rtol=1e-8)  # the CSV's 9 digits
+    with pytest.raises(ValueError, match="one per device"):
+        ionsim.Devices(preset="drift-synapse", n=2).stdp([1e-3])
+
+
 def test_fit_gives_the_cli_result(cli, tmp_path):
     # synthetic pulse data, fitted from another preset's start, as `ionsim device fit` does
     code, _, err = cli("device", "pulse", "--preset", "wang2024-pulse", "--trials", 12,
