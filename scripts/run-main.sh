@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job (`make run`): device experiments on the shipped presets, the 1M1T1R neuron
-# characterization (report.md) and firing fingerprint (report.html), three networks
+# The main job (`make run`): device experiments on the shipped presets (sweeps, pulses, the
+# STDP window of a drift memristor), the 1M1T1R neuron characterization (report.md) and
+# firing fingerprint (report.html), three networks
 # (Vogels-Abbott CUBA with its spike statistics; recurrent 1M1T1R neurons, 200 and 10^4 of
 # them, the latter printing its wall time per biological second), two tasks, a NIR
 # graph when the shared data are beside the repository, a LIF network exported to NIR and run
@@ -25,6 +26,8 @@ run "$bin" device pulse --preset ag-pulse-fit --amplitude 1.0V --width 20ms --re
   --series 22k --trials 200 --seed 1 --out "$out/pulse-ag-pulse-fit"
 run "$bin" device pulse --preset wang2024-pulse --amplitude 1.0V --width 20ms --read 0.1V \
   --series 22k --trials 200 --seed 1 --out "$out/pulse-wang2024-pulse"
+# device STDP: the two neurons' spike waveforms across a bipolar drift memristor
+run "$bin" device stdp --preset drift-synapse --out "$out/stdp-drift-synapse"
 run "$bin" neuron characterize --preset zhao2025-calibrated --seed 1 \
   --out "$out/neuron-zhao2025-calibrated"
 run "$bin" neuron fingerprint --preset zhao2025-calibrated --out "$out/neuron-fingerprint"
