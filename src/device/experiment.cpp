@@ -296,10 +296,7 @@ stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<cons
     const double t = (static_cast<double>(s) + 0.5) * dt;
     const int k = std::min(p.pairs - 1, static_cast<int>(std::floor(t / p.period)));
     const double tp = t - k * p.period;  // time into pairing k
-    for (std::size_t d = 0; d < n; ++d) {
-      const double t_pre = std::max(0.0, -delta_t[d]), t_post = t_pre + delta_t[d];
-      va[d] = spike_waveform(p, tp - t_post) - spike_waveform(p, tp - t_pre);
-    }
+    for (std::size_t d = 0; d < n; ++d) va[d] = pair_voltage(p, delta_t[d], tp);
     model.advance(s, 1, dt, va, cur, g);
     if (progress && (s % 1000 == 0 || s + 1 == total))
       progress(static_cast<double>(s + 1) / static_cast<double>(total));

@@ -114,6 +114,12 @@ struct stdp_protocol {
 };
 // The spike's voltage at time t after its onset [V]; 0 before and after.
 double spike_waveform(const stdp_protocol& p, double t);
+// The device's voltage at time t of a pairing at delta_t = t_post - t_pre [V]: the earlier
+// spike starts at t = 0.
+inline double pair_voltage(const stdp_protocol& p, double delta_t, double t) {
+  const double t_pre = delta_t < 0 ? -delta_t : 0.0, t_post = t_pre + delta_t;
+  return spike_waveform(p, t - t_post) - spike_waveform(p, t - t_pre);
+}
 // Checks the protocol against the largest |delta_t|; throws input_error naming the option.
 void check_stdp_protocol(const stdp_protocol& p, double max_abs_delta_t);
 

@@ -20,7 +20,7 @@ constexpr double coarse = 50;     // device steps per step in the tails
 // t_post - t_pre = delta_t: the device's own step h during either spike's peak, coarse * h
 // elsewhere, the voltage at each step's midpoint.
 void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h) {
-  const double t_pre = std::max(0.0, -delta_t), t_post = t_pre + delta_t;
+  const double t_pre = std::max(0.0, -delta_t), t_post = t_pre + delta_t;  // as pair_voltage
   const double end = std::max(t_pre, t_post) + p.width + p.tail;
   std::vector<double> cuts = {0,
                               end,
@@ -43,7 +43,7 @@ void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h)
     const double step = (b - a) / static_cast<double>(n);
     for (std::int64_t k = 0; k < n; ++k) {
       const double t0 = a + static_cast<double>(k) * step, tm = t0 + 0.5 * step;
-      std::fill(v.begin(), v.end(), spike_waveform(p, tm - t_post) - spike_waveform(p, tm - t_pre));
+      std::fill(v.begin(), v.end(), pair_voltage(p, delta_t, tm));
       m.advance_interval(t0, step, counter++, v);
     }
   }
@@ -51,6 +51,10 @@ void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h)
 
 // Between a (f = 0) and b (f = 1): geometric where both have one sign (the changes grow and
 // decay about exponentially in the state and the delay), linear otherwise.
+double state_at(std::size_t i) {
+  return static_cast<double>(i) / static_cast<double>(device_stdp_table::states - 1);
+}
+
 double between(double a, double b, double f) {
   if (f == 0) return a;
   if (a * b > 0) return a * std::exp(f * std::log(b / a));
@@ -87,23 +91,20 @@ device_stdp_table::device_stdp_table(const device_config& device, const stdp_pro
   const auto reach = static_cast<std::int64_t>(std::ceil(span / dt));
   stride_ = std::max<std::int64_t>(1, (reach + max_columns - 1) / max_columns);
   columns_ = static_cast<int>(reach / stride_ + 2);  // the last column lies beyond the span
-  dx_.assign(2 * states * static_cast<std::size_t>(columns_), 0.0);
+  const auto n = static_cast<std::size_t>(columns_);
+  dx_.assign(2 * states * n, 0.0);
   const double h = config_dt(c);
-  std::vector<double> x0(states), s;
-  for (int i = 0; i < states; ++i)
-    x0[static_cast<std::size_t>(i)] = static_cast<double>(i) / (states - 1);
-  for (int side = 0; side < 2; ++side)
-    for (int j = 1; j < columns_; ++j) {
-      const double delta_t = (side == 0 ? 1.0 : -1.0) * static_cast<double>(j * stride_) * dt;
+  std::vector<double> s;
+  for (std::size_t side = 0; side < 2; ++side)
+    for (std::size_t j = 1; j < n; ++j) {
+      const double delta_t = (side == 0 ? 1.0 : -1.0) *
+                             static_cast<double>(static_cast<std::int64_t>(j) * stride_) * dt;
       if (std::fabs(delta_t) >= span) continue;  // the waveforms do not meet: 0
-      for (int i = 0; i < states; ++i)
-        m->restore_device(static_cast<std::size_t>(i), {x0[static_cast<std::size_t>(i)]});
+      for (std::size_t i = 0; i < states; ++i) m->restore_device(i, {state_at(i)});
       run_pair(*m, spike, delta_t, h);
-      for (int i = 0; i < states; ++i) {
-        m->save_device(static_cast<std::size_t>(i), s);
-        dx_[(static_cast<std::size_t>(side) * states + static_cast<std::size_t>(i)) *
-                static_cast<std::size_t>(columns_) +
-            static_cast<std::size_t>(j)] = s[0] - x0[static_cast<std::size_t>(i)];
+      for (std::size_t i = 0; i < states; ++i) {
+        m->save_device(i, s);
+        dx_[(side * states + i) * n + j] = s[0] - state_at(i);
       }
     }
 }
@@ -130,8 +131,8 @@ double device_stdp_table::apply(double w, std::int64_t k) const {
   const double col = static_cast<double>(k > 0 ? k : -k) / static_cast<double>(stride_);
   if (col >= columns_ - 1) return w;
   const double x = x_of(w / w_max_ * g_.back());
-  const double row = x * (states - 1);
-  const auto i = std::min(static_cast<std::size_t>(row), static_cast<std::size_t>(states - 2));
+  const double row = x * static_cast<double>(states - 1);
+  const auto i = std::min(static_cast<std::size_t>(row), states - 2);
   const auto j = static_cast<std::size_t>(col);
   const double fi = row - static_cast<double>(i), fj = col - static_cast<double>(j);
   const auto n = static_cast<std::size_t>(columns_);

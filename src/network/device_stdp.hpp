@@ -43,7 +43,7 @@ class device_stdp_table {
   std::size_t bytes() const;
 
   // The grids (for tests): states, and delays in network steps per column.
-  static constexpr int states = 33;
+  static constexpr std::size_t states = 33;
   std::int64_t steps_per_column() const { return stride_; }
   int columns() const { return columns_; }
 
