@@ -310,11 +310,11 @@ plasticity_spec read_device_stdp(const reader& rd, const toml::table& t, const s
   auto value = [&](const char* key, const char* u, double& v, bool zero_ok) {
     if (const auto* x = t.get(key)) v = rd.positive(*x, key, u, zero_ok);
   };
-  value("peak", "V", p.spike_peak, true);
-  value("width", "s", p.spike_width, false);
-  value("tail_depth", "V", p.spike_tail_depth, true);
-  value("tau_tail", "s", p.spike_tau_tail, false);
-  value("tail", "s", p.spike_tail, true);
+  value("peak", "V", p.spike.peak, true);
+  value("width", "s", p.spike.width, false);
+  value("tail_depth", "V", p.spike.tail_depth, true);
+  value("tau_tail", "s", p.spike.tau_tail, false);
+  value("tail", "s", p.spike.tail, true);
   return p;
 }
 

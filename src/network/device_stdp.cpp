@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "device/experiment.hpp"
 #include "device/registry.hpp"
 
 namespace ionsim::network {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "device/experiment.hpp"
+#include "device/stdp_protocol.hpp"
 
 namespace ionsim {
 struct device_config;

@@ -52,14 +52,8 @@ plastic_projection::plastic_projection(const plasticity_spec& spec, const synaps
   for (std::uint64_t q = 0; q < t.size(); ++q)
     syn_[at[t.target[q]]++] = static_cast<std::uint32_t>(q);
   if (spec.kind == plasticity_spec::rule::device_stdp) {
-    stdp_protocol spike;
-    spike.peak = spec.spike_peak;
-    spike.width = spec.spike_width;
-    spike.tail_depth = spec.spike_tail_depth;
-    spike.tau_tail = spec.spike_tau_tail;
-    spike.tail = spec.spike_tail;
-    waveform_ = std::make_shared<const device_stdp_table>(load_preset(spec.waveform_device), spike,
-                                                          spec.w_max, dt, spec.where);
+    waveform_ = std::make_shared<const device_stdp_table>(load_preset(spec.waveform_device),
+                                                          spec.spike, spec.w_max, dt, spec.where);
     p_.w_min = waveform_->w_min();
     for (const float w : t.weight)
       if (w < static_cast<float>(p_.w_min) * (1 - 1e-6f) ||

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "device/stdp_protocol.hpp"
+
 namespace ionsim::network {
 
 struct synapse_table;
@@ -91,15 +93,11 @@ struct plasticity_spec {
   double device_c2c = -1;          // [1] overrides the device's cycle-to-cycle spread (>= 0)
   double device_d2d = 0;           // [1] device-to-device spread of the nonlinearity labels
   bool stochastic_pulses = false;  // round the pulse count stochastically
-  // device_stdp (network/device_stdp.hpp): the synapse's device (a preset or parameter file
-  // of a one-state model) and the spike waveform across it; w_max is the weight of the device
-  // at its largest conductance, w_min follows from its range.
+  // device_stdp (network/device_stdp.hpp): the synapse's device (a preset of a one-state
+  // model) and the spike waveform across it (`pairs` and `period` unused); w_max is the weight
+  // of the device at its largest conductance, w_min follows from its range.
   std::string waveform_device;
-  double spike_peak = 1.0;        // [V]
-  double spike_width = 1e-3;      // [s]
-  double spike_tail_depth = 0.5;  // [V]
-  double spike_tau_tail = 10e-3;  // [s]
-  double spike_tail = 50e-3;      // [s]
+  stdp_protocol spike;
   std::string where;
 };
 
