@@ -322,11 +322,13 @@ int network_commands::run() {
     pj = {{"synapses", proj_synapses[k]},
           {"bytes", proj_bytes[k]},
           {"plastic", net.plasticity(k) != nullptr}};
-    if (net.plasticity(k) && !net.plasticity(k)->spec().device.empty()) {
-      const auto p = net.plasticity(k)->pulses();
-      pj["device"] = net.plasticity(k)->spec().device;
-      pj["pulses_up"] = comm.sum(p.up);
-      pj["pulses_down"] = comm.sum(p.down);
+    const auto* rule = net.plasticity(k);
+    const bool waveform = rule && rule->spec().kind == network::plasticity_spec::rule::device_stdp;
+    if (rule && (!rule->spec().device.empty() || waveform)) {
+      const auto p = rule->pulses();
+      pj["device"] = waveform ? rule->spec().waveform_device : rule->spec().device;
+      pj[waveform ? "pairings_up" : "pulses_up"] = comm.sum(p.up);
+      pj[waveform ? "pairings_down" : "pulses_down"] = comm.sum(p.down);
       double energy = 0;  // summed in rank order
       for (const double e : comm.gather(std::span<const double>(&p.energy, 1))) energy += e;
       pj["programming_energy_j"] = energy;

@@ -20,7 +20,8 @@ constexpr double coarse = 50;     // device steps per step in the tails
 // Drives every device of `m` (each from its own state) through one pair of waveforms at
 // t_post - t_pre = delta_t: the device's own step h during either spike's peak, coarse * h
 // elsewhere, the voltage at each step's midpoint.
-void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h) {
+void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h,
+              std::vector<double>& energy) {
   const double t_pre = std::max(0.0, -delta_t), t_post = t_pre + delta_t;  // as pair_voltage
   const double end = std::max(t_pre, t_post) + p.width + p.tail;
   std::vector<double> cuts = {0,
@@ -33,6 +34,7 @@ void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h)
                               t_post + p.width + p.tail};
   std::sort(cuts.begin(), cuts.end());
   std::vector<double> v(m.size());
+  energy.assign(m.size(), 0.0);
   std::uint64_t counter = 0;
   for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
     const double a = cuts[c], b = std::min(cuts[c + 1], end);
@@ -44,8 +46,14 @@ void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h)
     const double step = (b - a) / static_cast<double>(n);
     for (std::int64_t k = 0; k < n; ++k) {
       const double t0 = a + static_cast<double>(k) * step, tm = t0 + 0.5 * step;
-      std::fill(v.begin(), v.end(), pair_voltage(p, delta_t, tm));
+      const double vm = pair_voltage(p, delta_t, tm);
+      std::fill(v.begin(), v.end(), vm);
+      // v^2 G over the step, G at its start and end (trapezoid)
+      for (std::size_t i = 0; i < v.size(); ++i)
+        energy[i] += 0.5 * vm * vm * step / m.resistance(i);
       m.advance_interval(t0, step, counter++, v);
+      for (std::size_t i = 0; i < v.size(); ++i)
+        energy[i] += 0.5 * vm * vm * step / m.resistance(i);
     }
   }
 }
@@ -94,18 +102,20 @@ device_stdp_table::device_stdp_table(const device_config& device, const stdp_pro
   columns_ = static_cast<int>(reach / stride_ + 2);  // the last column lies beyond the span
   const auto n = static_cast<std::size_t>(columns_);
   dx_.assign(2 * states * n, 0.0);
+  e_.assign(2 * states * n, 0.0);
   const double h = config_dt(c);
-  std::vector<double> s;
+  std::vector<double> s, energy;
   for (std::size_t side = 0; side < 2; ++side)
     for (std::size_t j = 1; j < n; ++j) {
       const double delta_t = (side == 0 ? 1.0 : -1.0) *
                              static_cast<double>(static_cast<std::int64_t>(j) * stride_) * dt;
       if (std::fabs(delta_t) >= span) continue;  // the waveforms do not meet: 0
       for (std::size_t i = 0; i < states; ++i) m->restore_device(i, {state_at(i)});
-      run_pair(*m, spike, delta_t, h);
+      run_pair(*m, spike, delta_t, h, energy);
       for (std::size_t i = 0; i < states; ++i) {
         m->save_device(i, s);
         dx_[(side * states + i) * n + j] = s[0] - state_at(i);
+        e_[(side * states + i) * n + j] = energy[i];
       }
     }
 }
@@ -126,24 +136,27 @@ double device_stdp_table::g_of(double x) const {
   return std::exp(ln_g_[k] + f * (ln_g_[k + 1] - ln_g_[k]));
 }
 
-double device_stdp_table::apply(double w, std::int64_t k) const {
-  if (k == 0) return w;  // the same waveform on both electrodes: no voltage
+double device_stdp_table::apply(double w, std::int64_t k, double& energy) const {
+  if (!meets(k)) return w;  // k = 0: the same waveform on both electrodes, no voltage
   const std::size_t side = k > 0 ? 0 : 1;
   const double col = static_cast<double>(k > 0 ? k : -k) / static_cast<double>(stride_);
-  if (col >= columns_ - 1) return w;
   const double x = x_of(w / w_max_ * g_.back());
   const double row = x * static_cast<double>(states - 1);
   const auto i = std::min(static_cast<std::size_t>(row), states - 2);
   const auto j = static_cast<std::size_t>(col);
   const double fi = row - static_cast<double>(i), fj = col - static_cast<double>(j);
   const auto n = static_cast<std::size_t>(columns_);
-  const double* d = dx_.data() + (side * states + i) * n;
-  const double dx = between(between(d[j], d[j + 1], fj), between(d[n + j], d[n + j + 1], fj), fi);
+  const std::size_t at = (side * states + i) * n;
+  auto read = [&](const double* d) {
+    return between(between(d[j], d[j + 1], fj), between(d[n + j], d[n + j + 1], fj), fi);
+  };
+  const double dx = read(dx_.data() + at);
+  energy += read(e_.data() + at);
   return w_max_ * g_of(x + dx) / g_.back();
 }
 
 std::size_t device_stdp_table::bytes() const {
-  return (ln_g_.capacity() + g_.capacity() + dx_.capacity()) * sizeof(double);
+  return (ln_g_.capacity() + g_.capacity() + dx_.capacity() + e_.capacity()) * sizeof(double);
 }
 
 }  // namespace ionsim::network

@@ -15,7 +15,8 @@
 // them where only the tails (sub-threshold) remain, and read between rows and columns
 // geometrically where the neighbours share a sign (the changes grow and decay about
 // exponentially in x and delta_t), linearly otherwise. Where one pairing switches the device
-// completely the change is steep in x and the rows miss it (docs/network/plasticity.md).
+// completely the change is steep in x and the rows miss it (docs/network/plasticity.md). The
+// energy of each pair, the integral of v^2 G over its waveforms, is tabulated beside it.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,8 +39,13 @@ class device_stdp_table {
   double w_min() const { return w_max_ * g_[0] / g_.back(); }
   double w_max() const { return w_max_; }
   // The weight after a pairing at t_post - t_pre = k network steps (k > 0: post after pre);
-  // unchanged where the two waveforms do not meet.
-  double apply(double w, std::int64_t k) const;
+  // unchanged where the two waveforms do not meet. `energy` [J] grows by what the device
+  // dissipates under the pair's two waveforms, the integral of v^2 G over them.
+  double apply(double w, std::int64_t k, double& energy) const;
+  // Whether the waveforms of a pairing at k network steps meet (k != 0 within the reach).
+  bool meets(std::int64_t k) const {
+    return k != 0 && (k > 0 ? k : -k) < static_cast<std::int64_t>(columns_ - 1) * stride_;
+  }
   std::size_t bytes() const;
 
   // The grids (for tests): states, and delays in network steps per column.
@@ -58,6 +64,7 @@ class device_stdp_table {
   std::int64_t stride_ = 1;       // network steps per column
   int columns_ = 0;               // per side, delay 0 included
   std::vector<double> dx_;        // [side (0: post after pre)][state][column]
+  std::vector<double> e_;         // [J] the pair's energy, laid out as dx_
 };
 
 }  // namespace ionsim::network

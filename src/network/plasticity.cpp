@@ -213,7 +213,11 @@ void plastic_projection::arrive(std::size_t thread, std::int64_t n, synapse_tabl
       input[i] += w[q];
       if (frozen_) continue;  // the synapses only transmit
       if (waveform_) {        // paired with the target's last spike
-        if (o_[i].step >= 0) w[q] = static_cast<float>(waveform_->apply(w[q], o_[i].step - n));
+        if (o_[i].step >= 0 && waveform_->meets(o_[i].step - n)) {
+          auto& c = pulses_[thread];
+          w[q] = static_cast<float>(waveform_->apply(w[q], o_[i].step - n, c.energy));
+          ++c.down;
+        }
         continue;
       }
       const double o1 = o1_at(i, n);
@@ -289,7 +293,11 @@ void plastic_projection::post(std::size_t thread, std::int64_t n, synapse_table&
       const trace& x = r[s];
       if (x.step < 0) continue;
       if (waveform_) {  // paired with the source's last arrival
-        w[q] = static_cast<float>(waveform_->apply(w[q], n - x.step));
+        if (waveform_->meets(n - x.step)) {
+          auto& c = pulses_[thread];
+          w[q] = static_cast<float>(waveform_->apply(w[q], n - x.step, c.energy));
+          ++c.up;
+        }
         continue;
       }
       const double amount = potentiate(w[q], x.a * d_plus_(n - x.step) * gain);

@@ -86,7 +86,8 @@ class plastic_projection {
   // Bytes beyond the synapse table (index, eligibility traces, neuron traces).
   std::size_t bytes() const;
   // A programmed device's pulses so far (up, down) and their energy [J] (V^2 G t per pulse,
-  // the device alone), summed over threads.
+  // the device alone), summed over threads; for device_stdp, the pairings that met (up: post
+  // after pre) and the energy of their waveforms in the device.
   struct pulse_count {
     std::uint64_t up = 0, down = 0;
     double energy = 0;

@@ -196,7 +196,8 @@ double direct_dg(double x, double delta_t) {
 
 // A network whose synapses pair given spikes: source 0 arrives `lead` before the target's only
 // spike at 111 ms, source 1 `lag` after it, source 2 never spikes; the weights after 0.3 s.
-std::vector<float> network_weights(double w0, double lead, double lag, int threads = 1) {
+std::vector<float> network_weights(double w0, double lead, double lag, int threads = 1,
+                                   network::plastic_projection::pulse_count* pairings = nullptr) {
   const auto dir = test::fresh_dir("device-stdp-net");
   const double delay = 1e-3, t_post = 0.111;
   test::write_text(dir / "pre.csv", fmt::format("time,neuron\n{:.6f},0\n{:.6f},1\n",
@@ -236,7 +237,25 @@ projection = "syn"
       network::builtin_models());
   network::memory_sink sink;
   net.run(sink);
+  if (pairings) *pairings = net.plasticity(0)->pulses();
   return sink.snapshots.at(0).back().second;
+}
+
+// The energy the device dissipates under one pair of waveforms from state x, the integral of
+// v^2 G, by the device driven directly at 1 µs steps (G at each step's end).
+double direct_energy(double x, double delta_t) {
+  device_config c = load_preset("drift-synapse");
+  set_param(c, "x_init", x);
+  const auto m = make_device(c, 1, 1);
+  const stdp_protocol p;
+  const double h = 1e-6, end = std::fabs(delta_t) + p.width + p.tail;
+  double e = 0;
+  for (double t = 0; t < end - h / 2; t += h) {
+    const double v = pair_voltage(p, delta_t, t + h / 2);
+    m->advance_interval(t, h, 0, {&v, 1});
+    e += v * v * h / m->resistance(0);
+  }
+  return e;
 }
 
 TEST(DeviceStdp, NetworkPairsChangeTheWeightAsTheDeviceDoes) {
@@ -266,9 +285,21 @@ TEST(DeviceStdp, NetworkPairsChangeTheWeightAsTheDeviceDoes) {
     EXPECT_EQ(w[2], static_cast<float>(c.w0));  // no spike, no change
   }
   // beyond the waveforms' reach (51 ms) nothing changes; and the same for any thread count
-  const auto far = network_weights(0.1, 60e-3, 60e-3);
+  network::plastic_projection::pulse_count far_pairs, pairs;
+  const auto far = network_weights(0.1, 60e-3, 60e-3, 1, &far_pairs);
   EXPECT_EQ(far[0], 0.1f);
   EXPECT_EQ(far[1], 0.1f);
+  EXPECT_EQ(far_pairs.up + far_pairs.down, 0u);
+  EXPECT_EQ(far_pairs.energy, 0.0);
+  // the cost of learning: each pairing that met, and the energy of its waveforms in the device
+  // (the table's, from 50 device steps per step in the tails, against 1 µs steps throughout:
+  // tolerance 1 %)
+  (void)network_weights(0.1, 4e-3, 4e-3, 1, &pairs);
+  EXPECT_EQ(pairs.up, 1u);
+  EXPECT_EQ(pairs.down, 1u);
+  const double e = direct_energy(0.5, 4e-3) + direct_energy(0.5, -4e-3);
+  std::printf("energy of the two pairings: network %.4g J, device %.4g J\n", pairs.energy, e);
+  EXPECT_NEAR(pairs.energy, e, 0.01 * e);
   EXPECT_EQ(network_weights(0.2, 4.1e-3, 3e-3, 1), network_weights(0.2, 4.1e-3, 3e-3, 2));
 }
 
