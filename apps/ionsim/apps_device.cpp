@@ -372,11 +372,11 @@ int device_commands::run_stdp() {
   const auto r = ionsim::run_stdp(*model, p, delta_t, dt, [&](double f) { bar.update(f); });
   bar.finish();
   std::vector<double> dg(delta_t.size());
-  std::string csv = "delta_t_s,g_before_S,g_after_S,dg_rel\n";
+  std::string csv = "delta_t_s,g_before_S,g_after_S,dg_rel,energy_J\n";
   for (std::size_t k = 0; k < delta_t.size(); ++k) {
     dg[k] = r.g_after[k] / r.g_before[k] - 1.0;
-    csv += fmt::format("{:.9g},{:.9g},{:.9g},{:.9g}\n", delta_t[k], r.g_before[k], r.g_after[k],
-                       dg[k]);
+    csv += fmt::format("{:.9g},{:.9g},{:.9g},{:.9g},{:.9g}\n", delta_t[k], r.g_before[k],
+                       r.g_after[k], dg[k], r.energy[k]);
   }
   nlohmann::json j;
   j["model"] = std::string(cfg.model());
@@ -401,7 +401,8 @@ int device_commands::run_stdp() {
   };
   j["window"] = {{"post_after_pre", side(pot)}, {"post_before_pre", side(dep)}};
   j["extraction"] =
-      "dg_rel = G_after / G_before - 1 per delta_t; fit_a exp(-|delta_t| / tau): "
+      "dg_rel = G_after / G_before - 1 per delta_t; energy_J: v i dt in the device over all "
+      "pairings; fit_a exp(-|delta_t| / tau): "
       "least-squares fit of ln|dg_rel| against |delta_t| on each side, over the points with the "
       "side's sign and at least 1 % of "
       "its largest change";

@@ -159,6 +159,7 @@ class devices {
     d["g_before"] = to_array(r.g_before);
     d["g_after"] = to_array(r.g_after);
     d["dg_rel"] = to_array(dg);
+    d["energy"] = to_array(r.energy);
     return d;
   }
 
@@ -725,7 +726,8 @@ preset: a built-in preset name (ionsim.presets()) or a parameter file (TOML, as
            "waveforms (a pulse of peak [V] for width [s], then a tail of -tail_depth [V] decaying "
            "with tau_tail [s], cut after tail [s]) with t_post - t_pre = delta_t[k] [s] (one value "
            "per device), `pairs` times every `period` [s]. Returns {'delta_t' [s], 'g_before', "
-           "'g_after' [S], 'dg_rel': G_after / G_before - 1}.");
+           "'g_after' [S], 'dg_rel': G_after / G_before - 1, 'energy': dissipated in the device "
+           "[J]}.");
 
   m.def("fit", &fit, py::arg("sweep") = "", py::arg("pulse") = "", py::arg("model") = "wang2024",
         py::arg("start") = "", py::arg("max_evals") = 400, py::arg("seed") = 1,

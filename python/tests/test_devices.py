@@ -82,6 +82,8 @@ def test_stdp_window_matches_the_cli(cli, tmp_path):
     rows = np.loadtxt(tmp_path / "w" / "window.csv", delimiter=",", skiprows=1)
     np.testing.assert_allclose(rows[:, 0], dts)
     np.testing.assert_allclose(rows[:, 3], r["dg_rel"], rtol=1e-8)  # the CSV's 9 digits
+    np.testing.assert_allclose(rows[:, 4], r["energy"], rtol=1e-8)
+    assert np.all(r["energy"] > 0)
     with pytest.raises(ValueError, match="one per device"):
         ionsim.Devices(preset="drift-synapse", n=2).stdp([1e-3])
 

@@ -289,6 +289,7 @@ stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<cons
   r.duration = static_cast<double>(total) * dt;
   r.g_before.resize(n);
   r.g_after.resize(n);
+  r.energy.assign(n, 0.0);
   for (std::size_t d = 0; d < n; ++d) r.g_before[d] = 1.0 / model.resistance(d);
   std::vector<double> va(n), cur(n), g(n);
   for (std::int64_t s = 0; s < total; ++s) {
@@ -298,6 +299,8 @@ stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<cons
     const double tp = t - k * p.period;  // time into pairing k
     for (std::size_t d = 0; d < n; ++d) va[d] = pair_voltage(p, delta_t[d], tp);
     model.advance(s, 1, dt, va, cur, g);
+    for (std::size_t d = 0; d < n; ++d)
+      r.energy[d] += va[d] * cur[d] * dt;  // current at the step's end
     if (progress && (s % 1000 == 0 || s + 1 == total))
       progress(static_cast<double>(s + 1) / static_cast<double>(total));
   }

@@ -251,7 +251,7 @@ TEST(Cli, DeviceStdpWritesTheWindow) {
   EXPECT_TRUE(contains(r.out, "post after pre"));
   const auto csv = lines(test::read_text(out / "window.csv"));
   ASSERT_EQ(csv.size(), 5u);  // header and delta_t -10, -5, 5, 10 ms
-  EXPECT_EQ(csv[0], "delta_t_s,g_before_S,g_after_S,dg_rel");
+  EXPECT_EQ(csv[0], "delta_t_s,g_before_S,g_after_S,dg_rel,energy_J");
   const auto j = nlohmann::json::parse(test::read_text(out / "summary.json"));
   EXPECT_GT(j["window"]["post_after_pre"]["dg_rel_nearest"].get<double>(), 0);
   EXPECT_LT(j["window"]["post_before_pre"]["dg_rel_nearest"].get<double>(), 0);
