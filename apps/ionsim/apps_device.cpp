@@ -371,13 +371,10 @@ int device_commands::run_stdp() {
   progress bar("stdp", 1.0);
   const auto r = ionsim::run_stdp(*model, p, delta_t, dt, [&](double f) { bar.update(f); });
   bar.finish();
-  std::vector<double> dg(delta_t.size());
   std::string csv = "delta_t_s,g_before_S,g_after_S,dg_rel,energy_J\n";
-  for (std::size_t k = 0; k < delta_t.size(); ++k) {
-    dg[k] = r.g_after[k] / r.g_before[k] - 1.0;
+  for (std::size_t k = 0; k < delta_t.size(); ++k)
     csv += fmt::format("{:.9g},{:.9g},{:.9g},{:.9g},{:.9g}\n", delta_t[k], r.g_before[k],
-                       r.g_after[k], dg[k], r.energy[k]);
-  }
+                       r.g_after[k], r.dg_rel[k], r.energy[k]);
   nlohmann::json j;
   j["model"] = std::string(cfg.model());
   j["parameters"] = cfg.source;
@@ -394,7 +391,8 @@ int device_commands::run_stdp() {
                    {"seed", seed_},
                    {"duration_s", r.duration},
                    {"device_voltage", "spike(t - t_post) - spike(t - t_pre)"}};
-  const auto pot = fit_window_side(delta_t, dg, true), dep = fit_window_side(delta_t, dg, false);
+  const auto pot = fit_window_side(delta_t, r.dg_rel, true),
+             dep = fit_window_side(delta_t, r.dg_rel, false);
   auto side = [](const window_side& w) {
     return nlohmann::json{
         {"dg_rel_nearest", w.peak}, {"fit_a", w.a}, {"tau_s", w.tau}, {"points", w.points}};
@@ -402,10 +400,9 @@ int device_commands::run_stdp() {
   j["window"] = {{"post_after_pre", side(pot)}, {"post_before_pre", side(dep)}};
   j["extraction"] =
       "dg_rel = G_after / G_before - 1 per delta_t; energy_J: v i dt in the device over all "
-      "pairings; fit_a exp(-|delta_t| / tau): "
-      "least-squares fit of ln|dg_rel| against |delta_t| on each side, over the points with the "
-      "side's sign and at least 1 % of "
-      "its largest change";
+      "pairings; fit_a exp(-|delta_t| / tau): least-squares fit of ln|dg_rel| against "
+      "|delta_t| on each side, over the points with the side's sign and at least 1 % of its "
+      "largest change";
   make_output_dir(out_);
   write_file_atomic(join_path(out_, "window.csv"), csv);
   write_file_atomic(join_path(out_, "summary.json"), j.dump(2) + "\n");

@@ -152,13 +152,11 @@ class devices {
         if (poll.poll()) throw interrupted();
       });
     });
-    std::vector<double> dg(size());
-    for (std::size_t k = 0; k < dg.size(); ++k) dg[k] = r.g_after[k] / r.g_before[k] - 1;
     py::dict d;
     d["delta_t"] = to_array(r.delta_t);
     d["g_before"] = to_array(r.g_before);
     d["g_after"] = to_array(r.g_after);
-    d["dg_rel"] = to_array(dg);
+    d["dg_rel"] = to_array(r.dg_rel);
     d["energy"] = to_array(r.energy);
     return d;
   }

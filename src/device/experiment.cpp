@@ -304,7 +304,11 @@ stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<cons
     if (progress && (s % 1000 == 0 || s + 1 == total))
       progress(static_cast<double>(s + 1) / static_cast<double>(total));
   }
-  for (std::size_t d = 0; d < n; ++d) r.g_after[d] = 1.0 / model.resistance(d);
+  r.dg_rel.resize(n);
+  for (std::size_t d = 0; d < n; ++d) {
+    r.g_after[d] = 1.0 / model.resistance(d);
+    r.dg_rel[d] = r.g_after[d] / r.g_before[d] - 1.0;
+  }
   return r;
 }
 

@@ -101,6 +101,7 @@ struct stdp_result {
   std::vector<double> delta_t;            // [s] t_post - t_pre, one per device of the batch
   std::vector<double> g_before, g_after;  // [S] conductance before the first and after the
                                           // last pairing
+  std::vector<double> dg_rel;             // [1] g_after / g_before - 1
   std::vector<double> energy;             // [J] dissipated in the device, all pairings
   double duration = 0;                    // [s] simulated time
 };

@@ -34,9 +34,7 @@ std::vector<double> window_of(const std::vector<double>& delta_t, const stdp_pro
   const device_config c = load_preset("drift-synapse");
   const auto m = make_device(c, delta_t.size(), 1);
   const auto r = run_stdp(*m, p, delta_t, config_dt(c));
-  std::vector<double> dg(delta_t.size());
-  for (std::size_t k = 0; k < dg.size(); ++k) dg[k] = r.g_after[k] / r.g_before[k] - 1;
-  return dg;
+  return r.dg_rel;
 }
 
 TEST(DeviceStdp, WindowHasTheSignAndDecayOfStdp) {
@@ -210,7 +208,7 @@ double direct_dg(double x, double delta_t) {
   set_param(c, "x_init", x);
   const auto m = make_device(c, 1, 1);
   const auto r = run_stdp(*m, stdp_protocol{}, std::vector<double>{delta_t}, config_dt(c));
-  return r.g_after[0] / r.g_before[0] - 1;
+  return r.dg_rel[0];
 }
 
 // A network whose synapses pair given spikes: source 0 arrives `lead` before the target's only
