@@ -6,9 +6,11 @@
 // given there as a figure only), the far tail's decay time equal to the spike tail's (a closed
 // form of the exponential drift), the change against an independent fine-step integration of
 // the model's equations, a lone spike below the drift's threshold, and the state kept at 0 V.
-// And the pair of Z. Wang et al., Nat. Mater. 16, 101 (2017) through the circuit engine: a
-// diffusive memristor in series with the drift one turns non-overlapping spikes into an STDP
-// window, the timing held by the diffusive device's volatile state.
+// The energy of a pairing. The pair of Z. Wang et al., Nat. Mater. 16, 101 (2017) through the
+// circuit engine: a diffusive memristor in series with the drift one turns non-overlapping
+// spikes into an STDP window, the timing held by the diffusive device's volatile state. And the
+// network rule device_stdp: its tabulated changes and energies against the device driven
+// directly, thread identity and its configuration errors.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
