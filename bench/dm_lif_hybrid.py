@@ -7,7 +7,7 @@ step given; the population rate, mean ISI CV and pooled ISI distribution (KS dis
 against the first, which is the reference. Spikes after 5 ms.
 
 Usage: /usr/bin/python3 bench/dm_lif_hybrid.py BUILD_DIR [--neurons 500] [--duration 0.04]
-       [--p 0.04] [--seeds 4] [--run fixed:20ns --run hybrid:1us ...]
+       [--p 0.04] [--seeds 4] [--frozen] [--run fixed:20ns --run hybrid:1us ...]
 Prints one line per configuration: spikes, rate and its difference, CV and its difference,
 KS distance, ISIs, wall time of all seeds.
 """
@@ -30,10 +30,60 @@ p.add_argument("--p", type=float, default=0.04, help="connection probability")
 p.add_argument("--seeds", type=int, default=4)
 p.add_argument("--run", action="append",
                help="INTEGRATOR:DT, the first the reference (default fixed:20ns hybrid:1us)")
+p.add_argument("--frozen", action="store_true",
+               help="the Poisson input drawn once per seed (numpy) and given as a spike_source "
+                    "file, the same at every step size; without it the stimulus draws per step")
 args = p.parse_args()
 runs = args.run or ["fixed:20ns", "hybrid:1us"]
 work = tempfile.mkdtemp(prefix="ionsim-bench-dm-lif-")
 skip = 0.005  # [s] spikes before this are left out
+
+
+def frozen_input(seed):
+    """Per seed, the 5 Poisson trains of 20 kHz per neuron as a spike_source file (source j
+    drives neuron j // 5), and the connection file; returns the TOML of the input."""
+    path = os.path.join(work, f"input_{seed}.csv")
+    if not os.path.exists(path):
+        rng = np.random.default_rng(100 + seed)
+        ts, ids = [], []
+        for j in range(5 * args.neurons):
+            t = np.sort(rng.uniform(0, args.duration, rng.poisson(20e3 * args.duration)))
+            ts.append(t)
+            ids.append(np.full(len(t), j))
+        t, i = np.concatenate(ts), np.concatenate(ids)
+        o = np.argsort(t, kind="stable")
+        with open(path, "w") as f:
+            f.write("time,neuron\n")
+            np.savetxt(f, np.column_stack([t[o], i[o]]), fmt=["%.9f", "%d"], delimiter=",")
+        with open(os.path.join(work, "input_connections.csv"), "w") as f:
+            f.write("source,target\n")
+            for j in range(5 * args.neurons):
+                f.write(f"{j},{j // 5}\n")
+    return f'''[[population]]
+name = "src"
+model = "spike_source"
+size = {5 * args.neurons}
+params = {{ file = "{path}" }}
+[[projection]]
+source = "src"
+target = "n"
+rule = "from_file"
+file = "{os.path.join(work, "input_connections.csv")}"
+receptor = "in"
+weight = "2.5V"
+delay = "100us"
+'''
+
+
+def poisson_input():
+    return '''[[stimulus]]
+type = "poisson"
+target = "n"
+receptor = "in"
+rate = "20kHz"
+sources = 5
+weight = "2.5V"
+'''
 
 
 def network(integrator, dt, seed):
@@ -46,7 +96,7 @@ name = "n"
 model = "dm_lif"
 size = {args.neurons}
 params = {{ res_init_min = 0.9, res_init_max = 0.9, integrator = "{integrator}" }}
-[[projection]]
+{frozen_input(seed) if args.frozen else ""}[[projection]]
 source = "n"
 target = "n"
 rule = "fixed_probability"
@@ -55,15 +105,9 @@ autapses = false
 receptor = "in"
 weight = {{ uniform = ["0.5V", "1.5V"] }}
 delay = "100us"
-[[stimulus]]
-type = "poisson"
-target = "n"
-receptor = "in"
-rate = "20kHz"
-sources = 5
-weight = "2.5V"
-[[recorder]]
+{"" if args.frozen else poisson_input()}[[recorder]]
 type = "spikes"
+populations = ["n"]
 '''
 
 
