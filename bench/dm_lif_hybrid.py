@@ -55,7 +55,9 @@ def frozen_input(seed):
         with open(path, "w") as f:
             f.write("time,neuron\n")
             np.savetxt(f, np.column_stack([t[o], i[o]]), fmt=["%.9f", "%d"], delimiter=",")
-        with open(os.path.join(work, "input_connections.csv"), "w") as f:
+    connections = os.path.join(work, "input_connections.csv")
+    if not os.path.exists(connections):
+        with open(connections, "w") as f:
             f.write("source,target\n")
             for j in range(5 * args.neurons):
                 f.write(f"{j},{j // 5}\n")
@@ -68,7 +70,7 @@ params = {{ file = "{path}" }}
 source = "src"
 target = "n"
 rule = "from_file"
-file = "{os.path.join(work, "input_connections.csv")}"
+file = "{connections}"
 receptor = "in"
 weight = "2.5V"
 delay = "100us"

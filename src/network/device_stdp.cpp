@@ -13,7 +13,8 @@ namespace ionsim::network {
 
 namespace {
 
-constexpr int fine = 1025;        // states of the conductance table
+constexpr std::size_t fine = 1025;  // states of the conductance table
+constexpr double fine_last = fine - 1;
 constexpr int max_columns = 128;  // delays per side beyond 0
 constexpr double coarse = 50;     // device steps per step in the tails
 
@@ -33,8 +34,9 @@ void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h,
                               t_pre + p.width + p.tail,
                               t_post + p.width + p.tail};
   std::sort(cuts.begin(), cuts.end());
-  std::vector<double> v(m.size());
+  std::vector<double> v(m.size()), r(m.size());  // r: the resistances at the step's start
   energy.assign(m.size(), 0.0);
+  for (std::size_t i = 0; i < r.size(); ++i) r[i] = m.resistance(i);
   std::uint64_t counter = 0;
   for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
     const double a = cuts[c], b = std::min(cuts[c + 1], end);
@@ -48,22 +50,25 @@ void run_pair(device_model& m, const stdp_protocol& p, double delta_t, double h,
       const double t0 = a + static_cast<double>(k) * step, tm = t0 + 0.5 * step;
       const double vm = pair_voltage(p, delta_t, tm);
       std::fill(v.begin(), v.end(), vm);
-      // v^2 G over the step, G at its start and end (trapezoid)
-      for (std::size_t i = 0; i < v.size(); ++i)
-        energy[i] += 0.5 * vm * vm * step / m.resistance(i);
       m.advance_interval(t0, step, counter++, v);
-      for (std::size_t i = 0; i < v.size(); ++i)
-        energy[i] += 0.5 * vm * vm * step / m.resistance(i);
+      // v^2 G over the step, G at its start and end (trapezoid)
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const double r_end = m.resistance(i);
+        energy[i] += 0.5 * vm * vm * step / r[i];
+        energy[i] += 0.5 * vm * vm * step / r_end;
+        r[i] = r_end;
+      }
     }
   }
 }
 
-// Between a (f = 0) and b (f = 1): geometric where both have one sign (the changes grow and
-// decay about exponentially in the state and the delay), linear otherwise.
+// The state of row i of the table.
 double state_at(std::size_t i) {
   return static_cast<double>(i) / static_cast<double>(device_stdp_table::states - 1);
 }
 
+// Between a (f = 0) and b (f = 1): geometric where both have one sign (the changes grow and
+// decay about exponentially in the state and the delay), linear otherwise.
 double between(double a, double b, double f) {
   if (f == 0) return a;
   if (a * b > 0) return a * std::exp(f * std::log(b / a));
@@ -82,15 +87,15 @@ device_stdp_table::device_stdp_table(const device_config& device, const stdp_pro
     throw input_error(fmt::format(
         "{}: device_stdp needs a device with one state (model {} has {}; model hopping has one)",
         where, c.model(), m->state_names().size()));
-  // conductance against the state
-  const auto probe = make_device(c, 1, 1);
+  // conductance against the state (device 0 of the batch, restored before the table's runs)
   ln_g_.resize(fine);
-  g_.resize(fine);
-  for (int k = 0; k < fine; ++k) {
-    probe->restore_device(0, {static_cast<double>(k) / (fine - 1)});
-    g_[static_cast<std::size_t>(k)] = 1.0 / probe->resistance(0);
-    ln_g_[static_cast<std::size_t>(k)] = std::log(g_[static_cast<std::size_t>(k)]);
-    if (k > 0 && !(g_[static_cast<std::size_t>(k)] > g_[static_cast<std::size_t>(k - 1)]))
+  for (std::size_t k = 0; k < fine; ++k) {
+    m->restore_device(0, {static_cast<double>(k) / fine_last});
+    const double g = 1.0 / m->resistance(0);
+    if (k == 0) g_min_ = g;
+    if (k == fine - 1) g_max_ = g;
+    ln_g_[k] = std::log(g);
+    if (k > 0 && !(ln_g_[k] > ln_g_[k - 1]))
       throw input_error(
           fmt::format("{}: device_stdp needs a conductance that grows with the device's state ({})",
                       where, c.source));
@@ -121,17 +126,18 @@ device_stdp_table::device_stdp_table(const device_config& device, const stdp_pro
 }
 
 double device_stdp_table::x_of(double g) const {
-  if (g <= g_.front()) return 0.0;
-  if (g >= g_.back()) return 1.0;
-  const auto it = std::upper_bound(g_.begin(), g_.end(), g);
-  const auto k = static_cast<std::size_t>(it - g_.begin()) - 1;
-  const double f = (std::log(g) - ln_g_[k]) / (ln_g_[k + 1] - ln_g_[k]);
-  return (static_cast<double>(k) + f) / (fine - 1);
+  if (g <= g_min_) return 0.0;
+  if (g >= g_max_) return 1.0;
+  const double lg = std::log(g);
+  const auto it = std::upper_bound(ln_g_.begin(), ln_g_.end(), lg);
+  const auto k = static_cast<std::size_t>(it - ln_g_.begin()) - 1;
+  const double f = (lg - ln_g_[k]) / (ln_g_[k + 1] - ln_g_[k]);
+  return (static_cast<double>(k) + f) / fine_last;
 }
 
 double device_stdp_table::g_of(double x) const {
-  const double pos = std::clamp(x, 0.0, 1.0) * (fine - 1);
-  const auto k = std::min(static_cast<std::size_t>(pos), static_cast<std::size_t>(fine - 2));
+  const double pos = std::clamp(x, 0.0, 1.0) * fine_last;
+  const auto k = std::min(static_cast<std::size_t>(pos), fine - 2);
   const double f = pos - static_cast<double>(k);
   return std::exp(ln_g_[k] + f * (ln_g_[k + 1] - ln_g_[k]));
 }
@@ -140,7 +146,7 @@ double device_stdp_table::apply(double w, std::int64_t k, double& energy) const 
   if (!meets(k)) return w;  // k = 0: the same waveform on both electrodes, no voltage
   const std::size_t side = k > 0 ? 0 : 1;
   const double col = static_cast<double>(k > 0 ? k : -k) / static_cast<double>(stride_);
-  const double x = x_of(w / w_max_ * g_.back());
+  const double x = x_of(w / w_max_ * g_max_);
   const double row = x * static_cast<double>(states - 1);
   const auto i = std::min(static_cast<std::size_t>(row), states - 2);
   const auto j = static_cast<std::size_t>(col);
@@ -152,11 +158,11 @@ double device_stdp_table::apply(double w, std::int64_t k, double& energy) const 
   };
   const double dx = read(dx_.data() + at);
   energy += read(e_.data() + at);
-  return w_max_ * g_of(x + dx) / g_.back();
+  return w_max_ * g_of(x + dx) / g_max_;
 }
 
 std::size_t device_stdp_table::bytes() const {
-  return (ln_g_.capacity() + g_.capacity() + dx_.capacity() + e_.capacity()) * sizeof(double);
+  return (ln_g_.capacity() + dx_.capacity() + e_.capacity()) * sizeof(double);
 }
 
 }  // namespace ionsim::network

@@ -36,7 +36,7 @@ class device_stdp_table {
   device_stdp_table(const device_config& device, const stdp_protocol& spike, double w_max,
                     double dt, const std::string& where);
 
-  double w_min() const { return w_max_ * g_[0] / g_.back(); }
+  double w_min() const { return w_max_ * g_min_ / g_max_; }
   double w_max() const { return w_max_; }
   // The weight after a pairing at t_post - t_pre = k network steps (k > 0: post after pre);
   // unchanged where the two waveforms do not meet. `energy` [J] grows by what the device
@@ -60,7 +60,8 @@ class device_stdp_table {
   double g_of(double x) const;
 
   double w_max_;
-  std::vector<double> ln_g_, g_;  // at x = k / (fine - 1)
+  std::vector<double> ln_g_;      // ln G at x = k / (fine - 1)
+  double g_min_ = 0, g_max_ = 0;  // [S] G(0), G(1)
   std::int64_t stride_ = 1;       // network steps per column
   int columns_ = 0;               // per side, delay 0 included
   std::vector<double> dx_;        // [side (0: post after pre)][state][column]

@@ -32,8 +32,12 @@
 namespace ionsim {
 namespace IONSIM_TEST_FILE {
 
-std::vector<double> window_of(const std::vector<double>& delta_t, const stdp_protocol& p = {}) {
-  const device_config c = load_preset("drift-synapse");
+// dG/G of drift-synapse devices from state x, one per delta_t, run directly (run_stdp at the
+// device's own step).
+std::vector<double> window_of(const std::vector<double>& delta_t, const stdp_protocol& p = {},
+                              double x = 0.5) {
+  device_config c = load_preset("drift-synapse");
+  set_param(c, "x_init", x);
   const auto m = make_device(c, delta_t.size(), 1);
   const auto r = run_stdp(*m, p, delta_t, config_dt(c));
   return r.dg_rel;
@@ -203,16 +207,6 @@ TEST(DeviceStdp, DiffusiveDriftPairLearnsFromNonOverlappingSpikes) {
   EXPECT_NEAR(std::exp((x - 0.5) * std::log(100.0)) - 1, p10, 1e-9);
 }
 
-// dG/G of one drift-synapse device from state x after one pair at delta_t, run directly
-// (run_stdp at the device's own step).
-double direct_dg(double x, double delta_t) {
-  device_config c = load_preset("drift-synapse");
-  set_param(c, "x_init", x);
-  const auto m = make_device(c, 1, 1);
-  const auto r = run_stdp(*m, stdp_protocol{}, std::vector<double>{delta_t}, config_dt(c));
-  return r.dg_rel[0];
-}
-
 // A network whose synapses pair given spikes: source 0 arrives `lead` before the target's only
 // spike at 111 ms, source 1 `lag` after it, source 2 never spikes; the weights after 0.3 s.
 std::vector<float> network_weights(double w0, double lead, double lag, int threads = 1,
@@ -294,7 +288,8 @@ TEST(DeviceStdp, NetworkPairsChangeTheWeightAsTheDeviceDoes) {
     const auto w = network_weights(c.w0, c.dt, c.dt);
     ASSERT_EQ(w.size(), 3u);
     const double x = 1 + std::log(c.w0) / std::log(100.0);
-    const double up = direct_dg(x, c.dt), down = direct_dg(x, -c.dt);
+    const auto direct = window_of({c.dt, -c.dt}, {}, x);
+    const double up = direct[0], down = direct[1];
     const double got_up = w[0] / c.w0 - 1, got_down = w[1] / c.w0 - 1;
     std::printf(
         "w0 %.2f (x %.4f), |delta_t| %.1f ms: network %+.6f / %+.6f, device %+.6f / %+.6f\n", c.w0,
