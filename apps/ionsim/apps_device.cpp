@@ -357,11 +357,6 @@ int device_commands::run_stdp() {
   if (!(max_delay > 0)) throw input_error("--max-delay must be positive");
   if (!(step > 0) || step > max_delay)
     throw input_error("--delay-step must be positive and at most --max-delay");
-  if (dt > p.width / 4)
-    throw input_error(
-        fmt::format("--dt ({:g} s) must resolve the spike's peak: at most a "
-                    "quarter of --width ({:g} s)",
-                    dt, p.width));
   const auto half = static_cast<int>(std::floor(max_delay / step + 1e-9));
   std::vector<double> delta_t;
   for (int k = -half; k <= half; ++k)

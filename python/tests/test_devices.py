@@ -86,6 +86,8 @@ def test_stdp_window_matches_the_cli(cli, tmp_path):
     assert np.all(r["energy"] > 0)
     with pytest.raises(ValueError, match="one per device"):
         ionsim.Devices(preset="drift-synapse", n=2).stdp([1e-3])
+    with pytest.raises(ValueError, match="resolve the spike's peak"):
+        ionsim.Devices(preset="drift-synapse", n=1).stdp([1e-3], dt=1e-3)
 
 
 def test_fit_gives_the_cli_result(cli, tmp_path):

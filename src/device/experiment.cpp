@@ -280,6 +280,10 @@ stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<cons
   double longest = 0;
   for (double d : delta_t) longest = std::max(longest, std::fabs(d));
   check_stdp_protocol(p, longest);
+  if (dt > p.width / 4)
+    throw input_error(fmt::format(
+        "--dt ({:g} s) must resolve the spike's peak: at most a quarter of --width ({:g} s)", dt,
+        p.width));
   // the earlier spike of every pairing starts with it; the last pairing ends with the later
   // spike's tail
   const double duration = (p.pairs - 1) * p.period + longest + p.width + p.tail;

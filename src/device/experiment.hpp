@@ -106,7 +106,7 @@ struct stdp_result {
   double duration = 0;                    // [s] simulated time
 };
 // Device d of the batch is paired at delta_t[d] (delta_t.size() == model.size()), from the
-// model's reset state, in steps of dt [s].
+// model's reset state, in steps of dt [s] (at most a quarter of the spike's width).
 stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<const double> delta_t,
                      double dt, const progress_fn& progress = {});
 
