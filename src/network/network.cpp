@@ -558,15 +558,18 @@ void network::set_learning(bool on) {
   for (auto& pop : pops_) pop.model->set_adaptation(on);
 }
 
-void network::normalize_incoming(std::size_t j, double total) {
+void network::normalize_incoming(std::size_t j, double total, bool l2) {
   auto& t = projs_[j].table;
   if (t.procedural)
     throw input_error(fmt::format("{}: a procedural projection has no stored weights to normalize",
                                   projection_name(j)));
   const std::size_t n_target = pops_[projs_[j].target].model->size();
   std::vector<double> sum(n_target, 0.0);
-  for (std::uint64_t q = 0; q < t.size(); ++q) sum[t.target[q]] += t.weight[q];
-  for (auto& s : sum) s = s > 0 ? total / s : 1.0;
+  for (std::uint64_t q = 0; q < t.size(); ++q) {
+    const double w = t.weight[q];
+    sum[t.target[q]] += l2 ? w * w : w;
+  }
+  for (auto& s : sum) s = s > 0 ? total / (l2 ? std::sqrt(s) : s) : 1.0;
   for (std::uint64_t q = 0; q < t.size(); ++q)
     t.weight[q] = static_cast<float>(t.weight[q] * sum[t.target[q]]);
   if (projs_[j].plastic) projs_[j].plastic->weights_set(t);

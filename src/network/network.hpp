@@ -162,8 +162,9 @@ class network {
   // their own adaptation (an adaptive threshold), so that a trained network can be tested.
   void set_learning(bool on);
   // Scales the weights of projection j so that each target's incoming weights sum to `total`
-  // (Diehl & Cook's normalization); targets without input or with a zero sum are left alone.
-  void normalize_incoming(std::size_t j, double total);
+  // (Diehl & Cook's normalization), or with `l2`, so that their Euclidean norm is `total`
+  // (Oja's); targets without input or with zero weights are left alone.
+  void normalize_incoming(std::size_t j, double total, bool l2 = false);
 
   // Writes, or reads back (a.loading()), the whole state of the run between two epochs: the
   // step reached, every population's state (neuron_model::checkpoint), the ring buffers of

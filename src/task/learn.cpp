@@ -242,7 +242,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   check_keys(data, "data", {"dataset", "train", "test"});
   check_keys(encoding, "encoding", {"min_spikes"});
   check_keys(net, "network", {"neurons", "neuron"});
-  check_keys(plast, "plasticity", {"device", "pulse_rounding"});
+  check_keys(plast, "plasticity", {"device", "pulse_rounding", "normalization"});
   check_keys(training, "training", {"epochs", "seed", "label_images"});
   if (const auto* x = net ? net->get("neuron") : nullptr) {
     c.neuron = rd.choice(*x, "neuron", {"lif", "dm1t1r"});
@@ -295,6 +295,8 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
                                 c.neuron));
   }
   if (plast) {
+    if (const auto* x = plast->get("normalization"))
+      c.l2_norm = rd.choice(*x, "normalization", {"sum", "l2"}) == "l2";
     if (const auto* x = plast->get("device")) {
       c.device = rd.text(*x, "device");
       network::programmed_device_named(c.device, rd.at(*x));
@@ -361,7 +363,9 @@ learn_result run_learning(const learn_config& c,
   count.count.assign(n, 0.0);
   const auto present = static_cast<std::int64_t>(std::llround(c.present / c.dt));
   const auto rest = static_cast<std::int64_t>(std::llround(c.rest / c.dt));
-  const double total = c.norm * static_cast<double>(inputs);
+  // The target of each neuron's input weights: their sum, or their Euclidean norm.
+  const double total = c.l2_norm ? c.norm * std::sqrt(static_cast<double>(inputs))
+                                 : c.norm * static_cast<double>(inputs);
   std::vector<double> rates(inputs, 0.0), silent(inputs, 0.0);
 
   // One image: shown until it draws min_spikes excitatory spikes (the rate growing by half its
@@ -370,7 +374,7 @@ learn_result run_learning(const learn_config& c,
   auto show = [&](const Eigen::VectorXd& x, bool learning) {
     double gain = 1.0;
     for (int attempt = 0;; ++attempt) {
-      if (learning) net.normalize_incoming(0, total);
+      if (learning) net.normalize_incoming(0, total, c.l2_norm);
       for (std::size_t i = 0; i < inputs; ++i)
         rates[i] = x[static_cast<Eigen::Index>(i)] * c.max_rate * gain;
       std::fill(count.count.begin(), count.count.end(), 0.0);
@@ -450,7 +454,7 @@ learn_result run_learning(const learn_config& c,
                        : fmt::format("training, epoch {}, image {}, running accuracy {:.3f}", e + 1,
                                      k + 1, running));
     }
-  net.normalize_incoming(0, total);
+  net.normalize_incoming(0, total, c.l2_norm);
   const double train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -540,6 +544,7 @@ learn_result run_learning(const learn_config& c,
                    {"w_max", c.w_max},
                    {"w_init", c.w_init},
                    {"norm", c.norm},
+                   {"normalization", c.l2_norm ? "l2" : "sum"},
                    {"seed", c.seed}};
   if (c.neuron == "dm1t1r") {  // w_inh_exc in V: the charge each spike takes
     j["settings"].erase("w_exc_inh");

@@ -63,6 +63,10 @@ struct learn_config {
   double w_max = 1.0;
   double w_init = 0.3;  // initial weights uniform in [0, w_init]
   double norm = 0.1;    // mean input weight after normalization (Diehl & Cook: 78 / 784)
+  // Before each training image each neuron's input weights are scaled so that their mean
+  // (false: Diehl & Cook's sum) or their root mean square (true: the Euclidean norm, Oja's) is
+  // `norm`.
+  bool l2_norm = false;
   // A programmed device for the input synapses (network/device_update.hpp): the changes become
   // pulses; empty: abstract weights.
   std::string device;

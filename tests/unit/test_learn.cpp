@@ -26,6 +26,8 @@ TEST(Learn, FileErrorsNameTheLine) {
                              "l.toml:2: device 'gold' is not one of ag-a-si"));
   EXPECT_TRUE(test::contains(err("[plasticity]\npulse_rounding = \"nearest\"\n"),
                              "'pulse_rounding' needs a 'device'"));
+  EXPECT_TRUE(test::contains(err("[plasticity]\nnormalization = \"l1\"\n"),
+                             "l.toml:2: normalization = 'l1' is not one of sum, l2"));
   EXPECT_TRUE(test::contains(err("[network]\nneuron = \"hh\"\n"),
                              "l.toml:2: neuron = 'hh' is not one of lif, dm1t1r"));
   EXPECT_TRUE(
@@ -47,15 +49,18 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_DOUBLE_EQ(c.theta_plus, 1e-4);
   EXPECT_DOUBLE_EQ(c.nu_post, 0.02);
   EXPECT_DOUBLE_EQ(c.nu_pre, 1e-4);  // Diehl & Cook's default
+  EXPECT_FALSE(c.l2_norm);           // and their normalization, by the sum
+  EXPECT_TRUE(parse_learn_config("[plasticity]\nnormalization = \"l2\"\n", "l.toml").l2_norm);
 }
 
 // The shipped learning files read without error (running them: docs/tasks/learning.md).
 TEST(Learn, ExampleFilesRead) {
-  for (const char* name :
-       {"digits_stdp", "fashion_mnist_stdp", "digits_ionic", "fashion_mnist_ionic"}) {
+  for (const char* name : {"digits_stdp", "digits_stdp_l2", "fashion_mnist_stdp", "digits_ionic",
+                           "fashion_mnist_ionic"}) {
     const auto c =
         read_learn_config(fmt::format("{}/examples/learning/{}.toml", IONSIM_SOURCE_DIR, name));
     EXPECT_EQ(c.neuron, std::string(name).ends_with("ionic") ? "dm1t1r" : "lif") << name;
+    EXPECT_EQ(c.l2_norm, std::string(name).ends_with("l2")) << name;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "io/hdf5.hpp"
 #include "network/config.hpp"
@@ -190,6 +191,34 @@ TEST(Plasticity, LearnedWeightsAreWrittenAndReadBack) {
   for (const auto d : b.delay) ASSERT_EQ(d, a.uniform_delay);
   EXPECT_EQ(again.plasticity(0), nullptr);
   EXPECT_EQ(a.weight, sink.snapshots.at(0).back().second);
+}
+
+// Normalization of each target's incoming weights (the learning task's, before each image): to a
+// sum or to a Euclidean norm, each target's weights keeping their ratios.
+TEST(Plasticity, IncomingWeightsNormalizeToASumOrAnEuclideanNorm) {
+  const auto dir = test::fresh_dir("normalize");
+  network net(parse(recurrent_text(1), dir), builtin_models());
+  const auto& t = net.projection(0);
+  const std::vector<float> before = t.weight;
+  const auto per_target = [&](auto f) {
+    std::map<std::uint32_t, double> m;
+    for (std::uint64_t q = 0; q < t.size(); ++q) m[t.target[q]] += f(t.weight[q]);
+    return m;
+  };
+  net.normalize_incoming(0, 3.0);
+  for (const auto& [target, sum] : per_target([](double w) { return w; }))
+    EXPECT_NEAR(sum, 3.0, 1e-6) << "target " << target;
+  net.normalize_incoming(0, 2.0, true);
+  for (const auto& [target, squares] : per_target([](double w) { return w * w; }))
+    EXPECT_NEAR(std::sqrt(squares), 2.0, 1e-6) << "target " << target;
+  // the ratios within a target are kept: w / (its target's first weight) as before
+  std::map<std::uint32_t, std::uint64_t> first;
+  for (std::uint64_t q = 0; q < t.size(); ++q) first.emplace(t.target[q], q);
+  for (std::uint64_t q = 0; q < t.size(); ++q) {
+    const std::uint64_t f = first[t.target[q]];
+    EXPECT_NEAR(t.weight[q] / t.weight[f], before[q] / before[f], 1e-5 * before[q] / before[f]);
+  }
+  ASSERT_GT(net.projection(0).size(), 100u);
 }
 
 // Memory: each further plastic synapse costs 12 bytes (target, float weight, its entry in the

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Receptive fields on sklearn's digits, read without spikes (docs/tasks/learning.md).
+
+A Diehl & Cook network classifies an image by the neurons it drives hardest, and the drive of a
+neuron is the dot product of its input weights with the image. Which field wins therefore
+depends on how the weights are normalized. This script reads sets of fields that way:
+
+- k-means centres of the training pixels (sklearn's KMeans, 1 init per seed), each centre
+  labelled by the class most of its training images have, read by the nearest centre
+  (Euclidean), by the largest dot product with the centres scaled to a common sum (Diehl &
+  Cook's normalization), and by the largest dot product with the centres scaled to a common
+  Euclidean norm (the `l2` normalization; spherical k-means centres, fitted to the images
+  scaled to unit norm);
+- the learned weights of `ionsim learn` runs (DIR/weights.npy, [input x neuron]), labelled the
+  same way by the training images they win (cosine) and read by cosine.
+
+50/50 split as `ionsim learn` (the first 898 images train, the other 899 test).
+
+usage: /usr/bin/python3 bench/learning_fields.py [DIR ...] [--centres 100 400] [--seeds 0 1]
+"""
+import argparse
+import pathlib
+import sys
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
+
+
+def winner_labels(scores, y, k):
+    """Class of each of k fields: the most common class of the training images it wins."""
+    win = scores.argmax(1)
+    return np.array([np.bincount(y[win == j], minlength=10).argmax() if (win == j).any() else -1
+                     for j in range(k)])
+
+
+def unit_rows(a):
+    return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-300)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--centres", type=int, nargs="+", default=[100, 400])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    ap.add_argument("runs", nargs="*", type=pathlib.Path, help="ionsim learn output folders")
+    a = ap.parse_args()
+    d = load_digits()
+    x, y = d.data / 16.0, d.target
+    half = len(x) // 2
+    xtr, ytr, xte, yte = x[:half], y[:half], x[half:], y[half:]
+
+    print("k-means centres (accuracy on the test half):")
+    print(f"{'centres':>8} {'seed':>5} {'nearest':>8} {'dot, sum':>9} {'dot, l2':>8}")
+    for k in a.centres:
+        for seed in a.seeds:
+            km = KMeans(k, n_init=1, random_state=seed).fit(xtr)
+            c = km.cluster_centers_
+            nearest = winner_labels(-km.transform(xtr), ytr, k)[km.predict(xte)]
+            by_sum = c / c.sum(1, keepdims=True)
+            dot_sum = winner_labels(xtr @ by_sum.T, ytr, k)[(xte @ by_sum.T).argmax(1)]
+            sk = KMeans(k, n_init=1, random_state=seed).fit(unit_rows(xtr))
+            by_l2 = unit_rows(sk.cluster_centers_)
+            dot_l2 = winner_labels(xtr @ by_l2.T, ytr, k)[(xte @ by_l2.T).argmax(1)]
+            print(f"{k:>8} {seed:>5} {np.mean(nearest == yte):>8.3f} "
+                  f"{np.mean(dot_sum == yte):>9.3f} {np.mean(dot_l2 == yte):>8.3f}")
+
+    for run in a.runs:
+        f = run / "weights.npy"
+        if not f.exists():
+            sys.exit(f"error: {f} does not exist (the output folder of ionsim learn)")
+        w = unit_rows(np.load(f).T)  # [neuron x input]
+        if w.shape[1] != x.shape[1]:
+            sys.exit(f"error: {f} has {w.shape[1]} inputs, the digits {x.shape[1]}")
+        lab = winner_labels(xtr @ w.T, ytr, len(w))
+        print(f"{run}: {len(w)} learned fields read by cosine: "
+              f"{np.mean(lab[(xte @ w.T).argmax(1)] == yte):.3f}")
+
+
+if __name__ == "__main__":
+    main()
