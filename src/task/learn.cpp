@@ -66,11 +66,12 @@ struct counter : network::epoch_sink {
 };
 
 // Diehl & Cook's labels: each neuron's class is the one it answered most to on average
-// (answer: [neuron][class] summed spike counts; shown: images per class).
+// (answer: [neuron][class] summed spike counts; shown: images per class); -1 for a neuron that
+// never answered, which then takes no part in the vote (as in their code).
 std::vector<int> assign_labels(const Eigen::MatrixXd& answer, const std::vector<double>& shown) {
-  std::vector<int> label(static_cast<std::size_t>(answer.rows()), 0);
+  std::vector<int> label(static_cast<std::size_t>(answer.rows()), -1);
   for (Eigen::Index i = 0; i < answer.rows(); ++i) {
-    double best = -1;
+    double best = 0;
     for (Eigen::Index y = 0; y < answer.cols(); ++y) {
       const double n = shown[static_cast<std::size_t>(y)];
       const double m = n > 0 ? answer(i, y) / n : 0.0;
@@ -88,6 +89,7 @@ int vote(const std::vector<double>& got, const std::vector<int>& label, int clas
   std::vector<double> sum(static_cast<std::size_t>(classes), 0.0),
       members(static_cast<std::size_t>(classes), 0.0);
   for (std::size_t i = 0; i < label.size(); ++i) {
+    if (label[i] < 0) continue;
     sum[static_cast<std::size_t>(label[i])] += got[i];
     members[static_cast<std::size_t>(label[i])] += 1;
   }
@@ -471,7 +473,8 @@ learn_result run_learning(const learn_config& c,
   }
   out.assignment = assign_labels(answer, per_class);
   std::vector<double> members(static_cast<std::size_t>(classes), 0.0);
-  for (const int y : out.assignment) members[static_cast<std::size_t>(y)] += 1;
+  for (const int y : out.assignment)
+    if (y >= 0) members[static_cast<std::size_t>(y)] += 1;
 
   // Test.
   out.confusion = Eigen::MatrixXi::Zero(classes, classes);

@@ -88,7 +88,7 @@ void learn_data(const learn_config& c, dataset& train, dataset& test);
 struct learn_result {
   nlohmann::json results;               // results.json
   Eigen::MatrixXd weights;              // [input][neuron] learned weights
-  std::vector<int> assignment;          // class of each excitatory neuron
+  std::vector<int> assignment;          // class of each excitatory neuron (-1: never answered)
   Eigen::MatrixXi confusion;            // [true][predicted] on the test images
   std::vector<double> w_hist_t;         // [images] when the weight histograms were taken
   std::vector<Eigen::VectorXd> w_hist;  // weight histograms (20 bins over [0, w_max])

@@ -25,7 +25,8 @@ for k in range(show):
     ax.imshow(w[:, k].reshape(rows, cols), cmap="hot_r", vmin=0, vmax=max(w.max(), 1e-12))
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(str(r["assignment"][k]), fontsize=6, pad=1)
+    label = r["assignment"][k]
+    ax.set_title(str(label) if label >= 0 else "silent", fontsize=6, pad=1)
 half = side // 2
 ax = fig.add_subplot(grid[:half, side + 1:])
 cm = np.array(r["confusion"])
