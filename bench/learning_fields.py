@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Receptive fields on sklearn's digits, read without spikes (docs/tasks/learning.md).
 
 A Diehl & Cook network classifies an image by the neurons it drives hardest, and the drive of a
