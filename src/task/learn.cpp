@@ -34,6 +34,7 @@ struct number_key {
 
 constexpr number_key numbers[] = {
     {"encoding", "max_rate", "Hz", &learn_config::max_rate, 0, true},
+    {"encoding", "read_max_rate", "Hz", &learn_config::read_max_rate, 0, true},
     {"encoding", "present", "s", &learn_config::present, 0, true},
     {"encoding", "rest", "s", &learn_config::rest, 0, false},
     {"network", "dt", "s", &learn_config::dt, 0, true},
@@ -370,15 +371,17 @@ learn_result run_learning(const learn_config& c,
                                  : c.norm * static_cast<double>(inputs);
   std::vector<double> rates(inputs, 0.0), silent(inputs, 0.0);
 
-  // One image: shown until it draws min_spikes excitatory spikes (the rate growing by half its
-  // start each time), then rest; returns the spike counts of the showing that counted.
+  // One image: shown (at max_rate while learning, read_max_rate while labelling and testing)
+  // until it draws min_spikes excitatory spikes (the rate growing by half its start each time),
+  // then rest; returns the spike counts of the showing that counted.
   std::size_t showings = 0;
   auto show = [&](const Eigen::VectorXd& x, bool learning) {
     double gain = 1.0;
+    const double max_rate = learning || c.read_max_rate == 0 ? c.max_rate : c.read_max_rate;
     for (int attempt = 0;; ++attempt) {
       if (learning) net.normalize_incoming(0, total, c.l2_norm);
       for (std::size_t i = 0; i < inputs; ++i)
-        rates[i] = x[static_cast<Eigen::Index>(i)] * c.max_rate * gain;
+        rates[i] = x[static_cast<Eigen::Index>(i)] * max_rate * gain;
       std::fill(count.count.begin(), count.count.end(), 0.0);
       input->set_rates(rates, net.steps_done());
       net.run_more(present, count);
@@ -479,9 +482,11 @@ learn_result run_learning(const learn_config& c,
   // Test.
   out.confusion = Eigen::MatrixXi::Zero(classes, classes);
   std::size_t correct = 0;
+  double test_spikes = 0;
   for (std::size_t k = 0; k < n_test && !stopped(); ++k) {
     const auto got = show(test.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
     const int best = vote(got, out.assignment, classes);
+    test_spikes += std::accumulate(got.begin(), got.end(), 0.0);
     out.confusion(test.labels[k], best) += 1;
     correct += best == test.labels[k];
     tick(fmt::format("testing, image {}, accuracy {:.3f}", k + 1,
@@ -506,6 +511,8 @@ learn_result run_learning(const learn_config& c,
   j["train_images"] = n_train;
   j["label_images"] = n_label;
   j["test_images"] = n_test;
+  const auto tested = out.confusion.sum();  // fewer than n_test when interrupted
+  j["spikes_per_test_image"] = tested ? test_spikes / static_cast<double>(tested) : 0.0;
   j["epochs"] = c.epochs;
   j["neurons"] = n;
   j["inputs"] = inputs;
@@ -529,6 +536,7 @@ learn_result run_learning(const learn_config& c,
     j["pulses_per_training_image"] = trained ? updates / static_cast<double>(trained) : 0.0;
   }
   j["settings"] = {{"max_rate_hz", c.max_rate},
+                   {"read_max_rate_hz", c.read_max_rate == 0 ? c.max_rate : c.read_max_rate},
                    {"present_s", c.present},
                    {"rest_s", c.rest},
                    {"min_spikes", c.min_spikes},

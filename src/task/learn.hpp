@@ -37,10 +37,11 @@ struct learn_config {
   std::size_t train = 0;           // images to train on (0: digits the first half, Fashion all)
   std::size_t test = 0;            // images to test on (0: digits the second half, Fashion all)
   // [encoding]
-  double max_rate = 63.75;  // [Hz] rate of a pixel of value 1
-  double present = 0.35;    // [s]
-  double rest = 0.15;       // [s]
-  int min_spikes = 5;       // excitatory spikes an image must draw
+  double max_rate = 63.75;   // [Hz] rate of a pixel of value 1
+  double read_max_rate = 0;  // [Hz] max_rate while labelling and testing (0: max_rate)
+  double present = 0.35;     // [s]
+  double rest = 0.15;        // [s]
+  int min_spikes = 5;        // excitatory spikes an image must draw
   // [network]
   std::size_t neurons = 100;  // excitatory neurons (as many inhibitory)
   // "lif": lif_coba neurons, an inhibitory layer; "dm1t1r": 1M1T1R neurons (the calibrated

@@ -19,6 +19,8 @@ TEST(Learn, FileErrorsNameTheLine) {
                              "dataset = 'mnist' is not one of digits, fashion_mnist"));
   EXPECT_TRUE(
       test::contains(err("[encoding]\npresent = \"-1ms\"\n"), "present = -0.001 s must be > 0"));
+  EXPECT_TRUE(test::contains(err("[encoding]\nread_max_rate = \"0Hz\"\n"),
+                             "read_max_rate = 0 Hz must be > 0"));
   EXPECT_TRUE(test::contains(err("[plasticity]\nw_init = 2\n"), "w_init = 2 is above w_max = 1"));
   EXPECT_TRUE(test::contains(err("[training]\nepochs = 0\n"), "epochs = 0 must be at least 1"));
   EXPECT_TRUE(test::contains(err("[trainig]\n"), "unknown key 'trainig'"));
