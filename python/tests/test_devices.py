@@ -86,8 +86,10 @@ def test_stdp_window_matches_the_cli(cli, tmp_path):
     assert np.all(r["energy"] > 0)
     with pytest.raises(ValueError, match="one per device"):
         ionsim.Devices(preset="drift-synapse", n=2).stdp([1e-3])
-    with pytest.raises(ValueError, match="resolve the spike's peak"):
+    with pytest.raises(ValueError, match="dt .* quarter of width"):
         ionsim.Devices(preset="drift-synapse", n=1).stdp([1e-3], dt=1e-3)
+    with pytest.raises(ValueError, match="tau_tail must be positive"):
+        ionsim.Devices(preset="drift-synapse", n=1).stdp([1e-3], tau_tail=0)
 
 
 def test_fit_gives_the_cli_result(cli, tmp_path):

@@ -259,16 +259,15 @@ void check_stdp_protocol(const stdp_protocol& p, double max_abs_delta_t) {
   auto need = [](bool ok, const char* what) {
     if (!ok) throw input_error(what);
   };
-  need(std::isfinite(p.peak) && std::isfinite(p.tail_depth),
-       "--peak and --tail-depth must be finite");
-  need(p.width > 0 && std::isfinite(p.width), "--width must be positive");
-  need(p.tau_tail > 0 && std::isfinite(p.tau_tail), "--tau-tail must be positive");
-  need(p.tail >= 0 && std::isfinite(p.tail), "--tail must not be negative");
-  need(p.pairs >= 1, "--pairs must be at least 1");
+  need(std::isfinite(p.peak) && std::isfinite(p.tail_depth), "peak and tail_depth must be finite");
+  need(p.width > 0 && std::isfinite(p.width), "width must be positive");
+  need(p.tau_tail > 0 && std::isfinite(p.tau_tail), "tau_tail must be positive");
+  need(p.tail >= 0 && std::isfinite(p.tail), "tail must not be negative");
+  need(p.pairs >= 1, "pairs must be at least 1");
   const double span = max_abs_delta_t + p.width + p.tail;
   if (p.pairs > 1 && !(p.period > span))
     throw input_error(
-        fmt::format("--period ({:g} s) must exceed the largest |delta_t| plus one spike ({:g} s): "
+        fmt::format("period ({:g} s) must exceed the largest |delta_t| plus one spike ({:g} s): "
                     "pairings would overlap",
                     p.period, span));
 }
@@ -282,7 +281,7 @@ stdp_result run_stdp(device_model& model, const stdp_protocol& p, std::span<cons
   check_stdp_protocol(p, longest);
   if (dt > p.width / 4)
     throw input_error(fmt::format(
-        "--dt ({:g} s) must resolve the spike's peak: at most a quarter of --width ({:g} s)", dt,
+        "dt ({:g} s) must resolve the spike's peak: at most a quarter of width ({:g} s)", dt,
         p.width));
   // the earlier spike of every pairing starts with it; the last pairing ends with the later
   // spike's tail

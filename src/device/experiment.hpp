@@ -94,7 +94,8 @@ struct pulse_result {
 pulse_result run_pulse(device_model& model, const pulse_protocol& p, double dt,
                        std::size_t record_trials, double sample, const progress_fn& progress = {});
 
-// Checks the protocol against the largest |delta_t|; throws input_error naming the option.
+// Checks the protocol against the largest |delta_t|; throws input_error naming the parameter
+// as the Python keyword does (the command line spells it with dashes).
 void check_stdp_protocol(const stdp_protocol& p, double max_abs_delta_t);
 
 struct stdp_result {

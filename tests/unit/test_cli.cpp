@@ -260,9 +260,9 @@ TEST(Cli, DeviceStdpWritesTheWindow) {
   fs::remove_all(out.parent_path());
   const std::string stdp = "device stdp --preset drift-synapse --no-plot";
   expect_clean_failure(stdp + " --delay-step 50ms", {"--delay-step"});
-  expect_clean_failure(stdp + " --dt 1ms", {"--dt", "--width"});
-  expect_clean_failure(stdp + " --pairs 2 --period 60ms", {"--period"});
-  expect_clean_failure(stdp + " --tau-tail 0s", {"--tau-tail"});
+  expect_clean_failure(stdp + " --dt 1ms", {"dt (0.001 s)", "quarter of width"});
+  expect_clean_failure(stdp + " --pairs 2 --period 60ms", {"period (0.06 s)"});
+  expect_clean_failure(stdp + " --tau-tail 0s", {"tau_tail must be positive"});
 }
 
 TEST(Cli, PresetsAreListed) {
