@@ -377,7 +377,7 @@ TEST(DeviceStdp, OverlappingPairingsAreRefused) {
   p.pairs = 3;
   p.period = 0.05;  // shorter than 40 ms + one 51 ms spike
   const auto msg = test::input_error_of([&] { check_stdp_protocol(p, 40e-3); });
-  EXPECT_TRUE(test::contains(msg, "--period")) << msg;
+  EXPECT_TRUE(test::contains(msg, "period (0.05 s) must exceed")) << msg;
   p.period = 0.2;
   EXPECT_NO_THROW(check_stdp_protocol(p, 40e-3));
 }
