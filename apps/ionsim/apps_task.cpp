@@ -127,19 +127,7 @@ int learn_command::run() {
   bar.finish();
   make_output_dir(out_);
   const auto path = [&](const char* name) { return (std::filesystem::path(out_) / name).string(); };
-  nlohmann::json j = r.results;
-  j["assignment"] = r.assignment;
-  std::vector<std::vector<int>> confusion;
-  for (Eigen::Index a = 0; a < r.confusion.rows(); ++a) {
-    confusion.emplace_back();
-    for (Eigen::Index b = 0; b < r.confusion.cols(); ++b)
-      confusion.back().push_back(r.confusion(a, b));
-  }
-  j["confusion"] = confusion;
-  j["weight_histograms"] = {{"images", r.w_hist_t}, {"bins", 20}};
-  for (const auto& h : r.w_hist)
-    j["weight_histograms"]["counts"].push_back(std::vector<double>(h.data(), h.data() + h.size()));
-  j["image_shape"] = {r.image_rows, r.image_cols};
+  const nlohmann::json j = task::learn_report(r);
   write_file_atomic(path("results.json"), j.dump(2) + "\n");
   std::vector<double> w(r.weights.size());
   for (Eigen::Index a = 0; a < r.weights.rows(); ++a)

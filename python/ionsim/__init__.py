@@ -12,6 +12,7 @@ The layers of the library, as in the command-line tool (docs/python.md):
   checkpoints);
 - spike-train statistics: ``train_statistics``, ``pair_distances``, ``analyze`` (a
   population from (times, ids) arrays);
+- learning: ``learn`` (unsupervised STDP on digits or Fashion-MNIST, as ``ionsim learn``);
 - NIR: ``NirGraph`` (a graph read once, run on inputs or batches), ``nir_run``,
   ``nir_export``, ``NirHardware`` (a graph mapped onto 1M1T1R neurons and crossbars).
 
@@ -31,6 +32,7 @@ from ._core import (  # noqa: F401
     characterize,
     circuit_run,
     fit,
+    learn,
     model_parameters,
     models,
     network_toml,
@@ -53,6 +55,7 @@ __all__ = [
     "characterize",
     "circuit_run",
     "fit",
+    "learn",
     "model_parameters",
     "models",
     "network_toml",

@@ -26,6 +26,7 @@ namespace ionsim::python {
 
 void bind_network(py::module_& m);
 void bind_analysis(py::module_& m);
+void bind_task(py::module_& m);
 
 namespace {
 
@@ -820,6 +821,7 @@ spike, method, latency).run(input). Returns {'output': (steps, outputs), 'nodes'
 
   bind_network(m);
   bind_analysis(m);
+  bind_task(m);
 }
 
 }  // namespace ionsim::python

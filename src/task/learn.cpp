@@ -565,4 +565,21 @@ learn_result run_learning(const learn_config& c,
   return out;
 }
 
+nlohmann::json learn_report(const learn_result& r) {
+  nlohmann::json j = r.results;
+  j["assignment"] = r.assignment;
+  std::vector<std::vector<int>> confusion;
+  for (Eigen::Index a = 0; a < r.confusion.rows(); ++a) {
+    confusion.emplace_back();
+    for (Eigen::Index b = 0; b < r.confusion.cols(); ++b)
+      confusion.back().push_back(r.confusion(a, b));
+  }
+  j["confusion"] = confusion;
+  j["weight_histograms"] = {{"images", r.w_hist_t}, {"bins", 20}};
+  for (const auto& h : r.w_hist)
+    j["weight_histograms"]["counts"].push_back(std::vector<double>(h.data(), h.data() + h.size()));
+  j["image_shape"] = {r.image_rows, r.image_cols};
+  return j;
+}
+
 }  // namespace ionsim::task

@@ -97,6 +97,10 @@ struct learn_result {
   bool interrupted = false;
 };
 
+// results.json: r.results with the class of each neuron, the confusion matrix, the weight
+// histograms and the image shape.
+nlohmann::json learn_report(const learn_result& r);
+
 // Trains, labels and tests; progress(fraction, message) now and then. When `stop` becomes
 // true (checked after each image) it returns at once with what it has: the weights learned so
 // far, results["interrupted"] = true, and no accuracy (null) unless the test was complete.

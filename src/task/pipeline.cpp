@@ -611,13 +611,7 @@ task_result run_learn(const task_config& c,
     r["energy_per_training_image_J"] =
         j["programming_energy_j"].get<double>() / std::max(1.0, j["trained_images"].get<double>());
   r["hardware"] = {{"learning", c.learn}, {"run", j}};
-  std::vector<std::vector<int>> confusion(
-      static_cast<std::size_t>(lr.confusion.rows()),
-      std::vector<int>(static_cast<std::size_t>(lr.confusion.cols())));
-  for (Eigen::Index i = 0; i < lr.confusion.rows(); ++i)
-    for (Eigen::Index k = 0; k < lr.confusion.cols(); ++k)
-      confusion[static_cast<std::size_t>(i)][static_cast<std::size_t>(k)] = lr.confusion(i, k);
-  r["confusion"] = confusion;
+  r["confusion"] = learn_report(lr)["confusion"];
   return out;
 }
 

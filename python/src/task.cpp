@@ -1,0 +1,71 @@
+// ionsim.learn: unsupervised learning by STDP (task/learn.hpp), as `ionsim learn` runs it,
+// with the results and the learned weights returned in memory.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <sstream>
+
+#include "common.hpp"
+#include "core/error.hpp"
+#include "task/learn.hpp"
+
+namespace ionsim::python {
+
+namespace {
+
+// A learning file from its path or from a dict with the same sections.
+task::learn_config read_learn(const py::object& config) {
+  if (!py::isinstance<py::dict>(config))
+    return task::read_learn_config(py::str(config).cast<std::string>());
+  std::ostringstream s;
+  s << toml::toml_formatter{to_toml(config.cast<py::dict>(), "")};
+  try {
+    return task::parse_learn_config(s.str() + "\n", "dict");
+  } catch (const input_error& e) {
+    throw input_error(fmt::format("{}\n(the lines of the dict as TOML:)\n{}", e.what(), s.str()));
+  }
+}
+
+py::dict learn(const py::object& config, const py::object& progress) {
+  const task::learn_config c = read_learn(config);
+  interrupt_poll poll;
+  std::atomic<bool> stop{false};
+  auto next = std::chrono::steady_clock::now();
+  const auto r = without_gil(poll, [&] {
+    return task::run_learning(
+        c,
+        [&](double fraction, const std::string& what) {
+          if (poll.poll()) stop = true;  // run_learning returns after this image
+          if (progress.is_none() || std::chrono::steady_clock::now() < next) return;
+          next = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+          py::gil_scoped_acquire gil;
+          progress(fraction, what);
+        },
+        &stop);
+  });
+  poll.raise_if_pending();
+  py::dict d = to_python(task::learn_report(r));
+  const auto rows = static_cast<py::ssize_t>(r.weights.rows());
+  const auto cols = static_cast<py::ssize_t>(r.weights.cols());
+  py::array_t<double> w({rows, cols});
+  auto a = w.mutable_unchecked<2>();
+  for (py::ssize_t i = 0; i < rows; ++i)
+    for (py::ssize_t j = 0; j < cols; ++j) a(i, j) = r.weights(i, j);
+  d["weights"] = w;
+  return d;
+}
+
+}  // namespace
+
+void bind_task(py::module_& m) {
+  m.def("learn", &learn, py::arg("config"), py::arg("progress") = py::none(),
+        R"(Trains, labels and tests a network by unsupervised STDP, as `ionsim learn` does
+(docs/tasks/learning.md). config: the path of a learning file, or a dict with its sections
+({'data': {...}, 'encoding': {...}, 'network': {...}, 'plasticity': {...}, 'training': {...}});
+quantities as in the file. progress: called as progress(fraction, message) at most every
+0.5 s. Returns the contents of results.json ('accuracy', 'confusion', 'assignment',
+'running_accuracy', 'settings', ...) with 'weights', the learned input weights as an
+(inputs, neurons) array. Ctrl-C stops after the current image and raises KeyboardInterrupt.)");
+}
+
+}  // namespace ionsim::python
