@@ -377,7 +377,7 @@ learn_result run_learning(const learn_config& c,
   std::size_t showings = 0;
   auto show = [&](const Eigen::VectorXd& x, bool learning) {
     double gain = 1.0;
-    const double max_rate = learning || c.read_max_rate == 0 ? c.max_rate : c.read_max_rate;
+    const double max_rate = learning ? c.max_rate : c.reading_rate();
     for (int attempt = 0;; ++attempt) {
       if (learning) net.normalize_incoming(0, total, c.l2_norm);
       for (std::size_t i = 0; i < inputs; ++i)
@@ -536,7 +536,7 @@ learn_result run_learning(const learn_config& c,
     j["pulses_per_training_image"] = trained ? updates / static_cast<double>(trained) : 0.0;
   }
   j["settings"] = {{"max_rate_hz", c.max_rate},
-                   {"read_max_rate_hz", c.read_max_rate == 0 ? c.max_rate : c.read_max_rate},
+                   {"read_max_rate_hz", c.reading_rate()},
                    {"present_s", c.present},
                    {"rest_s", c.rest},
                    {"min_spikes", c.min_spikes},

@@ -76,6 +76,9 @@ struct learn_config {
   std::size_t epochs = 1;
   std::uint64_t seed = 1;
   std::size_t label_images = 0;  // the last ones of the training set label the neurons (0: all)
+
+  // [Hz] the rate of a pixel of value 1 while labelling and testing
+  double reading_rate() const { return read_max_rate > 0 ? read_max_rate : max_rate; }
 };
 
 // Reads and checks a learning file; every problem is an input_error naming the file and line.
