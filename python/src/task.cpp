@@ -45,13 +45,9 @@ py::dict learn(const py::object& config, const py::object& progress) {
   });
   poll.raise_if_pending();
   py::dict d = to_python(task::learn_report(r));
-  const auto rows = static_cast<py::ssize_t>(r.weights.rows());
-  const auto cols = static_cast<py::ssize_t>(r.weights.cols());
-  py::array_t<double> w({rows, cols});
-  auto a = w.mutable_unchecked<2>();
-  for (py::ssize_t i = 0; i < rows; ++i)
-    for (py::ssize_t j = 0; j < cols; ++j) a(i, j) = r.weights(i, j);
-  d["weights"] = w;
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> w = r.weights;
+  d["weights"] = to_array({w.data(), static_cast<std::size_t>(w.size())},
+                          {static_cast<py::ssize_t>(w.rows()), static_cast<py::ssize_t>(w.cols())});
   return d;
 }
 
