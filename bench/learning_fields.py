@@ -11,6 +11,8 @@ depends on how the weights are normalized. This script reads sets of fields that
   Cook's normalization), and by the largest dot product with the centres scaled to a common
   Euclidean norm (the `l2` normalization; spherical k-means centres, fitted to the images
   scaled to unit norm);
+- as many training images drawn at random (numpy's default_rng(seed)), read by cosine: the
+  fields of a network whose neurons each kept one image it won;
 - the learned weights of `ionsim learn` runs (DIR/weights.npy, [input x neuron]), labelled the
   same way by the training images they win (cosine) and read by cosine.
 
@@ -50,7 +52,8 @@ def main():
     xtr, ytr, xte, yte = x[:half], y[:half], x[half:], y[half:]
 
     print("k-means centres (accuracy on the test half):")
-    print(f"{'centres':>8} {'seed':>5} {'nearest':>8} {'dot, sum':>9} {'dot, l2':>8}")
+    print(f"{'centres':>8} {'seed':>5} {'nearest':>8} {'dot, sum':>9} {'dot, l2':>8} "
+          f"{'images':>7}")
     for k in a.centres:
         for seed in a.seeds:
             km = KMeans(k, n_init=1, random_state=seed).fit(xtr)
@@ -61,8 +64,11 @@ def main():
             sk = KMeans(k, n_init=1, random_state=seed).fit(unit_rows(xtr))
             by_l2 = unit_rows(sk.cluster_centers_)
             dot_l2 = winner_labels(xtr @ by_l2.T, ytr, k)[(xte @ by_l2.T).argmax(1)]
+            pick = unit_rows(xtr[np.random.default_rng(seed).choice(half, k, replace=False)])
+            images = winner_labels(xtr @ pick.T, ytr, k)[(xte @ pick.T).argmax(1)]
             print(f"{k:>8} {seed:>5} {np.mean(nearest == yte):>8.3f} "
-                  f"{np.mean(dot_sum == yte):>9.3f} {np.mean(dot_l2 == yte):>8.3f}")
+                  f"{np.mean(dot_sum == yte):>9.3f} {np.mean(dot_l2 == yte):>8.3f} "
+                  f"{np.mean(images == yte):>7.3f}")
 
     for run in a.runs:
         f = run / "weights.npy"
