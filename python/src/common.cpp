@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <sstream>
+
 namespace ionsim::python {
 
 py::object to_python(const nlohmann::json& j) {
@@ -74,6 +76,12 @@ toml::table to_toml(const py::dict& d, const std::string& where) {
             [&](auto&& x) { t.insert_or_assign(key, std::forward<decltype(x)>(x)); });
   }
   return t;
+}
+
+std::string toml_text(const py::dict& d) {
+  std::ostringstream s;
+  s << toml::toml_formatter{to_toml(d, "")};
+  return s.str() + "\n";
 }
 
 py::array_t<double> to_array(std::span<const double> v) {

@@ -25,6 +25,10 @@ py::object to_python(const nlohmann::json& j);
 // arrays through their Python values. `where` names the value in errors (a TypeError).
 toml::table to_toml(const py::dict& d, const std::string& where);
 
+// The TOML text of a dict (to_toml's table, formatted): what a file reader parses, and what its
+// error messages' line numbers refer to.
+std::string toml_text(const py::dict& d);
+
 // A copy of the values as a 1-D float64 array, or with the given shape.
 py::array_t<double> to_array(std::span<const double> v);
 py::array_t<double> to_array(std::span<const double> v, std::vector<py::ssize_t> shape);

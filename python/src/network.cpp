@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <sstream>
 
 #include "common.hpp"
 #include "core/error.hpp"
@@ -24,11 +23,7 @@ namespace nw = ionsim::network;
 
 // The TOML text of a network given as dicts: what the file reader parses, and what its
 // messages' line numbers refer to.
-std::string network_toml(const py::dict& d) {
-  std::ostringstream s;
-  s << toml::toml_formatter{to_toml(d, "")};
-  return s.str() + "\n";
-}
+std::string network_toml(const py::dict& d) { return toml_text(d); }
 
 // Keeps what the recorders ask for, in memory, across calls to run.
 struct python_sink : nw::epoch_sink {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <sstream>
 
 #include "common.hpp"
 #include "core/error.hpp"
@@ -17,12 +16,11 @@ namespace {
 task::learn_config read_learn(const py::object& config) {
   if (!py::isinstance<py::dict>(config))
     return task::read_learn_config(py::str(config).cast<std::string>());
-  std::ostringstream s;
-  s << toml::toml_formatter{to_toml(config.cast<py::dict>(), "")};
+  const std::string text = toml_text(config.cast<py::dict>());
   try {
-    return task::parse_learn_config(s.str() + "\n", "dict");
+    return task::parse_learn_config(text, "dict");
   } catch (const input_error& e) {
-    throw input_error(fmt::format("{}\n(the lines of the dict as TOML:)\n{}", e.what(), s.str()));
+    throw input_error(fmt::format("{}\n(the lines of the dict as TOML:)\n{}", e.what(), text));
   }
 }
 
