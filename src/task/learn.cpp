@@ -36,6 +36,7 @@ constexpr number_key numbers[] = {
     {"encoding", "max_rate", "Hz", &learn_config::max_rate, 0, true},
     {"encoding", "read_max_rate", "Hz", &learn_config::read_max_rate, 0, true},
     {"encoding", "present", "s", &learn_config::present, 0, true},
+    {"encoding", "read_present", "s", &learn_config::read_present, 0, true},
     {"encoding", "rest", "s", &learn_config::rest, 0, false},
     {"network", "dt", "s", &learn_config::dt, 0, true},
     {"network", "w_exc_inh", "1", &learn_config::w_exc_inh, 0, false},
@@ -321,6 +322,15 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   if (c.w_init > c.w_max)
     throw input_error(
         fmt::format("{}: w_init = {:g} is above w_max = {:g}", source, c.w_init, c.w_max));
+  // An image shown for less than a step would draw no spike at all.
+  for (const char* key : {"present", "read_present"}) {
+    const double v = std::string_view(key) == "present" ? c.present : c.reading_time();
+    if (v >= c.dt) continue;
+    const auto msg =
+        fmt::format("{} = {:g} s is shorter than the network's step dt = {:g} s", key, v, c.dt);
+    if (const auto* x = encoding ? encoding->get(key) : nullptr) rd.fail(*x, msg);
+    throw input_error(fmt::format("{}: {}", source, msg));
+  }
   return c;
 }
 
@@ -365,13 +375,15 @@ learn_result run_learning(const learn_config& c,
   count.first = net.first_id(1);
   count.count.assign(n, 0.0);
   const auto present = static_cast<std::int64_t>(std::llround(c.present / c.dt));
+  const auto read_present = static_cast<std::int64_t>(std::llround(c.reading_time() / c.dt));
   const auto rest = static_cast<std::int64_t>(std::llround(c.rest / c.dt));
   // The target of each neuron's input weights: their sum, or their Euclidean norm.
   const double total = c.l2_norm ? c.norm * std::sqrt(static_cast<double>(inputs))
                                  : c.norm * static_cast<double>(inputs);
   std::vector<double> rates(inputs, 0.0), silent(inputs, 0.0);
 
-  // One image: shown (at max_rate while learning, read_max_rate while labelling and testing)
+  // One image: shown (at max_rate for present while learning, read_max_rate for read_present
+  // while labelling and testing)
   // until it draws min_spikes excitatory spikes (the rate growing by half its start each time),
   // then rest; returns the spike counts of the showing that counted.
   std::size_t showings = 0;
@@ -384,7 +396,7 @@ learn_result run_learning(const learn_config& c,
         rates[i] = x[static_cast<Eigen::Index>(i)] * max_rate * gain;
       std::fill(count.count.begin(), count.count.end(), 0.0);
       input->set_rates(rates, net.steps_done());
-      net.run_more(present, count);
+      net.run_more(learning ? present : read_present, count);
       input->set_rates(silent, net.steps_done());
       const std::vector<double> got = count.count;
       if (rest > 0) net.run_more(rest, count);
@@ -538,6 +550,7 @@ learn_result run_learning(const learn_config& c,
   j["settings"] = {{"max_rate_hz", c.max_rate},
                    {"read_max_rate_hz", c.reading_rate()},
                    {"present_s", c.present},
+                   {"read_present_s", c.reading_time()},
                    {"rest_s", c.rest},
                    {"min_spikes", c.min_spikes},
                    {"dt_s", c.dt},

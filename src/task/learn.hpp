@@ -40,6 +40,7 @@ struct learn_config {
   double max_rate = 63.75;   // [Hz] rate of a pixel of value 1
   double read_max_rate = 0;  // [Hz] max_rate while labelling and testing (0: max_rate)
   double present = 0.35;     // [s]
+  double read_present = 0;   // [s] present while labelling and testing (0: present)
   double rest = 0.15;        // [s]
   int min_spikes = 5;        // excitatory spikes an image must draw
   // [network]
@@ -79,6 +80,8 @@ struct learn_config {
 
   // [Hz] the rate of a pixel of value 1 while labelling and testing
   double reading_rate() const { return read_max_rate > 0 ? read_max_rate : max_rate; }
+  // [s] how long an image is shown while labelling and testing
+  double reading_time() const { return read_present > 0 ? read_present : present; }
 };
 
 // Reads and checks a learning file; every problem is an input_error naming the file and line.

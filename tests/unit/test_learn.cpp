@@ -21,6 +21,11 @@ TEST(Learn, FileErrorsNameTheLine) {
       test::contains(err("[encoding]\npresent = \"-1ms\"\n"), "present = -0.001 s must be > 0"));
   EXPECT_TRUE(test::contains(err("[encoding]\nread_max_rate = \"0Hz\"\n"),
                              "read_max_rate = 0 Hz must be > 0"));
+  EXPECT_TRUE(test::contains(err("[encoding]\nread_present = \"0.1ms\"\n"),
+                             "l.toml:2: read_present = 0.0001 s is shorter than the network's "
+                             "step dt = 0.0005 s"));
+  EXPECT_TRUE(test::contains(err("[encoding]\npresent = \"2ms\"\n[network]\ndt = \"5ms\"\n"),
+                             "l.toml:2: present = 0.002 s is shorter than the network's step"));
   EXPECT_TRUE(test::contains(err("[plasticity]\nw_init = 2\n"), "w_init = 2 is above w_max = 1"));
   EXPECT_TRUE(test::contains(err("[training]\nepochs = 0\n"), "epochs = 0 must be at least 1"));
   EXPECT_TRUE(test::contains(err("[trainig]\n"), "unknown key 'trainig'"));

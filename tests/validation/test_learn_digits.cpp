@@ -94,9 +94,10 @@ TEST(Learn, NeuronsThatNeverSpikeStayUnlabelled) {
   EXPECT_EQ(members + silent, 50);
 }
 
-// read_max_rate drives labelling and testing only: the weights learned are the same to the bit,
-// the answers while labelling and testing are not, and the results record the rate.
-TEST(Learn, ReadingRateChangesOnlyLabellingAndTesting) {
+// read_max_rate and read_present drive labelling and testing only: the weights learned are the
+// same to the bit, the answers while labelling and testing are not, and the results record the
+// rate and the time.
+TEST(Learn, ReadingRateAndTimeChangeOnlyLabellingAndTesting) {
   if (!std::filesystem::exists(digits_path()))
     GTEST_SKIP() << "missing " << digits_path() << " (install Debian's python3-sklearn)";
   const std::string text =
@@ -116,6 +117,14 @@ TEST(Learn, ReadingRateChangesOnlyLabellingAndTesting) {
               spikes(read));
   EXPECT_GT(spikes(read), 2 * spikes(plain));
   EXPECT_NE(plain.assignment, read.assignment);
+  // Twice the time (measured 28.15 spikes per test image).
+  const auto longer =
+      run_learning(parse_learn_config(text + "[encoding]\nread_present = \"700ms\"\n", "l.toml"));
+  EXPECT_EQ(plain.weights, longer.weights);
+  EXPECT_EQ(plain.results["settings"]["read_present_s"], 0.35);
+  EXPECT_EQ(longer.results["settings"]["read_present_s"], 0.7);
+  std::printf("%.2f spikes per test image shown for twice the time\n", spikes(longer));
+  EXPECT_GT(spikes(longer), 1.5 * spikes(plain));
 }
 
 // The ionic network (1M1T1R neurons, each spike taking charge from every integrator, an
