@@ -323,8 +323,9 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
     throw input_error(
         fmt::format("{}: w_init = {:g} is above w_max = {:g}", source, c.w_init, c.w_max));
   // An image shown for less than a step would draw no spike at all.
-  for (const char* key : {"present", "read_present"}) {
-    const double v = std::string_view(key) == "present" ? c.present : c.reading_time();
+  const std::pair<const char*, double> showings[] = {{"present", c.present},
+                                                     {"read_present", c.reading_time()}};
+  for (const auto& [key, v] : showings) {
     if (v >= c.dt) continue;
     const auto msg =
         fmt::format("{} = {:g} s is shorter than the network's step dt = {:g} s", key, v, c.dt);
