@@ -21,10 +21,6 @@ namespace {
 
 namespace nw = ionsim::network;
 
-// The TOML text of a network given as dicts: what the file reader parses, and what its
-// messages' line numbers refer to.
-std::string network_toml(const py::dict& d) { return toml_text(d); }
-
 // Keeps what the recorders ask for, in memory, across calls to run.
 struct python_sink : nw::epoch_sink {
   const nw::network* net = nullptr;
@@ -67,7 +63,7 @@ struct python_sink : nw::epoch_sink {
 nw::network_spec read_spec(const py::object& config, const nw::model_registry& models) {
   if (!py::isinstance<py::dict>(config))
     return nw::read_network_config(py::str(config).cast<std::string>(), models);
-  const std::string text = network_toml(config.cast<py::dict>());
+  const std::string text = toml_text(config.cast<py::dict>());
   try {
     return nw::parse_network_config(text, "dict", models);
   } catch (const input_error& e) {
@@ -329,7 +325,7 @@ void bind_network(py::module_& m) {
 index), 'populations', 'first_id', 'size', 'simulated' [s], 'complete', 'segments'}. Reads
 DIR/spikes.h5, or, for a run with checkpoints that was stopped or killed before its end, the
 segments closed at its checkpoints as one recording (segments > 0, complete False).)");
-  m.def("network_toml", &network_toml, py::arg("config"),
+  m.def("network_toml", &toml_text, py::arg("config"),
         "The TOML text of a network given as dicts, as ionsim.Network reads it (its error "
         "messages name lines of this text).");
   m.def("nir_export", &nir_export, py::arg("config"), py::arg("path"), py::arg("output") = "",

@@ -383,10 +383,10 @@ learn_result run_learning(const learn_config& c,
                                  : c.norm * static_cast<double>(inputs);
   std::vector<double> rates(inputs, 0.0), silent(inputs, 0.0);
 
-  // One image: shown (at max_rate for present while learning, read_max_rate for read_present
-  // while labelling and testing)
-  // until it draws min_spikes excitatory spikes (the rate growing by half its start each time),
-  // then rest; returns the spike counts of the showing that counted.
+  // One image: shown (at max_rate for present while learning, at read_max_rate for read_present
+  // while labelling and testing) until it draws min_spikes excitatory spikes (the rate growing
+  // by half its start each time), then rest; returns the spike counts of the showing that
+  // counted.
   std::size_t showings = 0;
   auto show = [&](const Eigen::VectorXd& x, bool learning) {
     double gain = 1.0;
