@@ -153,6 +153,9 @@ int learn_command::run() {
       j["test_images"].get<std::size_t>(), j["neurons"].get<std::size_t>(),
       j["train_images"].get<std::size_t>(), j["epochs"].get<std::size_t>(),
       j["seconds"].get<double>());
+  std::cout << fmt::format("by vote: all activity {:.4f}, proportion weighting {:.4f}\n",
+                           j["accuracy_by_vote"]["all_activity"].get<double>(),
+                           j["accuracy_by_vote"]["proportion_weighting"].get<double>());
   std::cout << "wrote " << out_ << "/results.json, weights.npy" << (no_plot_ ? "" : ", learn.png")
             << "\n";
   return 0;

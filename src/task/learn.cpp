@@ -67,43 +67,6 @@ struct counter : network::epoch_sink {
   void samples(std::size_t, std::span<const std::int64_t>, std::span<const double>) override {}
 };
 
-// Diehl & Cook's labels: each neuron's class is the one it answered most to on average
-// (answer: [neuron][class] summed spike counts; shown: images per class); -1 for a neuron that
-// never answered, which then takes no part in the vote (as in their code).
-std::vector<int> assign_labels(const Eigen::MatrixXd& answer, const std::vector<double>& shown) {
-  std::vector<int> label(static_cast<std::size_t>(answer.rows()), -1);
-  for (Eigen::Index i = 0; i < answer.rows(); ++i) {
-    double best = 0;
-    for (Eigen::Index y = 0; y < answer.cols(); ++y) {
-      const double n = shown[static_cast<std::size_t>(y)];
-      const double m = n > 0 ? answer(i, y) / n : 0.0;
-      if (m > best) {
-        best = m;
-        label[static_cast<std::size_t>(i)] = static_cast<int>(y);
-      }
-    }
-  }
-  return label;
-}
-
-// The class whose neurons answered most on average to an image's spike counts.
-int vote(const std::vector<double>& got, const std::vector<int>& label, int classes) {
-  std::vector<double> sum(static_cast<std::size_t>(classes), 0.0),
-      members(static_cast<std::size_t>(classes), 0.0);
-  for (std::size_t i = 0; i < label.size(); ++i) {
-    if (label[i] < 0) continue;
-    sum[static_cast<std::size_t>(label[i])] += got[i];
-    members[static_cast<std::size_t>(label[i])] += 1;
-  }
-  int best = 0;
-  for (int y = 0; y < classes; ++y) {
-    const auto u = static_cast<std::size_t>(y);
-    sum[u] = members[u] > 0 ? sum[u] / members[u] : 0.0;
-    if (sum[u] > sum[static_cast<std::size_t>(best)]) best = y;
-  }
-  return best;
-}
-
 // The excitatory layer and its lateral inhibition: Diehl & Cook's (an inhibitory layer) or the
 // ionic one: each spike takes the charge w_inh_exc from every neuron's input integrator, its
 // own included. The 1M1T1R neuron keeps firing while its input stays high (its integrator is
@@ -212,6 +175,42 @@ plasticity = {{ rule = "triplet", pairing = "nearest", tau_plus = {tau_pre}, tau
 
 }  // namespace
 
+neuron_labels label_neurons(const Eigen::MatrixXd& answer, const std::vector<double>& shown) {
+  neuron_labels out{std::vector<int>(static_cast<std::size_t>(answer.rows()), -1),
+                    std::vector<double>(static_cast<std::size_t>(answer.rows()), 0.0)};
+  for (Eigen::Index i = 0; i < answer.rows(); ++i) {
+    double best = 0, all = 0;
+    for (Eigen::Index y = 0; y < answer.cols(); ++y) {
+      const double n = shown[static_cast<std::size_t>(y)];
+      const double m = n > 0 ? answer(i, y) / n : 0.0;
+      all += m;
+      if (m > best) {
+        best = m;
+        out.label[static_cast<std::size_t>(i)] = static_cast<int>(y);
+      }
+    }
+    out.share[static_cast<std::size_t>(i)] = all > 0 ? best / all : 0.0;
+  }
+  return out;
+}
+
+int vote(const std::vector<double>& got, const neuron_labels& l, bool proportion, int classes) {
+  std::vector<double> sum(static_cast<std::size_t>(classes), 0.0),
+      members(static_cast<std::size_t>(classes), 0.0);
+  for (std::size_t i = 0; i < l.label.size(); ++i) {
+    if (l.label[i] < 0) continue;
+    sum[static_cast<std::size_t>(l.label[i])] += proportion ? l.share[i] * got[i] : got[i];
+    members[static_cast<std::size_t>(l.label[i])] += 1;
+  }
+  int best = 0;
+  for (int y = 0; y < classes; ++y) {
+    const auto u = static_cast<std::size_t>(y);
+    sum[u] = members[u] > 0 ? sum[u] / members[u] : 0.0;
+    if (sum[u] > sum[static_cast<std::size_t>(best)]) best = y;
+  }
+  return best;
+}
+
 learn_config parse_learn_config(const std::string& text, const std::string& source) {
   const toml::table root = parse_toml(text, source);
   const toml_reader rd{source};
@@ -247,7 +246,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   check_keys(encoding, "encoding", {"min_spikes"});
   check_keys(net, "network", {"neurons", "neuron"});
   check_keys(plast, "plasticity", {"device", "pulse_rounding", "normalization"});
-  check_keys(training, "training", {"epochs", "seed", "label_images"});
+  check_keys(training, "training", {"epochs", "seed", "label_images", "vote"});
   if (const auto* x = net ? net->get("neuron") : nullptr) {
     c.neuron = rd.choice(*x, "neuron", {"lif", "dm1t1r"});
     // the ionic network's defaults: those of examples/learning/digits_ionic.toml
@@ -318,6 +317,9 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
       c.seed = static_cast<std::uint64_t>(rd.integer(*x, "seed", 0));
     if (const auto* x = training->get("label_images"))
       c.label_images = static_cast<std::size_t>(rd.integer(*x, "label_images", 1));
+    if (const auto* x = training->get("vote"))
+      c.proportion_vote =
+          rd.choice(*x, "vote", {"all_activity", "proportion_weighting"}) == "proportion_weighting";
   }
   if (c.w_init > c.w_max)
     throw input_error(
@@ -439,7 +441,7 @@ learn_result run_learning(const learn_config& c,
   const std::size_t tenth = std::max<std::size_t>(1, c.epochs * n_train / 10);
   Eigen::MatrixXd window = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), classes);
   std::vector<double> window_shown(static_cast<std::size_t>(classes), 0.0);
-  std::vector<int> window_label;
+  neuron_labels window_label;
   std::size_t window_right = 0, window_seen = 0;
   double running = -1;
   nlohmann::json running_json = nlohmann::json::array();
@@ -449,8 +451,8 @@ learn_result run_learning(const learn_config& c,
       const auto got = show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), true);
       ++trained;
       const int y = train.labels[k];
-      if (!window_label.empty()) {
-        window_right += vote(got, window_label, classes) == y;
+      if (!window_label.label.empty()) {
+        window_right += vote(got, window_label, c.proportion_vote, classes) == y;
         ++window_seen;
       }
       window_shown[static_cast<std::size_t>(y)] += 1;
@@ -463,7 +465,7 @@ learn_result run_learning(const learn_config& c,
           running = static_cast<double>(window_right) / static_cast<double>(window_seen);
           running_json.push_back({{"images", seen}, {"accuracy", running}});
         }
-        window_label = assign_labels(window, window_shown);
+        window_label = label_neurons(window, window_shown);
         window.setZero();
         std::fill(window_shown.begin(), window_shown.end(), 0.0);
         window_right = window_seen = 0;
@@ -487,18 +489,20 @@ learn_result run_learning(const learn_config& c,
     for (std::size_t i = 0; i < n; ++i) answer(static_cast<Eigen::Index>(i), y) += got[i];
     tick(fmt::format("labelling, image {}", k + 1));
   }
-  out.assignment = assign_labels(answer, per_class);
+  const neuron_labels labelled = label_neurons(answer, per_class);
+  out.assignment = labelled.label;
   std::vector<double> members(static_cast<std::size_t>(classes), 0.0);
   for (const int y : out.assignment)
     if (y >= 0) members[static_cast<std::size_t>(y)] += 1;
 
   // Test.
   out.confusion = Eigen::MatrixXi::Zero(classes, classes);
-  std::size_t correct = 0;
+  std::size_t correct = 0, other_right = 0;  // by the vote chosen and by the other one
   double test_spikes = 0;
   for (std::size_t k = 0; k < n_test && !stopped(); ++k) {
     const auto got = show(test.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
-    const int best = vote(got, out.assignment, classes);
+    const int best = vote(got, labelled, c.proportion_vote, classes);
+    other_right += vote(got, labelled, !c.proportion_vote, classes) == test.labels[k];
     test_spikes += std::accumulate(got.begin(), got.end(), 0.0);
     out.confusion(test.labels[k], best) += 1;
     correct += best == test.labels[k];
@@ -518,6 +522,7 @@ learn_result run_learning(const learn_config& c,
   out.image_rows = out.image_cols = static_cast<std::size_t>(std::lround(std::sqrt(inputs)));
 
   const double accuracy = n_test ? static_cast<double>(correct) / static_cast<double>(n_test) : 0;
+  const double other = n_test ? static_cast<double>(other_right) / static_cast<double>(n_test) : 0;
   auto& j = out.results;
   j["dataset"] = c.dataset == "digits" ? train.name : "fashion-mnist";
   j["data_source"] = train.source;
@@ -530,6 +535,10 @@ learn_result run_learning(const learn_config& c,
   j["neurons"] = n;
   j["inputs"] = inputs;
   j["accuracy"] = out.interrupted ? nlohmann::json(nullptr) : nlohmann::json(accuracy);
+  // The same spike counts read by both votes.
+  j["accuracy_by_vote"] = {{"all_activity", c.proportion_vote ? other : accuracy},
+                           {"proportion_weighting", c.proportion_vote ? accuracy : other}};
+  if (out.interrupted) j["accuracy_by_vote"] = nullptr;
   j["interrupted"] = out.interrupted;
   j["trained_images"] = trained;
   j["train_seconds"] = train_seconds;
@@ -570,6 +579,7 @@ learn_result run_learning(const learn_config& c,
                    {"w_init", c.w_init},
                    {"norm", c.norm},
                    {"normalization", c.l2_norm ? "l2" : "sum"},
+                   {"vote", c.proportion_vote ? "proportion_weighting" : "all_activity"},
                    {"seed", c.seed}};
   if (c.neuron == "dm1t1r") {  // w_inh_exc in V: the charge each spike takes
     j["settings"].erase("w_exc_inh");

@@ -17,7 +17,8 @@
 //
 // After training, learning stops (weights and thresholds fixed), the training images are
 // shown once more and each neuron is labelled with the class it answers most to; a test image
-// is classified by the class whose neurons answer most on average.
+// is classified by the class whose neurons answer most on average (or with each neuron's answer
+// weighted by how much of its labelling answers went to its class: `vote`).
 #include <Eigen/Core>
 #include <atomic>
 #include <cstdint>
@@ -77,6 +78,11 @@ struct learn_config {
   std::size_t epochs = 1;
   std::uint64_t seed = 1;
   std::size_t label_images = 0;  // the last ones of the training set label the neurons (0: all)
+  // How a test image's class is decided: false, Diehl & Cook's "all activity" (the class whose
+  // neurons answered most on average); true, Hazan et al.'s "proportion weighting" (BindsNET,
+  // Front. Neuroinform. 12, 89 (2018)): each neuron's count weighted by the part of its
+  // labelling answers that went to its class.
+  bool proportion_vote = false;
 
   // [Hz] the rate of a pixel of value 1 while labelling and testing
   double reading_rate() const { return read_max_rate > 0 ? read_max_rate : max_rate; }
@@ -91,6 +97,21 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
 // The training and test images of c: digits split in halves, Fashion-MNIST's own split, each
 // cut to c.train and c.test images.
 void learn_data(const learn_config& c, dataset& train, dataset& test);
+
+// Diehl & Cook's labels: each neuron's class is the one it answered most to on average
+// (answer: [neuron][class] summed spike counts while labelling; shown: images per class); -1
+// for a neuron that never answered, which then takes no part in the vote (as in their code).
+// share: the part of the neuron's mean answers that went to its class (Hazan et al.'s
+// proportion; 0 for a silent neuron).
+struct neuron_labels {
+  std::vector<int> label;
+  std::vector<double> share;
+};
+neuron_labels label_neurons(const Eigen::MatrixXd& answer, const std::vector<double>& shown);
+
+// The class of an image from its spike counts `got`: the class whose labelled neurons answered
+// most on average, each count weighted by its neuron's share when `proportion` is true.
+int vote(const std::vector<double>& got, const neuron_labels& l, bool proportion, int classes);
 
 struct learn_result {
   nlohmann::json results;               // results.json

@@ -35,6 +35,9 @@ TEST(Learn, FileErrorsNameTheLine) {
                              "'pulse_rounding' needs a 'device'"));
   EXPECT_TRUE(test::contains(err("[plasticity]\nnormalization = \"l1\"\n"),
                              "l.toml:2: normalization = 'l1' is not one of sum, l2"));
+  EXPECT_TRUE(test::contains(err("[training]\nvote = \"majority\"\n"),
+                             "l.toml:2: vote = 'majority' is not one of all_activity, "
+                             "proportion_weighting"));
   EXPECT_TRUE(test::contains(err("[network]\nneuron = \"hh\"\n"),
                              "l.toml:2: neuron = 'hh' is not one of lif, dm1t1r"));
   EXPECT_TRUE(
@@ -58,6 +61,30 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_DOUBLE_EQ(c.nu_pre, 1e-4);  // Diehl & Cook's default
   EXPECT_FALSE(c.l2_norm);           // and their normalization, by the sum
   EXPECT_TRUE(parse_learn_config("[plasticity]\nnormalization = \"l2\"\n", "l.toml").l2_norm);
+  EXPECT_FALSE(c.proportion_vote);  // Diehl & Cook's vote by default
+  EXPECT_TRUE(parse_learn_config("[training]\nvote = \"proportion_weighting\"\n", "l.toml")
+                  .proportion_vote);
+}
+
+// Labels and votes worked by hand. Two classes, each shown twice while labelling; answers
+// summed over those showings: neuron 0 answered 8 and 6 spikes (means 4 and 3: class 0, share
+// 4/7), neuron 1 10 and 0 (class 0, share 1), neuron 2 0 and 4 (class 1, share 1), neuron 3
+// never (unlabelled, no vote).
+TEST(Learn, LabelsAndVotes) {
+  Eigen::MatrixXd answer(4, 2);
+  answer << 8, 6, 10, 0, 0, 4, 0, 0;
+  const auto l = label_neurons(answer, {2, 2});
+  EXPECT_EQ(l.label, (std::vector<int>{0, 0, 1, -1}));
+  EXPECT_NEAR(l.share[0], 4.0 / 7.0, 1e-15);
+  EXPECT_EQ(l.share[1], 1.0);
+  EXPECT_EQ(l.share[2], 1.0);
+  EXPECT_EQ(l.share[3], 0.0);
+  // Counts 10, 0, 4.5 (and 100 from the unlabelled neuron): class 0's mean 5 beats class 1's
+  // 4.5 in Diehl & Cook's vote; weighted by the shares, class 0 has (10 x 4/7 + 0) / 2 = 2.86.
+  const std::vector<double> got{10, 0, 4.5, 100};
+  EXPECT_EQ(vote(got, l, false, 2), 0);
+  EXPECT_EQ(vote(got, l, true, 2), 1);
+  EXPECT_EQ(vote({0, 0, 0, 100}, l, false, 2), 0);  // no answer: the first class
 }
 
 // The shipped learning files read without error (running them: docs/tasks/learning.md).
