@@ -157,9 +157,10 @@ rule = "all_to_all"
 receptor = "{receptor}"
 weight = {{ uniform = [0, {w_init}] }}
 delay = {dt}
-plasticity = {{ rule = "triplet", pairing = "nearest", tau_plus = {tau_pre}, tau_minus = {tau_post}, tau_x = {tau_pre}, tau_y = {tau_post2}, a_plus = 0, a_minus = {nu_pre}, a3_plus = {nu_post}, a3_minus = 0, w_max = {w_max}{device} }}
+plasticity = {{ rule = "triplet", pairing = "{pairing}", tau_plus = {tau_pre}, tau_minus = {tau_post}, tau_x = {tau_pre}, tau_y = {tau_post2}, a_plus = 0, a_minus = {nu_pre}, a3_plus = {nu_post}, a3_minus = 0, w_max = {w_max}{device} }}
 )",
              fmt::arg("dt", c.dt), fmt::arg("seed", c.seed), fmt::arg("inputs", inputs),
+             fmt::arg("pairing", c.all_to_all ? "all_to_all" : "nearest"),
              fmt::arg("receptor", c.neuron == "dm1t1r" ? "in" : "exc"),
              fmt::arg("w_init", c.w_init), fmt::arg("tau_pre", c.tau_pre),
              fmt::arg("tau_post", c.tau_post), fmt::arg("tau_post2", c.tau_post2),
@@ -245,7 +246,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   check_keys(data, "data", {"dataset", "train", "test"});
   check_keys(encoding, "encoding", {"min_spikes"});
   check_keys(net, "network", {"neurons", "neuron"});
-  check_keys(plast, "plasticity", {"device", "pulse_rounding", "normalization"});
+  check_keys(plast, "plasticity", {"device", "pulse_rounding", "normalization", "pairing"});
   check_keys(training, "training", {"epochs", "seed", "label_images", "vote"});
   if (const auto* x = net ? net->get("neuron") : nullptr) {
     c.neuron = rd.choice(*x, "neuron", {"lif", "dm1t1r"});
@@ -300,6 +301,8 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   if (plast) {
     if (const auto* x = plast->get("normalization"))
       c.l2_norm = rd.choice(*x, "normalization", {"sum", "l2"}) == "l2";
+    if (const auto* x = plast->get("pairing"))
+      c.all_to_all = rd.choice(*x, "pairing", {"nearest", "all_to_all"}) == "all_to_all";
     if (const auto* x = plast->get("device")) {
       c.device = rd.text(*x, "device");
       network::programmed_device_named(c.device, rd.at(*x));
@@ -579,6 +582,7 @@ learn_result run_learning(const learn_config& c,
                    {"w_init", c.w_init},
                    {"norm", c.norm},
                    {"normalization", c.l2_norm ? "l2" : "sum"},
+                   {"pairing", c.all_to_all ? "all_to_all" : "nearest"},
                    {"vote", c.proportion_vote ? "proportion_weighting" : "all_activity"},
                    {"seed", c.seed}};
   if (c.neuron == "dm1t1r") {  // w_inh_exc in V: the charge each spike takes

@@ -6,14 +6,14 @@
 //
 // The network (built with the network engine): Poisson inputs, one per pixel, at a rate
 // proportional to the pixel; an excitatory layer (lif_coba with an adaptive threshold) fed by
-// all inputs through plastic synapses (the rule: nearest-spike triplet STDP as Diehl & Cook
-// write it); an inhibitory layer, one neuron per excitatory neuron, that inhibits all the
-// other excitatory neurons (lateral inhibition: winner takes most). The ionic version: the
-// excitatory layer of 1M1T1R neurons (`dm1t1r`, adaptive threshold on the input integrator),
-// each spike taking charge from every other neuron's integrator (no inhibitory layer). Each image
-// is shown for `present`, then the inputs fall silent for `rest`; an image that drew fewer than
-// `min_spikes` excitatory spikes is shown again at a higher rate. Before each image every
-// excitatory neuron's input weights are scaled to a fixed sum.
+// all inputs through plastic synapses (the rule: triplet STDP as Diehl & Cook write it, with
+// nearest-spike or all-to-all pairing); an inhibitory layer, one neuron per excitatory neuron, that
+// inhibits all the other excitatory neurons (lateral inhibition: winner takes most). The ionic
+// version: the excitatory layer of 1M1T1R neurons (`dm1t1r`, adaptive threshold on the input
+// integrator), each spike taking charge from every other neuron's integrator (no inhibitory layer).
+// Each image is shown for `present`, then the inputs fall silent for `rest`; an image that drew
+// fewer than `min_spikes` excitatory spikes is shown again at a higher rate. Before each image
+// every excitatory neuron's input weights are scaled to a fixed sum.
 //
 // After training, learning stops (weights and thresholds fixed), the training images are
 // shown once more and each neuron is labelled with the class it answers most to; a test image
@@ -70,6 +70,9 @@ struct learn_config {
   // (false: Diehl & Cook's sum) or their root mean square (true: the Euclidean norm, Oja's) is
   // `norm`.
   bool l2_norm = false;
+  // The traces r1, o1, o2: false, each spike sets its trace to 1 (nearest-spike pairing, Diehl
+  // & Cook's); true, each spike adds 1 (all-to-all pairing: the trace grows with the rate).
+  bool all_to_all = false;
   // A programmed device for the input synapses (network/device_update.hpp): the changes become
   // pulses; empty: abstract weights.
   std::string device;

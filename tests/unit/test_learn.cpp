@@ -38,6 +38,8 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_TRUE(test::contains(err("[training]\nvote = \"majority\"\n"),
                              "l.toml:2: vote = 'majority' is not one of all_activity, "
                              "proportion_weighting"));
+  EXPECT_TRUE(test::contains(err("[plasticity]\npairing = \"all\"\n"),
+                             "l.toml:2: pairing = 'all' is not one of nearest, all_to_all"));
   EXPECT_TRUE(test::contains(err("[network]\nneuron = \"hh\"\n"),
                              "l.toml:2: neuron = 'hh' is not one of lif, dm1t1r"));
   EXPECT_TRUE(
@@ -62,6 +64,8 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_FALSE(c.l2_norm);           // and their normalization, by the sum
   EXPECT_TRUE(parse_learn_config("[plasticity]\nnormalization = \"l2\"\n", "l.toml").l2_norm);
   EXPECT_FALSE(c.proportion_vote);  // Diehl & Cook's vote by default
+  EXPECT_FALSE(c.all_to_all);       // and their nearest-spike pairing
+  EXPECT_TRUE(parse_learn_config("[plasticity]\npairing = \"all_to_all\"\n", "l.toml").all_to_all);
   EXPECT_TRUE(parse_learn_config("[training]\nvote = \"proportion_weighting\"\n", "l.toml")
                   .proportion_vote);
 }

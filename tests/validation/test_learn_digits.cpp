@@ -149,6 +149,20 @@ TEST(Learn, TheVoteChangesOnlyTheReading) {
               plain.results["accuracy"].get<double>(), weighted.results["accuracy"].get<double>());
 }
 
+// All-to-all pairing reaches the network's rule: other weights, recorded in the settings.
+TEST(Learn, PairingReachesTheRule) {
+  if (!std::filesystem::exists(digits_path()))
+    GTEST_SKIP() << "missing " << digits_path() << " (install Debian's python3-sklearn)";
+  const std::string text =
+      "[data]\ndataset = \"digits\"\ntrain = 40\ntest = 40\n[network]\nneurons = 20\n"
+      "[plasticity]\nnorm = 0.5\nnu_post = 0.05\nnu_pre = 5e-4\n";
+  const auto nearest = run_learning(parse_learn_config(text, "l.toml"));
+  const auto all = run_learning(parse_learn_config(text + "pairing = \"all_to_all\"\n", "l.toml"));
+  EXPECT_EQ(nearest.results["settings"]["pairing"], "nearest");
+  EXPECT_EQ(all.results["settings"]["pairing"], "all_to_all");
+  EXPECT_NE(nearest.weights, all.weights);
+}
+
 // The ionic network (1M1T1R neurons, each spike taking charge from every integrator, an
 // adaptive threshold with a target rate) learns as well: 50 neurons, 300 digits x 2 epochs.
 // Measured 0.640 trained (seeds 2 and 3: 0.653, 0.657) and 0.367 untrained; 50 s in all.
