@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -500,17 +501,19 @@ learn_result run_learning(const learn_config& c,
 
   // Test.
   out.confusion = Eigen::MatrixXi::Zero(classes, classes);
-  std::size_t correct = 0, other_right = 0;  // by the vote chosen and by the other one
+  // Right answers of both votes on the same spike counts: [all activity, proportion weighting].
+  std::array<double, 2> right{};
   double test_spikes = 0;
   for (std::size_t k = 0; k < n_test && !stopped(); ++k) {
     const auto got = show(test.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
-    const int best = vote(got, labelled, c.proportion_vote, classes);
-    other_right += vote(got, labelled, !c.proportion_vote, classes) == test.labels[k];
+    const std::array<int, 2> by{vote(got, labelled, false, classes),
+                                vote(got, labelled, true, classes)};
+    const int best = by[c.proportion_vote];
+    for (std::size_t v = 0; v < 2; ++v) right[v] += by[v] == test.labels[k];
     test_spikes += std::accumulate(got.begin(), got.end(), 0.0);
     out.confusion(test.labels[k], best) += 1;
-    correct += best == test.labels[k];
     tick(fmt::format("testing, image {}, accuracy {:.3f}", k + 1,
-                     static_cast<double>(correct) / static_cast<double>(k + 1)));
+                     right[c.proportion_vote] / static_cast<double>(k + 1)));
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -524,8 +527,8 @@ learn_result run_learning(const learn_config& c,
       out.weights(static_cast<Eigen::Index>(s), t.target[q]) = t.weight[q];
   out.image_rows = out.image_cols = static_cast<std::size_t>(std::lround(std::sqrt(inputs)));
 
-  const double accuracy = n_test ? static_cast<double>(correct) / static_cast<double>(n_test) : 0;
-  const double other = n_test ? static_cast<double>(other_right) / static_cast<double>(n_test) : 0;
+  const auto fraction = [&](double r) { return n_test ? r / static_cast<double>(n_test) : 0.0; };
+  const double accuracy = fraction(right[c.proportion_vote]);
   auto& j = out.results;
   j["dataset"] = c.dataset == "digits" ? train.name : "fashion-mnist";
   j["data_source"] = train.source;
@@ -538,10 +541,10 @@ learn_result run_learning(const learn_config& c,
   j["neurons"] = n;
   j["inputs"] = inputs;
   j["accuracy"] = out.interrupted ? nlohmann::json(nullptr) : nlohmann::json(accuracy);
-  // The same spike counts read by both votes.
-  j["accuracy_by_vote"] = {{"all_activity", c.proportion_vote ? other : accuracy},
-                           {"proportion_weighting", c.proportion_vote ? accuracy : other}};
-  if (out.interrupted) j["accuracy_by_vote"] = nullptr;
+  j["accuracy_by_vote"] = out.interrupted
+                              ? nlohmann::json(nullptr)
+                              : nlohmann::json{{"all_activity", fraction(right[0])},
+                                               {"proportion_weighting", fraction(right[1])}};
   j["interrupted"] = out.interrupted;
   j["trained_images"] = trained;
   j["train_seconds"] = train_seconds;
