@@ -36,7 +36,9 @@ for a in range(cm.shape[0]):
         ax.text(b, a, str(cm[a, b]), ha="center", va="center", fontsize=6)
 ax.set_xlabel("predicted")
 ax.set_ylabel("true")
-ax.set_title(f"{r['dataset']}: accuracy {r['accuracy']:.4f} on {r['test_images']} test images")
+vote = r["settings"].get("vote", "all_activity").replace("_", " ")
+ax.set_title(f"{r['dataset']}: accuracy {r['accuracy']:.4f} on {r['test_images']} test images\n"
+             f"(vote: {vote})")
 ax = fig.add_subplot(grid[half + 1:, side + 1:])
 h = r["weight_histograms"]
 edges = np.linspace(0, 1, h["bins"] + 1)
