@@ -94,18 +94,20 @@ TEST(Learn, NeuronsThatNeverSpikeStayUnlabelled) {
   EXPECT_EQ(members + silent, 50);
 }
 
+// 20 neurons, 20 training and 20 test digits: enough to see what a setting changes.
+const std::string tiny =
+    "[data]\ndataset = \"digits\"\ntrain = 20\ntest = 20\n[network]\nneurons = 20\n"
+    "[plasticity]\nnorm = 0.5\nnu_post = 0.05\nnu_pre = 5e-4\n";
+
 // read_max_rate and read_present drive labelling and testing only: the weights learned are the
 // same to the bit, the answers while labelling and testing are not, and the results record the
 // rate and the time.
 TEST(Learn, ReadingRateAndTimeChangeOnlyLabellingAndTesting) {
   if (!std::filesystem::exists(digits_path()))
     GTEST_SKIP() << "missing " << digits_path() << " (install Debian's python3-sklearn)";
-  const std::string text =
-      "[data]\ndataset = \"digits\"\ntrain = 20\ntest = 20\n[network]\nneurons = 20\n"
-      "[plasticity]\nnorm = 0.5\nnu_post = 0.05\nnu_pre = 5e-4\n";
-  const auto plain = run_learning(parse_learn_config(text, "l.toml"));
+  const auto plain = run_learning(parse_learn_config(tiny, "l.toml"));
   const auto read = run_learning(
-      parse_learn_config(text + "[encoding]\nread_max_rate = \"191.25Hz\"\n", "l.toml"));
+      parse_learn_config(tiny + "[encoding]\nread_max_rate = \"191.25Hz\"\n", "l.toml"));
   EXPECT_EQ(plain.weights, read.weights);
   EXPECT_EQ(plain.results["settings"]["read_max_rate_hz"], 63.75);
   EXPECT_EQ(read.results["settings"]["read_max_rate_hz"], 191.25);
@@ -119,7 +121,7 @@ TEST(Learn, ReadingRateAndTimeChangeOnlyLabellingAndTesting) {
   EXPECT_NE(plain.assignment, read.assignment);
   // Twice the time (measured 28.15 spikes per test image).
   const auto longer =
-      run_learning(parse_learn_config(text + "[encoding]\nread_present = \"700ms\"\n", "l.toml"));
+      run_learning(parse_learn_config(tiny + "[encoding]\nread_present = \"700ms\"\n", "l.toml"));
   EXPECT_EQ(plain.weights, longer.weights);
   EXPECT_EQ(plain.results["settings"]["read_present_s"], 0.35);
   EXPECT_EQ(longer.results["settings"]["read_present_s"], 0.7);
@@ -132,12 +134,9 @@ TEST(Learn, ReadingRateAndTimeChangeOnlyLabellingAndTesting) {
 TEST(Learn, TheVoteChangesOnlyTheReading) {
   if (!std::filesystem::exists(digits_path()))
     GTEST_SKIP() << "missing " << digits_path() << " (install Debian's python3-sklearn)";
-  const std::string text =
-      "[data]\ndataset = \"digits\"\ntrain = 40\ntest = 40\n[network]\nneurons = 20\n"
-      "[plasticity]\nnorm = 0.5\nnu_post = 0.05\nnu_pre = 5e-4\n";
-  const auto plain = run_learning(parse_learn_config(text, "l.toml"));
+  const auto plain = run_learning(parse_learn_config(tiny, "l.toml"));
   const auto weighted = run_learning(
-      parse_learn_config(text + "[training]\nvote = \"proportion_weighting\"\n", "l.toml"));
+      parse_learn_config(tiny + "[training]\nvote = \"proportion_weighting\"\n", "l.toml"));
   EXPECT_EQ(plain.weights, weighted.weights);
   EXPECT_EQ(plain.assignment, weighted.assignment);
   EXPECT_EQ(plain.results["accuracy_by_vote"], weighted.results["accuracy_by_vote"]);
@@ -153,11 +152,8 @@ TEST(Learn, TheVoteChangesOnlyTheReading) {
 TEST(Learn, PairingReachesTheRule) {
   if (!std::filesystem::exists(digits_path()))
     GTEST_SKIP() << "missing " << digits_path() << " (install Debian's python3-sklearn)";
-  const std::string text =
-      "[data]\ndataset = \"digits\"\ntrain = 40\ntest = 40\n[network]\nneurons = 20\n"
-      "[plasticity]\nnorm = 0.5\nnu_post = 0.05\nnu_pre = 5e-4\n";
-  const auto nearest = run_learning(parse_learn_config(text, "l.toml"));
-  const auto all = run_learning(parse_learn_config(text + "pairing = \"all_to_all\"\n", "l.toml"));
+  const auto nearest = run_learning(parse_learn_config(tiny, "l.toml"));
+  const auto all = run_learning(parse_learn_config(tiny + "pairing = \"all_to_all\"\n", "l.toml"));
   EXPECT_EQ(nearest.results["settings"]["pairing"], "nearest");
   EXPECT_EQ(all.results["settings"]["pairing"], "all_to_all");
   EXPECT_NE(nearest.weights, all.weights);
