@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Receptive fields on sklearn's digits or Fashion-MNIST, read without spikes (docs/tasks/learning.md).
+"""Receptive fields on digits or Fashion-MNIST, read without spikes (docs/tasks/learning.md).
 
 A Diehl & Cook network classifies an image by the neurons it drives hardest, and the drive of a
 neuron is the dot product of its input weights with the image. Which field wins therefore

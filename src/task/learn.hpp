@@ -13,7 +13,7 @@
 // integrator), each spike taking charge from every other neuron's integrator (no inhibitory layer).
 // Each image is shown for `present`, then the inputs fall silent for `rest`; an image that drew
 // fewer than `min_spikes` excitatory spikes is shown again at a higher rate. Before each image
-// every excitatory neuron's input weights are scaled to a fixed sum.
+// every excitatory neuron's input weights are scaled to a fixed sum (or Euclidean norm).
 //
 // After training, learning stops (weights and thresholds fixed), the training images are
 // shown once more and each neuron is labelled with the class it answers most to; a test image
