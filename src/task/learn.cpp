@@ -161,7 +161,7 @@ delay = {dt}
 plasticity = {{ rule = "triplet", pairing = "{pairing}", tau_plus = {tau_pre}, tau_minus = {tau_post}, tau_x = {tau_pre}, tau_y = {tau_post2}, a_plus = 0, a_minus = {nu_pre}, a3_plus = {nu_post}, a3_minus = 0, w_max = {w_max}{device} }}
 )",
              fmt::arg("dt", c.dt), fmt::arg("seed", c.seed), fmt::arg("inputs", inputs),
-             fmt::arg("pairing", c.all_to_all ? "all_to_all" : "nearest"),
+             fmt::arg("pairing", c.pairing),
              fmt::arg("receptor", c.neuron == "dm1t1r" ? "in" : "exc"),
              fmt::arg("w_init", c.w_init), fmt::arg("tau_pre", c.tau_pre),
              fmt::arg("tau_post", c.tau_post), fmt::arg("tau_post2", c.tau_post2),
@@ -174,6 +174,9 @@ plasticity = {{ rule = "triplet", pairing = "{pairing}", tau_plus = {tau_pre}, t
                                         c.stochastic_pulses ? "stochastic" : "nearest"))) +
          layer_text(c);
 }
+
+// The votes, indexed by learn_config::proportion_vote.
+constexpr std::array<std::string_view, 2> vote_names{"all_activity", "proportion_weighting"};
 
 }  // namespace
 
@@ -303,7 +306,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
     if (const auto* x = plast->get("normalization"))
       c.l2_norm = rd.choice(*x, "normalization", {"sum", "l2"}) == "l2";
     if (const auto* x = plast->get("pairing"))
-      c.all_to_all = rd.choice(*x, "pairing", {"nearest", "all_to_all"}) == "all_to_all";
+      c.pairing = rd.choice(*x, "pairing", {"nearest", "all_to_all"});
     if (const auto* x = plast->get("device")) {
       c.device = rd.text(*x, "device");
       network::programmed_device_named(c.device, rd.at(*x));
@@ -322,8 +325,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
     if (const auto* x = training->get("label_images"))
       c.label_images = static_cast<std::size_t>(rd.integer(*x, "label_images", 1));
     if (const auto* x = training->get("vote"))
-      c.proportion_vote =
-          rd.choice(*x, "vote", {"all_activity", "proportion_weighting"}) == "proportion_weighting";
+      c.proportion_vote = rd.choice(*x, "vote", vote_names) == vote_names[1];
   }
   if (c.w_init > c.w_max)
     throw input_error(
@@ -501,7 +503,7 @@ learn_result run_learning(const learn_config& c,
 
   // Test.
   out.confusion = Eigen::MatrixXi::Zero(classes, classes);
-  // Right answers of both votes on the same spike counts: [all activity, proportion weighting].
+  // Right answers of both votes (vote_names) on the same spike counts.
   std::array<double, 2> right{};
   double test_spikes = 0;
   for (std::size_t k = 0; k < n_test && !stopped(); ++k) {
@@ -541,10 +543,10 @@ learn_result run_learning(const learn_config& c,
   j["neurons"] = n;
   j["inputs"] = inputs;
   j["accuracy"] = out.interrupted ? nlohmann::json(nullptr) : nlohmann::json(accuracy);
-  j["accuracy_by_vote"] = out.interrupted
-                              ? nlohmann::json(nullptr)
-                              : nlohmann::json{{"all_activity", fraction(right[0])},
-                                               {"proportion_weighting", fraction(right[1])}};
+  j["accuracy_by_vote"] = nullptr;
+  if (!out.interrupted)
+    for (std::size_t v = 0; v < 2; ++v)
+      j["accuracy_by_vote"][std::string(vote_names[v])] = fraction(right[v]);
   j["interrupted"] = out.interrupted;
   j["trained_images"] = trained;
   j["train_seconds"] = train_seconds;
@@ -585,8 +587,8 @@ learn_result run_learning(const learn_config& c,
                    {"w_init", c.w_init},
                    {"norm", c.norm},
                    {"normalization", c.l2_norm ? "l2" : "sum"},
-                   {"pairing", c.all_to_all ? "all_to_all" : "nearest"},
-                   {"vote", c.proportion_vote ? "proportion_weighting" : "all_activity"},
+                   {"pairing", c.pairing},
+                   {"vote", std::string(vote_names[c.proportion_vote])},
                    {"seed", c.seed}};
   if (c.neuron == "dm1t1r") {  // w_inh_exc in V: the charge each spike takes
     j["settings"].erase("w_exc_inh");

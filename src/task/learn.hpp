@@ -70,9 +70,9 @@ struct learn_config {
   // (false: Diehl & Cook's sum) or their root mean square (true: the Euclidean norm, Oja's) is
   // `norm`.
   bool l2_norm = false;
-  // The traces r1, o1, o2: false, each spike sets its trace to 1 (nearest-spike pairing, Diehl
-  // & Cook's); true, each spike adds 1 (all-to-all pairing: the trace grows with the rate).
-  bool all_to_all = false;
+  // The traces r1, o1, o2: "nearest", each spike sets its trace to 1 (Diehl & Cook's);
+  // "all_to_all", each spike adds 1 (the trace grows with the rate).
+  std::string pairing = "nearest";
   // A programmed device for the input synapses (network/device_update.hpp): the changes become
   // pulses; empty: abstract weights.
   std::string device;

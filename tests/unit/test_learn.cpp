@@ -64,8 +64,9 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_FALSE(c.l2_norm);           // and their normalization, by the sum
   EXPECT_TRUE(parse_learn_config("[plasticity]\nnormalization = \"l2\"\n", "l.toml").l2_norm);
   EXPECT_FALSE(c.proportion_vote);  // Diehl & Cook's vote by default
-  EXPECT_FALSE(c.all_to_all);       // and their nearest-spike pairing
-  EXPECT_TRUE(parse_learn_config("[plasticity]\npairing = \"all_to_all\"\n", "l.toml").all_to_all);
+  EXPECT_EQ(c.pairing, "nearest");  // and their nearest-spike pairing
+  EXPECT_EQ(parse_learn_config("[plasticity]\npairing = \"all_to_all\"\n", "l.toml").pairing,
+            "all_to_all");
   EXPECT_TRUE(parse_learn_config("[training]\nvote = \"proportion_weighting\"\n", "l.toml")
                   .proportion_vote);
 }
