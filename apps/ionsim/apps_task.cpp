@@ -156,6 +156,9 @@ int learn_command::run() {
   std::cout << fmt::format("by vote: all activity {:.4f}, proportion weighting {:.4f}\n",
                            j["accuracy_by_vote"]["all_activity"].get<double>(),
                            j["accuracy_by_vote"]["proportion_weighting"].get<double>());
+  if (j.contains("accuracy_by_readout"))
+    std::cout << fmt::format("by linear read-out (ridge, fitted on the labelling images): {:.4f}\n",
+                             j["accuracy_by_readout"]["ridge"].get<double>());
   std::cout << "wrote " << out_ << "/results.json, weights.npy" << (no_plot_ ? "" : ", learn.png")
             << "\n";
   return 0;

@@ -18,6 +18,7 @@
 #include "network/network.hpp"
 #include "network/spike_source.hpp"
 #include "task/dataset.hpp"
+#include "task/readout.hpp"
 
 namespace ionsim::task {
 
@@ -216,6 +217,21 @@ int vote(const std::vector<double>& got, const neuron_labels& l, bool proportion
   return best;
 }
 
+std::vector<int> ridge_classes(const Eigen::MatrixXd& label_counts, const std::vector<int>& labels,
+                               int classes, const Eigen::MatrixXd& test_counts, double* lambda) {
+  const auto shares = [](const Eigen::MatrixXd& counts) {
+    Eigen::MatrixXd x = counts;
+    for (Eigen::Index r = 0; r < x.rows(); ++r)
+      if (const double all = x.row(r).sum(); all > 0) x.row(r) /= all;
+    return x;
+  };
+  Eigen::MatrixXd a = shares(label_counts), b = shares(test_counts);
+  standardise(a, b);
+  const ridge_readout r = fit_ridge(a, one_hot(labels, classes), default_lambdas(), 5);
+  if (lambda) *lambda = r.lambda;
+  return argmax_rows(r.predict(b));
+}
+
 learn_config parse_learn_config(const std::string& text, const std::string& source) {
   const toml::table root = parse_toml(text, source);
   const toml_reader rd{source};
@@ -251,7 +267,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
   check_keys(encoding, "encoding", {"min_spikes"});
   check_keys(net, "network", {"neurons", "neuron"});
   check_keys(plast, "plasticity", {"device", "pulse_rounding", "normalization", "pairing"});
-  check_keys(training, "training", {"epochs", "seed", "label_images", "vote"});
+  check_keys(training, "training", {"epochs", "seed", "label_images", "vote", "readout"});
   if (const auto* x = net ? net->get("neuron") : nullptr) {
     c.neuron = rd.choice(*x, "neuron", {"lif", "dm1t1r"});
     // the ionic network's defaults: those of examples/learning/digits_ionic.toml
@@ -326,6 +342,8 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
       c.label_images = static_cast<std::size_t>(rd.integer(*x, "label_images", 1));
     if (const auto* x = training->get("vote"))
       c.proportion_vote = rd.choice(*x, "vote", vote_names) == vote_names[1];
+    if (const auto* x = training->get("readout"))
+      c.readout = rd.choice(*x, "readout", {"none", "ridge"});
   }
   if (c.w_init > c.w_max)
     throw input_error(
@@ -488,11 +506,26 @@ learn_result run_learning(const learn_config& c,
   net.set_learning(false);
   Eigen::MatrixXd answer = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), classes);
   std::vector<double> per_class(static_cast<std::size_t>(classes), 0.0);
+  // The counts of every labelling and test image, for the linear read-out.
+  const bool linear = c.readout == "ridge";
+  const auto rows = [&](std::size_t images) {
+    return linear ? Eigen::MatrixXd(static_cast<Eigen::Index>(images), static_cast<Eigen::Index>(n))
+                  : Eigen::MatrixXd();
+  };
+  const auto keep = [&](Eigen::MatrixXd& m, std::size_t r, const std::vector<double>& got) {
+    if (linear)
+      m.row(static_cast<Eigen::Index>(r)) =
+          Eigen::Map<const Eigen::RowVectorXd>(got.data(), static_cast<Eigen::Index>(n));
+  };
+  Eigen::MatrixXd label_counts = rows(n_label), test_counts = rows(n_test);
+  std::vector<int> label_classes;
   for (std::size_t k = n_train - n_label; k < n_train && !stopped(); ++k) {
     const auto got = show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
     const int y = train.labels[k];
     per_class[static_cast<std::size_t>(y)] += 1;
     for (std::size_t i = 0; i < n; ++i) answer(static_cast<Eigen::Index>(i), y) += got[i];
+    keep(label_counts, label_classes.size(), got);
+    label_classes.push_back(y);
     tick(fmt::format("labelling, image {}", k + 1));
   }
   const neuron_labels labelled = label_neurons(answer, per_class);
@@ -513,6 +546,7 @@ learn_result run_learning(const learn_config& c,
     const int best = by[c.proportion_vote];
     for (std::size_t v = 0; v < 2; ++v) right[v] += by[v] == test.labels[k];
     test_spikes += std::accumulate(got.begin(), got.end(), 0.0);
+    keep(test_counts, k, got);
     out.confusion(test.labels[k], best) += 1;
     tick(fmt::format("testing, image {}, accuracy {:.3f}", k + 1,
                      right[c.proportion_vote] / static_cast<double>(k + 1)));
@@ -547,6 +581,15 @@ learn_result run_learning(const learn_config& c,
   if (!out.interrupted)
     for (std::size_t v = 0; v < 2; ++v)
       j["accuracy_by_vote"][std::string(vote_names[v])] = fraction(right[v]);
+  if (linear) {
+    j["accuracy_by_readout"] = nullptr;
+    if (!out.interrupted) {
+      double lambda = 0;
+      const auto by = ridge_classes(label_counts, label_classes, classes, test_counts, &lambda);
+      j["accuracy_by_readout"] = {{"ridge", task::accuracy(by, test.labels)},
+                                  {"ridge_lambda", lambda}};
+    }
+  }
   j["interrupted"] = out.interrupted;
   j["trained_images"] = trained;
   j["train_seconds"] = train_seconds;
@@ -589,6 +632,7 @@ learn_result run_learning(const learn_config& c,
                    {"normalization", c.l2_norm ? "l2" : "sum"},
                    {"pairing", c.pairing},
                    {"vote", std::string(vote_names[c.proportion_vote])},
+                   {"readout", c.readout},
                    {"seed", c.seed}};
   if (c.neuron == "dm1t1r") {  // w_inh_exc in V: the charge each spike takes
     j["settings"].erase("w_exc_inh");

@@ -18,7 +18,8 @@
 // After training, learning stops (weights and thresholds fixed), the training images are
 // shown once more and each neuron is labelled with the class it answers most to; a test image
 // is classified by the class whose neurons answer most on average (or with each neuron's answer
-// weighted by how much of its labelling answers went to its class: `vote`).
+// weighted by how much of its labelling answers went to its class: `vote`). A linear read-out
+// of the same counts can be fitted beside the vote (`readout`).
 #include <Eigen/Core>
 #include <atomic>
 #include <cstdint>
@@ -86,6 +87,9 @@ struct learn_config {
   // Front. Neuroinform. 12, 89 (2018)): each neuron's count weighted by the part of its
   // labelling answers that went to its class.
   bool proportion_vote = false;
+  // "ridge": beside the vote, a linear read-out of the same spike counts, fitted on the
+  // labelling images' counts with their classes (ridge_classes); "none": the vote alone.
+  std::string readout = "none";
 
   // [Hz] the rate of a pixel of value 1 while labelling and testing
   double reading_rate() const { return read_max_rate > 0 ? read_max_rate : max_rate; }
@@ -115,6 +119,16 @@ neuron_labels label_neurons(const Eigen::MatrixXd& answer, const std::vector<dou
 // The class of an image from its spike counts `got`: the class whose labelled neurons answered
 // most on average, each count weighted by its neuron's share when `proportion` is true.
 int vote(const std::vector<double>& got, const neuron_labels& l, bool proportion, int classes);
+
+// A linear read-out of spike counts, beside the vote (not Diehl & Cook's: the read-out is
+// fitted to the classes, as the linear baselines on the pixels are): each image's counts as
+// shares of its spikes (an image that drew none: zeros), standardised over the labelling images
+// (label_counts: [image][neuron]), ridge regression onto the one-hot classes with the
+// regularisation chosen by 5-fold cross-validation (readout.hpp); returns the class of each row
+// of test_counts, and the regularisation chosen in `lambda`.
+std::vector<int> ridge_classes(const Eigen::MatrixXd& label_counts, const std::vector<int>& labels,
+                               int classes, const Eigen::MatrixXd& test_counts,
+                               double* lambda = nullptr);
 
 struct learn_result {
   nlohmann::json results;               // results.json

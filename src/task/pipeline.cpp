@@ -43,28 +43,6 @@ constexpr const char* kDeviceEnergyScope =
     "the energy the drivers deliver to the memristors, sum of v I dt over the pulses; the "
     "drivers' own consumption and the reads' conversion are not counted";
 
-// Standardises the columns of train and test with the training rows' mean and spread, so that
-// one regularisation fits features of any scale, and returns the columns kept: a feature that
-// barely varies in training (spread below 1e-6 of its size) carries no information the readout
-// could learn and is left out (set to 0), so that its variation in the test rows cannot be
-// amplified.
-std::vector<Eigen::Index> standardise(Eigen::MatrixXd& train, Eigen::MatrixXd& test) {
-  std::vector<Eigen::Index> kept;
-  for (Eigen::Index k = 0; k < train.cols(); ++k) {
-    const double mean = train.col(k).mean();
-    const double sd = std::sqrt((train.col(k).array() - mean).square().mean());
-    if (sd > 1e-6 * std::max(1.0, std::fabs(mean))) {
-      train.col(k) = (train.col(k).array() - mean) / sd;
-      test.col(k) = (test.col(k).array() - mean) / sd;
-      kept.push_back(k);
-    } else {
-      train.col(k).setZero();
-      test.col(k).setZero();
-    }
-  }
-  return kept;
-}
-
 // Rows [washout, n) of the features with the input itself as a last column, split at train_end.
 struct split_features {
   Eigen::MatrixXd train, test;

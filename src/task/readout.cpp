@@ -30,6 +30,23 @@ Eigen::MatrixXd solve_ridge(const Eigen::MatrixXd& ata, const Eigen::MatrixXd& a
 
 }  // namespace
 
+std::vector<Eigen::Index> standardise(Eigen::MatrixXd& train, Eigen::MatrixXd& test) {
+  std::vector<Eigen::Index> kept;
+  for (Eigen::Index k = 0; k < train.cols(); ++k) {
+    const double mean = train.col(k).mean();
+    const double sd = std::sqrt((train.col(k).array() - mean).square().mean());
+    if (sd > 1e-6 * std::max(1.0, std::fabs(mean))) {
+      train.col(k) = (train.col(k).array() - mean) / sd;
+      test.col(k) = (test.col(k).array() - mean) / sd;
+      kept.push_back(k);
+    } else {
+      train.col(k).setZero();
+      test.col(k).setZero();
+    }
+  }
+  return kept;
+}
+
 std::vector<double> default_lambdas() {
   std::vector<double> l;
   for (int e = -8; e <= 4; ++e) l.push_back(std::pow(10.0, e));

@@ -40,6 +40,13 @@ softmax_readout fit_softmax(const Eigen::MatrixXd& x, const std::vector<int>& la
 double softmax_objective(const Eigen::MatrixXd& x, const std::vector<int>& labels, int classes,
                          double l2, const Eigen::MatrixXd& w, Eigen::MatrixXd* gradient);
 
+// Standardises the columns of train and test with the training rows' mean and spread, so that
+// one regularisation fits features of any scale, and returns the columns kept: a feature that
+// barely varies in training (spread below 1e-6 of its size) carries no information the readout
+// could learn and is left out (set to 0), so that its variation in the test rows cannot be
+// amplified.
+std::vector<Eigen::Index> standardise(Eigen::MatrixXd& train, Eigen::MatrixXd& test);
+
 // RMSE / standard deviation of the target.
 double nrmse(const Eigen::VectorXd& prediction, const Eigen::VectorXd& target);
 double accuracy(const std::vector<int>& predicted, const std::vector<int>& labels);

@@ -92,6 +92,45 @@ TEST(Learn, LabelsAndVotes) {
   EXPECT_EQ(vote({0, 0, 0, 100}, l, false, 2), 0);  // no answer: the first class
 }
 
+// The linear read-out finds a class no neuron is labelled with. Three neurons answer class 0
+// with counts near (80, 20, 0), class 1 near (60, 0, 40), class 2 near (0, 10, 80): neuron 0 is
+// labelled 0 (80 > 60), neuron 1 0 (20 > 10), neuron 2 2 (80 > 40), so the vote never says 1
+// (a class 1 image: class 0's neurons answer 30 on average, class 2's 40); the shares of the three
+// classes are affinely independent, so a linear map of them with an intercept separates all three.
+TEST(Learn, LinearReadoutFindsAClassNoNeuronIsLabelledWith) {
+  const double base[3][3] = {{80, 20, 0}, {60, 0, 40}, {0, 10, 80}};
+  const auto counts = [&](int images, int offset, std::vector<int>& labels) {
+    Eigen::MatrixXd m(images, 3);
+    for (int r = 0; r < images; ++r) {
+      const int y = r % 3;
+      labels.push_back(y);
+      for (int i = 0; i < 3; ++i)  // +-4 spikes, fixed
+        m(r, i) = base[y][i] > 0 ? base[y][i] + ((r + offset) * 7 + i * 3) % 9 - 4 : 0.0;
+    }
+    return m;
+  };
+  std::vector<int> label_y, test_y;
+  const Eigen::MatrixXd label = counts(60, 0, label_y), test = counts(30, 1, test_y);
+  Eigen::MatrixXd answer = Eigen::MatrixXd::Zero(3, 3);
+  for (int r = 0; r < 60; ++r) answer.col(label_y[static_cast<std::size_t>(r)]) += label.row(r);
+  const auto l = label_neurons(answer, {20, 20, 20});
+  EXPECT_EQ(l.label, (std::vector<int>{0, 0, 2}));
+  int voted = 0;
+  for (int r = 0; r < 30; ++r) {
+    const Eigen::RowVectorXd row = test.row(r);
+    voted += vote(std::vector<double>(row.data(), row.data() + 3), l, false, 3) ==
+             test_y[static_cast<std::size_t>(r)];
+  }
+  EXPECT_EQ(voted, 20);  // classes 0 and 2 only
+  double lambda = -1;
+  EXPECT_EQ(ridge_classes(label, label_y, 3, test, &lambda), test_y);
+  EXPECT_GE(lambda, 0.0);
+  // An image that drew no spike still gets a class.
+  const auto silent = ridge_classes(label, label_y, 3, Eigen::MatrixXd::Zero(1, 3));
+  ASSERT_EQ(silent.size(), 1u);
+  EXPECT_TRUE(silent[0] >= 0 && silent[0] < 3);
+}
+
 // The shipped learning files read without error (running them: docs/tasks/learning.md).
 TEST(Learn, ExampleFilesRead) {
   for (const char* name : {"digits_stdp", "digits_stdp_l2", "fashion_mnist_stdp", "digits_ionic",
