@@ -11,6 +11,10 @@ depends on how the weights are normalized. This script reads sets of fields that
   Cook's normalization), and by the largest dot product with the centres scaled to a common
   Euclidean norm (the `l2` normalization; spherical k-means centres, fitted to the images
   scaled to unit norm);
+- the spherical centres read the other way: each image's soft assignment to them,
+  exp(beta (cos - max cos)) normalized to a sum of 1 (beta 50), mapped onto the classes by ridge
+  regression (lambda 1) fitted on the training images: what a linear read-out of a graded code,
+  many neurons answering each image in proportion to their match, could give;
 - as many training images drawn at random (numpy's default_rng(seed)), read by cosine: the
   fields of a network whose neurons each kept one image it won;
 - the learned weights of `ionsim learn` runs (DIR/weights.npy, [input x neuron]), labelled the
@@ -76,6 +80,18 @@ def unit_rows(a):
     return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-300)
 
 
+def soft_ridge(train, test, ytr, beta=50.0, lam=1.0):
+    """Classes of the test rows from a ridge read-out of soft assignments (cosines in rows)."""
+    def soft(s):
+        e = np.exp(beta * (s - s.max(1, keepdims=True)))
+        return np.hstack([e / e.sum(1, keepdims=True), np.ones((len(s), 1))])
+    a, b = soft(train), soft(test)
+    reg = lam * np.eye(a.shape[1])
+    reg[-1, -1] = 0  # the intercept is not penalised
+    w = np.linalg.solve(a.T @ a + reg, a.T @ np.eye(10)[ytr])
+    return (b @ w).argmax(1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--centres", type=int, nargs="+", default=[100, 400])
@@ -93,7 +109,7 @@ def main():
 
     print("k-means centres (accuracy on the test images):")
     print(f"{'centres':>8} {'seed':>5} {'nearest':>8} {'dot, sum':>9} {'dot, l2':>8} "
-          f"{'images':>7}")
+          f"{'soft, ridge':>11} {'images':>7}")
     for k in a.centres:
         for seed in a.seeds:
             km = kmeans(k, seed).fit(xtr)
@@ -104,11 +120,12 @@ def main():
             sk = kmeans(k, seed).fit(unit_rows(xtr))
             by_l2 = unit_rows(sk.cluster_centers_)
             dot_l2 = winner_labels(xtr @ by_l2.T, ytr, k)[(xte @ by_l2.T).argmax(1)]
+            soft = soft_ridge(unit_rows(xtr) @ by_l2.T, unit_rows(xte) @ by_l2.T, ytr)
             pick = unit_rows(xtr[np.random.default_rng(seed).choice(len(xtr), k, replace=False)])
             images = winner_labels(xtr @ pick.T, ytr, k)[(xte @ pick.T).argmax(1)]
             print(f"{k:>8} {seed:>5} {np.mean(nearest == yte):>8.3f} "
                   f"{np.mean(dot_sum == yte):>9.3f} {np.mean(dot_l2 == yte):>8.3f} "
-                  f"{np.mean(images == yte):>7.3f}")
+                  f"{np.mean(soft == yte):>11.3f} {np.mean(images == yte):>7.3f}")
 
     for run in a.runs:
         f = run / "weights.npy"

@@ -37,8 +37,10 @@ for a in range(cm.shape[0]):
 ax.set_xlabel("predicted")
 ax.set_ylabel("true")
 vote = r["settings"].get("vote", "all_activity").replace("_", " ")
+readout = r.get("accuracy_by_readout") or {}
+also = f"; ridge read-out {readout['ridge']:.4f}" if "ridge" in readout else ""
 ax.set_title(f"{r['dataset']}: accuracy {r['accuracy']:.4f} on {r['test_images']} test images\n"
-             f"(vote: {vote})")
+             f"(vote: {vote}{also})")
 ax = fig.add_subplot(grid[half + 1:, side + 1:])
 h = r["weight_histograms"]
 edges = np.linspace(0, 1, h["bins"] + 1)
