@@ -18,7 +18,8 @@ depends on how the weights are normalized. This script reads sets of fields that
 - as many training images drawn at random (numpy's default_rng(seed)), read by cosine: the
   fields of a network whose neurons each kept one image it won;
 - the learned weights of `ionsim learn` runs (DIR/weights.npy, [input x neuron]), labelled the
-  same way by the training images they win (cosine) and read by cosine.
+  same way by the training images they win (cosine) and read by cosine, and read by soft
+  assignments and ridge as the spherical centres are.
 
 Digits: the 50/50 split of `ionsim learn` (the first 898 images train, the other 899 test).
 Fashion-MNIST (`--dataset fashion_mnist`): its 60 000 training and 10 000 test images, from
@@ -135,8 +136,10 @@ def main():
         if w.shape[1] != xtr.shape[1]:
             sys.exit(f"error: {f} has {w.shape[1]} inputs, the images {xtr.shape[1]}")
         lab = winner_labels(xtr @ w.T, ytr, len(w))
+        soft = soft_ridge(unit_rows(xtr) @ w.T, unit_rows(xte) @ w.T, ytr)
         print(f"{run}: {len(w)} learned fields read by cosine: "
-              f"{np.mean(lab[(xte @ w.T).argmax(1)] == yte):.3f}")
+              f"{np.mean(lab[(xte @ w.T).argmax(1)] == yte):.3f}, by soft assignments and ridge: "
+              f"{np.mean(soft == yte):.3f}")
 
 
 if __name__ == "__main__":
