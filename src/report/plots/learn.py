@@ -41,7 +41,7 @@ readout = r.get("accuracy_by_readout") or {}
 also = f"; ridge read-out {readout['ridge']:.4f}" if "ridge" in readout else ""
 ax.set_title(f"{r['dataset']}: accuracy {r['accuracy']:.4f} on {r['test_images']} test images\n"
              f"(vote: {vote}{also})")
-ax = fig.add_subplot(grid[half + 1:, side + 1:])
+ax = fig.add_subplot(grid[half + 1:, side + 2:])  # room for its y label
 h = r["weight_histograms"]
 edges = np.linspace(0, 1, h["bins"] + 1)
 for images, counts in zip(h["images"], h["counts"]):
