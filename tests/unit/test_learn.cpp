@@ -38,6 +38,8 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_TRUE(test::contains(err("[training]\nvote = \"majority\"\n"),
                              "l.toml:2: vote = 'majority' is not one of all_activity, "
                              "proportion_weighting"));
+  EXPECT_TRUE(test::contains(err("[training]\nreadout = \"svm\"\n"),
+                             "l.toml:2: readout = 'svm' is not one of none, ridge"));
   EXPECT_TRUE(test::contains(err("[plasticity]\npairing = \"all\"\n"),
                              "l.toml:2: pairing = 'all' is not one of nearest, all_to_all"));
   EXPECT_TRUE(test::contains(err("[network]\nneuron = \"hh\"\n"),
