@@ -508,16 +508,13 @@ learn_result run_learning(const learn_config& c,
   std::vector<double> per_class(static_cast<std::size_t>(classes), 0.0);
   // The counts of every labelling and test image, for the linear read-out.
   const bool linear = c.readout == "ridge";
-  const auto rows = [&](std::size_t images) {
-    return linear ? Eigen::MatrixXd(static_cast<Eigen::Index>(images), static_cast<Eigen::Index>(n))
-                  : Eigen::MatrixXd();
-  };
+  const auto width = static_cast<Eigen::Index>(n);
+  Eigen::MatrixXd label_counts(linear ? static_cast<Eigen::Index>(n_label) : 0, width),
+      test_counts(linear ? static_cast<Eigen::Index>(n_test) : 0, width);
   const auto keep = [&](Eigen::MatrixXd& m, std::size_t r, const std::vector<double>& got) {
     if (linear)
-      m.row(static_cast<Eigen::Index>(r)) =
-          Eigen::Map<const Eigen::RowVectorXd>(got.data(), static_cast<Eigen::Index>(n));
+      m.row(static_cast<Eigen::Index>(r)) = Eigen::Map<const Eigen::RowVectorXd>(got.data(), width);
   };
-  Eigen::MatrixXd label_counts = rows(n_label), test_counts = rows(n_test);
   std::vector<int> label_classes;
   for (std::size_t k = n_train - n_label; k < n_train && !stopped(); ++k) {
     const auto got = show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
