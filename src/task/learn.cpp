@@ -515,14 +515,13 @@ learn_result run_learning(const learn_config& c,
     if (linear)
       m.row(static_cast<Eigen::Index>(r)) = Eigen::Map<const Eigen::RowVectorXd>(got.data(), width);
   };
-  std::vector<int> label_classes;
-  for (std::size_t k = n_train - n_label; k < n_train && !stopped(); ++k) {
+  const std::size_t first_label = n_train - n_label;
+  for (std::size_t k = first_label; k < n_train && !stopped(); ++k) {
     const auto got = show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), false);
     const int y = train.labels[k];
     per_class[static_cast<std::size_t>(y)] += 1;
     for (std::size_t i = 0; i < n; ++i) answer(static_cast<Eigen::Index>(i), y) += got[i];
-    keep(label_counts, label_classes.size(), got);
-    label_classes.push_back(y);
+    keep(label_counts, k - first_label, got);
     tick(fmt::format("labelling, image {}", k + 1));
   }
   const neuron_labels labelled = label_neurons(answer, per_class);
@@ -582,6 +581,8 @@ learn_result run_learning(const learn_config& c,
     j["accuracy_by_readout"] = nullptr;
     if (!out.interrupted) {
       double lambda = 0;
+      const std::vector<int> label_classes(train.labels.begin() + static_cast<long>(first_label),
+                                           train.labels.end());
       const auto by = ridge_classes(label_counts, label_classes, classes, test_counts, &lambda);
       j["accuracy_by_readout"] = {{"ridge", task::accuracy(by, test.labels)},
                                   {"ridge_lambda", lambda}};
