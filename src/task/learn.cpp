@@ -264,7 +264,7 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
                                fmt::join(known, ", ")));
   };
   check_keys(data, "data", {"dataset", "train", "test"});
-  check_keys(encoding, "encoding", {"min_spikes"});
+  check_keys(encoding, "encoding", {"min_spikes", "normalization"});
   check_keys(net, "network", {"neurons", "neuron"});
   check_keys(plast, "plasticity", {"device", "pulse_rounding", "normalization", "pairing"});
   check_keys(training, "training", {"epochs", "seed", "label_images", "vote", "readout"});
@@ -304,9 +304,12 @@ learn_config parse_learn_config(const std::string& text, const std::string& sour
     if (const auto* x = data->get("test"))
       c.test = static_cast<std::size_t>(rd.integer(*x, "test", 1));
   }
-  if (encoding)
+  if (encoding) {
     if (const auto* x = encoding->get("min_spikes"))
       c.min_spikes = static_cast<int>(rd.integer(*x, "min_spikes", 0));
+    if (const auto* x = encoding->get("normalization"))
+      c.image_l2 = rd.choice(*x, "normalization", {"none", "l2"}) == "l2";
+  }
   if (net) {
     if (const auto* x = net->get("neurons"))
       c.neurons = static_cast<std::size_t>(rd.integer(*x, "neurons", 1));
@@ -381,6 +384,16 @@ void learn_data(const learn_config& c, dataset& train, dataset& test) {
   };
   first(train, c.train);
   first(test, c.test);
+  if (c.image_l2) scale_to_common_norm(train, test);
+}
+
+void scale_to_common_norm(dataset& train, dataset& test) {
+  const double mean = train.x.rowwise().norm().mean();
+  for (auto* d : {&train, &test})
+    for (Eigen::Index r = 0; r < d->x.rows(); ++r) {
+      const double norm = d->x.row(r).norm();
+      if (norm > 0) d->x.row(r) *= mean / norm;  // a blank image stays blank
+    }
 }
 
 learn_result run_learning(const learn_config& c,
@@ -612,6 +625,7 @@ learn_result run_learning(const learn_config& c,
                    {"read_present_s", c.reading_time()},
                    {"rest_s", c.rest},
                    {"min_spikes", c.min_spikes},
+                   {"image_normalization", c.image_l2 ? "l2" : "none"},
                    {"dt_s", c.dt},
                    {"neuron", c.neuron},
                    {"w_exc_inh", c.w_exc_inh},

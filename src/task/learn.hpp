@@ -45,6 +45,9 @@ struct learn_config {
   double read_present = 0;   // [s] present while labelling and testing (0: present)
   double rest = 0.15;        // [s]
   int min_spikes = 5;        // excitatory spikes an image must draw
+  // true: every image scaled to the training images' mean Euclidean norm before it is encoded
+  // (each image drives the network alike, whatever its brightness); false: the pixels as they are
+  bool image_l2 = false;
   // [network]
   std::size_t neurons = 100;  // excitatory neurons (as many inhibitory)
   // "lif": lif_coba neurons, an inhibitory layer; "dm1t1r": 1M1T1R neurons (the calibrated
@@ -102,8 +105,12 @@ learn_config read_learn_config(const std::string& path);
 learn_config parse_learn_config(const std::string& text, const std::string& source);
 
 // The training and test images of c: digits split in halves, Fashion-MNIST's own split, each
-// cut to c.train and c.test images.
+// cut to c.train and c.test images, and scaled to a common norm where c.image_l2 asks for it.
 void learn_data(const learn_config& c, dataset& train, dataset& test);
+
+// Every image (row) of both sets scaled to the training images' mean Euclidean norm; a blank
+// image stays blank.
+void scale_to_common_norm(dataset& train, dataset& test);
 
 // Diehl & Cook's labels: each neuron's class is the one it answered most to on average
 // (answer: [neuron][class] summed spike counts while labelling; shown: images per class); -1

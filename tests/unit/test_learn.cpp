@@ -35,6 +35,8 @@ TEST(Learn, FileErrorsNameTheLine) {
                              "'pulse_rounding' needs a 'device'"));
   EXPECT_TRUE(test::contains(err("[plasticity]\nnormalization = \"l1\"\n"),
                              "l.toml:2: normalization = 'l1' is not one of sum, l2"));
+  EXPECT_TRUE(test::contains(err("[encoding]\nnormalization = \"sum\"\n"),
+                             "l.toml:2: normalization = 'sum' is not one of none, l2"));
   EXPECT_TRUE(test::contains(err("[training]\nvote = \"majority\"\n"),
                              "l.toml:2: vote = 'majority' is not one of all_activity, "
                              "proportion_weighting"));
@@ -65,6 +67,8 @@ TEST(Learn, FileErrorsNameTheLine) {
   EXPECT_DOUBLE_EQ(c.nu_pre, 1e-4);  // Diehl & Cook's default
   EXPECT_FALSE(c.l2_norm);           // and their normalization, by the sum
   EXPECT_TRUE(parse_learn_config("[plasticity]\nnormalization = \"l2\"\n", "l.toml").l2_norm);
+  EXPECT_FALSE(c.image_l2);  // the pixels as they are
+  EXPECT_TRUE(parse_learn_config("[encoding]\nnormalization = \"l2\"\n", "l.toml").image_l2);
   EXPECT_FALSE(c.proportion_vote);  // Diehl & Cook's vote by default
   EXPECT_EQ(c.pairing, "nearest");  // and their nearest-spike pairing
   EXPECT_EQ(parse_learn_config("[plasticity]\npairing = \"all_to_all\"\n", "l.toml").pairing,
@@ -133,6 +137,25 @@ TEST(Learn, LinearReadoutFindsAClassNoNeuronIsLabelledWith) {
   EXPECT_TRUE(silent[0] >= 0 && silent[0] < 3);
 }
 
+// Images scaled to the training images' mean Euclidean norm: training norms 5 and 1 (mean 3),
+// so the first training image shrinks to norm 3 (3, 4 -> 1.8, 2.4), the second triples, the
+// test image of norm 6 halves, and the blank test image stays blank.
+TEST(Learn, ImagesScaledToTheTrainingImagesMeanNorm) {
+  dataset train, test;
+  train.x.resize(2, 2);
+  train.x << 3, 4, 0, 1;
+  test.x.resize(2, 2);
+  test.x << 0, 6, 0, 0;
+  scale_to_common_norm(train, test);
+  EXPECT_DOUBLE_EQ(train.x(0, 0), 1.8);
+  EXPECT_DOUBLE_EQ(train.x(0, 1), 2.4);
+  EXPECT_DOUBLE_EQ(train.x(1, 1), 3.0);
+  EXPECT_DOUBLE_EQ(test.x(0, 1), 3.0);
+  EXPECT_EQ(test.x(1, 0), 0.0);
+  EXPECT_EQ(test.x(1, 1), 0.0);
+  EXPECT_EQ(train.x(1, 0), 0.0);
+}
+
 // The shipped learning files read without error (running them: docs/tasks/learning.md).
 TEST(Learn, ExampleFilesRead) {
   for (const char* name : {"digits_stdp", "digits_stdp_l2", "fashion_mnist_stdp", "digits_ionic",
@@ -142,6 +165,7 @@ TEST(Learn, ExampleFilesRead) {
     EXPECT_EQ(c.neuron, std::string(name).find("ionic") != std::string::npos ? "dm1t1r" : "lif")
         << name;
     EXPECT_EQ(c.l2_norm, std::string(name).ends_with("l2")) << name;
+    EXPECT_EQ(c.image_l2, std::string(name) == "fashion_mnist_stdp") << name;
   }
 }
 
