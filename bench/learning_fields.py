@@ -101,6 +101,7 @@ def main():
     ap.add_argument("runs", nargs="*", type=pathlib.Path, help="ionsim learn output folders")
     a = ap.parse_args()
     xtr, ytr, xte, yte = load(a.dataset)
+    utr, ute = unit_rows(xtr), unit_rows(xte)  # images at unit norm: dot products are cosines
     if a.dataset == "digits":
         def kmeans(k, seed):
             return KMeans(k, n_init=1, random_state=seed)
@@ -118,10 +119,10 @@ def main():
             nearest = winner_labels(-km.transform(xtr), ytr, k)[km.predict(xte)]
             by_sum = c / c.sum(1, keepdims=True)
             dot_sum = winner_labels(xtr @ by_sum.T, ytr, k)[(xte @ by_sum.T).argmax(1)]
-            sk = kmeans(k, seed).fit(unit_rows(xtr))
+            sk = kmeans(k, seed).fit(utr)
             by_l2 = unit_rows(sk.cluster_centers_)
             dot_l2 = winner_labels(xtr @ by_l2.T, ytr, k)[(xte @ by_l2.T).argmax(1)]
-            soft = soft_ridge(unit_rows(xtr) @ by_l2.T, unit_rows(xte) @ by_l2.T, ytr)
+            soft = soft_ridge(utr @ by_l2.T, ute @ by_l2.T, ytr)
             pick = unit_rows(xtr[np.random.default_rng(seed).choice(len(xtr), k, replace=False)])
             images = winner_labels(xtr @ pick.T, ytr, k)[(xte @ pick.T).argmax(1)]
             print(f"{k:>8} {seed:>5} {np.mean(nearest == yte):>8.3f} "
@@ -135,10 +136,11 @@ def main():
         w = unit_rows(np.load(f).T)  # [neuron x input]
         if w.shape[1] != xtr.shape[1]:
             sys.exit(f"error: {f} has {w.shape[1]} inputs, the images {xtr.shape[1]}")
-        lab = winner_labels(xtr @ w.T, ytr, len(w))
-        soft = soft_ridge(unit_rows(xtr) @ w.T, unit_rows(xte) @ w.T, ytr)
+        cos_tr, cos_te = utr @ w.T, ute @ w.T
+        lab = winner_labels(cos_tr, ytr, len(w))
+        soft = soft_ridge(cos_tr, cos_te, ytr)
         print(f"{run}: {len(w)} learned fields read by cosine: "
-              f"{np.mean(lab[(xte @ w.T).argmax(1)] == yte):.3f}, by soft assignments and ridge: "
+              f"{np.mean(lab[cos_te.argmax(1)] == yte):.3f}, by soft assignments and ridge: "
               f"{np.mean(soft == yte):.3f}")
 
 
