@@ -104,18 +104,25 @@ learn_command::learn_command(CLI::App& app) {
   learn_ = app.add_subcommand(
       "learn",
       "unsupervised learning of images by STDP (Diehl & Cook 2015): trains, labels the neurons, "
-      "tests; writes results.json, weights.npy, learn.png");
+      "tests; writes results.json, weights.npy, trained.state, learn.png");
   learn_->add_option("file", file_, "learning file (TOML; docs/tasks/learning.md)")
       ->required()
       ->check(CLI::ExistingFile);
   learn_->add_option("--out", out_, "output directory")->required();
+  learn_
+      ->add_option("--trained", trained_,
+                   "a trained network (DIR/trained.state of an earlier run) to label and test "
+                   "instead of training; only the reading keys of FILE may differ from its "
+                   "training's")
+      ->check(CLI::ExistingFile);
   learn_->add_flag("--no-plot", no_plot_, "do not draw learn.png");
 }
 
 bool learn_command::parsed() const { return learn_->parsed(); }
 
 int learn_command::run() {
-  const task::learn_config c = task::read_learn_config(file_);  // all input checked first
+  task::learn_config c = task::read_learn_config(file_);  // all input checked first
+  c.trained = trained_;
   progress bar("learn " + c.dataset, 1.0);
   task::learn_result r;
   {
@@ -136,6 +143,7 @@ int learn_command::run() {
   write_file_atomic(path("weights.npy"), npy_bytes({static_cast<std::size_t>(r.weights.rows()),
                                                     static_cast<std::size_t>(r.weights.cols())},
                                                    w));
+  if (!r.trained.bytes().empty()) write_archive(path("trained.state"), r.trained, "learn");
   if (r.interrupted) {
     const int sig = stop_signal.load();
     std::cerr << fmt::format(
@@ -159,8 +167,9 @@ int learn_command::run() {
   if (j.contains("accuracy_by_readout"))
     std::cout << fmt::format("by linear read-out (ridge, fitted on the labelling images): {:.4f}\n",
                              j["accuracy_by_readout"]["ridge"].get<double>());
-  std::cout << "wrote " << out_ << "/results.json, weights.npy" << (no_plot_ ? "" : ", learn.png")
-            << "\n";
+  std::cout << "wrote " << out_ << "/results.json, weights.npy"
+            << (r.trained.bytes().empty() ? "" : ", trained.state")
+            << (no_plot_ ? "" : ", learn.png") << "\n";
   return 0;
 }
 

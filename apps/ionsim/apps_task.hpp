@@ -30,7 +30,7 @@ class learn_command {
 
  private:
   CLI::App* learn_ = nullptr;
-  std::string file_, out_;
+  std::string file_, out_, trained_;
   bool no_plot_ = false;
 };
 

@@ -58,6 +58,48 @@ constexpr number_key numbers[] = {
     {"plasticity", "norm", "1", &learn_config::norm, 0, true},
 };
 
+// The keys that labelling and testing a trained network (learn_config::trained) may change: the
+// reading and the lateral inhibition. Every other one must be the training's.
+constexpr std::string_view reading_keys[] = {
+    "read_max_rate", "read_present", "rest", "min_spikes", "w_exc_inh",
+    "w_inh_exc",     "label_images", "test", "vote",       "readout"};
+
+// The settings that make a trained network what it is, as "[section] key": value.
+nlohmann::json training_identity(const learn_config& c) {
+  nlohmann::json j;
+  for (const auto& n : numbers)
+    if (std::ranges::find(reading_keys, std::string_view(n.key)) == std::end(reading_keys))
+      j[fmt::format("[{}] {}", n.section, n.key)] = c.*(n.member);
+  j["[data] dataset"] = c.dataset;
+  j["[data] train"] = c.train;
+  j["[encoding] normalization"] = c.image_l2 ? "l2" : "none";
+  j["[network] neuron"] = c.neuron;
+  j["[network] neurons"] = c.neurons;
+  j["[plasticity] normalization"] = c.l2_norm ? "l2" : "sum";
+  j["[plasticity] pairing"] = c.pairing;
+  j["[plasticity] device"] = c.device;
+  j["[plasticity] pulse_rounding"] = c.stochastic_pulses ? "stochastic" : "nearest";
+  j["[training] epochs"] = c.epochs;
+  j["[training] seed"] = c.seed;
+  return j;
+}
+
+// An input_error naming the first setting of c that differs from the trained network's (`there`,
+// training_identity's, read from `where`).
+void check_training_identity(const learn_config& c, const nlohmann::json& there,
+                             const std::string& where) {
+  const nlohmann::json here = training_identity(c);
+  for (const auto& [key, value] : here.items()) {
+    const auto t = there.find(key);
+    if (t != there.end() && *t == value) continue;
+    throw input_error(fmt::format(
+        "{}: {} = {} differs from the network trained in {} ({}); a trained network is labelled "
+        "and tested with its training's settings, and only {} may change",
+        c.source, key, value.dump(), where, t == there.end() ? "not set" : t->dump(),
+        fmt::join(reading_keys, ", ")));
+  }
+}
+
 // Counts each excitatory neuron's spikes (global ids [first, first + n)).
 struct counter : network::epoch_sink {
   std::uint32_t first = 0;
@@ -452,7 +494,8 @@ learn_result run_learning(const learn_config& c,
   const auto t0 = std::chrono::steady_clock::now();
   const std::size_t n_train = train.rows(), n_test = test.rows();
   const std::size_t n_label = c.label_images == 0 ? n_train : std::min(c.label_images, n_train);
-  const double work = static_cast<double>(c.epochs * n_train + n_label + n_test);
+  const bool train_here = c.trained.empty();
+  const double work = static_cast<double>((train_here ? c.epochs * n_train : 0) + n_label + n_test);
   double done = 0;
   auto tick = [&](const std::string& what) {
     done += 1;
@@ -482,8 +525,44 @@ learn_result run_learning(const learn_config& c,
   std::size_t window_right = 0, window_seen = 0;
   double running = -1;
   nlohmann::json running_json = nlohmann::json::array();
+  double train_seconds = 0;
+  // The trained network and what training recorded: written after training (out.trained), or
+  // read instead of it (c.trained).
+  auto trained_state = [&](archive& a) {
+    const std::string identity = training_identity(c).dump();
+    std::vector<char> id(identity.begin(), identity.end());
+    a.io("training", id, true);
+    if (a.loading())
+      check_training_identity(c, nlohmann::json::parse(std::string(id.begin(), id.end())),
+                              a.where());
+    net.checkpoint(a);
+    std::uint64_t images = trained, shown = showings;
+    a.io("trained_images", images);
+    a.io("showings", shown);
+    a.io("train_seconds", train_seconds);
+    a.io("histogram_images", out.w_hist_t, true);
+    std::vector<double> bins;
+    for (const auto& h : out.w_hist) bins.insert(bins.end(), h.data(), h.data() + h.size());
+    a.io("histograms", bins, true);
+    const std::string run = running_json.dump();
+    std::vector<char> accuracies(run.begin(), run.end());
+    a.io("running_accuracy", accuracies, true);
+    if (!a.loading()) return;
+    a.finish();
+    trained = images;
+    showings = shown;
+    const auto w = static_cast<std::size_t>(out.w_hist.front().size());
+    out.w_hist.clear();
+    for (std::size_t b = 0; b + w <= bins.size(); b += w)
+      out.w_hist.emplace_back(Eigen::Map<const Eigen::VectorXd>(bins.data() + b, w));
+    running_json = nlohmann::json::parse(std::string(accuracies.begin(), accuracies.end()));
+  };
+  if (!train_here) {
+    archive a = read_archive(c.trained, "learn");
+    trained_state(a);
+  }
   net.set_learning(true);
-  for (std::size_t e = 0; e < c.epochs && !stopped(); ++e)
+  for (std::size_t e = 0; e < c.epochs && train_here && !stopped(); ++e)
     for (std::size_t k = 0; k < n_train && !stopped(); ++k) {
       const auto got = show(train.x.row(static_cast<Eigen::Index>(k)).transpose(), true);
       ++trained;
@@ -511,9 +590,11 @@ learn_result run_learning(const learn_config& c,
                        : fmt::format("training, epoch {}, image {}, running accuracy {:.3f}", e + 1,
                                      k + 1, running));
     }
-  net.normalize_incoming(0, total, c.l2_norm);
-  const double train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (train_here) {
+    net.normalize_incoming(0, total, c.l2_norm);
+    train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!out.interrupted) trained_state(out.trained);
+  }
 
   // Labels: each neuron's mean answer per class over the training images, learning off.
   net.set_learning(false);
@@ -601,6 +682,7 @@ learn_result run_learning(const learn_config& c,
                                   {"ridge_lambda", lambda}};
     }
   }
+  if (!train_here) j["trained_from"] = c.trained;
   j["interrupted"] = out.interrupted;
   j["trained_images"] = trained;
   j["train_seconds"] = train_seconds;

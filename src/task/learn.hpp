@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "core/archive.hpp"
 #include "task/dataset.hpp"
 
 namespace ionsim::task {
@@ -93,6 +94,9 @@ struct learn_config {
   // "ridge": beside the vote, a linear read-out of the same spike counts, fitted on the
   // labelling images' counts with their classes (ridge_classes); "none": the vote alone.
   std::string readout = "none";
+  // Not in the file (`ionsim learn --trained`): a trained network's state (trained.state, as
+  // learn_result::trained) to label and test instead of training; empty: train.
+  std::string trained;
 
   // [Hz] the rate of a pixel of value 1 while labelling and testing
   double reading_rate() const { return read_max_rate > 0 ? read_max_rate : max_rate; }
@@ -146,6 +150,10 @@ struct learn_result {
   std::vector<Eigen::VectorXd> w_hist;  // weight histograms (20 bins over [0, w_max])
   std::size_t image_rows = 0, image_cols = 0;
   bool interrupted = false;
+  // The network as training left it (weights, thresholds and every other state) with what
+  // training recorded (write_archive kind "learn"); empty when training was interrupted.
+  // Read back through learn_config::trained, it is labelled and tested as this run was.
+  archive trained;
 };
 
 // results.json: r.results with the class of each neuron, the confusion matrix, the weight

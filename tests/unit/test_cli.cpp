@@ -265,6 +265,37 @@ TEST(Cli, DeviceStdpWritesTheWindow) {
   expect_clean_failure(stdp + " --tau-tail 0s", {"tau_tail must be positive"});
 }
 
+// `ionsim learn` writes the trained network (trained.state); `--trained` labels and tests it
+// again without training, and refuses a file whose training settings differ, writing nothing.
+TEST(Cli, LearnReadsATrainedNetworkBack) {
+  const char* env = std::getenv("IONSIM_DIGITS");
+  const std::string digits =
+      env && *env ? env : "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
+  if (!fs::exists(digits)) GTEST_SKIP() << "missing " << digits << " (install python3-sklearn)";
+  const fs::path base = test::fresh_dir("cli-learn");
+  const std::string tiny =
+      "[data]\ndataset = \"digits\"\ntrain = 10\ntest = 10\n[network]\nneurons = 10\n";
+  test::write_text(base / "l.toml", tiny);
+  test::write_text(base / "other.toml", tiny + "[plasticity]\nnu_post = 0.02\n");
+  const auto learn = "learn --no-plot " + quote((base / "l.toml").string());
+  const auto a = run_cli(learn + " --out " + quote((base / "a").string()));
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_TRUE(fs::exists(base / "a" / "trained.state"));
+  const auto trained = " --trained " + quote((base / "a" / "trained.state").string());
+  const auto b = run_cli(learn + trained + " --out " + quote((base / "b").string()));
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_FALSE(fs::exists(base / "b" / "trained.state"));
+  const auto ja = nlohmann::json::parse(test::read_text(base / "a" / "results.json"));
+  const auto jb = nlohmann::json::parse(test::read_text(base / "b" / "results.json"));
+  EXPECT_EQ(ja["accuracy"], jb["accuracy"]);
+  EXPECT_EQ(ja["assignment"], jb["assignment"]);
+  EXPECT_EQ(test::read_text(base / "a" / "weights.npy"),
+            test::read_text(base / "b" / "weights.npy"));
+  expect_clean_failure("learn " + quote((base / "other.toml").string()) + trained,
+                       {"other.toml: [plasticity] nu_post = 0.02 differs", "trained.state (0.01)"});
+  fs::remove_all(base);
+}
+
 TEST(Cli, PresetsAreListed) {
   const auto r = run_cli("device presets");
   ASSERT_EQ(r.status, 0) << r.err;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "../unit/test_support.hpp"
+#include "core/archive.hpp"
 #include "task/learn.hpp"
 #include "task/pipeline.hpp"
 
@@ -127,6 +128,52 @@ TEST(Learn, ReadingRateAndTimeChangeOnlyLabellingAndTesting) {
   EXPECT_EQ(longer.results["settings"]["read_present_s"], 0.7);
   std::printf("%.2f spikes per test image shown for twice the time\n", spikes(longer));
   EXPECT_GT(spikes(longer), 1.5 * spikes(plain));
+}
+
+// The network as training left it, written and read back (learn_config::trained), is labelled
+// and tested as the run that trained it was: the same answers to the bit, with what training
+// recorded. The reading keys may change (weaker lateral inhibition: other answers from the same
+// weights); any other key is refused, by name.
+TEST(Learn, ATrainedNetworkReadBackAnswersAsTheRunThatTrainedIt) {
+  if (!std::filesystem::exists(digits_path()))
+    GTEST_SKIP() << "missing " << digits_path() << " (install Debian's python3-sklearn)";
+  auto c = parse_learn_config(tiny + "[training]\nreadout = \"ridge\"\n", "l.toml");
+  const auto first = run_learning(c);
+  ASSERT_FALSE(first.trained.bytes().empty());
+  c.trained = (test::fresh_dir("learn") / "trained.state").string();
+  write_archive(c.trained, first.trained, "learn");
+  const auto again = run_learning(c);
+  EXPECT_TRUE(again.trained.bytes().empty());  // nothing trained here
+  EXPECT_EQ(again.results["trained_from"], c.trained);
+  EXPECT_EQ(first.weights, again.weights);
+  EXPECT_EQ(first.assignment, again.assignment);
+  EXPECT_EQ(first.confusion, again.confusion);
+  for (const char* key :
+       {"accuracy", "accuracy_by_vote", "accuracy_by_readout", "spikes_per_test_image",
+        "trained_images", "train_seconds", "showings", "simulated_seconds", "running_accuracy"})
+    EXPECT_EQ(first.results[key], again.results[key]) << key;
+  EXPECT_EQ(first.w_hist_t, again.w_hist_t);
+  EXPECT_EQ(first.w_hist, again.w_hist);
+  EXPECT_EQ(again.results["trained_images"], 20);
+
+  auto weak = c;
+  weak.w_inh_exc = c.w_inh_exc / 10;
+  const auto weaker = run_learning(weak);
+  EXPECT_EQ(first.weights, weaker.weights);
+  const auto spikes = [](const learn_result& r) {
+    return r.results["spikes_per_test_image"].get<double>();
+  };
+  std::printf("%.2f spikes per test image, %.2f with a tenth of the inhibition\n", spikes(first),
+              spikes(weaker));
+  EXPECT_GT(spikes(weaker), spikes(first));
+
+  auto other = c;
+  other.nu_post *= 2;
+  const auto message = test::input_error_of([&] { run_learning(other); });
+  EXPECT_TRUE(test::contains(message,
+                             "l.toml: [plasticity] nu_post = 0.1 differs from the "
+                             "network trained in " +
+                                 c.trained + " (0.05)"));
 }
 
 // The vote and the read-out read the spike counts only: with proportion weighting and the
