@@ -24,8 +24,10 @@ task::learn_config read_learn(const py::object& config) {
   }
 }
 
-py::dict learn(const py::object& config, const py::object& progress) {
-  const task::learn_config c = read_learn(config);
+py::dict learn(const py::object& config, const py::object& progress, const py::object& trained,
+               const py::object& save_trained) {
+  task::learn_config c = read_learn(config);
+  if (!trained.is_none()) c.trained = py::str(trained).cast<std::string>();
   interrupt_poll poll;
   std::atomic<bool> stop{false};
   auto next = std::chrono::steady_clock::now();
@@ -42,6 +44,8 @@ py::dict learn(const py::object& config, const py::object& progress) {
         &stop);
   });
   poll.raise_if_pending();
+  if (!save_trained.is_none() && !r.trained.bytes().empty())
+    write_archive(py::str(save_trained).cast<std::string>(), r.trained, "learn");
   py::dict d = to_python(task::learn_report(r));
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> w = r.weights;
   d["weights"] = to_array({w.data(), static_cast<std::size_t>(w.size())},
@@ -53,13 +57,17 @@ py::dict learn(const py::object& config, const py::object& progress) {
 
 void bind_task(py::module_& m) {
   m.def("learn", &learn, py::arg("config"), py::arg("progress") = py::none(),
+        py::arg("trained") = py::none(), py::arg("save_trained") = py::none(),
         R"(Trains, labels and tests a network by unsupervised STDP, as `ionsim learn` does
 (docs/tasks/learning.md). config: the path of a learning file, or a dict with its sections
 ({'data': {...}, 'encoding': {...}, 'network': {...}, 'plasticity': {...}, 'training': {...}});
 quantities as in the file. progress: called as progress(fraction, message) at most every
 0.5 s. Returns the contents of results.json ('accuracy', 'confusion', 'assignment',
 'running_accuracy', 'settings', ...) with 'weights', the learned input weights as an
-(inputs, neurons) array. Ctrl-C stops after the current image and raises KeyboardInterrupt.)");
+(inputs, neurons) array. save_trained: a path to write the trained network to (as the command's
+trained.state); trained: such a file, labelled and tested instead of training (only the reading
+keys of config may differ from its training's). Ctrl-C stops after the current image and raises
+KeyboardInterrupt.)");
 }
 
 }  // namespace ionsim::python

@@ -49,6 +49,24 @@ def test_file_dict_and_cli_agree(cli, tmp_path):
     assert calls and 0 < calls[0][0] <= 1 and "training" in calls[0][1]
 
 
+def test_a_trained_network_is_saved_and_read_back(cli, tmp_path):
+    first = ionsim.learn(SMALL, save_trained=tmp_path / "t.state")
+    again = ionsim.learn(SMALL, trained=tmp_path / "t.state")
+    for key in ("accuracy", "assignment", "confusion", "running_accuracy", "trained_images"):
+        assert first[key] == again[key], key
+    np.testing.assert_array_equal(first["weights"], again["weights"])
+    assert again["trained_from"] == str(tmp_path / "t.state")
+    # the command reads the same file
+    path = tmp_path / "small.toml"
+    path.write_text('[data]\ndataset = "digits"\ntrain = 30\ntest = 30\n[network]\nneurons = 10\n'
+                    "[plasticity]\nnorm = 0.5\nnu_post = 0.05\nnu_pre = 5e-4\n")
+    code, _, err = cli("learn", path, "--trained", tmp_path / "t.state", "--out", "o", "--no-plot")
+    assert code == 0, err
+    assert read_json(tmp_path / "o" / "results.json")["accuracy"] == first["accuracy"]
+    with pytest.raises(ionsim.InputError, match="\\[network\\] neurons = 12 differs"):
+        ionsim.learn({**SMALL, "network": {"neurons": 12}}, trained=tmp_path / "t.state")
+
+
 def test_errors_name_the_key():
     bad = {**SMALL, "network": {"neurons": 10, "sise": 3}}
     with pytest.raises(ionsim.InputError, match="unknown key 'sise' in \\[network\\]"):
