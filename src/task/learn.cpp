@@ -84,11 +84,10 @@ nlohmann::json training_identity(const learn_config& c) {
   return j;
 }
 
-// An input_error naming the first setting of c that differs from the trained network's (`there`,
-// training_identity's, read from `where`).
-void check_training_identity(const learn_config& c, const nlohmann::json& there,
-                             const std::string& where) {
-  const nlohmann::json here = training_identity(c);
+// An input_error naming the first setting of c (`here`, its training_identity) that differs from
+// the trained network's (`there`, read from `where`).
+void check_training_identity(const learn_config& c, const nlohmann::json& here,
+                             const nlohmann::json& there, const std::string& where) {
   for (const auto& [key, value] : here.items()) {
     const auto t = there.find(key);
     if (t != there.end() && *t == value) continue;
@@ -529,11 +528,12 @@ learn_result run_learning(const learn_config& c,
   // The trained network and what training recorded: written after training (out.trained), or
   // read instead of it (c.trained).
   auto trained_state = [&](archive& a) {
-    const std::string identity = training_identity(c).dump();
+    const nlohmann::json here = training_identity(c);
+    const std::string identity = here.dump();
     std::vector<char> id(identity.begin(), identity.end());
     a.io("training", id, true);
     if (a.loading())
-      check_training_identity(c, nlohmann::json::parse(std::string(id.begin(), id.end())),
+      check_training_identity(c, here, nlohmann::json::parse(std::string(id.begin(), id.end())),
                               a.where());
     net.checkpoint(a);
     std::uint64_t images = trained, shown = showings;

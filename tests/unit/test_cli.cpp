@@ -268,9 +268,7 @@ TEST(Cli, DeviceStdpWritesTheWindow) {
 // `ionsim learn` writes the trained network (trained.state); `--trained` labels and tests it
 // again without training, and refuses a file whose training settings differ, writing nothing.
 TEST(Cli, LearnReadsATrainedNetworkBack) {
-  const char* env = std::getenv("IONSIM_DIGITS");
-  const std::string digits =
-      env && *env ? env : "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
+  const std::string digits = test::digits_path();
   if (!fs::exists(digits)) GTEST_SKIP() << "missing " << digits << " (install python3-sklearn)";
   const fs::path base = test::fresh_dir("cli-learn");
   const std::string tiny =

@@ -54,6 +54,12 @@ std::string input_error_of(F&& f) {
   return {};
 }
 
+// sklearn's digits (python3-sklearn), or $IONSIM_DIGITS.
+inline std::string digits_path() {
+  const char* env = std::getenv("IONSIM_DIGITS");
+  return env && *env ? env : "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
+}
+
 // A fresh directory under ::testing::TempDir(), unique per process and call (ctest runs the
 // tests of this suite in parallel processes).
 inline std::filesystem::path fresh_dir(const std::string& stem) {

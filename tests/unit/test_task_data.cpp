@@ -21,10 +21,7 @@ namespace IONSIM_TEST_FILE {
 
 using test::contains;
 
-std::string digits_path() {
-  const char* env = std::getenv("IONSIM_DIGITS");
-  return env && *env ? env : "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
-}
+using test::digits_path;
 std::string fashion_dir() {
   const char* env = std::getenv("IONSIM_FASHION_MNIST");
   return env && *env ? env : "/usr/share/datasets/fashion-mnist";

@@ -15,10 +15,7 @@
 namespace ionsim::task {
 namespace IONSIM_TEST_FILE {
 
-std::string digits_path() {
-  const char* env = std::getenv("IONSIM_DIGITS");
-  return env && *env ? env : "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
-}
+using test::digits_path;
 
 // A learning file's run and the same with its learning rates 0 (the random initial weights).
 std::pair<learn_result, learn_result> trained_and_untrained(const std::string& text) {
